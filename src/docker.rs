@@ -1,0 +1,277 @@
+//! Pure builders of the commands that run on a host: `docker run` for a node, the node's
+//! Galera config file, and the small file and volume commands around them. Every command is an
+//! argv (`Vec<String>`), never a shell string; nothing here runs anything.
+
+use crate::inventory::{host_port, Durability, Inventory, Node};
+
+pub const LABEL_CLUSTER: &str = "io.galeractl.cluster";
+pub const LABEL_NODE: &str = "io.galeractl.node";
+pub const LABEL_SPEC: &str = "io.galeractl.spec";
+
+/// Where the node's config file is mounted: read after the image's own configuration.
+pub const CONFIG_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl.cnf";
+/// Where the cluster's secret directory is mounted, read-only.
+pub const SECRETS_MOUNT: &str = "/run/secrets/galeractl";
+pub const ROOT_PASSWORD_FILE: &str = "root-password";
+pub const MONITOR_PASSWORD_FILE: &str = "monitor-password";
+/// Seconds that `docker stop` (and a host shutdown) grants a node to close InnoDB and Galera,
+/// so that grastate.dat keeps a real seqno.
+pub const STOP_TIMEOUT_SECS: u32 = 120;
+
+pub type Argv = Vec<String>;
+
+fn argv<const N: usize>(words: [&str; N]) -> Argv {
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// The Galera cluster address a node's config file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterAddress {
+    /// `gcomm://`: form a new Primary component. Only ever for one node, only until the others
+    /// have joined.
+    Bootstrap,
+    /// The other members' Galera addresses, in inventory order.
+    Members(Vec<String>),
+}
+
+impl ClusterAddress {
+    /// Every member of the inventory but `node`.
+    pub fn others(inventory: &Inventory, node: &Node) -> Self {
+        ClusterAddress::Members(
+            inventory
+                .nodes
+                .iter()
+                .filter(|n| n.name != node.name)
+                .map(|n| host_port(&n.host, n.ports.galera))
+                .collect(),
+        )
+    }
+
+    pub fn gcomm(&self) -> String {
+        match self {
+            ClusterAddress::Bootstrap => "gcomm://".to_string(),
+            ClusterAddress::Members(list) => format!("gcomm://{}", list.join(",")),
+        }
+    }
+}
+
+pub fn cluster_dir(inventory: &Inventory) -> String {
+    inventory.cluster_dir()
+}
+
+pub fn secrets_dir(inventory: &Inventory) -> String {
+    format!("{}/secrets", inventory.cluster_dir())
+}
+
+pub fn config_path(inventory: &Inventory, node: &Node) -> String {
+    format!("{}/{}.cnf", inventory.cluster_dir(), node.name)
+}
+
+/// The node's config file: only what changes over the node's life, the cluster address.
+/// Rewriting it in place changes what the next start of the container reads, without a restart.
+pub fn node_config(address: &ClusterAddress) -> String {
+    format!(
+        "# managed by galeractl\n[mysqld]\nwsrep_cluster_address={}\n",
+        address.gcomm()
+    )
+}
+
+pub fn make_dirs(inventory: &Inventory) -> Argv {
+    let mut a = argv(["install", "-d", "-m", "0700"]);
+    a.push(cluster_dir(inventory));
+    a.push(secrets_dir(inventory));
+    a
+}
+
+/// Writes stdin to a new 0600 file (for secrets).
+pub fn write_secret(path: &str) -> Argv {
+    let mut a = argv(["install", "-m", "0600", "/dev/stdin"]);
+    a.push(path.to_string());
+    a
+}
+
+/// Writes stdin into `path` in place: a file bind-mounted into a container keeps its inode, so
+/// the container sees the new content.
+pub fn write_in_place(path: &str) -> Argv {
+    let mut a = argv(["cp", "/dev/stdin"]);
+    a.push(path.to_string());
+    a
+}
+
+pub fn volume_create(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = argv(["docker", "volume", "create"]);
+    a.extend(labels(inventory, node));
+    a.push(inventory.volume_name(node));
+    a
+}
+
+pub fn image_load() -> Argv {
+    argv(["docker", "load"])
+}
+
+/// The local command whose output `docker load` reads.
+pub fn image_save(image: &str) -> Argv {
+    let mut a = argv(["docker", "save"]);
+    a.push(image.to_string());
+    a
+}
+
+fn labels(inventory: &Inventory, node: &Node) -> Vec<String> {
+    vec![
+        "--label".into(),
+        format!("{LABEL_CLUSTER}={}", inventory.cluster.name),
+        "--label".into(),
+        format!("{LABEL_NODE}={}", node.name),
+    ]
+}
+
+/// The mariadbd options of a node: the seed's addresses and ports plus the settings Galera
+/// needs and the durability profile.
+pub fn mariadbd_options(inventory: &Inventory, node: &Node) -> Vec<String> {
+    let c = &inventory.cluster;
+    let p = node.ports;
+    let flush = match c.durability {
+        Durability::Durable => 1,
+        Durability::Fast => 2,
+    };
+    let mut o = vec![
+        "--wsrep-on=ON".to_string(),
+        format!("--wsrep-provider={}", c.provider),
+        format!("--wsrep-cluster-name={}", c.name),
+        format!("--wsrep-node-name={}", node.name),
+        format!("--wsrep-node-address={}", host_port(&node.host, p.galera)),
+        format!(
+            "--wsrep-node-incoming-address={}",
+            host_port(&node.host, p.mysql)
+        ),
+        format!(
+            "--wsrep-sst-receive-address={}",
+            host_port(&node.host, p.sst)
+        ),
+        format!("--wsrep-sst-method={}", c.sst_method),
+        // Bind inside the container, advertise the host's address: the host's IP does not exist
+        // inside a bridge-networked container.
+        format!(
+            "--wsrep-provider-options=gmcast.listen_addr=tcp://0.0.0.0:{};ist.recv_addr={};ist.recv_bind=0.0.0.0",
+            p.galera,
+            host_port(&node.host, p.ist)
+        ),
+        "--binlog-format=ROW".to_string(),
+        "--default-storage-engine=InnoDB".to_string(),
+        "--innodb-autoinc-lock-mode=2".to_string(),
+        format!("--innodb-flush-log-at-trx-commit={flush}"),
+    ];
+    o.extend(c.mariadbd_options.iter().cloned());
+    o
+}
+
+/// `docker run` for a node. The spec label is a hash of everything else in the command, so a
+/// container whose label matches was created from exactly this command.
+pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
+    let c = &inventory.cluster;
+    let p = node.ports;
+    let secrets = secrets_dir(inventory);
+    let mut a = argv(["docker", "run", "--detach", "--name"]);
+    a.push(inventory.container_name(node));
+    a.extend(["--hostname".to_string(), node.name.clone()]);
+    a.extend(argv(["--restart", "unless-stopped", "--stop-timeout"]));
+    a.push(STOP_TIMEOUT_SECS.to_string());
+    a.extend(labels(inventory, node));
+    for (outside, inside) in [
+        (p.mysql, 3306),
+        (p.galera, p.galera),
+        (p.sst, p.sst),
+        (p.ist, p.ist),
+    ] {
+        a.push("--publish".into());
+        a.push(format!("{outside}:{inside}"));
+    }
+    for mount in [
+        format!("{}:/var/lib/mysql", inventory.volume_name(node)),
+        format!("{}:{CONFIG_MOUNT}:ro", config_path(inventory, node)),
+        format!("{secrets}:{SECRETS_MOUNT}:ro"),
+    ] {
+        a.push("--volume".into());
+        a.push(mount);
+    }
+    for env in [
+        format!("MARIADB_ROOT_PASSWORD_FILE={SECRETS_MOUNT}/{ROOT_PASSWORD_FILE}"),
+        format!("MARIADB_USER={}", c.monitor_user),
+        format!("MARIADB_PASSWORD_FILE={SECRETS_MOUNT}/{MONITOR_PASSWORD_FILE}"),
+    ] {
+        a.push("--env".into());
+        a.push(env);
+    }
+    a.push(c.image.clone());
+    a.extend(mariadbd_options(inventory, node));
+    let spec = spec_hash(&a);
+    let at = a.iter().position(|w| w == &c.image).unwrap_or(a.len());
+    a.splice(
+        at..at,
+        ["--label".to_string(), format!("{LABEL_SPEC}={spec}")],
+    );
+    a
+}
+
+/// The spec label a container must carry to match the inventory.
+pub fn spec_of(run: &Argv) -> Option<&str> {
+    run.iter()
+        .find_map(|w| w.strip_prefix(LABEL_SPEC)?.strip_prefix('='))
+}
+
+/// FNV-1a, 64 bits, over the words separated by NUL: stable across builds and platforms,
+/// which std's hasher does not promise.
+pub fn spec_hash(words: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for w in words {
+        for b in w.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Quotes one word for a POSIX shell, only when it needs it.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+pub fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_keeps_plain_words_and_survives_hostile_ones() {
+        assert_eq!(shell_quote("--wsrep-on=ON"), "--wsrep-on=ON");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a;b"), "'a;b'");
+        assert_eq!(shell_quote("nodea; rm -rf /"), "'nodea; rm -rf /'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn spec_hash_is_stable_and_order_sensitive() {
+        let a = vec!["a".to_string(), "b".to_string()];
+        let b = vec!["b".to_string(), "a".to_string()];
+        // Pinned: a change here would make every running container look stale.
+        assert_eq!(spec_hash(&a), "ab40d7820d408076");
+        assert_ne!(spec_hash(&a), spec_hash(&b));
+        assert_ne!(spec_hash(&["ab".to_string()]), spec_hash(&a));
+    }
+}

@@ -1,0 +1,17 @@
+//! Exit codes, one table for every command (documented in the README).
+
+/// Success; for `status`: the cluster is healthy.
+pub const OK: u8 = 0;
+/// `status`: degraded but a Primary component serves.
+pub const DEGRADED: u8 = 1;
+/// The operation failed (a host, a container or a check did not do what was needed), or
+/// `status`: no Primary component, or nothing answered.
+pub const FAILED: u8 = 2;
+/// Refused for safety (quorum, recovery rules); nothing was changed.
+pub const REFUSED: u8 = 3;
+/// Bad command line.
+pub const USAGE: u8 = 64;
+/// Invalid inventory.
+pub const INVALID_INVENTORY: u8 = 65;
+/// Inventory file missing or unreadable.
+pub const NO_INVENTORY: u8 = 66;

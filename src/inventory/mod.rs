@@ -1,0 +1,305 @@
+//! The inventory: one cluster, its nodes, how to reach their hosts, and an optional proxy.
+//!
+//! `parse` turns TOML text into a checked [`Inventory`] or into every diagnostic at once, with
+//! no I/O. `load` adds the only I/O of this module: reading the file and the facts (existence,
+//! mode) of the secret files it names. Secret *contents* are never read here.
+
+mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, FileDiagnostics};
+
+pub use validate::{cross_check, Located, PortUse};
+
+/// The seed's port set: MySQL published on 4306, Galera 5567, SST 5444, IST 5568.
+pub const DEFAULT_PORTS: Ports = Ports {
+    mysql: 4306,
+    galera: 5567,
+    sst: 5444,
+    ist: 5568,
+};
+pub const DEFAULT_VOLUME: &str = "{cluster}-{node}-data";
+pub const DEFAULT_CONTAINER: &str = "{cluster}-{node}";
+pub const DEFAULT_PROVIDER: &str = "/usr/lib/galera/libgalera_smm.so";
+pub const DEFAULT_MONITOR_USER: &str = "galeractl_monitor";
+pub const DEFAULT_CONFIG_DIR: &str = "/etc/galeractl";
+pub const DEFAULT_HAPROXY_IMAGE: &str = "haproxy:2.8";
+
+/// Ports published on the host. Inside the container MySQL listens on 3306 and the Galera
+/// ports listen on the same numbers as outside, so that the advertised `host:port` works from
+/// both sides of Docker's NAT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Ports {
+    pub mysql: u16,
+    pub galera: u16,
+    pub sst: u16,
+    pub ist: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Durability {
+    /// Every commit is flushed to disk before it is acknowledged.
+    Durable,
+    /// Flush about once a second: a crash of every node may lose the last second of commits.
+    Fast,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Routing {
+    SingleWriter,
+    RoundRobin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inventory {
+    /// The file it was read from; relative paths inside it are resolved against its directory.
+    pub path: PathBuf,
+    pub cluster: Cluster,
+    pub ssh: SshSettings,
+    pub nodes: Vec<Node>,
+    pub haproxy: Option<Haproxy>,
+    pub arbitrator: Option<Arbitrator>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub name: String,
+    pub image: String,
+    pub distribute_image: bool,
+    pub root_password_file: PathBuf,
+    pub monitor_password_file: PathBuf,
+    pub monitor_user: String,
+    pub volume_template: String,
+    pub container_template: String,
+    pub provider: String,
+    pub sst_method: String,
+    pub durability: Durability,
+    /// Directory on each host for this tool's files; the cluster's own is `<dir>/<cluster>`.
+    pub config_dir: String,
+    pub mariadbd_options: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SshSettings {
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    pub identity: Option<PathBuf>,
+    pub known_hosts: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub name: String,
+    pub host: String,
+    pub ports: Ports,
+    pub ssh_user: Option<String>,
+    pub ssh_port: Option<u16>,
+    pub ssh_identity: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Haproxy {
+    pub host: String,
+    pub image: String,
+    pub port: u16,
+    pub stats_port: u16,
+    /// Port of the health endpoint that galeractl serves next to each node.
+    pub check_port: u16,
+    pub stats_user: String,
+    pub stats_password_file: PathBuf,
+    pub routing: Routing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arbitrator {
+    pub host: String,
+    pub image: String,
+    pub port: u16,
+}
+
+impl Inventory {
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// The cluster's own directory on every host.
+    pub fn cluster_dir(&self) -> String {
+        format!(
+            "{}/{}",
+            self.cluster.config_dir.trim_end_matches('/'),
+            self.cluster.name
+        )
+    }
+
+    pub fn container_name(&self, node: &Node) -> String {
+        self.expand(&self.cluster.container_template, node)
+    }
+
+    pub fn volume_name(&self, node: &Node) -> String {
+        self.expand(&self.cluster.volume_template, node)
+    }
+
+    fn expand(&self, template: &str, node: &Node) -> String {
+        template
+            .replace("{cluster}", &self.cluster.name)
+            .replace("{node}", &node.name)
+    }
+
+    /// Every secret file the inventory names, with the key that names it.
+    pub fn secret_files(&self) -> Vec<(&'static str, &Path)> {
+        let mut files = vec![
+            (
+                "cluster.root_password_file",
+                self.cluster.root_password_file.as_path(),
+            ),
+            (
+                "cluster.monitor_password_file",
+                self.cluster.monitor_password_file.as_path(),
+            ),
+        ];
+        if let Some(h) = &self.haproxy {
+            files.push((
+                "haproxy.stats_password_file",
+                h.stats_password_file.as_path(),
+            ));
+        }
+        files
+    }
+}
+
+/// `host:port`, with IPv6 addresses in brackets as Galera and Docker expect.
+pub fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// Outcome of parsing one file: the inventory when there is no error, and every diagnostic
+/// (warnings included) either way.
+#[derive(Debug)]
+pub struct Parsed {
+    pub inventory: Option<Inventory>,
+    pub report: FileDiagnostics,
+    pub located: Located,
+}
+
+/// Parses and validates inventory text. No I/O: `path` only names the file in diagnostics and
+/// anchors relative paths.
+pub fn parse(path: &Path, source: &str) -> Parsed {
+    let (inventory, diagnostics, located) = match toml::from_str::<raw::RawInventory>(source) {
+        Ok(raw) => validate::validate(path, source, raw),
+        Err(e) => (
+            None,
+            vec![Diagnostic::error(
+                e.span().unwrap_or(0..0),
+                "",
+                e.message().trim().to_string(),
+            )],
+            Located::default(),
+        ),
+    };
+    Parsed {
+        inventory,
+        report: FileDiagnostics {
+            path: path.to_path_buf(),
+            source: source.to_string(),
+            diagnostics,
+        },
+        located,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read inventory {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", render_all(.0))]
+    Invalid(FileDiagnostics),
+}
+
+fn render_all(report: &FileDiagnostics) -> String {
+    let mut lines: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| report.render(d))
+        .collect();
+    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+    lines.push(format!(
+        "{}: {} error{}; nothing was changed",
+        report.path.display(),
+        errors,
+        if errors == 1 { "" } else { "s" }
+    ));
+    lines.join("\n")
+}
+
+/// Whether problems with secret files are errors (commands that use the secrets) or warnings
+/// (commands that only show what would happen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    Required,
+    Advisory,
+}
+
+/// Reads, parses and validates an inventory file, and checks that its secret files exist and
+/// are readable by their owner only. The result keeps warnings and errors alike.
+pub fn read(path: &Path, secrets: Secrets) -> Result<Parsed, LoadError> {
+    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut parsed = parse(path, &source);
+    if let Some(inventory) = &parsed.inventory {
+        let mut found = validate::check_secret_files(inventory, &parsed.located, secret_file_facts);
+        if secrets == Secrets::Advisory {
+            for d in &mut found {
+                d.severity = crate::diagnostic::Severity::Warning;
+                d.message.push_str(" (up will refuse this)");
+            }
+        }
+        parsed.report.diagnostics.extend(found);
+        if parsed.report.has_errors() {
+            parsed.inventory = None;
+        }
+    }
+    Ok(parsed)
+}
+
+/// [`read`], failing on any error; returns the warnings alongside the inventory.
+pub fn load(path: &Path, secrets: Secrets) -> Result<(Inventory, FileDiagnostics), LoadError> {
+    let parsed = read(path, secrets)?;
+    match parsed.inventory {
+        Some(inventory) => Ok((inventory, parsed.report)),
+        None => Err(LoadError::Invalid(parsed.report)),
+    }
+}
+
+/// What validation needs to know of a secret file: never its contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretFileFacts {
+    Missing,
+    NotAFile,
+    Empty,
+    Mode(u32),
+}
+
+fn secret_file_facts(path: &Path) -> SecretFileFacts {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Err(_) => SecretFileFacts::Missing,
+        Ok(m) if !m.is_file() => SecretFileFacts::NotAFile,
+        Ok(m) if m.len() == 0 => SecretFileFacts::Empty,
+        Ok(m) => SecretFileFacts::Mode(m.permissions().mode() & 0o7777),
+    }
+}

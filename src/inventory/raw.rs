@@ -1,0 +1,92 @@
+//! The inventory exactly as written in TOML, with the spans that validation needs to point
+//! at a value. Nothing here is checked beyond what serde's types enforce; `validate` turns it
+//! into an [`Inventory`](super::Inventory).
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInventory {
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub ssh: RawSsh,
+    #[serde(default)]
+    pub nodes: Option<S<Vec<RawNode>>>,
+    pub haproxy: Option<RawHaproxy>,
+    pub arbitrator: Option<RawArbitrator>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub name: S<String>,
+    pub image: S<String>,
+    #[serde(default)]
+    pub distribute_image: bool,
+    pub root_password_file: S<String>,
+    pub monitor_password_file: S<String>,
+    pub monitor_user: Option<S<String>>,
+    pub ports: Option<RawPorts>,
+    pub volume: Option<S<String>>,
+    pub container: Option<S<String>>,
+    pub provider: Option<S<String>>,
+    pub sst_method: Option<S<String>>,
+    pub durability: Option<S<String>>,
+    pub config_dir: Option<S<String>>,
+    #[serde(default)]
+    pub mariadbd_options: Vec<S<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPorts {
+    pub mysql: Option<S<i64>>,
+    pub galera: Option<S<i64>>,
+    pub sst: Option<S<i64>>,
+    pub ist: Option<S<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSsh {
+    pub user: Option<S<String>>,
+    pub port: Option<S<i64>>,
+    pub identity: Option<S<String>>,
+    pub known_hosts: Option<S<String>>,
+    pub config_file: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNode {
+    pub name: S<String>,
+    pub host: S<String>,
+    pub ssh_user: Option<S<String>>,
+    pub ssh_port: Option<S<i64>>,
+    pub ssh_identity: Option<S<String>>,
+    pub ports: Option<RawPorts>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHaproxy {
+    pub host: S<String>,
+    pub image: Option<S<String>>,
+    pub port: Option<S<i64>>,
+    pub stats_port: Option<S<i64>>,
+    pub check_port: Option<S<i64>>,
+    pub stats_user: Option<S<String>>,
+    pub stats_password_file: S<String>,
+    pub routing: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArbitrator {
+    pub host: S<String>,
+    pub image: Option<S<String>>,
+    pub port: Option<S<i64>>,
+}

@@ -1,0 +1,63 @@
+//! galeractl: build and run MariaDB Galera clusters in Docker on several hosts over SSH.
+//!
+//! The core (`inventory`, `plan`, `docker`, `galera`) is pure data and decisions, with no I/O;
+//! the edges (`ssh`, `sql`) talk to hosts; `cmd` wires them into the operator's commands.
+
+pub mod cli;
+pub mod cmd;
+pub mod diagnostic;
+pub mod docker;
+pub mod exit;
+pub mod inventory;
+pub mod plan;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the command line, sets up logging on stderr, runs the command and maps its outcome
+/// to an exit code. Errors are printed here, once.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(cli.verbose, cli.quiet);
+    let outcome = match &cli.command {
+        cli::Command::Plan(args) => cmd::plan::run(args),
+        cli::Command::Validate(args) => cmd::validate::run(&args.inventories),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("galeractl: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

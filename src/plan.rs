@@ -1,0 +1,460 @@
+//! The plan: what `up` will do, as data. An [`Inventory`] and what was observed on the hosts
+//! ([`Observed`]) go in; stages of steps come out, each step an argv for one host. No I/O here:
+//! `galeractl plan` prints exactly what `galeractl up` would execute for the same facts.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::docker::{self, Argv, ClusterAddress};
+use crate::inventory::{Inventory, Node};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub cluster: String,
+    pub stages: Vec<Stage>,
+}
+
+/// Steps that may run at the same time (they touch different nodes), then one condition that
+/// must hold before the next stage starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stage {
+    pub title: String,
+    pub steps: Vec<Step>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait: Option<WaitFor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub host: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    pub description: String,
+    pub argv: Argv,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<Stdin>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only_if: Option<Guard>,
+}
+
+/// What a step's command reads on its standard input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stdin {
+    /// Text that may be shown (config files).
+    Text(String),
+    /// A local secret file: its path may be shown, its contents never.
+    SecretFile(PathBuf),
+    /// The output of a local command (`docker save`).
+    LocalCommand(Argv),
+}
+
+/// A condition checked on the host right before the step; the step is skipped when it is false.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Guard {
+    ImageMissing { image: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum WaitFor {
+    /// Each named node is Synced and in the Primary component.
+    Synced { nodes: Vec<String> },
+    /// Every node: Synced, Primary, the same cluster UUID, and the given cluster size.
+    Verified { size: usize },
+}
+
+impl std::fmt::Display for WaitFor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaitFor::Synced { nodes } => write!(f, "{} Primary and Synced", nodes.join(", ")),
+            WaitFor::Verified { size } => write!(
+                f,
+                "cluster size = {size} on every node, one cluster UUID, every node Primary and Synced"
+            ),
+        }
+    }
+}
+
+/// What is known of the cluster on its hosts before planning. The default is a cluster that
+/// does not exist yet: that is what `galeractl plan` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    pub nodes: Vec<ObservedNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedNode {
+    pub name: String,
+    pub container: ContainerFact,
+    /// The node's data volume exists (it may hold a database).
+    pub volume: bool,
+    /// The node answers SQL and is Synced in a Primary component.
+    pub synced_primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerFact {
+    Missing,
+    Running { spec: String },
+    Stopped { spec: String },
+}
+
+/// Why no plan can be made safely.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("cluster {cluster} has data ({evidence}) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead")]
+    NeedsRecovery { cluster: String, evidence: String },
+}
+
+/// The plan that brings the cluster to the inventory, given what was observed.
+pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
+    let fact = |node: &Node| observed.nodes.iter().find(|o| o.name == node.name);
+    let running: Vec<&Node> = inventory
+        .nodes
+        .iter()
+        .filter(|n| fact(n).is_some_and(|f| f.synced_primary))
+        .collect();
+    let mut plan = Plan {
+        cluster: inventory.cluster.name.clone(),
+        stages: Vec::new(),
+    };
+    let all: Vec<&Node> = inventory.nodes.iter().collect();
+
+    if running.is_empty() {
+        let evidence: Vec<String> = observed
+            .nodes
+            .iter()
+            .filter(|o| o.volume || o.container != ContainerFact::Missing)
+            .map(|o| {
+                format!(
+                    "{}: {}",
+                    o.name,
+                    if o.container == ContainerFact::Missing {
+                        "data volume"
+                    } else {
+                        "container"
+                    }
+                )
+            })
+            .collect();
+        if !evidence.is_empty() {
+            return Err(PlanError::NeedsRecovery {
+                cluster: inventory.cluster.name.clone(),
+                evidence: evidence.join(", "),
+            });
+        }
+        let (first, joiners) = match all.split_first() {
+            Some(split) => split,
+            None => return Ok(plan),
+        };
+        plan.stages.push(prepare(inventory, &all, |n| {
+            if n.name == first.name {
+                ClusterAddress::Bootstrap
+            } else {
+                ClusterAddress::others(inventory, n)
+            }
+        }));
+        plan.stages.push(Stage {
+            title: format!("bootstrap a new cluster from {}", first.name),
+            steps: vec![run_step(inventory, first, "start as the bootstrap node")],
+            wait: Some(WaitFor::Synced {
+                nodes: vec![first.name.clone()],
+            }),
+        });
+        if !joiners.is_empty() {
+            plan.stages.push(join_stage(inventory, joiners));
+            // The bootstrap node's config now names the others: any later start of its
+            // container joins the running cluster instead of forming a new one.
+            plan.stages.push(Stage {
+                title: format!("make {} a normal member (no restart)", first.name),
+                steps: vec![write_config_step(
+                    inventory,
+                    first,
+                    &ClusterAddress::others(inventory, first),
+                    "name the other members in the cluster address",
+                )],
+                wait: None,
+            });
+        }
+    } else {
+        // The cluster runs: start what is missing as joiners, then replace changed nodes one at
+        // a time.
+        let mut absent = Vec::new();
+        let mut stale = Vec::new();
+        for node in &all {
+            let want = docker::run_node(inventory, node);
+            let want_spec = docker::spec_of(&want).unwrap_or_default();
+            match fact(node).map(|f| &f.container) {
+                None | Some(ContainerFact::Missing) => absent.push(*node),
+                Some(ContainerFact::Stopped { spec }) | Some(ContainerFact::Running { spec })
+                    if spec != want_spec =>
+                {
+                    stale.push(*node)
+                }
+                Some(ContainerFact::Stopped { .. }) => absent.push(*node),
+                Some(ContainerFact::Running { .. }) => {
+                    if !fact(node).is_some_and(|f| f.synced_primary) {
+                        // Running but not Synced: it is joining or catching up; wait for it.
+                        absent.push(*node);
+                    }
+                }
+            }
+        }
+        if absent.is_empty() && stale.is_empty() {
+            return Ok(plan);
+        }
+        let touched: Vec<&Node> = absent.iter().chain(stale.iter()).copied().collect();
+        plan.stages.push(prepare(inventory, &touched, |n| {
+            ClusterAddress::others(inventory, n)
+        }));
+        let start: Vec<&Node> = absent
+            .iter()
+            .copied()
+            .filter(|n| {
+                !matches!(
+                    fact(n).map(|f| &f.container),
+                    Some(ContainerFact::Running { .. })
+                )
+            })
+            .collect();
+        if !absent.is_empty() {
+            let mut stage = join_stage(inventory, &start);
+            stage.steps = start
+                .iter()
+                .map(|n| start_or_run_step(inventory, n, fact(n).map(|f| &f.container)))
+                .collect();
+            stage.wait = Some(WaitFor::Synced {
+                nodes: absent.iter().map(|n| n.name.clone()).collect(),
+            });
+            plan.stages.push(stage);
+        }
+        for node in stale {
+            let name = inventory.container_name(node);
+            plan.stages.push(Stage {
+                title: format!("replace {} (its spec changed), alone", node.name),
+                steps: vec![
+                    Step {
+                        host: node.host.clone(),
+                        node: Some(node.name.clone()),
+                        description: format!("stop and remove {name}; its data volume stays"),
+                        argv: vec![
+                            "docker".into(),
+                            "rm".into(),
+                            "--force".into(),
+                            "--volumes=false".into(),
+                            name,
+                        ],
+                        stdin: None,
+                        only_if: None,
+                    },
+                    run_step(inventory, node, "start with the new spec, as a joiner"),
+                ],
+                wait: Some(WaitFor::Synced {
+                    nodes: vec![node.name.clone()],
+                }),
+            });
+        }
+    }
+    plan.stages.push(Stage {
+        title: "verify".into(),
+        steps: Vec::new(),
+        wait: Some(WaitFor::Verified { size: all.len() }),
+    });
+    Ok(plan)
+}
+
+fn join_stage(inventory: &Inventory, joiners: &[&Node]) -> Stage {
+    Stage {
+        title: "join the other nodes".into(),
+        steps: joiners
+            .iter()
+            .map(|n| run_step(inventory, n, "start as a joiner"))
+            .collect(),
+        wait: Some(WaitFor::Synced {
+            nodes: joiners.iter().map(|n| n.name.clone()).collect(),
+        }),
+    }
+}
+
+fn start_or_run_step(inventory: &Inventory, node: &Node, fact: Option<&ContainerFact>) -> Step {
+    match fact {
+        Some(ContainerFact::Stopped { .. }) => Step {
+            host: node.host.clone(),
+            node: Some(node.name.clone()),
+            description: "start the stopped container as a joiner".into(),
+            argv: vec![
+                "docker".into(),
+                "start".into(),
+                inventory.container_name(node),
+            ],
+            stdin: None,
+            only_if: None,
+        },
+        _ => run_step(inventory, node, "start as a joiner"),
+    }
+}
+
+fn run_step(inventory: &Inventory, node: &Node, what: &str) -> Step {
+    Step {
+        host: node.host.clone(),
+        node: Some(node.name.clone()),
+        description: format!("{}: {what}", node.name),
+        argv: docker::run_node(inventory, node),
+        stdin: None,
+        only_if: None,
+    }
+}
+
+fn write_config_step(
+    inventory: &Inventory,
+    node: &Node,
+    address: &ClusterAddress,
+    what: &str,
+) -> Step {
+    Step {
+        host: node.host.clone(),
+        node: Some(node.name.clone()),
+        description: format!("{}: {what}", node.name),
+        argv: docker::write_in_place(&docker::config_path(inventory, node)),
+        stdin: Some(Stdin::Text(docker::node_config(address))),
+        only_if: None,
+    }
+}
+
+/// Per host: the cluster's directories and secrets (once), and per node its config file, its
+/// data volume and, where asked for, the image.
+fn prepare(
+    inventory: &Inventory,
+    nodes: &[&Node],
+    address: impl Fn(&Node) -> ClusterAddress,
+) -> Stage {
+    let mut steps = Vec::new();
+    let mut hosts_done = BTreeSet::new();
+    let secrets = docker::secrets_dir(inventory);
+    for node in nodes {
+        let host = node.host.clone();
+        let on_host = |description: String, argv: Argv, stdin: Option<Stdin>| Step {
+            host: host.clone(),
+            node: None,
+            description,
+            argv,
+            stdin,
+            only_if: None,
+        };
+        if hosts_done.insert(node.host.clone()) {
+            steps.push(on_host(
+                "create the cluster's directories (0700)".into(),
+                docker::make_dirs(inventory),
+                None,
+            ));
+            for (file, local, what) in [
+                (
+                    docker::ROOT_PASSWORD_FILE,
+                    &inventory.cluster.root_password_file,
+                    "root",
+                ),
+                (
+                    docker::MONITOR_PASSWORD_FILE,
+                    &inventory.cluster.monitor_password_file,
+                    "monitoring user's",
+                ),
+            ] {
+                steps.push(on_host(
+                    format!("upload the {what} password (0600)"),
+                    docker::write_secret(&format!("{secrets}/{file}")),
+                    Some(Stdin::SecretFile(local.clone())),
+                ));
+            }
+            if inventory.cluster.distribute_image {
+                let mut step = on_host(
+                    format!("copy image {} to the host", inventory.cluster.image),
+                    docker::image_load(),
+                    Some(Stdin::LocalCommand(docker::image_save(
+                        &inventory.cluster.image,
+                    ))),
+                );
+                step.only_if = Some(Guard::ImageMissing {
+                    image: inventory.cluster.image.clone(),
+                });
+                steps.push(step);
+            }
+        }
+        let mut config = write_config_step(
+            inventory,
+            node,
+            &address(node),
+            "write the node's config file",
+        );
+        config.node = Some(node.name.clone());
+        steps.push(config);
+        let mut volume = on_host(
+            format!("{}: create the data volume", node.name),
+            docker::volume_create(inventory, node),
+            None,
+        );
+        volume.node = Some(node.name.clone());
+        steps.push(volume);
+    }
+    Stage {
+        title: "prepare the hosts".into(),
+        steps,
+        wait: None,
+    }
+}
+
+/// The plan as an operator reads it: numbered steps, one per line, each a shell command that
+/// can be pasted on its host, with what it is for and what is waited for after it.
+pub fn render(plan: &Plan) -> String {
+    let mut out = format!("# plan for cluster {}\n", plan.cluster);
+    if plan.stages.is_empty() {
+        out.push_str("# up to date: nothing to do\n");
+        return out;
+    }
+    let mut n = 0;
+    for (i, stage) in plan.stages.iter().enumerate() {
+        let parallel = if stage.steps.len() > 1 {
+            " (steps run in parallel across hosts)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("# stage {}: {}{parallel}\n", i + 1, stage.title));
+        for step in &stage.steps {
+            n += 1;
+            let command = docker::shell_join(&step.argv);
+            let line = match &step.stdin {
+                None => command,
+                Some(Stdin::Text(text)) => format!(
+                    "printf {} | {command}",
+                    docker::shell_quote(&text.replace('%', "%%").replace('\n', "\\n"))
+                ),
+                Some(Stdin::SecretFile(path)) => format!(
+                    "{command} < {}",
+                    docker::shell_quote(&path.display().to_string())
+                ),
+                Some(Stdin::LocalCommand(local)) => {
+                    format!(
+                        "{} | ssh {} {command}",
+                        docker::shell_join(local),
+                        step.host
+                    )
+                }
+            };
+            let guard = match &step.only_if {
+                Some(Guard::ImageMissing { image }) => format!(" (only if {image} is missing)"),
+                None => String::new(),
+            };
+            out.push_str(&format!(
+                "{n:>3}. [{}] {line}  # {}{guard}\n",
+                step.host, step.description
+            ));
+        }
+        if let Some(wait) = &stage.wait {
+            out.push_str(&format!("#   then wait: {wait}\n"));
+        }
+    }
+    out
+}
