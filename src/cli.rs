@@ -28,6 +28,57 @@ pub enum Command {
     Plan(PlanArgs),
     /// Check one or several inventories, together: ports shared across clusters on one host.
     Validate(ValidateArgs),
+    /// Bring the cluster to the inventory: bootstrap, join, verify; idempotent.
+    Up(UpArgs),
+}
+
+/// Which inventory: the positional argument, else `-i`, else $GALERACTL_INVENTORY, else
+/// ./galeractl.toml.
+#[derive(Debug, Args)]
+pub struct InventoryArg {
+    /// The inventory file (TOML).
+    #[arg(value_name = "INVENTORY")]
+    pub positional: Option<PathBuf>,
+    /// The inventory file, as an option [env: GALERACTL_INVENTORY; default: ./galeractl.toml].
+    #[arg(
+        short = 'i',
+        long = "inventory",
+        value_name = "FILE",
+        conflicts_with = "positional"
+    )]
+    pub flag: Option<PathBuf>,
+}
+
+/// Deadlines and SSH behaviour for commands that reach hosts.
+#[derive(Debug, Args, Clone)]
+pub struct RemoteArgs {
+    /// Seconds to wait for an SSH connection to a host.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub connect_timeout: u64,
+    /// Seconds one remote command may take.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub step_timeout: u64,
+    /// Seconds to wait for a node to become Synced (covers a full SST).
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub sync_timeout: u64,
+    /// Accept and record the host key of a host never seen before (ssh's accept-new). A changed
+    /// key is still refused.
+    #[arg(long)]
+    pub accept_new_host_keys: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Observe the hosts and print the steps that would run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,8 +8,14 @@ pub mod cmd;
 pub mod diagnostic;
 pub mod docker;
 pub mod exit;
+pub mod galera;
 pub mod inventory;
+pub mod observe;
 pub mod plan;
+pub mod runner;
+pub mod secret;
+pub mod sql;
+pub mod ssh;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -35,6 +41,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let outcome = match &cli.command {
         cli::Command::Plan(args) => cmd::plan::run(args),
         cli::Command::Validate(args) => cmd::validate::run(&args.inventories),
+        cli::Command::Up(args) => cmd::block_on(cmd::up::run(args)),
     };
     match outcome {
         Ok(code) => code,

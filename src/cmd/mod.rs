@@ -1,6 +1,7 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
 pub mod plan;
+pub mod up;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -39,4 +40,86 @@ pub fn print_warnings(report: &crate::diagnostic::FileDiagnostics) {
     for d in &report.diagnostics {
         eprintln!("{}", report.render(d));
     }
+}
+
+/// Runs an async command on a runtime of its own.
+pub fn block_on(f: impl std::future::Future<Output = Outcome>) -> Outcome {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::new(
+                crate::exit::FAILED,
+                format!("cannot start the runtime: {e}"),
+            )
+        })?;
+    runtime.block_on(f)
+}
+
+/// The inventory path: the argument, else `-i`, else $GALERACTL_INVENTORY, else ./galeractl.toml.
+pub fn inventory_path(arg: &crate::cli::InventoryArg) -> Result<std::path::PathBuf, Failure> {
+    if let Some(p) = arg.positional.as_ref().or(arg.flag.as_ref()) {
+        return Ok(p.clone());
+    }
+    if let Some(p) = std::env::var_os("GALERACTL_INVENTORY").filter(|p| !p.is_empty()) {
+        return Ok(p.into());
+    }
+    let default = std::path::PathBuf::from("galeractl.toml");
+    if default.exists() {
+        Ok(default)
+    } else {
+        Err(Failure::new(
+            crate::exit::NO_INVENTORY,
+            "no inventory given: pass a file, -i FILE or GALERACTL_INVENTORY, or create ./galeractl.toml",
+        ))
+    }
+}
+
+/// SSH options from the command line.
+pub fn ssh_options(r: &crate::cli::RemoteArgs) -> crate::ssh::SshOptions {
+    crate::ssh::SshOptions {
+        connect_timeout: std::time::Duration::from_secs(r.connect_timeout.max(1)),
+        command_timeout: std::time::Duration::from_secs(r.step_timeout.max(1)),
+        accept_new_host_keys: r.accept_new_host_keys,
+    }
+}
+
+/// Reads the monitoring user's password.
+pub fn monitor_password(
+    inventory: &crate::inventory::Inventory,
+) -> Result<crate::secret::Secret, Failure> {
+    let path = &inventory.cluster.monitor_password_file;
+    crate::secret::Secret::read(path).map_err(|e| {
+        Failure::new(
+            crate::exit::INVALID_INVENTORY,
+            format!("cannot read secret file {}: {e}", path.display()),
+        )
+    })
+}
+
+/// Connects to every host of the inventory; any host out of reach fails the whole command.
+pub async fn connect_nodes(
+    inventory: &crate::inventory::Inventory,
+    remote: &crate::cli::RemoteArgs,
+) -> Result<crate::ssh::Hosts, Failure> {
+    let targets = inventory
+        .nodes
+        .iter()
+        .map(|n| crate::ssh::Target::for_node(inventory, n))
+        .collect();
+    crate::ssh::Hosts::connect_all(targets, &ssh_options(remote))
+        .await
+        .map_err(|errors| {
+            Failure::new(
+                crate::exit::FAILED,
+                format!(
+                    "{}; nothing was changed",
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            )
+        })
 }

@@ -1,0 +1,316 @@
+//! `galeractl up`: connect to every host, look, refuse what is unsafe, plan, preflight, run,
+//! verify.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::{connect_nodes, inventory_path, monitor_password, print_warnings, Failure, Outcome};
+use crate::cli::UpArgs;
+use crate::inventory::{self, Inventory};
+use crate::observe::{self, HostFacts};
+use crate::plan::{self, Plan, Stdin};
+use crate::runner::Runner;
+use crate::ssh::Hosts;
+use crate::{exit, galera};
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Serialize)]
+struct Summary<'a> {
+    cluster: &'a str,
+    changed: bool,
+    steps_run: usize,
+    steps_skipped: usize,
+    seconds: f64,
+    verdict: String,
+    nodes: Vec<NodeSummary>,
+}
+
+#[derive(Debug, Serialize)]
+struct NodeSummary {
+    name: String,
+    host: String,
+    container: String,
+    state: String,
+}
+
+pub async fn run(args: &UpArgs) -> Outcome {
+    let started = Instant::now();
+    let path = inventory_path(&args.inventory)?;
+    let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
+    print_warnings(&report);
+    let password = monitor_password(&inventory)?;
+    let hosts = connect_nodes(&inventory, &args.remote).await?;
+    let result = up(args, &inventory, &hosts, password, started).await;
+    hosts.close().await;
+    result
+}
+
+async fn up(
+    args: &UpArgs,
+    inventory: &Inventory,
+    hosts: &Hosts,
+    password: crate::secret::Secret,
+    started: Instant,
+) -> Outcome {
+    let facts = gather(inventory, hosts).await?;
+    let (observed, _) = observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
+    let plan =
+        plan::up(inventory, &observed).map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
+    if args.dry_run {
+        print!("{}", plan::render(&plan));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if plan.stages.is_empty() {
+        tracing::info!(
+            "cluster {}: up to date ({} nodes Synced and Primary, every container matches the inventory)",
+            inventory.cluster.name,
+            inventory.nodes.len()
+        );
+        return finish(args, inventory, hosts, started, false, 0, 0).await;
+    }
+    preflight(inventory, &plan, &facts)?;
+    let runner = Runner {
+        inventory,
+        hosts,
+        monitor_password: password,
+        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
+        probe_timeout: PROBE_TIMEOUT,
+    };
+    let report = runner
+        .run(&plan)
+        .await
+        .map_err(|e| Failure::new(exit::FAILED, e.message))?;
+    finish(
+        args,
+        inventory,
+        hosts,
+        started,
+        true,
+        report.steps_run,
+        report.steps_skipped,
+    )
+    .await
+}
+
+/// Every host's facts, read in parallel; any host whose docker does not answer fails `up`
+/// before anything changes.
+async fn gather(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<(String, HostFacts)>, Failure> {
+    let results = futures::future::join_all(hosts.all().map(|remote| async move {
+        (
+            remote.host.clone(),
+            observe::host_facts(remote, &inventory.cluster.image).await,
+        )
+    }))
+    .await;
+    let mut facts = Vec::new();
+    let mut errors = Vec::new();
+    for (host, r) in results {
+        match r {
+            Ok(f) => facts.push((host, f)),
+            Err(e) => errors.push(format!("host {host}: docker does not answer: {e}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(facts)
+    } else {
+        Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "preflight failed; nothing was changed:\n  {}",
+                errors.join("\n  ")
+            ),
+        ))
+    }
+}
+
+/// Checks every host that the plan will touch, before the first change: the image is there
+/// or will be copied, the ports that new containers publish are free, and no foreign
+/// container holds a name the plan needs.
+fn preflight(
+    inventory: &Inventory,
+    plan: &Plan,
+    facts: &[(String, HostFacts)],
+) -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    let creates: BTreeSet<&str> = plan
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter(|s| s.argv.get(1).is_some_and(|w| w == "run"))
+        .filter_map(|s| s.node.as_deref())
+        .collect();
+    let copies_image = plan
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .any(|s| matches!(s.stdin, Some(Stdin::LocalCommand(_))));
+    for node in inventory
+        .nodes
+        .iter()
+        .filter(|n| creates.contains(n.name.as_str()))
+    {
+        let Some((_, f)) = facts.iter().find(|(h, _)| h == &node.host) else {
+            continue;
+        };
+        let own = observe::node_container(inventory, node, &f.containers);
+        let name = inventory.container_name(node);
+        if own.is_none() && f.containers.iter().any(|r| r.name == name) {
+            problems.push(format!(
+                "host {}: a container named {name} exists and is not {}'s: remove or rename it",
+                node.host, node.name
+            ));
+        }
+        if !f.image_present && !inventory.cluster.distribute_image {
+            problems.push(format!(
+                "host {}: image {} is missing (load it there, or set cluster.distribute_image = true)",
+                node.host, inventory.cluster.image
+            ));
+        }
+        // The node's own container (being replaced) may hold its ports.
+        if own.is_none_or(|r| !r.is_running()) {
+            if let Some(listening) = &f.listening {
+                let p = node.ports;
+                let busy: Vec<String> = [p.mysql, p.galera, p.sst, p.ist]
+                    .into_iter()
+                    .filter(|port| listening.contains(port))
+                    .map(|port| port.to_string())
+                    .collect();
+                if !busy.is_empty() {
+                    problems.push(format!(
+                        "host {}: port{} {} for {} already in use",
+                        node.host,
+                        if busy.len() == 1 { "" } else { "s" },
+                        busy.join(", "),
+                        node.name
+                    ));
+                }
+            }
+        }
+    }
+    if copies_image && facts.iter().any(|(_, f)| !f.image_present) {
+        let local = std::process::Command::new("docker")
+            .args([
+                "image",
+                "inspect",
+                "--format",
+                "{{.Id}}",
+                &inventory.cluster.image,
+            ])
+            .stdin(std::process::Stdio::null())
+            .output();
+        if !local.is_ok_and(|o| o.status.success()) {
+            problems.push(format!(
+                "image {} is missing on some hosts and cannot be read from this machine's docker to copy it",
+                inventory.cluster.image
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "preflight failed; nothing was changed:\n  {}",
+                problems.join("\n  ")
+            ),
+        ))
+    }
+}
+
+async fn finish(
+    args: &UpArgs,
+    inventory: &Inventory,
+    hosts: &Hosts,
+    started: Instant,
+    changed: bool,
+    steps_run: usize,
+    steps_skipped: usize,
+) -> Outcome {
+    let facts = futures::future::join_all(hosts.all().map(|r| async move {
+        (
+            r.host.clone(),
+            observe::containers(r).await.unwrap_or_default(),
+        )
+    }))
+    .await;
+    let password = monitor_password(inventory)?;
+    let statuses = futures::future::join_all(inventory.nodes.iter().map(|n| {
+        let t = observe::monitor_target(inventory, n, &password);
+        async move { crate::sql::probe(&t, PROBE_TIMEOUT).await.ok() }
+    }))
+    .await;
+    let pairs: Vec<(&str, Option<&galera::NodeStatus>)> = inventory
+        .nodes
+        .iter()
+        .zip(&statuses)
+        .map(|(n, s)| (n.name.as_str(), s.as_ref()))
+        .collect();
+    let verdict = galera::verdict(inventory.nodes.len(), &pairs);
+    let nodes: Vec<NodeSummary> = inventory
+        .nodes
+        .iter()
+        .zip(&statuses)
+        .map(|(n, s)| {
+            let row = facts
+                .iter()
+                .find(|(h, _)| h == &n.host)
+                .and_then(|(_, rows)| observe::node_container(inventory, n, rows));
+            NodeSummary {
+                name: n.name.clone(),
+                host: n.host.clone(),
+                container: row.map_or(String::new(), |r| r.id.chars().take(12).collect()),
+                state: s.as_ref().map_or("no answer".into(), |s| {
+                    format!("{} {}", s.cluster_status, s.local_state)
+                }),
+            }
+        })
+        .collect();
+    let seconds = started.elapsed().as_secs_f64();
+    if args.json {
+        let summary = Summary {
+            cluster: &inventory.cluster.name,
+            changed,
+            steps_run,
+            steps_skipped,
+            seconds,
+            verdict: verdict.to_string(),
+            nodes,
+        };
+        let text = serde_json::to_string_pretty(&summary)
+            .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the summary: {e}")))?;
+        println!("{text}");
+    } else {
+        println!(
+            "cluster {}: {} in {seconds:.1}s ({})",
+            inventory.cluster.name,
+            verdict,
+            if changed {
+                format!("{steps_run} steps run, {steps_skipped} skipped")
+            } else {
+                "up to date, nothing changed".into()
+            }
+        );
+        for n in &nodes {
+            println!(
+                "  {:<12} {:<16} {:<14} {}",
+                n.name, n.host, n.container, n.state
+            );
+        }
+    }
+    if verdict == galera::Verdict::Healthy {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "cluster {} is not verified: {verdict}",
+                inventory.cluster.name
+            ),
+        ))
+    }
+}

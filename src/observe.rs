@@ -1,0 +1,238 @@
+//! Facts read from hosts: containers, volumes, listening ports, images, node status. The
+//! parsing is pure and unit-tested; the fetching is a few read-only commands over SSH and SQL.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC};
+use crate::galera::NodeStatus;
+use crate::inventory::{Inventory, Node};
+use crate::plan::{ContainerFact, Observed, ObservedNode};
+use crate::secret::Secret;
+use crate::sql::{self, SqlTarget};
+use crate::ssh::{Remote, SshError};
+
+/// One container on a host, from `docker ps -a`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerRow {
+    pub id: String,
+    pub name: String,
+    /// created, running, paused, restarting, removing, exited, dead
+    pub state: String,
+    pub cluster: String,
+    pub node: String,
+    pub spec: String,
+}
+
+impl ContainerRow {
+    pub fn is_running(&self) -> bool {
+        matches!(self.state.as_str(), "running" | "restarting" | "paused")
+    }
+}
+
+pub fn ps_argv() -> Vec<String> {
+    vec![
+        "docker".into(),
+        "ps".into(),
+        "--all".into(),
+        "--no-trunc".into(),
+        "--format".into(),
+        format!(
+            "{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.Label \"{LABEL_CLUSTER}\"}}}}\t{{{{.Label \"{LABEL_NODE}\"}}}}\t{{{{.Label \"{LABEL_SPEC}\"}}}}"
+        ),
+    ]
+}
+
+pub fn parse_ps(text: &str) -> Vec<ContainerRow> {
+    text.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            (f.len() == 6).then(|| ContainerRow {
+                id: f[0].to_string(),
+                name: f[1].to_string(),
+                state: f[2].to_string(),
+                cluster: f[3].to_string(),
+                node: f[4].to_string(),
+                spec: f[5].to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Ports in LISTEN state, from `ss -Hltn`.
+pub fn parse_listening(text: &str) -> BTreeSet<u16> {
+    text.lines()
+        .filter_map(|line| {
+            let local = line.split_whitespace().nth(3)?;
+            local.rsplit(':').next()?.parse().ok()
+        })
+        .collect()
+}
+
+fn words(w: &[&str]) -> Vec<String> {
+    w.iter().map(|s| s.to_string()).collect()
+}
+
+/// What one host says before `up` changes anything on it.
+#[derive(Debug, Clone, Default)]
+pub struct HostFacts {
+    pub containers: Vec<ContainerRow>,
+    pub volumes: BTreeSet<String>,
+    /// `None` when `ss` is not available on the host.
+    pub listening: Option<BTreeSet<u16>>,
+    pub image_present: bool,
+}
+
+pub async fn docker_version(remote: &Remote) -> Result<String, SshError> {
+    Ok(remote
+        .run_ok(
+            &words(&["docker", "version", "--format", "{{.Server.Version}}"]),
+            None,
+        )
+        .await?
+        .trim()
+        .to_string())
+}
+
+pub async fn image_present(remote: &Remote, image: &str) -> Result<bool, SshError> {
+    let out = remote
+        .run(
+            &words(&["docker", "image", "inspect", "--format", "{{.Id}}", image]),
+            None,
+            remote.command_timeout(),
+        )
+        .await?;
+    Ok(out.code == 0)
+}
+
+pub async fn containers(remote: &Remote) -> Result<Vec<ContainerRow>, SshError> {
+    Ok(parse_ps(&remote.run_ok(&ps_argv(), None).await?))
+}
+
+pub async fn host_facts(remote: &Remote, image: &str) -> Result<HostFacts, SshError> {
+    let volumes_argv = words(&["docker", "volume", "ls", "--format", "{{.Name}}"]);
+    let ss_argv = words(&["ss", "-Hltn"]);
+    let (version, containers, volumes, listening, image_present) = tokio::join!(
+        docker_version(remote),
+        containers(remote),
+        remote.run_ok(&volumes_argv, None),
+        remote.run(&ss_argv, None, remote.command_timeout()),
+        image_present(remote, image),
+    );
+    version?;
+    Ok(HostFacts {
+        containers: containers?,
+        volumes: volumes?.lines().map(str::to_string).collect(),
+        listening: listening
+            .ok()
+            .filter(|o| o.code == 0)
+            .map(|o| parse_listening(&o.stdout)),
+        image_present: image_present?,
+    })
+}
+
+/// The last lines a container logged (stdout and stderr), for error messages.
+pub async fn log_tail(remote: &Remote, container: &str, lines: usize) -> String {
+    let argv = vec![
+        "docker".into(),
+        "logs".into(),
+        "--tail".into(),
+        lines.to_string(),
+        container.to_string(),
+    ];
+    match remote.run(&argv, None, Duration::from_secs(10)).await {
+        Ok(o) => format!("{}{}", o.stdout, o.stderr).trim_end().to_string(),
+        Err(e) => format!("(no log: {e})"),
+    }
+}
+
+pub fn monitor_target(inventory: &Inventory, node: &Node, password: &Secret) -> SqlTarget {
+    SqlTarget {
+        host: node.host.clone(),
+        port: node.ports.mysql,
+        user: inventory.cluster.monitor_user.clone(),
+        password: password.clone(),
+    }
+}
+
+/// The container of `node` among a host's containers.
+pub fn node_container<'a>(
+    inventory: &Inventory,
+    node: &Node,
+    rows: &'a [ContainerRow],
+) -> Option<&'a ContainerRow> {
+    rows.iter()
+        .find(|r| r.cluster == inventory.cluster.name && r.node == node.name)
+}
+
+/// Builds what the planner needs: per node its container, its volume, and whether it serves.
+pub async fn observed(
+    inventory: &Inventory,
+    facts: &[(String, HostFacts)],
+    password: &Secret,
+    probe_timeout: Duration,
+) -> (Observed, Vec<Option<NodeStatus>>) {
+    let probes = inventory.nodes.iter().map(|node| {
+        let target = monitor_target(inventory, node, password);
+        let running = facts
+            .iter()
+            .find(|(h, _)| h == &node.host)
+            .and_then(|(_, f)| node_container(inventory, node, &f.containers))
+            .is_some_and(ContainerRow::is_running);
+        async move {
+            if running {
+                sql::probe(&target, probe_timeout).await.ok()
+            } else {
+                None
+            }
+        }
+    });
+    let statuses = futures::future::join_all(probes).await;
+    let nodes = inventory
+        .nodes
+        .iter()
+        .zip(&statuses)
+        .map(|(node, status)| {
+            let host = facts.iter().find(|(h, _)| h == &node.host).map(|(_, f)| f);
+            let row = host.and_then(|f| node_container(inventory, node, &f.containers));
+            ObservedNode {
+                name: node.name.clone(),
+                container: match row {
+                    None => ContainerFact::Missing,
+                    Some(r) if r.is_running() => ContainerFact::Running {
+                        spec: r.spec.clone(),
+                    },
+                    Some(r) => ContainerFact::Stopped {
+                        spec: r.spec.clone(),
+                    },
+                },
+                volume: host.is_some_and(|f| f.volumes.contains(&inventory.volume_name(node))),
+                synced_primary: status.as_ref().is_some_and(NodeStatus::is_healthy),
+            }
+        })
+        .collect();
+    (Observed { nodes }, statuses)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_docker_ps_rows() {
+        let text = "4f1e\tlocal-test-nodea\trunning\tlocal-test\tnodea\tc727b32693ee2f94\n9a0b\tother\texited\t\t\t\n";
+        let rows = parse_ps(text);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].node, "nodea");
+        assert!(rows[0].is_running());
+        assert!(!rows[1].is_running());
+        assert_eq!(rows[1].cluster, "");
+    }
+
+    #[test]
+    fn parses_listening_ports() {
+        let text = "LISTEN 0      4096         0.0.0.0:4306       0.0.0.0:*\nLISTEN 0 128 [::]:22 [::]:*\nLISTEN 0 4096 127.0.0.11:37473 0.0.0.0:*\n";
+        let ports: Vec<u16> = parse_listening(text).into_iter().collect();
+        assert_eq!(ports, vec![22, 4306, 37473]);
+    }
+}

@@ -1,0 +1,324 @@
+//! Walks a [`Plan`] against the hosts: the steps of a stage in parallel across hosts (in order
+//! on one host), each guard checked right before its step, then the stage's condition polled
+//! with a deadline. Stops at the first failure and says where it stopped.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::docker::shell_join;
+use crate::galera::{self, NodeStatus, Verdict};
+use crate::inventory::Inventory;
+use crate::observe;
+use crate::plan::{Guard, Plan, Stage, Stdin, Step, WaitFor};
+use crate::secret::Secret;
+use crate::sql;
+use crate::ssh::Hosts;
+
+/// How long `docker load` of an image may take.
+const IMAGE_COPY_TIMEOUT: Duration = Duration::from_secs(900);
+/// How often a waited-for condition is checked.
+const POLL_EVERY: Duration = Duration::from_millis(200);
+
+pub struct Runner<'a> {
+    pub inventory: &'a Inventory,
+    pub hosts: &'a Hosts,
+    pub monitor_password: Secret,
+    /// Deadline for each waited-for condition (a full SST fits in it).
+    pub sync_timeout: Duration,
+    pub probe_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct RunError {
+    pub message: String,
+}
+
+fn fail(message: impl Into<String>) -> RunError {
+    RunError {
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct RunReport {
+    pub steps_run: usize,
+    pub steps_skipped: usize,
+}
+
+impl Runner<'_> {
+    pub async fn run(&self, plan: &Plan) -> Result<RunReport, RunError> {
+        let mut report = RunReport::default();
+        let mut number = 0;
+        for (i, stage) in plan.stages.iter().enumerate() {
+            tracing::info!("stage {}/{}: {}", i + 1, plan.stages.len(), stage.title);
+            let first = number + 1;
+            number += stage.steps.len();
+            let (run, skipped) = self.run_stage(stage, first).await.map_err(|e| {
+                fail(format!(
+                    "stopped in stage {} ({}): {}; stages after it were not run",
+                    i + 1,
+                    stage.title,
+                    e.message
+                ))
+            })?;
+            report.steps_run += run;
+            report.steps_skipped += skipped;
+            if let Some(wait) = &stage.wait {
+                let started = Instant::now();
+                self.wait(wait).await?;
+                tracing::info!("  ok: {wait} ({:.1}s)", started.elapsed().as_secs_f64());
+            }
+        }
+        Ok(report)
+    }
+
+    async fn run_stage(&self, stage: &Stage, first: usize) -> Result<(usize, usize), RunError> {
+        let mut by_host: BTreeMap<&str, Vec<(usize, &Step)>> = BTreeMap::new();
+        for (k, step) in stage.steps.iter().enumerate() {
+            by_host
+                .entry(step.host.as_str())
+                .or_default()
+                .push((first + k, step));
+        }
+        let results = futures::future::join_all(by_host.into_values().map(|steps| async move {
+            let mut counts = (0, 0);
+            for (n, step) in steps {
+                if self.run_step(n, step).await? {
+                    counts.0 += 1;
+                } else {
+                    counts.1 += 1;
+                }
+            }
+            Ok::<_, RunError>(counts)
+        }))
+        .await;
+        let mut total = (0, 0);
+        let mut errors = Vec::new();
+        for r in results {
+            match r {
+                Ok((a, b)) => {
+                    total.0 += a;
+                    total.1 += b;
+                }
+                Err(e) => errors.push(e.message),
+            }
+        }
+        if errors.is_empty() {
+            Ok(total)
+        } else {
+            Err(fail(errors.join("; ")))
+        }
+    }
+
+    /// Runs one step; `false` when its guard said to skip it.
+    async fn run_step(&self, n: usize, step: &Step) -> Result<bool, RunError> {
+        let remote = self
+            .hosts
+            .get(&step.host)
+            .ok_or_else(|| fail(format!("step {n}: host {} is not connected", step.host)))?;
+        if let Some(Guard::ImageMissing { image }) = &step.only_if {
+            if observe::image_present(&remote, image)
+                .await
+                .map_err(|e| fail(format!("step {n}: {e}")))?
+            {
+                tracing::info!("  {n:>3}. [{}] skipped: {image} is present", step.host);
+                return Ok(false);
+            }
+        }
+        tracing::info!("  {n:>3}. [{}] {}", step.host, step.description);
+        tracing::debug!("       {}", shell_join(&step.argv));
+        let at = |e: crate::ssh::SshError| fail(format!("step {n} ({}): {e}", step.description));
+        match &step.stdin {
+            None => {
+                remote.run_ok(&step.argv, None).await.map_err(at)?;
+            }
+            Some(Stdin::Text(text)) => {
+                remote
+                    .run_ok(&step.argv, Some(text.as_bytes()))
+                    .await
+                    .map_err(at)?;
+            }
+            Some(Stdin::SecretFile(path)) => {
+                let bytes = std::fs::read(path).map_err(|e| {
+                    fail(format!(
+                        "step {n}: cannot read secret file {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                remote.run_ok(&step.argv, Some(&bytes)).await.map_err(at)?;
+            }
+            Some(Stdin::LocalCommand(local)) => {
+                let bar = byte_bar(&step.host);
+                let sent = remote
+                    .pipe_from_local(local, &step.argv, IMAGE_COPY_TIMEOUT, |b| {
+                        bar.set_position(b)
+                    })
+                    .await
+                    .map_err(at)?;
+                bar.finish_and_clear();
+                tracing::info!("       [{}] {} MB sent", step.host, sent / 1_000_000);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn statuses(&self, names: &[&str]) -> Vec<(String, Option<NodeStatus>)> {
+        let probes = names.iter().map(|name| async move {
+            let status = match self.inventory.node(name) {
+                Some(node) => {
+                    let t = observe::monitor_target(self.inventory, node, &self.monitor_password);
+                    sql::probe(&t, self.probe_timeout).await.ok()
+                }
+                None => None,
+            };
+            (name.to_string(), status)
+        });
+        futures::future::join_all(probes).await
+    }
+
+    /// Polls until `wait` holds or the deadline passes; on a deadline, says what was seen
+    /// last and shows the log tail of each node that was not there yet.
+    pub async fn wait(&self, wait: &WaitFor) -> Result<(), RunError> {
+        let names: Vec<&str> = match wait {
+            WaitFor::Synced { nodes } => nodes.iter().map(String::as_str).collect(),
+            WaitFor::Verified { .. } => self
+                .inventory
+                .nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect(),
+        };
+        let deadline = Instant::now() + self.sync_timeout;
+        let spinner = spinner(&format!("waiting: {wait}"));
+        let mut last_check_of_containers = Instant::now();
+        loop {
+            let seen = self.statuses(&names).await;
+            let pending: Vec<String> = seen
+                .iter()
+                .filter(|(_, s)| !s.as_ref().is_some_and(NodeStatus::is_healthy))
+                .map(|(n, s)| {
+                    format!(
+                        "{n}: {}",
+                        s.as_ref().map_or("no answer".to_string(), |s| format!(
+                            "{} {}",
+                            s.cluster_status, s.local_state
+                        ))
+                    )
+                })
+                .collect();
+            let done = match wait {
+                WaitFor::Synced { .. } => pending.is_empty(),
+                WaitFor::Verified { size } => {
+                    let pairs: Vec<(&str, Option<&NodeStatus>)> =
+                        seen.iter().map(|(n, s)| (n.as_str(), s.as_ref())).collect();
+                    let all_sized = seen
+                        .iter()
+                        .all(|(_, s)| s.as_ref().is_some_and(|s| s.cluster_size as usize == *size));
+                    galera::verdict(*size, &pairs) == Verdict::Healthy && all_sized
+                }
+            };
+            if done {
+                spinner.finish_and_clear();
+                return Ok(());
+            }
+            spinner.set_message(format!("waiting: {wait} ({})", pending.join(", ")));
+            if last_check_of_containers.elapsed() > Duration::from_secs(3) {
+                last_check_of_containers = Instant::now();
+                self.fail_if_exited(&names).await?;
+            }
+            if Instant::now() >= deadline {
+                spinner.finish_and_clear();
+                let mut message = format!(
+                    "timed out after {}s waiting for: {wait}; last seen: {}",
+                    self.sync_timeout.as_secs(),
+                    pending.join(", ")
+                );
+                for (name, status) in &seen {
+                    if !status.as_ref().is_some_and(NodeStatus::is_healthy) {
+                        message.push_str(&self.log_of(name).await);
+                    }
+                }
+                return Err(fail(message));
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    async fn log_of(&self, name: &str) -> String {
+        let Some(node) = self.inventory.node(name) else {
+            return String::new();
+        };
+        let Some(remote) = self.hosts.get(&node.host) else {
+            return String::new();
+        };
+        let container = self.inventory.container_name(node);
+        format!(
+            "\n--- last lines of {container} on {}:\n{}",
+            node.host,
+            observe::log_tail(&remote, &container, 15).await
+        )
+    }
+
+    /// A container that exited will not become Synced: stop waiting for it at once.
+    async fn fail_if_exited(&self, names: &[&str]) -> Result<(), RunError> {
+        for name in names {
+            let Some(node) = self.inventory.node(name) else {
+                continue;
+            };
+            let Some(remote) = self.hosts.get(&node.host) else {
+                continue;
+            };
+            let Ok(rows) = observe::containers(&remote).await else {
+                continue;
+            };
+            if let Some(row) = observe::node_container(self.inventory, node, &rows) {
+                if matches!(row.state.as_str(), "exited" | "dead") {
+                    return Err(fail(format!(
+                        "{name}: container {} {} instead of becoming Synced{}",
+                        row.name,
+                        row.state,
+                        self.log_of(name).await
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn interactive() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+fn spinner(message: &str) -> ProgressBar {
+    if !interactive() {
+        tracing::info!("  {message}");
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("  {spinner} {elapsed:>4} {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn byte_bar(host: &str) -> ProgressBar {
+    if !interactive() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) =
+        ProgressStyle::with_template("  {spinner} [{msg}] {bytes} sent ({bytes_per_sec})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(host.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}

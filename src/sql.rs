@@ -1,0 +1,77 @@
+//! The SQL edge: one short-lived connection per probe to a node's published MySQL port, with a
+//! deadline, as the monitoring user. Reads status only.
+
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder};
+
+use crate::galera::NodeStatus;
+use crate::secret::Secret;
+
+#[derive(Debug, Clone)]
+pub struct SqlTarget {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SqlError {
+    #[error("{host}:{port}: no answer within {ms} ms")]
+    Timeout { host: String, port: u16, ms: u128 },
+    #[error("{host}:{port}: {detail}")]
+    Failed {
+        host: String,
+        port: u16,
+        detail: String,
+    },
+}
+
+fn opts(t: &SqlTarget) -> OptsBuilder {
+    OptsBuilder::default()
+        .ip_or_hostname(t.host.clone())
+        .tcp_port(t.port)
+        .user(Some(t.user.clone()))
+        .pass(Some(t.password.expose().to_string()))
+        // Never switch to a unix socket on this machine after a TCP connect.
+        .prefer_socket(false)
+}
+
+/// Connects, runs one query returning name/value rows, disconnects; all within `timeout`.
+pub async fn query_pairs(
+    t: &SqlTarget,
+    sql: &str,
+    timeout: Duration,
+) -> Result<Vec<(String, String)>, SqlError> {
+    let failed = |e: mysql_async::Error| SqlError::Failed {
+        host: t.host.clone(),
+        port: t.port,
+        detail: e.to_string(),
+    };
+    let work = async {
+        let mut conn = Conn::new(opts(t)).await.map_err(failed)?;
+        let rows: Vec<(String, Option<String>)> = conn.query(sql).await.map_err(failed)?;
+        let _ = conn.disconnect().await;
+        Ok(rows
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect())
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| SqlError::Timeout {
+            host: t.host.clone(),
+            port: t.port,
+            ms: timeout.as_millis(),
+        })?
+}
+
+/// The node's wsrep status.
+pub async fn probe(t: &SqlTarget, timeout: Duration) -> Result<NodeStatus, SqlError> {
+    let rows = query_pairs(t, "SHOW GLOBAL STATUS LIKE 'wsrep\\_%'", timeout).await?;
+    Ok(NodeStatus::from_rows(
+        rows.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ))
+}

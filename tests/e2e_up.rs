@@ -1,0 +1,212 @@
+//! End to end on the lab (real ssh, dockerd, MariaDB Galera): `galeractl up` builds the
+//! seed's cluster, replicates the seed's writes, is idempotent, survives a restart of the
+//! former bootstrap node, keeps secrets out of sight, fails cleanly on an unreachable host,
+//! and lets two clusters share the hosts. One scenario, in order: the steps share the lab.
+
+mod support;
+use std::time::{Duration, Instant};
+
+use support::lab::{sql, wait_until, wsrep, Lab, HOSTS};
+use support::*;
+
+fn up(lab: &Lab, inventory: &str, extra: &[&str]) -> (i32, String, String, Duration) {
+    let started = Instant::now();
+    let path = lab.inventory(inventory);
+    let mut args = vec!["up", path.as_str()];
+    args.extend_from_slice(extra);
+    let out = galeractl(&args);
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+        started.elapsed(),
+    )
+}
+
+#[test]
+fn up_on_the_lab() {
+    let Some(lab) = Lab::find() else { return };
+    let root = lab.secret("root-password");
+    for cluster in ["local-test", "second", "unreach"] {
+        lab.wipe_cluster(cluster);
+    }
+
+    // The third host lacks the image: `up` must copy it there (distribute_image = true).
+    lab.ssh_ok(
+        HOSTS[2],
+        "docker image rm galeractl-lab/galera:10.11 >/dev/null",
+    );
+
+    // 1. From nothing to a verified 3-node cluster.
+    let (code, stdout, stderr, took) = up(&lab, "lab.toml", &["-vv"]);
+    assert_eq!(code, 0, "up failed:\n{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("[10.77.0.13] copy image galeractl-lab/galera:10.11 to the host")
+            && stderr.contains("[10.77.0.11] skipped: galeractl-lab/galera:10.11 is present"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.starts_with("cluster local-test: healthy in "),
+        "{stdout}"
+    );
+    eprintln!("up (fresh, 3 nodes): {took:?}");
+    let up_log = format!("{stdout}{stderr}");
+
+    // 2. The seed's replication check.
+    sql(HOSTS[2], 4306, &root, &["create database hellodb"]);
+    sql(
+        HOSTS[1],
+        4306,
+        &root,
+        &[
+            "create table hellodb.students (id int unsigned auto_increment not null primary key, name char(30) not null, age tinyint unsigned, gender enum('f','m'))",
+            "insert into hellodb.students (name) values ('Hello')",
+        ],
+    );
+    for host in HOSTS {
+        let rows = sql(
+            host,
+            4306,
+            &root,
+            &["select name, age, gender from hellodb.students"],
+        );
+        assert_eq!(
+            rows,
+            vec![vec!["Hello".to_string(), "NULL".into(), "NULL".into()]],
+            "on {host}"
+        );
+    }
+
+    // 3. Idempotent: nothing recreated, says up to date.
+    let ids = lab.container_ids("local-test");
+    let (code, stdout, stderr, took) = up(&lab, "lab.toml", &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("up to date, nothing changed"), "{stdout}");
+    assert_eq!(
+        lab.container_ids("local-test"),
+        ids,
+        "a container was recreated"
+    );
+    eprintln!("up (already converged): {took:?}");
+
+    // 4. No bootstrap trap: a restart of the former bootstrap node rejoins the same cluster.
+    let uuid = wsrep(HOSTS[0], 4306, &root, "wsrep_cluster_state_uuid").unwrap_or_default();
+    assert_eq!(uuid.len(), 36, "cluster uuid {uuid:?}");
+    let config = lab.ssh_ok(HOSTS[0], "cat /etc/galeractl/local-test/nodea.cnf");
+    assert!(
+        config.contains("wsrep_cluster_address=gcomm://10.77.0.12:5567,10.77.0.13:5567"),
+        "{config}"
+    );
+    lab.ssh_ok(HOSTS[0], "docker restart local-test-nodea");
+    wait_until(
+        "nodea back in a 3-node Primary component",
+        Duration::from_secs(120),
+        || {
+            wsrep(HOSTS[0], 4306, &root, "wsrep_local_state_comment").as_deref() == Some("Synced")
+                && wsrep(HOSTS[0], 4306, &root, "wsrep_cluster_size").as_deref() == Some("3")
+        },
+    );
+    for host in HOSTS {
+        assert_eq!(
+            wsrep(host, 4306, &root, "wsrep_cluster_state_uuid").as_deref(),
+            Some(uuid.as_str()),
+            "{host}"
+        );
+    }
+
+    // 5. Secrets: in no ps, no docker inspect, no galeractl log; 0600 on the hosts.
+    let monitor = lab.secret("monitor-password");
+    for host in HOSTS {
+        let seen = lab.ssh_ok(
+            host,
+            "ps auxwwe; docker inspect $(docker ps -aq --filter label=io.galeractl.cluster=local-test)",
+        );
+        for (name, secret) in [("root", &root), ("monitor", &monitor)] {
+            assert!(
+                !seen.contains(secret.as_str()),
+                "the {name} password shows in ps or docker inspect on {host}"
+            );
+        }
+        let modes = lab.ssh_ok(host, "stat -c '%a %n' /etc/galeractl/local-test/secrets/*");
+        assert_eq!(
+            modes,
+            "600 /etc/galeractl/local-test/secrets/monitor-password\n600 /etc/galeractl/local-test/secrets/root-password\n"
+        );
+    }
+    assert!(
+        !up_log.contains(root.as_str()) && !up_log.contains(monitor.as_str()),
+        "a password shows in the -vv log"
+    );
+    assert!(
+        up_log.contains("docker run"),
+        "the -vv log shows the commands run"
+    );
+
+    // 6. A host that does not exist: fails within its timeout, names it, starts nothing.
+    let dir = scratch("e2e_unreach");
+    let inv = std::fs::read_to_string(lab.out.join("lab.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .replace("name = \"local-test\"", "name = \"unreach\"")
+        .replace("10.77.0.13", "10.77.0.99")
+        .replace("mysql = 4306", "mysql = 4326")
+        .replace("galera = 5567", "galera = 5597")
+        .replace("sst = 5444", "sst = 5474")
+        .replace("ist = 5568", "ist = 5598")
+        .replace("\"secrets/", &format!("\"{}/secrets/", lab.out.display()))
+        .replace(
+            "\"id_ed25519\"",
+            &format!("\"{}/id_ed25519\"", lab.out.display()),
+        )
+        .replace(
+            "\"known_hosts\"",
+            &format!("\"{}/known_hosts\"", lab.out.display()),
+        );
+    std::fs::write(dir.join("unreach.toml"), inv).unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let out = galeractl_in(&dir, &["up", "unreach.toml", "--connect-timeout", "3"]);
+    let took = started.elapsed();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("host 10.77.0.99: no SSH connection within"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert_eq!(
+        lab.container_ids("unreach"),
+        vec![String::new(), String::new(), String::new()]
+    );
+
+    // 7. A second cluster on the same hosts with its own ports: both healthy, data apart.
+    let (code, stdout, stderr, took) = up(&lab, "lab2.toml", &[]);
+    assert_eq!(code, 0, "second cluster:\n{stdout}\n{stderr}");
+    eprintln!("up (second cluster): {took:?}");
+    for host in HOSTS {
+        assert_eq!(
+            wsrep(host, 4307, &root, "wsrep_cluster_size").as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            wsrep(host, 4306, &root, "wsrep_cluster_size").as_deref(),
+            Some("3")
+        );
+    }
+    sql(HOSTS[0], 4307, &root, &["create database only_in_second"]);
+    let dbs = sql(
+        HOSTS[1],
+        4306,
+        &root,
+        &["show databases like 'only_in_second'"],
+    );
+    assert!(
+        dbs.is_empty(),
+        "a write to the second cluster shows in the first"
+    );
+    let dbs = sql(HOSTS[2], 4307, &root, &["show databases like 'hellodb'"]);
+    assert!(
+        dbs.is_empty(),
+        "a write to the first cluster shows in the second"
+    );
+    lab.wipe_cluster("second");
+}

@@ -1,0 +1,167 @@
+//! The planner's decisions from observed facts: a converged cluster needs zero steps, a missing
+//! node rejoins, a changed node is replaced alone, and data without a running cluster is never
+//! bootstrapped over.
+
+use std::path::Path;
+
+use galeractl::docker;
+use galeractl::inventory::{parse, Inventory};
+use galeractl::plan::{self, ContainerFact, Observed, ObservedNode, PlanError, WaitFor};
+
+fn inventory() -> Inventory {
+    let source = include_str!("../inventory.example.toml");
+    let parsed = parse(Path::new("inventory.example.toml"), source);
+    parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+}
+
+fn spec(inv: &Inventory, name: &str) -> String {
+    let node = inv.node(name).unwrap_or_else(|| panic!("no node {name}"));
+    docker::spec_of(&docker::run_node(inv, node))
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn running(inv: &Inventory) -> Observed {
+    Observed {
+        nodes: inv
+            .nodes
+            .iter()
+            .map(|n| ObservedNode {
+                name: n.name.clone(),
+                container: ContainerFact::Running {
+                    spec: spec(inv, &n.name),
+                },
+                volume: true,
+                synced_primary: true,
+            })
+            .collect(),
+    }
+}
+
+fn commands(plan: &plan::Plan) -> Vec<String> {
+    plan.stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .map(|s| format!("{} {}", s.host, s.argv[..2.min(s.argv.len())].join(" ")))
+        .collect()
+}
+
+#[test]
+fn a_converged_cluster_needs_no_step() {
+    let inv = inventory();
+    let plan = plan::up(&inv, &running(&inv)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.stages.is_empty());
+    assert_eq!(
+        plan::render(&plan),
+        "# plan for cluster local-test\n# up to date: nothing to do\n"
+    );
+}
+
+#[test]
+fn a_stopped_node_is_started_as_a_joiner_and_nothing_else_moves() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    observed.nodes[1].container = ContainerFact::Stopped {
+        spec: spec(&inv, "nodeb"),
+    };
+    observed.nodes[1].synced_primary = false;
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    let cmds = commands(&plan);
+    assert!(
+        cmds.contains(&"10.10.10.11 docker start".to_string()),
+        "{cmds:?}"
+    );
+    assert!(
+        cmds.iter().all(|c| c.starts_with("10.10.10.11 ")),
+        "{cmds:?}"
+    );
+    assert_eq!(
+        plan.stages.last().and_then(|s| s.wait.clone()),
+        Some(WaitFor::Verified { size: 3 })
+    );
+    // Its config file names the other members, never gcomm://.
+    let text = plan::render(&plan);
+    assert!(text.contains("wsrep_cluster_address=gcomm://10.10.10.10:5567,10.10.10.12:5567"));
+    assert!(!text.contains("wsrep_cluster_address=gcomm://\\n"));
+}
+
+#[test]
+fn a_missing_node_is_created_as_a_joiner() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    observed.nodes[2].container = ContainerFact::Missing;
+    observed.nodes[2].volume = false;
+    observed.nodes[2].synced_primary = false;
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    let cmds = commands(&plan);
+    assert!(
+        cmds.contains(&"10.10.10.12 docker run".to_string()),
+        "{cmds:?}"
+    );
+    assert!(!cmds
+        .iter()
+        .any(|c| c.starts_with("10.10.10.10") || c.starts_with("10.10.10.11")));
+}
+
+#[test]
+fn changed_nodes_are_replaced_one_at_a_time() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    for n in &mut observed.nodes {
+        n.container = ContainerFact::Running {
+            spec: "0000000000000000".into(),
+        };
+    }
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    let replace: Vec<&plan::Stage> = plan
+        .stages
+        .iter()
+        .filter(|s| s.title.starts_with("replace"))
+        .collect();
+    assert_eq!(replace.len(), 3);
+    for (stage, name) in replace.iter().zip(["nodea", "nodeb", "nodec"]) {
+        assert_eq!(stage.steps.len(), 2, "remove then run, one node: {stage:?}");
+        assert!(stage.steps.iter().all(|s| s.node.as_deref() == Some(name)));
+        assert_eq!(
+            stage.wait,
+            Some(WaitFor::Synced {
+                nodes: vec![name.to_string()]
+            })
+        );
+    }
+}
+
+#[test]
+fn data_without_a_primary_component_is_never_bootstrapped_over() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    for n in &mut observed.nodes {
+        n.container = ContainerFact::Stopped {
+            spec: spec(&inv, &n.name),
+        };
+        n.synced_primary = false;
+    }
+    observed.nodes[2].container = ContainerFact::Missing;
+    match plan::up(&inv, &observed) {
+        Err(e @ PlanError::NeedsRecovery { .. }) => assert_eq!(
+            e.to_string(),
+            "cluster local-test has data (nodea: container, nodeb: container, nodec: data volume) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead"
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_node_name_that_is_a_shell_command_stays_one_word() {
+    let source = include_str!("../inventory.example.toml").replace("10.10.10.12", "db-3.example");
+    let parsed = parse(Path::new("x.toml"), &source);
+    let inv = parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+    // Names are validated to be plain, so the only quoting needed is in provider options.
+    let plan = plan::up(&inv, &Observed::default()).unwrap_or_else(|e| panic!("{e}"));
+    let text = plan::render(&plan);
+    assert!(text.contains("'--wsrep-provider-options=gmcast.listen_addr=tcp://0.0.0.0:5567;ist.recv_addr=db-3.example:5568;ist.recv_bind=0.0.0.0'"));
+}

@@ -1,0 +1,173 @@
+//! The lab, as the end-to-end tests see it: its inventory, ssh to its hosts, SQL to its nodes.
+//! With CI=true a missing lab is a failure, never a skip.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mysql_async::prelude::Queryable;
+
+pub struct Lab {
+    pub out: PathBuf,
+}
+
+pub const HOSTS: [&str; 3] = ["10.77.0.11", "10.77.0.12", "10.77.0.13"];
+
+impl Lab {
+    /// The lab of `lab/lab up`, or `None` (outside CI) when it is not there.
+    pub fn find() -> Option<Lab> {
+        let out = super::root().join("lab/out");
+        let lab = Lab { out };
+        let ready = lab.out.join("lab.toml").exists()
+            && lab.out.join("ssh_config").exists()
+            && lab.ssh(HOSTS[0], "true").status.success();
+        if ready {
+            return Some(lab);
+        }
+        let why = "no lab: lab/out/lab.toml or an ssh answer from 10.77.0.11 is missing; run `lab/lab up`";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{why} (CI=true: an end-to-end test without its lab fails)");
+        }
+        eprintln!("skipped: {why}");
+        None
+    }
+
+    pub fn inventory(&self, name: &str) -> String {
+        self.out.join(name).display().to_string()
+    }
+
+    pub fn secret(&self, name: &str) -> String {
+        std::fs::read_to_string(self.out.join("secrets").join(name))
+            .unwrap_or_else(|e| panic!("read secret {name}: {e}"))
+            .trim_end()
+            .to_string()
+    }
+
+    /// Runs a shell command on a lab host (host keys checked by the lab's ssh_config).
+    pub fn ssh(&self, host: &str, command: &str) -> Output {
+        Command::new("ssh")
+            .arg("-F")
+            .arg(self.out.join("ssh_config"))
+            .args(["-o", "ConnectTimeout=5", host, command])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run ssh: {e}"))
+    }
+
+    pub fn ssh_ok(&self, host: &str, command: &str) -> String {
+        let out = self.ssh(host, command);
+        assert!(
+            out.status.success(),
+            "ssh {host} {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Removes every container, volume and file of `cluster` from the lab hosts.
+    pub fn wipe_cluster(&self, cluster: &str) {
+        for host in HOSTS {
+            self.ssh_ok(
+                host,
+                &format!(
+                    "ids=$(docker ps -aq --filter label=io.galeractl.cluster={cluster}); [ -z \"$ids\" ] || docker rm -f $ids >/dev/null; \
+                     vols=$(docker volume ls -q --filter label=io.galeractl.cluster={cluster}); [ -z \"$vols\" ] || docker volume rm $vols >/dev/null; \
+                     rm -rf /etc/galeractl/{cluster}"
+                ),
+            );
+        }
+    }
+
+    /// Container ids of `cluster`, per host, in host order.
+    pub fn container_ids(&self, cluster: &str) -> Vec<String> {
+        HOSTS
+            .iter()
+            .map(|h| {
+                self.ssh_ok(
+                    h,
+                    &format!(
+                        "docker ps -aq --no-trunc --filter label=io.galeractl.cluster={cluster}"
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Runs SQL statements as root on host:port and returns the rows of the last one.
+pub fn sql(host: &str, port: u16, password: &str, statements: &[&str]) -> Vec<Vec<String>> {
+    try_sql(host, port, password, statements).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn try_sql(
+    host: &str,
+    port: u16,
+    password: &str,
+    statements: &[&str],
+) -> Result<Vec<Vec<String>>, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
+    runtime.block_on(async {
+        let opts = mysql_async::OptsBuilder::default()
+            .ip_or_hostname(host)
+            .tcp_port(port)
+            .user(Some("root"))
+            .pass(Some(password))
+            .prefer_socket(false);
+        let mut conn = tokio::time::timeout(Duration::from_secs(10), mysql_async::Conn::new(opts))
+            .await
+            .map_err(|_| format!("{host}:{port}: no SQL connection within 10s"))?
+            .map_err(|e| format!("{host}:{port}: {e}"))?;
+        let mut rows = Vec::new();
+        for s in statements {
+            let result: Vec<mysql_async::Row> =
+                tokio::time::timeout(Duration::from_secs(30), conn.query(*s))
+                    .await
+                    .map_err(|_| format!("{host}:{port}: {s}: no answer within 30s"))?
+                    .map_err(|e| format!("{host}:{port}: {s}: {e}"))?;
+            rows = result
+                .into_iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| match r.as_ref(i) {
+                            Some(mysql_async::Value::NULL) | None => "NULL".to_string(),
+                            Some(mysql_async::Value::Bytes(b)) => {
+                                String::from_utf8_lossy(b).into_owned()
+                            }
+                            Some(v) => v.as_sql(true),
+                        })
+                        .collect()
+                })
+                .collect();
+        }
+        let _ = conn.disconnect().await;
+        Ok(rows)
+    })
+}
+
+/// Polls `check` until it returns true or `limit` passes; panics naming `what` on timeout.
+pub fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// The value of one wsrep status variable, or None when the node does not answer.
+pub fn wsrep(host: &str, port: u16, password: &str, name: &str) -> Option<String> {
+    try_sql(
+        host,
+        port,
+        password,
+        &[&format!("SHOW GLOBAL STATUS LIKE '{name}'")],
+    )
+    .ok()
+    .and_then(|rows| rows.first().and_then(|r| r.get(1).cloned()))
+}
