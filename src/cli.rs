@@ -30,11 +30,17 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Bring the cluster to the inventory: bootstrap, join, verify; idempotent.
     Up(UpArgs),
+    /// Every node's wsrep state, in parallel; exit 0 healthy, 1 degraded, 2 down or split.
+    Status(StatusArgs),
+    /// Stop one node cleanly, unless that would cost the cluster its quorum.
+    StopNode(NodeArgs),
+    /// Start one node as a joiner of the running cluster; report IST or SST.
+    StartNode(NodeArgs),
 }
 
 /// Which inventory: the positional argument, else `-i`, else $GALERACTL_INVENTORY, else
 /// ./galeractl.toml.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct InventoryArg {
     /// The inventory file (TOML).
     #[arg(value_name = "INVENTORY")]
@@ -95,4 +101,34 @@ pub struct ValidateArgs {
     /// Inventory files; clusters in them may share hosts.
     #[arg(required = true)]
     pub inventories: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Print the status as JSON (see the README for the document's shape).
+    #[arg(long)]
+    pub json: bool,
+    /// Milliseconds each node has to answer SQL.
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    pub timeout_ms: u64,
+    /// Set from -v: show the last log lines of nodes that do not answer.
+    #[arg(skip)]
+    pub verbose_logs: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The node's name in the inventory.
+    pub node: String,
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// stop-node: stop even when the cluster would lose its quorum.
+    #[arg(long)]
+    pub force: bool,
 }

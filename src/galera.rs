@@ -143,7 +143,7 @@ pub fn verdict(expected: usize, nodes: &[(&str, Option<&NodeStatus>)]) -> Verdic
     let unhealthy: Vec<String> = nodes
         .iter()
         .filter_map(|(name, s)| match s {
-            None => Some(format!("{name} unreachable")),
+            None => Some(format!("{name} not answering")),
             Some(s) if !s.is_healthy() => Some(format!(
                 "{name} {}",
                 if s.is_primary() {
@@ -206,7 +206,7 @@ mod tests {
         let two = synced(U1, 2);
         assert_eq!(
             verdict(3, &[("a", Some(&two)), ("b", None), ("c", Some(&two))]).to_string(),
-            "degraded: b unreachable; cluster size 2 of 3"
+            "degraded: b not answering; cluster size 2 of 3"
         );
         let other = synced(U2, 1);
         assert!(matches!(
@@ -228,5 +228,105 @@ mod tests {
             verdict(3, &[("a", None), ("b", None), ("c", None)]).exit_code(),
             2
         );
+    }
+}
+
+/// How a joiner caught up, read from its log since its last start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "method")]
+pub enum CatchUp {
+    /// Incremental: only the write-sets it missed.
+    Ist {
+        writesets: u64,
+    },
+    /// A full copy of a donor's data.
+    Sst,
+    /// Nothing to receive: it was already at the cluster's position.
+    None,
+    Unknown,
+}
+
+impl std::fmt::Display for CatchUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CatchUp::Ist { writesets } => write!(f, "IST ({writesets} write-sets)"),
+            CatchUp::Sst => f.write_str("SST (full copy from a donor)"),
+            CatchUp::None => f.write_str("nothing to catch up"),
+            CatchUp::Unknown => f.write_str("unknown (no IST or SST line in the log)"),
+        }
+    }
+}
+
+/// Reads a node's log (all of it; only the part after its last start counts). The SST script
+/// runs for an IST too, and MariaDB then still logs "SST received" for the joiner's own
+/// position: the script's own line tells which it did ("rsync IST completed on joiner" versus
+/// "rsync SST completed on joiner"); "Prepared IST receiver" alone proves nothing.
+pub fn catch_up(log: &str) -> CatchUp {
+    let since_start = log.rfind("Starting MariaDB").map_or(log, |i| &log[i..]);
+    let writesets = since_start.find("Receiving IST: ").map(|i| {
+        since_start[i + "Receiving IST: ".len()..]
+            .split_whitespace()
+            .next()
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(0)
+    });
+    let ist = |n: Option<u64>| match n {
+        Some(0) | None => CatchUp::None,
+        Some(writesets) => CatchUp::Ist { writesets },
+    };
+    if since_start.contains("IST completed on joiner") {
+        return ist(writesets);
+    }
+    if since_start.contains("SST completed on joiner") || since_start.contains("SST succeeded") {
+        return CatchUp::Sst;
+    }
+    if writesets.is_some() || since_start.contains("Shifting JOINER -> JOINED") {
+        return ist(writesets);
+    }
+    CatchUp::Unknown
+}
+
+/// The seqno saved in a grastate.dat (`-1` after a crash).
+pub fn grastate_seqno(text: &str) -> Option<i64> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("seqno:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod catch_up_tests {
+    use super::*;
+
+    #[test]
+    fn ist_sst_and_restarts_are_told_apart() {
+        // Lines from the lab: a stopped node restarted after two writes elsewhere.
+        let ist = "\
+2026-11-25  7:24:33 0 [Note] Starting MariaDB 10.11.19-MariaDB-0+deb12u1 source revision x as process 1
+WSREP_SST: [INFO] rsync SST started on joiner (20261125 07:24:34.218)
+2026-11-25  7:24:34 2 [Note] WSREP: Prepared IST receiver for 9-10, listening at: tcp://0.0.0.0:5568
+WSREP_SST: [INFO] rsync IST completed on joiner (20261125 07:24:35.563)
+2026-11-25  7:24:36 3 [Note] WSREP: SST received: dc48a930-e8a0-11f1-aaf4-ee23e782a605:8
+2026-11-25  7:24:36 3 [Note] WSREP: SST succeeded for position dc48a930-e8a0-11f1-aaf4-ee23e782a605:8
+2026-11-25  7:24:36 2 [Note] WSREP: Receiving IST: 2 writesets, seqnos 9-10
+2026-11-25  7:24:36 0 [Note] WSREP: Shifting JOINER -> JOINED (TO: 10)
+";
+        assert_eq!(catch_up(ist), CatchUp::Ist { writesets: 2 });
+        let sst = "Starting MariaDB 10.11.19 as process 1
+WSREP: Prepared IST receiver for 0-14, listening at: tcp://0.0.0.0:5568
+WSREP_SST: [INFO] rsync SST completed on joiner (20261125 07:21:45.100)
+WSREP: SST received: dc48a930-e8a0-11f1-aaf4-ee23e782a605:14
+WSREP: Receiving IST: 0 writesets, seqnos 14-14";
+        assert_eq!(catch_up(sst), CatchUp::Sst);
+        // A full copy before the last start does not count.
+        let later = format!("{sst}\n{ist}");
+        assert_eq!(catch_up(&later), CatchUp::Ist { writesets: 2 });
+        assert_eq!(catch_up("Starting MariaDB\n"), CatchUp::Unknown);
+    }
+
+    #[test]
+    fn grastate_seqno_is_read() {
+        let g = "# GALERA saved state\nversion: 2.1\nuuid:    5bd3c0a5-c0b0-11ef-8a6e-7e0a8f3a1b11\nseqno:   42\nsafe_to_bootstrap: 0\n";
+        assert_eq!(grastate_seqno(g), Some(42));
+        assert_eq!(grastate_seqno("seqno:   -1   \n"), Some(-1));
     }
 }

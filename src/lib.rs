@@ -42,6 +42,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::Plan(args) => cmd::plan::run(args),
         cli::Command::Validate(args) => cmd::validate::run(&args.inventories),
         cli::Command::Up(args) => cmd::block_on(cmd::up::run(args)),
+        cli::Command::Status(args) => {
+            let mut args = args.clone();
+            args.verbose_logs = cli.verbose > 0;
+            cmd::block_on(cmd::status::run(&args))
+        }
+        cli::Command::StopNode(args) => cmd::block_on(cmd::node::stop(args)),
+        cli::Command::StartNode(args) => cmd::block_on(cmd::node::start(args)),
     };
     match outcome {
         Ok(code) => code,

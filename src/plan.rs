@@ -233,26 +233,16 @@ pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError>
             plan.stages.push(stage);
         }
         for node in stale {
-            let name = inventory.container_name(node);
             plan.stages.push(Stage {
                 title: format!("replace {} (its spec changed), alone", node.name),
-                steps: vec![
-                    Step {
-                        host: node.host.clone(),
-                        node: Some(node.name.clone()),
-                        description: format!("stop and remove {name}; its data volume stays"),
-                        argv: vec![
-                            "docker".into(),
-                            "rm".into(),
-                            "--force".into(),
-                            "--volumes=false".into(),
-                            name,
-                        ],
-                        stdin: None,
-                        only_if: None,
-                    },
-                    run_step(inventory, node, "start with the new spec, as a joiner"),
-                ],
+                steps: remove_steps(inventory, node)
+                    .into_iter()
+                    .chain([run_step(
+                        inventory,
+                        node,
+                        "start with the new spec, as a joiner",
+                    )])
+                    .collect(),
                 wait: Some(WaitFor::Synced {
                     nodes: vec![node.name.clone()],
                 }),
@@ -265,6 +255,77 @@ pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError>
         wait: Some(WaitFor::Verified { size: all.len() }),
     });
     Ok(plan)
+}
+
+/// The plan that brings one node back as a joiner of the running cluster: its files, then its
+/// stopped container started (or, when missing or built from another spec, created anew), then
+/// a wait until it is Synced.
+pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact) -> Plan {
+    let want = docker::run_node(inventory, node);
+    let want_spec = docker::spec_of(&want).unwrap_or_default();
+    let mut steps = Vec::new();
+    match container {
+        ContainerFact::Running { .. } => {}
+        ContainerFact::Stopped { spec } if spec == want_spec => {
+            steps.push(start_or_run_step(inventory, node, Some(container)))
+        }
+        ContainerFact::Stopped { .. } => {
+            steps.extend(remove_steps(inventory, node));
+            steps.push(run_step(
+                inventory,
+                node,
+                "start with the new spec, as a joiner",
+            ));
+        }
+        ContainerFact::Missing => steps.push(run_step(inventory, node, "start as a joiner")),
+    }
+    let mut stages = Vec::new();
+    if !steps.is_empty() {
+        stages.push(prepare(inventory, &[node], |n| {
+            ClusterAddress::others(inventory, n)
+        }));
+    }
+    stages.push(Stage {
+        title: format!("bring {} back as a joiner", node.name),
+        steps,
+        wait: Some(WaitFor::Synced {
+            nodes: vec![node.name.clone()],
+        }),
+    });
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        stages,
+    }
+}
+
+/// A clean stop (InnoDB and Galera close, grastate keeps the seqno), then removal; the data
+/// volume stays.
+fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
+    let name = inventory.container_name(node);
+    let step = |description: String, argv: Vec<String>| Step {
+        host: node.host.clone(),
+        node: Some(node.name.clone()),
+        description,
+        argv,
+        stdin: None,
+        only_if: None,
+    };
+    [
+        step(
+            format!("{}: stop cleanly", node.name),
+            vec![
+                "docker".into(),
+                "stop".into(),
+                "--time".into(),
+                docker::STOP_TIMEOUT_SECS.to_string(),
+                name.clone(),
+            ],
+        ),
+        step(
+            format!("{}: remove the container; its data volume stays", node.name),
+            vec!["docker".into(), "rm".into(), name],
+        ),
+    ]
 }
 
 fn join_stage(inventory: &Inventory, joiners: &[&Node]) -> Stage {

@@ -1,6 +1,8 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
+pub mod node;
 pub mod plan;
+pub mod status;
 pub mod up;
 pub mod validate;
 

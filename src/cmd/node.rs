@@ -1,0 +1,311 @@
+//! `galeractl stop-node` and `start-node`: one node out of the cluster and back, the way the
+//! seed does it by hand, with the quorum arithmetic and the catch-up checked.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
+use crate::cli::NodeArgs;
+use crate::galera::{self, NodeStatus};
+use crate::inventory::{self, Inventory, Node};
+use crate::observe;
+use crate::plan::{self, ContainerFact};
+use crate::runner::Runner;
+use crate::secret::Secret;
+use crate::sql;
+use crate::ssh::{Hosts, Remote, Target};
+use crate::{docker, exit};
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether stopping `node` keeps a majority of the cluster's members Synced and Primary.
+/// Returns the explanation either way.
+pub fn quorum_after_stop(members: usize, healthy_others: &[&str], node: &str) -> (bool, String) {
+    let needed = members / 2 + 1;
+    let left = healthy_others.len();
+    let ok = left >= needed;
+    let who = if healthy_others.is_empty() {
+        "none".to_string()
+    } else {
+        healthy_others.join(", ")
+    };
+    (
+        ok,
+        format!(
+            "after stopping {node}, {left} of {members} members would be Synced and Primary ({who}); a majority of {members} is {needed}"
+        ),
+    )
+}
+
+struct Context {
+    inventory: Inventory,
+    password: Secret,
+    statuses: Vec<Option<NodeStatus>>,
+}
+
+async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
+    let path = inventory_path(&args.inventory)?;
+    let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
+    print_warnings(&report);
+    let node = inventory.node(&args.node).cloned().ok_or_else(|| {
+        Failure::new(
+            exit::USAGE,
+            format!(
+                "no node {:?} in {} (nodes: {})",
+                args.node,
+                path.display(),
+                inventory
+                    .nodes
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    let password = monitor_password(&inventory)?;
+    let statuses = futures::future::join_all(inventory.nodes.iter().map(|n| {
+        let t = observe::monitor_target(&inventory, n, &password);
+        async move { sql::probe(&t, PROBE_TIMEOUT).await.ok() }
+    }))
+    .await;
+    Ok((
+        Context {
+            inventory,
+            password,
+            statuses,
+        },
+        node,
+    ))
+}
+
+async fn connect(inventory: &Inventory, node: &Node, args: &NodeArgs) -> Result<Remote, Failure> {
+    Remote::connect(
+        &Target::for_node(inventory, node),
+        &ssh_options(&args.remote),
+    )
+    .await
+    .map_err(|e| Failure::new(exit::FAILED, format!("{e}; nothing was changed")))
+}
+
+async fn container_of(
+    inventory: &Inventory,
+    node: &Node,
+    remote: &Remote,
+) -> Result<Option<observe::ContainerRow>, Failure> {
+    let rows = observe::containers(remote)
+        .await
+        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
+    Ok(observe::node_container(inventory, node, &rows).cloned())
+}
+
+pub async fn stop(args: &NodeArgs) -> Outcome {
+    let (cx, node) = context(args).await?;
+    let remote = connect(&cx.inventory, &node, args).await?;
+    let result = stop_on(&cx, &node, &remote, args).await;
+    remote.close().await;
+    result
+}
+
+async fn stop_on(cx: &Context, node: &Node, remote: &Remote, args: &NodeArgs) -> Outcome {
+    let inventory = &cx.inventory;
+    let name = inventory.container_name(node);
+    match container_of(inventory, node, remote).await? {
+        Some(row) if row.is_running() => {}
+        Some(row) => {
+            println!(
+                "{}: already stopped (container {name} is {})",
+                node.name, row.state
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {
+            println!("{}: already stopped (no container {name})", node.name);
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let healthy_others: Vec<&str> = inventory
+        .nodes
+        .iter()
+        .zip(&cx.statuses)
+        .filter(|(n, s)| n.name != node.name && s.as_ref().is_some_and(NodeStatus::is_healthy))
+        .map(|(n, _)| n.name.as_str())
+        .collect();
+    let (ok, arithmetic) = quorum_after_stop(inventory.nodes.len(), &healthy_others, &node.name);
+    if !ok && !args.force {
+        return Err(Failure::new(
+            exit::REFUSED,
+            format!(
+                "refusing to stop {}: the cluster would lose quorum: {arithmetic}. Nothing was stopped; --force overrides",
+                node.name
+            ),
+        ));
+    }
+    if !ok {
+        tracing::warn!("--force: stopping {} although {arithmetic}", node.name);
+    }
+    let started = Instant::now();
+    let argv = vec![
+        "docker".to_string(),
+        "stop".into(),
+        "--time".into(),
+        docker::STOP_TIMEOUT_SECS.to_string(),
+        name.clone(),
+    ];
+    remote
+        .run(
+            &argv,
+            None,
+            Duration::from_secs(u64::from(docker::STOP_TIMEOUT_SECS) + 30),
+        )
+        .await
+        .and_then(|o| {
+            if o.code == 0 {
+                Ok(())
+            } else {
+                Err(crate::ssh::SshError::Failed {
+                    host: node.host.clone(),
+                    command: docker::shell_join(&argv),
+                    code: o.code,
+                    stderr: o.stderr.trim().to_string(),
+                })
+            }
+        })
+        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
+    let seqno = saved_seqno(inventory, node, remote).await;
+    println!(
+        "{}: stopped cleanly in {:.1}s; last committed seqno {} (grastate.dat)",
+        node.name,
+        started.elapsed().as_secs_f64(),
+        seqno.map_or("unknown".into(), |s| s.to_string())
+    );
+    if seqno == Some(-1) {
+        tracing::warn!(
+            "{}: grastate.dat says seqno -1: the node did not close cleanly",
+            node.name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The seqno in the node's grastate.dat, read through a one-off container on its volume.
+async fn saved_seqno(inventory: &Inventory, node: &Node, remote: &Remote) -> Option<i64> {
+    let argv = vec![
+        "docker".to_string(),
+        "run".into(),
+        "--rm".into(),
+        "--network".into(),
+        "none".into(),
+        "--volume".into(),
+        format!("{}:/var/lib/mysql:ro", inventory.volume_name(node)),
+        "--entrypoint".into(),
+        "cat".into(),
+        inventory.cluster.image.clone(),
+        "/var/lib/mysql/grastate.dat".into(),
+    ];
+    let out = remote.run_ok(&argv, None).await.ok()?;
+    galera::grastate_seqno(&out)
+}
+
+pub async fn start(args: &NodeArgs) -> Outcome {
+    let (cx, node) = context(args).await?;
+    let inventory = &cx.inventory;
+    let others_primary = inventory
+        .nodes
+        .iter()
+        .zip(&cx.statuses)
+        .any(|(n, s)| n.name != node.name && s.as_ref().is_some_and(NodeStatus::is_healthy));
+    let own = cx
+        .inventory
+        .nodes
+        .iter()
+        .position(|n| n.name == node.name)
+        .and_then(|i| cx.statuses[i].clone());
+    if own.as_ref().is_some_and(NodeStatus::is_healthy) {
+        println!("{}: already running, Synced and Primary", node.name);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !others_primary {
+        return Err(Failure::new(
+            exit::REFUSED,
+            format!(
+                "refusing to start {}: no other node is Synced in a Primary component, so there is no cluster to join; after a full outage run `galeractl recover`",
+                node.name
+            ),
+        ));
+    }
+    let hosts = Hosts::connect_all(
+        vec![Target::for_node(inventory, &node)],
+        &ssh_options(&args.remote),
+    )
+    .await
+    .map_err(|errors| {
+        Failure::new(
+            exit::FAILED,
+            format!(
+                "{}; nothing was changed",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )
+    })?;
+    let result = start_on(&cx, &node, &hosts, args).await;
+    hosts.close().await;
+    result
+}
+
+async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
+    let inventory = &cx.inventory;
+    let remote = hosts.get(&node.host).ok_or_else(|| {
+        Failure::new(exit::FAILED, format!("host {} is not connected", node.host))
+    })?;
+    let fact = match container_of(inventory, node, &remote).await? {
+        None => ContainerFact::Missing,
+        Some(r) if r.is_running() => ContainerFact::Running { spec: r.spec },
+        Some(r) => ContainerFact::Stopped { spec: r.spec },
+    };
+    let plan = plan::start_node(inventory, node, &fact);
+    let started = Instant::now();
+    let runner = Runner {
+        inventory,
+        hosts,
+        monitor_password: cx.password.clone(),
+        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
+        probe_timeout: PROBE_TIMEOUT,
+    };
+    runner
+        .run(&plan)
+        .await
+        .map_err(|e| Failure::new(exit::FAILED, e.message))?;
+    let log = observe::log_tail(&remote, &inventory.container_name(node), 400).await;
+    let how = galera::catch_up(&log);
+    println!(
+        "{}: Synced in {:.1}s; caught up by {how}",
+        node.name,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quorum_arithmetic() {
+        let (ok, why) = quorum_after_stop(3, &["nodea", "nodec"], "nodeb");
+        assert!(ok, "{why}");
+        let (ok, why) = quorum_after_stop(3, &["nodea"], "nodec");
+        assert!(!ok);
+        assert_eq!(
+            why,
+            "after stopping nodec, 1 of 3 members would be Synced and Primary (nodea); a majority of 3 is 2"
+        );
+        assert!(!quorum_after_stop(4, &["a", "b"], "c").0);
+        assert!(quorum_after_stop(5, &["a", "b", "c"], "d").0);
+        assert!(!quorum_after_stop(1, &[], "a").0);
+    }
+}

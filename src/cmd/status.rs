@@ -1,0 +1,276 @@
+//! `galeractl status`: every node's wsrep state over SQL, in parallel, each with a deadline;
+//! SSH only for the nodes that do not answer, to say what their container is doing.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
+use crate::cli::StatusArgs;
+use crate::galera::{self, NodeStatus, Verdict};
+use crate::inventory::{self, Inventory, Node};
+use crate::observe;
+use crate::secret::Secret;
+use crate::sql;
+use crate::ssh::{Remote, Target};
+
+/// The `--json` document (documented in the README): stable field names.
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub cluster: String,
+    pub verdict: Verdict,
+    pub exit_code: u8,
+    pub nodes: Vec<NodeReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeReport {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    /// Container state from docker (`running`, `exited`, `missing`...), or `unknown` when it
+    /// was not asked (the node answered SQL: it runs) or the host could not be reached.
+    pub container: String,
+    /// Why SQL gave no status; absent when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub wsrep: Option<NodeStatus>,
+    /// Last log lines of the container (with -v, for nodes that do not answer).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<String>,
+}
+
+pub async fn run(args: &StatusArgs) -> Outcome {
+    let path = inventory_path(&args.inventory)?;
+    let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
+    print_warnings(&report);
+    let password = monitor_password(&inventory)?;
+    let timeout = Duration::from_millis(args.timeout_ms.max(1));
+    let report = collect(&inventory, &password, timeout, args).await;
+    if args.json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| Failure::new(crate::exit::FAILED, format!("cannot encode: {e}")))?;
+        println!("{text}");
+    } else {
+        print!("{}", render(&report));
+    }
+    Ok(ExitCode::from(report.exit_code))
+}
+
+pub async fn collect(
+    inventory: &Inventory,
+    password: &Secret,
+    timeout: Duration,
+    args: &StatusArgs,
+) -> StatusReport {
+    let nodes = futures::future::join_all(
+        inventory
+            .nodes
+            .iter()
+            .map(|n| node_report(inventory, n, password, timeout, args)),
+    )
+    .await;
+    let pairs: Vec<(&str, Option<&NodeStatus>)> = nodes
+        .iter()
+        .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
+        .collect();
+    let verdict = galera::verdict(inventory.nodes.len(), &pairs);
+    StatusReport {
+        cluster: inventory.cluster.name.clone(),
+        exit_code: verdict.exit_code(),
+        verdict,
+        nodes,
+    }
+}
+
+async fn node_report(
+    inventory: &Inventory,
+    node: &Node,
+    password: &Secret,
+    timeout: Duration,
+    args: &StatusArgs,
+) -> NodeReport {
+    let target = observe::monitor_target(inventory, node, password);
+    let mut report = NodeReport {
+        name: node.name.clone(),
+        host: node.host.clone(),
+        port: node.ports.mysql,
+        container: "unknown".into(),
+        error: None,
+        wsrep: None,
+        log: Vec::new(),
+    };
+    match sql::probe(&target, timeout).await {
+        Ok(status) => {
+            report.container = "running".into();
+            report.wsrep = Some(status);
+        }
+        Err(e) => {
+            report.error = Some(e.to_string());
+            // SQL is silent: ask the host what the container is doing, within the same kind
+            // of deadline.
+            let mut options = ssh_options(&args.remote);
+            options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
+            match Remote::connect(&Target::for_node(inventory, node), &options).await {
+                Err(e) => report.container = format!("unknown ({e})"),
+                Ok(remote) => {
+                    let name = inventory.container_name(node);
+                    report.container = match observe::containers(&remote).await {
+                        Ok(rows) => observe::node_container(inventory, node, &rows)
+                            .map_or("missing".into(), |r| r.state.clone()),
+                        Err(e) => format!("unknown ({e})"),
+                    };
+                    if args.verbose_logs {
+                        report.log = observe::log_tail(&remote, &name, 10)
+                            .await
+                            .lines()
+                            .map(str::to_string)
+                            .collect();
+                    }
+                    remote.close().await;
+                }
+            }
+        }
+    }
+    report
+}
+
+/// The table an operator reads, then the verdict.
+pub fn render(report: &StatusReport) -> String {
+    let header = [
+        "NODE",
+        "HOST",
+        "CONTAINER",
+        "STATE",
+        "CLUSTER",
+        "SIZE",
+        "CONN",
+        "READY",
+        "SEQNO",
+        "UUID",
+        "FC_PAUSED",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for n in &report.nodes {
+        let host = format!("{}:{}", n.host, n.port);
+        let container = n
+            .container
+            .split(" (")
+            .next()
+            .unwrap_or(&n.container)
+            .to_string();
+        rows.push(match &n.wsrep {
+            Some(s) => vec![
+                n.name.clone(),
+                host,
+                container,
+                s.local_state.clone(),
+                s.cluster_status.clone(),
+                s.cluster_size.to_string(),
+                on_off(s.connected),
+                on_off(s.ready),
+                s.last_committed.to_string(),
+                s.short_uuid().to_string(),
+                format!("{:.3}", s.flow_control_paused),
+            ],
+            None => {
+                let mut r = vec![n.name.clone(), host, container];
+                r.extend(["-"; 8].iter().map(|s| s.to_string()));
+                r
+            }
+        });
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    for n in &report.nodes {
+        if let Some(e) = &n.error {
+            out.push_str(&format!("{}: no SQL answer: {e}\n", n.name));
+        }
+        if n.container.contains(" (") {
+            out.push_str(&format!("{}: container {}\n", n.name, n.container));
+        }
+        for line in &n.log {
+            out.push_str(&format!("{}| {line}\n", n.name));
+        }
+    }
+    out.push_str(&format!("cluster {}: {}\n", report.cluster, report.verdict));
+    out
+}
+
+fn on_off(b: bool) -> String {
+    if b { "ON" } else { "OFF" }.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_shows_answering_and_silent_nodes() {
+        let synced = NodeStatus::from_rows([
+            ("wsrep_local_state_comment", "Synced"),
+            ("wsrep_cluster_status", "Primary"),
+            ("wsrep_cluster_size", "2"),
+            ("wsrep_connected", "ON"),
+            ("wsrep_ready", "ON"),
+            ("wsrep_last_committed", "12"),
+            (
+                "wsrep_cluster_state_uuid",
+                "5bd3c0a5-c0b0-11ef-8a6e-7e0a8f3a1b11",
+            ),
+            ("wsrep_flow_control_paused", "0"),
+        ]);
+        let node =
+            |name: &str, host: &str, wsrep: Option<NodeStatus>, container: &str| NodeReport {
+                name: name.into(),
+                host: host.into(),
+                port: 4306,
+                container: container.into(),
+                error: wsrep
+                    .is_none()
+                    .then(|| format!("{host}:4306: connection refused")),
+                wsrep,
+                log: Vec::new(),
+            };
+        let nodes = vec![
+            node("nodea", "10.0.0.1", Some(synced.clone()), "running"),
+            node("nodeb", "10.0.0.2", None, "exited"),
+            node("nodec", "10.0.0.3", Some(synced), "running"),
+        ];
+        let pairs: Vec<(&str, Option<&NodeStatus>)> = nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
+            .collect();
+        let verdict = galera::verdict(3, &pairs);
+        let report = StatusReport {
+            cluster: "local-test".into(),
+            exit_code: verdict.exit_code(),
+            verdict,
+            nodes,
+        };
+        assert_eq!(
+            render(&report),
+            "\
+NODE   HOST           CONTAINER  STATE   CLUSTER  SIZE  CONN  READY  SEQNO  UUID      FC_PAUSED
+nodea  10.0.0.1:4306  running    Synced  Primary  2     ON    ON     12     5bd3c0a5  0.000
+nodeb  10.0.0.2:4306  exited     -       -        -     -     -      -      -         -
+nodec  10.0.0.3:4306  running    Synced  Primary  2     ON    ON     12     5bd3c0a5  0.000
+nodeb: no SQL answer: 10.0.0.2:4306: connection refused
+cluster local-test: degraded: nodeb not answering; cluster size 2 of 3
+"
+        );
+        assert_eq!(report.exit_code, 1);
+    }
+}
