@@ -171,3 +171,28 @@ pub fn wsrep(host: &str, port: u16, password: &str, name: &str) -> Option<String
     .ok()
     .and_then(|rows| rows.first().and_then(|r| r.get(1).cloned()))
 }
+
+impl Lab {
+    /// A copy of one of the lab's inventories in `dir`, with its relative paths made absolute
+    /// and each `(from, to)` replacement applied, for a test's own cluster.
+    pub fn inventory_copy(
+        &self,
+        source: &str,
+        dir: &std::path::Path,
+        replacements: &[(&str, &str)],
+    ) -> String {
+        let out = self.out.display().to_string();
+        let mut text = std::fs::read_to_string(self.out.join(source))
+            .unwrap_or_else(|e| panic!("read {source}: {e}"))
+            .replace("\"secrets/", &format!("\"{out}/secrets/"))
+            .replace("\"id_ed25519\"", &format!("\"{out}/id_ed25519\""))
+            .replace("\"known_hosts\"", &format!("\"{out}/known_hosts\""));
+        for (from, to) in replacements {
+            assert!(text.contains(from), "{from:?} not in {source}");
+            text = text.replace(from, to);
+        }
+        let path = dir.join(source);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {path:?}: {e}"));
+        path.display().to_string()
+    }
+}
