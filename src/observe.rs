@@ -81,6 +81,8 @@ pub struct HostFacts {
     /// `None` when `ss` is not available on the host.
     pub listening: Option<BTreeSet<u16>>,
     pub image_present: bool,
+    /// Config files of this cluster's nodes on the host, by node name (absent: unreadable).
+    pub configs: std::collections::BTreeMap<String, String>,
 }
 
 pub async fn docker_version(remote: &Remote) -> Result<String, SshError> {
@@ -109,18 +111,35 @@ pub async fn containers(remote: &Remote) -> Result<Vec<ContainerRow>, SshError> 
     Ok(parse_ps(&remote.run_ok(&ps_argv(), None).await?))
 }
 
-pub async fn host_facts(remote: &Remote, image: &str) -> Result<HostFacts, SshError> {
+pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFacts, SshError> {
     let volumes_argv = words(&["docker", "volume", "ls", "--format", "{{.Name}}"]);
     let ss_argv = words(&["ss", "-Hltn"]);
-    let (version, containers, volumes, listening, image_present) = tokio::join!(
+    let configs = inventory
+        .nodes
+        .iter()
+        .filter(|n| n.host == remote.host)
+        .map(|n| async move {
+            let argv = vec!["cat".to_string(), crate::docker::config_path(inventory, n)];
+            let out = remote.run(&argv, None, remote.command_timeout()).await;
+            (
+                n.name.clone(),
+                out.ok().filter(|o| o.code == 0).map(|o| o.stdout),
+            )
+        });
+    let (version, containers, volumes, listening, image_present, configs) = tokio::join!(
         docker_version(remote),
         containers(remote),
         remote.run_ok(&volumes_argv, None),
         remote.run(&ss_argv, None, remote.command_timeout()),
-        image_present(remote, image),
+        image_present(remote, &inventory.cluster.image),
+        futures::future::join_all(configs),
     );
     version?;
     Ok(HostFacts {
+        configs: configs
+            .into_iter()
+            .filter_map(|(name, text)| text.map(|t| (name, t)))
+            .collect(),
         containers: containers?,
         volumes: volumes?.lines().map(str::to_string).collect(),
         listening: listening
@@ -208,6 +227,7 @@ pub async fn observed(
                 },
                 volume: host.is_some_and(|f| f.volumes.contains(&inventory.volume_name(node))),
                 synced_primary: status.as_ref().is_some_and(NodeStatus::is_healthy),
+                config: host.and_then(|f| f.configs.get(&node.name).cloned()),
             }
         })
         .collect();

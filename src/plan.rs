@@ -94,6 +94,8 @@ pub struct ObservedNode {
     pub volume: bool,
     /// The node answers SQL and is Synced in a Primary component.
     pub synced_primary: bool,
+    /// The content of the node's config file on its host, when it could be read.
+    pub config: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,7 +168,12 @@ pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError>
             }),
         });
         if !joiners.is_empty() {
-            plan.stages.push(join_stage(inventory, joiners));
+            // One joiner at a time: Galera's join handshake stalls while another member is
+            // joining, and the single donor serves one SST at a time anyway (measured in
+            // bench/up.sh: started together, the second joiner idled ~8 s).
+            for joiner in joiners {
+                plan.stages.push(join_stage(inventory, &[joiner]));
+            }
             // The bootstrap node's config now names the others: any later start of its
             // container joins the running cluster instead of forming a new one.
             plan.stages.push(Stage {
@@ -204,7 +211,40 @@ pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError>
                 }
             }
         }
+        // A running member whose config file does not name the others (a bootstrap left by an
+        // interrupted `up`, or a membership change) would form a new cluster, or miss members,
+        // on its next start: rewrite the file in place, no restart.
+        let misaddressed: Vec<&Node> = all
+            .iter()
+            .copied()
+            .filter(|n| !absent.contains(n) && !stale.contains(n))
+            .filter(|n| {
+                let want = docker::node_config(&ClusterAddress::others(inventory, n));
+                fact(n).is_some_and(|f| f.config.as_deref() != Some(want.as_str()))
+            })
+            .collect();
+        if absent.is_empty() && stale.is_empty() && misaddressed.is_empty() {
+            return Ok(plan);
+        }
+        if !misaddressed.is_empty() {
+            plan.stages.push(Stage {
+                title: "name every other member in the cluster address (no restart)".into(),
+                steps: misaddressed
+                    .iter()
+                    .map(|n| {
+                        write_config_step(
+                            inventory,
+                            n,
+                            &ClusterAddress::others(inventory, n),
+                            "name the other members in the cluster address",
+                        )
+                    })
+                    .collect(),
+                wait: None,
+            });
+        }
         if absent.is_empty() && stale.is_empty() {
+            plan.stages.push(verify_stage(all.len()));
             return Ok(plan);
         }
         let touched: Vec<&Node> = absent.iter().chain(stale.iter()).copied().collect();
@@ -249,12 +289,16 @@ pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError>
             });
         }
     }
-    plan.stages.push(Stage {
+    plan.stages.push(verify_stage(all.len()));
+    Ok(plan)
+}
+
+fn verify_stage(size: usize) -> Stage {
+    Stage {
         title: "verify".into(),
         steps: Vec::new(),
-        wait: Some(WaitFor::Verified { size: all.len() }),
-    });
-    Ok(plan)
+        wait: Some(WaitFor::Verified { size }),
+    }
 }
 
 /// The plan that brings one node back as a joiner of the running cluster: its files, then its
@@ -329,8 +373,9 @@ fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
 }
 
 fn join_stage(inventory: &Inventory, joiners: &[&Node]) -> Stage {
+    let names: Vec<&str> = joiners.iter().map(|n| n.name.as_str()).collect();
     Stage {
-        title: "join the other nodes".into(),
+        title: format!("join {}", names.join(", ")),
         steps: joiners
             .iter()
             .map(|n| run_step(inventory, n, "start as a joiner"))

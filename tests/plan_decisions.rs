@@ -35,6 +35,7 @@ fn running(inv: &Inventory) -> Observed {
                 },
                 volume: true,
                 synced_primary: true,
+                config: Some(docker::node_config(&docker::ClusterAddress::others(inv, n))),
             })
             .collect(),
     }
@@ -171,4 +172,22 @@ fn provider_options_with_semicolons_are_quoted_in_the_printed_plan() {
     let plan = plan::up(&inv, &Observed::default()).unwrap_or_else(|e| panic!("{e}"));
     let text = plan::render(&plan);
     assert!(text.contains("'--wsrep-provider-options=gmcast.listen_addr=tcp://0.0.0.0:5567;ist.recv_addr=db-3.example:5568;ist.recv_bind=0.0.0.0'"));
+}
+
+#[test]
+fn a_member_left_in_bootstrap_mode_gets_its_address_list_without_a_restart() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    observed.nodes[0].config = Some(docker::node_config(&docker::ClusterAddress::Bootstrap));
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan::render(&plan),
+        "\
+# plan for cluster local-test
+# stage 1: name every other member in the cluster address (no restart)
+  1. [10.10.10.10] printf '# managed by galeractl\\n[mysqld]\\nwsrep_cluster_address=gcomm://10.10.10.11:5567,10.10.10.12:5567\\n' | cp /dev/stdin /etc/galeractl/local-test/nodea.cnf  # nodea: name the other members in the cluster address
+# stage 2: verify
+#   then wait: cluster size = 3 on every node, one cluster UUID, every node Primary and Synced
+"
+    );
 }

@@ -102,7 +102,7 @@ async fn gather(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<(String, Hos
     let results = futures::future::join_all(hosts.all().map(|remote| async move {
         (
             remote.host.clone(),
-            observe::host_facts(remote, &inventory.cluster.image).await,
+            observe::host_facts(remote, inventory).await,
         )
     }))
     .await;
