@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod docker;
 pub mod exit;
 pub mod galera;
+pub mod haproxy;
 pub mod inventory;
 pub mod observe;
 pub mod plan;

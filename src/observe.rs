@@ -231,7 +231,25 @@ pub async fn observed(
             }
         })
         .collect();
-    (Observed { nodes }, statuses)
+    // The cluster's containers that are not nodes (health endpoints, proxy), by name.
+    let aux = facts
+        .iter()
+        .flat_map(|(_, f)| &f.containers)
+        .filter(|r| r.cluster == inventory.cluster.name && r.node.is_empty())
+        .map(|r| {
+            let fact = if r.is_running() {
+                ContainerFact::Running {
+                    spec: r.spec.clone(),
+                }
+            } else {
+                ContainerFact::Stopped {
+                    spec: r.spec.clone(),
+                }
+            };
+            (r.name.clone(), fact)
+        })
+        .collect();
+    (Observed { nodes, aux }, statuses)
 }
 
 #[cfg(test)]
@@ -254,5 +272,110 @@ mod tests {
         let text = "LISTEN 0      4096         0.0.0.0:4306       0.0.0.0:*\nLISTEN 0 128 [::]:22 [::]:*\nLISTEN 0 4096 127.0.0.11:37473 0.0.0.0:*\n";
         let ports: Vec<u16> = parse_listening(text).into_iter().collect();
         assert_eq!(ports, vec![22, 4306, 37473]);
+    }
+}
+
+/// Standard base64 (RFC 4648) of `bytes`, for HTTP basic authentication.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// HAProxy's view of the backends, from its stats page (CSV), with basic authentication.
+pub async fn proxy_backends(
+    h: &crate::inventory::Haproxy,
+    password: &Secret,
+    timeout: Duration,
+) -> Result<Vec<crate::haproxy::Backend>, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = crate::inventory::host_port(&h.host, h.stats_port);
+    let request = format!(
+        "GET /admin?stats;csv HTTP/1.0\r\nHost: {address}\r\nAuthorization: Basic {}\r\n\r\n",
+        base64(format!("{}:{}", h.stats_user, password.expose()).as_bytes())
+    );
+    let work = async {
+        let mut stream = tokio::net::TcpStream::connect(&address)
+            .await
+            .map_err(|e| format!("{address}: {e}"))?;
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .map_err(|e| format!("{address}: {e}"))?;
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .await
+            .map_err(|e| format!("{address}: {e}"))?;
+        Ok::<_, String>(String::from_utf8_lossy(&response).into_owned())
+    };
+    let text = tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| format!("{address}: no answer within {} ms", timeout.as_millis()))??;
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.lines().next().unwrap_or("");
+    if !status.contains(" 200 ") {
+        return Err(format!("{address}: stats page answered {status:?}"));
+    }
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Ok(crate::haproxy::parse_stats_csv(&body))
+}
+
+/// The payload of an HTTP/1.1 chunked body (HAProxy answers so even to HTTP/1.0).
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size_line, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size_line.split(';').next().unwrap_or("").trim(), 16)
+            .unwrap_or(0);
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].strip_prefix("\r\n").unwrap_or(&after[size..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod base64_tests {
+    #[test]
+    fn encodes_like_rfc_4648() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"admin:s3cret"), "YWRtaW46czNjcmV0");
+    }
+
+    #[test]
+    fn chunked_bodies_are_joined() {
+        assert_eq!(
+            super::dechunk("4\r\nWiki\r\n6\r\npedia \r\n0\r\n\r\n"),
+            "Wikipedia "
+        );
+        assert_eq!(super::dechunk("zz\r\n"), "");
     }
 }

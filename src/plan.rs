@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+mod proxy;
+
 use crate::docker::{self, Argv, ClusterAddress};
 use crate::inventory::{Inventory, Node};
 
@@ -49,6 +51,13 @@ pub enum Stdin {
     SecretFile(PathBuf),
     /// The output of a local command (`docker save`).
     LocalCommand(Argv),
+    /// Text that may be shown, but with `placeholder` replaced by a local secret file's
+    /// content when it is sent.
+    TextWithSecret {
+        text: String,
+        placeholder: String,
+        secret: PathBuf,
+    },
 }
 
 /// A condition checked on the host right before the step; the step is skipped when it is false.
@@ -84,6 +93,8 @@ impl std::fmt::Display for WaitFor {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observed {
     pub nodes: Vec<ObservedNode>,
+    /// The cluster's other containers (health endpoints, proxy), by container name.
+    pub aux: Vec<(String, ContainerFact)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,8 +123,17 @@ pub enum PlanError {
     NeedsRecovery { cluster: String, evidence: String },
 }
 
-/// The plan that brings the cluster to the inventory, given what was observed.
+/// The plan that brings the cluster to the inventory, given what was observed: the nodes, then
+/// the proxy in front of them.
 pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
+    let mut plan = node_plan(inventory, observed)?;
+    if let Some(h) = &inventory.haproxy {
+        plan.stages.extend(proxy::stages(inventory, h, observed));
+    }
+    Ok(plan)
+}
+
+fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
     let fact = |node: &Node| observed.nodes.iter().find(|o| o.name == node.name);
     let running: Vec<&Node> = inventory
         .nodes
@@ -540,6 +560,15 @@ pub fn render(plan: &Plan) -> String {
                 Some(Stdin::SecretFile(path)) => format!(
                     "{command} < {}",
                     docker::shell_quote(&path.display().to_string())
+                ),
+                Some(Stdin::TextWithSecret {
+                    text,
+                    placeholder,
+                    secret,
+                }) => format!(
+                    "printf {} | {command}  # with {placeholder} replaced by the content of {}",
+                    docker::shell_quote(&text.replace('%', "%%").replace('\n', "\\n")),
+                    secret.display()
                 ),
                 Some(Stdin::LocalCommand(local)) => {
                     format!(

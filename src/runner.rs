@@ -151,6 +151,30 @@ impl Runner<'_> {
                 })?;
                 remote.run_ok(&step.argv, Some(&bytes)).await.map_err(at)?;
             }
+            Some(Stdin::TextWithSecret {
+                text,
+                placeholder,
+                secret,
+            }) => {
+                let value = crate::secret::Secret::read(secret).map_err(|e| {
+                    fail(format!(
+                        "step {n}: cannot read secret file {}: {e}",
+                        secret.display()
+                    ))
+                })?;
+                let ok = |c: char| c.is_ascii_alphanumeric() || "._~!@%^*+=-".contains(c);
+                if !value.expose().chars().all(ok) {
+                    return Err(fail(format!(
+                        "step {n}: the secret in {} has characters HAProxy's configuration cannot hold unquoted (use letters, digits and ._~!@%^*+=-)",
+                        secret.display()
+                    )));
+                }
+                let filled = text.replace(placeholder.as_str(), value.expose());
+                remote
+                    .run_ok(&step.argv, Some(filled.as_bytes()))
+                    .await
+                    .map_err(at)?;
+            }
             Some(Stdin::LocalCommand(local)) => {
                 let bar = byte_bar(&step.host);
                 let sent = remote

@@ -38,6 +38,7 @@ fn running(inv: &Inventory) -> Observed {
                 config: Some(docker::node_config(&docker::ClusterAddress::others(inv, n))),
             })
             .collect(),
+        aux: Vec::new(),
     }
 }
 

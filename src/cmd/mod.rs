@@ -99,16 +99,20 @@ pub fn monitor_password(
     })
 }
 
-/// Connects to every host of the inventory; any host out of reach fails the whole command.
-pub async fn connect_nodes(
+/// Connects to every host of the inventory, the proxy's included; any host out of reach fails
+/// the whole command.
+pub async fn connect_all(
     inventory: &crate::inventory::Inventory,
     remote: &crate::cli::RemoteArgs,
 ) -> Result<crate::ssh::Hosts, Failure> {
-    let targets = inventory
+    let mut targets: Vec<crate::ssh::Target> = inventory
         .nodes
         .iter()
         .map(|n| crate::ssh::Target::for_node(inventory, n))
         .collect();
+    if let Some(h) = &inventory.haproxy {
+        targets.push(crate::ssh::Target::for_host(inventory, &h.host));
+    }
     crate::ssh::Hosts::connect_all(targets, &ssh_options(remote))
         .await
         .map_err(|errors| {

@@ -22,6 +22,32 @@ pub struct StatusReport {
     pub verdict: Verdict,
     pub exit_code: u8,
     pub nodes: Vec<NodeReport>,
+    /// Present when the inventory has a `[haproxy]` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProxyReport {
+    pub host: String,
+    pub port: u16,
+    pub stats_port: u16,
+    /// Why HAProxy's stats could not be read; absent when they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub backends: Vec<BackendReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BackendReport {
+    pub server: String,
+    /// As HAProxy sees it: UP, DOWN, ...
+    pub status: String,
+    pub backup: bool,
+    /// The node's own wsrep state says it may take traffic.
+    pub node_healthy: bool,
+    /// HAProxy and the node agree (UP exactly when healthy).
+    pub agrees: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,12 +102,61 @@ pub async fn collect(
         .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
         .collect();
     let verdict = galera::verdict(inventory.nodes.len(), &pairs);
+    let proxy = match &inventory.haproxy {
+        Some(h) => Some(proxy_report(h, &nodes, timeout).await),
+        None => None,
+    };
     StatusReport {
         cluster: inventory.cluster.name.clone(),
         exit_code: verdict.exit_code(),
         verdict,
         nodes,
+        proxy,
     }
+}
+
+async fn proxy_report(
+    h: &crate::inventory::Haproxy,
+    nodes: &[NodeReport],
+    timeout: Duration,
+) -> ProxyReport {
+    let mut report = ProxyReport {
+        host: h.host.clone(),
+        port: h.port,
+        stats_port: h.stats_port,
+        error: None,
+        backends: Vec::new(),
+    };
+    let backends = match Secret::read(&h.stats_password_file) {
+        Err(e) => Err(format!(
+            "cannot read {}: {e}",
+            h.stats_password_file.display()
+        )),
+        Ok(password) => observe::proxy_backends(h, &password, timeout).await,
+    };
+    match backends {
+        Err(e) => report.error = Some(e),
+        Ok(list) => {
+            report.backends = list
+                .into_iter()
+                .map(|b| {
+                    let node_healthy = nodes
+                        .iter()
+                        .find(|n| n.name == b.server)
+                        .and_then(|n| n.wsrep.as_ref())
+                        .is_some_and(NodeStatus::is_healthy);
+                    BackendReport {
+                        agrees: b.status.starts_with("UP") == node_healthy,
+                        server: b.server,
+                        status: b.status,
+                        backup: b.backup,
+                        node_healthy,
+                    }
+                })
+                .collect()
+        }
+    }
+    report
 }
 
 async fn node_report(
@@ -205,6 +280,37 @@ pub fn render(report: &StatusReport) -> String {
             out.push_str(&format!("{}| {line}\n", n.name));
         }
     }
+    if let Some(p) = &report.proxy {
+        let backends: Vec<String> = p
+            .backends
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} {}{}{}",
+                    b.server,
+                    b.status,
+                    if b.backup { " (backup)" } else { "" },
+                    if b.agrees {
+                        ""
+                    } else if b.node_healthy {
+                        " DISAGREES: the node is healthy"
+                    } else {
+                        " DISAGREES: the node is not healthy"
+                    }
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "proxy {}:{} (stats :{}): {}\n",
+            p.host,
+            p.port,
+            p.stats_port,
+            match &p.error {
+                Some(e) => format!("no stats: {e}"),
+                None => backends.join(", "),
+            }
+        ));
+    }
     out.push_str(&format!("cluster {}: {}\n", report.cluster, report.verdict));
     out
 }
@@ -259,6 +365,7 @@ mod tests {
             exit_code: verdict.exit_code(),
             verdict,
             nodes,
+            proxy: None,
         };
         assert_eq!(
             render(&report),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{connect_nodes, inventory_path, monitor_password, print_warnings, Failure, Outcome};
+use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::UpArgs;
 use crate::inventory::{self, Inventory};
 use crate::observe::{self, HostFacts};
@@ -43,7 +43,7 @@ pub async fn run(args: &UpArgs) -> Outcome {
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
     print_warnings(&report);
     let password = monitor_password(&inventory)?;
-    let hosts = connect_nodes(&inventory, &args.remote).await?;
+    let hosts = super::connect_all(&inventory, &args.remote).await?;
     let result = up(args, &inventory, &hosts, password, started).await;
     hosts.close().await;
     result

@@ -113,6 +113,8 @@ pub struct Haproxy {
     pub stats_user: String,
     pub stats_password_file: PathBuf,
     pub routing: Routing,
+    /// A Donor takes traffic when it may be the last node standing.
+    pub donor_fallback: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -81,6 +81,7 @@ pub struct RawHaproxy {
     pub stats_user: Option<S<String>>,
     pub stats_password_file: S<String>,
     pub routing: Option<S<String>>,
+    pub donor_fallback: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

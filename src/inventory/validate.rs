@@ -446,15 +446,13 @@ pub(super) fn validate(
                 span: at(s),
             });
         }
-        let mut node_hosts: Vec<&str> = nodes.iter().map(|n| n.host.as_str()).collect();
-        node_hosts.dedup();
-        node_hosts.sort_unstable();
-        node_hosts.dedup();
-        for nh in node_hosts {
+        // One health endpoint per node, each on its node's host at check_port: two nodes on
+        // one host collide there, and the collision check says so.
+        for n in &nodes {
             uses.push(PortUse {
-                host: nh.to_string(),
+                host: n.host.clone(),
                 port: check_port,
-                owner: "haproxy health check".into(),
+                owner: format!("{} health check", n.name),
                 cluster: cluster_name.clone(),
                 span: at(cs.clone()),
             });
@@ -483,6 +481,7 @@ pub(super) fn validate(
                 ],
                 Routing::SingleWriter,
             ),
+            donor_fallback: h.donor_fallback.unwrap_or(true),
         }
     });
 

@@ -1,0 +1,143 @@
+//! Plan stages for the proxy: a health endpoint next to each node, then HAProxy, each
+//! (re)deployed only when its spec label differs from what the inventory asks for.
+
+use super::{ContainerFact, Observed, Stage, Stdin, Step};
+use crate::docker;
+use crate::haproxy;
+use crate::inventory::{Haproxy, Inventory};
+
+fn step(
+    host: &str,
+    node: Option<&str>,
+    description: String,
+    argv: Vec<String>,
+    stdin: Option<Stdin>,
+) -> Step {
+    Step {
+        host: host.to_string(),
+        node: node.map(str::to_string),
+        description,
+        argv,
+        stdin,
+        only_if: None,
+    }
+}
+
+fn remove(host: &str, container: &str) -> Step {
+    step(
+        host,
+        None,
+        format!("remove the old {container} (stateless)"),
+        vec![
+            "docker".into(),
+            "rm".into(),
+            "--force".into(),
+            container.to_string(),
+        ],
+        None,
+    )
+}
+
+/// `None` when the container runs with the wanted spec; otherwise whether an old one exists.
+fn needs(observed: &Observed, container: &str, want: &[String]) -> Option<bool> {
+    let spec = docker::spec_of(&want.to_vec())
+        .unwrap_or_default()
+        .to_string();
+    match observed
+        .aux
+        .iter()
+        .find(|(name, _)| name == container)
+        .map(|(_, f)| f)
+    {
+        Some(ContainerFact::Running { spec: have }) if *have == spec => None,
+        Some(ContainerFact::Missing) | None => Some(false),
+        Some(_) => Some(true),
+    }
+}
+
+pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage> {
+    let mut stages = Vec::new();
+    let script = haproxy::check_script(h.donor_fallback);
+    let mut checks = Vec::new();
+    let mut scripted = std::collections::BTreeSet::new();
+    for node in &inventory.nodes {
+        let name = haproxy::check_container(inventory, node);
+        let want = haproxy::run_check(inventory, node, h, &script);
+        let Some(old) = needs(observed, &name, &want) else {
+            continue;
+        };
+        if scripted.insert(node.host.clone()) {
+            checks.push(step(
+                &node.host,
+                None,
+                "write the health check script".into(),
+                docker::write_in_place(&haproxy::check_script_path(inventory)),
+                Some(Stdin::Text(script.clone())),
+            ));
+        }
+        if old {
+            checks.push(remove(&node.host, &name));
+        }
+        checks.push(step(
+            &node.host,
+            Some(&node.name),
+            format!(
+                "{}: start its health endpoint on port {}",
+                node.name, h.check_port
+            ),
+            want,
+            None,
+        ));
+    }
+    if !checks.is_empty() {
+        stages.push(Stage {
+            title: "deploy the health endpoints HAProxy asks".into(),
+            steps: checks,
+            wait: None,
+        });
+    }
+    let config = haproxy::render_config(inventory, h);
+    let name = haproxy::proxy_container(inventory);
+    let want = haproxy::run_proxy(inventory, h, &config);
+    if let Some(old) = needs(observed, &name, &want) {
+        let mut steps = vec![
+            step(
+                &h.host,
+                None,
+                "create the cluster's directory (0700)".into(),
+                docker::make_dirs(inventory),
+                None,
+            ),
+            step(
+                &h.host,
+                None,
+                "upload HAProxy's configuration (0600: it holds the stats password)".into(),
+                docker::write_secret(&haproxy::config_path(inventory)),
+                Some(Stdin::TextWithSecret {
+                    text: config,
+                    placeholder: haproxy::PASSWORD_PLACEHOLDER.into(),
+                    secret: h.stats_password_file.clone(),
+                }),
+            ),
+        ];
+        if old {
+            steps.push(remove(&h.host, &name));
+        }
+        steps.push(step(
+            &h.host,
+            None,
+            format!(
+                "start HAProxy: clients on port {}, stats on {}",
+                h.port, h.stats_port
+            ),
+            want,
+            None,
+        ));
+        stages.push(Stage {
+            title: "deploy HAProxy".into(),
+            steps,
+            wait: None,
+        });
+    }
+    stages
+}
