@@ -542,7 +542,8 @@ pub fn render(plan: &Plan) -> String {
     }
     let mut n = 0;
     for (i, stage) in plan.stages.iter().enumerate() {
-        let parallel = if stage.steps.len() > 1 {
+        let hosts: BTreeSet<&str> = stage.steps.iter().map(|s| s.host.as_str()).collect();
+        let parallel = if hosts.len() > 1 {
             " (steps run in parallel across hosts)"
         } else {
             ""

@@ -56,3 +56,20 @@ fn json_plan_matches_golden() {
         &plan_of("inventory.example.toml", &["--json"]),
     );
 }
+
+#[test]
+fn haproxy_plan_matches_golden() {
+    assert_golden("haproxy.plan", &plan_of("tests/golden/haproxy.toml", &[]));
+}
+
+#[test]
+fn haproxy_config_matches_golden() {
+    let path = std::path::Path::new("tests/golden/haproxy.toml");
+    let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = galeractl::inventory::parse(path, &source);
+    let inventory = parsed.inventory.unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+    let h = inventory.haproxy.clone().unwrap_or_else(|| panic!("no [haproxy]"));
+    let config = galeractl::haproxy::render_config(&inventory, &h);
+    assert!(config.contains("stats auth ops:@GALERACTL_STATS_PASSWORD@\n"));
+    assert_golden("haproxy.cfg", &config);
+}
