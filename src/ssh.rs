@@ -213,22 +213,7 @@ impl Remote {
         let _permit = self.channels.acquire().await;
         tracing::debug!(host = %self.host, "run: {command}");
         let work = async {
-            let (program, args) = argv
-                .split_first()
-                .ok_or_else(|| self.transport(&command, "empty command"))?;
-            let mut cmd = self.session.command(program);
-            cmd.args(args)
-                .stdin(if stdin.is_some() {
-                    Stdio::piped()
-                } else {
-                    Stdio::null()
-                })
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            let mut child = cmd
-                .spawn()
-                .await
-                .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+            let mut child = self.spawn(argv, &command, stdin.is_some()).await?;
             if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin().take()) {
                 pipe.write_all(bytes)
                     .await
@@ -298,18 +283,7 @@ impl Remote {
                 .kill_on_drop(true)
                 .spawn()
                 .map_err(|e| local_err(e.to_string()))?;
-            let (program, args) = argv
-                .split_first()
-                .ok_or_else(|| self.transport(&command, "empty command"))?;
-            let mut cmd = self.session.command(program);
-            cmd.args(args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            let mut child = cmd
-                .spawn()
-                .await
-                .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+            let mut child = self.spawn(argv, &command, true).await?;
             let mut sink = child
                 .stdin()
                 .take()
@@ -370,6 +344,30 @@ impl Remote {
                 command: command.clone(),
                 secs: timeout.as_secs(),
             })?
+    }
+
+    /// Starts `argv` on the host with stdout and stderr piped, and stdin piped or closed.
+    async fn spawn(
+        &self,
+        argv: &[String],
+        command: &str,
+        piped_stdin: bool,
+    ) -> Result<openssh::Child<&Session>, SshError> {
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| self.transport(command, "empty command"))?;
+        let mut cmd = self.session.command(program);
+        cmd.args(args)
+            .stdin(if piped_stdin {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd.spawn()
+            .await
+            .map_err(|e| self.transport(command, &error_chain(&e)))
     }
 
     fn transport(&self, command: &str, detail: &str) -> SshError {

@@ -113,19 +113,21 @@ pub async fn connect_all(
     if let Some(h) = &inventory.haproxy {
         targets.push(crate::ssh::Target::for_host(inventory, &h.host));
     }
+    connect(targets, remote).await
+}
+
+/// Connects to every target; any host out of reach fails the command, before any change.
+pub async fn connect(
+    targets: Vec<crate::ssh::Target>,
+    remote: &crate::cli::RemoteArgs,
+) -> Result<crate::ssh::Hosts, Failure> {
     crate::ssh::Hosts::connect_all(targets, &ssh_options(remote))
         .await
         .map_err(|errors| {
+            let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
             Failure::new(
                 crate::exit::FAILED,
-                format!(
-                    "{}; nothing was changed",
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
+                format!("{}; nothing was changed", all.join("; ")),
             )
         })
 }

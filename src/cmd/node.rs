@@ -234,24 +234,7 @@ pub async fn start(args: &NodeArgs) -> Outcome {
             ),
         ));
     }
-    let hosts = Hosts::connect_all(
-        vec![Target::for_node(inventory, &node)],
-        &ssh_options(&args.remote),
-    )
-    .await
-    .map_err(|errors| {
-        Failure::new(
-            exit::FAILED,
-            format!(
-                "{}; nothing was changed",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        )
-    })?;
+    let hosts = super::connect(vec![Target::for_node(inventory, &node)], &args.remote).await?;
     let result = start_on(&cx, &node, &hosts, args).await;
     hosts.close().await;
     result
