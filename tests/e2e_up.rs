@@ -222,5 +222,40 @@ fn up_on_the_lab() {
         dbs.is_empty(),
         "a write to the first cluster shows in the second"
     );
+
+    // 8. A changed spec is rolled out one node at a time: every container replaced, each
+    //    rejoining its own data, the cluster's history (UUID) kept.
+    let uuid2 = wsrep(HOSTS[0], 4307, &root, "wsrep_cluster_state_uuid").unwrap_or_default();
+    let before = lab.container_ids("second");
+    let text2 = std::fs::read_to_string(&second).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &second,
+        text2.replace(
+            "[cluster]\n",
+            "[cluster]\nmariadbd_options = [\"--max-connections=222\"]\n",
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = galeractl(&["up", second.as_str()]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "rolling change:\n{stdout}\n{stderr}");
+    let stages: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("stage ") && l.contains("replace"))
+        .collect();
+    assert_eq!(stages.len(), 3, "one replace stage per node:\n{stderr}");
+    let after = lab.container_ids("second");
+    for (b, a) in before.iter().zip(&after) {
+        assert_ne!(b, a, "a container was not replaced");
+    }
+    for host in HOSTS {
+        let rows = sql(host, 4307, &root, &["select @@max_connections"]);
+        assert_eq!(rows, vec![vec!["222".to_string()]], "{host}");
+        assert_eq!(
+            wsrep(host, 4307, &root, "wsrep_cluster_state_uuid").as_deref(),
+            Some(uuid2.as_str()),
+            "{host} left the cluster's history"
+        );
+    }
     lab.wipe_cluster("second");
 }
