@@ -36,6 +36,9 @@ pub enum Command {
     StopNode(NodeArgs),
     /// Start one node as a joiner of the running cluster; report IST or SST.
     StartNode(NodeArgs),
+    /// After every node went down: read each node's position, bootstrap from the most
+    /// advanced one, join the others one at a time; refuses what could lose data.
+    Recover(RecoverArgs),
 }
 
 /// Which inventory: the positional argument, else `-i`, else $GALERACTL_INVENTORY, else
@@ -131,4 +134,38 @@ pub struct NodeArgs {
     /// stop-node: stop even when the cluster would lose its quorum.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Read every node's position and print the choice and the steps; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Go on without the nodes whose position cannot be read, and past a safe_to_bootstrap
+    /// that disagrees with the seqnos (the highest seqno still wins).
+    #[arg(long)]
+    pub force: bool,
+    /// Resolve prepared transactions that crash recovery cannot: commit or roll them back
+    /// (mariadbd --tc-heuristic-recover) before reading the position.
+    #[arg(long, value_enum, value_name = "ACTION")]
+    pub tc_heuristic_recover: Option<TcHeuristic>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TcHeuristic {
+    Commit,
+    Rollback,
+}
+
+impl TcHeuristic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TcHeuristic::Commit => "commit",
+            TcHeuristic::Rollback => "rollback",
+        }
+    }
 }

@@ -13,6 +13,7 @@ pub mod haproxy;
 pub mod inventory;
 pub mod observe;
 pub mod plan;
+pub mod recover;
 pub mod runner;
 pub mod secret;
 pub mod sql;
@@ -50,6 +51,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
         cli::Command::StopNode(args) => cmd::block_on(cmd::node::stop(args)),
         cli::Command::StartNode(args) => cmd::block_on(cmd::node::start(args)),
+        cli::Command::Recover(args) => cmd::block_on(cmd::recover::run(args)),
     };
     match outcome {
         Ok(code) => code,

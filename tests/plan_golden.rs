@@ -67,8 +67,13 @@ fn haproxy_config_matches_golden() {
     let path = std::path::Path::new("tests/golden/haproxy.toml");
     let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{e}"));
     let parsed = galeractl::inventory::parse(path, &source);
-    let inventory = parsed.inventory.unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
-    let h = inventory.haproxy.clone().unwrap_or_else(|| panic!("no [haproxy]"));
+    let inventory = parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+    let h = inventory
+        .haproxy
+        .clone()
+        .unwrap_or_else(|| panic!("no [haproxy]"));
     let config = galeractl::haproxy::render_config(&inventory, &h);
     assert!(config.contains("stats auth ops:@GALERACTL_STATS_PASSWORD@\n"));
     assert_golden("haproxy.cfg", &config);

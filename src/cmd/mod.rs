@@ -2,6 +2,7 @@
 
 pub mod node;
 pub mod plan;
+pub mod recover;
 pub mod status;
 pub mod up;
 pub mod validate;

@@ -1,0 +1,196 @@
+//! `galeractl recover`: after a full outage, read every node's position (in parallel), print
+//! them, choose the node to bootstrap from (`crate::recover`, pure), then run the actions one
+//! stage at a time: bootstrap at the recovered position, join the others one by one, verify.
+//! On any failure: stop, say what each node is doing now and what was left to do.
+
+mod act;
+mod read;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
+use crate::cli::{RecoverArgs, TcHeuristic};
+use crate::inventory::{self, Inventory};
+use crate::recover::{self, render, Choice, Safety};
+use crate::secret::Secret;
+use crate::ssh::{Hosts, SshError, Target};
+use crate::{exit, observe};
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Everything the reading and acting steps share.
+pub(crate) struct Context<'a> {
+    pub inventory: &'a Inventory,
+    pub hosts: &'a Hosts,
+    /// Hosts that could not be reached, with ssh's reason.
+    pub unreachable: Vec<(String, String)>,
+    pub password: Secret,
+    pub step_timeout: Duration,
+    /// Deadline of long work: crash recovery on a volume, a node becoming Synced (SST).
+    pub long_timeout: Duration,
+    pub tc_heuristic: Option<TcHeuristic>,
+    pub dry_run: bool,
+}
+
+pub async fn run(args: &RecoverArgs) -> Outcome {
+    let started = Instant::now();
+    let path = inventory_path(&args.inventory)?;
+    let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
+    print_warnings(&report);
+    let password = monitor_password(&inventory)?;
+    let targets = inventory
+        .nodes
+        .iter()
+        .map(|n| Target::for_node(&inventory, n))
+        .collect();
+    // Unreachable hosts are facts for the rules (refuse unless --force), not an early error.
+    let (hosts, errors) = Hosts::connect_reachable(targets, &ssh_options(&args.remote)).await;
+    let cx = Context {
+        inventory: &inventory,
+        hosts: &hosts,
+        unreachable: errors.iter().map(|e| (host_of(e), e.to_string())).collect(),
+        password,
+        step_timeout: Duration::from_secs(args.remote.step_timeout.max(1)),
+        long_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
+        tc_heuristic: args.tc_heuristic_recover,
+        dry_run: args.dry_run,
+    };
+    let result = recover(&cx, args, started).await;
+    hosts.close().await;
+    result
+}
+
+fn host_of(e: &SshError) -> String {
+    match e {
+        SshError::HostKey { host, .. }
+        | SshError::Connect { host, .. }
+        | SshError::Timeout { host, .. }
+        | SshError::Failed { host, .. }
+        | SshError::Transport { host, .. } => host.clone(),
+        SshError::Local { .. } => String::new(),
+    }
+}
+
+async fn recover(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Outcome {
+    let inventory = cx.inventory;
+    tracing::info!(
+        "cluster {}: reading the position of {} nodes",
+        inventory.cluster.name,
+        inventory.nodes.len()
+    );
+    let observed = read::positions(cx).await;
+    print!("{}", render::positions(&observed.positions));
+    tracing::info!("positions read in {:.1}s", started.elapsed().as_secs_f64());
+    let safety = if args.force {
+        Safety::Forced
+    } else {
+        Safety::Strict
+    };
+    let choice = recover::choose_bootstrap_node(&observed.positions, safety)
+        .map_err(|r| Failure::new(exit::REFUSED, format!("refused, nothing was changed: {r}")))?;
+    print!("{}", render::choice(&choice));
+    let stages = recover::actions(&choice);
+    if cx.dry_run {
+        println!("would do (--dry-run: nothing was changed):");
+        print!("{}", render::actions(&stages));
+        return Ok(ExitCode::SUCCESS);
+    }
+    act::run(cx, &observed, &choice, &stages).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    finish(cx, &choice, seconds).await
+}
+
+/// The closing report: per node its container and wsrep state, and whether the cluster kept
+/// its history (the same cluster UUID).
+async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
+    let inventory = cx.inventory;
+    let states = act::node_states(cx).await;
+    let wanted = match choice {
+        Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid,
+    };
+    let uuids: Vec<&str> = states
+        .iter()
+        .filter_map(|s| s.status.as_ref())
+        .filter(|s| s.is_primary())
+        .map(|s| s.cluster_state_uuid.as_str())
+        .collect();
+    let kept = uuids.iter().all(|u| u == wanted);
+    println!(
+        "cluster {}: recovered in {seconds:.1}s; cluster UUID {} ({})",
+        inventory.cluster.name,
+        uuids.first().copied().unwrap_or("-"),
+        if kept {
+            "kept: same history"
+        } else {
+            "CHANGED: a new history"
+        }
+    );
+    let joiners: Vec<&str> = match choice {
+        Choice::JoinPrimary { joiners, .. } | Choice::Bootstrap { joiners, .. } => {
+            joiners.iter().map(|j| j.name.as_str()).collect()
+        }
+    };
+    let joiners = &joiners;
+    let catch_ups = futures::future::join_all(states.iter().map(|s| async move {
+        if !joiners.contains(&s.name.as_str()) {
+            return String::new();
+        }
+        let Some(node) = inventory.node(&s.name) else {
+            return String::new();
+        };
+        let Some(remote) = cx.hosts.get(&node.host) else {
+            return String::new();
+        };
+        let log = observe::log_tail(&remote, &inventory.container_name(node), 400).await;
+        format!("; joined by {}", crate::galera::catch_up(&log))
+    }))
+    .await;
+    for (s, how) in states.iter().zip(catch_ups) {
+        println!("  {s}{how}");
+    }
+    if kept {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "cluster {} runs, but not with the recovered history {wanted}",
+                inventory.cluster.name
+            ),
+        ))
+    }
+}
+
+/// What one node is doing, for reports.
+pub(crate) struct NodeState {
+    pub name: String,
+    pub host: String,
+    pub container: String,
+    pub status: Option<crate::galera::NodeStatus>,
+}
+
+impl std::fmt::Display for NodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:<12} {:<16} {:<10} {}",
+            self.name,
+            self.host,
+            self.container,
+            self.status
+                .as_ref()
+                .map_or("no SQL answer".to_string(), |s| format!(
+                    "{} {} size {} {}",
+                    s.cluster_status,
+                    s.local_state,
+                    s.cluster_size,
+                    s.short_uuid()
+                ))
+        )
+    }
+}
+
+pub(crate) fn monitor_target(cx: &Context<'_>, node: &inventory::Node) -> crate::sql::SqlTarget {
+    observe::monitor_target(cx.inventory, node, &cx.password)
+}

@@ -1,0 +1,278 @@
+//! Running the recovery actions: stage after stage, the actions of a stage in parallel across
+//! nodes. On a failure: put a bootstrap address back to the members' (no second cluster on a
+//! restart), then report each node's state and the actions that were not run.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::read::{read_grastate, Observed};
+use super::{monitor_target, Context, NodeState, PROBE_TIMEOUT};
+use crate::docker::{self, ClusterAddress};
+use crate::exit;
+use crate::galera::NodeStatus;
+use crate::inventory::Node;
+use crate::observe;
+use crate::plan::WaitFor;
+use crate::recover::{self, oneoff, render, Action, Choice};
+use crate::runner::Runner;
+
+use super::super::Failure;
+
+pub(crate) async fn run(
+    cx: &Context<'_>,
+    observed: &Observed,
+    choice: &Choice,
+    stages: &[Vec<Action>],
+) -> Result<(), Failure> {
+    let total: usize = stages.iter().map(Vec::len).sum();
+    let mut done = 0;
+    for (i, stage) in stages.iter().enumerate() {
+        let mut by_node: BTreeMap<&str, Vec<(usize, &Action)>> = BTreeMap::new();
+        for (k, a) in stage.iter().enumerate() {
+            by_node
+                .entry(a.node().unwrap_or(""))
+                .or_default()
+                .push((done + k + 1, a));
+        }
+        let results = futures::future::join_all(by_node.into_values().map(|actions| async move {
+            for (n, a) in actions {
+                let started = Instant::now();
+                tracing::info!("  {n:>3}/{total}. {a}");
+                perform(cx, observed, a)
+                    .await
+                    .map_err(|e| format!("step {n} ({a}): {e}"))?;
+                tracing::debug!("       done in {:.1}s", started.elapsed().as_secs_f64());
+            }
+            Ok::<(), String>(())
+        }))
+        .await;
+        let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+        if !errors.is_empty() {
+            return Err(failed(cx, choice, &stages[i + 1..], &errors.join("; ")).await);
+        }
+        done += stage.len();
+    }
+    Ok(())
+}
+
+fn node<'a>(cx: &Context<'a>, name: &str) -> Result<&'a Node, String> {
+    cx.inventory
+        .node(name)
+        .ok_or_else(|| format!("{name} is not in the inventory"))
+}
+
+async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Result<(), String> {
+    let inventory = cx.inventory;
+    let Some(name) = action.node() else {
+        return verify(cx, action).await;
+    };
+    let node = node(cx, name)?;
+    let remote = cx
+        .hosts
+        .get(&node.host)
+        .ok_or_else(|| format!("host {} is not connected", node.host))?;
+    let ok = |r: Result<String, crate::ssh::SshError>| r.map(|_| ()).map_err(|e| e.to_string());
+    match action {
+        Action::Stop { .. } => {
+            let grace = Duration::from_secs(u64::from(docker::STOP_TIMEOUT_SECS) + 30);
+            let out = remote
+                .run(&oneoff::stop(inventory, node), None, grace)
+                .await
+                .map_err(|e| e.to_string())?;
+            if out.code != 0 {
+                return Err(format!("docker stop: {}", out.stderr.trim()));
+            }
+            Ok(())
+        }
+        Action::PrepareHost { .. } => {
+            ok(remote.run_ok(&docker::make_dirs(inventory), None).await)?;
+            let secrets = docker::secrets_dir(inventory);
+            for (file, local) in [
+                (
+                    docker::ROOT_PASSWORD_FILE,
+                    &inventory.cluster.root_password_file,
+                ),
+                (
+                    docker::MONITOR_PASSWORD_FILE,
+                    &inventory.cluster.monitor_password_file,
+                ),
+            ] {
+                let bytes = std::fs::read(local)
+                    .map_err(|e| format!("cannot read secret file {}: {e}", local.display()))?;
+                let argv = docker::write_secret(&format!("{secrets}/{file}"));
+                ok(remote.run_ok(&argv, Some(&bytes)).await)?;
+            }
+            ok(remote
+                .run_ok(&docker::volume_create(inventory, node), None)
+                .await)
+        }
+        Action::WriteConfig { bootstrap, .. } => write_config(cx, node, *bootstrap).await,
+        Action::WriteGrastate {
+            uuid,
+            seqno,
+            safe_to_bootstrap,
+            ..
+        } => {
+            // A node that ran until now (stopped above) has no text read yet: read it now.
+            let text = match observed.grastates.get(name) {
+                Some(t) => t.clone(),
+                None => read_grastate(cx, node, &remote)
+                    .await?
+                    .ok_or_else(|| "its volume has no grastate.dat".to_string())?,
+            };
+            let new = recover::rewrite_grastate(&text, uuid, *seqno, *safe_to_bootstrap);
+            let argv = oneoff::write_grastate(inventory, node);
+            ok(remote.run_ok(&argv, Some(new.as_bytes())).await)
+        }
+        Action::Start { create, .. } => {
+            let argv = if *create {
+                docker::run_node(inventory, node)
+            } else {
+                oneoff::start(inventory, node)
+            };
+            ok(remote.run_ok(&argv, None).await)
+        }
+        Action::WaitSynced { .. } => runner(cx)
+            .wait(&WaitFor::Synced {
+                nodes: vec![name.to_string()],
+            })
+            .await
+            .map_err(|e| e.message),
+        Action::Verify { .. } => Ok(()),
+    }
+}
+
+async fn write_config(cx: &Context<'_>, node: &Node, bootstrap: bool) -> Result<(), String> {
+    let remote = cx
+        .hosts
+        .get(&node.host)
+        .ok_or_else(|| format!("host {} is not connected", node.host))?;
+    let address = if bootstrap {
+        ClusterAddress::Bootstrap
+    } else {
+        ClusterAddress::others(cx.inventory, node)
+    };
+    let argv = docker::write_in_place(&docker::config_path(cx.inventory, node));
+    remote
+        .run_ok(&argv, Some(docker::node_config(&address).as_bytes()))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn runner<'a>(cx: &Context<'a>) -> Runner<'a> {
+    Runner {
+        inventory: cx.inventory,
+        hosts: cx.hosts,
+        monitor_password: cx.password.clone(),
+        sync_timeout: cx.long_timeout,
+        probe_timeout: PROBE_TIMEOUT,
+    }
+}
+
+/// Every node of the inventory: `up`'s verification. Fewer (some left out with --force): the
+/// named nodes Synced and Primary, one cluster UUID, a component of at least their number.
+async fn verify(cx: &Context<'_>, action: &Action) -> Result<(), String> {
+    let Action::Verify { nodes } = action else {
+        return Ok(());
+    };
+    if nodes.len() == cx.inventory.nodes.len() {
+        return runner(cx)
+            .wait(&WaitFor::Verified { size: nodes.len() })
+            .await
+            .map_err(|e| e.message);
+    }
+    let deadline = Instant::now() + cx.long_timeout;
+    loop {
+        let statuses = futures::future::join_all(nodes.iter().map(|name| async move {
+            let status = match cx.inventory.node(name) {
+                Some(n) => crate::sql::probe(&monitor_target(cx, n), PROBE_TIMEOUT)
+                    .await
+                    .ok(),
+                None => None,
+            };
+            (name.as_str(), status)
+        }))
+        .await;
+        let healthy: Vec<&NodeStatus> = statuses
+            .iter()
+            .filter_map(|(_, s)| s.as_ref())
+            .filter(|s| s.is_healthy() && s.cluster_size as usize >= nodes.len())
+            .collect();
+        let one_uuid = healthy
+            .windows(2)
+            .all(|w| w[0].cluster_state_uuid == w[1].cluster_state_uuid);
+        if healthy.len() == nodes.len() && one_uuid {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "timed out after {}s verifying {}",
+                cx.long_timeout.as_secs(),
+                nodes.join(", ")
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Every node's container and wsrep state, read now.
+pub(crate) async fn node_states(cx: &Context<'_>) -> Vec<NodeState> {
+    futures::future::join_all(cx.inventory.nodes.iter().map(|n| async move {
+        let container = match cx.hosts.get(&n.host) {
+            None => "host unreachable".to_string(),
+            Some(remote) => match observe::containers(&remote).await {
+                Ok(rows) => observe::node_container(cx.inventory, n, &rows)
+                    .map_or("missing".to_string(), |r| r.state.clone()),
+                Err(_) => "unknown".to_string(),
+            },
+        };
+        let status = crate::sql::probe(&monitor_target(cx, n), PROBE_TIMEOUT)
+            .await
+            .ok();
+        NodeState {
+            name: n.name.clone(),
+            host: n.host.clone(),
+            container,
+            status,
+        }
+    }))
+    .await
+}
+
+/// The failure report. First, if the chosen node may still hold `gcomm://`, its address goes
+/// back to the other members: a restart must never bootstrap a second cluster.
+async fn failed(cx: &Context<'_>, choice: &Choice, rest: &[Vec<Action>], error: &str) -> Failure {
+    let mut message = format!("recover stopped: {error}");
+    if let Choice::Bootstrap { node, .. } = choice {
+        let pending = rest
+            .iter()
+            .flatten()
+            .any(|a| matches!(a, Action::WriteConfig { node: n, bootstrap: false } if n == node));
+        if pending {
+            if let Some(n) = cx.inventory.node(node) {
+                match write_config(cx, n, false).await {
+                    Ok(()) => message.push_str(&format!(
+                        "\n{node}'s cluster address is the other members again (no bootstrap on a restart)"
+                    )),
+                    Err(e) => message.push_str(&format!(
+                        "\nWARNING: {node}'s config may still say gcomm:// (bootstrap); rewriting it failed: {e}"
+                    )),
+                }
+            }
+        }
+    }
+    message.push_str("\nnodes now:");
+    for s in node_states(cx).await {
+        message.push_str(&format!("\n  {s}"));
+    }
+    let rest: Vec<Vec<Action>> = rest.to_vec();
+    if !rest.is_empty() {
+        message.push_str("\nnot done (what it would do next):\n");
+        message.push_str(render::actions(&rest).trim_end());
+    }
+    message.push_str(
+        "\nfix the cause, then run `galeractl recover` again: it reads every position afresh",
+    );
+    Failure::new(exit::FAILED, message)
+}

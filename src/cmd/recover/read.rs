@@ -1,0 +1,271 @@
+//! Reading every node's position, in parallel: its container's state; if it runs, its wsrep
+//! status; else its grastate.dat from a one-off container on its volume and, after a crash
+//! (seqno -1), `mariadbd --wsrep-recover` there. Never while the node's own container runs.
+
+use std::collections::BTreeMap;
+
+use super::{monitor_target, Context, PROBE_TIMEOUT};
+use crate::inventory::Node;
+use crate::observe::{self, ContainerRow};
+use crate::recover::oneoff;
+use crate::recover::{self, Container, NodePosition, Reading, RecoverOutput, Source, ZERO_UUID};
+use crate::ssh::Remote;
+
+pub(crate) struct Observed {
+    /// In inventory order.
+    pub positions: Vec<NodePosition>,
+    /// The grastate.dat text read from each stopped node, to rewrite it.
+    pub grastates: BTreeMap<String, String>,
+}
+
+pub(crate) async fn positions(cx: &Context<'_>) -> Observed {
+    let results =
+        futures::future::join_all(cx.inventory.nodes.iter().map(|n| read_node(cx, n))).await;
+    let mut positions = Vec::new();
+    let mut grastates = BTreeMap::new();
+    for (node, (position, text)) in cx.inventory.nodes.iter().zip(results) {
+        if let Some(text) = text {
+            grastates.insert(node.name.clone(), text);
+        }
+        positions.push(position);
+    }
+    Observed {
+        positions,
+        grastates,
+    }
+}
+
+async fn read_node(cx: &Context<'_>, node: &Node) -> (NodePosition, Option<String>) {
+    let at = |container, reading| NodePosition {
+        name: node.name.clone(),
+        host: node.host.clone(),
+        container,
+        reading,
+    };
+    let Some(remote) = cx.hosts.get(&node.host) else {
+        let why = cx
+            .unreachable
+            .iter()
+            .find(|(h, _)| h == &node.host)
+            .map_or_else(
+                || format!("host {} is not connected", node.host),
+                |(_, e)| e.clone(),
+            );
+        return (at(Container::Unknown, Reading::Unreadable(why)), None);
+    };
+    let rows = match observe::containers(&remote).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            let why = format!("docker does not answer: {e}");
+            return (at(Container::Unknown, Reading::Unreadable(why)), None);
+        }
+    };
+    match observe::node_container(cx.inventory, node, &rows) {
+        Some(row) if row.is_running() => {
+            (at(Container::Running, running(cx, node, row).await), None)
+        }
+        row => {
+            let container = if row.is_some() {
+                Container::Stopped
+            } else {
+                Container::Missing
+            };
+            let (reading, text) = stopped(cx, node, &remote).await;
+            (at(container, reading), text)
+        }
+    }
+}
+
+/// A running node: its position is what it reports; its volume is not touched.
+async fn running(cx: &Context<'_>, node: &Node, row: &ContainerRow) -> Reading {
+    match crate::sql::probe(&monitor_target(cx, node), PROBE_TIMEOUT).await {
+        Ok(s) if s.is_primary() => Reading::Primary {
+            uuid: s.cluster_state_uuid,
+            seqno: s.last_committed,
+        },
+        Ok(s)
+            if recover::is_uuid(&s.cluster_state_uuid)
+                && s.cluster_state_uuid != ZERO_UUID
+                && s.last_committed >= 0 =>
+        {
+            Reading::Position {
+                uuid: s.cluster_state_uuid,
+                seqno: s.last_committed,
+                safe_to_bootstrap: false,
+                source: Source::WsrepStatus,
+            }
+        }
+        Ok(s) => Reading::Unreadable(format!(
+            "container {} runs ({} {}) without a known position",
+            row.name, s.cluster_status, s.local_state
+        )),
+        Err(e) => Reading::Unreadable(format!(
+            "container {} is {} but SQL does not answer ({e}); its volume is not read while it runs",
+            row.name, row.state
+        )),
+    }
+}
+
+async fn stopped(cx: &Context<'_>, node: &Node, remote: &Remote) -> (Reading, Option<String>) {
+    let inventory = cx.inventory;
+    match remote
+        .run(
+            &oneoff::volume_exists(inventory, node),
+            None,
+            cx.step_timeout,
+        )
+        .await
+    {
+        Ok(o) if o.code == 0 => {}
+        Ok(o) if o.stderr.to_ascii_lowercase().contains("no such volume") => {
+            return (Reading::NoData, None)
+        }
+        Ok(o) => {
+            let why = format!("docker volume inspect: {}", o.stderr.trim());
+            return (Reading::Unreadable(why), None);
+        }
+        Err(e) => return (Reading::Unreadable(e.to_string()), None),
+    }
+    let text = match read_grastate(cx, node, remote).await {
+        Ok(Some(text)) => text,
+        Ok(None) => return (Reading::NoData, None),
+        Err(why) => return (Reading::Unreadable(why), None),
+    };
+    let g = match recover::parse_grastate(&text) {
+        Ok(g) => g,
+        Err(e) => return (Reading::Unreadable(e.to_string()), None),
+    };
+    let reading = if g.seqno >= 0 || g.uuid == ZERO_UUID {
+        Reading::Position {
+            uuid: g.uuid,
+            seqno: g.seqno,
+            safe_to_bootstrap: g.safe_to_bootstrap,
+            source: Source::Grastate,
+        }
+    } else {
+        wsrep_recover(cx, node, remote, g.safe_to_bootstrap).await
+    };
+    (reading, Some(text))
+}
+
+/// grastate.dat's text, or `None` when the volume has none (never initialised).
+pub(crate) async fn read_grastate(
+    cx: &Context<'_>,
+    node: &Node,
+    remote: &Remote,
+) -> Result<Option<String>, String> {
+    let out = oneoff_run(
+        cx,
+        node,
+        remote,
+        &oneoff::read_grastate(cx.inventory, node),
+        cx.step_timeout,
+    )
+    .await?;
+    if out.code == 0 {
+        Ok(Some(out.stdout))
+    } else if out.stderr.contains("No such file or directory") {
+        Ok(None)
+    } else {
+        Err(format!(
+            "reading grastate.dat failed (exit code {}): {}",
+            out.code,
+            out.stderr.trim()
+        ))
+    }
+}
+
+async fn wsrep_recover(
+    cx: &Context<'_>,
+    node: &Node,
+    remote: &Remote,
+    safe_to_bootstrap: bool,
+) -> Reading {
+    let mut resolved = false;
+    loop {
+        tracing::info!(
+            "  [{}] {}: mariadbd --wsrep-recover on its volume",
+            node.host,
+            node.name
+        );
+        let argv = oneoff::wsrep_recover(cx.inventory, node);
+        let out = match oneoff_run(cx, node, remote, &argv, cx.long_timeout).await {
+            Ok(out) => out,
+            Err(why) => return Reading::Unreadable(why),
+        };
+        let text = format!("{}{}", out.stdout, out.stderr);
+        match recover::parse_wsrep_recover(&text) {
+            RecoverOutput::Position { uuid, seqno, .. } => {
+                return Reading::Position {
+                    uuid,
+                    seqno,
+                    safe_to_bootstrap,
+                    source: Source::WsrepRecover,
+                }
+            }
+            RecoverOutput::Nothing(tail) => {
+                return Reading::Unreadable(format!(
+                    "--wsrep-recover printed no position (exit code {}): {tail}",
+                    out.code
+                ))
+            }
+            RecoverOutput::PreparedTransactions(lines) => {
+                let Some(how) = cx.tc_heuristic.filter(|_| !cx.dry_run && !resolved) else {
+                    return Reading::PreparedTransactions(lines.join(" "));
+                };
+                tracing::warn!(
+                    "  [{}] {}: --tc-heuristic-recover={} on its volume",
+                    node.host,
+                    node.name,
+                    how.as_str()
+                );
+                let argv = oneoff::tc_heuristic_recover(cx.inventory, node, how.as_str());
+                if let Err(why) = oneoff_run(cx, node, remote, &argv, cx.long_timeout).await {
+                    return Reading::Unreadable(why);
+                }
+                resolved = true;
+            }
+        }
+    }
+}
+
+/// Runs a one-off container within `timeout`; it is removed if the deadline passes (never two
+/// servers on one volume).
+async fn oneoff_run(
+    cx: &Context<'_>,
+    node: &Node,
+    remote: &Remote,
+    argv: &[String],
+    timeout: std::time::Duration,
+) -> Result<crate::ssh::Output, String> {
+    let mut retried = false;
+    loop {
+        match remote.run(argv, None, timeout).await {
+            // A leftover of an interrupted run holds the name: remove it, once.
+            Ok(out) if out.code != 0 && out.stderr.contains("is already in use") && !retried => {
+                tracing::warn!(
+                    "  [{}] removing a leftover {}",
+                    node.host,
+                    oneoff::oneoff_name(cx.inventory, node)
+                );
+                remove_oneoff(cx, node, remote).await;
+                retried = true;
+            }
+            Ok(out) => return Ok(out),
+            Err(e) => {
+                remove_oneoff(cx, node, remote).await;
+                return Err(e.to_string());
+            }
+        }
+    }
+}
+
+pub(crate) async fn remove_oneoff(cx: &Context<'_>, node: &Node, remote: &Remote) {
+    let _ = remote
+        .run(
+            &oneoff::remove_oneoff(cx.inventory, node),
+            None,
+            cx.step_timeout,
+        )
+        .await;
+}

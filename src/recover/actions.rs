@@ -1,0 +1,193 @@
+//! The ordered actions that carry out a [`Choice`]: stages run one after the other, the
+//! actions of one stage in parallel across nodes.
+
+use std::fmt;
+
+use super::Choice;
+
+/// One thing recovery does to a node, in the order of [`actions`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `docker stop` (a clean shutdown writes its seqno).
+    Stop {
+        node: String,
+    },
+    /// The cluster's directories and secrets, for a container to be created.
+    PrepareHost {
+        node: String,
+    },
+    /// The node's config file: `gcomm://` when `bootstrap`, else the other members.
+    WriteConfig {
+        node: String,
+        bootstrap: bool,
+    },
+    WriteGrastate {
+        node: String,
+        uuid: String,
+        seqno: i64,
+        safe_to_bootstrap: bool,
+    },
+    Start {
+        node: String,
+        create: bool,
+    },
+    WaitSynced {
+        node: String,
+    },
+    /// These nodes Synced in one Primary component of (at least) their number.
+    Verify {
+        nodes: Vec<String>,
+    },
+}
+
+impl Action {
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            Action::Stop { node }
+            | Action::PrepareHost { node }
+            | Action::WriteConfig { node, .. }
+            | Action::WriteGrastate { node, .. }
+            | Action::Start { node, .. }
+            | Action::WaitSynced { node } => Some(node),
+            Action::Verify { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Stop { node } => write!(f, "{node}: stop its container cleanly"),
+            Action::PrepareHost { node } => {
+                write!(f, "{node}: create the cluster's directories and secrets")
+            }
+            Action::WriteConfig {
+                node,
+                bootstrap: true,
+            } => write!(f, "{node}: cluster address gcomm:// (bootstrap)"),
+            Action::WriteConfig { node, .. } => {
+                write!(f, "{node}: cluster address = the other members")
+            }
+            Action::WriteGrastate {
+                node,
+                uuid,
+                seqno,
+                safe_to_bootstrap,
+            } => write!(
+                f,
+                "{node}: grastate.dat uuid {uuid}, seqno {seqno}, safe_to_bootstrap {}",
+                u8::from(*safe_to_bootstrap)
+            ),
+            Action::Start { node, create: true } => write!(f, "{node}: create and start"),
+            Action::Start { node, .. } => write!(f, "{node}: start"),
+            Action::WaitSynced { node } => write!(f, "{node}: wait until Primary and Synced"),
+            Action::Verify { nodes } => write!(
+                f,
+                "verify: {} Synced in one Primary component of {}, one cluster UUID",
+                nodes.join(", "),
+                nodes.len()
+            ),
+        }
+    }
+}
+
+/// The stages of actions for a choice; the actions of one stage may run in parallel across
+/// nodes (in order on one node), the stages one after the other.
+pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
+    let mut stages: Vec<Vec<Action>> = Vec::new();
+    let joiners = match choice {
+        Choice::JoinPrimary { joiners, .. } => joiners,
+        Choice::Bootstrap { joiners, .. } => joiners,
+    };
+    let mut prepare: Vec<Action> = Vec::new();
+    let mut stops: Vec<Action> = Vec::new();
+    let node_prep = |name: &str, stop: bool, create: bool, bootstrap: bool| {
+        let mut v = Vec::new();
+        if stop {
+            v.push(Action::Stop { node: name.into() });
+        }
+        if create {
+            v.push(Action::PrepareHost { node: name.into() });
+        }
+        v.push(Action::WriteConfig {
+            node: name.into(),
+            bootstrap,
+        });
+        v
+    };
+    let mut members: Vec<String> = match choice {
+        Choice::JoinPrimary { primary, .. } => primary.clone(),
+        Choice::Bootstrap { node, .. } => vec![node.clone()],
+    };
+    if let Choice::Bootstrap {
+        node,
+        uuid,
+        seqno,
+        stop_first,
+        create,
+        ..
+    } = choice
+    {
+        let mut v = node_prep(node, *stop_first, *create, true);
+        if *stop_first {
+            stops.push(v.remove(0));
+        }
+        prepare.extend(v);
+        prepare.push(Action::WriteGrastate {
+            node: node.clone(),
+            uuid: uuid.clone(),
+            seqno: *seqno,
+            safe_to_bootstrap: true,
+        });
+    }
+    let cluster_uuid = match choice {
+        Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid,
+    };
+    for j in joiners {
+        let mut v = node_prep(&j.name, j.stop_first, j.create, false);
+        if j.stop_first {
+            stops.push(v.remove(0));
+        }
+        prepare.extend(v);
+        if let Some(seqno) = j.write_seqno {
+            prepare.push(Action::WriteGrastate {
+                node: j.name.clone(),
+                uuid: cluster_uuid.clone(),
+                seqno,
+                safe_to_bootstrap: false,
+            });
+        }
+    }
+    if !stops.is_empty() {
+        stages.push(stops);
+    }
+    if !prepare.is_empty() {
+        stages.push(prepare);
+    }
+    if let Choice::Bootstrap { node, create, .. } = choice {
+        stages.push(vec![Action::Start {
+            node: node.clone(),
+            create: *create,
+        }]);
+        stages.push(vec![Action::WaitSynced { node: node.clone() }]);
+        // From here on a restart of its container joins the others instead of forming a new
+        // cluster: no bootstrap flag is left behind.
+        stages.push(vec![Action::WriteConfig {
+            node: node.clone(),
+            bootstrap: false,
+        }]);
+    }
+    // One at a time: a joiner restarted during another's transfer would need a full SST.
+    for j in joiners {
+        stages.push(vec![Action::Start {
+            node: j.name.clone(),
+            create: j.create,
+        }]);
+        stages.push(vec![Action::WaitSynced {
+            node: j.name.clone(),
+        }]);
+        members.push(j.name.clone());
+    }
+    stages.push(vec![Action::Verify { nodes: members }]);
+    stages
+}

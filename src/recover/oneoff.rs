@@ -1,0 +1,108 @@
+//! The commands recovery runs on a node's host, as argv: one-off containers on the node's data
+//! volume (same image, no network, no ports, removed when they exit) that read grastate.dat,
+//! run `mariadbd --wsrep-recover`, or write grastate.dat; and the start and stop of the node's
+//! own container. Pure builders; nothing here runs anything.
+
+use crate::docker::{self, Argv, LABEL_CLUSTER, STOP_TIMEOUT_SECS};
+use crate::inventory::{Inventory, Node};
+
+pub const DATADIR: &str = "/var/lib/mysql";
+pub const GRASTATE: &str = "/var/lib/mysql/grastate.dat";
+
+/// Replaces grastate.dat with stdin, atomically, keeping its owner and mode (mariadbd runs as
+/// mysql and rewrites the file itself). No value is interpolated: the content comes on stdin.
+const WRITE_SCRIPT: &str = "set -e; f=/var/lib/mysql/grastate.dat; t=\"$f.galeractl\"; \
+cat > \"$t\"; chown --reference=\"$f\" \"$t\"; chmod --reference=\"$f\" \"$t\"; mv \"$t\" \"$f\"; sync";
+
+fn words(w: &[&str]) -> Argv {
+    w.iter().map(|s| s.to_string()).collect()
+}
+
+/// The one-off container's name: one at a time per node, so that a leftover is found and
+/// removed before the next one (two servers on one data directory must never run).
+pub fn oneoff_name(inventory: &Inventory, node: &Node) -> String {
+    format!("{}-recover", inventory.container_name(node))
+}
+
+fn oneoff(inventory: &Inventory, node: &Node, read_only: bool, stdin: bool) -> Argv {
+    let mut a = words(&["docker", "run", "--rm"]);
+    if stdin {
+        a.push("--interactive".into());
+    }
+    a.extend(["--name".into(), oneoff_name(inventory, node)]);
+    // The cluster label (and no node label): `wipe` finds a leftover, and it is never taken
+    // for the node's own container.
+    a.extend([
+        "--label".into(),
+        format!("{LABEL_CLUSTER}={}", inventory.cluster.name),
+    ]);
+    a.extend(words(&["--network", "none", "--volume"]));
+    let mut mount = format!("{}:{DATADIR}", inventory.volume_name(node));
+    if read_only {
+        mount.push_str(":ro");
+    }
+    a.push(mount);
+    a
+}
+
+pub fn read_grastate(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = oneoff(inventory, node, true, false);
+    a.extend(["--entrypoint".into(), "cat".into()]);
+    a.push(inventory.cluster.image.clone());
+    a.push(GRASTATE.into());
+    a
+}
+
+/// mariadbd with the node's own options (page size, log size and the like must match the
+/// data), Galera on, and an empty cluster address: it prints the position and exits.
+fn mariadbd(inventory: &Inventory, node: &Node, last: &str) -> Argv {
+    let mut a = oneoff(inventory, node, false, false);
+    a.push(inventory.cluster.image.clone());
+    a.extend(docker::mariadbd_options(inventory, node));
+    a.push("--wsrep-cluster-address=gcomm://".into());
+    a.push(last.into());
+    a
+}
+
+pub fn wsrep_recover(inventory: &Inventory, node: &Node) -> Argv {
+    mariadbd(inventory, node, "--wsrep-recover")
+}
+
+/// Commits or rolls back the prepared transactions that crash recovery cannot resolve; the
+/// server then exits ("Please restart without --tc-heuristic-recover").
+pub fn tc_heuristic_recover(inventory: &Inventory, node: &Node, how: &str) -> Argv {
+    mariadbd(inventory, node, &format!("--tc-heuristic-recover={how}"))
+}
+
+pub fn write_grastate(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = oneoff(inventory, node, false, true);
+    a.extend(["--entrypoint".into(), "sh".into()]);
+    a.push(inventory.cluster.image.clone());
+    a.extend(["-c".into(), WRITE_SCRIPT.into()]);
+    a
+}
+
+pub fn remove_oneoff(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = words(&["docker", "rm", "--force"]);
+    a.push(oneoff_name(inventory, node));
+    a
+}
+
+pub fn volume_exists(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = words(&["docker", "volume", "inspect", "--format", "{{.Name}}"]);
+    a.push(inventory.volume_name(node));
+    a
+}
+
+pub fn stop(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = words(&["docker", "stop", "--time"]);
+    a.push(STOP_TIMEOUT_SECS.to_string());
+    a.push(inventory.container_name(node));
+    a
+}
+
+pub fn start(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = words(&["docker", "start"]);
+    a.push(inventory.container_name(node));
+    a
+}

@@ -1,0 +1,529 @@
+//! The recovery rules, one test each, with text captured from the lab (MariaDB 10.11.19,
+//! Galera 4).
+
+use super::*;
+
+const U: &str = "1f113d7a-e8a1-11f1-be4d-f35e168f60a7";
+const OTHER: &str = "8204a10c-e8a1-11f1-a247-2f21d11ed522";
+
+/// grastate.dat of a node killed with SIGKILL (captured on the lab).
+const CRASHED: &str = "# GALERA saved state\nversion: 2.1\nuuid:    1f113d7a-e8a1-11f1-be4d-f35e168f60a7\nseqno:   -1\nsafe_to_bootstrap: 0\n";
+
+/// The end of `mariadbd --wsrep-recover` on that node's volume (captured on the lab).
+const RECOVER_LOG: &str = "\
+2026-11-25  7:23:50 0 [Note] InnoDB: Starting crash recovery from checkpoint LSN=55071
+2026-11-25  7:23:50 0 [Note] InnoDB: End of log at LSN=58236
+2026-11-25  7:23:50 0 [Note] InnoDB: To recover: 7 pages
+2026-11-25  7:23:50 0 [Note] InnoDB: 128 rollback segments are active.
+2026-11-25  7:23:50 0 [Note] InnoDB: log sequence number 58236; transaction id 44
+2026-11-25  7:23:50 0 [Warning] InnoDB: Skipping buffer pool dump/restore during wsrep recovery.
+2026-11-25  7:23:50 0 [Note] Plugin 'FEEDBACK' is disabled.
+2026-11-25  7:23:50 0 [Note] Recovering after a crash using tc.log
+2026-11-25  7:23:50 0 [Note] Starting table crash recovery...
+2026-11-25  7:23:50 0 [Note] Crash table recovery finished.
+2026-11-25  7:23:50 0 [Note] Server socket created on IP: '0.0.0.0', port: '3306'.
+2026-11-25  7:23:50 0 [Note] WSREP: Recovered position: 1f113d7a-e8a1-11f1-be4d-f35e168f60a7:6
+";
+
+/// The error mariadbd 10.11 prints when prepared transactions lack their tc log (the text of
+/// the binary's own message).
+const PREPARED_LOG: &str = "\
+2026-11-25  7:40:02 0 [Note] Recovering after a crash using tc.log
+2026-11-25  7:40:02 0 [Note] Found 2 prepared transaction(s) in InnoDB
+2026-11-25  7:40:02 0 [ERROR] Found 2 prepared transactions! It means that server was not shut down properly last time and critical recovery information (last binlog or tc.log file) was manually deleted after a crash. You have to start server with --tc-heuristic-recover switch to commit or rollback pending transactions.
+2026-11-25  7:40:02 0 [ERROR] Aborting
+";
+
+#[test]
+fn grastate_of_a_crashed_node() {
+    let g = parse_grastate(CRASHED).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(g.version.as_deref(), Some("2.1"));
+    assert_eq!(g.uuid, U);
+    assert_eq!(g.seqno, -1);
+    assert!(!g.safe_to_bootstrap);
+}
+
+#[test]
+fn grastate_with_trailing_spaces_and_old_version() {
+    let text = "# GALERA saved state\nversion: 2.0   \nuuid:    1F113D7A-E8A1-11F1-BE4D-F35E168F60A7  \nseqno:   42   \ncert_index:\n";
+    let g = parse_grastate(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((g.uuid.as_str(), g.seqno), (U, 42));
+    assert!(!g.safe_to_bootstrap, "absent before 2.1: 0");
+}
+
+#[test]
+fn bad_grastates_are_errors() {
+    assert_eq!(
+        parse_grastate("uuid: 1f113d7a\nseqno: 1\n"),
+        Err(GraStateError::Bad {
+            field: "uuid",
+            value: "1f113d7a".into()
+        })
+    );
+    assert_eq!(
+        parse_grastate(&CRASHED.replace("seqno:   -1", "seqno:   -7")),
+        Err(GraStateError::Bad {
+            field: "seqno",
+            value: "-7".into()
+        })
+    );
+    assert_eq!(
+        parse_grastate("# GALERA saved state\nversion: 2.1\n"),
+        Err(GraStateError::Missing("uuid"))
+    );
+    assert!(
+        parse_grastate(&CRASHED.replace("safe_to_bootstrap: 0", "safe_to_bootstrap: yes")).is_err()
+    );
+}
+
+#[test]
+fn rewriting_keeps_the_history() {
+    let text = rewrite_grastate(CRASHED, U, 6, true);
+    assert_eq!(
+        text,
+        "# GALERA saved state\nversion: 2.1\nuuid:    1f113d7a-e8a1-11f1-be4d-f35e168f60a7\nseqno:   6\nsafe_to_bootstrap: 1\n"
+    );
+    let g = parse_grastate(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (g.uuid.as_str(), g.seqno, g.safe_to_bootstrap),
+        (U, 6, true)
+    );
+    let old = rewrite_grastate(
+        "version: 2.0\nuuid: 1F113D7A-E8A1-11F1-BE4D-F35E168F60A7\nseqno: -1\n",
+        U,
+        3,
+        false,
+    );
+    assert_eq!(
+        old,
+        format!("version: 2.0\nuuid:    {U}\nseqno:   3\nsafe_to_bootstrap: 0\n")
+    );
+}
+
+#[test]
+fn recovered_position() {
+    assert_eq!(
+        parse_wsrep_recover(RECOVER_LOG),
+        RecoverOutput::Position {
+            uuid: U.into(),
+            seqno: 6,
+            gtid: None
+        }
+    );
+    let with_gtid = "2026-11-25  7:23:50 0 [Note] WSREP: Recovered position: 1f113d7a-e8a1-11f1-be4d-f35e168f60a7:1234,0-1-1230\n";
+    assert_eq!(
+        parse_wsrep_recover(with_gtid),
+        RecoverOutput::Position {
+            uuid: U.into(),
+            seqno: 1234,
+            gtid: Some("0-1-1230".into())
+        }
+    );
+    let never = format!("[Note] WSREP: Recovered position: {ZERO_UUID}:-1\n");
+    assert_eq!(
+        parse_wsrep_recover(&never),
+        RecoverOutput::Position {
+            uuid: ZERO_UUID.into(),
+            seqno: -1,
+            gtid: None
+        }
+    );
+}
+
+#[test]
+fn no_position_shows_the_tail() {
+    let log = "a\nb\n2026-11-25 [ERROR] InnoDB: Unable to lock ./ibdata1 error: 11\n";
+    match parse_wsrep_recover(log) {
+        RecoverOutput::Nothing(tail) => assert!(tail.contains("Unable to lock"), "{tail}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        parse_wsrep_recover("WSREP: Recovered position: garbage:12\n"),
+        RecoverOutput::Nothing(_)
+    ));
+}
+
+#[test]
+fn unresolved_prepared_transactions_are_found() {
+    match parse_wsrep_recover(PREPARED_LOG) {
+        RecoverOutput::PreparedTransactions(lines) => {
+            assert_eq!(lines.len(), 1);
+            assert!(lines[0].contains("Found 2 prepared transactions!"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let failed = "[ERROR] Crash recovery failed. Either correct the problem (if it's, for example, out of memory error) and restart, or delete tc log and start server with --tc-heuristic-recover={commit|rollback}\n";
+    assert!(matches!(
+        parse_wsrep_recover(failed),
+        RecoverOutput::PreparedTransactions(_)
+    ));
+    // Resolved by the tc log: an ordinary note, not a stop.
+    let resolved = "[Note] Found 1 prepared transaction(s) in InnoDB\n[Note] WSREP: Recovered position: 1f113d7a-e8a1-11f1-be4d-f35e168f60a7:9\n";
+    assert!(matches!(
+        parse_wsrep_recover(resolved),
+        RecoverOutput::Position { seqno: 9, .. }
+    ));
+}
+
+fn at(name: &str, n: u8, reading: Reading) -> NodePosition {
+    NodePosition {
+        name: name.into(),
+        host: format!("10.77.0.1{n}"),
+        container: Container::Stopped,
+        reading,
+    }
+}
+
+fn recovered(seqno: i64) -> Reading {
+    Reading::Position {
+        uuid: U.into(),
+        seqno,
+        safe_to_bootstrap: false,
+        source: Source::WsrepRecover,
+    }
+}
+
+fn three(a: Reading, b: Reading, c: Reading) -> Vec<NodePosition> {
+    vec![at("nodea", 1, a), at("nodeb", 2, b), at("nodec", 3, c)]
+}
+
+fn bootstrap_node(choice: &Choice) -> &str {
+    match choice {
+        Choice::Bootstrap { node, .. } => node,
+        other => panic!("expected a bootstrap: {other:?}"),
+    }
+}
+
+#[test]
+fn highest_seqno_wins_and_keeps_the_history() {
+    let nodes = three(recovered(40), recovered(42), recovered(41));
+    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let Choice::Bootstrap {
+        node,
+        uuid,
+        seqno,
+        joiners,
+        ..
+    } = &choice
+    else {
+        panic!("{choice:?}")
+    };
+    assert_eq!((node.as_str(), uuid.as_str(), *seqno), ("nodeb", U, 42));
+    let written: Vec<(&str, Option<i64>)> = joiners
+        .iter()
+        .map(|j| (j.name.as_str(), j.write_seqno))
+        .collect();
+    assert_eq!(written, vec![("nodea", Some(40)), ("nodec", Some(41))]);
+}
+
+#[test]
+fn an_empty_node_is_never_a_candidate() {
+    let empty = Reading::Position {
+        uuid: ZERO_UUID.into(),
+        seqno: -1,
+        safe_to_bootstrap: true,
+        source: Source::Grastate,
+    };
+    let nodes = three(empty.clone(), recovered(3), Reading::NoData);
+    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bootstrap_node(&choice), "nodeb");
+    let text = render::choice(&choice);
+    assert!(text.contains("nodea has no valid position"), "{text}");
+    assert!(
+        text.contains("nodec has no data of the cluster: it joins by full SST"),
+        "{text}"
+    );
+    let nothing = three(empty, Reading::NoData, Reading::NoData);
+    assert!(matches!(
+        choose_bootstrap_node(&nothing, Safety::Forced),
+        Err(Refusal::NoValidPosition(_))
+    ));
+}
+
+#[test]
+fn safe_to_bootstrap_confirms_but_never_overrides() {
+    let flagged = |seqno| Reading::Position {
+        uuid: U.into(),
+        seqno,
+        safe_to_bootstrap: true,
+        source: Source::Grastate,
+    };
+    let agree = three(recovered(10), flagged(12), recovered(11));
+    let choice = choose_bootstrap_node(&agree, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bootstrap_node(&choice), "nodeb");
+    assert!(render::choice(&choice).contains("safe_to_bootstrap: 1 on nodeb confirms the choice"));
+
+    let disagree = three(flagged(10), recovered(12), recovered(11));
+    let refusal = choose_bootstrap_node(&disagree, Safety::Strict);
+    assert_eq!(
+        refusal,
+        Err(Refusal::SafeToBootstrapDisagrees {
+            flagged: "nodea".into(),
+            flagged_seqno: 10,
+            best: "nodeb".into(),
+            best_seqno: 12
+        })
+    );
+    let forced = choose_bootstrap_node(&disagree, Safety::Forced).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        bootstrap_node(&forced),
+        "nodeb",
+        "--force still takes the higher seqno"
+    );
+}
+
+#[test]
+fn different_cluster_uuids_are_refused_and_listed() {
+    let other = Reading::Position {
+        uuid: OTHER.into(),
+        seqno: 99,
+        safe_to_bootstrap: false,
+        source: Source::Grastate,
+    };
+    let nodes = three(recovered(5), other, recovered(5));
+    let refusal = choose_bootstrap_node(&nodes, Safety::Forced).err();
+    let text = refusal
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        matches!(refusal, Some(Refusal::ClusterUuids(ref l)) if l.len() == 3),
+        "{text}"
+    );
+    assert!(text.contains(&format!("nodeb: {OTHER}:99")), "{text}");
+    assert!(text.contains(&format!("nodea: {U}:5")), "{text}");
+}
+
+#[test]
+fn ties_follow_the_inventory_order_and_say_so() {
+    let nodes = three(recovered(7), recovered(9), recovered(9));
+    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bootstrap_node(&choice), "nodeb");
+    assert!(render::choice(&choice)
+        .contains("nodeb, nodec are tied at seqno 9: chose nodeb, the first in inventory order"));
+}
+
+#[test]
+fn an_unreadable_node_is_refused_unless_forced() {
+    let nodes = three(
+        recovered(4),
+        recovered(5),
+        Reading::Unreadable("host 10.77.0.99: no SSH connection within 3s".into()),
+    );
+    let refusal = choose_bootstrap_node(&nodes, Safety::Strict)
+        .err()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(
+        refusal.contains("cannot read the position of nodec (host 10.77.0.99"),
+        "{refusal}"
+    );
+    assert!(refusal.contains("--force"), "{refusal}");
+    let choice = choose_bootstrap_node(&nodes, Safety::Forced).unwrap_or_else(|e| panic!("{e}"));
+    let Choice::Bootstrap {
+        node,
+        joiners,
+        left_out,
+        ..
+    } = &choice
+    else {
+        panic!("{choice:?}")
+    };
+    assert_eq!(node, "nodeb");
+    assert_eq!(joiners.len(), 1);
+    assert_eq!(left_out[0].0, "nodec");
+    assert_eq!(
+        actions(&choice).last(),
+        Some(&vec![Action::Verify {
+            nodes: vec!["nodeb".into(), "nodea".into()]
+        }])
+    );
+}
+
+#[test]
+fn prepared_transactions_stop_even_with_force() {
+    let nodes = three(
+        recovered(4),
+        Reading::PreparedTransactions("Found 2 prepared transactions!".into()),
+        recovered(5),
+    );
+    let refusal = choose_bootstrap_node(&nodes, Safety::Forced)
+        .err()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(
+        refusal.contains("prepared transactions on nodeb"),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains("--tc-heuristic-recover=rollback"),
+        "{refusal}"
+    );
+}
+
+#[test]
+fn a_running_primary_means_no_bootstrap() {
+    let mut nodes = three(
+        Reading::Primary {
+            uuid: U.into(),
+            seqno: 50,
+        },
+        recovered(45),
+        Reading::Unreadable("no answer".into()),
+    );
+    nodes[0].container = Container::Running;
+    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let Choice::JoinPrimary {
+        primary, joiners, ..
+    } = &choice
+    else {
+        panic!("{choice:?}")
+    };
+    assert_eq!(primary, &vec!["nodea".to_string()]);
+    assert_eq!(joiners.len(), 1);
+    assert_eq!(joiners[0].name, "nodeb");
+    let stages = actions(&choice);
+    assert!(
+        !stages.iter().flatten().any(|a| matches!(
+            a,
+            Action::WriteConfig {
+                bootstrap: true,
+                ..
+            }
+        ) || a.node() == Some("nodea")),
+        "{stages:?}"
+    );
+    // A stopped node ahead of the running Primary: its extra rows would be lost by an SST.
+    let mut ahead = nodes.clone();
+    ahead[1].reading = recovered(60);
+    assert!(matches!(
+        choose_bootstrap_node(&ahead, Safety::Strict),
+        Err(Refusal::AheadOfPrimary {
+            seqno: 60,
+            primary_seqno: 50,
+            ..
+        })
+    ));
+    assert!(choose_bootstrap_node(&ahead, Safety::Forced).is_ok());
+    // Two Primary components: a split, never touched.
+    let mut split = three(
+        Reading::Primary {
+            uuid: U.into(),
+            seqno: 50,
+        },
+        Reading::Primary {
+            uuid: OTHER.into(),
+            seqno: 3,
+        },
+        recovered(1),
+    );
+    split[1].container = Container::Running;
+    assert!(matches!(
+        choose_bootstrap_node(&split, Safety::Forced),
+        Err(Refusal::SplitPrimary(_))
+    ));
+}
+
+#[test]
+fn actions_bootstrap_then_join_one_at_a_time_and_leave_no_bootstrap_flag() {
+    let mut nodes = three(recovered(8), recovered(9), Reading::NoData);
+    nodes[2].container = Container::Missing;
+    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let text = render::actions(&actions(&choice));
+    assert_eq!(
+        text,
+        "  1. nodeb: cluster address gcomm:// (bootstrap)  (in parallel)
+  2. nodeb: grastate.dat uuid 1f113d7a-e8a1-11f1-be4d-f35e168f60a7, seqno 9, safe_to_bootstrap 1  (in parallel)
+  3. nodea: cluster address = the other members  (in parallel)
+  4. nodea: grastate.dat uuid 1f113d7a-e8a1-11f1-be4d-f35e168f60a7, seqno 8, safe_to_bootstrap 0  (in parallel)
+  5. nodec: create the cluster's directories and secrets  (in parallel)
+  6. nodec: cluster address = the other members  (in parallel)
+  7. nodeb: start
+  8. nodeb: wait until Primary and Synced
+  9. nodeb: cluster address = the other members
+ 10. nodea: start
+ 11. nodea: wait until Primary and Synced
+ 12. nodec: create and start
+ 13. nodec: wait until Primary and Synced
+ 14. verify: nodeb, nodea, nodec Synced in one Primary component of 3, one cluster UUID
+"
+    );
+}
+
+#[test]
+fn positions_table_golden() {
+    let mut nodes = vec![
+        at("nodea", 1, recovered(40)),
+        at(
+            "nodeb",
+            2,
+            Reading::Position {
+                uuid: U.into(),
+                seqno: 42,
+                safe_to_bootstrap: true,
+                source: Source::Grastate,
+            },
+        ),
+        at("nodec", 3, Reading::NoData),
+        at(
+            "noded",
+            4,
+            Reading::Unreadable("host 10.77.0.14: no SSH connection within 3s".into()),
+        ),
+        at(
+            "nodee",
+            5,
+            Reading::Primary {
+                uuid: U.into(),
+                seqno: 42,
+            },
+        ),
+    ];
+    nodes[2].container = Container::Missing;
+    nodes[3].container = Container::Unknown;
+    nodes[4].container = Container::Running;
+    assert_eq!(
+        render::positions(&nodes),
+        include_str!("../../tests/golden/recover-positions.txt")
+    );
+}
+
+#[test]
+fn oneoff_commands_touch_only_the_nodes_volume() {
+    let source = "[cluster]\nname = \"recovery\"\nimage = \"galeractl-lab/galera:10.11\"\nroot_password_file = \"secrets/root-password\"\nmonitor_password_file = \"secrets/monitor-password\"\n\n[[nodes]]\nname = \"nodea\"\nhost = \"10.77.0.11\"\n\n[[nodes]]\nname = \"nodeb\"\nhost = \"10.77.0.12\"\n\n[[nodes]]\nname = \"nodec\"\nhost = \"10.77.0.13\"\n";
+    let parsed = crate::inventory::parse(std::path::Path::new("recovery.toml"), source);
+    let inventory = parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+    let node = &inventory.nodes[1];
+    let join = |a: Vec<String>| crate::docker::shell_join(&a);
+    assert_eq!(
+        join(oneoff::read_grastate(&inventory, node)),
+        "docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --network none --volume recovery-nodeb-data:/var/lib/mysql:ro --entrypoint cat galeractl-lab/galera:10.11 /var/lib/mysql/grastate.dat"
+    );
+    let recover = join(oneoff::wsrep_recover(&inventory, node));
+    assert!(
+        recover.starts_with("docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --network none --volume recovery-nodeb-data:/var/lib/mysql galeractl-lab/galera:10.11 --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so "),
+        "{recover}"
+    );
+    assert!(
+        recover.ends_with(" --wsrep-cluster-address=gcomm:// --wsrep-recover"),
+        "{recover}"
+    );
+    assert!(!recover.contains("--publish"), "{recover}");
+    assert!(
+        join(oneoff::tc_heuristic_recover(&inventory, node, "rollback"))
+            .ends_with(" --wsrep-cluster-address=gcomm:// --tc-heuristic-recover=rollback")
+    );
+    let write = oneoff::write_grastate(&inventory, node);
+    assert_eq!(
+        write[..4].join(" "),
+        "docker run --rm --interactive",
+        "the content comes on stdin"
+    );
+    assert!(write.iter().any(|w| w.contains("mv \"$t\" \"$f\"")));
+    assert_eq!(
+        join(oneoff::stop(&inventory, node)),
+        "docker stop --time 120 recovery-nodeb"
+    );
+}

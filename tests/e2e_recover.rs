@@ -1,0 +1,415 @@
+//! End to end on the lab: `galeractl recover` after full outages, on its own cluster
+//! ("recovery", ports 4336/5617/5494/5618) so that it never meets the other tests' clusters.
+//! One scenario, in order: crash rounds (every node SIGKILLed mid-write: nothing acknowledged
+//! lost, same cluster UUID, joiners by IST), uneven nodes (the most advanced one is chosen),
+//! refusal on an unreachable host and --force, and a partially running cluster.
+//!
+//! RECOVER_CRASH_ROUNDS=N changes the number of crash rounds (default 3);
+//! RECOVER_E2E_PART=crash runs only the crash rounds (bench/crash-rounds.sh uses both).
+
+mod support;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::lab::{sql, try_sql, wait_until, wsrep, Lab, HOSTS};
+use support::*;
+
+const CLUSTER: &str = "recovery";
+const PORT: u16 = 4336;
+const NODES: [&str; 3] = ["nodea", "nodeb", "nodec"];
+
+/// lab.toml as the "recovery" cluster (no proxy), with absolute paths; `unreachable` puts
+/// nodec's host where no host answers.
+fn inventory(lab: &Lab, dir: &Path, unreachable: bool) -> PathBuf {
+    let source =
+        std::fs::read_to_string(lab.out.join("lab.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let source = source.split("[haproxy]").next().unwrap_or_default();
+    let mut inv = source
+        .replace("name = \"local-test\"", &format!("name = \"{CLUSTER}\""))
+        .replace("mysql = 4306", &format!("mysql = {PORT}"))
+        .replace("galera = 5567", "galera = 5617")
+        .replace("sst = 5444", "sst = 5494")
+        .replace("ist = 5568", "ist = 5618")
+        .replace("\"secrets/", &format!("\"{}/secrets/", lab.out.display()))
+        .replace(
+            "\"id_ed25519\"",
+            &format!("\"{}/id_ed25519\"", lab.out.display()),
+        )
+        .replace(
+            "\"known_hosts\"",
+            &format!("\"{}/known_hosts\"", lab.out.display()),
+        );
+    let name = if unreachable {
+        inv = inv.replace("10.77.0.13", "10.77.0.99");
+        "unreachable.toml"
+    } else {
+        "recovery.toml"
+    };
+    let path = dir.join(name);
+    std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    took: Duration,
+}
+
+fn galeractl_run(args: &[&str]) -> Run {
+    let started = Instant::now();
+    let out = galeractl(args);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+        took: started.elapsed(),
+    }
+}
+
+fn recover(inv: &Path, extra: &[&str]) -> Run {
+    let path = inv.display().to_string();
+    let mut args = vec!["recover", path.as_str()];
+    args.extend_from_slice(extra);
+    galeractl_run(&args)
+}
+
+/// Inserts rows through the given nodes (round robin) until stopped; keeps the ids whose
+/// COMMIT (autocommit) was acknowledged.
+struct Writer {
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<Vec<u64>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    fn start(root: &str, first_id: u64) -> Writer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(Vec::new()));
+        let (s, a, root) = (stop.clone(), acked.clone(), root.to_string());
+        let thread = std::thread::spawn(move || {
+            let mut id = first_id;
+            let mut turn = 0usize;
+            while !s.load(Ordering::SeqCst) {
+                let (host, name) = (HOSTS[turn % 3], NODES[turn % 3]);
+                turn += 1;
+                let insert = format!("insert into recov.acked (id, via) values ({id}, '{name}')");
+                if try_sql(host, PORT, &root, &[&insert]).is_ok() {
+                    a.lock().unwrap_or_else(|e| e.into_inner()).push(id);
+                } else {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                id += 1;
+            }
+        });
+        Writer {
+            stop,
+            acked,
+            thread: Some(thread),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.acked.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn wait_for(&self, more: usize) {
+        let target = self.count() + more;
+        wait_until(
+            &format!("{target} acknowledged rows"),
+            Duration::from_secs(60),
+            || self.count() >= target,
+        );
+    }
+
+    fn finish(mut self) -> Vec<u64> {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap_or_else(|_| panic!("the writer panicked"));
+        }
+        let acked = self.acked.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        acked
+    }
+}
+
+fn container(node: &str) -> String {
+    format!("{CLUSTER}-{node}")
+}
+
+/// SIGKILL every node at once (one thread per host).
+fn kill_all(lab: &Lab) {
+    std::thread::scope(|s| {
+        for (host, node) in HOSTS.iter().zip(NODES) {
+            s.spawn(move || lab.ssh_ok(host, &format!("docker kill {}", container(node))));
+        }
+    });
+}
+
+/// Rows of recov.acked on each node; panics naming the node and the first missing ids.
+fn assert_rows_everywhere(root: &str, acked: &[u64], nodes: &[usize]) -> usize {
+    let mut lost = 0;
+    for &i in nodes {
+        let rows = sql(HOSTS[i], PORT, root, &["select id from recov.acked"]);
+        let present: BTreeSet<u64> = rows.iter().filter_map(|r| r[0].parse().ok()).collect();
+        let missing: Vec<u64> = acked
+            .iter()
+            .copied()
+            .filter(|id| !present.contains(id))
+            .collect();
+        lost = lost.max(missing.len());
+        assert!(
+            missing.is_empty(),
+            "{}: {} acknowledged rows missing, e.g. {:?}",
+            NODES[i],
+            missing.len(),
+            &missing[..missing.len().min(10)]
+        );
+    }
+    lost
+}
+
+fn cluster_uuid(root: &str, i: usize) -> String {
+    wsrep(HOSTS[i], PORT, root, "wsrep_cluster_state_uuid").unwrap_or_default()
+}
+
+/// How a joiner caught up, from its log since its last start.
+fn caught_up_by_ist(lab: &Lab, i: usize) -> Result<(), String> {
+    let log = lab.ssh_ok(
+        HOSTS[i],
+        &format!("docker logs {} 2>&1", container(NODES[i])),
+    );
+    let last = log
+        .rfind("Starting MariaDB")
+        .map_or(log.as_str(), |k| &log[k..]);
+    if last.contains("rsync SST completed on joiner") {
+        return Err(format!("{} joined by a full SST", NODES[i]));
+    }
+    if last.contains("Receiving IST") || last.contains("IST received") {
+        Ok(())
+    } else {
+        Err(format!("{}: no IST in its log", NODES[i]))
+    }
+}
+
+/// Container id and start time of the given nodes: unchanged means untouched.
+fn started(lab: &Lab, nodes: &[usize]) -> Vec<String> {
+    nodes
+        .iter()
+        .map(|&i| {
+            let format = "'{{.Id}} {{.State.StartedAt}}'";
+            let c = container(NODES[i]);
+            lab.ssh_ok(HOSTS[i], &format!("docker inspect -f {format} {c}"))
+        })
+        .collect()
+}
+
+fn bootstrap_node(stdout: &str) -> usize {
+    let name = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("choice: bootstrap from "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no bootstrap choice in:\n{stdout}"));
+    NODES
+        .iter()
+        .position(|n| *n == name)
+        .unwrap_or_else(|| panic!("unknown node {name}"))
+}
+
+/// One crash round; returns (acknowledged rows, rows lost, Primary components seen).
+fn crash_round(lab: &Lab, inv: &Path, root: &str, round: u64) -> (usize, usize, usize) {
+    let before = cluster_uuid(root, 0);
+    let writer = Writer::start(root, round * 1_000_000);
+    writer.wait_for(40);
+    kill_all(lab);
+    let acked = writer.finish();
+    let run = recover(inv, &[]);
+    assert_eq!(
+        run.code, 0,
+        "round {round}: recover failed:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    eprintln!(
+        "round {round}: {} acknowledged, recovered in {:.1}s",
+        acked.len(),
+        run.took.as_secs_f64()
+    );
+    let lost = assert_rows_everywhere(root, &acked, &[0, 1, 2]);
+    let mut components = BTreeSet::new();
+    for i in 0..3 {
+        assert_eq!(
+            wsrep(HOSTS[i], PORT, root, "wsrep_cluster_size").as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            cluster_uuid(root, i),
+            before,
+            "{}: not the cluster UUID of before the crash",
+            NODES[i]
+        );
+        if wsrep(HOSTS[i], PORT, root, "wsrep_cluster_status").as_deref() == Some("Primary") {
+            components.insert(wsrep(HOSTS[i], PORT, root, "wsrep_cluster_conf_id"));
+        }
+    }
+    let chosen = bootstrap_node(&run.stdout);
+    for i in (0..3).filter(|i| *i != chosen) {
+        caught_up_by_ist(lab, i).unwrap_or_else(|e| panic!("round {round}: {e}\n{}", run.stdout));
+    }
+    (acked.len(), lost, components.len())
+}
+
+#[test]
+fn recover_on_the_lab() {
+    let Some(lab) = Lab::find() else { return };
+    let root = lab.secret("root-password");
+    let dir = scratch("e2e_recover");
+    let inv = inventory(&lab, &dir, false);
+    lab.wipe_cluster(CLUSTER);
+
+    let up = galeractl_run(&["up", &inv.display().to_string()]);
+    assert_eq!(up.code, 0, "up failed:\n{}\n{}", up.stdout, up.stderr);
+    sql(
+        HOSTS[0],
+        PORT,
+        &root,
+        &[
+            "create database recov",
+            "create table recov.acked (id bigint unsigned primary key, via varchar(8) not null)",
+        ],
+    );
+
+    // 1. Crash rounds.
+    let rounds: u64 = std::env::var("RECOVER_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let (mut recovered, mut lost, mut seen) = (0, 0, BTreeSet::new());
+    for round in 1..=rounds {
+        let (_, l, c) = crash_round(&lab, &inv, &root, round);
+        recovered += 1;
+        lost += l;
+        seen.insert(c);
+    }
+    println!(
+        "tally: rounds recovered {recovered}/{rounds}; acknowledged rows lost {lost}; Primary components seen per round {:?}",
+        seen
+    );
+    if std::env::var("RECOVER_E2E_PART").is_ok_and(|p| p == "crash") {
+        lab.wipe_cluster(CLUSTER);
+        return;
+    }
+
+    // 2. Uneven nodes: nodec, then nodea stop cleanly while writes go on; nodeb, alone and
+    // most advanced, is killed. The choice must be nodeb, not the first in inventory order.
+    let writer = Writer::start(&root, 90_000_000);
+    writer.wait_for(20);
+    lab.ssh_ok(HOSTS[2], &format!("docker stop {}", container("nodec")));
+    writer.wait_for(20);
+    lab.ssh_ok(HOSTS[0], &format!("docker stop {}", container("nodea")));
+    writer.wait_for(20);
+    lab.ssh_ok(HOSTS[1], &format!("docker kill {}", container("nodeb")));
+    let acked = writer.finish();
+    let dry = recover(&inv, &["--dry-run"]);
+    eprintln!("uneven nodes, recover --dry-run:\n{}", dry.stdout);
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    assert!(
+        dry.stdout.contains("choice: bootstrap from nodeb at "),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout
+            .contains("would do (--dry-run: nothing was changed)"),
+        "{}",
+        dry.stdout
+    );
+    let run = recover(&inv, &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_rows_everywhere(&root, &acked, &[0, 1, 2]);
+
+    // 3. Refusal: nodec's host does not answer. Nothing changes; --force recovers the others.
+    kill_all(&lab);
+    let state = |lab: &Lab| -> Vec<String> {
+        (0..2)
+            .map(|i| {
+                lab.ssh_ok(HOSTS[i], &format!(
+                    "docker inspect -f '{{{{.Id}}}} {{{{.State.Status}}}} {{{{.State.StartedAt}}}}' {c}; cat /etc/galeractl/{CLUSTER}/{n}.cnf; docker run --rm -v {c}-data:/var/lib/mysql:ro --entrypoint cat galeractl-lab/galera:10.11 /var/lib/mysql/grastate.dat",
+                    c = container(NODES[i]), n = NODES[i]
+                ))
+            })
+            .collect()
+    };
+    let before = state(&lab);
+    let unreach = inventory(&lab, &dir, true);
+    let refused = recover(&unreach, &["--connect-timeout", "3"]);
+    eprintln!(
+        "unreachable host, recover: exit {}\n{}{}",
+        refused.code, refused.stdout, refused.stderr
+    );
+    assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("cannot read the position of nodec (host 10.77.0.99"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("nothing was changed"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(state(&lab), before, "a refused recover changed something");
+    let forced = recover(&unreach, &["--connect-timeout", "3", "--force"]);
+    assert_eq!(forced.code, 0, "{}\n{}", forced.stdout, forced.stderr);
+    assert!(
+        forced.stdout.contains("--force: left out nodec"),
+        "{}",
+        forced.stdout
+    );
+    for host in &HOSTS[..2] {
+        assert_eq!(
+            wsrep(host, PORT, &root, "wsrep_cluster_size").as_deref(),
+            Some("2"),
+            "{host}"
+        );
+    }
+
+    // 4. Partially running: nodea and nodeb serve; nodec (still down) is started alone, as a
+    // joiner; the running containers are untouched.
+    let ids = started(&lab, &[0, 1]);
+    let partial = recover(&inv, &[]);
+    assert_eq!(partial.code, 0, "{}\n{}", partial.stdout, partial.stderr);
+    assert!(
+        partial.stdout.contains(
+            "choice: no bootstrap; nodea, nodeb serve a Primary component; start nodec as joiner"
+        ),
+        "{}",
+        partial.stdout
+    );
+    assert_eq!(started(&lab, &[0, 1]), ids, "a running node was restarted");
+    for host in HOSTS {
+        assert_eq!(
+            wsrep(host, PORT, &root, "wsrep_cluster_size").as_deref(),
+            Some("3"),
+            "{host}"
+        );
+    }
+
+    // 5. One node stopped cleanly (`docker stop`): recover starts only it.
+    lab.ssh_ok(HOSTS[1], &format!("docker stop {}", container("nodeb")));
+    let ids = started(&lab, &[0, 2]);
+    let one = recover(&inv, &[]);
+    assert_eq!(one.code, 0, "{}\n{}", one.stdout, one.stderr);
+    assert!(
+        one.stdout.contains("start nodeb as joiner"),
+        "{}",
+        one.stdout
+    );
+    assert_eq!(started(&lab, &[0, 2]), ids, "a running node was restarted");
+    caught_up_by_ist(&lab, 1).unwrap_or_else(|e| panic!("{e}"));
+    lab.wipe_cluster(CLUSTER);
+}
