@@ -280,7 +280,10 @@ pub fn catch_up(log: &str) -> CatchUp {
     if since_start.contains("SST completed on joiner") || since_start.contains("SST succeeded") {
         return CatchUp::Sst;
     }
-    if writesets.is_some() || since_start.contains("Shifting JOINER -> JOINED") {
+    if writesets.is_some()
+        || since_start.contains("Shifting JOINER -> JOINED")
+        || since_start.contains("Restored state OPEN -> JOINED")
+    {
         return ist(writesets);
     }
     CatchUp::Unknown
@@ -321,6 +324,9 @@ WSREP: Receiving IST: 0 writesets, seqnos 14-14";
         let later = format!("{sst}\n{ist}");
         assert_eq!(catch_up(&later), CatchUp::Ist { writesets: 2 });
         assert_eq!(catch_up("Starting MariaDB\n"), CatchUp::Unknown);
+        // Galera's pc.recovery, every node at the same seqno: no transfer at all.
+        let reformed = "Starting MariaDB\n[Note] WSREP: restore pc from disk successfully\n[Note] WSREP: Restored state OPEN -> JOINED (9)\n[Note] WSREP: Shifting JOINED -> SYNCED (TO: 9)\n";
+        assert_eq!(catch_up(reformed), CatchUp::None);
     }
 
     #[test]

@@ -91,14 +91,78 @@ async fn recover(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Outc
         .map_err(|r| Failure::new(exit::REFUSED, format!("refused, nothing was changed: {r}")))?;
     print!("{}", render::choice(&choice));
     let stages = recover::actions(&choice);
+    let fast = recover::pc_recovery(&choice, &observed.positions, &observed.views);
+    match &fast {
+        Ok(_) => println!(
+            "path: pc.recovery: every node saved the same last Primary view; they restart together and Galera re-forms it (no bootstrap); if it does not within its deadline, the nodes are stopped and the bootstrap above is done instead"
+        ),
+        Err(why) => println!("path: bootstrap ({why}, so Galera's pc.recovery does not apply)"),
+    }
     if cx.dry_run {
         println!("would do (--dry-run: nothing was changed):");
-        print!("{}", render::actions(&stages));
+        print!("{}", render::actions(fast.as_ref().unwrap_or(&stages)));
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Ok(fast) = &fast {
+        match act::try_run(cx, &observed, fast).await {
+            Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64()).await,
+            Err((_, error)) => fall_back(cx, &error).await?,
+        }
     }
     act::run(cx, &observed, &choice, &stages).await?;
     let seconds = started.elapsed().as_secs_f64();
     finish(cx, &choice, seconds).await
+}
+
+/// pc.recovery did not work out. If no Primary component formed, nothing was committed: stop
+/// every node cleanly and take the bootstrap path with the positions already read. If one did
+/// form, it is the cluster: say so and stop (a second `recover` joins what is missing).
+async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
+    let states = act::node_states(cx).await;
+    if states
+        .iter()
+        .any(|s| s.status.as_ref().is_some_and(|s| s.is_primary()))
+    {
+        let now: Vec<String> = states.iter().map(|s| format!("  {s}")).collect();
+        return Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "recover stopped: {error}\nnodes now:\n{}\na Primary component runs: run `galeractl recover` again to start what is missing",
+                now.join("\n")
+            ),
+        ));
+    }
+    tracing::warn!("pc.recovery did not re-form the cluster ({error}); stopping the nodes to bootstrap instead");
+    let stops = cx.inventory.nodes.iter().map(|n| async move {
+        let Some(remote) = cx.hosts.get(&n.host) else {
+            return Err(format!("host {} is not connected", n.host));
+        };
+        let grace = Duration::from_secs(u64::from(crate::docker::STOP_TIMEOUT_SECS) + 30);
+        match remote
+            .run(&recover::oneoff::stop(cx.inventory, n), None, grace)
+            .await
+        {
+            Ok(o) if o.code == 0 => Ok(()),
+            Ok(o) => Err(format!("{}: docker stop: {}", n.name, o.stderr.trim())),
+            Err(e) => Err(format!("{}: {e}", n.name)),
+        }
+    });
+    let errors: Vec<String> = futures::future::join_all(stops)
+        .await
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "recover stopped: pc.recovery failed ({error}) and stopping the nodes failed: {}",
+                errors.join("; ")
+            ),
+        ))
+    }
 }
 
 /// The closing report: per node its container and wsrep state, and whether the cluster kept

@@ -38,6 +38,11 @@ pub enum Action {
     Verify {
         nodes: Vec<String>,
     },
+    /// Galera's pc.recovery re-forms one Primary component of all these nodes, within a short
+    /// deadline; otherwise recovery falls back to bootstrapping.
+    WaitReformed {
+        nodes: Vec<String>,
+    },
 }
 
 impl Action {
@@ -49,7 +54,7 @@ impl Action {
             | Action::WriteGrastate { node, .. }
             | Action::Start { node, .. }
             | Action::WaitSynced { node } => Some(node),
-            Action::Verify { .. } => None,
+            Action::Verify { .. } | Action::WaitReformed { .. } => None,
         }
     }
 }
@@ -81,6 +86,11 @@ impl fmt::Display for Action {
             Action::Start { node, create: true } => write!(f, "{node}: create and start"),
             Action::Start { node, .. } => write!(f, "{node}: start"),
             Action::WaitSynced { node } => write!(f, "{node}: wait until Primary and Synced"),
+            Action::WaitReformed { nodes } => write!(
+                f,
+                "wait until {} re-form one Primary component by themselves (pc.recovery)",
+                nodes.join(", ")
+            ),
             Action::Verify { nodes } => write!(
                 f,
                 "verify: {} Synced in one Primary component of {}, one cluster UUID",

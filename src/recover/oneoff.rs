@@ -8,6 +8,7 @@ use crate::inventory::{Inventory, Node};
 
 pub const DATADIR: &str = "/var/lib/mysql";
 pub const GRASTATE: &str = "/var/lib/mysql/grastate.dat";
+const GVWSTATE: &str = "/var/lib/mysql/gvwstate.dat";
 
 /// Replaces grastate.dat with stdin, atomically, keeping its owner and mode (mariadbd runs as
 /// mysql and rewrites the file itself). No value is interpolated: the content comes on stdin.
@@ -46,10 +47,19 @@ fn oneoff(inventory: &Inventory, node: &Node, read_only: bool, stdin: bool) -> A
 }
 
 pub fn read_grastate(inventory: &Inventory, node: &Node) -> Argv {
+    read_file(inventory, node, GRASTATE)
+}
+
+/// Galera's saved Primary view, for pc.recovery.
+pub fn read_gvwstate(inventory: &Inventory, node: &Node) -> Argv {
+    read_file(inventory, node, GVWSTATE)
+}
+
+fn read_file(inventory: &Inventory, node: &Node, path: &str) -> Argv {
     let mut a = oneoff(inventory, node, true, false);
     a.extend(["--entrypoint".into(), "cat".into()]);
     a.push(inventory.cluster.image.clone());
-    a.push(GRASTATE.into());
+    a.push(path.into());
     a
 }
 

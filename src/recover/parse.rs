@@ -169,3 +169,34 @@ pub fn parse_wsrep_recover(output: &str) -> RecoverOutput {
         RecoverOutput::Nothing(tail)
     })
 }
+
+/// The last Primary view a node saved in `gvwstate.dat` (Galera's `pc.recovery`); the file
+/// exists only while the node was in a Primary component when it went down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedView {
+    pub my_uuid: String,
+    /// `view_id:` as written: type, representative UUID, sequence.
+    pub view_id: String,
+    pub members: std::collections::BTreeSet<String>,
+}
+
+pub fn parse_gvwstate(text: &str) -> Option<SavedView> {
+    let mut my_uuid = None;
+    let mut view_id = None;
+    let mut members = std::collections::BTreeSet::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(v) = line.strip_prefix("my_uuid:") {
+            my_uuid = Some(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("view_id:") {
+            view_id = Some(v.split_whitespace().collect::<Vec<_>>().join(" "));
+        } else if let Some(v) = line.strip_prefix("member:") {
+            members.insert(v.split_whitespace().next()?.to_string());
+        }
+    }
+    Some(SavedView {
+        my_uuid: my_uuid?,
+        view_id: view_id?,
+        members,
+    })
+    .filter(|v| !v.members.is_empty())
+}

@@ -527,3 +527,109 @@ fn oneoff_commands_touch_only_the_nodes_volume() {
         "docker stop --time 120 recovery-nodeb"
     );
 }
+
+mod pc_recovery {
+    use crate::recover::*;
+
+    const UUID: &str = "10a08d6f-e8a6-11f1-b9f3-2379e26ad661";
+
+    /// gvwstate.dat of nodeb, captured on the lab after `docker kill` of all three nodes.
+    fn view(my: &str) -> String {
+        format!(
+            "my_uuid: {my}\n#vwbeg\nview_id: 3 11662492-e8a6-11f1-8101-fa1710cecab4 5\nbootstrap: 0\nmember: 11662492-e8a6-11f1-8101-fa1710cecab4 0\nmember: 147a2108-e8a6-11f1-b4c4-977ecac417c2 0\nmember: 196c91c9-e8a6-11f1-ac84-6e9b63b6021e 0\n#vwend\n"
+        )
+    }
+
+    const IDS: [&str; 3] = [
+        "11662492-e8a6-11f1-8101-fa1710cecab4",
+        "147a2108-e8a6-11f1-b4c4-977ecac417c2",
+        "196c91c9-e8a6-11f1-ac84-6e9b63b6021e",
+    ];
+
+    fn crashed(name: &str, seqno: i64) -> NodePosition {
+        NodePosition {
+            name: name.into(),
+            host: format!("h-{name}"),
+            container: Container::Stopped,
+            reading: Reading::Position {
+                uuid: UUID.into(),
+                seqno,
+                safe_to_bootstrap: false,
+                source: Source::WsrepRecover,
+            },
+        }
+    }
+
+    fn all() -> (Vec<NodePosition>, Vec<Option<SavedView>>) {
+        let nodes = vec![
+            crashed("nodea", 8),
+            crashed("nodeb", 9),
+            crashed("nodec", 8),
+        ];
+        let views = IDS.iter().map(|id| parse_gvwstate(&view(id))).collect();
+        (nodes, views)
+    }
+
+    #[test]
+    fn parses_a_saved_view() {
+        let v = parse_gvwstate(&view(IDS[2])).unwrap_or_else(|| panic!("no view"));
+        assert_eq!(v.my_uuid, IDS[2]);
+        assert_eq!(v.view_id, "3 11662492-e8a6-11f1-8101-fa1710cecab4 5");
+        assert_eq!(v.members.len(), 3);
+        assert_eq!(parse_gvwstate("my_uuid: x\n"), None);
+    }
+
+    #[test]
+    fn every_member_with_one_view_restarts_together_keeping_each_seqno() {
+        let (nodes, views) = all();
+        let choice =
+            choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+        let stages = pc_recovery(&choice, &nodes, &views).unwrap_or_else(|e| panic!("{e}"));
+        let text = render::actions(&stages);
+        assert!(text.contains("nodeb: grastate.dat uuid 10a08d6f-e8a6-11f1-b9f3-2379e26ad661, seqno 9, safe_to_bootstrap 0"), "{text}");
+        assert!(!text.contains("gcomm:// (bootstrap)"), "{text}");
+        assert!(!text.contains("safe_to_bootstrap 1"), "{text}");
+        assert!(
+            text.contains("re-form one Primary component by themselves"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn any_doubt_takes_the_bootstrap_path() {
+        let (nodes, views) = all();
+        let choice =
+            choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+        // A node that saved no view (it left cleanly before the others crashed).
+        let mut v = views.clone();
+        v[1] = None;
+        assert_eq!(
+            pc_recovery(&choice, &nodes, &v).err().as_deref(),
+            Some("nodeb saved no Primary view (gvwstate.dat)")
+        );
+        // Views that differ.
+        let mut v = views.clone();
+        v[2] = parse_gvwstate(
+            &view(IDS[2])
+                .replace("view_id: 3 ", "view_id: 3 x")
+                .replace(" 5\n", " 4\n"),
+        );
+        assert!(pc_recovery(&choice, &nodes, &v).is_err());
+        // A view of two members for three nodes.
+        let two: Vec<Option<SavedView>> = views
+            .iter()
+            .map(|v| {
+                v.clone().map(|mut v| {
+                    v.members.remove(IDS[0]);
+                    v
+                })
+            })
+            .collect();
+        assert!(pc_recovery(&choice, &nodes, &two).is_err());
+        // A node never initialised.
+        let mut n = nodes.clone();
+        n[2].reading = Reading::NoData;
+        let choice2 = choose_bootstrap_node(&n, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+        assert!(pc_recovery(&choice2, &n, &views).is_err());
+    }
+}

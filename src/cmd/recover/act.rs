@@ -24,6 +24,18 @@ pub(crate) async fn run(
     choice: &Choice,
     stages: &[Vec<Action>],
 ) -> Result<(), Failure> {
+    match try_run(cx, observed, stages).await {
+        Ok(()) => Ok(()),
+        Err((next, error)) => Err(failed(cx, choice, &stages[next..], &error).await),
+    }
+}
+
+/// Runs the stages; on a failure, the index of the first stage not run and the error.
+pub(crate) async fn try_run(
+    cx: &Context<'_>,
+    observed: &Observed,
+    stages: &[Vec<Action>],
+) -> Result<(), (usize, String)> {
     let total: usize = stages.iter().map(Vec::len).sum();
     let mut done = 0;
     for (i, stage) in stages.iter().enumerate() {
@@ -48,11 +60,46 @@ pub(crate) async fn run(
         .await;
         let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
         if !errors.is_empty() {
-            return Err(failed(cx, choice, &stages[i + 1..], &errors.join("; ")).await);
+            return Err((i + 1, errors.join("; ")));
         }
         done += stage.len();
     }
     Ok(())
+}
+
+/// How long Galera's pc.recovery gets to re-form the Primary component before recovery falls
+/// back to bootstrapping (it takes a few seconds on the lab).
+const REFORM_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// Polls until one of `nodes` reports a Primary component of all of them.
+async fn wait_reformed(cx: &Context<'_>, nodes: &[String]) -> Result<(), String> {
+    let deadline = Instant::now() + REFORM_TIMEOUT;
+    loop {
+        let statuses = futures::future::join_all(nodes.iter().map(|name| async move {
+            match cx.inventory.node(name) {
+                Some(n) => crate::sql::probe(&monitor_target(cx, n), PROBE_TIMEOUT)
+                    .await
+                    .ok(),
+                None => None,
+            }
+        }))
+        .await;
+        if statuses
+            .iter()
+            .flatten()
+            .any(|s| s.is_primary() && s.cluster_size as usize == nodes.len())
+        {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "no Primary component of {} re-formed within {}s",
+                nodes.len(),
+                REFORM_TIMEOUT.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 fn node<'a>(cx: &Context<'a>, name: &str) -> Result<&'a Node, String> {
@@ -64,7 +111,10 @@ fn node<'a>(cx: &Context<'a>, name: &str) -> Result<&'a Node, String> {
 async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Result<(), String> {
     let inventory = cx.inventory;
     let Some(name) = action.node() else {
-        return verify(cx, action).await;
+        return match action {
+            Action::WaitReformed { nodes } => wait_reformed(cx, nodes).await,
+            _ => verify(cx, action).await,
+        };
     };
     let node = node(cx, name)?;
     let remote = cx
@@ -138,7 +188,7 @@ async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Resu
             })
             .await
             .map_err(|e| e.message),
-        Action::Verify { .. } => Ok(()),
+        Action::Verify { .. } | Action::WaitReformed { .. } => Ok(()),
     }
 }
 

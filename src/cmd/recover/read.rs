@@ -16,6 +16,8 @@ pub(crate) struct Observed {
     pub positions: Vec<NodePosition>,
     /// The grastate.dat text read from each stopped node, to rewrite it.
     pub grastates: BTreeMap<String, String>,
+    /// The last Primary view each crashed node saved (gvwstate.dat), in inventory order.
+    pub views: Vec<Option<recover::SavedView>>,
 }
 
 pub(crate) async fn positions(cx: &Context<'_>) -> Observed {
@@ -23,19 +25,36 @@ pub(crate) async fn positions(cx: &Context<'_>) -> Observed {
         futures::future::join_all(cx.inventory.nodes.iter().map(|n| read_node(cx, n))).await;
     let mut positions = Vec::new();
     let mut grastates = BTreeMap::new();
-    for (node, (position, text)) in cx.inventory.nodes.iter().zip(results) {
+    let mut views = Vec::new();
+    for (node, (position, text, view)) in cx.inventory.nodes.iter().zip(results) {
         if let Some(text) = text {
             grastates.insert(node.name.clone(), text);
         }
         positions.push(position);
+        views.push(view);
     }
     Observed {
         positions,
         grastates,
+        views,
     }
 }
 
-async fn read_node(cx: &Context<'_>, node: &Node) -> (NodePosition, Option<String>) {
+/// The node's saved Primary view, when it crashed in one (a clean stop removes the file).
+async fn saved_view(cx: &Context<'_>, node: &Node, remote: &Remote) -> Option<recover::SavedView> {
+    let argv = oneoff::read_gvwstate(cx.inventory, node);
+    let out = oneoff_run(cx, node, remote, &argv, cx.step_timeout)
+        .await
+        .ok()?;
+    (out.code == 0)
+        .then(|| recover::parse_gvwstate(&out.stdout))
+        .flatten()
+}
+
+async fn read_node(
+    cx: &Context<'_>,
+    node: &Node,
+) -> (NodePosition, Option<String>, Option<recover::SavedView>) {
     let at = |container, reading| NodePosition {
         name: node.name.clone(),
         host: node.host.clone(),
@@ -51,19 +70,21 @@ async fn read_node(cx: &Context<'_>, node: &Node) -> (NodePosition, Option<Strin
                 || format!("host {} is not connected", node.host),
                 |(_, e)| e.clone(),
             );
-        return (at(Container::Unknown, Reading::Unreadable(why)), None);
+        return (at(Container::Unknown, Reading::Unreadable(why)), None, None);
     };
     let rows = match observe::containers(&remote).await {
         Ok(rows) => rows,
         Err(e) => {
             let why = format!("docker does not answer: {e}");
-            return (at(Container::Unknown, Reading::Unreadable(why)), None);
+            return (at(Container::Unknown, Reading::Unreadable(why)), None, None);
         }
     };
     match observe::node_container(cx.inventory, node, &rows) {
-        Some(row) if row.is_running() => {
-            (at(Container::Running, running(cx, node, row).await), None)
-        }
+        Some(row) if row.is_running() => (
+            at(Container::Running, running(cx, node, row).await),
+            None,
+            None,
+        ),
         row => {
             let container = if row.is_some() {
                 Container::Stopped
@@ -71,7 +92,17 @@ async fn read_node(cx: &Context<'_>, node: &Node) -> (NodePosition, Option<Strin
                 Container::Missing
             };
             let (reading, text) = stopped(cx, node, &remote).await;
-            (at(container, reading), text)
+            // Only a crash leaves a saved view behind (seqno -1 in grastate.dat).
+            let crashed = text
+                .as_deref()
+                .and_then(|t| recover::parse_grastate(t).ok())
+                .is_some_and(|g| g.seqno == -1);
+            let view = if crashed && container == Container::Stopped {
+                saved_view(cx, node, &remote).await
+            } else {
+                None
+            };
+            (at(container, reading), text, view)
         }
     }
 }
