@@ -50,11 +50,12 @@ pub fn render_config(inventory: &Inventory, h: &Haproxy) -> String {
             h.check_port
         ));
     }
-    let balance = match h.routing {
+    let (balance, marked_up) = match h.routing {
         // The first healthy server in inventory order takes every connection; the others are
-        // backups. One writer at a time avoids Galera's certification conflicts.
-        Routing::SingleWriter => "first",
-        Routing::RoundRobin => "roundrobin",
+        // backups. One writer at a time avoids Galera's certification conflicts, so when the
+        // first comes back, the sessions still open on a backup are closed too.
+        Routing::SingleWriter => ("first", " on-marked-up shutdown-backup-sessions"),
+        Routing::RoundRobin => ("roundrobin", ""),
     };
     format!(
         "\
@@ -79,7 +80,7 @@ backend galera_nodes
     balance {balance}
     option httpchk GET /
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+    default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions{marked_up}
 {servers}
 listen stats
     mode http
@@ -168,11 +169,13 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
         format!("{}:{CHECK_LISTEN}", h.check_port),
         "--volume".into(),
         format!("{}:/check.sh:ro", check_script_path(inventory)),
+        // Only the monitoring password: the endpoint answers on the network.
         "--volume".into(),
         format!(
-            "{}:{}:ro",
+            "{}/{MONITOR}:{}/{MONITOR}:ro",
             docker::secrets_dir(inventory),
-            docker::SECRETS_MOUNT
+            docker::SECRETS_MOUNT,
+            MONITOR = docker::MONITOR_PASSWORD_FILE
         ),
         "--env".into(),
         format!("CHECK_HOST={}", node.host),
@@ -183,7 +186,7 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
         "--entrypoint".into(),
         "socat".into(),
         image.clone(),
-        format!("TCP-LISTEN:{CHECK_LISTEN},fork,reuseaddr"),
+        format!("TCP-LISTEN:{CHECK_LISTEN},fork,reuseaddr,max-children=16"),
         "EXEC:sh /check.sh".into(),
     ];
     with_spec(a, &image, script)

@@ -399,6 +399,24 @@ fn join_primary(
             });
         }
     }
+    // A stopped node of another history would be overwritten by a full SST: never silently.
+    let foreign: Vec<(String, String, i64)> = nodes
+        .iter()
+        .filter(|n| !matches!(n.reading, Reading::Primary { .. }))
+        .filter_map(|n| {
+            n.valid()
+                .filter(|(u, _)| *u != uuid)
+                .map(|(u, s)| (n.name.clone(), u.to_string(), s))
+        })
+        .collect();
+    if !foreign.is_empty() {
+        let mut all: Vec<(String, String, i64)> = primaries
+            .iter()
+            .map(|(n, u)| (n.name.clone(), u.to_string(), primary_seqno))
+            .collect();
+        all.extend(foreign);
+        return Err(Refusal::ClusterUuids(all));
+    }
     let mut notes = vec![format!(
         "{} running in a Primary component: nothing to bootstrap",
         primaries

@@ -175,7 +175,7 @@ impl Remote {
         }
         let secs = options.connect_timeout.as_secs();
         // ssh's ConnectTimeout covers the TCP connect only; the whole handshake gets a bound too.
-        let whole = options.connect_timeout + Duration::from_secs(5);
+        let whole = options.connect_timeout + options.connect_timeout.min(Duration::from_secs(5));
         let session = match tokio::time::timeout(whole, b.connect(&target.host)).await {
             Err(_) => {
                 return Err(SshError::Connect {

@@ -56,7 +56,7 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
         tc_heuristic: args.tc_heuristic_recover,
         dry_run: args.dry_run,
     };
-    let result = recover(&cx, args, started).await;
+    let result = recover(&cx, args, started, true).await;
     hosts.close().await;
     result
 }
@@ -72,7 +72,12 @@ fn host_of(e: &SshError) -> String {
     }
 }
 
-async fn recover(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Outcome {
+async fn recover(
+    cx: &Context<'_>,
+    args: &RecoverArgs,
+    started: Instant,
+    pc_recovery: bool,
+) -> Outcome {
     let inventory = cx.inventory;
     tracing::info!(
         "cluster {}: reading the position of {} nodes",
@@ -91,7 +96,11 @@ async fn recover(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Outc
         .map_err(|r| Failure::new(exit::REFUSED, format!("refused, nothing was changed: {r}")))?;
     print!("{}", render::choice(&choice));
     let stages = recover::actions(&choice);
-    let fast = recover::pc_recovery(&choice, &observed.positions, &observed.views);
+    let fast = if pc_recovery {
+        recover::pc_recovery(&choice, &observed.positions, &observed.views)
+    } else {
+        Err("it was tried and did not re-form the cluster".to_string())
+    };
     match &fast {
         Ok(_) => println!(
             "path: pc.recovery: every node saved the same last Primary view; they restart together and Galera re-forms it (no bootstrap); if it does not within its deadline, the nodes are stopped and the bootstrap above is done instead"
@@ -106,7 +115,13 @@ async fn recover(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Outc
     if let Ok(fast) = &fast {
         match act::try_run(cx, &observed, fast).await {
             Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64()).await,
-            Err((_, error)) => fall_back(cx, &error).await?,
+            Err((_, error)) => {
+                fall_back(cx, &error).await?;
+                // The nodes are stopped now, cleanly (no saved view left): read every position
+                // afresh and decide again, rather than trust what was read before they ran.
+                tracing::info!("reading every position again after the fall-back");
+                return Box::pin(recover(cx, args, started, false)).await;
+            }
         }
     }
     act::run(cx, &observed, &choice, &stages).await?;
@@ -118,7 +133,19 @@ async fn recover(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Outc
 /// every node cleanly and take the bootstrap path with the positions already read. If one did
 /// form, it is the cluster: say so and stop (a second `recover` joins what is missing).
 async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
-    let states = act::node_states(cx).await;
+    // A Primary component that formed late, or a node slow to answer, must not be missed:
+    // look a few times before concluding that none formed.
+    let mut states = act::node_states(cx).await;
+    for _ in 0..4 {
+        if states
+            .iter()
+            .any(|s| s.status.as_ref().is_some_and(|s| s.is_primary()))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        states = act::node_states(cx).await;
+    }
     if states
         .iter()
         .any(|s| s.status.as_ref().is_some_and(|s| s.is_primary()))

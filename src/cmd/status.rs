@@ -187,6 +187,8 @@ async fn node_report(
             // of deadline.
             let mut options = ssh_options(&args.remote);
             options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
+            // Status answers within seconds even when a host is gone.
+            options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
             match Remote::connect(&Target::for_node(inventory, node), &options).await {
                 Err(e) => report.container = format!("unknown ({e})"),
                 Ok(remote) => {

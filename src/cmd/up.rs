@@ -73,6 +73,7 @@ async fn up(
         return finish(args, inventory, hosts, started, false, 0, 0).await;
     }
     preflight(inventory, &plan, &facts)?;
+    proxy_preflight(inventory, hosts, &plan).await?;
     let runner = Runner {
         inventory,
         hosts,
@@ -80,10 +81,17 @@ async fn up(
         sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
         probe_timeout: PROBE_TIMEOUT,
     };
-    let report = runner
-        .run(&plan)
-        .await
-        .map_err(|e| Failure::new(exit::FAILED, e.message))?;
+    let report = match runner.run(&plan).await {
+        Ok(report) => report,
+        Err(e) => {
+            let mut message = e.message;
+            if let Some(note) = unbootstrap(inventory, hosts, &plan).await {
+                message.push('\n');
+                message.push_str(&note);
+            }
+            return Err(Failure::new(exit::FAILED, message));
+        }
+    };
     finish(
         args,
         inventory,
@@ -312,5 +320,64 @@ async fn finish(
                 inventory.cluster.name
             ),
         ))
+    }
+}
+
+/// After a failed run of a plan that bootstrapped a new cluster: the first node's config may
+/// still say `gcomm://`, and a restart of its container would form a new cluster. Point it at
+/// the other members (best effort), and say what was done.
+async fn unbootstrap(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Option<String> {
+    let bootstrapped = plan
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .any(|s| matches!(&s.stdin, Some(Stdin::Text(t)) if t.contains("wsrep_cluster_address=gcomm://\n")));
+    let first = inventory.nodes.first()?;
+    if !bootstrapped || inventory.nodes.len() < 2 {
+        return None;
+    }
+    let remote = hosts.get(&first.host)?;
+    let address = crate::docker::ClusterAddress::others(inventory, first);
+    let text = crate::docker::node_config(&address);
+    let argv = crate::docker::write_in_place(&crate::docker::config_path(inventory, first));
+    Some(match remote.run_ok(&argv, Some(text.as_bytes())).await {
+        Ok(_) => format!(
+            "{}'s cluster address names the other members again: a restart of its container will not form a new cluster",
+            first.name
+        ),
+        Err(e) => format!(
+            "WARNING: {}'s config may still say gcomm:// (a restart would form a new cluster); rewriting it failed: {e}",
+            first.name
+        ),
+    })
+}
+
+/// When the plan deploys HAProxy: its image must be on the proxy host (no registry to pull
+/// from), checked before anything changes.
+async fn proxy_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Result<(), Failure> {
+    let Some(h) = &inventory.haproxy else {
+        return Ok(());
+    };
+    let deploys = plan
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .any(|s| s.host == h.host && s.argv.iter().any(|w| w == &h.image));
+    let Some(remote) = hosts.get(&h.host).filter(|_| deploys) else {
+        return Ok(());
+    };
+    match observe::image_present(&remote, &h.image).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "preflight failed; nothing was changed:\n  host {}: HAProxy image {} is missing (load it there)",
+                h.host, h.image
+            ),
+        )),
+        Err(e) => Err(Failure::new(
+            exit::FAILED,
+            format!("preflight failed; nothing was changed:\n  {e}"),
+        )),
     }
 }

@@ -633,3 +633,28 @@ mod pc_recovery {
         assert!(pc_recovery(&choice2, &n, &views).is_err());
     }
 }
+
+#[test]
+fn a_stopped_node_of_another_history_is_never_joined_to_a_running_primary() {
+    let mut nodes = three(
+        Reading::Primary {
+            uuid: U.into(),
+            seqno: 50,
+        },
+        recovered(45),
+        Reading::Position {
+            uuid: "0a1b2c3d-c0b0-11ef-8a6e-7e0a8f3a1b11".into(),
+            seqno: 7,
+            safe_to_bootstrap: false,
+            source: Source::Grastate,
+        },
+    );
+    nodes[0].container = Container::Running;
+    match choose_bootstrap_node(&nodes, Safety::Strict) {
+        Err(Refusal::ClusterUuids(list)) => {
+            assert_eq!(list.len(), 2);
+            assert_eq!(list[1].0, "nodec");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

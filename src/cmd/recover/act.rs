@@ -30,7 +30,7 @@ pub(crate) async fn run(
     }
 }
 
-/// Runs the stages; on a failure, the index of the first stage not run and the error.
+/// Runs the stages; on a failure, the index of the stage that failed and the error.
 pub(crate) async fn try_run(
     cx: &Context<'_>,
     observed: &Observed,
@@ -60,7 +60,8 @@ pub(crate) async fn try_run(
         .await;
         let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
         if !errors.is_empty() {
-            return Err((i + 1, errors.join("; ")));
+            // The failed stage counts as not done: some of its actions may not have run.
+            return Err((i, errors.join("; ")));
         }
         done += stage.len();
     }
