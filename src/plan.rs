@@ -74,12 +74,23 @@ pub enum WaitFor {
     Synced { nodes: Vec<String> },
     /// Every node: Synced, Primary, the same cluster UUID, and the given cluster size.
     Verified { size: usize },
+    /// `node` has entered the Primary component (it may still be receiving its state):
+    /// `via`, a Synced member, reports a component of at least `size`.
+    Member {
+        node: String,
+        via: String,
+        size: usize,
+    },
 }
 
 impl std::fmt::Display for WaitFor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WaitFor::Synced { nodes } => write!(f, "{} Primary and Synced", nodes.join(", ")),
+            WaitFor::Member { node, via, size } => write!(
+                f,
+                "{node} in the Primary component ({via} sees a cluster of {size})"
+            ),
             WaitFor::Verified { size } => write!(
                 f,
                 "cluster size = {size} on every node, one cluster UUID, every node Primary and Synced"
@@ -191,8 +202,23 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
             // One joiner at a time: Galera's join handshake stalls while another member is
             // joining, and the single donor serves one SST at a time anyway (measured in
             // bench/up.sh: started together, the second joiner idled ~8 s).
-            for joiner in joiners {
-                plan.stages.push(join_stage(inventory, &[joiner]));
+            // The next joiner starts once the previous one is a member (while it receives its
+            // state), so that its start and join handshake overlap that transfer; the last
+            // stage waits for every joiner to be Synced.
+            for (i, joiner) in joiners.iter().enumerate() {
+                let mut stage = join_stage(inventory, &[joiner]);
+                stage.wait = Some(if i + 1 < joiners.len() {
+                    WaitFor::Member {
+                        node: joiner.name.clone(),
+                        via: first.name.clone(),
+                        size: i + 2,
+                    }
+                } else {
+                    WaitFor::Synced {
+                        nodes: joiners.iter().map(|n| n.name.clone()).collect(),
+                    }
+                });
+                plan.stages.push(stage);
             }
             // The bootstrap node's config now names the others: any later start of its
             // container joins the running cluster instead of forming a new one.

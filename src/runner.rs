@@ -209,6 +209,7 @@ impl Runner<'_> {
     pub async fn wait(&self, wait: &WaitFor) -> Result<(), RunError> {
         let names: Vec<&str> = match wait {
             WaitFor::Synced { nodes } => nodes.iter().map(String::as_str).collect(),
+            WaitFor::Member { via, .. } => vec![via.as_str()],
             WaitFor::Verified { .. } => self
                 .inventory
                 .nodes
@@ -236,6 +237,10 @@ impl Runner<'_> {
                 .collect();
             let done = match wait {
                 WaitFor::Synced { .. } => pending.is_empty(),
+                WaitFor::Member { size, .. } => seen.iter().any(|(_, s)| {
+                    s.as_ref()
+                        .is_some_and(|s| s.is_primary() && s.cluster_size as usize >= *size)
+                }),
                 WaitFor::Verified { size } => {
                     let pairs: Vec<(&str, Option<&NodeStatus>)> =
                         seen.iter().map(|(n, s)| (n.as_str(), s.as_ref())).collect();
@@ -252,7 +257,11 @@ impl Runner<'_> {
             spinner.set_message(format!("waiting: {wait} ({})", pending.join(", ")));
             if last_check_of_containers.elapsed() > Duration::from_secs(3) {
                 last_check_of_containers = Instant::now();
-                self.fail_if_exited(&names).await?;
+                let mut watched = names.clone();
+                if let WaitFor::Member { node, .. } = wait {
+                    watched.push(node.as_str());
+                }
+                self.fail_if_exited(&watched).await?;
             }
             if Instant::now() >= deadline {
                 spinner.finish_and_clear();
