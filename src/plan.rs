@@ -354,10 +354,19 @@ pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact)
     let want = docker::run_node(inventory, node);
     let want_spec = docker::spec_of(&want).unwrap_or_default();
     let mut steps = Vec::new();
+    // A stopped container built from this spec has its directories, secrets and volume: only
+    // its cluster address is made sure of, then it starts.
+    let restart = matches!(container, ContainerFact::Stopped { spec } if spec == want_spec);
     match container {
         ContainerFact::Running { .. } => {}
-        ContainerFact::Stopped { spec } if spec == want_spec => {
-            steps.push(start_or_run_step(inventory, node, Some(container)))
+        ContainerFact::Stopped { .. } if restart => {
+            steps.push(write_config_step(
+                inventory,
+                node,
+                &ClusterAddress::others(inventory, node),
+                "name the other members in the cluster address",
+            ));
+            steps.push(start_or_run_step(inventory, node, Some(container)));
         }
         ContainerFact::Stopped { .. } => {
             steps.extend(remove_steps(inventory, node));
@@ -370,7 +379,7 @@ pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact)
         ContainerFact::Missing => steps.push(run_step(inventory, node, "start as a joiner")),
     }
     let mut stages = Vec::new();
-    if !steps.is_empty() {
+    if !steps.is_empty() && !restart {
         stages.push(prepare(inventory, &[node], |n| {
             ClusterAddress::others(inventory, n)
         }));
