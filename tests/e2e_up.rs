@@ -168,6 +168,27 @@ fn up_on_the_lab() {
         vec![String::new(), String::new(), String::new()]
     );
 
+    // 6b. An unknown host key is an error naming the host, never a silent accept.
+    let dir = scratch("e2e_hostkey");
+    std::fs::write(dir.join("empty_known_hosts"), "").unwrap_or_else(|e| panic!("{e}"));
+    let out_dir = lab.out.display().to_string();
+    let inv = lab.inventory_copy(
+        "lab.toml",
+        &dir,
+        &[(
+            &format!("\"{out_dir}/known_hosts\""),
+            &format!("\"{}/empty_known_hosts\"", dir.display()),
+        )],
+    );
+    let out = galeractl(&["up", inv.as_str()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("host 10.77.0.11: its SSH host key is unknown or has changed"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+
     // 7. A second cluster on the same hosts with its own ports, from an image the hosts lack:
     //    `up` copies it (docker save | docker load), then both clusters are healthy, data apart.
     let image = "galeractl-lab/galera:copy-test";
