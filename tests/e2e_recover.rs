@@ -176,15 +176,19 @@ fn cluster_uuid(root: &str, i: usize) -> String {
     wsrep(HOSTS[i], PORT, root, "wsrep_cluster_state_uuid").unwrap_or_default()
 }
 
-/// How a joiner caught up, from its log since its last start.
-fn caught_up_by_ist(lab: &Lab, i: usize) -> Result<(), String> {
+/// The node's log since its last start.
+fn log_since_start(lab: &Lab, i: usize) -> String {
     let log = lab.ssh_ok(
         HOSTS[i],
         &format!("docker logs {} 2>&1", container(NODES[i])),
     );
-    let last = log
-        .rfind("Starting MariaDB")
-        .map_or(log.as_str(), |k| &log[k..]);
+    log.rfind("Starting MariaDB")
+        .map_or(log.clone(), |k| log[k..].to_string())
+}
+
+/// How a joiner caught up, from its log since its last start.
+fn caught_up_by_ist(lab: &Lab, i: usize) -> Result<(), String> {
+    let last = log_since_start(lab, i);
     if last.contains("rsync SST completed on joiner") {
         return Err(format!("{} joined by a full SST", NODES[i]));
     }
@@ -197,14 +201,7 @@ fn caught_up_by_ist(lab: &Lab, i: usize) -> Result<(), String> {
 
 /// The node's log since its last start shows no full state transfer.
 fn no_full_copy(lab: &Lab, i: usize) -> Result<(), String> {
-    let log = lab.ssh_ok(
-        HOSTS[i],
-        &format!("docker logs {} 2>&1", container(NODES[i])),
-    );
-    let last = log
-        .rfind("Starting MariaDB")
-        .map_or(log.as_str(), |k| &log[k..]);
-    if last.contains("rsync SST completed on joiner") {
+    if log_since_start(lab, i).contains("rsync SST completed on joiner") {
         Err(format!("{} received a full SST", NODES[i]))
     } else {
         Ok(())

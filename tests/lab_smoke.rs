@@ -1,11 +1,13 @@
 //! Smoke test of the lab (`lab/lab up`): every host answers ssh with host-key checking on, its
-//! own Docker engine runs, and the node image is there. Uses only std and the system `ssh`.
+//! own Docker engine runs, and the node image is there. Uses the system `ssh`.
 //!
-//! Without a lab (no lab/out/lab.toml or lab/out/ssh_config) the test only prints a note,
+//! Without a lab the test only prints a note,
 //! except under CI=true, where it fails: CI must bring the lab up first.
 
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
@@ -17,60 +19,14 @@ struct Lab {
     hosts: Vec<String>,
 }
 
-/// The lab of this checkout, from lab/out/lab.toml and lab/out/ssh_config.
+/// The lab of this checkout (`support::lab`: under CI=true a missing lab fails the test).
 fn find_lab() -> Option<Lab> {
-    let out = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("lab")
-        .join("out");
-    let inventory = out.join("lab.toml");
-    let ssh_config = out.join("ssh_config");
-    if !inventory.is_file() || !ssh_config.is_file() {
-        let msg = format!(
-            "no lab: {} or {} is missing; run `lab/lab up` (as root) first",
-            inventory.display(),
-            ssh_config.display()
-        );
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{msg}");
-        }
-        eprintln!("note: lab_smoke skipped: {msg}");
-        return None;
-    }
-    let text = fs::read_to_string(&inventory)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", inventory.display()));
-    let hosts = node_hosts(&text);
-    assert!(
-        hosts.len() >= 3,
-        "{} names {} nodes, the smoke test wants 3",
-        inventory.display(),
-        hosts.len()
-    );
+    let found = support::lab::Lab::find()?;
     Some(Lab {
-        out,
-        ssh_config,
-        hosts: hosts.into_iter().take(3).collect(),
+        out: found.out.clone(),
+        ssh_config: found.out.join("ssh_config"),
+        hosts: support::lab::HOSTS.iter().map(|h| h.to_string()).collect(),
     })
-}
-
-/// The `host = "..."` values of the `[[nodes]]` tables of an inventory.
-fn node_hosts(toml: &str) -> Vec<String> {
-    let mut hosts = Vec::new();
-    let mut in_nodes = false;
-    for line in toml.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_nodes = line == "[[nodes]]";
-            continue;
-        }
-        if !in_nodes {
-            continue;
-        }
-        if let Some((key, value)) = line.split_once('=') {
-            if key.trim() == "host" {
-                hosts.push(value.trim().trim_matches('"').to_string());
-            }
-        }
-    }
-    hosts
 }
 
 /// `ssh -F lab/out/ssh_config [extra options] HOST REMOTE`, stdin null, with a connect timeout.
