@@ -249,7 +249,14 @@ pub async fn observed(
             (r.name.clone(), fact)
         })
         .collect();
-    (Observed { nodes, aux }, statuses)
+    (
+        Observed {
+            nodes,
+            aux,
+            proxy_config_stale: false,
+        },
+        statuses,
+    )
 }
 
 #[cfg(test)]
@@ -377,5 +384,24 @@ mod base64_tests {
             "Wikipedia "
         );
         assert_eq!(super::dechunk("zz\r\n"), "");
+    }
+}
+
+/// Whether HAProxy's configuration on its host differs from the one the inventory gives, its
+/// stats password put in. Read over SSH, compared here, never shown; `false` when unknown.
+pub async fn proxy_config_stale(inventory: &Inventory, hosts: &crate::ssh::Hosts) -> bool {
+    let Some(h) = &inventory.haproxy else {
+        return false;
+    };
+    let (Some(remote), Ok(password)) = (hosts.get(&h.host), Secret::read(&h.stats_password_file))
+    else {
+        return false;
+    };
+    let want = crate::haproxy::render_config(inventory, h)
+        .replace(crate::haproxy::PASSWORD_PLACEHOLDER, password.expose());
+    let argv = vec!["cat".to_string(), crate::haproxy::config_path(inventory)];
+    match remote.run(&argv, None, remote.command_timeout()).await {
+        Ok(o) if o.code == 0 => o.stdout != want,
+        _ => false,
     }
 }

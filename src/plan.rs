@@ -106,6 +106,9 @@ pub struct Observed {
     pub nodes: Vec<ObservedNode>,
     /// The cluster's other containers (health endpoints, proxy), by container name.
     pub aux: Vec<(String, ContainerFact)>,
+    /// HAProxy's configuration on its host differs from the one the inventory gives (a new
+    /// stats password: the spec label cannot show it).
+    pub proxy_config_stale: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

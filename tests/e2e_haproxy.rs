@@ -187,4 +187,48 @@ fn haproxy_on_the_lab() {
             "acknowledged writes missing on {host}: {lost:?}"
         );
     }
+
+    // A new stats password is applied by `up` (the spec label cannot show it): the proxy is
+    // restarted with the new configuration; the old password stops working.
+    let dir = scratch("e2e_haproxy_rotate");
+    let new_password = "rotated-2Kq9zX";
+    let pw_file = dir.join("stats-password");
+    std::fs::write(&pw_file, new_password).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(
+        &pw_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out_dir = lab.out.display().to_string();
+    let rotated = lab.inventory_copy(
+        "lab.toml",
+        &dir,
+        &[(
+            &format!("\"{out_dir}/secrets/haproxy-stats-password\""),
+            &format!("\"{}\"", pw_file.display()),
+        )],
+    );
+    let out = galeractl(&["up", rotated.as_str()]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("apply HAProxy's new configuration"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(new_password),
+        "the password shows in the log"
+    );
+    wait_until(
+        "the new stats password to work",
+        Duration::from_secs(20),
+        || http_status(&url, Some(&format!("admin:{new_password}"))).0 == "200",
+    );
+    assert_eq!(
+        http_status(&url, Some(&auth)).0,
+        "401",
+        "the old password still works"
+    );
+    let out = galeractl(&["up", rotated.as_str()]);
+    assert!(text(&out.stdout).contains("up to date, nothing changed"));
 }

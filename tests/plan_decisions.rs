@@ -39,6 +39,7 @@ fn running(inv: &Inventory) -> Observed {
             })
             .collect(),
         aux: Vec::new(),
+        proxy_config_stale: false,
     }
 }
 

@@ -57,7 +57,8 @@ async fn up(
     started: Instant,
 ) -> Outcome {
     let facts = gather(inventory, hosts).await?;
-    let (observed, _) = observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
+    let (mut observed, _) = observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
+    observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;
     let plan =
         plan::up(inventory, &observed).map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
     if args.dry_run {

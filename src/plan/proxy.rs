@@ -99,6 +99,43 @@ pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) ->
     let config = haproxy::render_config(inventory, h);
     let name = haproxy::proxy_container(inventory);
     let want = haproxy::run_proxy(inventory, h, &config);
+    let upload = |config: String| {
+        step(
+            &h.host,
+            None,
+            "upload HAProxy's configuration (0600: it holds the stats password)".into(),
+            docker::write_secret(&haproxy::config_path(inventory)),
+            Some(Stdin::TextWithSecret {
+                text: config,
+                placeholder: haproxy::PASSWORD_PLACEHOLDER.into(),
+                secret: h.stats_password_file.clone(),
+            }),
+        )
+    };
+    let current = needs(observed, &name, &want).is_none();
+    if current && observed.proxy_config_stale {
+        stages.push(Stage {
+            title: "apply HAProxy's new configuration".into(),
+            steps: vec![
+                upload(config),
+                step(
+                    &h.host,
+                    None,
+                    format!("restart {name} to read it"),
+                    vec![
+                        "docker".into(),
+                        "restart".into(),
+                        "--time".into(),
+                        "5".into(),
+                        name,
+                    ],
+                    None,
+                ),
+            ],
+            wait: None,
+        });
+        return stages;
+    }
     if let Some(old) = needs(observed, &name, &want) {
         let mut steps = vec![
             step(
@@ -108,17 +145,7 @@ pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) ->
                 docker::make_dirs(inventory),
                 None,
             ),
-            step(
-                &h.host,
-                None,
-                "upload HAProxy's configuration (0600: it holds the stats password)".into(),
-                docker::write_secret(&haproxy::config_path(inventory)),
-                Some(Stdin::TextWithSecret {
-                    text: config,
-                    placeholder: haproxy::PASSWORD_PLACEHOLDER.into(),
-                    secret: h.stats_password_file.clone(),
-                }),
-            ),
+            upload(config),
         ];
         if old {
             steps.push(remove(&h.host, &name));
