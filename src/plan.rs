@@ -311,15 +311,38 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
             })
             .collect();
         if !absent.is_empty() {
-            let mut stage = join_stage(inventory, &start);
-            stage.steps = start
-                .iter()
-                .map(|n| start_or_run_step(inventory, n, fact(n).map(|f| &f.container)))
-                .collect();
-            stage.wait = Some(WaitFor::Synced {
+            // As for a new cluster: each joiner once the previous is a member, then all Synced.
+            let via = running[0].name.clone();
+            let members = running.len();
+            let all_synced = WaitFor::Synced {
                 nodes: absent.iter().map(|n| n.name.clone()).collect(),
-            });
-            plan.stages.push(stage);
+            };
+            for (i, n) in start.iter().enumerate() {
+                let mut stage = join_stage(inventory, &[n]);
+                stage.steps = vec![start_or_run_step(
+                    inventory,
+                    n,
+                    fact(n).map(|f| &f.container),
+                )];
+                stage.wait = Some(if i + 1 < start.len() {
+                    WaitFor::Member {
+                        node: n.name.clone(),
+                        via: via.clone(),
+                        size: members + i + 1,
+                    }
+                } else {
+                    all_synced.clone()
+                });
+                plan.stages.push(stage);
+            }
+            if start.is_empty() {
+                // Only nodes that are already starting: wait for them.
+                plan.stages.push(Stage {
+                    title: "wait for the nodes that are joining".into(),
+                    steps: Vec::new(),
+                    wait: Some(all_synced),
+                });
+            }
         }
         for node in stale {
             plan.stages.push(Stage {

@@ -193,3 +193,32 @@ fn a_member_left_in_bootstrap_mode_gets_its_address_list_without_a_restart() {
 "
     );
 }
+
+#[test]
+fn two_stopped_nodes_rejoin_in_turn() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    for i in [1, 2] {
+        observed.nodes[i].container = ContainerFact::Stopped {
+            spec: spec(&inv, &observed.nodes[i].name.clone()),
+        };
+        observed.nodes[i].synced_primary = false;
+    }
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    let waits: Vec<Option<WaitFor>> = plan.stages.iter().map(|s| s.wait.clone()).collect();
+    assert_eq!(
+        waits,
+        vec![
+            None,
+            Some(WaitFor::Member {
+                node: "nodeb".into(),
+                via: "nodea".into(),
+                size: 2
+            }),
+            Some(WaitFor::Synced {
+                nodes: vec!["nodeb".into(), "nodec".into()]
+            }),
+            Some(WaitFor::Verified { size: 3 }),
+        ]
+    );
+}
