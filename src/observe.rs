@@ -174,6 +174,33 @@ pub fn monitor_target(inventory: &Inventory, node: &Node, password: &Secret) -> 
     }
 }
 
+/// The wsrep status of each named node (`None`: no answer, or not in the inventory), probed in
+/// parallel as the monitoring user, each within `timeout`.
+pub async fn probe_named<S: AsRef<str>>(
+    inventory: &Inventory,
+    names: &[S],
+    password: &Secret,
+    timeout: Duration,
+) -> Vec<Option<NodeStatus>> {
+    futures::future::join_all(names.iter().map(|name| async move {
+        let node = inventory.node(name.as_ref())?;
+        sql::probe(&monitor_target(inventory, node, password), timeout)
+            .await
+            .ok()
+    }))
+    .await
+}
+
+/// [`probe_named`] for every node of the inventory, in inventory order.
+pub async fn probe_all(
+    inventory: &Inventory,
+    password: &Secret,
+    timeout: Duration,
+) -> Vec<Option<NodeStatus>> {
+    let names: Vec<&str> = inventory.nodes.iter().map(|n| n.name.as_str()).collect();
+    probe_named(inventory, &names, password, timeout).await
+}
+
 /// The container of `node` among a host's containers.
 pub fn node_container<'a>(
     inventory: &Inventory,

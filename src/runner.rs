@@ -14,7 +14,6 @@ use crate::inventory::Inventory;
 use crate::observe;
 use crate::plan::{Guard, Plan, Stage, Stdin, Step, WaitFor};
 use crate::secret::Secret;
-use crate::sql;
 use crate::ssh::Hosts;
 
 /// How long `docker load` of an image may take.
@@ -191,17 +190,14 @@ impl Runner<'_> {
     }
 
     async fn statuses(&self, names: &[&str]) -> Vec<(String, Option<NodeStatus>)> {
-        let probes = names.iter().map(|name| async move {
-            let status = match self.inventory.node(name) {
-                Some(node) => {
-                    let t = observe::monitor_target(self.inventory, node, &self.monitor_password);
-                    sql::probe(&t, self.probe_timeout).await.ok()
-                }
-                None => None,
-            };
-            (name.to_string(), status)
-        });
-        futures::future::join_all(probes).await
+        let found = observe::probe_named(
+            self.inventory,
+            names,
+            &self.monitor_password,
+            self.probe_timeout,
+        )
+        .await;
+        names.iter().map(|n| n.to_string()).zip(found).collect()
     }
 
     /// Polls until `wait` holds or the deadline passes; on a deadline, says what was seen

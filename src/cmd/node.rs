@@ -12,7 +12,6 @@ use crate::observe;
 use crate::plan::{self, ContainerFact};
 use crate::runner::Runner;
 use crate::secret::Secret;
-use crate::sql;
 use crate::ssh::{Hosts, Remote, Target};
 use crate::{docker, exit};
 
@@ -64,11 +63,7 @@ async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
         )
     })?;
     let password = monitor_password(&inventory)?;
-    let statuses = futures::future::join_all(inventory.nodes.iter().map(|n| {
-        let t = observe::monitor_target(&inventory, n, &password);
-        async move { sql::probe(&t, PROBE_TIMEOUT).await.ok() }
-    }))
-    .await;
+    let statuses = observe::probe_all(&inventory, &password, PROBE_TIMEOUT).await;
     Ok((
         Context {
             inventory,

@@ -71,14 +71,14 @@ async fn up(
             inventory.cluster.name,
             inventory.nodes.len()
         );
-        return finish(args, inventory, hosts, started, false, 0, 0).await;
+        return finish(args, inventory, hosts, &password, started, None).await;
     }
     preflight(inventory, &plan, &facts)?;
     proxy_preflight(inventory, hosts, &plan).await?;
     let runner = Runner {
         inventory,
         hosts,
-        monitor_password: password,
+        monitor_password: password.clone(),
         sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
         probe_timeout: PROBE_TIMEOUT,
     };
@@ -93,16 +93,7 @@ async fn up(
             return Err(Failure::new(exit::FAILED, message));
         }
     };
-    finish(
-        args,
-        inventory,
-        hosts,
-        started,
-        true,
-        report.steps_run,
-        report.steps_skipped,
-    )
-    .await
+    finish(args, inventory, hosts, &password, started, Some(report)).await
 }
 
 /// Every host's facts, read in parallel; any host whose docker does not answer fails `up`
@@ -231,15 +222,17 @@ fn preflight(
     }
 }
 
+/// Verifies and reports; `report` is `None` when nothing had to change.
 async fn finish(
     args: &UpArgs,
     inventory: &Inventory,
     hosts: &Hosts,
+    password: &crate::secret::Secret,
     started: Instant,
-    changed: bool,
-    steps_run: usize,
-    steps_skipped: usize,
+    report: Option<crate::runner::RunReport>,
 ) -> Outcome {
+    let changed = report.is_some();
+    let (steps_run, steps_skipped) = report.map_or((0, 0), |r| (r.steps_run, r.steps_skipped));
     let facts = futures::future::join_all(hosts.all().map(|r| async move {
         (
             r.host.clone(),
@@ -247,12 +240,7 @@ async fn finish(
         )
     }))
     .await;
-    let password = monitor_password(inventory)?;
-    let statuses = futures::future::join_all(inventory.nodes.iter().map(|n| {
-        let t = observe::monitor_target(inventory, n, &password);
-        async move { crate::sql::probe(&t, PROBE_TIMEOUT).await.ok() }
-    }))
-    .await;
+    let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
     let pairs: Vec<(&str, Option<&galera::NodeStatus>)> = inventory
         .nodes
         .iter()

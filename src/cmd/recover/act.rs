@@ -76,15 +76,7 @@ const REFORM_TIMEOUT: Duration = Duration::from_secs(45);
 async fn wait_reformed(cx: &Context<'_>, nodes: &[String]) -> Result<(), String> {
     let deadline = Instant::now() + REFORM_TIMEOUT;
     loop {
-        let statuses = futures::future::join_all(nodes.iter().map(|name| async move {
-            match cx.inventory.node(name) {
-                Some(n) => crate::sql::probe(&monitor_target(cx, n), PROBE_TIMEOUT)
-                    .await
-                    .ok(),
-                None => None,
-            }
-        }))
-        .await;
+        let statuses = observe::probe_named(cx.inventory, nodes, &cx.password, PROBE_TIMEOUT).await;
         if statuses
             .iter()
             .flatten()
@@ -235,16 +227,9 @@ async fn verify(cx: &Context<'_>, action: &Action) -> Result<(), String> {
     }
     let deadline = Instant::now() + cx.long_timeout;
     loop {
-        let statuses = futures::future::join_all(nodes.iter().map(|name| async move {
-            let status = match cx.inventory.node(name) {
-                Some(n) => crate::sql::probe(&monitor_target(cx, n), PROBE_TIMEOUT)
-                    .await
-                    .ok(),
-                None => None,
-            };
-            (name.as_str(), status)
-        }))
-        .await;
+        let found = observe::probe_named(cx.inventory, nodes, &cx.password, PROBE_TIMEOUT).await;
+        let statuses: Vec<(&str, Option<NodeStatus>)> =
+            nodes.iter().map(String::as_str).zip(found).collect();
         let healthy: Vec<&NodeStatus> = statuses
             .iter()
             .filter_map(|(_, s)| s.as_ref())
