@@ -9,8 +9,9 @@
 # deadline, and the cluster is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 ROUNDS=${1:-3}
-OUT=lab/out
 HOSTS=(10.77.0.11 10.77.0.12 10.77.0.13)
 NODES=(nodea nodeb nodec)
 IMAGE=galeractl-lab/galera:10.11
@@ -31,22 +32,13 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-sed -e "s/name = \"local-test\"/name = \"$CLUSTER\"/" \
-	-e "s/mysql = 4306/mysql = $P_MYSQL/" -e "s/galera = 5567/galera = $P_GALERA/" \
-	-e "s/sst = 5444/sst = $P_SST/" -e "s/ist = 5568/ist = $P_IST/" \
-	-e "s#\"secrets/#\"$PWD/$OUT/secrets/#" -e "s#\"id_ed25519\"#\"$PWD/$OUT/id_ed25519\"#" \
-	-e "s#\"known_hosts\"#\"$PWD/$OUT/known_hosts\"#" -e '/^\[haproxy\]/,$d' \
-	"$OUT/lab.toml" >"$work/bench.toml"
+bench_inventory "$CLUSTER" "$P_MYSQL" "$P_GALERA" "$P_SST" "$P_IST" >"$work/bench.toml"
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 on() { "${SSH[@]}" "$1" "$2" </dev/null; }
 
 wipe() {
 	for h in "${HOSTS[@]}"; do
-		on "$h" "ids=\$(docker ps -aq --filter label=io.galeractl.cluster=$CLUSTER); [ -z \"\$ids\" ] || docker rm -f \$ids >/dev/null; \
-			vols=\$(docker volume ls -q --filter label=io.galeractl.cluster=$CLUSTER); [ -z \"\$vols\" ] || docker volume rm \$vols >/dev/null; \
-			rm -rf /etc/galeractl/$CLUSTER" &
+		on "$h" "$(wipe_script "$CLUSTER")" &
 	done
 	wait
 }
@@ -110,7 +102,6 @@ plain() {
 	done
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 wipe
 timeout 300 "$BIN" -q up "$work/bench.toml" >/dev/null

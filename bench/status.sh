@@ -6,15 +6,14 @@
 # polling by hand, 3 rounds each. Bounded; touches only the clusters it names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DIGITS=3
+# shellcheck source=bench/common.sh
+. bench/common.sh
 NODES=${1:-3}
 RUNS=20
-OUT=lab/out
 BIN=target/release/galeractl
 SSH=(ssh -F "$OUT/ssh_config" -o ConnectTimeout=5)
 cargo build --release --locked -q
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -32,10 +31,7 @@ printf '%-48s %10s\n' "galeractl status, 3 nodes (median of $RUNS)" "${S3}s"
 
 if [ "$NODES" = 9 ]; then
 	lab/lab up 9 >/dev/null 2>&1
-	sed -e 's/name = "local-test"/name = "benchnine"/' -e 's/mysql = 4306/mysql = 4356/' \
-		-e 's/galera = 5567/galera = 5637/' -e 's/sst = 5444/sst = 5514/' -e 's/ist = 5568/ist = 5638/' \
-		-e "s#\"secrets/#\"$PWD/$OUT/secrets/#" -e "s#\"id_ed25519\"#\"$PWD/$OUT/id_ed25519\"#" \
-		-e "s#\"known_hosts\"#\"$PWD/$OUT/known_hosts\"#" -e '/^\[haproxy\]/,$d' "$OUT/lab.toml" >"$work/nine.toml"
+	bench_inventory benchnine 4366 5647 5524 5648 >"$work/nine.toml"
 	lab/lab up 3 >/dev/null 2>&1 # lab.toml back to the 3-node cluster the tests expect
 	grep -c '^\[\[nodes\]\]' "$work/nine.toml" | grep -qx 9 || { echo "no 9-node inventory" >&2; exit 1; }
 	"$BIN" -q up "$work/nine.toml" >/dev/null
@@ -43,20 +39,20 @@ if [ "$NODES" = 9 ]; then
 	printf '%-48s %10s   (9 / 3 = %s)\n' "galeractl status, 9 nodes (median of $RUNS)" "${S9}s" \
 		"$(awk -v a="$S9" -v b="$S3" 'BEGIN { printf "%.2f", a / b }')"
 	for k in 1 2 3 4 5 6 7 8 9; do
-		"${SSH[@]}" "10.77.0.1$k" 'ids=$(docker ps -aq --filter label=io.galeractl.cluster=benchnine); [ -z "$ids" ] || docker rm -f $ids >/dev/null; v=$(docker volume ls -q --filter label=io.galeractl.cluster=benchnine); [ -z "$v" ] || docker volume rm $v >/dev/null; rm -rf /etc/galeractl/benchnine' </dev/null
+		"${SSH[@]}" "10.77.0.1$k" "$(wipe_script benchnine)" </dev/null
 	done
 fi
 
 # start-node after a stop with writes meanwhile, against docker start + polling by hand.
 write() { # a few rows through nodea while nodeb is down
-	"${SSH[@]}" 10.77.0.11 "docker exec -i local-test-nodea mariadb" </dev/stdin >/dev/null <<SQL
+	"${SSH[@]}" 10.77.0.11 "docker exec -i local-test-nodea mariadb" >/dev/null <<SQL
 CREATE DATABASE IF NOT EXISTS benchnode;
 CREATE TABLE IF NOT EXISTS benchnode.t (id INT AUTO_INCREMENT PRIMARY KEY, v INT);
 INSERT INTO benchnode.t (v) VALUES (1), (2), (3);
 SQL
 }
 : >"$work/g"; : >"$work/h"
-for r in 1 2 3; do
+for _ in 1 2 3; do
 	"$BIN" -q stop-node nodeb -i "$OUT/lab.toml" >/dev/null; write
 	t=$(now); "$BIN" -q start-node nodeb -i "$OUT/lab.toml" >/dev/null; since "$t" >>"$work/g"; echo >>"$work/g"
 	"${SSH[@]}" 10.77.0.12 "docker stop --time 120 local-test-nodeb" </dev/null >/dev/null; write

@@ -6,8 +6,9 @@
 # bounded: every wait has a deadline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 ROUNDS=${1:-5}
-OUT=lab/out
 SSH=(ssh -F "$OUT/ssh_config" -o ConnectTimeout=5)
 HOSTS=(10.77.0.11 10.77.0.12 10.77.0.13)
 IMAGE=galeractl-lab/galera:10.11
@@ -20,21 +21,12 @@ cargo build --release --locked -q
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-sed -e "s/name = \"local-test\"/name = \"$CLUSTER\"/" \
-    -e "s/mysql = 4306/mysql = $P_MYSQL/" -e "s/galera = 5567/galera = $P_GALERA/" \
-    -e "s/sst = 5444/sst = $P_SST/" -e "s/ist = 5568/ist = $P_IST/" \
-    -e "s#\"secrets/#\"$PWD/$OUT/secrets/#" -e "s#\"id_ed25519\"#\"$PWD/$OUT/id_ed25519\"#" \
-    -e "s#\"known_hosts\"#\"$PWD/$OUT/known_hosts\"#" -e '/^\[haproxy\]/,$d' \
-    "$OUT/lab.toml" >"$work/bench.toml"
+bench_inventory "$CLUSTER" "$P_MYSQL" "$P_GALERA" "$P_SST" "$P_IST" >"$work/bench.toml"
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 wipe() {
 	for h in "${HOSTS[@]}"; do
-		"${SSH[@]}" "$h" "ids=\$(docker ps -aq --filter label=io.galeractl.cluster=$CLUSTER); [ -z \"\$ids\" ] || docker rm -f \$ids >/dev/null; \
-			vols=\$(docker volume ls -q --filter label=io.galeractl.cluster=$CLUSTER); [ -z \"\$vols\" ] || docker volume rm \$vols >/dev/null; \
-			for i in 0 1 2; do docker volume rm -f $CLUSTER-plain-\$i >/dev/null; done; rm -rf /etc/galeractl/$CLUSTER /root/$CLUSTER-pw" </dev/null &
+		"${SSH[@]}" "$h" "$(wipe_script "$CLUSTER"); for i in 0 1 2; do docker volume rm -f $CLUSTER-plain-\$i >/dev/null; done; rm -f /root/$CLUSTER-pw" </dev/null &
 	done
 	wait
 }
@@ -50,7 +42,7 @@ plain() {
 			-p "$P_MYSQL:3306" -p "$P_GALERA:$P_GALERA" -p "$P_SST:$P_SST" -p "$P_IST:$P_IST" \
 			-v "$CLUSTER-plain-$i:/var/lib/mysql" -v "/root/$CLUSTER-pw:/run/pw:ro" -e MARIADB_ROOT_PASSWORD_FILE=/run/pw \
 			"$IMAGE" --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so --wsrep-cluster-name=$CLUSTER \
-			--wsrep-cluster-address=$addr --wsrep-node-address=$h:$P_GALERA --wsrep-sst-receive-address=$h:$P_SST \
+			"--wsrep-cluster-address=$addr" "--wsrep-node-address=$h:$P_GALERA" "--wsrep-sst-receive-address=$h:$P_SST" \
 			"'--wsrep-provider-options=gmcast.listen_addr=tcp://0.0.0.0:$P_GALERA;ist.recv_addr=$h:$P_IST;ist.recv_bind=0.0.0.0'" \
 			--binlog-format=ROW --innodb-autoinc-lock-mode=2 --innodb-flush-log-at-trx-commit=1 </dev/null >/dev/null
 		local deadline=$((SECONDS + 180))
@@ -61,7 +53,6 @@ plain() {
 	done
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 : >"$work/g" ; : >"$work/p" ; : >"$work/r"
 for ((r = 1; r <= ROUNDS; r++)); do
