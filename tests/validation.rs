@@ -295,3 +295,21 @@ galeractl: 3 errors in 2 inventories
         "one.toml: ok: cluster local-test, 3 nodes\ntwo.toml: ok: cluster second, 3 nodes\n"
     );
 }
+
+#[test]
+fn a_home_relative_secret_path_is_expanded() {
+    let dir = scratch("home_path");
+    let home = dir.join("home");
+    secret(&home.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    let body = format!("{CLUSTER}{THREE_NODES}").replace("\"root.pw\"", "\"~/root.pw\"");
+    std::fs::write(dir.join("inv.toml"), body).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args(["validate", "inv.toml"])
+        .current_dir(&dir)
+        .env("HOME", &home)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -262,6 +262,12 @@ pub fn read(path: &Path, secrets: Secrets) -> Result<Parsed, LoadError> {
         source,
     })?;
     let mut parsed = parse(path, &source);
+    if let Some(inventory) = &mut parsed.inventory {
+        expand_home(
+            inventory,
+            std::env::var_os("HOME").map(PathBuf::from).as_deref(),
+        );
+    }
     if let Some(inventory) = &parsed.inventory {
         let mut found = validate::check_secret_files(inventory, &parsed.located, secret_file_facts);
         if secrets == Secrets::Advisory {
@@ -276,6 +282,36 @@ pub fn read(path: &Path, secrets: Secrets) -> Result<Parsed, LoadError> {
         }
     }
     Ok(parsed)
+}
+
+/// Replaces a leading `~/` in the inventory's paths by `home` (when known).
+pub fn expand_home(inventory: &mut Inventory, home: Option<&Path>) {
+    let Some(home) = home else { return };
+    let expand = |p: &mut PathBuf| {
+        if let Ok(rest) = p.strip_prefix("~") {
+            *p = home.join(rest);
+        }
+    };
+    expand(&mut inventory.cluster.root_password_file);
+    expand(&mut inventory.cluster.monitor_password_file);
+    for p in [
+        &mut inventory.ssh.identity,
+        &mut inventory.ssh.known_hosts,
+        &mut inventory.ssh.config_file,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        expand(p);
+    }
+    for node in &mut inventory.nodes {
+        if let Some(p) = &mut node.ssh_identity {
+            expand(p);
+        }
+    }
+    if let Some(h) = &mut inventory.haproxy {
+        expand(&mut h.stats_password_file);
+    }
 }
 
 /// [`read`], failing on any error; returns the warnings alongside the inventory.

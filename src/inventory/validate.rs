@@ -162,9 +162,11 @@ const MANAGED_OPTIONS: &[&str] = &[
     "datadir",
 ];
 
+/// Relative paths are anchored at the inventory's directory; `~/...` is left for the I/O layer
+/// to expand (the core reads no environment).
 fn resolve(base: &Path, file: &str) -> PathBuf {
     let p = Path::new(file);
-    if p.is_absolute() {
+    if p.is_absolute() || file.starts_with("~/") {
         p.to_path_buf()
     } else {
         base.join(p)
