@@ -18,6 +18,10 @@ pub const MONITOR_PASSWORD_FILE: &str = "monitor-password";
 /// so that grastate.dat keeps a real seqno.
 pub const STOP_TIMEOUT_SECS: u32 = 120;
 
+/// How long galeractl waits for a clean stop to return.
+pub const STOP_GRACE: std::time::Duration =
+    std::time::Duration::from_secs(STOP_TIMEOUT_SECS as u64 + 30);
+
 pub type Argv = Vec<String>;
 
 fn argv<const N: usize>(words: [&str; N]) -> Argv {
@@ -74,6 +78,14 @@ pub fn node_config(address: &ClusterAddress) -> String {
         "# managed by galeractl\n[mysqld]\nwsrep_cluster_address={}\n",
         address.gcomm()
     )
+}
+
+/// A clean stop of the node's container: InnoDB and Galera close, grastate.dat keeps the seqno.
+pub fn stop_node(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = argv(["docker", "stop", "--time"]);
+    a.push(STOP_TIMEOUT_SECS.to_string());
+    a.push(inventory.container_name(node));
+    a
 }
 
 pub fn make_dirs(inventory: &Inventory) -> Argv {

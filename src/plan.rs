@@ -425,6 +425,17 @@ pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact)
 
 /// A clean stop (InnoDB and Galera close, grastate keeps the seqno), then removal; the data
 /// volume stays.
+/// What a node needs on its host before its container can be created (directories, secrets,
+/// the image if it is distributed, its config file naming the others, its volume), as a plan.
+pub fn prepare_node(inventory: &Inventory, node: &Node) -> Plan {
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        stages: vec![prepare(inventory, &[node], |n| {
+            ClusterAddress::others(inventory, n)
+        })],
+    }
+}
+
 fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
     let name = inventory.container_name(node);
     let step = |description: String, argv: Vec<String>| Step {
@@ -438,13 +449,7 @@ fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
     [
         step(
             format!("{}: stop cleanly", node.name),
-            vec![
-                "docker".into(),
-                "stop".into(),
-                "--time".into(),
-                docker::STOP_TIMEOUT_SECS.to_string(),
-                name.clone(),
-            ],
+            docker::stop_node(inventory, node),
         ),
         step(
             format!("{}: remove the container; its data volume stays", node.name),

@@ -243,7 +243,18 @@ impl Remote {
 
     /// Runs `argv` and returns its stdout; a non-zero exit is an error carrying stderr.
     pub async fn run_ok(&self, argv: &[String], stdin: Option<&[u8]>) -> Result<String, SshError> {
-        let out = self.run(argv, stdin, self.options.command_timeout).await?;
+        self.run_ok_within(argv, stdin, self.options.command_timeout)
+            .await
+    }
+
+    /// [`Remote::run_ok`] with a deadline of its own (a clean stop, a long transfer).
+    pub async fn run_ok_within(
+        &self,
+        argv: &[String],
+        stdin: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Result<String, SshError> {
+        let out = self.run(argv, stdin, timeout).await?;
         if out.code == 0 {
             Ok(out.stdout)
         } else {

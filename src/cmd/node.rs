@@ -140,32 +140,13 @@ async fn stop_on(cx: &Context, node: &Node, remote: &Remote, args: &NodeArgs) ->
         tracing::warn!("--force: stopping {} although {arithmetic}", node.name);
     }
     let started = Instant::now();
-    let argv = vec![
-        "docker".to_string(),
-        "stop".into(),
-        "--time".into(),
-        docker::STOP_TIMEOUT_SECS.to_string(),
-        name.clone(),
-    ];
     remote
-        .run(
-            &argv,
+        .run_ok_within(
+            &docker::stop_node(inventory, node),
             None,
-            Duration::from_secs(u64::from(docker::STOP_TIMEOUT_SECS) + 30),
+            docker::STOP_GRACE,
         )
         .await
-        .and_then(|o| {
-            if o.code == 0 {
-                Ok(())
-            } else {
-                Err(crate::ssh::SshError::Failed {
-                    host: node.host.clone(),
-                    command: docker::shell_join(&argv),
-                    code: o.code,
-                    stderr: o.stderr.trim().to_string(),
-                })
-            }
-        })
         .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
     let seqno = saved_seqno(inventory, node, remote).await;
     println!(

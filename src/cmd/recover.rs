@@ -164,15 +164,12 @@ async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
         let Some(remote) = cx.hosts.get(&n.host) else {
             return Err(format!("host {} is not connected", n.host));
         };
-        let grace = Duration::from_secs(u64::from(crate::docker::STOP_TIMEOUT_SECS) + 30);
-        match remote
-            .run(&recover::oneoff::stop(cx.inventory, n), None, grace)
+        let argv = crate::docker::stop_node(cx.inventory, n);
+        remote
+            .run_ok_within(&argv, None, crate::docker::STOP_GRACE)
             .await
-        {
-            Ok(o) if o.code == 0 => Ok(()),
-            Ok(o) => Err(format!("{}: docker stop: {}", n.name, o.stderr.trim())),
-            Err(e) => Err(format!("{}: {e}", n.name)),
-        }
+            .map(|_| ())
+            .map_err(|e| format!("{}: {e}", n.name))
     });
     let errors: Vec<String> = futures::future::join_all(stops)
         .await

@@ -3,7 +3,7 @@
 //! run `mariadbd --wsrep-recover`, or write grastate.dat; and the start and stop of the node's
 //! own container. Pure builders; nothing here runs anything.
 
-use crate::docker::{self, Argv, LABEL_CLUSTER, STOP_TIMEOUT_SECS};
+use crate::docker::{self, Argv, LABEL_CLUSTER};
 use crate::inventory::{Inventory, Node};
 
 pub const DATADIR: &str = "/var/lib/mysql";
@@ -101,13 +101,6 @@ pub fn remove_oneoff(inventory: &Inventory, node: &Node) -> Argv {
 pub fn volume_exists(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = words(&["docker", "volume", "inspect", "--format", "{{.Name}}"]);
     a.push(inventory.volume_name(node));
-    a
-}
-
-pub fn stop(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = words(&["docker", "stop", "--time"]);
-    a.push(STOP_TIMEOUT_SECS.to_string());
-    a.push(inventory.container_name(node));
     a
 }
 

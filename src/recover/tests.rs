@@ -523,7 +523,7 @@ fn oneoff_commands_touch_only_the_nodes_volume() {
     );
     assert!(write.iter().any(|w| w.contains("mv \"$t\" \"$f\"")));
     assert_eq!(
-        join(oneoff::stop(&inventory, node)),
+        join(crate::docker::stop_node(&inventory, node)),
         "docker stop --time 120 recovery-nodeb"
     );
 }

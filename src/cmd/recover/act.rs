@@ -117,38 +117,14 @@ async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Resu
     let ok = |r: Result<String, crate::ssh::SshError>| r.map(|_| ()).map_err(|e| e.to_string());
     match action {
         Action::Stop { .. } => {
-            let grace = Duration::from_secs(u64::from(docker::STOP_TIMEOUT_SECS) + 30);
-            let out = remote
-                .run(&oneoff::stop(inventory, node), None, grace)
-                .await
-                .map_err(|e| e.to_string())?;
-            if out.code != 0 {
-                return Err(format!("docker stop: {}", out.stderr.trim()));
-            }
-            Ok(())
+            let argv = docker::stop_node(inventory, node);
+            ok(remote.run_ok_within(&argv, None, docker::STOP_GRACE).await)
         }
-        Action::PrepareHost { .. } => {
-            ok(remote.run_ok(&docker::make_dirs(inventory), None).await)?;
-            let secrets = docker::secrets_dir(inventory);
-            for (file, local) in [
-                (
-                    docker::ROOT_PASSWORD_FILE,
-                    &inventory.cluster.root_password_file,
-                ),
-                (
-                    docker::MONITOR_PASSWORD_FILE,
-                    &inventory.cluster.monitor_password_file,
-                ),
-            ] {
-                let bytes = std::fs::read(local)
-                    .map_err(|e| format!("cannot read secret file {}: {e}", local.display()))?;
-                let argv = docker::write_secret(&format!("{secrets}/{file}"));
-                ok(remote.run_ok(&argv, Some(&bytes)).await)?;
-            }
-            ok(remote
-                .run_ok(&docker::volume_create(inventory, node), None)
-                .await)
-        }
+        Action::PrepareHost { .. } => runner(cx)
+            .run(&crate::plan::prepare_node(inventory, node))
+            .await
+            .map(|_| ())
+            .map_err(|e| e.message),
         Action::WriteConfig { bootstrap, .. } => write_config(cx, node, *bootstrap).await,
         Action::WriteGrastate {
             uuid,
