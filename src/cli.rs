@@ -145,10 +145,16 @@ pub struct RecoverArgs {
     /// Read every node's position and print the choice and the steps; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Go on without the nodes whose position cannot be read, and past a safe_to_bootstrap
-    /// that disagrees with the seqnos (the highest seqno still wins).
+    /// Bootstrap past a safe_to_bootstrap that disagrees with the seqnos (the highest seqno
+    /// still wins); let a stopped node ahead of the running Primary join by a full copy (what
+    /// only it holds is lost).
     #[arg(long)]
     pub force: bool,
+    /// Give up these nodes, whose position cannot be read (their host is gone, their data
+    /// lost): recover from the others as a NEW history, so the given-up nodes can only rejoin
+    /// by a full copy. Never for a node whose container runs and answers.
+    #[arg(long, value_name = "NODE", value_delimiter = ',')]
+    pub force_without: Vec<String>,
     /// Resolve prepared transactions that crash recovery cannot: commit or roll them back
     /// (mariadbd --tc-heuristic-recover) before reading the position.
     #[arg(long, value_enum, value_name = "ACTION")]

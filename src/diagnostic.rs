@@ -96,7 +96,9 @@ impl FileDiagnostics {
 }
 
 /// Renders as `file:line:col: severity: key: message`, then the source line with a caret
-/// under the offending value, so both grep and people find it.
+/// under the offending value, so both grep and people find it. A long line is cut to a window
+/// of [`SHOWN_CHARS`] characters around the caret, and characters a terminal would act on are
+/// replaced, so that echoing the source is always short and harmless.
 pub fn render(path: &Path, source: &str, d: &Diagnostic) -> String {
     let key = if d.key.is_empty() {
         String::new()
@@ -124,15 +126,68 @@ pub fn render(path: &Path, source: &str, d: &Diagnostic) -> String {
         } else {
             1
         };
+        let shown = excerpt(text, at.column - 1);
         out.push_str(&format!(
             "\n {gutter} | {text}\n {pad} | {space}{carets}",
+            text = shown.text,
             pad = " ".repeat(gutter.len()),
-            space = " ".repeat(at.column - 1),
-            carets =
-                "^".repeat(width.min(text.chars().count().saturating_sub(at.column - 1).max(1)))
+            space = " ".repeat(shown.caret),
+            carets = "^".repeat(width.min(shown.room))
         ));
     }
     out
+}
+
+/// At most this many characters of a source line are shown.
+pub const SHOWN_CHARS: usize = 200;
+
+/// The part of a source line that is shown.
+struct Excerpt {
+    text: String,
+    /// Characters before the caret.
+    caret: usize,
+    /// Characters from the caret to the end of what is shown (at least 1).
+    room: usize,
+}
+
+/// The line around column `column` (counted from 0): all of it when short, otherwise
+/// [`SHOWN_CHARS`] characters starting a little before the caret, with `...` where it is cut.
+fn excerpt(line: &str, column: usize) -> Excerpt {
+    let chars: Vec<char> = line.chars().map(harmless).collect();
+    let (start, end) = if chars.len() <= SHOWN_CHARS {
+        (0, chars.len())
+    } else {
+        let start = column
+            .saturating_sub(SHOWN_CHARS / 4)
+            .min(chars.len() - SHOWN_CHARS);
+        (start, start + SHOWN_CHARS)
+    };
+    let mut text = String::new();
+    let mut caret = column.saturating_sub(start);
+    if start > 0 {
+        text.push_str("...");
+        caret += 3;
+    }
+    text.extend(&chars[start..end]);
+    if end < chars.len() {
+        text.push_str("...");
+    }
+    Excerpt {
+        text,
+        caret,
+        room: end.saturating_sub(column).max(1),
+    }
+}
+
+/// One character for one: a tab becomes a space (so the caret stays under its column), and
+/// control and bidirectional-override characters become U+FFFD.
+fn harmless(c: char) -> char {
+    match c {
+        '\t' => ' ',
+        c if c.is_control() => '\u{FFFD}',
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => '\u{FFFD}',
+        c => c,
+    }
 }
 
 #[cfg(test)]
@@ -156,6 +211,50 @@ mod tests {
         assert_eq!(
             render(Path::new("inv.toml"), src, &d),
             "inv.toml:2:8: error: cluster.name: not a valid name\n 2 | name = \"bad name\"\n   |        ^^^^^^^^^^"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_caret() {
+        let value = "x".repeat(100_000);
+        let src = format!("[cluster]\nimage = \"{value}\" # end\n");
+        let at = src.find("# end").unwrap_or(0);
+        let d = Diagnostic::error(at..at + 5, "", "here");
+        let text = render(Path::new("inv.toml"), &src, &d);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "inv.toml:2:100012: error: here");
+        // Near the end of the line: the window is the line's last SHOWN_CHARS characters.
+        let shown = format!(" 2 | ...{}\" # end", "x".repeat(SHOWN_CHARS - 7));
+        assert_eq!(lines[1], shown);
+        assert_eq!(
+            lines[2],
+            format!("   | {}^^^^^", " ".repeat(3 + SHOWN_CHARS - 5))
+        );
+        // In the middle of the line: a quarter of the window before the caret.
+        let d = Diagnostic::error(5000..5001, "", "middle");
+        let text = render(Path::new("inv.toml"), &src, &d);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], format!(" 2 | ...{}...", "x".repeat(SHOWN_CHARS)));
+        assert_eq!(
+            lines[2],
+            format!("   | {}^", " ".repeat(3 + SHOWN_CHARS / 4))
+        );
+        // The start of a long line: cut at the end only.
+        let d = Diagnostic::error(10..15, "", "there");
+        let text = render(Path::new("inv.toml"), &src, &d);
+        let line = text.lines().nth(1).unwrap_or("");
+        assert_eq!(line.chars().count(), " 2 | ".len() + SHOWN_CHARS + 3);
+        assert!(line.ends_with("xxx..."), "{line}");
+        assert!(text.ends_with("\n   | ^^^^^"), "{text}");
+    }
+
+    #[test]
+    fn control_characters_are_not_echoed() {
+        let src = "a = \"\u{1b}[2J\tb\u{202e}\"\n";
+        let d = Diagnostic::error(4..5, "a", "bad");
+        assert_eq!(
+            render(Path::new("f"), src, &d),
+            "f:1:5: error: a: bad\n 1 | a = \"\u{FFFD}[2J b\u{FFFD}\"\n   |     ^"
         );
     }
 }

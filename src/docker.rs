@@ -14,6 +14,15 @@ pub const CONFIG_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl.cnf";
 pub const SECRETS_MOUNT: &str = "/run/secrets/galeractl";
 pub const ROOT_PASSWORD_FILE: &str = "root-password";
 pub const MONITOR_PASSWORD_FILE: &str = "monitor-password";
+/// Where galeractl's node start script is mounted, read-only, as the container's entrypoint.
+pub const NODE_START_MOUNT: &str = "/usr/local/lib/galeractl/node-start";
+/// The start script itself: recovers a crashed node's position, then runs the image's own
+/// entrypoint (see the script's header).
+pub const NODE_START_SCRIPT: &str = include_str!("node-start.sh");
+/// The entrypoint of the official `mariadb` image (and of the lab's image), which the start
+/// script runs last.
+pub const IMAGE_ENTRYPOINT: &str = "docker-entrypoint.sh";
+
 /// Seconds that `docker stop` (and a host shutdown) grants a node to close InnoDB and Galera,
 /// so that grastate.dat keeps a real seqno.
 pub const STOP_TIMEOUT_SECS: u32 = 120;
@@ -71,6 +80,20 @@ pub fn config_path(inventory: &Inventory, node: &Node) -> String {
     format!("{}/{}.cnf", inventory.cluster_dir(), node.name)
 }
 
+/// The cluster's recorded history UUID on the host (see [`crate::galera::HISTORY_FILE`]).
+pub fn history_path(inventory: &Inventory) -> String {
+    format!(
+        "{}/{}",
+        inventory.cluster_dir(),
+        crate::galera::HISTORY_FILE
+    )
+}
+
+/// The start script on the host, one per cluster.
+pub fn node_start_path(inventory: &Inventory) -> String {
+    format!("{}/node-start.sh", inventory.cluster_dir())
+}
+
 /// The node's config file: only what changes over the node's life, the cluster address.
 /// Rewriting it in place changes what the next start of the container reads, without a restart.
 pub fn node_config(address: &ClusterAddress) -> String {
@@ -84,6 +107,13 @@ pub fn node_config(address: &ClusterAddress) -> String {
 pub fn stop_node(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = argv(["docker", "stop", "--time"]);
     a.push(STOP_TIMEOUT_SECS.to_string());
+    a.push(inventory.container_name(node));
+    a
+}
+
+/// Turns the node container's restart policy off: nothing restarts it but an operator.
+pub fn no_restart(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = argv(["docker", "update", "--restart", "no"]);
     a.push(inventory.container_name(node));
     a
 }
@@ -102,10 +132,26 @@ pub fn write_secret(path: &str) -> Argv {
     a
 }
 
+/// Writes stdin to a new file of the given mode (replacing any old one).
+pub fn write_file(path: &str, mode: &str) -> Argv {
+    let mut a = argv(["install", "-m", mode, "/dev/stdin"]);
+    a.push(path.to_string());
+    a
+}
+
 /// Writes stdin into `path` in place: a file bind-mounted into a container keeps its inode, so
-/// the container sees the new content.
+/// the container sees the new content. A new file gets the pipe's mode (0600): see
+/// [`readable_by_server`].
 pub fn write_in_place(path: &str) -> Argv {
     let mut a = argv(["cp", "/dev/stdin"]);
+    a.push(path.to_string());
+    a
+}
+
+/// Makes a file that holds no secret readable by the server, which the official image runs as
+/// its `mysql` user: MariaDB silently skips an option file it cannot read.
+pub fn readable_by_server(path: &str) -> Argv {
+    let mut a = argv(["chmod", "0644"]);
     a.push(path.to_string());
     a
 }
@@ -189,6 +235,9 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     a.extend(argv(["--restart", "unless-stopped", "--stop-timeout"]));
     a.push(STOP_TIMEOUT_SECS.to_string());
     a.extend(labels(inventory, node));
+    // Where the spec label goes: after the fixed words above, never found by searching for a
+    // value (a node named like the image would move it).
+    let spec_at = a.len();
     for (outside, inside) in [
         (p.mysql, 3306),
         (p.galera, p.galera),
@@ -202,6 +251,7 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
         format!("{}:/var/lib/mysql", inventory.volume_name(node)),
         format!("{}:{CONFIG_MOUNT}:ro", config_path(inventory, node)),
         format!("{secrets}:{SECRETS_MOUNT}:ro"),
+        format!("{}:{NODE_START_MOUNT}:ro", node_start_path(inventory)),
     ] {
         a.push("--volume".into());
         a.push(mount);
@@ -214,12 +264,16 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
         a.push("--env".into());
         a.push(env);
     }
+    a.extend(["--entrypoint".to_string(), NODE_START_MOUNT.to_string()]);
     a.push(c.image.clone());
+    a.push(IMAGE_ENTRYPOINT.to_string());
     a.extend(mariadbd_options(inventory, node));
-    let spec = spec_hash(&a);
-    let at = a.iter().position(|w| w == &c.image).unwrap_or(a.len());
+    // The script's text is part of the spec: a new start script rolls the nodes.
+    let mut hashed = a.clone();
+    hashed.push(NODE_START_SCRIPT.to_string());
+    let spec = spec_hash(&hashed);
     a.splice(
-        at..at,
+        spec_at..spec_at,
         ["--label".to_string(), format!("{LABEL_SPEC}={spec}")],
     );
     a

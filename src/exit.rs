@@ -9,6 +9,8 @@ pub const DEGRADED: u8 = 1;
 pub const FAILED: u8 = 2;
 /// Refused for safety (quorum, recovery rules); nothing was changed.
 pub const REFUSED: u8 = 3;
+/// Interrupted by a signal (SIGINT, SIGTERM, SIGHUP); the plan's on-failure steps ran.
+pub const INTERRUPTED: u8 = 130;
 /// Bad command line.
 pub const USAGE: u8 = 64;
 /// Invalid inventory.

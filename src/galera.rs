@@ -75,6 +75,22 @@ pub enum Verdict {
     Split(String),
     /// No node is in a Primary component.
     Down(String),
+    /// The Primary component runs with another history than the one galeractl recorded at
+    /// bootstrap, or with none at all (an all-zero state UUID): transactions may have been
+    /// lost or may diverge.
+    HistoryReset(String),
+}
+
+/// The state UUID of a node, or of a cluster, that has no history: Galera's "undefined".
+pub const ZERO_UUID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The file, in the cluster's directory on each node's host, that holds the cluster state UUID
+/// recorded when galeractl bootstrapped (or recovered) the cluster.
+pub const HISTORY_FILE: &str = "history-uuid";
+
+/// Whether a state UUID names a real history (not empty, not all zeros).
+pub fn is_history(uuid: &str) -> bool {
+    !uuid.is_empty() && uuid != ZERO_UUID
 }
 
 impl Verdict {
@@ -82,7 +98,7 @@ impl Verdict {
         match self {
             Verdict::Healthy => crate::exit::OK,
             Verdict::Degraded(_) => crate::exit::DEGRADED,
-            Verdict::Split(_) | Verdict::Down(_) => crate::exit::FAILED,
+            Verdict::Split(_) | Verdict::Down(_) | Verdict::HistoryReset(_) => crate::exit::FAILED,
         }
     }
 }
@@ -94,12 +110,18 @@ impl std::fmt::Display for Verdict {
             Verdict::Degraded(why) => write!(f, "degraded: {why}"),
             Verdict::Split(why) => write!(f, "split: {why}"),
             Verdict::Down(why) => write!(f, "down: {why}"),
+            Verdict::HistoryReset(why) => write!(f, "history reset: {why}"),
         }
     }
 }
 
-/// The verdict for a cluster of `expected` nodes from what each answered (`None`: no answer).
-pub fn verdict(expected: usize, nodes: &[(&str, Option<&NodeStatus>)]) -> Verdict {
+/// The verdict for a cluster of `expected` nodes from what each answered (`None`: no answer),
+/// and the history UUID galeractl recorded at bootstrap, when it was read.
+pub fn verdict(
+    expected: usize,
+    nodes: &[(&str, Option<&NodeStatus>)],
+    recorded: Option<&str>,
+) -> Verdict {
     let answering: Vec<(&str, &NodeStatus)> = nodes
         .iter()
         .filter_map(|(name, s)| s.map(|s| (*name, s)))
@@ -128,6 +150,18 @@ pub fn verdict(expected: usize, nodes: &[(&str, Option<&NodeStatus>)]) -> Verdic
             "{} nodes say Primary but the largest component has {claimed}",
             primaries.len()
         ));
+    }
+    if let Some(live) = uuids.first() {
+        if !is_history(live) {
+            return Verdict::HistoryReset(format!(
+                "the Primary component's state UUID is {ZERO_UUID}: it re-formed without any position (its nodes started with no recovered seqno), so no node's data was compared; stop writes and check the data before trusting it"
+            ));
+        }
+        if let Some(recorded) = recorded.filter(|r| r != live) {
+            return Verdict::HistoryReset(format!(
+                "the Primary component's state UUID is {live}, not {recorded} recorded when galeractl bootstrapped the cluster: it was bootstrapped anew (a new history) outside galeractl's recovery rules; if that was intended, remove the record ({HISTORY_FILE} in the cluster's directory on each host) and run `galeractl up` to record the new one"
+            ));
+        }
     }
     if primaries.is_empty() {
         let why = if answering.is_empty() {
@@ -200,19 +234,29 @@ mod tests {
     fn verdicts() {
         let a = synced(U1, 3);
         assert_eq!(
-            verdict(3, &[("a", Some(&a)), ("b", Some(&a)), ("c", Some(&a))]),
+            verdict(
+                3,
+                &[("a", Some(&a)), ("b", Some(&a)), ("c", Some(&a))],
+                Some(U1)
+            ),
             Verdict::Healthy
         );
         let two = synced(U1, 2);
         assert_eq!(
-            verdict(3, &[("a", Some(&two)), ("b", None), ("c", Some(&two))]).to_string(),
+            verdict(
+                3,
+                &[("a", Some(&two)), ("b", None), ("c", Some(&two))],
+                None
+            )
+            .to_string(),
             "degraded: b not answering; cluster size 2 of 3"
         );
         let other = synced(U2, 1);
         assert!(matches!(
             verdict(
                 3,
-                &[("a", Some(&two)), ("b", Some(&other)), ("c", Some(&two))]
+                &[("a", Some(&two)), ("b", Some(&other)), ("c", Some(&two))],
+                None
             ),
             Verdict::Split(_)
         ));
@@ -221,13 +265,44 @@ mod tests {
             ..synced(U1, 1)
         };
         assert_eq!(
-            verdict(3, &[("a", Some(&np)), ("b", None), ("c", None)]).to_string(),
+            verdict(3, &[("a", Some(&np)), ("b", None), ("c", None)], None).to_string(),
             "down: no Primary component (1 of 3 answering)"
         );
         assert_eq!(
-            verdict(3, &[("a", None), ("b", None), ("c", None)]).exit_code(),
+            verdict(3, &[("a", None), ("b", None), ("c", None)], None).exit_code(),
             2
         );
+    }
+
+    #[test]
+    fn an_all_zero_state_uuid_is_a_history_reset() {
+        let zero = synced(ZERO_UUID, 3);
+        let nodes = [("a", Some(&zero)), ("b", Some(&zero)), ("c", Some(&zero))];
+        let v = verdict(3, &nodes, None);
+        assert_eq!(
+            v.to_string(),
+            "history reset: the Primary component's state UUID is 00000000-0000-0000-0000-000000000000: it re-formed without any position (its nodes started with no recovered seqno), so no node's data was compared; stop writes and check the data before trusting it"
+        );
+        assert_eq!(v.exit_code(), 2);
+        // The record does not make an all-zero UUID acceptable.
+        assert!(matches!(
+            verdict(3, &nodes, Some(ZERO_UUID)),
+            Verdict::HistoryReset(_)
+        ));
+    }
+
+    #[test]
+    fn a_state_uuid_other_than_the_recorded_one_is_a_history_reset() {
+        let a = synced(U2, 3);
+        let nodes = [("a", Some(&a)), ("b", Some(&a)), ("c", Some(&a))];
+        let v = verdict(3, &nodes, Some(U1));
+        assert_eq!(
+            v.to_string(),
+            format!("history reset: the Primary component's state UUID is {U2}, not {U1} recorded when galeractl bootstrapped the cluster: it was bootstrapped anew (a new history) outside galeractl's recovery rules; if that was intended, remove the record (history-uuid in the cluster's directory on each host) and run `galeractl up` to record the new one")
+        );
+        assert_eq!(v.exit_code(), 2);
+        assert_eq!(verdict(3, &nodes, Some(U2)), Verdict::Healthy);
+        assert_eq!(verdict(3, &nodes, None), Verdict::Healthy);
     }
 }
 

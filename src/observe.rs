@@ -83,6 +83,26 @@ pub struct HostFacts {
     pub image_present: bool,
     /// Config files of this cluster's nodes on the host, by node name (absent: unreadable).
     pub configs: std::collections::BTreeMap<String, String>,
+    /// The cluster's recorded history UUID on this host (absent: no record).
+    pub history: Option<String>,
+}
+
+/// The recorded history UUID in a history file's text (`None`: empty or not a UUID line).
+pub fn parse_history(text: &str) -> Option<String> {
+    let line = text.lines().next()?.trim();
+    (line.len() == crate::galera::ZERO_UUID.len()).then(|| line.to_string())
+}
+
+/// The cluster's recorded history UUID on the host of `remote` (`None`: no record).
+pub async fn recorded_history(remote: &Remote, inventory: &Inventory) -> Option<String> {
+    let argv = vec!["cat".to_string(), crate::docker::history_path(inventory)];
+    let out = remote
+        .run(&argv, None, remote.command_timeout())
+        .await
+        .ok()?;
+    (out.code == 0)
+        .then(|| parse_history(&out.stdout))
+        .flatten()
 }
 
 pub async fn docker_version(remote: &Remote) -> Result<String, SshError> {
@@ -126,16 +146,18 @@ pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFa
                 out.ok().filter(|o| o.code == 0).map(|o| o.stdout),
             )
         });
-    let (version, containers, volumes, listening, image_present, configs) = tokio::join!(
+    let (version, containers, volumes, listening, image_present, configs, history) = tokio::join!(
         docker_version(remote),
         containers(remote),
         remote.run_ok(&volumes_argv, None),
         remote.run(&ss_argv, None, remote.command_timeout()),
         image_present(remote, &inventory.cluster.image),
         futures::future::join_all(configs),
+        recorded_history(remote, inventory),
     );
     version?;
     Ok(HostFacts {
+        history,
         configs: configs
             .into_iter()
             .filter_map(|(name, text)| text.map(|t| (name, t)))
@@ -148,6 +170,43 @@ pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFa
             .map(|o| parse_listening(&o.stdout)),
         image_present: image_present?,
     })
+}
+
+/// A container's state and how often its restart policy has restarted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Liveness {
+    /// created, running, paused, restarting, removing, exited, dead
+    pub state: String,
+    pub restarts: u64,
+}
+
+pub fn liveness_argv(container: &str) -> Vec<String> {
+    words(&[
+        "docker",
+        "container",
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{.RestartCount}}",
+        container,
+    ])
+}
+
+pub fn parse_liveness(text: &str) -> Option<Liveness> {
+    let mut words = text.split_whitespace();
+    let state = words.next()?.to_string();
+    let restarts = words.next()?.parse().ok()?;
+    Some(Liveness { state, restarts })
+}
+
+/// `None` when the container does not exist or the host did not answer.
+pub async fn liveness(remote: &Remote, container: &str) -> Option<Liveness> {
+    let out = remote
+        .run(&liveness_argv(container), None, remote.command_timeout())
+        .await
+        .ok()?;
+    (out.code == 0)
+        .then(|| parse_liveness(&out.stdout))
+        .flatten()
 }
 
 /// The last lines a container logged (stdout and stderr), for error messages.
@@ -227,18 +286,29 @@ pub async fn observed(
             .is_some_and(ContainerRow::is_running);
         async move {
             if running {
-                sql::probe(&target, probe_timeout).await.ok()
+                sql::probe(&target, probe_timeout)
+                    .await
+                    .map_err(|e| format!("no SQL answer: {e}"))
             } else {
-                None
+                Err(String::new())
             }
         }
     });
-    let statuses = futures::future::join_all(probes).await;
+    let answers = futures::future::join_all(probes).await;
+    let said: Vec<String> = answers
+        .iter()
+        .map(|a| match a {
+            Ok(s) => format!("{} {}", s.cluster_status, s.local_state),
+            Err(e) => e.clone(),
+        })
+        .collect();
+    let statuses: Vec<Option<NodeStatus>> = answers.into_iter().map(Result::ok).collect();
     let nodes = inventory
         .nodes
         .iter()
         .zip(&statuses)
-        .map(|(node, status)| {
+        .zip(said)
+        .map(|((node, status), sql)| {
             let host = facts.iter().find(|(h, _)| h == &node.host).map(|(_, f)| f);
             let row = host.and_then(|f| node_container(inventory, node, &f.containers));
             ObservedNode {
@@ -254,6 +324,7 @@ pub async fn observed(
                 },
                 volume: host.is_some_and(|f| f.volumes.contains(&inventory.volume_name(node))),
                 synced_primary: status.as_ref().is_some_and(NodeStatus::is_healthy),
+                sql,
                 config: host.and_then(|f| f.configs.get(&node.name).cloned()),
             }
         })
@@ -281,6 +352,19 @@ pub async fn observed(
             nodes,
             aux,
             proxy_config_stale: false,
+            history: inventory
+                .nodes
+                .iter()
+                .filter_map(|n| {
+                    let (_, f) = facts.iter().find(|(h, _)| h == &n.host)?;
+                    Some((n.host.clone(), f.history.clone()))
+                })
+                .collect(),
+            cluster_uuid: statuses
+                .iter()
+                .flatten()
+                .find(|s| s.is_healthy())
+                .map(|s| s.cluster_state_uuid.clone()),
         },
         statuses,
     )

@@ -16,6 +16,11 @@ use crate::inventory::{Inventory, Node};
 pub struct Plan {
     pub cluster: String,
     pub stages: Vec<Stage>,
+    /// Run (best effort) when the plan fails or is interrupted after it began: what makes the
+    /// hosts safe again (the bootstrap node named a normal member, so that a restart of its
+    /// container never forms a second cluster). Printed with the plan.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_failure: Vec<Step>,
 }
 
 /// Steps that may run at the same time (they touch different nodes), then one condition that
@@ -51,6 +56,9 @@ pub enum Stdin {
     SecretFile(PathBuf),
     /// The output of a local command (`docker save`).
     LocalCommand(Argv),
+    /// The cluster state UUID that `node` reports when the step runs (known only once the
+    /// cluster is bootstrapped), as one line.
+    ClusterStateUuid { node: String },
     /// Text that may be shown, but with `placeholder` replaced by a local secret file's
     /// content when it is sent.
     TextWithSecret {
@@ -109,6 +117,11 @@ pub struct Observed {
     /// HAProxy's configuration on its host differs from the one the inventory gives (a new
     /// stats password: the spec label cannot show it).
     pub proxy_config_stale: bool,
+    /// The history UUID recorded on each host of a node (`None`: no record: a cluster made
+    /// before galeractl recorded it, or a new host). Hosts not read are absent.
+    pub history: std::collections::BTreeMap<String, Option<String>>,
+    /// The state UUID of the nodes that are Synced in the Primary component.
+    pub cluster_uuid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +132,9 @@ pub struct ObservedNode {
     pub volume: bool,
     /// The node answers SQL and is Synced in a Primary component.
     pub synced_primary: bool,
+    /// What its SQL said when it is not: its wsrep state, or why it did not answer (empty when
+    /// it was not asked: its container does not run).
+    pub sql: String,
     /// The content of the node's config file on its host, when it could be read.
     pub config: Option<String>,
 }
@@ -133,6 +149,8 @@ pub enum ContainerFact {
 /// Why no plan can be made safely.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    #[error("cluster {cluster}: containers run but none answers SQL as Synced in a Primary component ({nodes}); galeractl cannot tell whether they serve, so it changes nothing. Check that this machine reaches their SQL port, the monitoring password and max_connections, or wait for a start in progress; do not bootstrap beside them")]
+    SilentRunning { cluster: String, nodes: String },
     #[error("cluster {cluster} has data ({evidence}) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead")]
     NeedsRecovery { cluster: String, evidence: String },
 }
@@ -157,6 +175,7 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
     let mut plan = Plan {
         cluster: inventory.cluster.name.clone(),
         stages: Vec::new(),
+        on_failure: Vec::new(),
     };
     let all: Vec<&Node> = inventory.nodes.iter().collect();
 
@@ -177,6 +196,18 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
                 )
             })
             .collect();
+        let silent: Vec<String> = observed
+            .nodes
+            .iter()
+            .filter(|o| matches!(o.container, ContainerFact::Running { .. }))
+            .map(|o| format!("{}: {}", o.name, o.sql))
+            .collect();
+        if !silent.is_empty() {
+            return Err(PlanError::SilentRunning {
+                cluster: inventory.cluster.name.clone(),
+                nodes: silent.join("; "),
+            });
+        }
         if !evidence.is_empty() {
             return Err(PlanError::NeedsRecovery {
                 cluster: inventory.cluster.name.clone(),
@@ -225,17 +256,28 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
             }
             // The bootstrap node's config now names the others: any later start of its
             // container joins the running cluster instead of forming a new one.
+            let normal_member = write_config_step(
+                inventory,
+                first,
+                &ClusterAddress::others(inventory, first),
+                "name the other members in the cluster address",
+            );
             plan.stages.push(Stage {
                 title: format!("make {} a normal member (no restart)", first.name),
-                steps: vec![write_config_step(
-                    inventory,
-                    first,
-                    &ClusterAddress::others(inventory, first),
-                    "name the other members in the cluster address",
-                )],
+                steps: vec![normal_member.clone()],
                 wait: None,
             });
+            // The same if anything fails or the run is interrupted before that stage.
+            plan.on_failure.push(normal_member);
         }
+        let hosts: BTreeSet<String> = all.iter().map(|n| n.host.clone()).collect();
+        plan.stages.push(record_history_stage(
+            inventory,
+            &hosts,
+            Stdin::ClusterStateUuid {
+                node: first.name.clone(),
+            },
+        ));
     } else {
         // The cluster runs: start what is missing as joiners, then replace changed nodes one at
         // a time.
@@ -272,9 +314,16 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
                 fact(n).is_some_and(|f| f.config.as_deref() != Some(want.as_str()))
             })
             .collect();
+        let record = observed.cluster_uuid.as_deref().and_then(|uuid| {
+            let hosts = hosts_to_record(observed, uuid);
+            (!hosts.is_empty())
+                .then(|| record_history_stage(inventory, &hosts, Stdin::Text(format!("{uuid}\n"))))
+        });
         if absent.is_empty() && stale.is_empty() && misaddressed.is_empty() {
+            plan.stages.extend(record);
             return Ok(plan);
         }
+        plan.stages.extend(record);
         if !misaddressed.is_empty() {
             plan.stages.push(Stage {
                 title: "name every other member in the cluster address (no restart)".into(),
@@ -344,7 +393,23 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
                 });
             }
         }
-        for node in stale {
+        // Nodes that do not serve (stopped, or not Synced) are replaced first: they are down
+        // anyway. A serving node is replaced only once every node is Synced in one component
+        // of full size: never two nodes down at once, never a donor (it is not Synced).
+        let serving = |n: &Node| fact(n).is_some_and(|f| f.synced_primary);
+        let (serving_stale, down_stale): (Vec<&Node>, Vec<&Node>) =
+            stale.into_iter().partition(|n| serving(n));
+        for node in down_stale.into_iter().chain(serving_stale) {
+            if serving(node) {
+                plan.stages.push(Stage {
+                    title: format!(
+                        "before replacing {}: every node Synced, none a donor",
+                        node.name
+                    ),
+                    steps: Vec::new(),
+                    wait: Some(WaitFor::Verified { size: all.len() }),
+                });
+            }
             plan.stages.push(Stage {
                 title: format!("replace {} (its spec changed), alone", node.name),
                 steps: remove_steps(inventory, node)
@@ -363,6 +428,51 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
     }
     plan.stages.push(verify_stage(all.len()));
     Ok(plan)
+}
+
+/// Where the running cluster's history (`uuid`) should be recorded: hosts without a record,
+/// and hosts whose record is stale while another host's record confirms `uuid` (a host that
+/// was away when `recover --force-without` started a new history). Never when no record
+/// confirms it while some exist: that is a reset for `status` to report, not to paper over;
+/// never an all-zero UUID.
+fn hosts_to_record(observed: &Observed, uuid: &str) -> BTreeSet<String> {
+    if !crate::galera::is_history(uuid) {
+        return BTreeSet::new();
+    }
+    let records = &observed.history;
+    let confirmed = records.values().any(|r| r.as_deref() == Some(uuid));
+    let any = records.values().any(Option::is_some);
+    records
+        .iter()
+        .filter(|(_, r)| match r {
+            None => confirmed || !any,
+            Some(r) => confirmed && r != uuid,
+        })
+        .map(|(h, _)| h.clone())
+        .collect()
+}
+
+/// Writes the cluster's history UUID next to the node configs on `hosts`, for `status` and
+/// `recover` to compare the running cluster with.
+fn record_history_stage(inventory: &Inventory, hosts: &BTreeSet<String>, uuid: Stdin) -> Stage {
+    Stage {
+        title: "record the cluster's history (its state UUID) on the hosts".into(),
+        steps: hosts
+            .iter()
+            .map(|host| Step {
+                host: host.clone(),
+                node: None,
+                description: format!(
+                    "record the cluster state UUID in {}",
+                    crate::galera::HISTORY_FILE
+                ),
+                argv: docker::write_file(&docker::history_path(inventory), "0644"),
+                stdin: Some(uuid.clone()),
+                only_if: None,
+            })
+            .collect(),
+        wait: None,
+    }
 }
 
 fn verify_stage(size: usize) -> Stage {
@@ -420,6 +530,7 @@ pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact)
     Plan {
         cluster: inventory.cluster.name.clone(),
         stages,
+        on_failure: Vec::new(),
     }
 }
 
@@ -433,6 +544,7 @@ pub fn prepare_node(inventory: &Inventory, node: &Node) -> Plan {
         stages: vec![prepare(inventory, &[node], |n| {
             ClusterAddress::others(inventory, n)
         })],
+        on_failure: Vec::new(),
     }
 }
 
@@ -561,6 +673,11 @@ fn prepare(
                     Some(Stdin::SecretFile(local.clone())),
                 ));
             }
+            steps.push(on_host(
+                "install galeractl's node start script (recovers a crashed node's position before the server starts)".into(),
+                docker::write_file(&docker::node_start_path(inventory), "0755"),
+                Some(Stdin::Text(docker::NODE_START_SCRIPT.to_string())),
+            ));
             if inventory.cluster.distribute_image {
                 let mut step = on_host(
                     format!("copy image {} to the host", inventory.cluster.image),
@@ -582,7 +699,18 @@ fn prepare(
             "write the node's config file",
         );
         config.node = Some(node.name.clone());
+        let config_path = docker::config_path(inventory, node);
         steps.push(config);
+        let mut readable = on_host(
+            format!(
+                "{}: make the config file readable by the server's user (0644; no secret in it)",
+                node.name
+            ),
+            docker::readable_by_server(&config_path),
+            None,
+        );
+        readable.node = Some(node.name.clone());
+        steps.push(readable);
         let mut volume = on_host(
             format!("{}: create the data volume", node.name),
             docker::volume_create(inventory, node),
@@ -597,6 +725,10 @@ fn prepare(
         wait: None,
     }
 }
+
+/// Texts longer than this are shown as here-documents.
+const HEREDOC_LINES: usize = 6;
+const HEREDOC_END: &str = "GALERACTL_EOF";
 
 /// The plan as an operator reads it: numbered steps, one per line, each a shell command that
 /// can be pasted on its host, with what it is for and what is waited for after it.
@@ -617,46 +749,69 @@ pub fn render(plan: &Plan) -> String {
         out.push_str(&format!("# stage {}: {}{parallel}\n", i + 1, stage.title));
         for step in &stage.steps {
             n += 1;
-            let command = docker::shell_join(&step.argv);
-            let line = match &step.stdin {
-                None => command,
-                Some(Stdin::Text(text)) => format!(
-                    "printf {} | {command}",
-                    docker::shell_quote(&text.replace('%', "%%").replace('\n', "\\n"))
-                ),
-                Some(Stdin::SecretFile(path)) => format!(
-                    "{command} < {}",
-                    docker::shell_quote(&path.display().to_string())
-                ),
-                Some(Stdin::TextWithSecret {
-                    text,
-                    placeholder,
-                    secret,
-                }) => format!(
-                    "printf {} | {command}  # with {placeholder} replaced by the content of {}",
-                    docker::shell_quote(&text.replace('%', "%%").replace('\n', "\\n")),
-                    secret.display()
-                ),
-                Some(Stdin::LocalCommand(local)) => {
-                    format!(
-                        "{} | ssh {} {command}",
-                        docker::shell_join(local),
-                        step.host
-                    )
-                }
-            };
-            let guard = match &step.only_if {
-                Some(Guard::ImageMissing { image }) => format!(" (only if {image} is missing)"),
-                None => String::new(),
-            };
-            out.push_str(&format!(
-                "{n:>3}. [{}] {line}  # {}{guard}\n",
-                step.host, step.description
-            ));
+            out.push_str(&render_step(n, step));
         }
         if let Some(wait) = &stage.wait {
             out.push_str(&format!("#   then wait: {wait}\n"));
         }
     }
+    if !plan.on_failure.is_empty() {
+        out.push_str("# on failure or interrupt (Ctrl-C, SIGTERM, SIGHUP), after it began:\n");
+        for step in &plan.on_failure {
+            n += 1;
+            out.push_str(&render_step(n, step));
+        }
+    }
     out
+}
+
+/// One numbered step: a shell command that can be pasted on its host, then what it is for.
+fn render_step(n: usize, step: &Step) -> String {
+    let command = docker::shell_join(&step.argv);
+    let line = match &step.stdin {
+        None => command,
+        // A long text (a script) as a here-document: readable, and pasteable as is.
+        Some(Stdin::Text(text)) if text.lines().count() > HEREDOC_LINES => {
+            let end = if text.ends_with('\n') { "" } else { "\n" };
+            return format!(
+                "{n:>3}. [{}] {command} <<'{HEREDOC_END}'  # {}\n{text}{end}{HEREDOC_END}\n",
+                step.host, step.description
+            );
+        }
+        Some(Stdin::Text(text)) => format!(
+            "printf {} | {command}",
+            docker::shell_quote(&text.replace('%', "%%").replace('\n', "\\n"))
+        ),
+        Some(Stdin::ClusterStateUuid { node }) => {
+            format!("echo '<the wsrep_cluster_state_uuid {node} reports>' | {command}")
+        }
+        Some(Stdin::SecretFile(path)) => format!(
+            "{command} < {}",
+            docker::shell_quote(&path.display().to_string())
+        ),
+        Some(Stdin::TextWithSecret {
+            text,
+            placeholder,
+            secret,
+        }) => format!(
+            "printf {} | {command}  # with {placeholder} replaced by the content of {}",
+            docker::shell_quote(&text.replace('%', "%%").replace('\n', "\\n")),
+            secret.display()
+        ),
+        Some(Stdin::LocalCommand(local)) => {
+            format!(
+                "{} | ssh {} {command}",
+                docker::shell_join(local),
+                step.host
+            )
+        }
+    };
+    let guard = match &step.only_if {
+        Some(Guard::ImageMissing { image }) => format!(" (only if {image} is missing)"),
+        None => String::new(),
+    };
+    format!(
+        "{n:>3}. [{}] {line}  # {}{guard}\n",
+        step.host, step.description
+    )
 }

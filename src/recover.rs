@@ -28,6 +28,9 @@ pub enum Source {
     WsrepRecover,
     /// A running node's `wsrep_last_committed`.
     WsrepStatus,
+    /// `--wsrep-recover` after `--tc-heuristic-recover` committed or rolled back prepared
+    /// transactions: its data may differ from the others' at that seqno.
+    Heuristic,
 }
 
 impl fmt::Display for Source {
@@ -36,6 +39,7 @@ impl fmt::Display for Source {
             Source::Grastate => "grastate",
             Source::WsrepRecover => "wsrep-recover",
             Source::WsrepStatus => "wsrep status",
+            Source::Heuristic => "wsrep-recover after tc-heuristic-recover",
         })
     }
 }
@@ -103,12 +107,30 @@ impl NodePosition {
     }
 }
 
-/// Whether `--force` was given: go on without nodes that cannot be read, and past a
-/// `safe_to_bootstrap` that disagrees with the seqnos.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Safety {
-    Strict,
-    Forced,
+/// What the operator allowed on the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Safety {
+    /// `--force`: bootstrap past a `safe_to_bootstrap` that disagrees with the seqnos (the
+    /// highest seqno still wins), and let a stopped node that is ahead of the running Primary
+    /// join by a full copy (its own later transactions are discarded).
+    pub force: bool,
+    /// `--force-without NODE`: nodes whose position cannot be read that the operator gives up.
+    /// Recovery then starts a NEW history from the others, so that a given-up node can only
+    /// ever come back by a full copy, never by IST on top of transactions the others lack.
+    pub without: BTreeSet<String>,
+}
+
+impl Safety {
+    pub fn strict() -> Safety {
+        Safety::default()
+    }
+
+    pub fn forced() -> Safety {
+        Safety {
+            force: true,
+            ..Safety::default()
+        }
+    }
 }
 
 /// A node started after the Primary component exists.
@@ -121,6 +143,13 @@ pub struct Joiner {
     pub stop_first: bool,
     /// Its container is missing: create it.
     pub create: bool,
+    /// Its grastate.dat says safe_to_bootstrap: 1: write 0 (only the chosen node may have it).
+    pub clear_safe_flag: bool,
+    /// Throw its position away (grastate.dat to the zero UUID and seqno -1): it joins by a full
+    /// copy. For a node whose data may differ from the cluster's at its seqno.
+    pub discard_position: bool,
+    /// Its own valid position, as read (to rewrite grastate.dat with only the flag changed).
+    pub own: Option<(String, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,16 +168,26 @@ pub enum Choice {
         stop_first: bool,
         create: bool,
         joiners: Vec<Joiner>,
-        /// Nodes left alone, with why (forced past).
+        /// Nodes given up with `--force-without`, with why they could not be read.
         left_out: Vec<(String, String)>,
+        /// Given-up nodes whose container is known to run: stopped, with their restart policy
+        /// turned off, before the bootstrap.
+        stop_left_out: Vec<String>,
+        /// Start a new history (a new cluster UUID) rather than keep `uuid`: some node was
+        /// given up, and it must never rejoin by IST.
+        new_history: bool,
         notes: Vec<String>,
     },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("cannot read the position of {}: that node may be the most advanced; bring it back (or fix what is said) and run again, or pass --force to recover from the others", list_why(.0))]
+    #[error("cannot read the position of {}: that node may be the most advanced, or may still be serving. Bring it back (or fix what is said) and run again. Only if you know it is down for good and accept losing what only it holds, pass --force-without {}: recovery then starts a new history from the others, and that node can only rejoin by a full copy", list_why(.0), .0.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(","))]
     Unreadable(Vec<(String, String)>),
+    #[error("the container of {} runs but its SQL does not answer: it may be serving in a Primary component galeractl cannot see, and bootstrapping another beside it would split the cluster in two (both taking writes). Make it answer (the SQL port from this machine, the monitoring password, max_connections, a slow start), or stop it, then run again", list_why(.0))]
+    RunningButSilent(Vec<(String, String)>),
+    #[error("--force-without names {}, whose position can be read: it is for nodes that cannot be read; nothing was changed", .0.join(", "))]
+    WithoutReadable(Vec<String>),
     #[error("crash recovery cannot resolve prepared transactions on {}; nothing was changed. Decide whether they commit or roll back, then run again with --tc-heuristic-recover=commit or --tc-heuristic-recover=rollback", list_why(.0))]
     PreparedTransactions(Vec<(String, String)>),
     #[error("the nodes do not share one cluster UUID ({}): they hold different histories; recover refuses to pick one", .0.iter().map(|(n, u, s)| format!("{n}: {u}:{s}")).collect::<Vec<_>>().join(", "))]
@@ -162,11 +201,16 @@ pub enum Refusal {
     },
     #[error("no node has a valid position (a cluster UUID and a seqno): {}; recover never starts a new, empty history over existing data", .0.join(", "))]
     NoValidPosition(Vec<String>),
-    #[error("{node} is stopped at seqno {seqno} of the running cluster's history, ahead of its Primary component (seqno {primary_seqno}): the cluster was restarted from a less advanced node, and joining would replace {node}'s extra transactions by a full copy. Save what {node} holds, then pass --force to let it join")]
+    #[error("{node} is stopped at seqno {seqno} of the running cluster's history, ahead of its Primary component (seqno {primary_seqno}): the cluster was restarted from a less advanced node, and {node} holds transactions it does not. Galera would either refuse it (states diverged) or, once the cluster passes seqno {seqno}, apply IST on top of them (silent divergence). Save what {node} holds, then pass --force: its position is thrown away and it joins by a full copy")]
     AheadOfPrimary {
         node: String,
         seqno: i64,
         primary_seqno: i64,
+    },
+    #[error("{} hold{} another history than the running Primary component ({uuid}): a full copy would overwrite {}. If they were given up (recover --force-without) or their data is saved, pass --force: their position is thrown away and they join by a full copy", .nodes.iter().map(|(n, u, s)| format!("{n} ({u}:{s})")).collect::<Vec<_>>().join(", "), if .nodes.len() == 1 { "s" } else { "" }, if .nodes.len() == 1 { "it" } else { "them" })]
+    ForeignHistory {
+        uuid: String,
+        nodes: Vec<(String, String, i64)>,
     },
     #[error("more than one Primary component runs ({}): a split cluster; recover does not touch it", list_why(.0))]
     SplitPrimary(Vec<(String, String)>),
@@ -182,7 +226,7 @@ fn list_why(items: &[(String, String)]) -> String {
 
 /// Decides how the cluster comes back. See the module doc for the rules; each refusal names
 /// the nodes concerned.
-pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: Safety) -> Result<Choice, Refusal> {
+pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<Choice, Refusal> {
     let prepared: Vec<(String, String)> = nodes
         .iter()
         .filter_map(|n| match &n.reading {
@@ -203,20 +247,53 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: Safety) -> Result<C
     if !primaries.is_empty() {
         return join_primary(nodes, &primaries, safety);
     }
-    let unreadable: Vec<(String, String)> = nodes
+    let given_up = |n: &NodePosition| safety.without.contains(&n.name);
+    let not_unreadable: Vec<String> = safety
+        .without
         .iter()
-        .filter_map(|n| match &n.reading {
-            Reading::Unreadable(why) => Some((n.name.clone(), why.clone())),
-            _ => None,
+        .filter(|w| {
+            !nodes
+                .iter()
+                .any(|n| &n.name == *w && matches!(n.reading, Reading::Unreadable(_)))
         })
+        .cloned()
         .collect();
-    if !unreadable.is_empty() && safety == Safety::Strict {
-        return Err(Refusal::Unreadable(unreadable));
+    if !not_unreadable.is_empty() {
+        return Err(Refusal::WithoutReadable(not_unreadable));
     }
-    let candidates: Vec<(&NodePosition, &str, i64)> = nodes
+    let unreadable = |running: bool| -> Vec<(String, String)> {
+        nodes
+            .iter()
+            .filter(|n| !given_up(n) && (n.container == Container::Running) == running)
+            .filter_map(|n| match &n.reading {
+                Reading::Unreadable(why) => Some((n.name.clone(), why.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    // Never a bootstrap beside a container that runs: it may be a Primary component's member.
+    let silent = unreadable(true);
+    if !silent.is_empty() {
+        return Err(Refusal::RunningButSilent(silent));
+    }
+    let unknown = unreadable(false);
+    if !unknown.is_empty() {
+        return Err(Refusal::Unreadable(unknown));
+    }
+    let all_valid: Vec<(&NodePosition, &str, i64)> = nodes
         .iter()
         .filter_map(|n| n.valid().map(|(u, s)| (n, u, s)))
         .collect();
+    // A node whose prepared transactions were resolved by heuristic may hold data the others
+    // do not at its seqno: it bootstraps only when no other node can, and otherwise rejoins by
+    // a full copy.
+    let heuristic = heuristic_source;
+    let plain: Vec<(&NodePosition, &str, i64)> = all_valid
+        .iter()
+        .copied()
+        .filter(|(n, _, _)| !heuristic(n))
+        .collect();
+    let candidates = if plain.is_empty() { all_valid } else { plain };
     let Some(&(_, uuid, seqno)) = candidates.iter().max_by_key(|(_, _, s)| *s) else {
         return Err(Refusal::NoValidPosition(
             nodes.iter().map(|n| n.name.clone()).collect(),
@@ -276,7 +353,7 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: Safety) -> Result<C
         .find(|(n, _, s)| safe(n) && *s < seqno)
         .map(|(n, _, s)| (n.name.clone(), *s))
     {
-        if safety == Safety::Strict {
+        if !safety.force {
             return Err(Refusal::SafeToBootstrapDisagrees {
                 flagged,
                 flagged_seqno,
@@ -295,13 +372,22 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: Safety) -> Result<C
         ));
     }
     let mut left_out = Vec::new();
+    let mut stop_left_out = Vec::new();
     let mut joiners = Vec::new();
+    let new_history = !safety.without.is_empty();
     for n in nodes.iter().filter(|n| n.name != chosen.name) {
         match &n.reading {
             Reading::Unreadable(why) => {
                 left_out.push((n.name.clone(), why.clone()));
+                if n.container == Container::Running {
+                    stop_left_out.push(n.name.clone());
+                }
                 continue;
             }
+            _ if heuristic(n) => notes.push(format!(
+                "{}'s prepared transactions were resolved by heuristic: its position is thrown away and it joins by full SST",
+                n.name
+            )),
             Reading::NoData => notes.push(format!(
                 "{} has no data of the cluster: it joins by full SST",
                 n.name
@@ -312,17 +398,28 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: Safety) -> Result<C
             )),
             _ => {}
         }
-        joiners.push(joiner(n, uuid));
+        let mut j = joiner(n, uuid);
+        if heuristic(n) || new_history {
+            // A new history: every joiner is copied in full from the chosen node.
+            j.write_seqno = None;
+            j.discard_position = heuristic(n);
+        }
+        joiners.push(j);
     }
-    if !left_out.is_empty() {
+    if new_history {
+        let names: Vec<&str> = left_out.iter().map(|(n, _)| n.as_str()).collect();
         notes.push(format!(
-            "--force: left out {}",
-            left_out
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "--force-without {}: given up; the cluster starts a NEW history from {} (a new cluster UUID), so {} can only rejoin by a full copy; every other node joins by full SST",
+            names.join(","),
+            chosen.name,
+            names.join(", ")
         ));
+        if !stop_left_out.is_empty() {
+            notes.push(format!(
+                "{} runs: stopped with its restart policy turned off before the bootstrap",
+                stop_left_out.join(", ")
+            ));
+        }
     }
     Ok(Choice::Bootstrap {
         node: chosen.name.clone(),
@@ -332,6 +429,8 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: Safety) -> Result<C
         create: chosen.container == Container::Missing,
         joiners,
         left_out,
+        stop_left_out,
+        new_history,
         notes,
     })
 }
@@ -358,13 +457,22 @@ fn joiner(n: &NodePosition, cluster_uuid: &str) -> Joiner {
         write_seqno,
         stop_first: n.container == Container::Running,
         create: n.container == Container::Missing,
+        clear_safe_flag: matches!(
+            n.reading,
+            Reading::Position {
+                safe_to_bootstrap: true,
+                ..
+            }
+        ),
+        discard_position: false,
+        own: n.valid().map(|(u, s)| (u.to_string(), s)),
     }
 }
 
 fn join_primary(
     nodes: &[NodePosition],
     primaries: &[(&NodePosition, &str)],
-    safety: Safety,
+    safety: &Safety,
 ) -> Result<Choice, Refusal> {
     let uuids: BTreeSet<&str> = primaries.iter().map(|(_, u)| *u).collect();
     if uuids.len() > 1 {
@@ -390,11 +498,11 @@ fn join_primary(
         }
         _ => None,
     });
-    if let Some((node, seqno)) = ahead {
-        if safety == Safety::Strict {
+    if let Some((node, seqno)) = &ahead {
+        if !safety.force {
             return Err(Refusal::AheadOfPrimary {
-                node,
-                seqno,
+                node: node.clone(),
+                seqno: *seqno,
                 primary_seqno,
             });
         }
@@ -409,13 +517,11 @@ fn join_primary(
                 .map(|(u, s)| (n.name.clone(), u.to_string(), s))
         })
         .collect();
-    if !foreign.is_empty() {
-        let mut all: Vec<(String, String, i64)> = primaries
-            .iter()
-            .map(|(n, u)| (n.name.clone(), u.to_string(), primary_seqno))
-            .collect();
-        all.extend(foreign);
-        return Err(Refusal::ClusterUuids(all));
+    if !foreign.is_empty() && !safety.force {
+        return Err(Refusal::ForeignHistory {
+            uuid,
+            nodes: foreign,
+        });
     }
     let mut notes = vec![format!(
         "{} running in a Primary component: nothing to bootstrap",
@@ -434,7 +540,22 @@ fn join_primary(
                 "{} runs outside the Primary component (joining?): left alone",
                 n.name
             )),
-            _ => joiners.push(joiner(n, &uuid)),
+            _ => {
+                let mut j = joiner(n, &uuid);
+                let is_foreign = foreign.iter().any(|(f, _, _)| *f == n.name);
+                if ahead.as_ref().is_some_and(|(a, _)| *a == n.name)
+                    || heuristic_source(n)
+                    || is_foreign
+                {
+                    j.write_seqno = None;
+                    j.discard_position = true;
+                    notes.push(format!(
+                        "{}: its position is thrown away (grastate.dat reset): it joins by a full copy, and what only it held is lost",
+                        n.name
+                    ));
+                }
+                joiners.push(j);
+            }
         }
     }
     Ok(Choice::JoinPrimary {
@@ -443,6 +564,16 @@ fn join_primary(
         joiners,
         notes,
     })
+}
+
+fn heuristic_source(n: &NodePosition) -> bool {
+    matches!(
+        n.reading,
+        Reading::Position {
+            source: Source::Heuristic,
+            ..
+        }
+    )
 }
 
 #[cfg(test)]

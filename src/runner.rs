@@ -20,6 +20,8 @@ use crate::ssh::Hosts;
 const IMAGE_COPY_TIMEOUT: Duration = Duration::from_secs(900);
 /// How often a waited-for condition is checked.
 const POLL_EVERY: Duration = Duration::from_millis(200);
+/// How often the waited-for containers are checked for an exit or a crash loop.
+const CONTAINER_CHECK_EVERY: Duration = Duration::from_secs(2);
 
 pub struct Runner<'a> {
     pub inventory: &'a Inventory,
@@ -73,6 +75,23 @@ impl Runner<'_> {
             }
         }
         Ok(report)
+    }
+
+    /// The plan's on-failure steps, each tried whatever happened to the others; one line per
+    /// step saying what was done.
+    pub async fn run_on_failure(&self, plan: &Plan) -> Vec<String> {
+        let mut said = Vec::new();
+        for (k, step) in plan.on_failure.iter().enumerate() {
+            let n = plan.stages.iter().map(|s| s.steps.len()).sum::<usize>() + k + 1;
+            said.push(match self.run_step(n, step).await {
+                Ok(_) => format!("on failure, done: [{}] {}", step.host, step.description),
+                Err(e) => format!(
+                    "WARNING: on failure, NOT done: [{}] {}: {}",
+                    step.host, step.description, e.message
+                ),
+            });
+        }
+        said
     }
 
     async fn run_stage(&self, stage: &Stage, first: usize) -> Result<(usize, usize), RunError> {
@@ -138,6 +157,24 @@ impl Runner<'_> {
             Some(Stdin::Text(text)) => {
                 remote
                     .run_ok(&step.argv, Some(text.as_bytes()))
+                    .await
+                    .map_err(at)?;
+            }
+            Some(Stdin::ClusterStateUuid { node }) => {
+                let seen = self.statuses(&[node.as_str()]).await;
+                let uuid = seen
+                    .first()
+                    .and_then(|(_, s)| s.as_ref())
+                    .map(|s| s.cluster_state_uuid.clone())
+                    .filter(|u| galera::is_history(u))
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "step {n} ({}): {node} reports no cluster state UUID",
+                            step.description
+                        ))
+                    })?;
+                remote
+                    .run_ok(&step.argv, Some(format!("{uuid}\n").as_bytes()))
                     .await
                     .map_err(at)?;
             }
@@ -215,6 +252,12 @@ impl Runner<'_> {
         };
         let deadline = Instant::now() + self.sync_timeout;
         let spinner = spinner(&format!("waiting: {wait}"));
+        let mut watched = names.clone();
+        if let WaitFor::Member { node, .. } = wait {
+            watched.push(node.as_str());
+        }
+        // Restart counts when the wait began: a count that grows is a crash loop.
+        let restarts_at_start = self.restart_counts(&watched).await;
         let mut last_check_of_containers = Instant::now();
         loop {
             let seen = self.statuses(&names).await;
@@ -243,7 +286,7 @@ impl Runner<'_> {
                     let all_sized = seen
                         .iter()
                         .all(|(_, s)| s.as_ref().is_some_and(|s| s.cluster_size as usize == *size));
-                    galera::verdict(*size, &pairs) == Verdict::Healthy && all_sized
+                    galera::verdict(*size, &pairs, None) == Verdict::Healthy && all_sized
                 }
             };
             if done {
@@ -251,13 +294,12 @@ impl Runner<'_> {
                 return Ok(());
             }
             spinner.set_message(format!("waiting: {wait} ({})", pending.join(", ")));
-            if last_check_of_containers.elapsed() > Duration::from_secs(3) {
+            if last_check_of_containers.elapsed() > CONTAINER_CHECK_EVERY {
                 last_check_of_containers = Instant::now();
-                let mut watched = names.clone();
-                if let WaitFor::Member { node, .. } = wait {
-                    watched.push(node.as_str());
+                if let Err(e) = self.fail_if_not_alive(&watched, &restarts_at_start).await {
+                    spinner.finish_and_clear();
+                    return Err(e);
                 }
-                self.fail_if_exited(&watched).await?;
             }
             if Instant::now() >= deadline {
                 spinner.finish_and_clear();
@@ -292,27 +334,54 @@ impl Runner<'_> {
         )
     }
 
-    /// A container that exited will not become Synced: stop waiting for it at once.
-    async fn fail_if_exited(&self, names: &[&str]) -> Result<(), RunError> {
-        for name in names {
-            let Some(node) = self.inventory.node(name) else {
-                continue;
+    async fn restart_counts(&self, names: &[&str]) -> BTreeMap<String, u64> {
+        let counts = futures::future::join_all(names.iter().map(|name| async move {
+            let node = self.inventory.node(name)?;
+            let remote = self.hosts.get(&node.host)?;
+            let seen = observe::liveness(&remote, &self.inventory.container_name(node)).await?;
+            Some((name.to_string(), seen.restarts))
+        }))
+        .await;
+        counts.into_iter().flatten().collect()
+    }
+
+    /// A container that exited, or that its restart policy keeps restarting, will not become
+    /// Synced: stop waiting for it at once, with its last log lines.
+    async fn fail_if_not_alive(
+        &self,
+        names: &[&str],
+        restarts_at_start: &BTreeMap<String, u64>,
+    ) -> Result<(), RunError> {
+        let seen = futures::future::join_all(names.iter().map(|name| async move {
+            let node = self.inventory.node(name)?;
+            let remote = self.hosts.get(&node.host)?;
+            let container = self.inventory.container_name(node);
+            let live = observe::liveness(&remote, &container).await?;
+            Some((*name, container, live))
+        }))
+        .await;
+        for (name, container, live) in seen.into_iter().flatten() {
+            let before = restarts_at_start
+                .get(name)
+                .copied()
+                .unwrap_or(live.restarts);
+            let why = match live.state.as_str() {
+                "exited" | "dead" => Some(format!("{} instead of becoming Synced", live.state)),
+                "restarting" => Some(format!(
+                    "is being restarted by its restart policy (crash loop; {} restarts so far)",
+                    live.restarts
+                )),
+                _ if live.restarts > before => Some(format!(
+                    "crashed and was restarted {} time(s) while waited for (crash loop)",
+                    live.restarts - before
+                )),
+                _ => None,
             };
-            let Some(remote) = self.hosts.get(&node.host) else {
-                continue;
-            };
-            let Ok(rows) = observe::containers(&remote).await else {
-                continue;
-            };
-            if let Some(row) = observe::node_container(self.inventory, node, &rows) {
-                if matches!(row.state.as_str(), "exited" | "dead") {
-                    return Err(fail(format!(
-                        "{name}: container {} {} instead of becoming Synced{}",
-                        row.name,
-                        row.state,
-                        self.log_of(name).await
-                    )));
-                }
+            if let Some(why) = why {
+                return Err(fail(format!(
+                    "{name}: container {container} {why}{}",
+                    self.log_of(name).await
+                )));
             }
         }
         Ok(())

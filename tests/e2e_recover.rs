@@ -384,10 +384,34 @@ fn recover_on_the_lab() {
         refused.stderr
     );
     assert_eq!(state(&lab), before, "a refused recover changed something");
+    // --force alone does not give a node up; --force-without names it, and starts a new
+    // history so that nodec can never rejoin by IST on top of transactions the others lack.
     let forced = recover(&unreach, &["--connect-timeout", "3", "--force"]);
+    assert_eq!(forced.code, 3, "{}\n{}", forced.stdout, forced.stderr);
+    assert_eq!(state(&lab), before, "a refused recover changed something");
+    let old_uuid = {
+        let g = &before[0];
+        g.lines()
+            .find_map(|l| l.strip_prefix("uuid:"))
+            .map(|u| u.trim().to_string())
+            .unwrap_or_default()
+    };
+    let forced = recover(
+        &unreach,
+        &["--connect-timeout", "3", "--force-without", "nodec"],
+    );
     assert_eq!(forced.code, 0, "{}\n{}", forced.stdout, forced.stderr);
     assert!(
-        forced.stdout.contains("--force: left out nodec"),
+        forced
+            .stdout
+            .contains("--force-without nodec: given up; the cluster starts a NEW history"),
+        "{}",
+        forced.stdout
+    );
+    assert!(
+        forced
+            .stdout
+            .contains("(a NEW history, as --force-without asked; it was"),
         "{}",
         forced.stdout
     );
@@ -397,12 +421,27 @@ fn recover_on_the_lab() {
             Some("2"),
             "{host}"
         );
+        let uuid = wsrep(host, PORT, &root, "wsrep_cluster_state_uuid").unwrap_or_default();
+        assert!(
+            !old_uuid.is_empty() && uuid != old_uuid,
+            "{host}: {uuid} is the old history"
+        );
     }
 
-    // 4. Partially running: nodea and nodeb serve; nodec (still down) is started alone, as a
-    // joiner; the running containers are untouched.
+    // 4. Partially running: nodea and nodeb serve; nodec (still down, of the old history) is
+    // refused until --force, then started alone as a joiner by a full copy; the running
+    // containers are untouched.
     let ids = started(&lab, &[0, 1]);
-    let partial = recover(&inv, &[]);
+    let refused = recover(&inv, &[]);
+    assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("holds another history than the running Primary"),
+        "{}",
+        refused.stderr
+    );
+    let partial = recover(&inv, &["--force"]);
     assert_eq!(partial.code, 0, "{}\n{}", partial.stdout, partial.stderr);
     assert!(
         partial.stdout.contains(

@@ -1,9 +1,10 @@
 //! Property tests: generated and garbled inventories never panic the parser, validator or
-//! planner, and every failure is a diagnostic with a location inside the file.
+//! planner, and every failure is a diagnostic with a location inside the file, whose echo of
+//! the source is short and holds nothing a terminal would act on.
 
 use std::path::Path;
 
-use galeractl::diagnostic::render;
+use galeractl::diagnostic::{render, SHOWN_CHARS};
 use galeractl::inventory::parse;
 use galeractl::plan;
 use proptest::prelude::*;
@@ -19,6 +20,24 @@ fn check(source: &str) -> Result<(), TestCaseError> {
         prop_assert!(span.start <= source.len() && span.end <= source.len());
         let text = render(Path::new("fuzz.toml"), source, d);
         prop_assert!(text.starts_with("fuzz.toml:"), "{text}");
+        // The source line and the caret line end the text (the message may take several
+        // lines): at most SHOWN_CHARS characters of the line, with "..." on either side.
+        let lines: Vec<&str> = text.lines().collect();
+        if let [.., echoed, carets] = lines.as_slice() {
+            let is_caret_line = carets.split_once(" | ").is_some_and(|(gutter, marks)| {
+                gutter.trim().is_empty() && marks.trim_start().starts_with('^')
+            });
+            if is_caret_line {
+                let shown = echoed.split_once(" | ").map_or("", |(_, s)| s);
+                prop_assert!(shown.chars().count() <= SHOWN_CHARS + 6, "{echoed:?}");
+                prop_assert!(
+                    !shown
+                        .chars()
+                        .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                    "{echoed:?}"
+                );
+            }
+        }
     }
     match &parsed.inventory {
         Some(inventory) => {
@@ -54,7 +73,10 @@ fn node() -> impl Strategy<Value = String> {
             Just("10.0.0.999"),
             Just("db-1.example"),
             Just("-bad-"),
-            Just("::1")
+            Just("::1"),
+            Just("localhost"),
+            Just("0.0.0.0"),
+            Just("DB-1.EXAMPLE")
         ],
         proptest::option::of((1i64..70_000, 0i64..70_000)),
         proptest::option::of(("[a-z_]{1,8}", value())),
@@ -112,6 +134,8 @@ enum Edit {
     Delete(usize, usize),
     Insert(usize, String),
     DuplicateLine(usize),
+    /// A run of `n` characters: long lines and long values.
+    Long(usize, usize),
 }
 
 fn garble(source: &str, edits: &[Edit]) -> String {
@@ -134,6 +158,10 @@ fn garble(source: &str, edits: &[Edit]) -> String {
                 let i = at(*i, &s);
                 s.insert_str(i, text);
             }
+            Edit::Long(i, n) => {
+                let i = at(*i, &s);
+                s.insert_str(i, &"x".repeat(*n));
+            }
             Edit::DuplicateLine(i) => {
                 let lines: Vec<&str> = s.lines().collect();
                 if !lines.is_empty() {
@@ -151,6 +179,9 @@ fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), 0usize..40).prop_map(|(i, n)| Edit::Delete(i, n)),
         (any::<usize>(), "(\\PC|[\\[\\]=\"'\n#]){0,12}").prop_map(|(i, t)| Edit::Insert(i, t)),
+        (any::<usize>(), "[\t\r\x00-\x08\x1b\x7f\u{202e}]{1,3}")
+            .prop_map(|(i, t)| Edit::Insert(i, t)),
+        (any::<usize>(), 150usize..3000).prop_map(|(i, n)| Edit::Long(i, n)),
         any::<usize>().prop_map(Edit::DuplicateLine),
     ]
 }

@@ -35,13 +35,22 @@ fn running(inv: &Inventory) -> Observed {
                 },
                 volume: true,
                 synced_primary: true,
+                sql: "Primary Synced".into(),
                 config: Some(docker::node_config(&docker::ClusterAddress::others(inv, n))),
             })
             .collect(),
         aux: Vec::new(),
         proxy_config_stale: false,
+        history: inv
+            .nodes
+            .iter()
+            .map(|n| (n.host.clone(), Some(UUID.to_string())))
+            .collect(),
+        cluster_uuid: Some(UUID.to_string()),
     }
 }
+
+const UUID: &str = "d807c36e-e9a2-11f1-839e-93f7b646d0a0";
 
 fn commands(plan: &plan::Plan) -> Vec<String> {
     plan.stages
@@ -220,5 +229,103 @@ fn two_stopped_nodes_rejoin_in_turn() {
             }),
             Some(WaitFor::Verified { size: 3 }),
         ]
+    );
+}
+
+#[test]
+fn a_running_cluster_without_a_recorded_history_gets_it_recorded_where_missing_or_stale() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    observed.history.insert("10.10.10.11".to_string(), None);
+    observed
+        .history
+        .insert("10.10.10.12".to_string(), Some(OLD.to_string()));
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan::render(&plan),
+        format!("# plan for cluster local-test\n# stage 1: record the cluster's history (its state UUID) on the hosts (steps run in parallel across hosts)\n  1. [10.10.10.11] printf '{UUID}\\n' | install -m 0644 /dev/stdin /etc/galeractl/local-test/history-uuid  # record the cluster state UUID in history-uuid\n  2. [10.10.10.12] printf '{UUID}\\n' | install -m 0644 /dev/stdin /etc/galeractl/local-test/history-uuid  # record the cluster state UUID in history-uuid\n")
+    );
+    // No record yet anywhere (a cluster made before galeractl recorded it): every host.
+    for r in observed.history.values_mut() {
+        *r = None;
+    }
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.stages[0].steps.len(), 3);
+}
+
+const OLD: &str = "5bd3c0a5-c0b0-11ef-8a6e-7e0a8f3a1b11";
+
+#[test]
+fn a_reset_history_is_never_recorded_over() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    // Every record says another history than the running one: status reports the reset.
+    for r in observed.history.values_mut() {
+        *r = Some(OLD.to_string());
+    }
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.stages.is_empty(), "{}", plan::render(&plan));
+    // An all-zero state UUID is never recorded, even where no record exists.
+    let mut observed = running(&inv);
+    observed.history.insert("10.10.10.11".to_string(), None);
+    observed.cluster_uuid = Some("00000000-0000-0000-0000-000000000000".to_string());
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.stages.is_empty(), "{}", plan::render(&plan));
+}
+
+#[test]
+fn running_but_silent_containers_are_named_not_sent_to_recover() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    for n in &mut observed.nodes {
+        n.synced_primary = false;
+        n.sql = "no SQL answer: 10.10.10.10:4306: no answer within 2000 ms".into();
+    }
+    let error = plan::up(&inv, &observed)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.starts_with("cluster local-test: containers run but none answers SQL as Synced in a Primary component (nodea: no SQL answer: 10.10.10.10:4306: no answer within 2000 ms; nodeb: "),
+        "{error}"
+    );
+    assert!(!error.contains("recover"), "{error}");
+}
+
+fn stage_titles(plan: &plan::Plan) -> Vec<String> {
+    plan.stages.iter().map(|s| s.title.clone()).collect()
+}
+
+#[test]
+fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_all_are_synced() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    // A new image everywhere (every spec differs); nodeb is stopped, nodec runs but is not
+    // Synced.
+    for n in &mut observed.nodes {
+        n.container = ContainerFact::Running {
+            spec: "0000000000000000".into(),
+        };
+    }
+    observed.nodes[1].container = ContainerFact::Stopped {
+        spec: "0000000000000000".into(),
+    };
+    observed.nodes[2].synced_primary = false;
+    observed.nodes[1].synced_primary = false;
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        stage_titles(&plan),
+        vec![
+            "prepare the hosts",
+            "replace nodeb (its spec changed), alone",
+            "replace nodec (its spec changed), alone",
+            "before replacing nodea: every node Synced, none a donor",
+            "replace nodea (its spec changed), alone",
+            "verify",
+        ]
+    );
+    assert_eq!(
+        plan.stages[3].wait,
+        Some(plan::WaitFor::Verified { size: 3 })
     );
 }

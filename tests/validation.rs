@@ -313,3 +313,420 @@ fn a_home_relative_secret_path_is_expanded() {
     assert_eq!(text(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Runs `galeractl <command> <file>` in `dir`, killed after 10 s so that a read that blocks
+/// (a FIFO) fails the test instead of hanging it; returns (exit code, stdout, stderr).
+fn run_bounded(dir: &std::path::Path, command: &str, file: &str) -> (i32, String, String) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args([command, file])
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run galeractl: {e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().ok().flatten().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("galeractl {command} {file} still runs after 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("galeractl {command} {file}: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn a_managed_option_behind_a_prefix_is_rejected() {
+    let body = format!(
+        "{CLUSTER}mariadbd_options = [\"--loose-skip-wsrep_on\", \"--skip-name-resolve\"]\n{THREE_NODES}"
+    );
+    assert_invalid(
+        "prefixed_managed_option",
+        &body,
+        "inv.toml:6:21: error: cluster.mariadbd_options[0]: \"--loose-skip-wsrep_on\" sets wsrep-on, which galeractl manages itself
+ 6 | mariadbd_options = [\"--loose-skip-wsrep_on\", \"--skip-name-resolve\"]
+   |                     ^^^^^^^^^^^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn an_abbreviated_managed_option_is_rejected() {
+    let body = format!("{CLUSTER}mariadbd_options = [\"--wsrep-new\"]\n{THREE_NODES}");
+    assert_invalid(
+        "abbreviated_option",
+        &body,
+        "inv.toml:6:21: error: cluster.mariadbd_options[0]: \"--wsrep-new\" abbreviates wsrep-new-cluster (mariadbd takes a unique prefix of an option's name for the option), which galeractl manages itself
+ 6 | mariadbd_options = [\"--wsrep-new\"]
+   |                     ^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn an_inventory_that_is_not_a_regular_file_is_refused_without_reading_it() {
+    let dir = scratch("not_a_file");
+    let fifo = dir.join("inv.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    std::fs::create_dir_all(dir.join("inv.d")).unwrap_or_else(|e| panic!("{e}"));
+    for (command, file, what) in [
+        ("validate", "inv.fifo", "a FIFO (named pipe)"),
+        ("plan", "inv.fifo", "a FIFO (named pipe)"),
+        ("validate", "inv.d", "a directory"),
+        ("validate", "/dev/zero", "a character device"),
+    ] {
+        let (code, stdout, stderr) = run_bounded(&dir, command, file);
+        assert_eq!(
+            stderr,
+            format!("galeractl: cannot read inventory {file}: it is {what}, not a regular file\n")
+        );
+        assert_eq!(stdout, "");
+        assert_eq!(code, 66, "exit code of {command} {file}");
+    }
+}
+
+#[test]
+fn an_inventory_over_1_mib_is_refused() {
+    let dir = scratch("too_large");
+    let body = format!("{CLUSTER}{THREE_NODES}{}", "#\n".repeat(600_000));
+    std::fs::write(dir.join("inv.toml"), &body).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run_bounded(&dir, "validate", "inv.toml");
+    assert_eq!(
+        stderr,
+        format!(
+            "galeractl: cannot read inventory inv.toml: it is {} bytes, and an inventory may have at most 1048576 bytes (1 MiB)\n",
+            body.len()
+        )
+    );
+    assert_eq!(stdout, "");
+    assert_eq!(code, 66);
+}
+
+#[test]
+fn invalid_utf8_is_located_at_the_first_bad_byte() {
+    let dir = scratch("not_utf8");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    let mut body = format!("{CLUSTER}{THREE_NODES}").into_bytes();
+    body.extend_from_slice(b"note = \"caf\xe9\"\n");
+    std::fs::write(dir.join("inv.toml"), &body).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run_bounded(&dir, "validate", "inv.toml");
+    assert_eq!(
+        stderr,
+        "inv.toml:18:12: error: the file is not UTF-8 text: byte 0xe9 is not valid here; an inventory is TOML, which is UTF-8
+ 18 | note = \"caf\u{FFFD}\"
+    |            ^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!(stdout, "");
+    assert_eq!(code, 65);
+}
+
+#[test]
+fn a_long_source_line_is_cut_in_the_diagnostic() {
+    let image = format!("{} x", "m".repeat(100_000));
+    let body = format!("{CLUSTER}{THREE_NODES}").replace("mariadb:11.4", &image);
+    assert_invalid(
+        "long_line",
+        &body,
+        &format!(
+            "inv.toml:3:9: error: cluster.image: image \"{}\"... (100002 characters) contains whitespace or a control character, which no image reference holds
+ 3 | image = \"{}...
+   |         {}
+galeractl: 1 error in 1 inventory
+",
+            "m".repeat(60),
+            "m".repeat(191),
+            "^".repeat(192)
+        ),
+    );
+}
+
+#[test]
+fn a_secret_file_over_64_kib_is_rejected() {
+    let dir = scratch("large_secret");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    std::fs::write(dir.join("monitor.pw"), "x".repeat(70_000)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("inv.toml"), format!("{CLUSTER}{THREE_NODES}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run_bounded(&dir, "validate", "inv.toml");
+    assert_eq!(
+        stderr,
+        "inv.toml:5:25: error: cluster.monitor_password_file: secret file monitor.pw is 70000 bytes: a password file may hold at most 65536 bytes
+ 5 | monitor_password_file = \"monitor.pw\"
+   |                         ^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!(stdout, "");
+    assert_eq!(code, 65);
+}
+
+#[test]
+fn a_name_template_without_cluster_is_rejected() {
+    let body = format!("{CLUSTER}volume = \"{{node}}-data\"\n{THREE_NODES}");
+    assert_invalid(
+        "template_without_cluster",
+        &body,
+        "inv.toml:6:10: error: cluster.volume: template \"{node}-data\" has no {cluster}: another cluster on the same hosts would get the same names; put {cluster} in it, as in \"{cluster}-{node}-data\"
+ 6 | volume = \"{node}-data\"
+   |          ^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn a_container_name_used_twice_on_one_host_is_rejected() {
+    let body = format!(
+        "{CLUSTER}{}\n[haproxy]\nhost = \"10.0.0.1\"\nstats_password_file = \"root.pw\"\n",
+        THREE_NODES.replace("nodea", "haproxy")
+    );
+    assert_invalid(
+        "container_twice",
+        &body,
+        "inv.toml:20:8: error: haproxy.host: container name \"local-test-haproxy\" on host 10.0.0.1 is used twice: by node \"haproxy\" (line 8) and by haproxy
+ 20 | host = \"10.0.0.1\"
+    |        ^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn clusters_sharing_hosts_must_not_share_container_names() {
+    let dir = scratch("cross_names");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    let one = format!("{CLUSTER}[[nodes]]\nname = \"b-c\"\nhost = \"db1.example\"\n")
+        .replace("local-test", "a");
+    let two = format!(
+        "{CLUSTER}ports = {{ mysql = 4307, galera = 5577, sst = 5454, ist = 5578 }}\n[[nodes]]\nname = \"c\"\nhost = \"db1.example\"\n"
+    )
+    .replace("local-test", "a-b");
+    std::fs::write(dir.join("one.toml"), one).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("two.toml"), two).unwrap_or_else(|e| panic!("{e}"));
+    let out = galeractl_in(&dir, &["validate", "one.toml", "two.toml"]);
+    assert_eq!(
+        text(&out.stderr),
+        "two.toml:8:8: error: nodes[0].name: container name \"a-b-c\" on host db1.example is used twice: by cluster \"a\" (node \"b-c\") and by node \"c\"
+ 8 | name = \"c\"
+   |        ^^^
+two.toml:8:8: error: nodes[0].name: volume name \"a-b-c-data\" on host db1.example is used twice: by cluster \"a\" (node \"b-c\") and by node \"c\"
+ 8 | name = \"c\"
+   |        ^^^
+galeractl: 2 errors in 2 inventories
+"
+    );
+    assert_eq!(out.status.code(), Some(65));
+}
+
+#[test]
+fn an_image_that_docker_would_misread_is_rejected() {
+    let body = format!("{CLUSTER}{THREE_NODES}").replace("mariadb:11.4", "--privileged");
+    assert_invalid(
+        "image_dash",
+        &body,
+        "inv.toml:3:9: error: cluster.image: image \"--privileged\" starts with '-', so docker would take it for an option
+ 3 | image = \"--privileged\"
+   |         ^^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+    let body = format!("{CLUSTER}{THREE_NODES}").replace("mariadb:11.4", "mariadb:11.4 --rm");
+    assert_invalid(
+        "image_space",
+        &body,
+        "inv.toml:3:9: error: cluster.image: image \"mariadb:11.4 --rm\" contains whitespace or a control character, which no image reference holds
+ 3 | image = \"mariadb:11.4 --rm\"
+   |         ^^^^^^^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn a_config_dir_that_cannot_be_mounted_is_rejected() {
+    for (test, value, shown, why) in [
+        (
+            "config_dir_colon",
+            "/opt/a:b",
+            "\"/opt/a:b\"",
+            "contains ':', which docker's --volume takes as the end of the host path",
+        ),
+        (
+            "config_dir_newline",
+            "/opt/a\\nb",
+            "\"/opt/a\\nb\"",
+            "contains a control character (a newline, a tab, ...)",
+        ),
+        (
+            "config_dir_root",
+            "/",
+            "\"/\"",
+            "is the root directory: give galeractl a directory of its own, such as \"/etc/galeractl\"",
+        ),
+        (
+            "config_dir_relative",
+            "etc/galeractl",
+            "\"etc/galeractl\"",
+            "must be an absolute path",
+        ),
+    ] {
+        let line = format!("config_dir = \"{value}\"");
+        assert_invalid(
+            test,
+            &format!("{CLUSTER}{line}\n{THREE_NODES}"),
+            &format!(
+                "inv.toml:6:14: error: cluster.config_dir: {shown} {why}
+ 6 | {line}
+   |              {}
+galeractl: 1 error in 1 inventory
+",
+                "^".repeat(value.chars().count() + 2)
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_provider_path_that_is_relative_or_has_spaces_is_rejected() {
+    let body = format!("{CLUSTER}provider = \"libgalera_smm.so\"\n{THREE_NODES}");
+    assert_invalid(
+        "provider_relative",
+        &body,
+        "inv.toml:6:12: error: cluster.provider: provider \"libgalera_smm.so\" must be an absolute path inside the image, such as \"/usr/lib/galera/libgalera_smm.so\"
+ 6 | provider = \"libgalera_smm.so\"
+   |            ^^^^^^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+    let body = format!("{CLUSTER}provider = \"/usr/lib/my galera.so\"\n{THREE_NODES}");
+    assert_invalid(
+        "provider_space",
+        &body,
+        "inv.toml:6:12: error: cluster.provider: provider \"/usr/lib/my galera.so\" contains whitespace or a control character
+ 6 | provider = \"/usr/lib/my galera.so\"
+   |            ^^^^^^^^^^^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn root_as_monitor_user_is_rejected() {
+    let body = format!("{CLUSTER}monitor_user = \"root\"\n{THREE_NODES}");
+    assert_invalid(
+        "monitor_root",
+        &body,
+        "inv.toml:6:16: error: cluster.monitor_user: \"root\" cannot be the monitor user: the image's entrypoint refuses MARIADB_USER=root; leave monitor_user out (the default is \"galeractl_monitor\") or choose another name
+ 6 | monitor_user = \"root\"
+   |                ^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn a_loopback_or_unspecified_host_is_rejected_with_several_members() {
+    let body = format!(
+        "{CLUSTER}{}",
+        THREE_NODES
+            .replace("10.0.0.1", "0.0.0.0")
+            .replace("10.0.0.2", "localhost")
+            .replace("10.0.0.3", "127.0.0.1")
+    );
+    let why = "which the other members cannot reach: galeractl advertises each member's host to the others (wsrep_node_address); use an address they can reach";
+    assert_invalid(
+        "loopback",
+        &body,
+        &format!(
+            "inv.toml:9:8: error: nodes[0].host: \"0.0.0.0\" is the unspecified address, {why}
+ 9 | host = \"0.0.0.0\"
+   |        ^^^^^^^^^
+inv.toml:13:8: error: nodes[1].host: \"localhost\" is a name of the loopback address, {why}
+ 13 | host = \"localhost\"
+    |        ^^^^^^^^^^^
+inv.toml:17:8: error: nodes[2].host: \"127.0.0.1\" is a loopback address, {why}
+ 17 | host = \"127.0.0.1\"
+    |        ^^^^^^^^^^^
+galeractl: 3 errors in 1 inventory
+"
+        ),
+    );
+    // One node and no arbitrator: nobody else needs to reach it.
+    let body = format!("{CLUSTER}[[nodes]]\nname = \"solo\"\nhost = \"127.0.0.1\"\n");
+    let (code, stdout, stderr) = validate("loopback_single", &body);
+    assert_eq!(stderr, "");
+    assert_eq!(stdout, "inv.toml: ok: cluster local-test, 1 node\n");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn one_host_written_two_ways_is_rejected() {
+    let body = format!(
+        "{CLUSTER}{}[nodes.ports]\nmysql = 4307\ngalera = 5577\nsst = 5454\nist = 5578\n",
+        THREE_NODES
+            .replace("10.0.0.1", "db1.example")
+            .replace("10.0.0.3", "DB1.Example")
+    );
+    assert_invalid(
+        "host_case",
+        &body,
+        "inv.toml:17:8: error: nodes[2].host: \"DB1.Example\" and \"db1.example\" (line 9) are the same host written two ways (host names ignore case): write it one way everywhere
+ 17 | host = \"DB1.Example\"
+    |        ^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn missing_ssh_files_are_errors_for_validate_and_warnings_for_plan() {
+    let dir = scratch("ssh_files");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    let body = format!(
+        "{CLUSTER}\n[ssh]\nidentity = \"keys/id\"\nknown_hosts = \"known_hosts\"\nconfig_file = \"/dev/null\"\n{THREE_NODES}"
+    );
+    std::fs::write(dir.join("inv.toml"), body).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run_bounded(&dir, "validate", "inv.toml");
+    assert_eq!(
+        stderr,
+        "inv.toml:8:12: error: ssh.identity: SSH identity file keys/id does not exist
+ 8 | identity = \"keys/id\"
+   |            ^^^^^^^^^
+inv.toml:9:15: error: ssh.known_hosts: known_hosts file known_hosts does not exist
+ 9 | known_hosts = \"known_hosts\"
+   |               ^^^^^^^^^^^^^
+galeractl: 2 errors in 1 inventory
+"
+    );
+    assert_eq!(stdout, "");
+    assert_eq!(code, 65);
+    let (code, _, stderr) = run_bounded(&dir, "plan", "inv.toml");
+    assert!(
+        stderr.starts_with("inv.toml:8:12: warning: ssh.identity: SSH identity file keys/id does not exist (up will refuse this)\n"),
+        "{stderr}"
+    );
+    assert_eq!(code, 0);
+}

@@ -45,6 +45,24 @@ pub fn print_warnings(report: &crate::diagnostic::FileDiagnostics) {
     }
 }
 
+/// Resolves when the operator interrupts the command (Ctrl-C, SIGTERM, a closed terminal's
+/// SIGHUP), naming the signal; never when the handlers cannot be installed.
+pub async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+    }
+}
+
 /// Runs an async command on a runtime of its own.
 pub fn block_on(f: impl std::future::Future<Output = Outcome>) -> Outcome {
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -87,12 +87,11 @@ async fn recover(
     let observed = read::positions(cx).await;
     print!("{}", render::positions(&observed.positions));
     tracing::info!("positions read in {:.1}s", started.elapsed().as_secs_f64());
-    let safety = if args.force {
-        Safety::Forced
-    } else {
-        Safety::Strict
+    let safety = Safety {
+        force: args.force,
+        without: args.force_without.iter().cloned().collect(),
     };
-    let choice = recover::choose_bootstrap_node(&observed.positions, safety)
+    let choice = recover::choose_bootstrap_node(&observed.positions, &safety)
         .map_err(|r| Failure::new(exit::REFUSED, format!("refused, nothing was changed: {r}")))?;
     print!("{}", render::choice(&choice));
     let stages = recover::actions(&choice);
@@ -203,15 +202,52 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
         .filter(|s| s.is_primary())
         .map(|s| s.cluster_state_uuid.as_str())
         .collect();
-    let kept = uuids.iter().all(|u| u == wanted);
+    let recorded = futures::future::join_all(
+        cx.hosts
+            .all()
+            .map(|remote| observe::recorded_history(remote, inventory)),
+    )
+    .await
+    .into_iter()
+    .flatten()
+    .next();
+    // "Kept" only when every Primary node has the history the recovery started from, that is a
+    // real one, and it is the one recorded at bootstrap (when there is a record).
+    let new_history = matches!(
+        choice,
+        Choice::Bootstrap {
+            new_history: true,
+            ..
+        }
+    );
+    let one_real = !uuids.is_empty()
+        && uuids.iter().all(|u| *u == uuids[0])
+        && crate::galera::is_history(uuids[0]);
+    // "Kept" only when every Primary node has the history the recovery started from, that is a
+    // real one, and it is the one recorded at bootstrap (when there is a record). A new
+    // history is right only when --force-without asked for it (and then it is recorded).
+    let kept = if new_history {
+        one_real && uuids[0] != wanted.as_str() && recorded.as_deref() == Some(uuids[0])
+    } else {
+        one_real && uuids[0] == wanted.as_str() && recorded.as_deref().is_none_or(|r| r == wanted)
+    };
+    let before = if new_history {
+        wanted.as_str()
+    } else {
+        recorded.as_deref().unwrap_or(wanted)
+    };
     println!(
         "cluster {}: recovered in {seconds:.1}s; cluster UUID {} ({})",
         inventory.cluster.name,
         uuids.first().copied().unwrap_or("-"),
-        if kept {
-            "kept: same history"
+        if kept && new_history {
+            format!("a NEW history, as --force-without asked; it was {before}")
+        } else if kept {
+            "kept: same history".to_string()
+        } else if uuids.is_empty() {
+            "unknown: no Primary node answers".to_string()
         } else {
-            "CHANGED: a new history"
+            format!("history reset: it was {before}")
         }
     );
     let joiners: Vec<&str> = match choice {
@@ -243,7 +279,7 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
         Err(Failure::new(
             exit::FAILED,
             format!(
-                "cluster {} runs, but not with the recovered history {wanted}",
+                "cluster {} does not run with its history {before}: transactions may be lost or diverge; check the data before sending writes",
                 inventory.cluster.name
             ),
         ))

@@ -20,6 +20,10 @@ use crate::ssh::{Remote, Target};
 pub struct StatusReport {
     pub cluster: String,
     pub verdict: Verdict,
+    /// The cluster state UUID galeractl recorded at bootstrap, as read from the hosts; absent
+    /// when no host could be read or none has a record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_history: Option<String>,
     pub exit_code: u8,
     pub nodes: Vec<NodeReport>,
     /// Present when the inventory has a `[haproxy]` section.
@@ -90,24 +94,27 @@ pub async fn collect(
     timeout: Duration,
     args: &StatusArgs,
 ) -> StatusReport {
-    let nodes = futures::future::join_all(
-        inventory
-            .nodes
-            .iter()
-            .map(|n| node_report(inventory, n, password, timeout, args)),
-    )
-    .await;
+    let (nodes, recorded_history) = tokio::join!(
+        futures::future::join_all(
+            inventory
+                .nodes
+                .iter()
+                .map(|n| node_report(inventory, n, password, timeout, args)),
+        ),
+        recorded_history(inventory, args)
+    );
     let pairs: Vec<(&str, Option<&NodeStatus>)> = nodes
         .iter()
         .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
         .collect();
-    let verdict = galera::verdict(inventory.nodes.len(), &pairs);
+    let verdict = galera::verdict(inventory.nodes.len(), &pairs, recorded_history.as_deref());
     let proxy = match &inventory.haproxy {
         Some(h) => Some(proxy_report(h, &nodes, timeout).await),
         None => None,
     };
     StatusReport {
         cluster: inventory.cluster.name.clone(),
+        recorded_history,
         exit_code: verdict.exit_code(),
         verdict,
         nodes,
@@ -157,6 +164,31 @@ async fn proxy_report(
         }
     }
     report
+}
+
+/// The history UUID recorded on the nodes' hosts, read over SSH from every host at once (the
+/// first record found), within the same short deadlines as the rest of `status`.
+async fn recorded_history(inventory: &Inventory, args: &StatusArgs) -> Option<String> {
+    let mut options = ssh_options(&args.remote);
+    options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
+    options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
+    let mut seen = std::collections::BTreeSet::new();
+    let hosts: Vec<&Node> = inventory
+        .nodes
+        .iter()
+        .filter(|n| seen.insert(n.host.as_str()))
+        .collect();
+    let options = &options;
+    let records = futures::future::join_all(hosts.into_iter().map(|node| async move {
+        let remote = Remote::connect(&Target::for_node(inventory, node), options)
+            .await
+            .ok()?;
+        let record = observe::recorded_history(&remote, inventory).await;
+        remote.close().await;
+        record
+    }))
+    .await;
+    records.into_iter().flatten().next()
 }
 
 async fn node_report(
@@ -361,9 +393,10 @@ mod tests {
             .iter()
             .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
             .collect();
-        let verdict = galera::verdict(3, &pairs);
+        let verdict = galera::verdict(3, &pairs, None);
         let report = StatusReport {
             cluster: "local-test".into(),
+            recorded_history: None,
             exit_code: verdict.exit_code(),
             verdict,
             nodes,

@@ -57,6 +57,8 @@ async fn up(
     started: Instant,
 ) -> Outcome {
     let facts = gather(inventory, hosts).await?;
+    // The history recorded before this run (a new cluster has none until the plan records it).
+    let recorded = facts.iter().find_map(|(_, f)| f.history.clone());
     let (mut observed, _) = observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
     observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;
     let plan =
@@ -71,7 +73,7 @@ async fn up(
             inventory.cluster.name,
             inventory.nodes.len()
         );
-        return finish(args, inventory, hosts, &password, started, None).await;
+        return finish(args, inventory, hosts, &password, started, None, recorded).await;
     }
     preflight(inventory, &plan, &facts)?;
     proxy_preflight(inventory, hosts, &plan).await?;
@@ -82,18 +84,33 @@ async fn up(
         sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
         probe_timeout: PROBE_TIMEOUT,
     };
-    let report = match runner.run(&plan).await {
+    let outcome = tokio::select! {
+        run = runner.run(&plan) => run.map_err(|e| (exit::FAILED, e.message)),
+        signal = super::interrupted() => Err((
+            exit::INTERRUPTED,
+            format!("interrupted by {signal}; the step under way may have completed on its host"),
+        )),
+    };
+    let report = match outcome {
         Ok(report) => report,
-        Err(e) => {
-            let mut message = e.message;
-            if let Some(note) = unbootstrap(inventory, hosts, &plan).await {
+        Err((code, mut message)) => {
+            for line in runner.run_on_failure(&plan).await {
                 message.push('\n');
-                message.push_str(&note);
+                message.push_str(&line);
             }
-            return Err(Failure::new(exit::FAILED, message));
+            return Err(Failure::new(code, message));
         }
     };
-    finish(args, inventory, hosts, &password, started, Some(report)).await
+    finish(
+        args,
+        inventory,
+        hosts,
+        &password,
+        started,
+        Some(report),
+        recorded,
+    )
+    .await
 }
 
 /// Every host's facts, read in parallel; any host whose docker does not answer fails `up`
@@ -230,6 +247,7 @@ async fn finish(
     password: &crate::secret::Secret,
     started: Instant,
     report: Option<crate::runner::RunReport>,
+    recorded: Option<String>,
 ) -> Outcome {
     let changed = report.is_some();
     let (steps_run, steps_skipped) = report.map_or((0, 0), |r| (r.steps_run, r.steps_skipped));
@@ -247,7 +265,7 @@ async fn finish(
         .zip(&statuses)
         .map(|(n, s)| (n.name.as_str(), s.as_ref()))
         .collect();
-    let verdict = galera::verdict(inventory.nodes.len(), &pairs);
+    let verdict = galera::verdict(inventory.nodes.len(), &pairs, recorded.as_deref());
     let nodes: Vec<NodeSummary> = inventory
         .nodes
         .iter()
@@ -310,35 +328,6 @@ async fn finish(
             ),
         ))
     }
-}
-
-/// After a failed run of a plan that bootstrapped a new cluster: the first node's config may
-/// still say `gcomm://`, and a restart of its container would form a new cluster. Point it at
-/// the other members (best effort), and say what was done.
-async fn unbootstrap(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Option<String> {
-    let bootstrapped = plan
-        .stages
-        .iter()
-        .flat_map(|s| &s.steps)
-        .any(|s| matches!(&s.stdin, Some(Stdin::Text(t)) if t.contains("wsrep_cluster_address=gcomm://\n")));
-    let first = inventory.nodes.first()?;
-    if !bootstrapped || inventory.nodes.len() < 2 {
-        return None;
-    }
-    let remote = hosts.get(&first.host)?;
-    let address = crate::docker::ClusterAddress::others(inventory, first);
-    let text = crate::docker::node_config(&address);
-    let argv = crate::docker::write_in_place(&crate::docker::config_path(inventory, first));
-    Some(match remote.run_ok(&argv, Some(text.as_bytes())).await {
-        Ok(_) => format!(
-            "{}'s cluster address names the other members again: a restart of its container will not form a new cluster",
-            first.name
-        ),
-        Err(e) => format!(
-            "WARNING: {}'s config may still say gcomm:// (a restart would form a new cluster); rewriting it failed: {e}",
-            first.name
-        ),
-    })
 }
 
 /// When the plan deploys HAProxy: its image must be on the proxy host (no registry to pull

@@ -1,17 +1,22 @@
 //! The inventory: one cluster, its nodes, how to reach their hosts, and an optional proxy.
 //!
 //! `parse` turns TOML text into a checked [`Inventory`] or into every diagnostic at once, with
-//! no I/O. `load` adds the only I/O of this module: reading the file and the facts (existence,
-//! mode) of the secret files it names. Secret *contents* are never read here.
+//! no I/O. `load` adds the only I/O of this module (in `files`): reading the file (a regular
+//! file of at most 1 MiB) and the facts (existence, type, size, mode) of the secret and SSH
+//! files it names. Secret *contents* are never read here.
 
+mod collisions;
+mod files;
 mod raw;
+mod rules;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, FileDiagnostics};
 
-pub use validate::{cross_check, Located, PortUse};
+pub use collisions::cross_check;
+pub use validate::{Located, PortUse};
 
 /// The seed's port set: MySQL published on 4306, Galera 5567, SST 5444, IST 5568.
 pub const DEFAULT_PORTS: Ports = Ports {
@@ -26,6 +31,10 @@ pub const DEFAULT_PROVIDER: &str = "/usr/lib/galera/libgalera_smm.so";
 pub const DEFAULT_MONITOR_USER: &str = "galeractl_monitor";
 pub const DEFAULT_CONFIG_DIR: &str = "/etc/galeractl";
 pub const DEFAULT_HAPROXY_IMAGE: &str = "haproxy:2.8";
+/// The largest inventory file `read` accepts.
+pub const MAX_INVENTORY_BYTES: u64 = 1 << 20;
+/// The largest secret file validation accepts.
+pub const MAX_SECRET_BYTES: u64 = 64 << 10;
 
 /// Ports published on the host. Inside the container MySQL listens on 3306 and the Galera
 /// ports listen on the same numbers as outside, so that the advertised `host:port` works from
@@ -254,14 +263,22 @@ pub enum Secrets {
     Advisory,
 }
 
-/// Reads, parses and validates an inventory file, and checks that its secret files exist and
-/// are readable by their owner only. The result keeps warnings and errors alike.
+/// Reads, parses and validates an inventory file, and checks that its secret files exist, are
+/// small and are readable by their owner only, and that the SSH files it names exist. The
+/// result keeps warnings and errors alike.
+///
+/// A path that is not a regular file (a FIFO, a device, a directory), or a file larger than
+/// [`MAX_INVENTORY_BYTES`], is a [`LoadError::Read`]. A file that is not UTF-8 is a located
+/// diagnostic at its first bad byte, like any other invalid inventory.
 pub fn read(path: &Path, secrets: Secrets) -> Result<Parsed, LoadError> {
-    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    let bytes = files::read_inventory(path).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut parsed = parse(path, &source);
+    let mut parsed = match String::from_utf8(bytes) {
+        Ok(source) => parse(path, &source),
+        Err(e) => not_utf8(path, &e),
+    };
     if let Some(inventory) = &mut parsed.inventory {
         expand_home(
             inventory,
@@ -269,7 +286,13 @@ pub fn read(path: &Path, secrets: Secrets) -> Result<Parsed, LoadError> {
         );
     }
     if let Some(inventory) = &parsed.inventory {
-        let mut found = validate::check_secret_files(inventory, &parsed.located, secret_file_facts);
+        let mut found =
+            validate::check_secret_files(inventory, &parsed.located, files::secret_file_facts);
+        found.extend(validate::check_ssh_files(
+            inventory,
+            &parsed.located,
+            files::ssh_file_facts,
+        ));
         if secrets == Secrets::Advisory {
             for d in &mut found {
                 d.severity = crate::diagnostic::Severity::Warning;
@@ -282,6 +305,28 @@ pub fn read(path: &Path, secrets: Secrets) -> Result<Parsed, LoadError> {
         }
     }
     Ok(parsed)
+}
+
+/// The report on a file that is not UTF-8: one error at its first bad byte. The source kept
+/// for rendering has U+FFFD in place of the bad bytes; everything before the first one is the
+/// file's own bytes, so the position is exact.
+fn not_utf8(path: &Path, e: &std::string::FromUtf8Error) -> Parsed {
+    let at = e.utf8_error().valid_up_to();
+    let bytes = e.as_bytes();
+    let byte = bytes.get(at).copied().unwrap_or(0);
+    Parsed {
+        inventory: None,
+        report: FileDiagnostics {
+            path: path.to_path_buf(),
+            source: String::from_utf8_lossy(bytes).into_owned(),
+            diagnostics: vec![Diagnostic::error(
+                at..at,
+                "",
+                format!("the file is not UTF-8 text: byte 0x{byte:02x} is not valid here; an inventory is TOML, which is UTF-8"),
+            )],
+        },
+        located: Located::default(),
+    }
 }
 
 /// Replaces a leading `~/` in the inventory's paths by `home` (when known).
@@ -329,15 +374,16 @@ pub enum SecretFileFacts {
     Missing,
     NotAFile,
     Empty,
+    /// Larger than [`MAX_SECRET_BYTES`], with its size.
+    TooLarge(u64),
     Mode(u32),
 }
 
-fn secret_file_facts(path: &Path) -> SecretFileFacts {
-    use std::os::unix::fs::PermissionsExt;
-    match std::fs::metadata(path) {
-        Err(_) => SecretFileFacts::Missing,
-        Ok(m) if !m.is_file() => SecretFileFacts::NotAFile,
-        Ok(m) if m.len() == 0 => SecretFileFacts::Empty,
-        Ok(m) => SecretFileFacts::Mode(m.permissions().mode() & 0o7777),
-    }
+/// What validation needs to know of an SSH file the inventory names (identity, known_hosts,
+/// config file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SshFileFacts {
+    Missing,
+    Directory,
+    Present,
 }

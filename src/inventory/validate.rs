@@ -1,12 +1,20 @@
 //! Rules that a parsed inventory must satisfy before anything touches a host. Every rule
 //! reports at the offending value's position; all findings are collected, none stops the rest.
+//!
+//! `validate` walks the inventory one section at a time (cluster, ssh, nodes, haproxy,
+//! arbitrator), then checks what several sections share: hosts here, published ports and
+//! container and volume names in `collisions`. Rules about one value on its own are in `rules`.
+//! The secret and SSH files are judged last, from facts the I/O layer gathers (`files`).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::raw::{RawInventory, RawPorts, S};
+use super::collisions::{collisions, name_claims, port_collisions};
+use super::raw::{
+    RawArbitrator, RawCluster, RawHaproxy, RawInventory, RawNode, RawPorts, RawSsh, S,
+};
+use super::rules::{self, check_address, host_key, is_valid_name, shown, OptionProblem};
 use super::*;
 use crate::diagnostic::{position, Diagnostic};
 
@@ -15,6 +23,8 @@ use crate::diagnostic::{position, Diagnostic};
 pub struct Located {
     pub ports: Vec<PortUse>,
     pub secrets: HashMap<&'static str, Range<usize>>,
+    /// The SSH files the inventory names, by key (`ssh.identity`, `nodes[1].ssh_identity`, ...).
+    pub ssh_files: HashMap<String, Range<usize>>,
 }
 
 /// One port that one role publishes on one host, with where the inventory says so.
@@ -66,7 +76,8 @@ impl Checker<'_> {
                 value.span(),
                 key,
                 format!(
-                    "{what} {name:?} is not valid: use letters, digits, '-', '_' or '.', starting with a letter or digit, at most 64 characters"
+                    "{what} {} is not valid: use letters, digits, '-', '_' or '.', starting with a letter or digit, at most 64 characters",
+                    shown(name)
                 ),
             );
         }
@@ -76,7 +87,7 @@ impl Checker<'_> {
     fn host(&mut self, value: &S<String>, key: &str) -> String {
         let host = value.get_ref();
         if let Err(why) = check_address(host) {
-            self.error(value.span(), key, format!("{host:?} is not {why}"));
+            self.error(value.span(), key, format!("{} is not {why}", shown(host)));
         }
         host.clone()
     }
@@ -86,6 +97,27 @@ impl Checker<'_> {
             self.error(value.span(), key, "must not be empty");
         }
         value.get_ref().clone()
+    }
+
+    /// A value that must not be empty and that `problem` must find nothing wrong with.
+    fn judged(
+        &mut self,
+        value: &S<String>,
+        key: &str,
+        what: &str,
+        problem: fn(&str) -> Option<&'static str>,
+    ) -> String {
+        let text = value.get_ref();
+        if text.trim().is_empty() {
+            self.error(value.span(), key, "must not be empty");
+        } else if let Some(why) = problem(text) {
+            self.error(value.span(), key, format!("{what}{} {why}", shown(text)));
+        }
+        text.clone()
+    }
+
+    fn image(&mut self, value: &S<String>, key: &str) -> String {
+        self.judged(value, key, "image ", rules::image_problem)
     }
 
     fn one_of<T: Copy>(
@@ -103,64 +135,13 @@ impl Checker<'_> {
                 self.error(
                     v.span(),
                     key,
-                    format!("{:?} is not one of {}", v.get_ref(), names.join(", ")),
+                    format!("{} is not one of {}", shown(v.get_ref()), names.join(", ")),
                 );
                 default
             }
         }
     }
 }
-
-/// Names that become parts of container, volume and file names.
-pub(crate) fn is_valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
-        && name.len() <= 64
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-/// An IP address or an RFC 1123 host name; dotted all-digit strings must be real IPv4.
-fn check_address(host: &str) -> Result<(), &'static str> {
-    if host.parse::<IpAddr>().is_ok() {
-        return Ok(());
-    }
-    if host.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Err("a valid IPv4 address");
-    }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
-    if host.len() <= 253 && host.split('.').all(label_ok) {
-        Ok(())
-    } else {
-        Err("an IP address or a host name")
-    }
-}
-
-/// Galera settings that galeractl itself sets; an extra option may not fight them.
-const MANAGED_OPTIONS: &[&str] = &[
-    "wsrep-on",
-    "wsrep-provider",
-    "wsrep-cluster-name",
-    "wsrep-cluster-address",
-    "wsrep-node-name",
-    "wsrep-node-address",
-    "wsrep-node-incoming-address",
-    "wsrep-sst-receive-address",
-    "wsrep-provider-options",
-    "wsrep-sst-method",
-    "wsrep-new-cluster",
-    "binlog-format",
-    "innodb-autoinc-lock-mode",
-    "innodb-flush-log-at-trx-commit",
-    "port",
-    "user",
-    "datadir",
-];
 
 /// Relative paths are anchored at the inventory's directory; `~/...` is left for the I/O layer
 /// to expand (the core reads no environment).
@@ -173,12 +154,18 @@ fn resolve(base: &Path, file: &str) -> PathBuf {
     }
 }
 
+/// The cluster's port set and where each of its ports is written (`0..0`: the default).
+struct ClusterPorts {
+    ports: Ports,
+    spans: [Range<usize>; 4],
+}
+
 fn ports_of(
     c: &mut Checker<'_>,
     raw: Option<&RawPorts>,
     prefix: &str,
     defaults: Ports,
-) -> (Ports, [Range<usize>; 4]) {
+) -> ClusterPorts {
     let empty = RawPorts::default();
     let raw = raw.unwrap_or(&empty);
     let (mysql, s1) = c.port(
@@ -193,15 +180,15 @@ fn ports_of(
     );
     let (sst, s3) = c.port(raw.sst.as_ref(), format!("{prefix}.sst"), defaults.sst);
     let (ist, s4) = c.port(raw.ist.as_ref(), format!("{prefix}.ist"), defaults.ist);
-    (
-        Ports {
+    ClusterPorts {
+        ports: Ports {
             mysql,
             galera,
             sst,
             ist,
         },
-        [s1, s2, s3, s4],
-    )
+        spans: [s1, s2, s3, s4],
+    }
 }
 
 pub(super) fn validate(
@@ -214,70 +201,141 @@ pub(super) fn validate(
         source,
         diagnostics: Vec::new(),
     };
-    let rc = &raw.cluster;
-    let cluster_name = c.name(&rc.name, "cluster.name", "cluster name");
-    let (cluster_ports, cluster_port_spans) =
-        ports_of(&mut c, rc.ports.as_ref(), "cluster.ports", DEFAULT_PORTS);
-    let mut templates = Vec::new();
-    for (value, key, default) in [
-        (&rc.volume, "cluster.volume", DEFAULT_VOLUME),
-        (&rc.container, "cluster.container", DEFAULT_CONTAINER),
-    ] {
-        let template = value.as_ref().map_or(default, |v| v.get_ref().as_str());
-        if let Some(v) = value {
-            let expanded = template.replace("{cluster}", "c").replace("{node}", "n");
-            if !template.contains("{node}") || !is_valid_name(&expanded) {
+    let mut located = Located::default();
+    let (cluster, cluster_ports) = cluster_section(&mut c, &base, &raw.cluster);
+    let ssh = ssh_section(&mut c, &base, &raw.ssh, &mut located);
+    shared_hosts(&mut c, &raw);
+    let raw_nodes = raw.nodes.as_ref();
+    match raw_nodes {
+        None => c.error(
+            0..0,
+            "nodes",
+            "the inventory has no nodes: add at least one [[nodes]] table with name and host",
+        ),
+        Some(list) if list.get_ref().is_empty() => c.error(
+            list.span(),
+            "nodes",
+            "the node list is empty: add at least one node",
+        ),
+        Some(_) => {}
+    }
+    let nodes = nodes_section(
+        &mut c,
+        &base,
+        raw_nodes.map(|l| l.get_ref().as_slice()).unwrap_or(&[]),
+        &cluster.name,
+        &cluster_ports,
+        &mut located,
+    );
+    let haproxy = raw
+        .haproxy
+        .as_ref()
+        .map(|h| haproxy_section(&mut c, &base, h, &nodes, &cluster.name, &mut located.ports));
+    let arbitrator = raw.arbitrator.as_ref().map(|a| {
+        arbitrator_section(
+            &mut c,
+            a,
+            &cluster,
+            cluster_ports.ports.galera,
+            &mut located.ports,
+        )
+    });
+
+    c.diagnostics
+        .extend(port_collisions(source, &located.ports, &located.ports));
+    if let Some(list) = raw_nodes {
+        let n = nodes.len();
+        if n > 0 && n % 2 == 0 && arbitrator.is_none() {
+            c.diagnostics.push(Diagnostic::warning(
+                list.span(),
+                "nodes",
+                format!(
+                    "{n} nodes and no [arbitrator]: if the cluster splits in two halves of {}, neither keeps quorum; use an odd number of nodes or add an arbitrator",
+                    n / 2
+                ),
+            ));
+        }
+    }
+
+    let inventory = Inventory {
+        path: path.to_path_buf(),
+        cluster,
+        ssh,
+        nodes,
+        haproxy,
+        arbitrator,
+    };
+    let names = name_claims(&inventory, Some(&raw));
+    c.diagnostics
+        .extend(collisions(source, &names, &names, true));
+
+    c.diagnostics
+        .sort_by_key(|d| d.span.as_ref().map(|s| s.start));
+    let ok = !c.diagnostics.iter().any(Diagnostic::is_error);
+    located.secrets.insert(
+        "cluster.root_password_file",
+        raw.cluster.root_password_file.span(),
+    );
+    located.secrets.insert(
+        "cluster.monitor_password_file",
+        raw.cluster.monitor_password_file.span(),
+    );
+    if let Some(h) = &raw.haproxy {
+        located
+            .secrets
+            .insert("haproxy.stats_password_file", h.stats_password_file.span());
+    }
+    (ok.then_some(inventory), c.diagnostics, located)
+}
+
+/// `[cluster]`: names, ports, templates, image, paths inside the image and on the hosts, and
+/// the extra mariadbd options.
+fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluster, ClusterPorts) {
+    let name = c.name(&rc.name, "cluster.name", "cluster name");
+    let ports = ports_of(c, rc.ports.as_ref(), "cluster.ports", DEFAULT_PORTS);
+    let volume_template = template(c, rc.volume.as_ref(), "cluster.volume", DEFAULT_VOLUME);
+    let container_template = template(
+        c,
+        rc.container.as_ref(),
+        "cluster.container",
+        DEFAULT_CONTAINER,
+    );
+    let mariadbd_options = rc
+        .mariadbd_options
+        .iter()
+        .enumerate()
+        .map(|(i, opt)| mariadbd_option(c, i, opt))
+        .collect();
+    let monitor_user = match &rc.monitor_user {
+        Some(u) => {
+            let user = c.name(u, "cluster.monitor_user", "user name");
+            if user == "root" {
                 c.error(
-                    v.span(),
-                    key,
-                    format!("template {template:?} must contain {{node}} and expand to a valid name (placeholders: {{cluster}}, {{node}})"),
+                    u.span(),
+                    "cluster.monitor_user",
+                    format!(
+                        "\"root\" cannot be the monitor user: the image's entrypoint refuses MARIADB_USER=root; leave monitor_user out (the default is {DEFAULT_MONITOR_USER:?}) or choose another name"
+                    ),
                 );
             }
+            user
         }
-        templates.push(template.to_string());
-    }
-    let mut mariadbd_options = Vec::new();
-    for (i, opt) in rc.mariadbd_options.iter().enumerate() {
-        let key = format!("cluster.mariadbd_options[{i}]");
-        let text = opt.get_ref();
-        let name = text
-            .trim_start_matches('-')
-            .split('=')
-            .next()
-            .unwrap_or("")
-            .replace('_', "-");
-        if !text.starts_with("--") || name.is_empty() {
-            c.error(
-                opt.span(),
-                key,
-                format!("{text:?} is not a mariadbd option: write it as --name or --name=value"),
-            );
-        } else if MANAGED_OPTIONS.contains(&name.as_str()) {
-            c.error(
-                opt.span(),
-                key,
-                format!("{text:?} sets {name}, which galeractl manages itself"),
-            );
-        }
-        mariadbd_options.push(text.clone());
-    }
+        None => DEFAULT_MONITOR_USER.to_string(),
+    };
     let cluster = Cluster {
-        name: cluster_name.clone(),
-        image: c.non_empty(&rc.image, "cluster.image"),
+        name,
+        image: c.image(&rc.image, "cluster.image"),
         distribute_image: rc.distribute_image,
-        root_password_file: resolve(&base, rc.root_password_file.get_ref()),
-        monitor_password_file: resolve(&base, rc.monitor_password_file.get_ref()),
-        monitor_user: match &rc.monitor_user {
-            Some(u) => c.name(u, "cluster.monitor_user", "user name"),
-            None => DEFAULT_MONITOR_USER.to_string(),
-        },
-        volume_template: templates[0].clone(),
-        container_template: templates[1].clone(),
+        root_password_file: resolve(base, rc.root_password_file.get_ref()),
+        monitor_password_file: resolve(base, rc.monitor_password_file.get_ref()),
+        monitor_user,
+        volume_template,
+        container_template,
         provider: rc
             .provider
             .as_ref()
             .map_or(DEFAULT_PROVIDER.to_string(), |p| {
-                c.non_empty(p, "cluster.provider")
+                c.judged(p, "cluster.provider", "provider ", rules::provider_problem)
             }),
         sst_method: c
             .one_of(
@@ -293,85 +351,139 @@ pub(super) fn validate(
             &[("durable", Durability::Durable), ("fast", Durability::Fast)],
             Durability::Durable,
         ),
-        config_dir: match &rc.config_dir {
-            Some(d) if !d.get_ref().starts_with('/') => {
-                c.error(d.span(), "cluster.config_dir", "must be an absolute path");
-                d.get_ref().clone()
-            }
-            Some(d) => d.get_ref().clone(),
-            None => DEFAULT_CONFIG_DIR.to_string(),
-        },
+        config_dir: rc
+            .config_dir
+            .as_ref()
+            .map_or(DEFAULT_CONFIG_DIR.to_string(), |d| {
+                c.judged(d, "cluster.config_dir", "", rules::config_dir_problem)
+            }),
         mariadbd_options,
     };
+    (cluster, ports)
+}
 
-    let ssh = SshSettings {
-        user: raw.ssh.user.as_ref().map(|u| c.non_empty(u, "ssh.user")),
-        port: raw
-            .ssh
+/// A container or volume name template as written, or the default (which is known good).
+fn template(c: &mut Checker<'_>, value: Option<&S<String>>, key: &str, default: &str) -> String {
+    let Some(v) = value else {
+        return default.to_string();
+    };
+    let template = v.get_ref();
+    let expanded = template.replace("{cluster}", "c").replace("{node}", "n");
+    if !template.contains("{node}") || !is_valid_name(&expanded) {
+        c.error(
+            v.span(),
+            key,
+            format!(
+                "template {} must contain {{node}} and expand to a valid name (placeholders: {{cluster}}, {{node}})",
+                shown(template)
+            ),
+        );
+    } else if !template.contains("{cluster}") {
+        c.error(
+            v.span(),
+            key,
+            format!(
+                "template {} has no {{cluster}}: another cluster on the same hosts would get the same names; put {{cluster}} in it, as in {default:?}",
+                shown(template)
+            ),
+        );
+    }
+    template.clone()
+}
+
+fn mariadbd_option(c: &mut Checker<'_>, i: usize, opt: &S<String>) -> String {
+    let key = format!("cluster.mariadbd_options[{i}]");
+    let text = opt.get_ref();
+    let problem = match rules::check_option(text) {
+        Ok(()) => None,
+        Err(OptionProblem::Malformed) => Some(format!(
+            "{} is not a mariadbd option: write it as --name or --name=value",
+            shown(text)
+        )),
+        Err(OptionProblem::Sets(managed)) => Some(format!(
+            "{} sets {managed}, which galeractl manages itself",
+            shown(text)
+        )),
+        Err(OptionProblem::Abbreviates(managed)) => Some(format!(
+            "{} abbreviates {managed} (mariadbd takes a unique prefix of an option's name for the option), which galeractl manages itself",
+            shown(text)
+        )),
+    };
+    if let Some(message) = problem {
+        c.error(opt.span(), key, message);
+    }
+    text.clone()
+}
+
+/// `[ssh]`; the files it names are checked for existence by the I/O layer (`check_ssh_files`).
+fn ssh_section(
+    c: &mut Checker<'_>,
+    base: &Path,
+    rs: &RawSsh,
+    located: &mut Located,
+) -> SshSettings {
+    let mut file = |value: &Option<S<String>>, key: &str| {
+        value.as_ref().map(|f| {
+            located.ssh_files.insert(key.to_string(), f.span());
+            resolve(base, f.get_ref())
+        })
+    };
+    let identity = file(&rs.identity, "ssh.identity");
+    let known_hosts = file(&rs.known_hosts, "ssh.known_hosts");
+    let config_file = file(&rs.config_file, "ssh.config_file");
+    SshSettings {
+        user: rs.user.as_ref().map(|u| c.non_empty(u, "ssh.user")),
+        port: rs
             .port
             .as_ref()
             .map(|p| c.port(Some(p), "ssh.port".into(), 22).0),
-        identity: raw
-            .ssh
-            .identity
-            .as_ref()
-            .map(|f| resolve(&base, f.get_ref())),
-        known_hosts: raw
-            .ssh
-            .known_hosts
-            .as_ref()
-            .map(|f| resolve(&base, f.get_ref())),
-        config_file: raw
-            .ssh
-            .config_file
-            .as_ref()
-            .map(|f| resolve(&base, f.get_ref())),
-    };
-
-    let mut uses: Vec<PortUse> = Vec::new();
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut node_spans: Vec<(Range<usize>, Range<usize>)> = Vec::new();
-    let raw_nodes = raw.nodes.as_ref();
-    match raw_nodes {
-        None => c.error(
-            0..0,
-            "nodes",
-            "the inventory has no nodes: add at least one [[nodes]] table with name and host",
-        ),
-        Some(list) if list.get_ref().is_empty() => c.error(
-            list.span(),
-            "nodes",
-            "the node list is empty: add at least one node",
-        ),
-        Some(_) => {}
+        identity,
+        known_hosts,
+        config_file,
     }
-    for (i, rn) in raw_nodes
-        .map(|l| l.get_ref().as_slice())
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
+}
+
+/// `[[nodes]]`: each node's name, host, ports and SSH overrides, and the ports it publishes.
+fn nodes_section(
+    c: &mut Checker<'_>,
+    base: &Path,
+    raw_nodes: &[RawNode],
+    cluster_name: &str,
+    cluster_ports: &ClusterPorts,
+    located: &mut Located,
+) -> Vec<Node> {
+    let mut nodes: Vec<Node> = Vec::new();
+    for (i, rn) in raw_nodes.iter().enumerate() {
         let key = format!("nodes[{i}]");
         let name = c.name(&rn.name, &format!("{key}.name"), "node name");
         if let Some(first) = nodes.iter().position(|n| n.name == name) {
-            let line = c.line_of(&node_spans[first].0);
+            let line = c.line_of(&raw_nodes[first].name.span());
             c.error(
                 rn.name.span(),
                 format!("{key}.name"),
-                format!("duplicate node name {name:?} (first defined on line {line})"),
+                format!(
+                    "duplicate node name {} (first defined on line {line})",
+                    shown(&name)
+                ),
             );
         }
         let host = c.host(&rn.host, &format!("{key}.host"));
-        let (ports, spans) = ports_of(
-            &mut c,
+        let ports = ports_of(
+            c,
             rn.ports.as_ref(),
             &format!("{key}.ports"),
-            cluster_ports,
+            cluster_ports.ports,
         );
+        let ssh_identity = rn.ssh_identity.as_ref().map(|f| {
+            located
+                .ssh_files
+                .insert(format!("{key}.ssh_identity"), f.span());
+            resolve(base, f.get_ref())
+        });
         let node = Node {
             name: name.clone(),
             host: host.clone(),
-            ports,
+            ports: ports.ports,
             ssh_user: rn
                 .ssh_user
                 .as_ref()
@@ -380,261 +492,210 @@ pub(super) fn validate(
                 .ssh_port
                 .as_ref()
                 .map(|p| c.port(Some(p), format!("{key}.ssh_port"), 22).0),
-            ssh_identity: rn
-                .ssh_identity
-                .as_ref()
-                .map(|f| resolve(&base, f.get_ref())),
+            ssh_identity,
         };
-        if let Some(other) = nodes
-            .iter()
-            .position(|n| n.host == node.host && n.ports == node.ports && n.name != node.name)
-        {
-            let line = c.line_of(&node_spans[other].0);
+        if let Some(other) = nodes.iter().position(|n| {
+            host_key(&n.host) == host_key(&node.host)
+                && n.ports == node.ports
+                && n.name != node.name
+        }) {
+            let line = c.line_of(&raw_nodes[other].name.span());
             c.error(
                 rn.host.span(),
                 format!("{key}.host"),
                 format!(
-                    "nodes {:?} (line {line}) and {name:?} are both on host {host} with the same ports: give one of them its own [nodes.ports]",
-                    nodes[other].name
+                    "nodes {} (line {line}) and {} are both on host {host} with the same ports: give one of them its own [nodes.ports]",
+                    shown(&nodes[other].name),
+                    shown(&name)
                 ),
             );
         } else {
-            for ((role, port), span) in [
-                ("mysql", ports.mysql),
-                ("galera", ports.galera),
-                ("sst", ports.sst),
-                ("ist", ports.ist),
-            ]
-            .into_iter()
-            .zip(spans)
-            {
+            let published = [
+                node.ports.mysql,
+                node.ports.galera,
+                node.ports.sst,
+                node.ports.ist,
+            ];
+            for (r, role) in ["mysql", "galera", "sst", "ist"].into_iter().enumerate() {
                 // A port inherited from the cluster is located at the cluster's value, or at the
                 // node's host when the cluster relies on the default.
-                let span = if span != (0..0) {
-                    span
-                } else {
-                    let at = cluster_port_spans[role_index(role)].clone();
-                    if at != (0..0) {
-                        at
-                    } else {
-                        rn.host.span()
-                    }
-                };
-                uses.push(PortUse {
+                let span = [&ports.spans[r], &cluster_ports.spans[r]]
+                    .into_iter()
+                    .find(|s| **s != (0..0))
+                    .cloned()
+                    .unwrap_or_else(|| rn.host.span());
+                let port = published[r];
+                located.ports.push(PortUse {
                     host: host.clone(),
                     port,
                     owner: format!("{name} {role}"),
-                    cluster: cluster_name.clone(),
+                    cluster: cluster_name.to_string(),
                     span,
                 });
             }
         }
-        node_spans.push((rn.name.span(), rn.host.span()));
         nodes.push(node);
     }
+    nodes
+}
 
-    let haproxy = raw.haproxy.as_ref().map(|h| {
-        let host = c.host(&h.host, "haproxy.host");
-        let (port, ps) = c.port(h.port.as_ref(), "haproxy.port".into(), 3306);
-        let (stats_port, ss) = c.port(h.stats_port.as_ref(), "haproxy.stats_port".into(), 4399);
-        let (check_port, cs) = c.port(h.check_port.as_ref(), "haproxy.check_port".into(), 9200);
-        let at = |s: Range<usize>| if s == (0..0) { h.host.span() } else { s };
-        for (owner, p, s) in [("haproxy", port, ps), ("haproxy stats", stats_port, ss)] {
-            uses.push(PortUse {
-                host: host.clone(),
-                port: p,
-                owner: owner.into(),
-                cluster: cluster_name.clone(),
-                span: at(s),
-            });
-        }
-        // One health endpoint per node, each on its node's host at check_port: two nodes on
-        // one host collide there, and the collision check says so.
-        for n in &nodes {
-            uses.push(PortUse {
-                host: n.host.clone(),
-                port: check_port,
-                owner: format!("{} health check", n.name),
-                cluster: cluster_name.clone(),
-                span: at(cs.clone()),
-            });
-        }
-        Haproxy {
-            host,
-            image: h
-                .image
-                .as_ref()
-                .map_or(DEFAULT_HAPROXY_IMAGE.to_string(), |i| {
-                    c.non_empty(i, "haproxy.image")
-                }),
-            port,
-            stats_port,
-            check_port,
-            stats_user: h.stats_user.as_ref().map_or("admin".to_string(), |u| {
-                c.name(u, "haproxy.stats_user", "user name")
-            }),
-            stats_password_file: resolve(&base, h.stats_password_file.get_ref()),
-            routing: c.one_of(
-                h.routing.as_ref(),
-                "haproxy.routing",
-                &[
-                    ("single-writer", Routing::SingleWriter),
-                    ("round-robin", Routing::RoundRobin),
-                ],
-                Routing::SingleWriter,
-            ),
-            donor_fallback: h.donor_fallback.unwrap_or(true),
-        }
-    });
-
-    let arbitrator = raw.arbitrator.as_ref().map(|a| {
-        let host = c.host(&a.host, "arbitrator.host");
-        let (port, ps) = c.port(
-            a.port.as_ref(),
-            "arbitrator.port".into(),
-            cluster_ports.galera,
-        );
+/// `[haproxy]`: the proxy's ports on its host, and a health endpoint next to each node.
+fn haproxy_section(
+    c: &mut Checker<'_>,
+    base: &Path,
+    h: &RawHaproxy,
+    nodes: &[Node],
+    cluster_name: &str,
+    uses: &mut Vec<PortUse>,
+) -> Haproxy {
+    let host = c.host(&h.host, "haproxy.host");
+    let (port, ps) = c.port(h.port.as_ref(), "haproxy.port".into(), 3306);
+    let (stats_port, ss) = c.port(h.stats_port.as_ref(), "haproxy.stats_port".into(), 4399);
+    let (check_port, cs) = c.port(h.check_port.as_ref(), "haproxy.check_port".into(), 9200);
+    let at = |s: Range<usize>| if s == (0..0) { h.host.span() } else { s };
+    for (owner, p, s) in [("haproxy", port, ps), ("haproxy stats", stats_port, ss)] {
         uses.push(PortUse {
             host: host.clone(),
-            port,
-            owner: "arbitrator".into(),
-            cluster: cluster_name.clone(),
-            span: if ps == (0..0) { a.host.span() } else { ps },
+            port: p,
+            owner: owner.into(),
+            cluster: cluster_name.to_string(),
+            span: at(s),
         });
-        Arbitrator {
-            host,
-            image: a.image.as_ref().map_or(cluster.image.clone(), |i| {
-                c.non_empty(i, "arbitrator.image")
+    }
+    // One health endpoint per node, each on its node's host at check_port: two nodes on
+    // one host collide there, and the collision check says so.
+    for n in nodes {
+        uses.push(PortUse {
+            host: n.host.clone(),
+            port: check_port,
+            owner: format!("{} health check", n.name),
+            cluster: cluster_name.to_string(),
+            span: at(cs.clone()),
+        });
+    }
+    Haproxy {
+        host,
+        image: h
+            .image
+            .as_ref()
+            .map_or(DEFAULT_HAPROXY_IMAGE.to_string(), |i| {
+                c.image(i, "haproxy.image")
             }),
-            port,
-        }
-    });
-
-    c.diagnostics.extend(port_collisions(source, &uses, &uses));
-
-    if let Some(list) = raw_nodes {
-        let n = nodes.len();
-        if n > 0 && n % 2 == 0 && arbitrator.is_none() {
-            c.diagnostics.push(Diagnostic::warning(
-                list.span(),
-                "nodes",
-                format!(
-                    "{n} nodes and no [arbitrator]: if the cluster splits in two halves of {}, neither keeps quorum; use an odd number of nodes or add an arbitrator",
-                    n / 2
-                ),
-            ));
-        }
+        port,
+        stats_port,
+        check_port,
+        stats_user: h.stats_user.as_ref().map_or("admin".to_string(), |u| {
+            c.name(u, "haproxy.stats_user", "user name")
+        }),
+        stats_password_file: resolve(base, h.stats_password_file.get_ref()),
+        routing: c.one_of(
+            h.routing.as_ref(),
+            "haproxy.routing",
+            &[
+                ("single-writer", Routing::SingleWriter),
+                ("round-robin", Routing::RoundRobin),
+            ],
+            Routing::SingleWriter,
+        ),
+        donor_fallback: h.donor_fallback.unwrap_or(true),
     }
+}
 
-    c.diagnostics
-        .sort_by_key(|d| d.span.as_ref().map(|s| s.start));
-    let ok = !c.diagnostics.iter().any(Diagnostic::is_error);
-    let inventory = ok.then(|| Inventory {
-        path: path.to_path_buf(),
-        cluster,
-        ssh,
-        nodes,
-        haproxy,
-        arbitrator,
+/// `[arbitrator]`: garbd's host and port.
+fn arbitrator_section(
+    c: &mut Checker<'_>,
+    a: &RawArbitrator,
+    cluster: &Cluster,
+    galera_port: u16,
+    uses: &mut Vec<PortUse>,
+) -> Arbitrator {
+    let host = c.host(&a.host, "arbitrator.host");
+    let (port, ps) = c.port(a.port.as_ref(), "arbitrator.port".into(), galera_port);
+    uses.push(PortUse {
+        host: host.clone(),
+        port,
+        owner: "arbitrator".into(),
+        cluster: cluster.name.clone(),
+        span: if ps == (0..0) { a.host.span() } else { ps },
     });
-    let mut secrets = HashMap::new();
-    secrets.insert("cluster.root_password_file", rc.root_password_file.span());
-    secrets.insert(
-        "cluster.monitor_password_file",
-        rc.monitor_password_file.span(),
-    );
+    Arbitrator {
+        host,
+        image: a
+            .image
+            .as_ref()
+            .map_or(cluster.image.clone(), |i| c.image(i, "arbitrator.image")),
+        port,
+    }
+}
+
+/// Hosts seen together. A member's host (a node's, the arbitrator's) is the address galeractl
+/// advertises to the other members, so with more than one member it must not mean "this
+/// machine". And one host written two ways (`db1.example`, `DB1.EXAMPLE`) is an error rather
+/// than two hosts: the rest of galeractl (one SSH connection per host, one preparation per
+/// host, the port checks of `validate A B`) compares hosts as written.
+fn shared_hosts(c: &mut Checker<'_>, raw: &RawInventory) {
+    let nodes = raw
+        .nodes
+        .as_ref()
+        .map_or(&[][..], |l| l.get_ref().as_slice());
+    let members = nodes.len() + usize::from(raw.arbitrator.is_some());
+    let mut hosts: Vec<(String, &S<String>, bool)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("nodes[{i}].host"), &n.host, true))
+        .collect();
     if let Some(h) = &raw.haproxy {
-        secrets.insert("haproxy.stats_password_file", h.stats_password_file.span());
+        hosts.push(("haproxy.host".to_string(), &h.host, false));
     }
-    (
-        inventory,
-        c.diagnostics,
-        Located {
-            ports: uses,
-            secrets,
-        },
-    )
-}
-
-fn role_index(role: &str) -> usize {
-    match role {
-        "mysql" => 0,
-        "galera" => 1,
-        "sst" => 2,
-        _ => 3,
+    if let Some(a) = &raw.arbitrator {
+        hosts.push(("arbitrator.host".to_string(), &a.host, true));
     }
-}
-
-/// Ports of `new` that collide with a port of `earlier` on the same host. With `new` and
-/// `earlier` the same list, each pair is reported once, at the later use.
-fn port_collisions(source: &str, earlier: &[PortUse], new: &[PortUse]) -> Vec<Diagnostic> {
-    let same_list = std::ptr::eq(earlier, new);
-    let mut out = Vec::new();
-    for (i, u) in new.iter().enumerate() {
-        let limit = if same_list { i } else { earlier.len() };
-        if let Some(first) = earlier[..limit]
-            .iter()
-            .find(|e| e.host == u.host && e.port == u.port)
-        {
-            let whose = if first.cluster == u.cluster {
-                first.owner.clone()
-            } else {
-                format!("cluster {:?} ({})", first.cluster, first.owner)
-            };
-            let at = if same_list {
-                format!(" (line {})", position(source, first.span.start).line)
-            } else {
-                String::new()
-            };
-            out.push(Diagnostic::error(
-                u.span.clone(),
-                "",
-                format!(
-                    "port {} on host {} is used twice: by {whose}{at} and by {}",
-                    u.port, u.host, u.owner
-                ),
-            ));
+    hosts.sort_by_key(|(_, value, _)| value.span().start);
+    let mut first_spelling: HashMap<String, &S<String>> = HashMap::new();
+    for (key, value, member) in hosts {
+        let host = value.get_ref();
+        if check_address(host).is_err() {
+            continue; // already reported
         }
-    }
-    out
-}
-
-/// Checks several inventories that may share hosts: a port published twice on one host, or
-/// two clusters of the same name on one host (their containers and volumes would collide).
-/// Returns, per file, the diagnostics found in that file.
-pub fn cross_check(files: &[(&str, &Inventory, &[PortUse])]) -> Vec<Vec<Diagnostic>> {
-    let mut out = vec![Vec::new(); files.len()];
-    let mut seen: Vec<PortUse> = Vec::new();
-    let mut clusters: HashMap<(&str, &str), usize> = HashMap::new();
-    for (i, (source, inventory, uses)) in files.iter().enumerate() {
-        for node in &inventory.nodes {
-            let key = (inventory.cluster.name.as_str(), node.host.as_str());
-            match clusters.get(&key) {
-                Some(&j) if j != i => out[i].push(Diagnostic::error(
-                    0..0,
-                    "cluster.name",
+        if member && members > 1 {
+            if let Some(what) = rules::local_only(host) {
+                c.error(
+                    value.span(),
+                    key.as_str(),
                     format!(
-                        "cluster {:?} is also defined by {} on host {}: cluster names must differ on shared hosts",
-                        inventory.cluster.name,
-                        files[j].1.path.display(),
-                        node.host
+                        "{} is {what}, which the other members cannot reach: galeractl advertises each member's host to the others (wsrep_node_address); use an address they can reach",
+                        shown(host)
                     ),
-                )),
-                _ => {
-                    clusters.insert(key, i);
-                }
+                );
             }
         }
-        out[i].extend(port_collisions(source, &seen, uses));
-        seen.extend(uses.iter().cloned());
+        match first_spelling.get(&host_key(host)) {
+            Some(first) if first.get_ref() != host => {
+                let why = if host.parse::<std::net::IpAddr>().is_ok() {
+                    "it is one address"
+                } else {
+                    "host names ignore case"
+                };
+                let line = c.line_of(&first.span());
+                c.error(
+                    value.span(),
+                    key,
+                    format!(
+                        "{} and {} (line {line}) are the same host written two ways ({why}): write it one way everywhere",
+                        shown(host),
+                        shown(first.get_ref())
+                    ),
+                );
+            }
+            Some(_) => {}
+            None => {
+                first_spelling.insert(host_key(host), value);
+            }
+        }
     }
-    for list in &mut out {
-        list.dedup();
-    }
-    out
 }
 
-/// Secret files must exist, be non-empty and be readable by their owner only.
+/// Secret files must exist, be non-empty, small, and readable by their owner only.
 pub(super) fn check_secret_files(
     inventory: &Inventory,
     located: &Located,
@@ -650,6 +711,10 @@ pub(super) fn check_secret_files(
             SecretFileFacts::Empty => Some(format!(
                 "secret file {shown} is empty: an empty password is refused"
             )),
+            SecretFileFacts::TooLarge(size) => Some(format!(
+                "secret file {shown} is {size} bytes: a password file may hold at most {} bytes",
+                MAX_SECRET_BYTES
+            )),
             SecretFileFacts::Mode(mode) if mode & 0o077 != 0 => Some(format!(
                 "secret file {shown} is readable by group or others (mode {mode:04o}): run chmod 600 {shown}"
             )),
@@ -658,6 +723,50 @@ pub(super) fn check_secret_files(
         if let Some(message) = problem {
             out.push(Diagnostic::error(span, key, message));
         }
+    }
+    out
+}
+
+/// Every SSH file the inventory names, with its key and what it is.
+fn ssh_files(inventory: &Inventory) -> Vec<(String, &'static str, &Path)> {
+    let s = &inventory.ssh;
+    let mut files: Vec<(String, &'static str, &Path)> = [
+        ("ssh.identity", "SSH identity file", &s.identity),
+        ("ssh.known_hosts", "known_hosts file", &s.known_hosts),
+        ("ssh.config_file", "SSH config file", &s.config_file),
+    ]
+    .into_iter()
+    .filter_map(|(key, what, path)| path.as_deref().map(|p| (key.to_string(), what, p)))
+    .collect();
+    for (i, node) in inventory.nodes.iter().enumerate() {
+        if let Some(p) = &node.ssh_identity {
+            files.push((format!("nodes[{i}].ssh_identity"), "SSH identity file", p));
+        }
+    }
+    files
+}
+
+/// The SSH files the inventory names must exist (ssh would stop, or worse, silently skip a
+/// missing identity). Anything but a directory passes: `config_file = "/dev/null"` is a
+/// common way to ignore ~/.ssh/config.
+pub(super) fn check_ssh_files(
+    inventory: &Inventory,
+    located: &Located,
+    facts: impl Fn(&Path) -> SshFileFacts,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (key, what, path) in ssh_files(inventory) {
+        let problem = match facts(path) {
+            SshFileFacts::Missing => "does not exist",
+            SshFileFacts::Directory => "is a directory",
+            SshFileFacts::Present => continue,
+        };
+        let span = located.ssh_files.get(&key).cloned().unwrap_or(0..0);
+        out.push(Diagnostic::error(
+            span,
+            key,
+            format!("{what} {} {problem}", path.display()),
+        ));
     }
     out
 }

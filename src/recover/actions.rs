@@ -12,6 +12,16 @@ pub enum Action {
     Stop {
         node: String,
     },
+    /// A node given up with `--force-without` whose container runs: its restart policy off,
+    /// then a clean stop, so that it cannot serve beside the new Primary component.
+    StopGivenUp {
+        node: String,
+    },
+    /// Right before the bootstrap: none of these given-up nodes answers SQL (one that does may
+    /// be serving); otherwise recovery stops there.
+    CheckSilent {
+        nodes: Vec<String>,
+    },
     /// The cluster's directories and secrets, for a container to be created.
     PrepareHost {
         node: String,
@@ -38,6 +48,9 @@ pub enum Action {
     Verify {
         nodes: Vec<String>,
     },
+    /// The new history's cluster UUID (as the Primary reports it) recorded on every reachable
+    /// host of the cluster, for `status` to compare with.
+    RecordHistory,
     /// Galera's pc.recovery re-forms one Primary component of all these nodes, within a short
     /// deadline; otherwise recovery falls back to bootstrapping.
     WaitReformed {
@@ -49,12 +62,16 @@ impl Action {
     pub fn node(&self) -> Option<&str> {
         match self {
             Action::Stop { node }
+            | Action::StopGivenUp { node }
             | Action::PrepareHost { node }
             | Action::WriteConfig { node, .. }
             | Action::WriteGrastate { node, .. }
             | Action::Start { node, .. }
             | Action::WaitSynced { node } => Some(node),
-            Action::Verify { .. } | Action::WaitReformed { .. } => None,
+            Action::Verify { .. }
+            | Action::WaitReformed { .. }
+            | Action::CheckSilent { .. }
+            | Action::RecordHistory => None,
         }
     }
 }
@@ -63,6 +80,19 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Action::Stop { node } => write!(f, "{node}: stop its container cleanly"),
+            Action::StopGivenUp { node } => write!(
+                f,
+                "{node}: turn its container's restart policy off, then stop it (given up)"
+            ),
+            Action::RecordHistory => f.write_str(
+                "record the new cluster UUID as the cluster's history on every reachable host",
+            ),
+            Action::CheckSilent { nodes } => write!(
+                f,
+                "check that {} still do{} not answer SQL (else stop here: it may be serving)",
+                nodes.join(", "),
+                if nodes.len() == 1 { "es" } else { "" }
+            ),
             Action::PrepareHost { node } => {
                 write!(f, "{node}: create the cluster's directories and secrets")
             }
@@ -129,12 +159,25 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
         Choice::JoinPrimary { primary, .. } => primary.clone(),
         Choice::Bootstrap { node, .. } => vec![node.clone()],
     };
+    // A running Primary node whose config still says gcomm:// (a bootstrap left by an
+    // interrupted run) would form a second cluster on its next restart: its file is rewritten
+    // in place to name the others (no restart; the same text when it already does).
+    if let Choice::JoinPrimary { primary, .. } = choice {
+        prepare.extend(primary.iter().map(|p| Action::WriteConfig {
+            node: p.clone(),
+            bootstrap: false,
+        }));
+    }
+    let mut given_up: Vec<String> = Vec::new();
     if let Choice::Bootstrap {
         node,
         uuid,
         seqno,
         stop_first,
         create,
+        left_out,
+        stop_left_out,
+        new_history,
         ..
     } = choice
     {
@@ -142,11 +185,23 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
         if *stop_first {
             stops.push(v.remove(0));
         }
+        stops.extend(
+            stop_left_out
+                .iter()
+                .map(|n| Action::StopGivenUp { node: n.clone() }),
+        );
+        given_up = left_out.iter().map(|(n, _)| n.clone()).collect();
         prepare.extend(v);
+        // A new history: no position, so Galera gives the bootstrap a new cluster UUID.
+        let (uuid, seqno) = if *new_history {
+            (super::ZERO_UUID.to_string(), -1)
+        } else {
+            (uuid.clone(), *seqno)
+        };
         prepare.push(Action::WriteGrastate {
             node: node.clone(),
-            uuid: uuid.clone(),
-            seqno: *seqno,
+            uuid,
+            seqno,
             safe_to_bootstrap: true,
         });
     }
@@ -159,10 +214,20 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
             stops.push(v.remove(0));
         }
         prepare.extend(v);
-        if let Some(seqno) = j.write_seqno {
+        // Only the chosen node may say safe_to_bootstrap: 1.
+        let write = if j.discard_position {
+            Some((super::ZERO_UUID.to_string(), -1))
+        } else if let Some(seqno) = j.write_seqno {
+            Some((cluster_uuid.clone(), seqno))
+        } else if j.clear_safe_flag {
+            j.own.clone()
+        } else {
+            None
+        };
+        if let Some((uuid, seqno)) = write {
             prepare.push(Action::WriteGrastate {
                 node: j.name.clone(),
-                uuid: cluster_uuid.clone(),
+                uuid,
                 seqno,
                 safe_to_bootstrap: false,
             });
@@ -175,6 +240,9 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
         stages.push(prepare);
     }
     if let Choice::Bootstrap { node, create, .. } = choice {
+        if !given_up.is_empty() {
+            stages.push(vec![Action::CheckSilent { nodes: given_up }]);
+        }
         stages.push(vec![Action::Start {
             node: node.clone(),
             create: *create,
@@ -199,5 +267,14 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
         members.push(j.name.clone());
     }
     stages.push(vec![Action::Verify { nodes: members }]);
+    if matches!(
+        choice,
+        Choice::Bootstrap {
+            new_history: true,
+            ..
+        }
+    ) {
+        stages.push(vec![Action::RecordHistory]);
+    }
     stages
 }

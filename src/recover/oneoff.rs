@@ -46,6 +46,15 @@ fn oneoff(inventory: &Inventory, node: &Node, read_only: bool, stdin: bool) -> A
     a
 }
 
+/// Exits 0 when the volume holds a database (its `mysql` system schema directory).
+pub fn has_database(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = oneoff(inventory, node, true, false);
+    a.extend(["--entrypoint".into(), "test".into()]);
+    a.push(inventory.cluster.image.clone());
+    a.extend(["-d".into(), format!("{DATADIR}/mysql")]);
+    a
+}
+
 pub fn read_grastate(inventory: &Inventory, node: &Node) -> Argv {
     read_file(inventory, node, GRASTATE)
 }

@@ -197,7 +197,7 @@ fn bootstrap_node(choice: &Choice) -> &str {
 #[test]
 fn highest_seqno_wins_and_keeps_the_history() {
     let nodes = three(recovered(40), recovered(42), recovered(41));
-    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     let Choice::Bootstrap {
         node,
         uuid,
@@ -225,7 +225,7 @@ fn an_empty_node_is_never_a_candidate() {
         source: Source::Grastate,
     };
     let nodes = three(empty.clone(), recovered(3), Reading::NoData);
-    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(bootstrap_node(&choice), "nodeb");
     let text = render::choice(&choice);
     assert!(text.contains("nodea has no valid position"), "{text}");
@@ -235,7 +235,7 @@ fn an_empty_node_is_never_a_candidate() {
     );
     let nothing = three(empty, Reading::NoData, Reading::NoData);
     assert!(matches!(
-        choose_bootstrap_node(&nothing, Safety::Forced),
+        choose_bootstrap_node(&nothing, &Safety::forced()),
         Err(Refusal::NoValidPosition(_))
     ));
 }
@@ -249,12 +249,12 @@ fn safe_to_bootstrap_confirms_but_never_overrides() {
         source: Source::Grastate,
     };
     let agree = three(recovered(10), flagged(12), recovered(11));
-    let choice = choose_bootstrap_node(&agree, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let choice = choose_bootstrap_node(&agree, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(bootstrap_node(&choice), "nodeb");
     assert!(render::choice(&choice).contains("safe_to_bootstrap: 1 on nodeb confirms the choice"));
 
     let disagree = three(flagged(10), recovered(12), recovered(11));
-    let refusal = choose_bootstrap_node(&disagree, Safety::Strict);
+    let refusal = choose_bootstrap_node(&disagree, &Safety::strict());
     assert_eq!(
         refusal,
         Err(Refusal::SafeToBootstrapDisagrees {
@@ -264,7 +264,8 @@ fn safe_to_bootstrap_confirms_but_never_overrides() {
             best_seqno: 12
         })
     );
-    let forced = choose_bootstrap_node(&disagree, Safety::Forced).unwrap_or_else(|e| panic!("{e}"));
+    let forced =
+        choose_bootstrap_node(&disagree, &Safety::forced()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         bootstrap_node(&forced),
         "nodeb",
@@ -281,7 +282,7 @@ fn different_cluster_uuids_are_refused_and_listed() {
         source: Source::Grastate,
     };
     let nodes = three(recovered(5), other, recovered(5));
-    let refusal = choose_bootstrap_node(&nodes, Safety::Forced).err();
+    let refusal = choose_bootstrap_node(&nodes, &Safety::forced()).err();
     let text = refusal
         .as_ref()
         .map(ToString::to_string)
@@ -297,47 +298,188 @@ fn different_cluster_uuids_are_refused_and_listed() {
 #[test]
 fn ties_follow_the_inventory_order_and_say_so() {
     let nodes = three(recovered(7), recovered(9), recovered(9));
-    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(bootstrap_node(&choice), "nodeb");
     assert!(render::choice(&choice)
         .contains("nodeb, nodec are tied at seqno 9: chose nodeb, the first in inventory order"));
 }
 
+fn without(names: &[&str]) -> Safety {
+    Safety {
+        force: false,
+        without: names.iter().map(|n| n.to_string()).collect(),
+    }
+}
+
 #[test]
-fn an_unreadable_node_is_refused_unless_forced() {
+fn an_unreadable_node_is_refused_unless_given_up_by_name_and_then_a_new_history_starts() {
     let nodes = three(
         recovered(4),
         recovered(5),
         Reading::Unreadable("host 10.77.0.99: no SSH connection within 3s".into()),
     );
-    let refusal = choose_bootstrap_node(&nodes, Safety::Strict)
-        .err()
-        .map(|r| r.to_string())
-        .unwrap_or_default();
-    assert!(
-        refusal.contains("cannot read the position of nodec (host 10.77.0.99"),
-        "{refusal}"
-    );
-    assert!(refusal.contains("--force"), "{refusal}");
-    let choice = choose_bootstrap_node(&nodes, Safety::Forced).unwrap_or_else(|e| panic!("{e}"));
+    for safety in [Safety::strict(), Safety::forced()] {
+        let refusal = choose_bootstrap_node(&nodes, &safety)
+            .err()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        assert!(
+            refusal.starts_with("cannot read the position of nodec (host 10.77.0.99: no SSH connection within 3s): that node may be the most advanced, or may still be serving."),
+            "{refusal}"
+        );
+        assert!(
+            refusal.contains("pass --force-without nodec: recovery then starts a new history"),
+            "{refusal}"
+        );
+    }
+    let choice =
+        choose_bootstrap_node(&nodes, &without(&["nodec"])).unwrap_or_else(|e| panic!("{e}"));
     let Choice::Bootstrap {
         node,
         joiners,
         left_out,
+        new_history,
         ..
     } = &choice
     else {
         panic!("{choice:?}")
     };
     assert_eq!(node, "nodeb");
+    assert!(new_history);
     assert_eq!(joiners.len(), 1);
     assert_eq!(left_out[0].0, "nodec");
     assert_eq!(
-        actions(&choice).last(),
-        Some(&vec![Action::Verify {
-            nodes: vec!["nodeb".into(), "nodea".into()]
-        }])
+        render::actions(&actions(&choice)),
+        format!(
+            "  1. nodeb: cluster address gcomm:// (bootstrap)  (in parallel)
+  2. nodeb: grastate.dat uuid {ZERO_UUID}, seqno -1, safe_to_bootstrap 1  (in parallel)
+  3. nodea: cluster address = the other members  (in parallel)
+  4. check that nodec still does not answer SQL (else stop here: it may be serving)
+  5. nodeb: start
+  6. nodeb: wait until Primary and Synced
+  7. nodeb: cluster address = the other members
+  8. nodea: start
+  9. nodea: wait until Primary and Synced
+ 10. verify: nodeb, nodea Synced in one Primary component of 2, one cluster UUID
+ 11. record the new cluster UUID as the cluster's history on every reachable host
+"
+        ),
+        "a new history: no position on the chosen node, none written on the joiner (full SST)"
     );
+    assert!(render::choice(&choice).contains(
+        "--force-without nodec: given up; the cluster starts a NEW history from nodeb (a new cluster UUID), so nodec can only rejoin by a full copy"
+    ));
+}
+
+#[test]
+fn never_a_bootstrap_beside_a_running_container_that_is_silent() {
+    // The safety review's reproduction: nodea and nodeb run but their SQL is filtered from
+    // the operator's machine; nodec is stopped cleanly.
+    let clean = Reading::Position {
+        uuid: U.into(),
+        seqno: 100,
+        safe_to_bootstrap: true,
+        source: Source::Grastate,
+    };
+    let silent = || Reading::Unreadable("container runs but SQL does not answer".into());
+    let mut nodes = three(silent(), silent(), clean);
+    nodes[0].container = Container::Running;
+    nodes[1].container = Container::Running;
+    for safety in [Safety::strict(), Safety::forced(), without(&["nodea"])] {
+        let refusal = choose_bootstrap_node(&nodes, &safety);
+        assert!(
+            matches!(&refusal, Err(Refusal::RunningButSilent(l)) if !l.is_empty()),
+            "{safety:?}: {refusal:?}"
+        );
+    }
+    let text = choose_bootstrap_node(&nodes, &Safety::forced())
+        .err()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(
+        text.starts_with("the container of nodea (container runs but SQL does not answer), nodeb (container runs but SQL does not answer) runs but its SQL does not answer: it may be serving in a Primary component galeractl cannot see, and bootstrapping another beside it would split the cluster in two"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("--force"),
+        "the refusal does not recommend forcing: {text}"
+    );
+    // Given up by name: they are stopped (restart policy off) before anything starts, and
+    // checked silent again right before the bootstrap.
+    let choice = choose_bootstrap_node(&nodes, &without(&["nodea", "nodeb"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stages = actions(&choice);
+    assert_eq!(
+        stages[0],
+        vec![
+            Action::StopGivenUp {
+                node: "nodea".into()
+            },
+            Action::StopGivenUp {
+                node: "nodeb".into()
+            }
+        ]
+    );
+    let check = stages
+        .iter()
+        .position(|s| matches!(s.first(), Some(Action::CheckSilent { .. })));
+    let start = stages
+        .iter()
+        .position(|s| matches!(s.first(), Some(Action::Start { .. })));
+    assert!(check.is_some() && check < start, "{stages:?}");
+}
+
+#[test]
+fn force_without_a_readable_node_is_refused() {
+    let nodes = three(recovered(4), recovered(5), recovered(6));
+    assert_eq!(
+        choose_bootstrap_node(&nodes, &without(&["nodea"])),
+        Err(Refusal::WithoutReadable(vec!["nodea".into()]))
+    );
+}
+
+#[test]
+fn a_less_advanced_joiner_never_keeps_safe_to_bootstrap() {
+    let flagged = Reading::Position {
+        uuid: U.into(),
+        seqno: 40,
+        safe_to_bootstrap: true,
+        source: Source::Grastate,
+    };
+    let nodes = three(flagged, recovered(42), recovered(41));
+    let choice = choose_bootstrap_node(&nodes, &Safety::forced()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bootstrap_node(&choice), "nodeb");
+    assert!(actions(&choice).iter().flatten().any(|a| a
+        == &Action::WriteGrastate {
+            node: "nodea".into(),
+            uuid: U.into(),
+            seqno: 40,
+            safe_to_bootstrap: false
+        }));
+}
+
+#[test]
+fn a_node_resolved_by_heuristic_is_not_chosen_while_another_can_be_and_joins_by_full_copy() {
+    let heuristic = Reading::Position {
+        uuid: U.into(),
+        seqno: 50,
+        safe_to_bootstrap: false,
+        source: Source::Heuristic,
+    };
+    let nodes = three(heuristic.clone(), recovered(45), recovered(44));
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bootstrap_node(&choice), "nodeb");
+    assert!(actions(&choice).iter().flatten().any(|a| a
+        == &Action::WriteGrastate {
+            node: "nodea".into(),
+            uuid: ZERO_UUID.into(),
+            seqno: -1,
+            safe_to_bootstrap: false
+        }));
+    // Alone with a position, it may still bootstrap.
+    let alone = three(heuristic, Reading::NoData, Reading::NoData);
+    let choice = choose_bootstrap_node(&alone, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bootstrap_node(&choice), "nodea");
 }
 
 #[test]
@@ -347,7 +489,7 @@ fn prepared_transactions_stop_even_with_force() {
         Reading::PreparedTransactions("Found 2 prepared transactions!".into()),
         recovered(5),
     );
-    let refusal = choose_bootstrap_node(&nodes, Safety::Forced)
+    let refusal = choose_bootstrap_node(&nodes, &Safety::forced())
         .err()
         .map(|r| r.to_string())
         .unwrap_or_default();
@@ -372,7 +514,7 @@ fn a_running_primary_means_no_bootstrap() {
         Reading::Unreadable("no answer".into()),
     );
     nodes[0].container = Container::Running;
-    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     let Choice::JoinPrimary {
         primary, joiners, ..
     } = &choice
@@ -383,6 +525,22 @@ fn a_running_primary_means_no_bootstrap() {
     assert_eq!(joiners.len(), 1);
     assert_eq!(joiners[0].name, "nodeb");
     let stages = actions(&choice);
+    // The running Primary is not stopped or started; only its config file is made sure to
+    // name the others (a bootstrap address left by an interrupted run would form a second
+    // cluster on its next restart).
+    let on_nodea: Vec<&Action> = stages
+        .iter()
+        .flatten()
+        .filter(|a| a.node() == Some("nodea"))
+        .collect();
+    assert_eq!(
+        on_nodea,
+        vec![&Action::WriteConfig {
+            node: "nodea".into(),
+            bootstrap: false
+        }],
+        "{stages:?}"
+    );
     assert!(
         !stages.iter().flatten().any(|a| matches!(
             a,
@@ -390,21 +548,38 @@ fn a_running_primary_means_no_bootstrap() {
                 bootstrap: true,
                 ..
             }
-        ) || a.node() == Some("nodea")),
+        )),
         "{stages:?}"
     );
     // A stopped node ahead of the running Primary: its extra rows would be lost by an SST.
     let mut ahead = nodes.clone();
     ahead[1].reading = recovered(60);
     assert!(matches!(
-        choose_bootstrap_node(&ahead, Safety::Strict),
+        choose_bootstrap_node(&ahead, &Safety::strict()),
         Err(Refusal::AheadOfPrimary {
             seqno: 60,
             primary_seqno: 50,
             ..
         })
     ));
-    assert!(choose_bootstrap_node(&ahead, Safety::Forced).is_ok());
+    // Forced: it joins by a full copy (its position thrown away), never by IST on top of its
+    // own later transactions.
+    let forced = choose_bootstrap_node(&ahead, &Safety::forced()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(actions(&forced).iter().flatten().any(|a| a
+        == &Action::WriteGrastate {
+            node: "nodeb".into(),
+            uuid: ZERO_UUID.into(),
+            seqno: -1,
+            safe_to_bootstrap: false
+        }));
+    let text = choose_bootstrap_node(&ahead, &Safety::strict())
+        .err()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert!(
+        text.contains("apply IST on top of them (silent divergence)") && !text.contains("replace"),
+        "{text}"
+    );
     // Two Primary components: a split, never touched.
     let mut split = three(
         Reading::Primary {
@@ -419,7 +594,7 @@ fn a_running_primary_means_no_bootstrap() {
     );
     split[1].container = Container::Running;
     assert!(matches!(
-        choose_bootstrap_node(&split, Safety::Forced),
+        choose_bootstrap_node(&split, &Safety::forced()),
         Err(Refusal::SplitPrimary(_))
     ));
 }
@@ -428,7 +603,7 @@ fn a_running_primary_means_no_bootstrap() {
 fn actions_bootstrap_then_join_one_at_a_time_and_leave_no_bootstrap_flag() {
     let mut nodes = three(recovered(8), recovered(9), Reading::NoData);
     nodes[2].container = Container::Missing;
-    let choice = choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     let text = render::actions(&actions(&choice));
     assert_eq!(
         text,
@@ -583,7 +758,7 @@ mod pc_recovery {
     fn every_member_with_one_view_restarts_together_keeping_each_seqno() {
         let (nodes, views) = all();
         let choice =
-            choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+            choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
         let stages = pc_recovery(&choice, &nodes, &views).unwrap_or_else(|e| panic!("{e}"));
         let text = render::actions(&stages);
         assert!(text.contains("nodeb: grastate.dat uuid 10a08d6f-e8a6-11f1-b9f3-2379e26ad661, seqno 9, safe_to_bootstrap 0"), "{text}");
@@ -599,7 +774,7 @@ mod pc_recovery {
     fn any_doubt_takes_the_bootstrap_path() {
         let (nodes, views) = all();
         let choice =
-            choose_bootstrap_node(&nodes, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+            choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
         // A node that saved no view (it left cleanly before the others crashed).
         let mut v = views.clone();
         v[1] = None;
@@ -629,7 +804,8 @@ mod pc_recovery {
         // A node never initialised.
         let mut n = nodes.clone();
         n[2].reading = Reading::NoData;
-        let choice2 = choose_bootstrap_node(&n, Safety::Strict).unwrap_or_else(|e| panic!("{e}"));
+        let choice2 =
+            choose_bootstrap_node(&n, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
         assert!(pc_recovery(&choice2, &n, &views).is_err());
     }
 }
@@ -650,11 +826,21 @@ fn a_stopped_node_of_another_history_is_never_joined_to_a_running_primary() {
         },
     );
     nodes[0].container = Container::Running;
-    match choose_bootstrap_node(&nodes, Safety::Strict) {
-        Err(Refusal::ClusterUuids(list)) => {
-            assert_eq!(list.len(), 2);
-            assert_eq!(list[1].0, "nodec");
-        }
-        other => panic!("expected a refusal, got {other:?}"),
-    }
+    let refusal = choose_bootstrap_node(&nodes, &Safety::strict())
+        .err()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        refusal,
+        format!("nodec (0a1b2c3d-c0b0-11ef-8a6e-7e0a8f3a1b11:7) holds another history than the running Primary component ({U}): a full copy would overwrite it. If they were given up (recover --force-without) or their data is saved, pass --force: their position is thrown away and they join by a full copy")
+    );
+    // Forced (a node given up earlier by --force-without): a full copy, said in the notes.
+    let choice = choose_bootstrap_node(&nodes, &Safety::forced()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(actions(&choice).iter().flatten().any(|a| a
+        == &Action::WriteGrastate {
+            node: "nodec".into(),
+            uuid: ZERO_UUID.into(),
+            seqno: -1,
+            safe_to_bootstrap: false
+        }));
 }

@@ -10,7 +10,12 @@
 #   - MARIADB_ROOT_PASSWORD, MARIADB_USER, MARIADB_PASSWORD, MARIADB_DATABASE,
 #     MARIADB_ROOT_HOST (default '%'), MARIADB_ALLOW_EMPTY_ROOT_PASSWORD, each also as *_FILE
 #     (the file's contents; setting both is an error) and with the MYSQL_* spelling as fallback;
-#   - finally `exec mariadbd --user=mysql ARGS...`: mariadbd is PID 1 and drops to mysql itself.
+#   - the official image's privilege model: the *_FILE secrets are read as root, then every
+#     server run (the temporary one of the initialisation and the real one) starts as the
+#     `mysql` user (uid 999) through gosu, so mariadbd reads its option files as that user and
+#     silently skips any it cannot read, as the official image does;
+#   - finally `exec gosu mysql mariadbd ARGS...`: mariadbd is PID 1.
+# It lives at /usr/local/bin/docker-entrypoint.sh, the official image's path and ENTRYPOINT.
 # Secrets are given to the client on stdin only, never on a command line.
 set -eo pipefail
 shopt -s nullglob
@@ -85,8 +90,14 @@ done
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-# The data directory the server will use, with the user's options.
-helpout=$(mariadbd "$@" --verbose --help 2>&1) || die "mariadbd rejects these options: $(tail -n 3 <<<"$helpout")"
+# The server, as the mysql user (gosu execs it: its pid is the server's).
+server=(mariadbd)
+if [ "$(id -u)" = 0 ]; then
+	server=(gosu mysql mariadbd)
+fi
+
+# The data directory the server will use, with the user's options, read as the server reads them.
+helpout=$("${server[@]}" "$@" --verbose --help 2>&1) || die "mariadbd rejects these options: $(tail -n 3 <<<"$helpout")"
 DATADIR=$(awk '$1 == "datadir" { d = $2 } END { print d }' <<<"$helpout")
 DATADIR=${DATADIR%/}
 [ -n "$DATADIR" ] || die "cannot tell mariadbd's datadir"
@@ -124,7 +135,7 @@ if [ ! -d "$DATADIR/mysql" ]; then
 
 	SOCKET=/run/mysqld/entrypoint-init.sock
 	note "starting a temporary server (socket only, wsrep off)"
-	mariadbd --user=mysql --datadir="$DATADIR" --socket="$SOCKET" --skip-networking \
+	"${server[@]}" --datadir="$DATADIR" --socket="$SOCKET" --skip-networking \
 		--wsrep-on=OFF --skip-log-bin --skip-slave-start --default-time-zone=SYSTEM \
 		--pid-file=/run/mysqld/entrypoint-init.pid &
 	tmp_pid=$!
@@ -209,4 +220,4 @@ GRANT PROXY ON ''@'%' TO 'root'@$rh WITH GRANT OPTION;
 fi
 
 unset "${SECRET_VARS[@]}"
-exec mariadbd --user=mysql "$@"
+exec "${server[@]}" "$@"

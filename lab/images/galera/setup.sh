@@ -1,7 +1,24 @@
 #!/bin/sh
 # Runs inside the image's root filesystem after the packages are installed.
 set -eu
-install -m 0755 /tmp/recipe/entrypoint.sh /entrypoint.sh
+install -m 0755 /tmp/recipe/entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+# The official image's path; the old lab path stays as a link.
+ln -sf /usr/local/bin/docker-entrypoint.sh /entrypoint.sh
+
+# The official image's mysql user and group are 999: make Debian's match, and move what the
+# packages gave the old ids.
+old_uid=$(id -u mysql)
+old_gid=$(getent group mysql | cut -d: -f3)
+if [ "$old_gid" != 999 ]; then
+	groupmod -g 999 mysql
+	find / -xdev -gid "$old_gid" -exec chgrp -h 999 '{}' +
+fi
+if [ "$old_uid" != 999 ]; then
+	usermod -u 999 mysql
+	find / -xdev -uid "$old_uid" -exec chown -h 999 '{}' +
+fi
+test "$(id -u mysql):$(id -g mysql)" = 999:999
+gosu mysql true
 mkdir -p /docker-entrypoint-initdb.d
 
 # Debian's server binds 127.0.0.1: a Galera node must be reachable.

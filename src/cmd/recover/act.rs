@@ -24,9 +24,21 @@ pub(crate) async fn run(
     choice: &Choice,
     stages: &[Vec<Action>],
 ) -> Result<(), Failure> {
-    match try_run(cx, observed, stages).await {
+    let outcome = tokio::select! {
+        run = try_run(cx, observed, stages) => run.map_err(|(next, error)| (next, error, exit::FAILED)),
+        signal = super::super::interrupted() => Err((
+            0,
+            format!("interrupted by {signal}; the action under way may have completed"),
+            exit::INTERRUPTED,
+        )),
+    };
+    match outcome {
         Ok(()) => Ok(()),
-        Err((next, error)) => Err(failed(cx, choice, &stages[next..], &error).await),
+        Err((next, error, code)) => {
+            let mut failure = failed(cx, choice, &stages[next..], &error).await;
+            failure.code = code;
+            Err(failure)
+        }
     }
 }
 
@@ -95,6 +107,57 @@ async fn wait_reformed(cx: &Context<'_>, nodes: &[String]) -> Result<(), String>
     }
 }
 
+/// Writes the running Primary's cluster UUID into the history record of every connected host.
+async fn record_history(cx: &Context<'_>) -> Result<(), String> {
+    let seen = observe::probe_all(cx.inventory, &cx.password, PROBE_TIMEOUT).await;
+    let uuid = seen
+        .iter()
+        .flatten()
+        .find(|s| s.is_healthy() && crate::galera::is_history(&s.cluster_state_uuid))
+        .map(|s| s.cluster_state_uuid.clone())
+        .ok_or_else(|| "no Synced Primary node reports a cluster UUID".to_string())?;
+    let argv = docker::write_file(&docker::history_path(cx.inventory), "0644");
+    let line = format!("{uuid}\n");
+    let writes = cx.hosts.all().map(|remote| {
+        let (argv, line) = (&argv, &line);
+        async move {
+            remote
+                .run_ok(argv, Some(line.as_bytes()))
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+    });
+    let errors: Vec<String> = futures::future::join_all(writes)
+        .await
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// Given-up nodes must stay silent up to the bootstrap: one that answers SQL now may be serving.
+async fn check_silent(cx: &Context<'_>, nodes: &[String]) -> Result<(), String> {
+    let seen = observe::probe_named(cx.inventory, nodes, &cx.password, PROBE_TIMEOUT).await;
+    let answering: Vec<String> = nodes
+        .iter()
+        .zip(seen)
+        .filter_map(|(n, s)| s.map(|s| format!("{n} ({} {})", s.cluster_status, s.local_state)))
+        .collect();
+    if answering.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "given up but answering SQL now: {}; no bootstrap beside a node that may serve",
+            answering.join(", ")
+        ))
+    }
+}
+
 fn node<'a>(cx: &Context<'a>, name: &str) -> Result<&'a Node, String> {
     cx.inventory
         .node(name)
@@ -106,6 +169,8 @@ async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Resu
     let Some(name) = action.node() else {
         return match action {
             Action::WaitReformed { nodes } => wait_reformed(cx, nodes).await,
+            Action::CheckSilent { nodes } => check_silent(cx, nodes).await,
+            Action::RecordHistory => record_history(cx).await,
             _ => verify(cx, action).await,
         };
     };
@@ -117,6 +182,13 @@ async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Resu
     let ok = |r: Result<String, crate::ssh::SshError>| r.map(|_| ()).map_err(|e| e.to_string());
     match action {
         Action::Stop { .. } => {
+            let argv = docker::stop_node(inventory, node);
+            ok(remote.run_ok_within(&argv, None, docker::STOP_GRACE).await)
+        }
+        Action::StopGivenUp { .. } => {
+            ok(remote
+                .run_ok(&docker::no_restart(inventory, node), None)
+                .await)?;
             let argv = docker::stop_node(inventory, node);
             ok(remote.run_ok_within(&argv, None, docker::STOP_GRACE).await)
         }
@@ -157,7 +229,10 @@ async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Resu
             })
             .await
             .map_err(|e| e.message),
-        Action::Verify { .. } | Action::WaitReformed { .. } => Ok(()),
+        Action::Verify { .. }
+        | Action::WaitReformed { .. }
+        | Action::CheckSilent { .. }
+        | Action::RecordHistory => Ok(()),
     }
 }
 

@@ -70,7 +70,33 @@ async fn read_node(
                 || format!("host {} is not connected", node.host),
                 |(_, e)| e.clone(),
             );
-        return (at(Container::Unknown, Reading::Unreadable(why)), None, None);
+        // SSH cannot reach the host, but its node may still serve (only the operator's route
+        // to SSH is down): ask its SQL port before calling it unreadable.
+        return match crate::sql::probe(&monitor_target(cx, node), PROBE_TIMEOUT).await {
+            Ok(s) if s.is_primary() => (
+                at(
+                    Container::Running,
+                    Reading::Primary {
+                        uuid: s.cluster_state_uuid,
+                        seqno: s.last_committed,
+                    },
+                ),
+                None,
+                None,
+            ),
+            Ok(s) => (
+                at(
+                    Container::Running,
+                    Reading::Unreadable(format!(
+                        "{why}; its SQL answers ({} {}), so it runs",
+                        s.cluster_status, s.local_state
+                    )),
+                ),
+                None,
+                None,
+            ),
+            Err(_) => (at(Container::Unknown, Reading::Unreadable(why)), None, None),
+        };
     };
     let rows = match observe::containers(&remote).await {
         Ok(rows) => rows,
@@ -159,7 +185,25 @@ async fn stopped(cx: &Context<'_>, node: &Node, remote: &Remote) -> (Reading, Op
     }
     let text = match read_grastate(cx, node, remote).await {
         Ok(Some(text)) => text,
-        Ok(None) => return (Reading::NoData, None),
+        Ok(None) => {
+            // No grastate.dat: never initialised, or lost (deleting it is a common "force an
+            // SST" tip) beside a database that may be the most advanced. A database means
+            // crash recovery tells its position; if it cannot, the node is unreadable (which
+            // refuses), never "no data" (which a full copy would overwrite).
+            return match holds_database(cx, node, remote).await {
+                Ok(false) => (Reading::NoData, None),
+                Ok(true) => match wsrep_recover(cx, node, remote, false).await {
+                    Reading::Position { seqno, .. } if seqno < 0 => (
+                        Reading::Unreadable(
+                            "its volume holds a database but no grastate.dat, and --wsrep-recover found no position".into(),
+                        ),
+                        None,
+                    ),
+                    reading => (reading, None),
+                },
+                Err(why) => (Reading::Unreadable(why), None),
+            };
+        }
         Err(why) => return (Reading::Unreadable(why), None),
     };
     let g = match recover::parse_grastate(&text) {
@@ -206,6 +250,19 @@ pub(crate) async fn read_grastate(
     }
 }
 
+/// Whether the node's volume holds a database (its `mysql` system schema).
+async fn holds_database(cx: &Context<'_>, node: &Node, remote: &Remote) -> Result<bool, String> {
+    let out = oneoff_run(
+        cx,
+        node,
+        remote,
+        &oneoff::has_database(cx.inventory, node),
+        cx.step_timeout,
+    )
+    .await?;
+    Ok(out.code == 0)
+}
+
 async fn wsrep_recover(
     cx: &Context<'_>,
     node: &Node,
@@ -231,7 +288,11 @@ async fn wsrep_recover(
                     uuid,
                     seqno,
                     safe_to_bootstrap,
-                    source: Source::WsrepRecover,
+                    source: if resolved {
+                        Source::Heuristic
+                    } else {
+                        Source::WsrepRecover
+                    },
                 }
             }
             RecoverOutput::Nothing(tail) => {

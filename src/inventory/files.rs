@@ -1,0 +1,130 @@
+//! The I/O of this module: reading the inventory file, and the facts (never the contents) of
+//! the secret and SSH files it names.
+
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use super::{SecretFileFacts, SshFileFacts, MAX_INVENTORY_BYTES, MAX_SECRET_BYTES};
+
+/// `O_NONBLOCK`, so that a FIFO put in place of the file between the check and the open cannot
+/// block `open`. Reads of a regular file ignore it. Its value differs between platforms, and
+/// std does not export it: only where it is known.
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "s390x",
+        target_arch = "powerpc64",
+        target_arch = "loongarch64"
+    )
+))]
+const O_NONBLOCK: i32 = 0o4000;
+#[cfg(any(
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd"
+))]
+const O_NONBLOCK: i32 = 0x0004;
+#[cfg(not(any(
+    all(
+        any(target_os = "linux", target_os = "android"),
+        any(
+            target_arch = "x86",
+            target_arch = "x86_64",
+            target_arch = "arm",
+            target_arch = "aarch64",
+            target_arch = "riscv64",
+            target_arch = "s390x",
+            target_arch = "powerpc64",
+            target_arch = "loongarch64"
+        )
+    ),
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd"
+)))]
+const O_NONBLOCK: i32 = 0;
+
+/// What a file is, in words, when it is not a regular file.
+fn not_regular(meta: &Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a directory")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_char_device() {
+        Some("a character device")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("a special file")
+    }
+}
+
+fn refuse(meta: &Metadata) -> io::Result<()> {
+    match not_regular(meta) {
+        None => Ok(()),
+        Some(what) => Err(io::Error::other(format!(
+            "it is {what}, not a regular file"
+        ))),
+    }
+}
+
+fn too_large(size: u64) -> io::Error {
+    io::Error::other(format!(
+        "it is {size} bytes, and an inventory may have at most {MAX_INVENTORY_BYTES} bytes (1 MiB)"
+    ))
+}
+
+/// Reads the inventory file: a regular file (checked before opening, so nothing else is ever
+/// opened, and again on the open file) of at most [`MAX_INVENTORY_BYTES`]. A FIFO, a device or
+/// a directory is refused without blocking or reading without bound.
+pub(super) fn read_inventory(path: &Path) -> io::Result<Vec<u8>> {
+    refuse(&std::fs::metadata(path)?)?;
+    let file = File::options()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    refuse(&meta)?;
+    if meta.len() > MAX_INVENTORY_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    // The file may grow after fstat: read one byte more than allowed to notice.
+    file.take(MAX_INVENTORY_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INVENTORY_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+pub(super) fn secret_file_facts(path: &Path) -> SecretFileFacts {
+    match std::fs::metadata(path) {
+        Err(_) => SecretFileFacts::Missing,
+        Ok(m) if !m.is_file() => SecretFileFacts::NotAFile,
+        Ok(m) if m.len() == 0 => SecretFileFacts::Empty,
+        Ok(m) if m.len() > MAX_SECRET_BYTES => SecretFileFacts::TooLarge(m.len()),
+        Ok(m) => SecretFileFacts::Mode(m.permissions().mode() & 0o7777),
+    }
+}
+
+pub(super) fn ssh_file_facts(path: &Path) -> SshFileFacts {
+    match std::fs::metadata(path) {
+        Err(_) => SshFileFacts::Missing,
+        Ok(m) if m.is_dir() => SshFileFacts::Directory,
+        Ok(_) => SshFileFacts::Present,
+    }
+}

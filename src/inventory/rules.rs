@@ -1,0 +1,344 @@
+//! Rules about one value of an inventory, each saying in words what is wrong with it. They know
+//! nothing of spans or keys: `validate` decides where a finding is reported.
+
+use std::net::IpAddr;
+
+/// Names that become parts of container, volume and file names.
+pub(crate) fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && name.len() <= 64
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// An IP address or an RFC 1123 host name; dotted all-digit strings must be real IPv4.
+pub(super) fn check_address(host: &str) -> Result<(), &'static str> {
+    if host.parse::<IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if host.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err("a valid IPv4 address");
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if host.len() <= 253 && host.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err("an IP address or a host name")
+    }
+}
+
+/// The host as the network sees it: an IP address in its canonical form (so `2001:DB8::1` and
+/// `2001:db8:0::1` are one host), a name in lower case (DNS ignores case).
+pub(crate) fn host_key(host: &str) -> String {
+    match host.parse::<IpAddr>() {
+        Ok(ip) => ip.to_canonical().to_string(),
+        Err(_) => host.to_ascii_lowercase(),
+    }
+}
+
+/// Names that resolve to the loopback address on common systems (RFC 6761 and /etc/hosts).
+const LOOPBACK_NAMES: &[&str] = &[
+    "localhost",
+    "localhost.localdomain",
+    "ip6-localhost",
+    "ip6-loopback",
+];
+
+/// Why `host` means "this machine" rather than an address other machines can reach, if it does.
+pub(super) fn local_only(host: &str) -> Option<&'static str> {
+    match host.parse::<IpAddr>() {
+        Ok(ip) => {
+            let ip = ip.to_canonical();
+            if ip.is_loopback() {
+                Some("a loopback address")
+            } else if ip.is_unspecified() {
+                Some("the unspecified address")
+            } else {
+                None
+            }
+        }
+        Err(_) => {
+            let name = host.to_ascii_lowercase();
+            (LOOPBACK_NAMES.contains(&name.as_str()) || name.ends_with(".localhost"))
+                .then_some("a name of the loopback address")
+        }
+    }
+}
+
+/// Settings that galeractl itself gives mariadbd (on its command line or in the node's config
+/// file), or that `recover` uses; an extra option may not fight them. `user` stays: the image's
+/// entrypoint runs the server as its own user.
+pub(super) const MANAGED_OPTIONS: &[&str] = &[
+    "wsrep-on",
+    "wsrep-provider",
+    "wsrep-cluster-name",
+    "wsrep-cluster-address",
+    "wsrep-node-name",
+    "wsrep-node-address",
+    "wsrep-node-incoming-address",
+    "wsrep-sst-receive-address",
+    "wsrep-provider-options",
+    "wsrep-sst-method",
+    "wsrep-new-cluster",
+    "wsrep-start-position",
+    "wsrep-recover",
+    "binlog-format",
+    "default-storage-engine",
+    "innodb-autoinc-lock-mode",
+    "innodb-flush-log-at-trx-commit",
+    "port",
+    "user",
+    "datadir",
+];
+
+/// Prefixes mariadbd's option parser takes off a name before it looks the name up: `loose-`
+/// (ignore if unknown), `skip-`/`disable-` (set to off), `enable-`, `maximum-` and `autoset-`.
+/// `loose-` combines with the others (`--loose-skip-wsrep-on`).
+const OPTION_PREFIXES: &[&str] = &[
+    "loose-", "skip-", "disable-", "enable-", "maximum-", "autoset-",
+];
+
+/// Options whose whole name is also the start of a managed name. mariadbd takes an exact name
+/// as itself, so these are not abbreviations (`--innodb=FORCE`, `--skip-innodb`).
+const EXACT_OPTIONS: &[&str] = &["innodb"];
+
+/// What is wrong with one entry of `mariadbd_options`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OptionProblem {
+    /// Not written `--name` or `--name=value`.
+    Malformed,
+    /// Sets a managed option, possibly through a prefix such as `loose-` or `skip-`.
+    Sets(&'static str),
+    /// A unique prefix of a managed option's name, which mariadbd accepts as that option.
+    Abbreviates(&'static str),
+}
+
+/// Compares an option's name with the managed ones the way mariadbd reads it: `_` and `-` are
+/// the same, case aside, with `loose-`, `skip-`, ... taken off, and a prefix of a name standing
+/// for the name. Each form on the way to the bare name is checked, so real names that start with
+/// one of the prefixes (`skip-name-resolve`) are compared as written too.
+pub(super) fn check_option(text: &str) -> Result<(), OptionProblem> {
+    let Some(rest) = text.strip_prefix("--") else {
+        return Err(OptionProblem::Malformed);
+    };
+    let written = rest.split('=').next().unwrap_or("");
+    let normalised = written
+        .trim_start_matches(['-', '_'])
+        .replace('_', "-")
+        .to_ascii_lowercase();
+    let mut name = normalised.as_str();
+    loop {
+        if name.is_empty() {
+            return Err(OptionProblem::Malformed);
+        }
+        if let Some(managed) = MANAGED_OPTIONS.iter().find(|m| **m == name) {
+            return Err(OptionProblem::Sets(managed));
+        }
+        if !EXACT_OPTIONS.contains(&name) {
+            if let Some(managed) = MANAGED_OPTIONS.iter().find(|m| m.starts_with(name)) {
+                return Err(OptionProblem::Abbreviates(managed));
+            }
+        }
+        match OPTION_PREFIXES.iter().find_map(|p| name.strip_prefix(p)) {
+            Some(shorter) => name = shorter,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// What makes `image` unusable as the image argument of `docker run`, if anything.
+pub(super) fn image_problem(image: &str) -> Option<&'static str> {
+    if image.starts_with('-') {
+        Some("starts with '-', so docker would take it for an option")
+    } else if image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("contains whitespace or a control character, which no image reference holds")
+    } else {
+        None
+    }
+}
+
+/// What makes `dir` unusable as galeractl's directory on the hosts, if anything. The cluster's
+/// own directory below it is bind-mounted with `--volume <dir>/...:<inside>:ro`.
+pub(super) fn config_dir_problem(dir: &str) -> Option<&'static str> {
+    if !dir.starts_with('/') {
+        Some("must be an absolute path")
+    } else if dir.chars().any(char::is_control) {
+        Some("contains a control character (a newline, a tab, ...)")
+    } else if dir.contains(':') {
+        Some("contains ':', which docker's --volume takes as the end of the host path")
+    } else if dir.trim_end_matches('/').is_empty() {
+        Some("is the root directory: give galeractl a directory of its own, such as \"/etc/galeractl\"")
+    } else {
+        None
+    }
+}
+
+/// What makes `provider` unusable as `--wsrep-provider`, if anything (empty is reported apart).
+pub(super) fn provider_problem(provider: &str) -> Option<&'static str> {
+    if provider.trim().is_empty() {
+        None
+    } else if !provider.starts_with('/') {
+        Some("must be an absolute path inside the image, such as \"/usr/lib/galera/libgalera_smm.so\"")
+    } else if provider
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        Some("contains whitespace or a control character")
+    } else {
+        None
+    }
+}
+
+/// A value for a message: quoted like Rust's `{:?}` (control characters escaped), and cut to
+/// its first 60 characters when longer, so one huge value does not flood the terminal.
+pub(super) fn shown(value: &str) -> String {
+    const MAX: usize = 60;
+    let count = value.chars().count();
+    if count <= MAX {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(MAX).collect();
+        format!("{head:?}... ({count} characters)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_prefixes_and_spellings_do_not_hide_a_managed_option() {
+        for (text, managed) in [
+            ("--wsrep_cluster_address=gcomm://x", "wsrep-cluster-address"),
+            ("--loose-wsrep-new-cluster", "wsrep-new-cluster"),
+            (
+                "--loose-wsrep-cluster-address=gcomm://",
+                "wsrep-cluster-address",
+            ),
+            ("--skip-wsrep-on", "wsrep-on"),
+            ("--loose_wsrep_on=OFF", "wsrep-on"),
+            ("--loose-skip-wsrep-on", "wsrep-on"),
+            ("--enable-wsrep-new-cluster", "wsrep-new-cluster"),
+            ("--disable_wsrep_on", "wsrep-on"),
+            ("--maximum-port=1", "port"),
+            ("--WSREP-ON=0", "wsrep-on"),
+            ("--wsrep-start-position=x:1", "wsrep-start-position"),
+            ("--wsrep-recover", "wsrep-recover"),
+            ("--wsrep-provider", "wsrep-provider"),
+            ("--wsrep-provider-options=x", "wsrep-provider-options"),
+            ("---wsrep-on", "wsrep-on"),
+        ] {
+            assert_eq!(
+                check_option(text),
+                Err(OptionProblem::Sets(managed)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_unique_prefix_of_a_managed_option_is_an_abbreviation() {
+        for (text, managed) in [
+            ("--wsrep-new", "wsrep-new-cluster"),
+            ("--loose-wsrep-new=1", "wsrep-new-cluster"),
+            ("--wsrep-start-pos=x", "wsrep-start-position"),
+            ("--datad=/x", "datadir"),
+            ("--innodb-autoinc=1", "innodb-autoinc-lock-mode"),
+            ("--skip-wsrep-o", "wsrep-on"),
+        ] {
+            assert_eq!(
+                check_option(text),
+                Err(OptionProblem::Abbreviates(managed)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn ordinary_options_pass() {
+        for text in [
+            "--max-connections=500",
+            "--max_connections=500;rm -rf /",
+            "--skip-name-resolve",
+            "--loose-skip-name-resolve",
+            "--innodb=FORCE",
+            "--skip-innodb",
+            "--innodb-buffer-pool-size=1G",
+            "--wsrep-slave-threads=4",
+            "--wsrep-sst-donor=nodeb",
+            "--log-bin",
+            "--portable",
+        ] {
+            assert_eq!(check_option(text), Ok(()), "{text}");
+        }
+    }
+
+    #[test]
+    fn malformed_options_are_reported() {
+        for text in ["--", "--=x", "-x", "wsrep-on", "--loose-", "--skip-=1"] {
+            assert_eq!(check_option(text), Err(OptionProblem::Malformed), "{text}");
+        }
+    }
+
+    #[test]
+    fn local_only_addresses() {
+        for host in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "0.0.0.0",
+            "::",
+            "::ffff:127.0.0.1",
+            "localhost",
+            "LOCALHOST",
+            "db.localhost",
+            "ip6-localhost",
+        ] {
+            assert!(local_only(host).is_some(), "{host}");
+        }
+        for host in ["10.0.0.1", "2001:db8::1", "db1.example", "localhost-db"] {
+            assert_eq!(local_only(host), None, "{host}");
+        }
+    }
+
+    #[test]
+    fn host_keys_ignore_case_and_address_spelling() {
+        assert_eq!(host_key("DB1.Example"), host_key("db1.example"));
+        assert_eq!(host_key("2001:DB8::1"), host_key("2001:db8:0::1"));
+        assert_eq!(host_key("::ffff:10.0.0.1"), host_key("10.0.0.1"));
+        assert_ne!(host_key("10.0.0.1"), host_key("10.0.0.2"));
+    }
+
+    #[test]
+    fn value_rules() {
+        assert!(image_problem("mariadb:11.4").is_none());
+        assert!(image_problem("registry.example:5000/team/mariadb@sha256:ab").is_none());
+        assert!(image_problem("--privileged").is_some());
+        assert!(image_problem("mariadb:11.4 --rm").is_some());
+        assert!(image_problem("mariadb\t").is_some());
+        assert!(config_dir_problem("/etc/galeractl").is_none());
+        assert!(config_dir_problem("/opt/my dir").is_none());
+        for bad in ["etc/galeractl", "/opt/a:b", "/", "//", "/opt/a\nb", ""] {
+            assert!(config_dir_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(provider_problem("/usr/lib/galera/libgalera_smm.so").is_none());
+        assert!(provider_problem("libgalera_smm.so").is_some());
+        assert!(provider_problem("/usr/lib/gal era.so").is_some());
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        assert_eq!(shown("a\nb"), "\"a\\nb\"");
+        let long = "x".repeat(500);
+        assert_eq!(
+            shown(&long),
+            format!("\"{}\"... (500 characters)", "x".repeat(60))
+        );
+    }
+}

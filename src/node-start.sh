@@ -1,0 +1,68 @@
+#!/bin/sh
+# galeractl's node start, the entrypoint of every node container (written by galeractl; a
+# change here is undone by the next `galeractl up`).
+#
+# Usage: node-start IMAGE_ENTRYPOINT [MARIADBD OPTIONS...]
+#
+# Whoever starts the container (galeractl, the restart policy after a crash or a power cut,
+# `docker restart` by hand), a node that did not shut down cleanly has no position in
+# grastate.dat (seqno -1). Started as is, Galera knows nothing of its data: the node joins by a
+# full copy, and after a power cut of every host the cluster re-forms with no history at all.
+# So, as MariaDB's own service start does, this script first reads the node's last committed
+# position from InnoDB (mariadbd --wsrep-recover, as the mysql user) and starts the server at
+# that position (--wsrep-start-position). After a clean shutdown grastate.dat has the position
+# and nothing extra runs. Then the image's own entrypoint runs, unchanged.
+set -eu
+
+note() { printf '%s [Note] [galeractl node-start]: %s\n' "$(date '+%F %T')" "$*"; }
+fail() {
+	printf '%s [ERROR] [galeractl node-start]: %s\n' "$(date '+%F %T')" "$*" >&2
+	exit 1
+}
+
+[ "$#" -ge 1 ] || fail "usage: node-start IMAGE_ENTRYPOINT [MARIADBD OPTIONS...]"
+entrypoint=$1
+shift
+
+datadir=/var/lib/mysql
+state=$datadir/grastate.dat
+zero=00000000-0000-0000-0000-000000000000
+
+# field NAME: the value of NAME in grastate.dat.
+field() { sed -n "s/^$1:[[:space:]]*//p" "$state" | head -n 1; }
+
+why=
+if [ -d "$datadir/mysql" ]; then
+	if [ ! -f "$state" ]; then
+		why="grastate.dat is missing beside a database"
+	elif [ "$(field seqno)" = -1 ] && [ -n "$(field uuid)" ] && [ "$(field uuid)" != "$zero" ]; then
+		why="grastate.dat has no seqno (the node did not shut down cleanly)"
+	fi
+fi
+
+if [ -n "$why" ]; then
+	note "$why: recovering the node's position from InnoDB (mariadbd --wsrep-recover)"
+	log=$(mktemp /tmp/galeractl-wsrep-recover.XXXXXX)
+	user=
+	if [ "$(id -u)" = 0 ]; then
+		chown mysql "$log"
+		user=--user=mysql
+	fi
+	if ! mariadbd ${user:+"$user"} "$@" --wsrep-recover --log-error="$log" >/dev/null 2>&1; then
+		tail -n 20 "$log" >&2 || true
+		fail "mariadbd --wsrep-recover failed (its log is above); the node is not started so that a full copy cannot overwrite its data: run 'galeractl recover'"
+	fi
+	position=$(sed -n 's/.*WSREP: Recovered position: *\([^ ]*\).*/\1/p' "$log" | tail -n 1)
+	rm -f "$log"
+	case "$position" in
+	"" | *:-1 | "$zero":*)
+		note "no position recovered (${position:-none}): starting without one; Galera decides how the node catches up"
+		;;
+	*)
+		note "recovered position $position: starting at it (--wsrep-start-position)"
+		set -- "$@" "--wsrep-start-position=$position"
+		;;
+	esac
+fi
+
+exec "$entrypoint" "$@"

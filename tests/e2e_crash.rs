@@ -1,0 +1,350 @@
+//! End to end on the lab: crash-safe starts, on its own cluster ("crashsafe", ports
+//! 4346/5627/5504/5628). One scenario, in order:
+//! 1. a node killed (`docker kill`) and brought back by `galeractl start-node` catches up by IST;
+//! 2. a node killed and restarted by hand (`docker restart`, no galeractl) catches up by IST;
+//! 3. one host's power cut (the lab host container killed, then started): its node comes back by
+//!    itself (restart policy) by IST, with no operator action;
+//! 4. power cuts of every host under writers that record each acknowledged id, several rounds:
+//!    the cluster comes back by itself with the same cluster UUID, every acknowledged id is on
+//!    every node, and `CHECKSUM TABLE` is equal on every node; `status` says healthy.
+//!
+//! CRASH_POWER_ROUNDS=N changes the number of power-cut rounds (default 3).
+
+mod support;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::lab::{sql, try_sql, wait_until, wsrep, Lab, HOSTS};
+use support::*;
+
+const CLUSTER: &str = "crashsafe";
+const PORT: u16 = 4346;
+const NODES: [&str; 3] = ["nodea", "nodeb", "nodec"];
+/// The lab's host containers, in HOSTS order.
+const LAB_HOSTS: [&str; 3] = [
+    "galeractl-lab-host1",
+    "galeractl-lab-host2",
+    "galeractl-lab-host3",
+];
+
+/// lab.toml as the "crashsafe" cluster (no proxy), with absolute paths.
+fn inventory(lab: &Lab, dir: &Path) -> PathBuf {
+    let source =
+        std::fs::read_to_string(lab.out.join("lab.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let source = source.split("[haproxy]").next().unwrap_or_default();
+    let out = lab.out.display();
+    let inv = source
+        .replace("name = \"local-test\"", &format!("name = \"{CLUSTER}\""))
+        .replace("mysql = 4306", &format!("mysql = {PORT}"))
+        .replace("galera = 5567", "galera = 5627")
+        .replace("sst = 5444", "sst = 5504")
+        .replace("ist = 5568", "ist = 5628")
+        .replace("\"secrets/", &format!("\"{out}/secrets/"))
+        .replace("\"id_ed25519\"", &format!("\"{out}/id_ed25519\""))
+        .replace("\"known_hosts\"", &format!("\"{out}/known_hosts\""));
+    let path = dir.join("crashsafe.toml");
+    std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+fn container(i: usize) -> String {
+    format!("{CLUSTER}-{}", NODES[i])
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = galeractl(args);
+    assert!(
+        out.status.success(),
+        "galeractl {args:?} failed ({}):\n{}\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// Inserts rows through the given nodes (round robin) until stopped; keeps the ids whose
+/// COMMIT (autocommit) was acknowledged.
+struct Writer {
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<Vec<u64>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    fn start(root: &str, first_id: u64, through: &'static [usize]) -> Writer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(Vec::new()));
+        let (s, a, root) = (stop.clone(), acked.clone(), root.to_string());
+        let thread = std::thread::spawn(move || {
+            let mut id = first_id;
+            let mut turn = 0usize;
+            while !s.load(Ordering::SeqCst) {
+                let i = through[turn % through.len()];
+                turn += 1;
+                let insert = format!(
+                    "insert into crash.acked (id, via) values ({id}, '{}')",
+                    NODES[i]
+                );
+                if try_sql(HOSTS[i], PORT, &root, &[&insert]).is_ok() {
+                    a.lock().unwrap_or_else(|e| e.into_inner()).push(id);
+                } else {
+                    // A refused or cut connection: the next node, after a breath.
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                id += 1;
+            }
+        });
+        Writer {
+            stop,
+            acked,
+            thread: Some(thread),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.acked.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn wait_for(&self, more: usize) {
+        let target = self.count() + more;
+        wait_until(
+            &format!("{target} acknowledged rows"),
+            Duration::from_secs(120),
+            || self.count() >= target,
+        );
+    }
+
+    fn finish(mut self) -> Vec<u64> {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap_or_else(|_| panic!("the writer panicked"));
+        }
+        let acked = self.acked.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        acked
+    }
+}
+
+/// Every acknowledged id is on every node, and the table's checksum is the same everywhere.
+fn assert_same_rows_everywhere(root: &str, acked: &[u64]) {
+    let mut checksums = Vec::new();
+    for i in 0..3 {
+        let rows = sql(HOSTS[i], PORT, root, &["select id from crash.acked"]);
+        let present: BTreeSet<u64> = rows.iter().filter_map(|r| r[0].parse().ok()).collect();
+        let missing: Vec<u64> = acked
+            .iter()
+            .copied()
+            .filter(|id| !present.contains(id))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{}: {} acknowledged rows missing, e.g. {:?}",
+            NODES[i],
+            missing.len(),
+            &missing[..missing.len().min(10)]
+        );
+        let sum = sql(HOSTS[i], PORT, root, &["checksum table crash.acked"]);
+        checksums.push(sum.first().and_then(|r| r.get(1).cloned()));
+    }
+    assert!(
+        checksums.iter().all(|c| c.is_some() && *c == checksums[0]),
+        "CHECKSUM TABLE differs between nodes: {checksums:?}"
+    );
+}
+
+fn synced(root: &str, i: usize) -> bool {
+    wsrep(HOSTS[i], PORT, root, "wsrep_local_state_comment").as_deref() == Some("Synced")
+        && wsrep(HOSTS[i], PORT, root, "wsrep_cluster_size").as_deref() == Some("3")
+}
+
+fn cluster_uuid(root: &str, i: usize) -> String {
+    wsrep(HOSTS[i], PORT, root, "wsrep_cluster_state_uuid").unwrap_or_default()
+}
+
+/// The node's log since the last start of its container (the start script's first line).
+fn log_since_start(lab: &Lab, i: usize) -> String {
+    let log = lab.ssh_ok(HOSTS[i], &format!("docker logs {} 2>&1", container(i)));
+    let marks = ["[galeractl node-start]", "Starting MariaDB"];
+    let last_start = log
+        .lines()
+        .rev()
+        .find(|l| l.contains(marks[0]) && l.contains("recovering"))
+        .and_then(|l| log.rfind(l));
+    match last_start.or_else(|| log.rfind(marks[1])) {
+        Some(k) => log[k..].to_string(),
+        None => log,
+    }
+}
+
+/// The node caught up by IST since its last start, after recovering its position.
+fn assert_rejoined_by_ist(lab: &Lab, i: usize, how: &str) {
+    let log = log_since_start(lab, i);
+    assert!(
+        log.contains("recovered position"),
+        "{how}: {} started without recovering its position:\n{}",
+        NODES[i],
+        tail(&log)
+    );
+    assert!(
+        !log.contains("rsync SST completed on joiner") && !log.contains("Proceeding with SST"),
+        "{how}: {} caught up by a full SST:\n{}",
+        NODES[i],
+        tail(&log)
+    );
+    assert!(
+        log.contains("Receiving IST") || log.contains("IST received"),
+        "{how}: {} shows no IST in its log:\n{}",
+        NODES[i],
+        tail(&log)
+    );
+}
+
+fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+fn docker_local(args: &[&str]) {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("docker {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        text(&out.stderr)
+    );
+}
+
+/// Cuts the power of the given lab hosts at once (their containers are killed with the host),
+/// then turns them on again and waits for their sshd.
+fn power_cut(lab: &Lab, hosts: &[usize]) {
+    let names: Vec<&str> = hosts.iter().map(|&i| LAB_HOSTS[i]).collect();
+    let mut kill = vec!["kill"];
+    kill.extend(&names);
+    docker_local(&kill);
+    let mut start = vec!["start"];
+    start.extend(&names);
+    docker_local(&start);
+    for &i in hosts {
+        wait_until(
+            &format!("{} to answer ssh after its power cut", HOSTS[i]),
+            Duration::from_secs(60),
+            || lab.ssh(HOSTS[i], "docker info >/dev/null").status.success(),
+        );
+    }
+}
+
+#[test]
+fn crash_safe_starts_on_the_lab() {
+    let Some(lab) = Lab::find() else { return };
+    let root = lab.secret("root-password");
+    let dir = scratch("e2e_crash");
+    let inv = inventory(&lab, &dir);
+    let inv_s = inv.display().to_string();
+    lab.wipe_cluster(CLUSTER);
+    run_ok(&["up", &inv_s]);
+    sql(
+        HOSTS[0],
+        PORT,
+        &root,
+        &[
+            "create database crash",
+            "create table crash.acked (id bigint unsigned primary key, via varchar(8) not null)",
+        ],
+    );
+    let uuid = cluster_uuid(&root, 0);
+    let record = lab.ssh_ok(
+        HOSTS[2],
+        &format!("cat /etc/galeractl/{CLUSTER}/history-uuid"),
+    );
+    assert_eq!(record.trim(), uuid, "up records the cluster's history");
+
+    // 1. Killed, then start-node: IST, with the number of write-sets.
+    lab.ssh_ok(HOSTS[2], &format!("docker kill {}", container(2)));
+    let writer = Writer::start(&root, 1_000_000, &[0, 1]);
+    writer.wait_for(30);
+    let acked = writer.finish();
+    let out = run_ok(&["start-node", "-i", &inv_s, "nodec"]);
+    assert!(
+        out.contains("caught up by IST (") && out.contains("write-sets)"),
+        "start-node after a crash: {out}"
+    );
+    assert_rejoined_by_ist(&lab, 2, "start-node after docker kill");
+    assert_same_rows_everywhere(&root, &acked);
+
+    // 2. Killed, then restarted by hand: the container's own start recovers the position.
+    lab.ssh_ok(HOSTS[1], &format!("docker kill {}", container(1)));
+    let writer = Writer::start(&root, 2_000_000, &[0, 2]);
+    writer.wait_for(30);
+    let acked2 = writer.finish();
+    lab.ssh_ok(HOSTS[1], &format!("docker restart {}", container(1)));
+    wait_until(
+        "nodeb Synced after docker restart",
+        Duration::from_secs(120),
+        || synced(&root, 1),
+    );
+    assert_rejoined_by_ist(&lab, 1, "docker restart after docker kill");
+    assert_same_rows_everywhere(&root, &[acked.clone(), acked2.clone()].concat());
+
+    // 3. One host's power cut: its node comes back by itself, by IST.
+    let writer = Writer::start(&root, 3_000_000, &[0, 1]);
+    writer.wait_for(10);
+    power_cut(&lab, &[2]);
+    writer.wait_for(30);
+    wait_until(
+        "nodec back and Synced by itself after its host's power cut",
+        Duration::from_secs(120),
+        || synced(&root, 2),
+    );
+    let acked3 = writer.finish();
+    assert_rejoined_by_ist(&lab, 2, "one host's power cut");
+    let mut all = [acked, acked2, acked3].concat();
+    assert_same_rows_everywhere(&root, &all);
+
+    // 4. Power cuts of every host under writers through every node.
+    let rounds: u64 = std::env::var("CRASH_POWER_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    for round in 1..=rounds {
+        let writer = Writer::start(&root, (10 + round) * 1_000_000, &[0, 1, 2]);
+        writer.wait_for(40);
+        let cut = Instant::now();
+        power_cut(&lab, &[0, 1, 2]);
+        wait_until(
+            &format!("round {round}: every node Synced in a cluster of 3 by itself"),
+            Duration::from_secs(180),
+            || (0..3).all(|i| synced(&root, i)),
+        );
+        let back = cut.elapsed();
+        writer.wait_for(20);
+        let acked = writer.finish();
+        for (i, name) in NODES.iter().enumerate() {
+            assert_eq!(
+                cluster_uuid(&root, i),
+                uuid,
+                "round {round}: {name} is not in the cluster's history any more"
+            );
+        }
+        all.extend(acked.iter().copied());
+        assert_same_rows_everywhere(&root, &all);
+        let status = galeractl(&["status", "-i", &inv_s]);
+        assert_eq!(
+            status.status.code(),
+            Some(0),
+            "round {round}: status after the power cut:\n{}",
+            text(&status.stdout)
+        );
+        eprintln!(
+            "round {round}: {} acknowledged, back and Synced {:.1}s after the power cut",
+            acked.len(),
+            back.as_secs_f64()
+        );
+    }
+    lab.wipe_cluster(CLUSTER);
+}
