@@ -134,6 +134,12 @@ pub struct NodeArgs {
     /// stop-node: stop even when the cluster would lose its quorum.
     #[arg(long)]
     pub force: bool,
+    /// Print the plan (pasteable commands per host) after the checks, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

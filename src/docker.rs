@@ -23,6 +23,16 @@ pub const NODE_START_SCRIPT: &str = include_str!("node-start.sh");
 /// script runs last.
 pub const IMAGE_ENTRYPOINT: &str = "docker-entrypoint.sh";
 
+/// The user that mariabackup SST connects as, on the donor's own socket only.
+pub const SST_USER: &str = "galeractl_sst";
+/// Where the SST credentials are mounted: an option file the server reads as its own user.
+pub const SST_AUTH_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl-sst.cnf";
+/// Where the SST user's creation is mounted: the image runs it when it initialises a data
+/// directory (wsrep off), so every node has the user before it first joins.
+pub const SST_USER_MOUNT: &str = "/docker-entrypoint-initdb.d/galeractl-sst-user.sql";
+/// Stands for the SST password in the texts below until it is sent.
+pub const SST_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_SST_PASSWORD@";
+
 /// Seconds that `docker stop` (and a host shutdown) grants a node to close InnoDB and Galera,
 /// so that grastate.dat keeps a real seqno.
 pub const STOP_TIMEOUT_SECS: u32 = 120;
@@ -87,6 +97,51 @@ pub fn history_path(inventory: &Inventory) -> String {
         inventory.cluster_dir(),
         crate::galera::HISTORY_FILE
     )
+}
+
+/// The SST credentials on the host (0600, owned by the image's server user).
+pub fn sst_auth_path(inventory: &Inventory) -> String {
+    format!("{}/sst-auth.cnf", inventory.cluster_dir())
+}
+
+/// The SST user's creation on the host (0600, owned by the image's server user).
+pub fn sst_user_path(inventory: &Inventory) -> String {
+    format!("{}/sst-user.sql", inventory.cluster_dir())
+}
+
+/// The option file with the SST credentials (the password as a placeholder).
+pub fn sst_auth_text() -> String {
+    format!(
+        "# managed by galeractl\n[mysqld]\nwsrep_sst_auth={SST_USER}:{SST_PASSWORD_PLACEHOLDER}\n"
+    )
+}
+
+/// The SST user with the privileges mariabackup SST needs on a donor, and no more (MariaDB's
+/// documentation for 10.5 and later), on the local socket only.
+pub fn sst_user_sql() -> String {
+    format!(
+        "CREATE USER IF NOT EXISTS '{SST_USER}'@'localhost' IDENTIFIED BY '{SST_PASSWORD_PLACEHOLDER}';\nGRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO '{SST_USER}'@'localhost';\n"
+    )
+}
+
+/// Gives `paths` to the image's `mysql` user and group, their ids read from the image itself
+/// (the official image and the lab's use 999; another image may not).
+pub fn own_by_server_user(image: &str, paths: &[String]) -> Argv {
+    let mut a = argv([
+        "sh",
+        "-c",
+        "set -e; image_id() { docker run --rm --network none --entrypoint id \"$1\" \"$2\" mysql; }; \
+owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \"$@\"",
+        "galeractl-chown",
+    ]);
+    a.push(image.to_string());
+    a.extend(paths.iter().cloned());
+    a
+}
+
+/// Whether the nodes transfer state with mariabackup (and need its SST user and credentials).
+pub fn uses_mariabackup(inventory: &Inventory) -> bool {
+    inventory.cluster.sst_method == "mariabackup"
 }
 
 /// The start script on the host, one per cluster.
@@ -256,8 +311,20 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
         a.push("--volume".into());
         a.push(mount);
     }
+    if uses_mariabackup(inventory) {
+        for mount in [
+            format!("{}:{SST_AUTH_MOUNT}:ro", sst_auth_path(inventory)),
+            format!("{}:{SST_USER_MOUNT}:ro", sst_user_path(inventory)),
+        ] {
+            a.push("--volume".into());
+            a.push(mount);
+        }
+    }
     for env in [
         format!("MARIADB_ROOT_PASSWORD_FILE={SECRETS_MOUNT}/{ROOT_PASSWORD_FILE}"),
+        // root only through the node's own socket: galeractl never needs a remote root, and
+        // the images' default ('%') would publish one on every node's SQL port.
+        "MARIADB_ROOT_HOST=localhost".to_string(),
         format!("MARIADB_USER={}", c.monitor_user),
         format!("MARIADB_PASSWORD_FILE={SECRETS_MOUNT}/{MONITOR_PASSWORD_FILE}"),
     ] {

@@ -364,13 +364,6 @@ pub fn catch_up(log: &str) -> CatchUp {
     CatchUp::Unknown
 }
 
-/// The seqno saved in a grastate.dat (`-1` after a crash).
-pub fn grastate_seqno(text: &str) -> Option<i64> {
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("seqno:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
 #[cfg(test)]
 mod catch_up_tests {
     use super::*;
@@ -402,12 +395,5 @@ WSREP: Receiving IST: 0 writesets, seqnos 14-14";
         // Galera's pc.recovery, every node at the same seqno: no transfer at all.
         let reformed = "Starting MariaDB\n[Note] WSREP: restore pc from disk successfully\n[Note] WSREP: Restored state OPEN -> JOINED (9)\n[Note] WSREP: Shifting JOINED -> SYNCED (TO: 9)\n";
         assert_eq!(catch_up(reformed), CatchUp::None);
-    }
-
-    #[test]
-    fn grastate_seqno_is_read() {
-        let g = "# GALERA saved state\nversion: 2.1\nuuid:    5bd3c0a5-c0b0-11ef-8a6e-7e0a8f3a1b11\nseqno:   42\nsafe_to_bootstrap: 0\n";
-        assert_eq!(grastate_seqno(g), Some(42));
-        assert_eq!(grastate_seqno("seqno:   -1   \n"), Some(-1));
     }
 }

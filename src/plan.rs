@@ -44,6 +44,10 @@ pub struct Step {
     pub stdin: Option<Stdin>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_if: Option<Guard>,
+    /// Seconds the step may take when that is longer than a remote command's usual deadline
+    /// (a clean stop: InnoDB and Galera close).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_secs: Option<u64>,
 }
 
 /// What a step's command reads on its standard input.
@@ -469,6 +473,7 @@ fn record_history_stage(inventory: &Inventory, hosts: &BTreeSet<String>, uuid: S
                 argv: docker::write_file(&docker::history_path(inventory), "0644"),
                 stdin: Some(uuid.clone()),
                 only_if: None,
+                deadline_secs: None,
             })
             .collect(),
         wait: None,
@@ -557,17 +562,45 @@ fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
         argv,
         stdin: None,
         only_if: None,
+        deadline_secs: None,
     };
     [
-        step(
-            format!("{}: stop cleanly", node.name),
-            docker::stop_node(inventory, node),
-        ),
+        stop_step(inventory, node),
         step(
             format!("{}: remove the container; its data volume stays", node.name),
             vec!["docker".into(), "rm".into(), name],
         ),
     ]
+}
+
+/// A clean stop of the node's container, within the stop grace.
+fn stop_step(inventory: &Inventory, node: &Node) -> Step {
+    Step {
+        host: node.host.clone(),
+        node: Some(node.name.clone()),
+        description: format!(
+            "{}: stop cleanly (InnoDB and Galera close; grastate.dat keeps the seqno)",
+            node.name
+        ),
+        argv: docker::stop_node(inventory, node),
+        stdin: None,
+        only_if: None,
+        deadline_secs: Some(docker::STOP_GRACE.as_secs()),
+    }
+}
+
+/// The plan of `galeractl stop-node`: the node's container stopped cleanly. (Whether the
+/// cluster keeps its quorum is decided before, from what the nodes report.)
+pub fn stop_node(inventory: &Inventory, node: &Node) -> Plan {
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        stages: vec![Stage {
+            title: format!("stop {} cleanly", node.name),
+            steps: vec![stop_step(inventory, node)],
+            wait: None,
+        }],
+        on_failure: Vec::new(),
+    }
 }
 
 fn join_stage(inventory: &Inventory, joiners: &[&Node]) -> Stage {
@@ -597,6 +630,7 @@ fn start_or_run_step(inventory: &Inventory, node: &Node, fact: Option<&Container
             ],
             stdin: None,
             only_if: None,
+            deadline_secs: None,
         },
         _ => run_step(inventory, node, "start as a joiner"),
     }
@@ -610,6 +644,7 @@ fn run_step(inventory: &Inventory, node: &Node, what: &str) -> Step {
         argv: docker::run_node(inventory, node),
         stdin: None,
         only_if: None,
+        deadline_secs: None,
     }
 }
 
@@ -626,6 +661,7 @@ fn write_config_step(
         argv: docker::write_in_place(&docker::config_path(inventory, node)),
         stdin: Some(Stdin::Text(docker::node_config(address))),
         only_if: None,
+        deadline_secs: None,
     }
 }
 
@@ -648,6 +684,7 @@ fn prepare(
             argv,
             stdin,
             only_if: None,
+            deadline_secs: None,
         };
         if hosts_done.insert(node.host.clone()) {
             steps.push(on_host(
@@ -690,6 +727,43 @@ fn prepare(
                     image: inventory.cluster.image.clone(),
                 });
                 steps.push(step);
+            }
+            if let Some(password) = inventory
+                .cluster
+                .sst_password_file
+                .as_ref()
+                .filter(|_| docker::uses_mariabackup(inventory))
+            {
+                for (path, text, what) in [
+                    (
+                        docker::sst_auth_path(inventory),
+                        docker::sst_auth_text(),
+                        "the SST credentials the server reads (wsrep_sst_auth)",
+                    ),
+                    (
+                        docker::sst_user_path(inventory),
+                        docker::sst_user_sql(),
+                        "the SST user's creation, which the image runs when it initialises a node",
+                    ),
+                ] {
+                    steps.push(on_host(
+                        format!("upload {what} (0600)"),
+                        docker::write_secret(&path),
+                        Some(Stdin::TextWithSecret {
+                            text,
+                            placeholder: docker::SST_PASSWORD_PLACEHOLDER.into(),
+                            secret: password.clone(),
+                        }),
+                    ));
+                }
+                steps.push(on_host(
+                    "give the SST files to the image's mysql user (the server reads them as that user)".into(),
+                    docker::own_by_server_user(
+                        &inventory.cluster.image,
+                        &[docker::sst_auth_path(inventory), docker::sst_user_path(inventory)],
+                    ),
+                    None,
+                ));
             }
         }
         let mut config = write_config_step(

@@ -150,9 +150,16 @@ impl Runner<'_> {
         tracing::info!("  {n:>3}. [{}] {}", step.host, step.description);
         tracing::debug!("       {}", shell_join(&step.argv));
         let at = |e: crate::ssh::SshError| fail(format!("step {n} ({}): {e}", step.description));
+        let deadline = step
+            .deadline_secs
+            .map_or(remote.command_timeout(), Duration::from_secs)
+            .max(remote.command_timeout());
         match &step.stdin {
             None => {
-                remote.run_ok(&step.argv, None).await.map_err(at)?;
+                remote
+                    .run_ok_within(&step.argv, None, deadline)
+                    .await
+                    .map_err(at)?;
             }
             Some(Stdin::Text(text)) => {
                 remote
@@ -201,7 +208,7 @@ impl Runner<'_> {
                 let ok = |c: char| c.is_ascii_alphanumeric() || "._~!@%^*+=-".contains(c);
                 if !value.expose().chars().all(ok) {
                     return Err(fail(format!(
-                        "step {n}: the secret in {} has characters HAProxy's configuration cannot hold unquoted (use letters, digits and ._~!@%^*+=-)",
+                        "step {n}: the secret in {} has characters that galeractl does not write into a configuration file unquoted (use letters, digits and ._~!@%^*+=-)",
                         secret.display()
                     )));
                 }

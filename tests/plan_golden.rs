@@ -78,3 +78,54 @@ fn haproxy_config_matches_golden() {
     assert!(config.contains("stats auth ops:@GALERACTL_STATS_PASSWORD@\n"));
     assert_golden("haproxy.cfg", &config);
 }
+
+fn example_inventory() -> galeractl::inventory::Inventory {
+    let path = std::path::Path::new("inventory.example.toml");
+    let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = galeractl::inventory::parse(path, &source);
+    parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+}
+
+/// `stop-node --dry-run` and `start-node --dry-run` print these plans (the same renderer as
+/// `up`), from the container fact observed on the node's host.
+#[test]
+fn stop_and_start_node_plans_match_golden() {
+    use galeractl::plan::{self, ContainerFact};
+    let inv = example_inventory();
+    let nodeb = inv.node("nodeb").unwrap_or_else(|| panic!("no nodeb"));
+    let spec = galeractl::docker::spec_of(&galeractl::docker::run_node(&inv, nodeb))
+        .unwrap_or_default()
+        .to_string();
+    let mut out = String::from("## stop-node nodeb\n");
+    out.push_str(&plan::render(&plan::stop_node(&inv, nodeb)));
+    out.push_str("## start-node nodeb, its container stopped with the current spec\n");
+    out.push_str(&plan::render(&plan::start_node(
+        &inv,
+        nodeb,
+        &ContainerFact::Stopped { spec },
+    )));
+    out.push_str("## start-node nodeb, its container stopped with another spec\n");
+    out.push_str(&plan::render(&plan::start_node(
+        &inv,
+        nodeb,
+        &ContainerFact::Stopped {
+            spec: "0000000000000000".into(),
+        },
+    )));
+    assert_golden("node.plans", &out);
+    let json = serde_json::to_string_pretty(&plan::stop_node(&inv, nodeb))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_golden("stop-node.plan.json", &format!("{json}\n"));
+}
+
+/// mariabackup SST: per host the SST credentials and the SST user's creation (0600, given to
+/// the image's mysql user), and both mounted into each node.
+#[test]
+fn mariabackup_plan_matches_golden() {
+    assert_golden(
+        "mariabackup.plan",
+        &plan_of("tests/golden/mariabackup.toml", &[]),
+    );
+}

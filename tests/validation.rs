@@ -60,7 +60,7 @@ fn unknown_key_is_rejected() {
     assert_invalid(
         "unknown_key",
         &format!("{CLUSTER}colour = \"blue\"\n{THREE_NODES}"),
-        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `durability`, `config_dir`, `mariadbd_options`
+        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `sst_password_file`, `durability`, `config_dir`, `mariadbd_options`
  6 | colour = \"blue\"
    | ^^^^^^
 galeractl: 1 error in 1 inventory
@@ -729,4 +729,38 @@ galeractl: 2 errors in 1 inventory
         "{stderr}"
     );
     assert_eq!(code, 0);
+}
+
+#[test]
+fn mariabackup_needs_the_sst_password_file() {
+    let body = format!("{CLUSTER}sst_method = \"mariabackup\"\n{THREE_NODES}");
+    let (code, stdout, stderr) = validate("mariabackup_no_password", &body);
+    assert_eq!(
+        stderr,
+        "inv.toml:6:14: error: cluster.sst_method: sst_method = \"mariabackup\" needs sst_password_file: a 0600 file with the password of the SST user galeractl creates on each node (galeractl_sst, localhost only)
+ 6 | sst_method = \"mariabackup\"
+   |              ^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!((code, stdout.as_str()), (65, ""));
+    // With the file (0600), it validates; the file is checked like every secret file.
+    let dir = scratch("mariabackup_password");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    secret(&dir.join("sst.pw"), 0o644);
+    let body = format!(
+        "{CLUSTER}sst_method = \"mariabackup\"\nsst_password_file = \"sst.pw\"\n{THREE_NODES}"
+    );
+    std::fs::write(dir.join("inv.toml"), body).unwrap_or_else(|e| panic!("{e}"));
+    let out = galeractl_in(&dir, &["validate", "inv.toml"]);
+    assert_eq!(out.status.code(), Some(65), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cluster.sst_password_file: secret file sst.pw"),
+        "{}",
+        text(&out.stderr)
+    );
+    secret(&dir.join("sst.pw"), 0o600);
+    let out = galeractl_in(&dir, &["validate", "inv.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

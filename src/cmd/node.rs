@@ -4,8 +4,9 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
+use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::NodeArgs;
+use crate::exit;
 use crate::galera::{self, NodeStatus};
 use crate::inventory::{self, Inventory, Node};
 use crate::observe;
@@ -13,7 +14,6 @@ use crate::plan::{self, ContainerFact};
 use crate::runner::Runner;
 use crate::secret::Secret;
 use crate::ssh::{Hosts, Remote, Target};
-use crate::{docker, exit};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -74,15 +74,6 @@ async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
     ))
 }
 
-async fn connect(inventory: &Inventory, node: &Node, args: &NodeArgs) -> Result<Remote, Failure> {
-    Remote::connect(
-        &Target::for_node(inventory, node),
-        &ssh_options(&args.remote),
-    )
-    .await
-    .map_err(|e| Failure::new(exit::FAILED, format!("{e}; nothing was changed")))
-}
-
 async fn container_of(
     inventory: &Inventory,
     node: &Node,
@@ -96,14 +87,40 @@ async fn container_of(
 
 pub async fn stop(args: &NodeArgs) -> Outcome {
     let (cx, node) = context(args).await?;
-    let remote = connect(&cx.inventory, &node, args).await?;
-    let result = stop_on(&cx, &node, &remote, args).await;
-    remote.close().await;
+    let hosts = super::connect(vec![Target::for_node(&cx.inventory, &node)], &args.remote).await?;
+    let result = stop_on(&cx, &node, &hosts, args).await;
+    hosts.close().await;
     result
 }
 
-async fn stop_on(cx: &Context, node: &Node, remote: &Remote, args: &NodeArgs) -> Outcome {
+/// `--dry-run`: the plan as text (pasteable commands) or JSON; nothing is changed.
+fn print_plan(plan: &plan::Plan, args: &NodeArgs) -> Outcome {
+    if args.json {
+        let text = serde_json::to_string_pretty(plan)
+            .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the plan: {e}")))?;
+        println!("{text}");
+    } else {
+        print!("{}", plan::render(plan));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runner<'a>(cx: &'a Context, hosts: &'a Hosts, args: &NodeArgs) -> Runner<'a> {
+    Runner {
+        inventory: &cx.inventory,
+        hosts,
+        monitor_password: cx.password.clone(),
+        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
+        probe_timeout: PROBE_TIMEOUT,
+    }
+}
+
+async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
     let inventory = &cx.inventory;
+    let remote = hosts.get(&node.host).ok_or_else(|| {
+        Failure::new(exit::FAILED, format!("host {} is not connected", node.host))
+    })?;
+    let remote = &remote;
     let name = inventory.container_name(node);
     match container_of(inventory, node, remote).await? {
         Some(row) if row.is_running() => {}
@@ -139,15 +156,15 @@ async fn stop_on(cx: &Context, node: &Node, remote: &Remote, args: &NodeArgs) ->
     if !ok {
         tracing::warn!("--force: stopping {} although {arithmetic}", node.name);
     }
+    let plan = plan::stop_node(inventory, node);
+    if args.dry_run {
+        return print_plan(&plan, args);
+    }
     let started = Instant::now();
-    remote
-        .run_ok_within(
-            &docker::stop_node(inventory, node),
-            None,
-            docker::STOP_GRACE,
-        )
+    runner(cx, hosts, args)
+        .run(&plan)
         .await
-        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
+        .map_err(|e| Failure::new(exit::FAILED, e.message))?;
     let seqno = saved_seqno(inventory, node, remote).await;
     println!(
         "{}: stopped cleanly in {:.1}s; last committed seqno {} (grastate.dat)",
@@ -164,23 +181,12 @@ async fn stop_on(cx: &Context, node: &Node, remote: &Remote, args: &NodeArgs) ->
     Ok(ExitCode::SUCCESS)
 }
 
-/// The seqno in the node's grastate.dat, read through a one-off container on its volume.
+/// The seqno in the node's grastate.dat, read (read-only) through recovery's labelled one-off
+/// container on its volume, with recovery's parser.
 async fn saved_seqno(inventory: &Inventory, node: &Node, remote: &Remote) -> Option<i64> {
-    let argv = vec![
-        "docker".to_string(),
-        "run".into(),
-        "--rm".into(),
-        "--network".into(),
-        "none".into(),
-        "--volume".into(),
-        format!("{}:/var/lib/mysql:ro", inventory.volume_name(node)),
-        "--entrypoint".into(),
-        "cat".into(),
-        inventory.cluster.image.clone(),
-        "/var/lib/mysql/grastate.dat".into(),
-    ];
+    let argv = crate::recover::oneoff::read_grastate(inventory, node);
     let out = remote.run_ok(&argv, None).await.ok()?;
-    galera::grastate_seqno(&out)
+    crate::recover::parse_grastate(&out).ok().map(|g| g.seqno)
 }
 
 pub async fn start(args: &NodeArgs) -> Outcome {
@@ -227,15 +233,11 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
         Some(r) => ContainerFact::Stopped { spec: r.spec },
     };
     let plan = plan::start_node(inventory, node, &fact);
+    if args.dry_run {
+        return print_plan(&plan, args);
+    }
     let started = Instant::now();
-    let runner = Runner {
-        inventory,
-        hosts,
-        monitor_password: cx.password.clone(),
-        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
-        probe_timeout: PROBE_TIMEOUT,
-    };
-    runner
+    runner(cx, hosts, args)
         .run(&plan)
         .await
         .map_err(|e| Failure::new(exit::FAILED, e.message))?;

@@ -86,6 +86,8 @@ pub struct Cluster {
     pub container_template: String,
     pub provider: String,
     pub sst_method: String,
+    /// The SST user's password (`sst_method = "mariabackup"`).
+    pub sst_password_file: Option<PathBuf>,
     pub durability: Durability,
     /// Directory on each host for this tool's files; the cluster's own is `<dir>/<cluster>`.
     pub config_dir: String,
@@ -173,6 +175,9 @@ impl Inventory {
                 self.cluster.monitor_password_file.as_path(),
             ),
         ];
+        if let Some(p) = &self.cluster.sst_password_file {
+            files.push(("cluster.sst_password_file", p.as_path()));
+        }
         if let Some(h) = &self.haproxy {
             files.push((
                 "haproxy.stats_password_file",
@@ -339,6 +344,9 @@ pub fn expand_home(inventory: &mut Inventory, home: Option<&Path>) {
     };
     expand(&mut inventory.cluster.root_password_file);
     expand(&mut inventory.cluster.monitor_password_file);
+    if let Some(p) = &mut inventory.cluster.sst_password_file {
+        expand(p);
+    }
     for p in [
         &mut inventory.ssh.identity,
         &mut inventory.ssh.known_hosts,

@@ -34,6 +34,7 @@ pub struct RawCluster {
     pub container: Option<S<String>>,
     pub provider: Option<S<String>>,
     pub sst_method: Option<S<String>>,
+    pub sst_password_file: Option<S<String>>,
     pub durability: Option<S<String>>,
     pub config_dir: Option<S<String>>,
     #[serde(default)]

@@ -280,12 +280,38 @@ pub(super) fn validate(
         "cluster.monitor_password_file",
         raw.cluster.monitor_password_file.span(),
     );
+    if let Some(p) = &raw.cluster.sst_password_file {
+        located
+            .secrets
+            .insert("cluster.sst_password_file", p.span());
+    }
     if let Some(h) = &raw.haproxy {
         located
             .secrets
             .insert("haproxy.stats_password_file", h.stats_password_file.span());
     }
     (ok.then_some(inventory), c.diagnostics, located)
+}
+
+/// The SST method; mariabackup needs the SST user's password file.
+fn sst_method(c: &mut Checker<'_>, rc: &RawCluster) -> String {
+    let method = c
+        .one_of(
+            rc.sst_method.as_ref(),
+            "cluster.sst_method",
+            &[("rsync", "rsync"), ("mariabackup", "mariabackup")],
+            "rsync",
+        )
+        .to_string();
+    if method == "mariabackup" && rc.sst_password_file.is_none() {
+        let span = rc.sst_method.as_ref().map_or(0..0, |m| m.span());
+        c.error(
+            span,
+            "cluster.sst_method",
+            "sst_method = \"mariabackup\" needs sst_password_file: a 0600 file with the password of the SST user galeractl creates on each node (galeractl_sst, localhost only)",
+        );
+    }
+    method
 }
 
 /// `[cluster]`: names, ports, templates, image, paths inside the image and on the hosts, and
@@ -337,14 +363,11 @@ fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluste
             .map_or(DEFAULT_PROVIDER.to_string(), |p| {
                 c.judged(p, "cluster.provider", "provider ", rules::provider_problem)
             }),
-        sst_method: c
-            .one_of(
-                rc.sst_method.as_ref(),
-                "cluster.sst_method",
-                &[("rsync", "rsync"), ("mariabackup", "mariabackup")],
-                "rsync",
-            )
-            .to_string(),
+        sst_method: sst_method(c, rc),
+        sst_password_file: rc
+            .sst_password_file
+            .as_ref()
+            .map(|p| resolve(base, p.get_ref())),
         durability: c.one_of(
             rc.durability.as_ref(),
             "cluster.durability",

@@ -20,6 +20,7 @@ fn step(
         argv,
         stdin,
         only_if: None,
+        deadline_secs: None,
     }
 }
 

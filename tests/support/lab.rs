@@ -95,12 +95,75 @@ impl Lab {
     }
 }
 
-/// Runs SQL statements as root on host:port and returns the rows of the last one.
+/// The tests' own administrator over TCP (galeractl's nodes have no network-reachable root):
+/// created on first use through `docker exec` on the node, with the root password as its own.
+pub const TEST_ADMIN: &str = "galeractl_test";
+
+/// Runs SQL statements as the test administrator on host:port and returns the rows of the last.
 pub fn sql(host: &str, port: u16, password: &str, statements: &[&str]) -> Vec<Vec<String>> {
     try_sql(host, port, password, statements).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn try_sql(
+    host: &str,
+    port: u16,
+    password: &str,
+    statements: &[&str],
+) -> Result<Vec<Vec<String>>, String> {
+    match sql_as(TEST_ADMIN, host, port, password, statements) {
+        Err(e) if e.contains("Access denied") && e.contains(TEST_ADMIN) => {
+            create_test_admin(host, port, password)?;
+            sql_as(TEST_ADMIN, host, port, password, statements)
+        }
+        other => other,
+    }
+}
+
+/// Creates the test administrator on the node that publishes `port` on `host` (it replicates
+/// to the others), as root through the node's socket, the root password read inside the
+/// container from galeractl's secret file (never on a command line).
+fn create_test_admin(host: &str, port: u16, password: &str) -> Result<(), String> {
+    let lab = Lab {
+        out: super::root().join("lab/out"),
+    };
+    let script = format!(
+        "cid=$(docker ps -q --filter publish={port}) && [ -n \"$cid\" ] && \
+         docker exec -i \"$cid\" sh -c 'f=$(mktemp) && \
+         printf \"[client]\\nuser=root\\npassword=%s\\n\" \"$(cat /run/secrets/galeractl/root-password)\" >\"$f\" && \
+         mariadb --defaults-extra-file=\"$f\"; rc=$?; rm -f \"$f\"; exit $rc'"
+    );
+    let sql = format!(
+        "CREATE USER IF NOT EXISTS '{TEST_ADMIN}'@'%' IDENTIFIED BY '{}';\nGRANT ALL ON *.* TO '{TEST_ADMIN}'@'%' WITH GRANT OPTION;\n",
+        password.replace('\\', "\\\\").replace('\'', "\\'")
+    );
+    let mut child = Command::new("ssh")
+        .arg("-F")
+        .arg(lab.out.join("ssh_config"))
+        .args(["-o", "ConnectTimeout=5", host, &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("ssh: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(sql.as_bytes())
+            .map_err(|e| format!("ssh stdin: {e}"))?;
+    }
+    let out = child.wait_with_output().map_err(|e| format!("ssh: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{host}:{port}: creating the test administrator failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn sql_as(
+    user: &str,
     host: &str,
     port: u16,
     password: &str,
@@ -114,7 +177,7 @@ pub fn try_sql(
         let opts = mysql_async::OptsBuilder::default()
             .ip_or_hostname(host)
             .tcp_port(port)
-            .user(Some("root"))
+            .user(Some(user))
             .pass(Some(password))
             .prefer_socket(false);
         let mut conn = tokio::time::timeout(Duration::from_secs(10), mysql_async::Conn::new(opts))

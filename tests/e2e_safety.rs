@@ -1,0 +1,285 @@
+//! End to end on the lab: the safety review's holes, closed, on a cluster of its own
+//! ("safety", ports 4356/5637/5514/5638). One scenario, in order:
+//! 1. every node runs but its SQL port is filtered from this machine only (iptables on the lab
+//!    hosts): `recover` and `recover --force` refuse (exit 3) and start or stop nothing; `up`
+//!    names the silent running nodes and changes nothing;
+//! 2. `up` of a new cluster interrupted with SIGINT right after the first joiner entered the
+//!    Primary component: the bootstrap node's config names the members again (the plan's
+//!    on-failure step), and a `docker restart` of it keeps the cluster UUID;
+//! 3. a rolling image change while one node is stopped: the stopped node is replaced first, and
+//!    a serving node only once every node is Synced.
+
+mod support;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::lab::{wait_until, wsrep, Lab, HOSTS};
+use support::*;
+
+const CLUSTER: &str = "safety";
+const PORT: u16 = 4356;
+const NODES: [&str; 3] = ["nodea", "nodeb", "nodec"];
+
+fn inventory(lab: &Lab, dir: &Path, image: &str) -> PathBuf {
+    let source =
+        std::fs::read_to_string(lab.out.join("lab.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let source = source.split("[haproxy]").next().unwrap_or_default();
+    let out = lab.out.display();
+    let inv = source
+        .replace("name = \"local-test\"", &format!("name = \"{CLUSTER}\""))
+        .replace("galeractl-lab/galera:10.11", image)
+        .replace("mysql = 4306", &format!("mysql = {PORT}"))
+        .replace("galera = 5567", "galera = 5637")
+        .replace("sst = 5444", "sst = 5514")
+        .replace("ist = 5568", "ist = 5638")
+        .replace("\"secrets/", &format!("\"{out}/secrets/"))
+        .replace("\"id_ed25519\"", &format!("\"{out}/id_ed25519\""))
+        .replace("\"known_hosts\"", &format!("\"{out}/known_hosts\""));
+    let path = dir.join("safety.toml");
+    std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+fn container(i: usize) -> String {
+    format!("{CLUSTER}-{}", NODES[i])
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = galeractl(args);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+    }
+}
+
+/// Every node container's id, state and start time: unchanged means untouched.
+fn containers(lab: &Lab) -> Vec<String> {
+    (0..3)
+        .map(|i| {
+            let format = "'{{.Id}} {{.State.Status}} {{.State.StartedAt}}'";
+            lab.ssh_ok(
+                HOSTS[i],
+                &format!("docker inspect -f {format} {}", container(i)),
+            )
+        })
+        .collect()
+}
+
+/// This machine's SQL to the cluster's published port dropped on every lab host (before
+/// Docker's DNAT, so only this cluster's port and only from here); removed when dropped.
+struct SqlFiltered<'a> {
+    lab: &'a Lab,
+}
+
+const FILTER: &str = "-t raw -p tcp -s 10.77.0.1 --dport 4356 -j DROP";
+
+impl<'a> SqlFiltered<'a> {
+    fn on(lab: &'a Lab) -> SqlFiltered<'a> {
+        for host in HOSTS {
+            lab.ssh_ok(host, &format!("iptables -I PREROUTING {FILTER}"));
+        }
+        SqlFiltered { lab }
+    }
+}
+
+impl Drop for SqlFiltered<'_> {
+    fn drop(&mut self) {
+        for host in HOSTS {
+            let _ = self.lab.ssh(
+                host,
+                &format!("while iptables -D PREROUTING {FILTER}; do :; done"),
+            );
+        }
+    }
+}
+
+fn healthy(root: &str) -> bool {
+    HOSTS.iter().all(|h| {
+        wsrep(h, PORT, root, "wsrep_local_state_comment").as_deref() == Some("Synced")
+            && wsrep(h, PORT, root, "wsrep_cluster_size").as_deref() == Some("3")
+    })
+}
+
+#[test]
+fn safety_holes_closed_on_the_lab() {
+    let Some(lab) = Lab::find() else { return };
+    let root = lab.secret("root-password");
+    let dir = scratch("e2e_safety");
+    let inv = inventory(&lab, &dir, "galeractl-lab/galera:10.11");
+    let inv_s = inv.display().to_string();
+    lab.wipe_cluster(CLUSTER);
+    let up = run(&["up", &inv_s]);
+    assert_eq!(up.code, 0, "{}\n{}", up.stdout, up.stderr);
+
+    // 1. Running but silent to this machine: no bootstrap, nothing touched.
+    let before = containers(&lab);
+    {
+        let _filter = SqlFiltered::on(&lab);
+        for extra in [&[][..], &["--force"][..]] {
+            let mut args = vec!["recover", inv_s.as_str(), "--step-timeout", "20"];
+            args.extend_from_slice(extra);
+            let r = run(&args);
+            assert_eq!(r.code, 3, "recover {extra:?}:\n{}\n{}", r.stdout, r.stderr);
+            assert!(
+                r.stderr.contains("runs but its SQL does not answer")
+                    && r.stderr.contains("would split the cluster in two"),
+                "recover {extra:?}:\n{}",
+                r.stderr
+            );
+        }
+        let r = run(&["up", &inv_s]);
+        assert_eq!(r.code, 3, "up:\n{}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr
+                .contains("containers run but none answers SQL as Synced in a Primary component (nodea: no SQL answer")
+                && !r.stderr.contains("galeractl recover"),
+            "up:\n{}",
+            r.stderr
+        );
+        assert_eq!(containers(&lab), before, "a refused command touched a node");
+    }
+    assert!(
+        healthy(&root),
+        "the cluster is not healthy after the filter"
+    );
+
+    // 2. up interrupted right after the first joiner entered the Primary component.
+    lab.wipe_cluster(CLUSTER);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args(["up", &inv_s])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("RUST_LOG")
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let mut log = String::new();
+    let mut lines = BufReader::new(stderr).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("ok: nodeb in the Primary component") {
+            break;
+        }
+    }
+    assert!(
+        log.contains("ok: nodeb in the Primary component"),
+        "up ended before nodeb joined:\n{log}"
+    );
+    let uuid = wsrep(HOSTS[0], PORT, &root, "wsrep_cluster_state_uuid").unwrap_or_default();
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("kill: {e}"));
+    assert!(sent.success());
+    for line in lines {
+        log.push_str(&line.unwrap_or_default());
+        log.push('\n');
+    }
+    let status = child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+    assert_eq!(status.code(), Some(130), "up after SIGINT:\n{log}");
+    assert!(
+        log.contains("interrupted by SIGINT")
+            && log.contains("on failure, done: [10.77.0.11] nodea: name the other members"),
+        "{log}"
+    );
+    let config = lab.ssh_ok(HOSTS[0], &format!("cat /etc/galeractl/{CLUSTER}/nodea.cnf"));
+    assert!(
+        config.contains("wsrep_cluster_address=gcomm://10.77.0.12:5637,10.77.0.13:5637"),
+        "{config}"
+    );
+    // The joiners already started finish joining (never restart a donor mid-transfer).
+    let synced = |i: usize| {
+        wsrep(HOSTS[i], PORT, &root, "wsrep_local_state_comment").as_deref() == Some("Synced")
+    };
+    wait_until(
+        "nodeb Synced after the interrupt",
+        Duration::from_secs(120),
+        || synced(1),
+    );
+    wait_until(
+        "nodec Synced, or never started, after the interrupt",
+        Duration::from_secs(120),
+        || {
+            synced(2)
+                || lab
+                    .ssh_ok(
+                        HOSTS[2],
+                        &format!("docker ps -aq --filter name=^{}$", container(2)),
+                    )
+                    .trim()
+                    .is_empty()
+        },
+    );
+    lab.ssh_ok(HOSTS[0], &format!("docker restart {}", container(0)));
+    wait_until(
+        "nodea back and Synced after docker restart",
+        Duration::from_secs(120),
+        || wsrep(HOSTS[0], PORT, &root, "wsrep_local_state_comment").as_deref() == Some("Synced"),
+    );
+    for host in &HOSTS[..2] {
+        assert_eq!(
+            wsrep(host, PORT, &root, "wsrep_cluster_state_uuid").as_deref(),
+            Some(uuid.as_str()),
+            "{host}: not the cluster the interrupted up bootstrapped"
+        );
+    }
+    let up = run(&["up", &inv_s]);
+    assert_eq!(
+        up.code, 0,
+        "up after the interrupt:\n{}\n{}",
+        up.stdout, up.stderr
+    );
+    assert!(healthy(&root));
+
+    // 3. A rolling image change while nodec is stopped.
+    for host in HOSTS {
+        lab.ssh_ok(
+            host,
+            "docker tag galeractl-lab/galera:10.11 galeractl-lab/galera:rolling",
+        );
+    }
+    let stop = run(&["stop-node", "nodec", "-i", &inv_s]);
+    assert_eq!(stop.code, 0, "{}\n{}", stop.stdout, stop.stderr);
+    let rolled = inventory(&lab, &dir, "galeractl-lab/galera:rolling");
+    let up = run(&["up", &rolled.display().to_string()]);
+    assert_eq!(up.code, 0, "rolling up:\n{}\n{}", up.stdout, up.stderr);
+    let at = |what: &str| {
+        up.stderr
+            .find(what)
+            .unwrap_or_else(|| panic!("no {what:?} in:\n{}", up.stderr))
+    };
+    let c = at("replace nodec (its spec changed), alone");
+    let wait_a = at("before replacing nodea: every node Synced, none a donor");
+    let a = at("replace nodea (its spec changed), alone");
+    let wait_b = at("before replacing nodeb: every node Synced, none a donor");
+    let b = at("replace nodeb (its spec changed), alone");
+    assert!(
+        c < wait_a && wait_a < a && a < wait_b && wait_b < b,
+        "{}",
+        up.stderr
+    );
+    for host in HOSTS {
+        assert_eq!(
+            wsrep(host, PORT, &root, "wsrep_cluster_state_uuid").as_deref(),
+            Some(uuid.as_str()),
+            "{host}"
+        );
+    }
+    assert!(healthy(&root));
+    lab.wipe_cluster(CLUSTER);
+    for host in HOSTS {
+        let _ = lab.ssh(host, "docker rmi galeractl-lab/galera:rolling");
+    }
+}
