@@ -33,6 +33,10 @@ pub const SST_USER_MOUNT: &str = "/docker-entrypoint-initdb.d/galeractl-sst-user
 /// Stands for the SST password in the texts below until it is sent.
 pub const SST_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_SST_PASSWORD@";
 
+/// Every node container restarts by itself after a crash or a host's reboot, unless an
+/// operator stopped it.
+pub const RESTART_POLICY: &str = "unless-stopped";
+
 /// Seconds that `docker stop` (and a host shutdown) grants a node to close InnoDB and Galera,
 /// so that grastate.dat keeps a real seqno.
 pub const STOP_TIMEOUT_SECS: u32 = 120;
@@ -173,6 +177,13 @@ pub fn no_restart(inventory: &Inventory, node: &Node) -> Argv {
     a
 }
 
+/// Gives the node container back the restart policy `run_node` creates it with.
+pub fn restart_policy(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = argv(["docker", "update", "--restart", RESTART_POLICY]);
+    a.push(inventory.container_name(node));
+    a
+}
+
 pub fn make_dirs(inventory: &Inventory) -> Argv {
     let mut a = argv(["install", "-d", "-m", "0700"]);
     a.push(cluster_dir(inventory));
@@ -287,7 +298,7 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = argv(["docker", "run", "--detach", "--name"]);
     a.push(inventory.container_name(node));
     a.extend(["--hostname".to_string(), node.name.clone()]);
-    a.extend(argv(["--restart", "unless-stopped", "--stop-timeout"]));
+    a.extend(argv(["--restart", RESTART_POLICY, "--stop-timeout"]));
     a.push(STOP_TIMEOUT_SECS.to_string());
     a.extend(labels(inventory, node));
     // Where the spec label goes: after the fixed words above, never found by searching for a

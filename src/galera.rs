@@ -116,11 +116,13 @@ impl std::fmt::Display for Verdict {
 }
 
 /// The verdict for a cluster of `expected` nodes from what each answered (`None`: no answer),
-/// and the history UUID galeractl recorded at bootstrap, when it was read.
+/// and the history UUIDs galeractl recorded on the hosts (empty: none read). A host whose record
+/// is stale (it was away when a new history was recorded) does not make a reset: only a
+/// running UUID that no record names does.
 pub fn verdict(
     expected: usize,
     nodes: &[(&str, Option<&NodeStatus>)],
-    recorded: Option<&str>,
+    recorded: &[String],
 ) -> Verdict {
     let answering: Vec<(&str, &NodeStatus)> = nodes
         .iter()
@@ -157,7 +159,8 @@ pub fn verdict(
                 "the Primary component's state UUID is {ZERO_UUID}: it re-formed without any position (its nodes started with no recovered seqno), so no node's data was compared; stop writes and check the data before trusting it"
             ));
         }
-        if let Some(recorded) = recorded.filter(|r| r != live) {
+        if !recorded.is_empty() && !recorded.iter().any(|r| r == live) {
+            let recorded = recorded.join(", ");
             return Verdict::HistoryReset(format!(
                 "the Primary component's state UUID is {live}, not {recorded} recorded when galeractl bootstrapped the cluster: it was bootstrapped anew (a new history) outside galeractl's recovery rules; if that was intended, remove the record ({HISTORY_FILE} in the cluster's directory on each host) and run `galeractl up` to record the new one"
             ));
@@ -237,18 +240,13 @@ mod tests {
             verdict(
                 3,
                 &[("a", Some(&a)), ("b", Some(&a)), ("c", Some(&a))],
-                Some(U1)
+                &[U1.into()]
             ),
             Verdict::Healthy
         );
         let two = synced(U1, 2);
         assert_eq!(
-            verdict(
-                3,
-                &[("a", Some(&two)), ("b", None), ("c", Some(&two))],
-                None
-            )
-            .to_string(),
+            verdict(3, &[("a", Some(&two)), ("b", None), ("c", Some(&two))], &[]).to_string(),
             "degraded: b not answering; cluster size 2 of 3"
         );
         let other = synced(U2, 1);
@@ -256,7 +254,7 @@ mod tests {
             verdict(
                 3,
                 &[("a", Some(&two)), ("b", Some(&other)), ("c", Some(&two))],
-                None
+                &[]
             ),
             Verdict::Split(_)
         ));
@@ -265,11 +263,11 @@ mod tests {
             ..synced(U1, 1)
         };
         assert_eq!(
-            verdict(3, &[("a", Some(&np)), ("b", None), ("c", None)], None).to_string(),
+            verdict(3, &[("a", Some(&np)), ("b", None), ("c", None)], &[]).to_string(),
             "down: no Primary component (1 of 3 answering)"
         );
         assert_eq!(
-            verdict(3, &[("a", None), ("b", None), ("c", None)], None).exit_code(),
+            verdict(3, &[("a", None), ("b", None), ("c", None)], &[]).exit_code(),
             2
         );
     }
@@ -278,7 +276,7 @@ mod tests {
     fn an_all_zero_state_uuid_is_a_history_reset() {
         let zero = synced(ZERO_UUID, 3);
         let nodes = [("a", Some(&zero)), ("b", Some(&zero)), ("c", Some(&zero))];
-        let v = verdict(3, &nodes, None);
+        let v = verdict(3, &nodes, &[]);
         assert_eq!(
             v.to_string(),
             "history reset: the Primary component's state UUID is 00000000-0000-0000-0000-000000000000: it re-formed without any position (its nodes started with no recovered seqno), so no node's data was compared; stop writes and check the data before trusting it"
@@ -286,7 +284,7 @@ mod tests {
         assert_eq!(v.exit_code(), 2);
         // The record does not make an all-zero UUID acceptable.
         assert!(matches!(
-            verdict(3, &nodes, Some(ZERO_UUID)),
+            verdict(3, &nodes, &[ZERO_UUID.into()]),
             Verdict::HistoryReset(_)
         ));
     }
@@ -295,14 +293,19 @@ mod tests {
     fn a_state_uuid_other_than_the_recorded_one_is_a_history_reset() {
         let a = synced(U2, 3);
         let nodes = [("a", Some(&a)), ("b", Some(&a)), ("c", Some(&a))];
-        let v = verdict(3, &nodes, Some(U1));
+        let v = verdict(3, &nodes, &[U1.into()]);
         assert_eq!(
             v.to_string(),
             format!("history reset: the Primary component's state UUID is {U2}, not {U1} recorded when galeractl bootstrapped the cluster: it was bootstrapped anew (a new history) outside galeractl's recovery rules; if that was intended, remove the record (history-uuid in the cluster's directory on each host) and run `galeractl up` to record the new one")
         );
         assert_eq!(v.exit_code(), 2);
-        assert_eq!(verdict(3, &nodes, Some(U2)), Verdict::Healthy);
-        assert_eq!(verdict(3, &nodes, None), Verdict::Healthy);
+        assert_eq!(verdict(3, &nodes, &[U2.into()]), Verdict::Healthy);
+        assert_eq!(verdict(3, &nodes, &[]), Verdict::Healthy);
+        // One host's record is stale (it was away when the history changed): not a reset.
+        assert_eq!(
+            verdict(3, &nodes, &[U1.into(), U2.into()]),
+            Verdict::Healthy
+        );
     }
 }
 

@@ -31,12 +31,17 @@ zero=00000000-0000-0000-0000-000000000000
 # field NAME: the value of NAME in grastate.dat.
 field() { sed -n "s/^$1:[[:space:]]*//p" "$state" | head -n 1; }
 
+# Recover unless grastate.dat holds a real position, or says the all-zero UUID (the node never
+# joined, or a full copy into it was under way: Galera writes that before a transfer).
 why=
 if [ -d "$datadir/mysql" ]; then
 	if [ ! -f "$state" ]; then
 		why="grastate.dat is missing beside a database"
-	elif [ "$(field seqno)" = -1 ] && [ -n "$(field uuid)" ] && [ "$(field uuid)" != "$zero" ]; then
-		why="grastate.dat has no seqno (the node did not shut down cleanly)"
+	elif [ "$(field uuid)" != "$zero" ]; then
+		case "$(field seqno)" in
+		-1) why="grastate.dat has no seqno (the node did not shut down cleanly)" ;;
+		'' | *[!0-9]*) why="grastate.dat has no valid seqno ('$(field seqno)')" ;;
+		esac
 	fi
 fi
 
@@ -48,11 +53,17 @@ if [ -n "$why" ]; then
 		chown mysql "$log"
 		user=--user=mysql
 	fi
-	if ! mariadbd ${user:+"$user"} "$@" --wsrep-recover --log-error="$log" >/dev/null 2>&1; then
+	# In the background, so that a `docker stop` meanwhile (SIGTERM to this PID 1) reaches it.
+	mariadbd ${user:+"$user"} "$@" --wsrep-recover --log-error="$log" >/dev/null 2>&1 &
+	pid=$!
+	trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid"; exit 143' TERM INT
+	if ! wait "$pid"; then
 		tail -n 20 "$log" >&2 || true
 		fail "mariadbd --wsrep-recover failed (its log is above); the node is not started so that a full copy cannot overwrite its data: run 'galeractl recover'"
 	fi
-	position=$(sed -n 's/.*WSREP: Recovered position: *\([^ ]*\).*/\1/p' "$log" | tail -n 1)
+	trap - TERM INT
+	# UUID:SEQNO, without the GTID that may follow (UUID:SEQNO,DOMAIN-SERVER-SEQ).
+	position=$(sed -n 's/.*WSREP: Recovered position: *\([^ ,]*\).*/\1/p' "$log" | tail -n 1)
 	rm -f "$log"
 	case "$position" in
 	"" | *:-1 | "$zero":*)

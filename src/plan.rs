@@ -48,6 +48,24 @@ pub struct Step {
     /// (a clean stop: InnoDB and Galera close).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline_secs: Option<u64>,
+    /// What the step is, where a command needs to know (instead of reading its argv).
+    #[serde(skip_serializing_if = "StepKind::is_other")]
+    pub kind: StepKind,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    #[default]
+    Other,
+    /// Writes the cluster's history record (`history-uuid`).
+    RecordHistory,
+}
+
+impl StepKind {
+    fn is_other(&self) -> bool {
+        *self == StepKind::Other
+    }
 }
 
 /// What a step's command reads on its standard input.
@@ -372,11 +390,7 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
             };
             for (i, n) in start.iter().enumerate() {
                 let mut stage = join_stage(inventory, &[n]);
-                stage.steps = vec![start_or_run_step(
-                    inventory,
-                    n,
-                    fact(n).map(|f| &f.container),
-                )];
+                stage.steps = start_or_run_steps(inventory, n, fact(n).map(|f| &f.container));
                 stage.wait = Some(if i + 1 < start.len() {
                     WaitFor::Member {
                         node: n.name.clone(),
@@ -397,14 +411,19 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
                 });
             }
         }
-        // Nodes that do not serve (stopped, or not Synced) are replaced first: they are down
-        // anyway. A serving node is replaced only once every node is Synced in one component
-        // of full size: never two nodes down at once, never a donor (it is not Synced).
-        let serving = |n: &Node| fact(n).is_some_and(|f| f.synced_primary);
-        let (serving_stale, down_stale): (Vec<&Node>, Vec<&Node>) =
-            stale.into_iter().partition(|n| serving(n));
-        for node in down_stale.into_iter().chain(serving_stale) {
-            if serving(node) {
+        // Stopped nodes are replaced first: they are down anyway. A running node (serving, or
+        // joining, or a donor) is replaced only once every node is Synced in one component of
+        // full size: never two nodes down at once, never a donor or a joiner mid-transfer.
+        let runs = |n: &Node| {
+            matches!(
+                fact(n).map(|f| &f.container),
+                Some(ContainerFact::Running { .. })
+            )
+        };
+        let (running_stale, stopped_stale): (Vec<&Node>, Vec<&Node>) =
+            stale.into_iter().partition(|n| runs(n));
+        for node in stopped_stale.into_iter().chain(running_stale) {
+            if runs(node) {
                 plan.stages.push(Stage {
                     title: format!(
                         "before replacing {}: every node Synced, none a donor",
@@ -432,6 +451,16 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
     }
     plan.stages.push(verify_stage(all.len()));
     Ok(plan)
+}
+
+impl Plan {
+    /// Whether the plan writes the cluster's history record.
+    pub fn records_history(&self) -> bool {
+        self.stages
+            .iter()
+            .flat_map(|s| &s.steps)
+            .any(|s| s.kind == StepKind::RecordHistory)
+    }
 }
 
 /// Where the running cluster's history (`uuid`) should be recorded: hosts without a record,
@@ -474,6 +503,7 @@ fn record_history_stage(inventory: &Inventory, hosts: &BTreeSet<String>, uuid: S
                 stdin: Some(uuid.clone()),
                 only_if: None,
                 deadline_secs: None,
+                kind: StepKind::RecordHistory,
             })
             .collect(),
         wait: None,
@@ -507,7 +537,7 @@ pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact)
                 &ClusterAddress::others(inventory, node),
                 "name the other members in the cluster address",
             ));
-            steps.push(start_or_run_step(inventory, node, Some(container)));
+            steps.extend(start_or_run_steps(inventory, node, Some(container)));
         }
         ContainerFact::Stopped { .. } => {
             steps.extend(remove_steps(inventory, node));
@@ -563,6 +593,7 @@ fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
         stdin: None,
         only_if: None,
         deadline_secs: None,
+        kind: StepKind::Other,
     };
     [
         stop_step(inventory, node),
@@ -586,6 +617,7 @@ fn stop_step(inventory: &Inventory, node: &Node) -> Step {
         stdin: None,
         only_if: None,
         deadline_secs: Some(docker::STOP_GRACE.as_secs()),
+        kind: StepKind::Other,
     }
 }
 
@@ -617,22 +649,39 @@ fn join_stage(inventory: &Inventory, joiners: &[&Node]) -> Stage {
     }
 }
 
-fn start_or_run_step(inventory: &Inventory, node: &Node, fact: Option<&ContainerFact>) -> Step {
+/// A stopped container gets its restart policy back (`recover --force-without` turns it off on
+/// a node it gives up), then `docker start`; a missing one is created.
+fn start_or_run_steps(
+    inventory: &Inventory,
+    node: &Node,
+    fact: Option<&ContainerFact>,
+) -> Vec<Step> {
+    let step = |description: &str, argv: Argv| Step {
+        host: node.host.clone(),
+        node: Some(node.name.clone()),
+        description: description.into(),
+        argv,
+        stdin: None,
+        only_if: None,
+        deadline_secs: None,
+        kind: StepKind::Other,
+    };
     match fact {
-        Some(ContainerFact::Stopped { .. }) => Step {
-            host: node.host.clone(),
-            node: Some(node.name.clone()),
-            description: "start the stopped container as a joiner".into(),
-            argv: vec![
-                "docker".into(),
-                "start".into(),
-                inventory.container_name(node),
-            ],
-            stdin: None,
-            only_if: None,
-            deadline_secs: None,
-        },
-        _ => run_step(inventory, node, "start as a joiner"),
+        Some(ContainerFact::Stopped { .. }) => vec![
+            step(
+                "restart policy unless-stopped (a node once given up has none)",
+                docker::restart_policy(inventory, node),
+            ),
+            step(
+                "start the stopped container as a joiner",
+                vec![
+                    "docker".into(),
+                    "start".into(),
+                    inventory.container_name(node),
+                ],
+            ),
+        ],
+        _ => vec![run_step(inventory, node, "start as a joiner")],
     }
 }
 
@@ -645,6 +694,7 @@ fn run_step(inventory: &Inventory, node: &Node, what: &str) -> Step {
         stdin: None,
         only_if: None,
         deadline_secs: None,
+        kind: StepKind::Other,
     }
 }
 
@@ -662,6 +712,7 @@ fn write_config_step(
         stdin: Some(Stdin::Text(docker::node_config(address))),
         only_if: None,
         deadline_secs: None,
+        kind: StepKind::Other,
     }
 }
 
@@ -685,6 +736,7 @@ fn prepare(
             stdin,
             only_if: None,
             deadline_secs: None,
+            kind: StepKind::Other,
         };
         if hosts_done.insert(node.host.clone()) {
             steps.push(on_host(

@@ -157,6 +157,9 @@ pub enum Choice {
     /// A Primary component runs: nothing to bootstrap; start the stopped nodes as joiners.
     JoinPrimary {
         primary: Vec<String>,
+        /// The Primary nodes whose host galeractl reaches: their config files are rewritten
+        /// in place to name the others (a bootstrap address left by an interrupted run).
+        repair_config: Vec<String>,
         uuid: String,
         joiners: Vec<Joiner>,
         notes: Vec<String>,
@@ -560,6 +563,11 @@ fn join_primary(
     }
     Ok(Choice::JoinPrimary {
         primary: primaries.iter().map(|(n, _)| n.name.clone()).collect(),
+        repair_config: primaries
+            .iter()
+            .filter(|(n, _)| n.container == Container::Running)
+            .map(|(n, _)| n.name.clone())
+            .collect(),
         uuid,
         joiners,
         notes,
@@ -609,6 +617,12 @@ pub fn pc_recovery(
     for (n, view) in nodes.iter().zip(views) {
         if n.container != Container::Stopped {
             return Err(format!("{} is {}", n.name, n.container));
+        }
+        if heuristic_source(n) {
+            return Err(format!(
+                "{}'s prepared transactions were resolved by heuristic",
+                n.name
+            ));
         }
         match n.valid() {
             Some((u, _)) if u == uuid => {}

@@ -293,7 +293,7 @@ impl Runner<'_> {
                     let all_sized = seen
                         .iter()
                         .all(|(_, s)| s.as_ref().is_some_and(|s| s.cluster_size as usize == *size));
-                    galera::verdict(*size, &pairs, None) == Verdict::Healthy && all_sized
+                    galera::verdict(*size, &pairs, &[]) == Verdict::Healthy && all_sized
                 }
             };
             if done {

@@ -11,19 +11,16 @@
 //! CRASH_POWER_ROUNDS=N changes the number of power-cut rounds (default 3).
 
 mod support;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::lab::{sql, try_sql, wait_until, wsrep, Lab, HOSTS};
+use support::lab::{sql, wait_until, wsrep, Lab, HOSTS};
+use support::writer::{assert_acked_on, Writer, NODES};
 use support::*;
 
 const CLUSTER: &str = "crashsafe";
 const PORT: u16 = 4346;
-const NODES: [&str; 3] = ["nodea", "nodeb", "nodec"];
 /// The lab's host containers, in HOSTS order.
 const LAB_HOSTS: [&str; 3] = [
     "galeractl-lab-host1",
@@ -31,22 +28,10 @@ const LAB_HOSTS: [&str; 3] = [
     "galeractl-lab-host3",
 ];
 
-/// lab.toml as the "crashsafe" cluster (no proxy), with absolute paths.
+/// lab.toml as the "crashsafe" cluster.
 fn inventory(lab: &Lab, dir: &Path) -> PathBuf {
-    let source =
-        std::fs::read_to_string(lab.out.join("lab.toml")).unwrap_or_else(|e| panic!("{e}"));
-    let source = source.split("[haproxy]").next().unwrap_or_default();
-    let out = lab.out.display();
-    let inv = source
-        .replace("name = \"local-test\"", &format!("name = \"{CLUSTER}\""))
-        .replace("mysql = 4306", &format!("mysql = {PORT}"))
-        .replace("galera = 5567", "galera = 5627")
-        .replace("sst = 5444", "sst = 5504")
-        .replace("ist = 5568", "ist = 5628")
-        .replace("\"secrets/", &format!("\"{out}/secrets/"))
-        .replace("\"id_ed25519\"", &format!("\"{out}/id_ed25519\""))
-        .replace("\"known_hosts\"", &format!("\"{out}/known_hosts\""));
     let path = dir.join("crashsafe.toml");
+    let inv = lab.cluster_inventory(CLUSTER, [PORT, 5627, 5504, 5628]);
     std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
     path
 }
@@ -55,105 +40,13 @@ fn container(i: usize) -> String {
     format!("{CLUSTER}-{}", NODES[i])
 }
 
-fn run_ok(args: &[&str]) -> String {
-    let out = galeractl(args);
-    assert!(
-        out.status.success(),
-        "galeractl {args:?} failed ({}):\n{}\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-/// Inserts rows through the given nodes (round robin) until stopped; keeps the ids whose
-/// COMMIT (autocommit) was acknowledged.
-struct Writer {
-    stop: Arc<AtomicBool>,
-    acked: Arc<Mutex<Vec<u64>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Writer {
-    fn start(root: &str, first_id: u64, through: &'static [usize]) -> Writer {
-        let stop = Arc::new(AtomicBool::new(false));
-        let acked = Arc::new(Mutex::new(Vec::new()));
-        let (s, a, root) = (stop.clone(), acked.clone(), root.to_string());
-        let thread = std::thread::spawn(move || {
-            let mut id = first_id;
-            let mut turn = 0usize;
-            while !s.load(Ordering::SeqCst) {
-                let i = through[turn % through.len()];
-                turn += 1;
-                let insert = format!(
-                    "insert into crash.acked (id, via) values ({id}, '{}')",
-                    NODES[i]
-                );
-                if try_sql(HOSTS[i], PORT, &root, &[&insert]).is_ok() {
-                    a.lock().unwrap_or_else(|e| e.into_inner()).push(id);
-                } else {
-                    // A refused or cut connection: the next node, after a breath.
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                id += 1;
-            }
-        });
-        Writer {
-            stop,
-            acked,
-            thread: Some(thread),
-        }
-    }
-
-    fn count(&self) -> usize {
-        self.acked.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    fn wait_for(&self, more: usize) {
-        let target = self.count() + more;
-        wait_until(
-            &format!("{target} acknowledged rows"),
-            Duration::from_secs(120),
-            || self.count() >= target,
-        );
-    }
-
-    fn finish(mut self) -> Vec<u64> {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap_or_else(|_| panic!("the writer panicked"));
-        }
-        let acked = self.acked.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        acked
-    }
+fn start_writer(root: &str, first_id: u64, through: &'static [usize]) -> Writer {
+    Writer::start(PORT, root, "crash.acked", first_id, through)
 }
 
 /// Every acknowledged id is on every node, and the table's checksum is the same everywhere.
 fn assert_same_rows_everywhere(root: &str, acked: &[u64]) {
-    let mut checksums = Vec::new();
-    for i in 0..3 {
-        let rows = sql(HOSTS[i], PORT, root, &["select id from crash.acked"]);
-        let present: BTreeSet<u64> = rows.iter().filter_map(|r| r[0].parse().ok()).collect();
-        let missing: Vec<u64> = acked
-            .iter()
-            .copied()
-            .filter(|id| !present.contains(id))
-            .collect();
-        assert!(
-            missing.is_empty(),
-            "{}: {} acknowledged rows missing, e.g. {:?}",
-            NODES[i],
-            missing.len(),
-            &missing[..missing.len().min(10)]
-        );
-        let sum = sql(HOSTS[i], PORT, root, &["checksum table crash.acked"]);
-        checksums.push(sum.first().and_then(|r| r.get(1).cloned()));
-    }
-    assert!(
-        checksums.iter().all(|c| c.is_some() && *c == checksums[0]),
-        "CHECKSUM TABLE differs between nodes: {checksums:?}"
-    );
+    assert_acked_on(PORT, root, "crash.acked", acked, &[0, 1, 2]);
 }
 
 fn synced(root: &str, i: usize) -> bool {
@@ -247,7 +140,7 @@ fn crash_safe_starts_on_the_lab() {
     let inv = inventory(&lab, &dir);
     let inv_s = inv.display().to_string();
     lab.wipe_cluster(CLUSTER);
-    run_ok(&["up", &inv_s]);
+    galeractl_ok(&["up", &inv_s]);
     sql(
         HOSTS[0],
         PORT,
@@ -266,10 +159,10 @@ fn crash_safe_starts_on_the_lab() {
 
     // 1. Killed, then start-node: IST, with the number of write-sets.
     lab.ssh_ok(HOSTS[2], &format!("docker kill {}", container(2)));
-    let writer = Writer::start(&root, 1_000_000, &[0, 1]);
+    let writer = start_writer(&root, 1_000_000, &[0, 1]);
     writer.wait_for(30);
-    let acked = writer.finish();
-    let out = run_ok(&["start-node", "-i", &inv_s, "nodec"]);
+    let acked = writer.finish_ids();
+    let out = galeractl_ok(&["start-node", "-i", &inv_s, "nodec"]);
     assert!(
         out.contains("caught up by IST (") && out.contains("write-sets)"),
         "start-node after a crash: {out}"
@@ -279,9 +172,9 @@ fn crash_safe_starts_on_the_lab() {
 
     // 2. Killed, then restarted by hand: the container's own start recovers the position.
     lab.ssh_ok(HOSTS[1], &format!("docker kill {}", container(1)));
-    let writer = Writer::start(&root, 2_000_000, &[0, 2]);
+    let writer = start_writer(&root, 2_000_000, &[0, 2]);
     writer.wait_for(30);
-    let acked2 = writer.finish();
+    let acked2 = writer.finish_ids();
     lab.ssh_ok(HOSTS[1], &format!("docker restart {}", container(1)));
     wait_until(
         "nodeb Synced after docker restart",
@@ -292,7 +185,7 @@ fn crash_safe_starts_on_the_lab() {
     assert_same_rows_everywhere(&root, &[acked.clone(), acked2.clone()].concat());
 
     // 3. One host's power cut: its node comes back by itself, by IST.
-    let writer = Writer::start(&root, 3_000_000, &[0, 1]);
+    let writer = start_writer(&root, 3_000_000, &[0, 1]);
     writer.wait_for(10);
     power_cut(&lab, &[2]);
     writer.wait_for(30);
@@ -301,7 +194,7 @@ fn crash_safe_starts_on_the_lab() {
         Duration::from_secs(120),
         || synced(&root, 2),
     );
-    let acked3 = writer.finish();
+    let acked3 = writer.finish_ids();
     assert_rejoined_by_ist(&lab, 2, "one host's power cut");
     let mut all = [acked, acked2, acked3].concat();
     assert_same_rows_everywhere(&root, &all);
@@ -312,7 +205,7 @@ fn crash_safe_starts_on_the_lab() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     for round in 1..=rounds {
-        let writer = Writer::start(&root, (10 + round) * 1_000_000, &[0, 1, 2]);
+        let writer = start_writer(&root, (10 + round) * 1_000_000, &[0, 1, 2]);
         writer.wait_for(40);
         let cut = Instant::now();
         power_cut(&lab, &[0, 1, 2]);
@@ -323,7 +216,7 @@ fn crash_safe_starts_on_the_lab() {
         );
         let back = cut.elapsed();
         writer.wait_for(20);
-        let acked = writer.finish();
+        let acked = writer.finish_ids();
         for (i, name) in NODES.iter().enumerate() {
             assert_eq!(
                 cluster_uuid(&root, i),

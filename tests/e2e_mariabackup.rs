@@ -11,35 +11,22 @@
 mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::lab::{sql, try_sql, wait_until, Lab, HOSTS};
+use support::lab::{sql, Lab, HOSTS};
+use support::writer::{Writer, NODES};
 use support::*;
 
 const CLUSTER: &str = "backupsst";
 const PORT: u16 = 4376;
-const NODES: [&str; 3] = ["nodea", "nodeb", "nodec"];
 
 fn inventory(lab: &Lab, dir: &Path, method: &str) -> PathBuf {
-    let source =
-        std::fs::read_to_string(lab.out.join("lab.toml")).unwrap_or_else(|e| panic!("{e}"));
-    let source = source.split("[haproxy]").next().unwrap_or_default();
-    let out = lab.out.display();
-    let inv = source
-        .replace("name = \"local-test\"", &format!("name = \"{CLUSTER}\""))
+    let inv = lab
+        .cluster_inventory(CLUSTER, [PORT, 5657, 5534, 5658])
         .replace(
             "distribute_image = true\n",
             &format!("distribute_image = true\nsst_method = \"{method}\"\n"),
-        )
-        .replace("mysql = 4306", &format!("mysql = {PORT}"))
-        .replace("galera = 5567", "galera = 5657")
-        .replace("sst = 5444", "sst = 5534")
-        .replace("ist = 5568", "ist = 5658")
-        .replace("\"secrets/", &format!("\"{out}/secrets/"))
-        .replace("\"id_ed25519\"", &format!("\"{out}/id_ed25519\""))
-        .replace("\"known_hosts\"", &format!("\"{out}/known_hosts\""));
+        );
     assert!(
         inv.contains("sst_password_file"),
         "lab.toml has no sst_password_file"
@@ -47,66 +34,6 @@ fn inventory(lab: &Lab, dir: &Path, method: &str) -> PathBuf {
     let path = dir.join(format!("{method}.toml"));
     std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
     path
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = galeractl(args);
-    assert!(
-        out.status.success(),
-        "galeractl {args:?} failed ({}):\n{}\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-/// Acknowledged inserts, each with the node that acknowledged it and when.
-type Acks = Arc<Mutex<Vec<(u64, usize, Instant)>>>;
-
-struct Writer {
-    stop: Arc<AtomicBool>,
-    acked: Acks,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Writer {
-    fn start(root: &str, first_id: u64, through: &'static [usize]) -> Writer {
-        let stop = Arc::new(AtomicBool::new(false));
-        let acked: Acks = Arc::new(Mutex::new(Vec::new()));
-        let (s, a, root) = (stop.clone(), acked.clone(), root.to_string());
-        let thread = std::thread::spawn(move || {
-            let mut id = first_id;
-            let mut turn = 0usize;
-            while !s.load(Ordering::SeqCst) {
-                let i = through[turn % through.len()];
-                turn += 1;
-                let insert = format!("insert into sstt.acked (id) values ({id})");
-                if try_sql(HOSTS[i], PORT, &root, &[&insert]).is_ok() {
-                    a.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((id, i, Instant::now()));
-                } else {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                id += 1;
-            }
-        });
-        Writer {
-            stop,
-            acked,
-            thread: Some(thread),
-        }
-    }
-
-    fn finish(mut self) -> Vec<(u64, usize, Instant)> {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap_or_else(|_| panic!("the writer panicked"));
-        }
-        let acked = self.acked.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        acked
-    }
 }
 
 /// The donor the joiner's log names ("Selected N.N (nodeb)(SYNCED) as donor").
@@ -131,17 +58,15 @@ fn donor(lab: &Lab) -> usize {
 /// nodea and nodeb: (seconds of the transfer, writes the donor acknowledged meanwhile, writes
 /// the other node acknowledged meanwhile).
 fn forced_copy(lab: &Lab, inv: &str, root: &str, first_id: u64) -> (f64, usize, usize) {
-    run_ok(&["stop-node", "nodec", "-i", inv]);
+    galeractl_ok(&["stop-node", "nodec", "-i", inv]);
     lab.ssh_ok(
         HOSTS[2],
         &format!("docker rm {CLUSTER}-nodec >/dev/null && docker volume rm {CLUSTER}-nodec-data >/dev/null"),
     );
-    let writer = Writer::start(root, first_id, &[0, 1]);
-    wait_until("writes before the join", Duration::from_secs(30), || {
-        writer.acked.lock().map(|a| a.len() > 20).unwrap_or(false)
-    });
+    let writer = Writer::start(PORT, root, "sstt.acked", first_id, &[0, 1]);
+    writer.wait_for(20);
     let started = Instant::now();
-    let out = run_ok(&["start-node", "nodec", "-i", inv]);
+    let out = galeractl_ok(&["start-node", "nodec", "-i", inv]);
     let ended = Instant::now();
     std::thread::sleep(Duration::from_millis(500));
     let acked = writer.finish();
@@ -150,14 +75,14 @@ fn forced_copy(lab: &Lab, inv: &str, root: &str, first_id: u64) -> (f64, usize, 
     let during = |node: usize| {
         acked
             .iter()
-            .filter(|(_, i, at)| *i == node && *at > started && *at < ended)
+            .filter(|a| a.node == node && a.at > started && a.at < ended)
             .count()
     };
     let rows = sql(HOSTS[2], PORT, root, &["select id from sstt.acked"]);
     let present: BTreeSet<u64> = rows.iter().filter_map(|r| r[0].parse().ok()).collect();
     let missing: Vec<u64> = acked
         .iter()
-        .map(|(id, _, _)| *id)
+        .map(|a| a.id)
         .filter(|id| !present.contains(id))
         .collect();
     assert!(
@@ -177,10 +102,10 @@ fn forced_copy(lab: &Lab, inv: &str, root: &str, first_id: u64) -> (f64, usize, 
 fn cluster(lab: &Lab, dir: &Path, root: &str, method: &str) -> String {
     let inv = inventory(lab, dir, method).display().to_string();
     lab.wipe_cluster(CLUSTER);
-    run_ok(&["up", &inv]);
+    galeractl_ok(&["up", &inv]);
     let mut statements = vec![
         "create database sstt",
-        "create table sstt.acked (id bigint unsigned primary key)",
+        "create table sstt.acked (id bigint unsigned primary key, via varchar(8) not null)",
         "create table sstt.pad (id int auto_increment primary key, v varchar(1000) not null)",
         "insert into sstt.pad (v) values (repeat('x', 1000))",
     ];
@@ -231,6 +156,20 @@ fn mariabackup_sst_on_the_lab() {
     for (i, host) in HOSTS.iter().enumerate() {
         let inspect = lab.ssh_ok(host, &format!("docker inspect {CLUSTER}-{}", NODES[i]));
         assert!(!inspect.contains(&sst_password) && !inspect.contains(&root));
+        // Nor in the server's environment (PID 1 of the container).
+        let environ = lab.ssh_ok(
+            host,
+            &format!(
+                "docker exec {CLUSTER}-{} cat /proc/1/environ | tr '\\0' '\\n'",
+                NODES[i]
+            ),
+        );
+        assert!(
+            !environ.contains(&sst_password)
+                && !environ.contains(&root)
+                && !environ.contains(&lab.secret("monitor-password")),
+            "{host}: a password in the server's environment"
+        );
         let modes = lab.ssh_ok(
             host,
             &format!("stat -c '%a %u' /etc/galeractl/{CLUSTER}/sst-auth.cnf /etc/galeractl/{CLUSTER}/sst-user.sql"),

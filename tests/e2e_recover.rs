@@ -10,38 +10,18 @@
 mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::lab::{sql, try_sql, wait_until, wsrep, Lab, HOSTS};
+use support::lab::{sql, wsrep, Lab, HOSTS};
+use support::writer::{assert_acked_on, Writer, NODES};
 use support::*;
 
 const CLUSTER: &str = "recovery";
 const PORT: u16 = 4336;
-const NODES: [&str; 3] = ["nodea", "nodeb", "nodec"];
 
-/// lab.toml as the "recovery" cluster (no proxy), with absolute paths; `unreachable` puts
-/// nodec's host where no host answers.
+/// lab.toml as the "recovery" cluster; `unreachable` puts nodec's host where no host answers.
 fn inventory(lab: &Lab, dir: &Path, unreachable: bool) -> PathBuf {
-    let source =
-        std::fs::read_to_string(lab.out.join("lab.toml")).unwrap_or_else(|e| panic!("{e}"));
-    let source = source.split("[haproxy]").next().unwrap_or_default();
-    let mut inv = source
-        .replace("name = \"local-test\"", &format!("name = \"{CLUSTER}\""))
-        .replace("mysql = 4306", &format!("mysql = {PORT}"))
-        .replace("galera = 5567", "galera = 5617")
-        .replace("sst = 5444", "sst = 5494")
-        .replace("ist = 5568", "ist = 5618")
-        .replace("\"secrets/", &format!("\"{}/secrets/", lab.out.display()))
-        .replace(
-            "\"id_ed25519\"",
-            &format!("\"{}/id_ed25519\"", lab.out.display()),
-        )
-        .replace(
-            "\"known_hosts\"",
-            &format!("\"{}/known_hosts\"", lab.out.display()),
-        );
+    let mut inv = lab.cluster_inventory(CLUSTER, [PORT, 5617, 5494, 5618]);
     let name = if unreachable {
         inv = inv.replace("10.77.0.13", "10.77.0.99");
         "unreachable.toml"
@@ -78,62 +58,8 @@ fn recover(inv: &Path, extra: &[&str]) -> Run {
     galeractl_run(&args)
 }
 
-/// Inserts rows through the given nodes (round robin) until stopped; keeps the ids whose
-/// COMMIT (autocommit) was acknowledged.
-struct Writer {
-    stop: Arc<AtomicBool>,
-    acked: Arc<Mutex<Vec<u64>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Writer {
-    fn start(root: &str, first_id: u64) -> Writer {
-        let stop = Arc::new(AtomicBool::new(false));
-        let acked = Arc::new(Mutex::new(Vec::new()));
-        let (s, a, root) = (stop.clone(), acked.clone(), root.to_string());
-        let thread = std::thread::spawn(move || {
-            let mut id = first_id;
-            let mut turn = 0usize;
-            while !s.load(Ordering::SeqCst) {
-                let (host, name) = (HOSTS[turn % 3], NODES[turn % 3]);
-                turn += 1;
-                let insert = format!("insert into recov.acked (id, via) values ({id}, '{name}')");
-                if try_sql(host, PORT, &root, &[&insert]).is_ok() {
-                    a.lock().unwrap_or_else(|e| e.into_inner()).push(id);
-                } else {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                id += 1;
-            }
-        });
-        Writer {
-            stop,
-            acked,
-            thread: Some(thread),
-        }
-    }
-
-    fn count(&self) -> usize {
-        self.acked.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    fn wait_for(&self, more: usize) {
-        let target = self.count() + more;
-        wait_until(
-            &format!("{target} acknowledged rows"),
-            Duration::from_secs(60),
-            || self.count() >= target,
-        );
-    }
-
-    fn finish(mut self) -> Vec<u64> {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap_or_else(|_| panic!("the writer panicked"));
-        }
-        let acked = self.acked.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        acked
-    }
+fn start_writer(root: &str, first_id: u64) -> Writer {
+    Writer::start(PORT, root, "recov.acked", first_id, &[0, 1, 2])
 }
 
 fn container(node: &str) -> String {
@@ -151,25 +77,8 @@ fn kill_all(lab: &Lab) {
 
 /// Rows of recov.acked on each node; panics naming the node and the first missing ids.
 fn assert_rows_everywhere(root: &str, acked: &[u64], nodes: &[usize]) -> usize {
-    let mut lost = 0;
-    for &i in nodes {
-        let rows = sql(HOSTS[i], PORT, root, &["select id from recov.acked"]);
-        let present: BTreeSet<u64> = rows.iter().filter_map(|r| r[0].parse().ok()).collect();
-        let missing: Vec<u64> = acked
-            .iter()
-            .copied()
-            .filter(|id| !present.contains(id))
-            .collect();
-        lost = lost.max(missing.len());
-        assert!(
-            missing.is_empty(),
-            "{}: {} acknowledged rows missing, e.g. {:?}",
-            NODES[i],
-            missing.len(),
-            &missing[..missing.len().min(10)]
-        );
-    }
-    lost
+    assert_acked_on(PORT, root, "recov.acked", acked, nodes);
+    0
 }
 
 fn cluster_uuid(root: &str, i: usize) -> String {
@@ -235,10 +144,10 @@ fn bootstrap_node(stdout: &str) -> usize {
 /// One crash round; returns (acknowledged rows, rows lost, Primary components seen).
 fn crash_round(lab: &Lab, inv: &Path, root: &str, round: u64) -> (usize, usize, usize) {
     let before = cluster_uuid(root, 0);
-    let writer = Writer::start(root, round * 1_000_000);
+    let writer = start_writer(root, round * 1_000_000);
     writer.wait_for(40);
     kill_all(lab);
-    let acked = writer.finish();
+    let acked = writer.finish_ids();
     let run = recover(inv, &[]);
     assert_eq!(
         run.code, 0,
@@ -325,14 +234,14 @@ fn recover_on_the_lab() {
 
     // 2. Uneven nodes: nodec, then nodea stop cleanly while writes go on; nodeb, alone and
     // most advanced, is killed. The choice must be nodeb, not the first in inventory order.
-    let writer = Writer::start(&root, 90_000_000);
+    let writer = start_writer(&root, 90_000_000);
     writer.wait_for(20);
     lab.ssh_ok(HOSTS[2], &format!("docker stop {}", container("nodec")));
     writer.wait_for(20);
     lab.ssh_ok(HOSTS[0], &format!("docker stop {}", container("nodea")));
     writer.wait_for(20);
     lab.ssh_ok(HOSTS[1], &format!("docker kill {}", container("nodeb")));
-    let acked = writer.finish();
+    let acked = writer.finish_ids();
     let dry = recover(&inv, &["--dry-run"]);
     eprintln!("uneven nodes, recover --dry-run:\n{}", dry.stdout);
     assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);

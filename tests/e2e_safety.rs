@@ -16,28 +16,18 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use support::lab::{wait_until, wsrep, Lab, HOSTS};
+use support::writer::NODES;
 use support::*;
 
 const CLUSTER: &str = "safety";
 const PORT: u16 = 4356;
-const NODES: [&str; 3] = ["nodea", "nodeb", "nodec"];
 
 fn inventory(lab: &Lab, dir: &Path, image: &str) -> PathBuf {
-    let source =
-        std::fs::read_to_string(lab.out.join("lab.toml")).unwrap_or_else(|e| panic!("{e}"));
-    let source = source.split("[haproxy]").next().unwrap_or_default();
-    let out = lab.out.display();
-    let inv = source
-        .replace("name = \"local-test\"", &format!("name = \"{CLUSTER}\""))
-        .replace("galeractl-lab/galera:10.11", image)
-        .replace("mysql = 4306", &format!("mysql = {PORT}"))
-        .replace("galera = 5567", "galera = 5637")
-        .replace("sst = 5444", "sst = 5514")
-        .replace("ist = 5568", "ist = 5638")
-        .replace("\"secrets/", &format!("\"{out}/secrets/"))
-        .replace("\"id_ed25519\"", &format!("\"{out}/id_ed25519\""))
-        .replace("\"known_hosts\"", &format!("\"{out}/known_hosts\""));
-    let path = dir.join("safety.toml");
+    let inv = lab
+        .cluster_inventory(CLUSTER, [PORT, 5637, 5514, 5638])
+        .replace("galeractl-lab/galera:10.11", image);
+    let tag = image.rsplit(':').next().unwrap_or("image");
+    let path = dir.join(format!("safety-{tag}.toml"));
     std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
     path
 }
@@ -282,4 +272,32 @@ fn safety_holes_closed_on_the_lab() {
     for host in HOSTS {
         let _ = lab.ssh(host, "docker rmi galeractl-lab/galera:rolling");
     }
+
+    // 4. A node that crash-loops (an option mariadbd rejects): `up` fails within seconds, not
+    // the sync timeout, naming the node and showing its last log lines.
+    let bad = dir.join("crashloop.toml");
+    let text = std::fs::read_to_string(&inv).unwrap_or_else(|e| panic!("{e}"));
+    let text = text.replace(
+        "distribute_image = true\n",
+        "distribute_image = true\nmariadbd_options = [\"--max-connections=lots\"]\n",
+    );
+    std::fs::write(&bad, text).unwrap_or_else(|e| panic!("{e}"));
+    let started = std::time::Instant::now();
+    let r = run(&["up", &bad.display().to_string()]);
+    let took = started.elapsed();
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        took < Duration::from_secs(90),
+        "a crash loop took {took:?} to fail:\n{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("nodea: container safety-nodea")
+            && (r.stderr.contains("crash loop") || r.stderr.contains("exited"))
+            && r.stderr.contains("--- last lines of safety-nodea"),
+        "{}",
+        r.stderr
+    );
+    eprintln!("crash loop detected in {took:?}");
+    lab.wipe_cluster(CLUSTER);
 }

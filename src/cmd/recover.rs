@@ -112,7 +112,7 @@ async fn recover(
         return Ok(ExitCode::SUCCESS);
     }
     if let Ok(fast) = &fast {
-        match act::try_run(cx, &observed, fast).await {
+        match act::try_run(cx, &observed, fast, &Default::default()).await {
             Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64()).await,
             Err((_, error)) => {
                 fall_back(cx, &error).await?;
@@ -210,9 +210,7 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
     .await
     .into_iter()
     .flatten()
-    .next();
-    // "Kept" only when every Primary node has the history the recovery started from, that is a
-    // real one, and it is the one recorded at bootstrap (when there is a record).
+    .collect::<Vec<String>>();
     let new_history = matches!(
         choice,
         Choice::Bootstrap {
@@ -226,15 +224,16 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
     // "Kept" only when every Primary node has the history the recovery started from, that is a
     // real one, and it is the one recorded at bootstrap (when there is a record). A new
     // history is right only when --force-without asked for it (and then it is recorded).
+    let named = |u: &str| recorded.iter().any(|r| r == u);
     let kept = if new_history {
-        one_real && uuids[0] != wanted.as_str() && recorded.as_deref() == Some(uuids[0])
+        one_real && uuids[0] != wanted.as_str() && named(uuids[0])
     } else {
-        one_real && uuids[0] == wanted.as_str() && recorded.as_deref().is_none_or(|r| r == wanted)
+        one_real && uuids[0] == wanted.as_str() && (recorded.is_empty() || named(wanted))
     };
-    let before = if new_history {
-        wanted.as_str()
+    let before = if new_history || recorded.is_empty() || named(wanted) {
+        wanted.to_string()
     } else {
-        recorded.as_deref().unwrap_or(wanted)
+        recorded.join(", ")
     };
     println!(
         "cluster {}: recovered in {seconds:.1}s; cluster UUID {} ({})",

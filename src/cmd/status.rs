@@ -20,10 +20,10 @@ use crate::ssh::{Remote, Target};
 pub struct StatusReport {
     pub cluster: String,
     pub verdict: Verdict,
-    /// The cluster state UUID galeractl recorded at bootstrap, as read from the hosts; absent
-    /// when no host could be read or none has a record.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recorded_history: Option<String>,
+    /// The cluster state UUIDs galeractl recorded on the hosts (one per distinct record), as
+    /// read; absent when no host could be read or none has a record.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recorded_history: Vec<String>,
     pub exit_code: u8,
     pub nodes: Vec<NodeReport>,
     /// Present when the inventory has a `[haproxy]` section.
@@ -107,7 +107,7 @@ pub async fn collect(
         .iter()
         .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
         .collect();
-    let verdict = galera::verdict(inventory.nodes.len(), &pairs, recorded_history.as_deref());
+    let verdict = galera::verdict(inventory.nodes.len(), &pairs, &recorded_history);
     let proxy = match &inventory.haproxy {
         Some(h) => Some(proxy_report(h, &nodes, timeout).await),
         None => None,
@@ -166,9 +166,9 @@ async fn proxy_report(
     report
 }
 
-/// The history UUID recorded on the nodes' hosts, read over SSH from every host at once (the
-/// first record found), within the same short deadlines as the rest of `status`.
-async fn recorded_history(inventory: &Inventory, args: &StatusArgs) -> Option<String> {
+/// The history UUIDs recorded on the nodes' hosts (each distinct one once), read over SSH from
+/// every host at once, within the same short deadlines as the rest of `status`.
+async fn recorded_history(inventory: &Inventory, args: &StatusArgs) -> Vec<String> {
     let mut options = ssh_options(&args.remote);
     options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
     options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
@@ -188,7 +188,8 @@ async fn recorded_history(inventory: &Inventory, args: &StatusArgs) -> Option<St
         record
     }))
     .await;
-    records.into_iter().flatten().next()
+    let distinct: std::collections::BTreeSet<String> = records.into_iter().flatten().collect();
+    distinct.into_iter().collect()
 }
 
 async fn node_report(
@@ -393,10 +394,10 @@ mod tests {
             .iter()
             .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
             .collect();
-        let verdict = galera::verdict(3, &pairs, None);
+        let verdict = galera::verdict(3, &pairs, &[]);
         let report = StatusReport {
             cluster: "local-test".into(),
-            recorded_history: None,
+            recorded_history: Vec::new(),
             exit_code: verdict.exit_code(),
             verdict,
             nodes,

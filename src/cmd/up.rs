@@ -57,12 +57,19 @@ async fn up(
     started: Instant,
 ) -> Outcome {
     let facts = gather(inventory, hosts).await?;
-    // The history recorded before this run (a new cluster has none until the plan records it).
-    let recorded = facts.iter().find_map(|(_, f)| f.history.clone());
+    // The history recorded before this run, to compare the cluster with at the end (none when
+    // this run records it: a new cluster, or hosts without a record).
+    let mut recorded: Vec<String> = facts
+        .iter()
+        .filter_map(|(_, f)| f.history.clone())
+        .collect();
     let (mut observed, _) = observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
     observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;
     let plan =
         plan::up(inventory, &observed).map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
+    if plan.records_history() {
+        recorded.clear();
+    }
     if args.dry_run {
         print!("{}", plan::render(&plan));
         return Ok(ExitCode::SUCCESS);
@@ -247,7 +254,7 @@ async fn finish(
     password: &crate::secret::Secret,
     started: Instant,
     report: Option<crate::runner::RunReport>,
-    recorded: Option<String>,
+    recorded: Vec<String>,
 ) -> Outcome {
     let changed = report.is_some();
     let (steps_run, steps_skipped) = report.map_or((0, 0), |r| (r.steps_run, r.steps_skipped));
@@ -265,7 +272,7 @@ async fn finish(
         .zip(&statuses)
         .map(|(n, s)| (n.name.as_str(), s.as_ref()))
         .collect();
-    let verdict = galera::verdict(inventory.nodes.len(), &pairs, recorded.as_deref());
+    let verdict = galera::verdict(inventory.nodes.len(), &pairs, &recorded);
     let nodes: Vec<NodeSummary> = inventory
         .nodes
         .iter()

@@ -9,49 +9,8 @@ use std::path::Path;
 use super::{SecretFileFacts, SshFileFacts, MAX_INVENTORY_BYTES, MAX_SECRET_BYTES};
 
 /// `O_NONBLOCK`, so that a FIFO put in place of the file between the check and the open cannot
-/// block `open`. Reads of a regular file ignore it. Its value differs between platforms, and
-/// std does not export it: only where it is known.
-#[cfg(all(
-    any(target_os = "linux", target_os = "android"),
-    any(
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "arm",
-        target_arch = "aarch64",
-        target_arch = "riscv64",
-        target_arch = "s390x",
-        target_arch = "powerpc64",
-        target_arch = "loongarch64"
-    )
-))]
-const O_NONBLOCK: i32 = 0o4000;
-#[cfg(any(
-    target_os = "macos",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd"
-))]
-const O_NONBLOCK: i32 = 0x0004;
-#[cfg(not(any(
-    all(
-        any(target_os = "linux", target_os = "android"),
-        any(
-            target_arch = "x86",
-            target_arch = "x86_64",
-            target_arch = "arm",
-            target_arch = "aarch64",
-            target_arch = "riscv64",
-            target_arch = "s390x",
-            target_arch = "powerpc64",
-            target_arch = "loongarch64"
-        )
-    ),
-    target_os = "macos",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd"
-)))]
-const O_NONBLOCK: i32 = 0;
+/// block `open`. Reads of a regular file ignore it.
+const O_NONBLOCK: i32 = libc::O_NONBLOCK;
 
 /// What a file is, in words, when it is not a regular file.
 fn not_regular(meta: &Metadata) -> Option<&'static str> {

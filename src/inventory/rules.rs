@@ -88,6 +88,10 @@ pub(super) const MANAGED_OPTIONS: &[&str] = &[
     "wsrep-new-cluster",
     "wsrep-start-position",
     "wsrep-recover",
+    // A credential on a command line (galeractl writes it into an option file instead), and a
+    // one-shot crash-recovery mode that must never stay on a node's command line.
+    "wsrep-sst-auth",
+    "tc-heuristic-recover",
     "binlog-format",
     "default-storage-engine",
     "innodb-autoinc-lock-mode",
@@ -230,6 +234,8 @@ mod tests {
             ("--WSREP-ON=0", "wsrep-on"),
             ("--wsrep-start-position=x:1", "wsrep-start-position"),
             ("--wsrep-recover", "wsrep-recover"),
+            ("--wsrep_sst_auth=u:p", "wsrep-sst-auth"),
+            ("--tc-heuristic-recover=commit", "tc-heuristic-recover"),
             ("--wsrep-provider", "wsrep-provider"),
             ("--wsrep-provider-options=x", "wsrep-provider-options"),
             ("---wsrep-on", "wsrep-on"),

@@ -21,6 +21,7 @@ fn step(
         stdin,
         only_if: None,
         deadline_secs: None,
+        kind: super::StepKind::Other,
     }
 }
 

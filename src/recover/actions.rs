@@ -162,8 +162,8 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
     // A running Primary node whose config still says gcomm:// (a bootstrap left by an
     // interrupted run) would form a second cluster on its next restart: its file is rewritten
     // in place to name the others (no restart; the same text when it already does).
-    if let Choice::JoinPrimary { primary, .. } = choice {
-        prepare.extend(primary.iter().map(|p| Action::WriteConfig {
+    if let Choice::JoinPrimary { repair_config, .. } = choice {
+        prepare.extend(repair_config.iter().map(|p| Action::WriteConfig {
             node: p.clone(),
             bootstrap: false,
         }));
@@ -192,18 +192,17 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
         );
         given_up = left_out.iter().map(|(n, _)| n.clone()).collect();
         prepare.extend(v);
-        // A new history: no position, so Galera gives the bootstrap a new cluster UUID.
-        let (uuid, seqno) = if *new_history {
-            (super::ZERO_UUID.to_string(), -1)
-        } else {
-            (uuid.clone(), *seqno)
-        };
-        prepare.push(Action::WriteGrastate {
-            node: node.clone(),
-            uuid,
-            seqno,
-            safe_to_bootstrap: true,
-        });
+        // A new history (no position, so Galera gives the bootstrap a new cluster UUID) is
+        // written only right before the start, after the given-up nodes are checked silent:
+        // until then the chosen node keeps its real position for any rerun to read.
+        if !*new_history {
+            prepare.push(Action::WriteGrastate {
+                node: node.clone(),
+                uuid: uuid.clone(),
+                seqno: *seqno,
+                safe_to_bootstrap: true,
+            });
+        }
     }
     let cluster_uuid = match choice {
         Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid,
@@ -239,9 +238,23 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
     if !prepare.is_empty() {
         stages.push(prepare);
     }
-    if let Choice::Bootstrap { node, create, .. } = choice {
+    if let Choice::Bootstrap {
+        node,
+        create,
+        new_history,
+        ..
+    } = choice
+    {
         if !given_up.is_empty() {
             stages.push(vec![Action::CheckSilent { nodes: given_up }]);
+        }
+        if *new_history {
+            stages.push(vec![Action::WriteGrastate {
+                node: node.clone(),
+                uuid: super::ZERO_UUID.to_string(),
+                seqno: -1,
+                safe_to_bootstrap: true,
+            }]);
         }
         stages.push(vec![Action::Start {
             node: node.clone(),

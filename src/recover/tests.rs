@@ -352,9 +352,9 @@ fn an_unreadable_node_is_refused_unless_given_up_by_name_and_then_a_new_history_
         render::actions(&actions(&choice)),
         format!(
             "  1. nodeb: cluster address gcomm:// (bootstrap)  (in parallel)
-  2. nodeb: grastate.dat uuid {ZERO_UUID}, seqno -1, safe_to_bootstrap 1  (in parallel)
-  3. nodea: cluster address = the other members  (in parallel)
-  4. check that nodec still does not answer SQL (else stop here: it may be serving)
+  2. nodea: cluster address = the other members  (in parallel)
+  3. check that nodec still does not answer SQL (else stop here: it may be serving)
+  4. nodeb: grastate.dat uuid {ZERO_UUID}, seqno -1, safe_to_bootstrap 1
   5. nodeb: start
   6. nodeb: wait until Primary and Synced
   7. nodeb: cluster address = the other members
@@ -364,7 +364,7 @@ fn an_unreadable_node_is_refused_unless_given_up_by_name_and_then_a_new_history_
  11. record the new cluster UUID as the cluster's history on every reachable host
 "
         ),
-        "a new history: no position on the chosen node, none written on the joiner (full SST)"
+        "a new history: the chosen node's position cleared only after the check, right before its start; none written on the joiner (full SST)"
     );
     assert!(render::choice(&choice).contains(
         "--force-without nodec: given up; the cluster starts a NEW history from nodeb (a new cluster UUID), so nodec can only rejoin by a full copy"
@@ -843,4 +843,32 @@ fn a_stopped_node_of_another_history_is_never_joined_to_a_running_primary() {
             seqno: -1,
             safe_to_bootstrap: false
         }));
+}
+
+#[test]
+fn a_node_resolved_by_heuristic_never_takes_the_pc_recovery_path() {
+    let heuristic = Reading::Position {
+        uuid: U.into(),
+        seqno: 12,
+        safe_to_bootstrap: false,
+        source: Source::Heuristic,
+    };
+    let nodes = three(recovered(10), heuristic, recovered(9));
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bootstrap_node(&choice), "nodea");
+    let ids = ["a1", "b1", "c1"];
+    let views: Vec<Option<SavedView>> = ids
+        .iter()
+        .map(|me| {
+            Some(SavedView {
+                my_uuid: me.to_string(),
+                view_id: "v7".into(),
+                members: ids.iter().map(|s| s.to_string()).collect(),
+            })
+        })
+        .collect();
+    assert_eq!(
+        pc_recovery(&choice, &nodes, &views).err().as_deref(),
+        Some("nodeb's prepared transactions were resolved by heuristic")
+    );
 }

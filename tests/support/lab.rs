@@ -126,8 +126,14 @@ fn create_test_admin(host: &str, port: u16, password: &str) -> Result<(), String
     let lab = Lab {
         out: super::root().join("lab/out"),
     };
+    // The node that publishes the port; behind a proxy's port, a node of the proxy's cluster.
     let script = format!(
-        "cid=$(docker ps -q --filter publish={port}) && [ -n \"$cid\" ] && \
+        "node=label=io.galeractl.node; \
+         cid=$(docker ps -q --filter publish={port} --filter $node | head -n 1); \
+         if [ -z \"$cid\" ]; then \
+           c=$(docker ps --filter publish={port} --format '{{{{.Label \"io.galeractl.cluster\"}}}}' | head -n 1); \
+           cid=$(docker ps -q --filter label=io.galeractl.cluster=\"$c\" --filter $node | head -n 1); \
+         fi; [ -n \"$cid\" ] && \
          docker exec -i \"$cid\" sh -c 'f=$(mktemp) && \
          printf \"[client]\\nuser=root\\npassword=%s\\n\" \"$(cat /run/secrets/galeractl/root-password)\" >\"$f\" && \
          mariadb --defaults-extra-file=\"$f\"; rc=$?; rm -f \"$f\"; exit $rc'"
@@ -236,6 +242,25 @@ pub fn wsrep(host: &str, port: u16, password: &str, name: &str) -> Option<String
 }
 
 impl Lab {
+    /// lab.toml as a cluster of a test's own: its name, its ports (mysql, galera, sst, ist),
+    /// no proxy, absolute paths to the lab's secrets and keys.
+    pub fn cluster_inventory(&self, cluster: &str, ports: [u16; 4]) -> String {
+        let source = std::fs::read_to_string(self.out.join("lab.toml"))
+            .unwrap_or_else(|e| panic!("read lab.toml: {e}"));
+        let source = source.split("[haproxy]").next().unwrap_or_default();
+        let out = self.out.display();
+        let [mysql, galera, sst, ist] = ports;
+        source
+            .replace("name = \"local-test\"", &format!("name = \"{cluster}\""))
+            .replace("mysql = 4306", &format!("mysql = {mysql}"))
+            .replace("galera = 5567", &format!("galera = {galera}"))
+            .replace("sst = 5444", &format!("sst = {sst}"))
+            .replace("ist = 5568", &format!("ist = {ist}"))
+            .replace("\"secrets/", &format!("\"{out}/secrets/"))
+            .replace("\"id_ed25519\"", &format!("\"{out}/id_ed25519\""))
+            .replace("\"known_hosts\"", &format!("\"{out}/known_hosts\""))
+    }
+
     /// A copy of one of the lab's inventories in `dir`, with its relative paths made absolute
     /// and each `(from, to)` replacement applied, for a test's own cluster.
     pub fn inventory_copy(

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod lab;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -23,6 +24,19 @@ pub fn galeractl_in(dir: &Path, args: &[&str]) -> Output {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run galeractl: {e}"))
+}
+
+/// Runs the real binary and returns its stdout; panics with both outputs when it fails.
+pub fn galeractl_ok(args: &[&str]) -> String {
+    let out = galeractl(args);
+    assert!(
+        out.status.success(),
+        "galeractl {args:?} failed ({}):\n{}\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
 }
 
 pub fn text(bytes: &[u8]) -> String {

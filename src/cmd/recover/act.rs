@@ -3,6 +3,7 @@
 //! restart), then report each node's state and the actions that were not run.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::read::{read_grastate, Observed};
@@ -24,10 +25,12 @@ pub(crate) async fn run(
     choice: &Choice,
     stages: &[Vec<Action>],
 ) -> Result<(), Failure> {
+    let progress = AtomicUsize::new(0);
     let outcome = tokio::select! {
-        run = try_run(cx, observed, stages) => run.map_err(|(next, error)| (next, error, exit::FAILED)),
+        run = try_run(cx, observed, stages, &progress) => run.map_err(|(next, error)| (next, error, exit::FAILED)),
         signal = super::super::interrupted() => Err((
-            0,
+            // The stage under way counts as not done.
+            progress.load(Ordering::SeqCst),
             format!("interrupted by {signal}; the action under way may have completed"),
             exit::INTERRUPTED,
         )),
@@ -47,10 +50,12 @@ pub(crate) async fn try_run(
     cx: &Context<'_>,
     observed: &Observed,
     stages: &[Vec<Action>],
+    progress: &AtomicUsize,
 ) -> Result<(), (usize, String)> {
     let total: usize = stages.iter().map(Vec::len).sum();
     let mut done = 0;
     for (i, stage) in stages.iter().enumerate() {
+        progress.store(i, Ordering::SeqCst);
         let mut by_node: BTreeMap<&str, Vec<(usize, &Action)>> = BTreeMap::new();
         for (k, a) in stage.iter().enumerate() {
             by_node
@@ -216,6 +221,12 @@ async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Resu
             ok(remote.run_ok(&argv, Some(new.as_bytes())).await)
         }
         Action::Start { create, .. } => {
+            if !*create {
+                // A node given up earlier has no restart policy: it gets it back.
+                ok(remote
+                    .run_ok(&docker::restart_policy(inventory, node), None)
+                    .await)?;
+            }
             let argv = if *create {
                 docker::run_node(inventory, node)
             } else {
@@ -303,6 +314,46 @@ async fn verify(cx: &Context<'_>, action: &Action) -> Result<(), String> {
     }
 }
 
+/// A new history clears the chosen node's position right before its start. If the run stopped
+/// after that and before the start, its recovered position is written back, so that a rerun
+/// reads it (and never takes it for a node without data).
+async fn restore_position(
+    cx: &Context<'_>,
+    choice: &Choice,
+    rest: &[Vec<Action>],
+) -> Option<String> {
+    let Choice::Bootstrap {
+        node,
+        uuid,
+        seqno,
+        new_history: true,
+        ..
+    } = choice
+    else {
+        return None;
+    };
+    let pending = |want: &dyn Fn(&Action) -> bool| rest.iter().flatten().any(want);
+    let cleared_not_started =
+        !pending(&|a| matches!(a, Action::WriteGrastate { node: n, seqno: -1, .. } if n == node))
+            && pending(&|a| matches!(a, Action::Start { node: n, .. } if n == node));
+    if !cleared_not_started {
+        return None;
+    }
+    let restore = Action::WriteGrastate {
+        node: node.clone(),
+        uuid: uuid.clone(),
+        seqno: *seqno,
+        safe_to_bootstrap: false,
+    };
+    let empty = Observed::default();
+    Some(match perform(cx, &empty, &restore).await {
+        Ok(()) => format!("{node}'s position {uuid}:{seqno} is back in its grastate.dat"),
+        Err(e) => format!(
+            "WARNING: {node}'s grastate.dat says no position; write {uuid}:{seqno} back before anything starts it ({e})"
+        ),
+    })
+}
+
 /// Every node's container and wsrep state, read now.
 pub(crate) async fn node_states(cx: &Context<'_>) -> Vec<NodeState> {
     futures::future::join_all(cx.inventory.nodes.iter().map(|n| async move {
@@ -331,6 +382,10 @@ pub(crate) async fn node_states(cx: &Context<'_>) -> Vec<NodeState> {
 /// back to the other members: a restart must never bootstrap a second cluster.
 async fn failed(cx: &Context<'_>, choice: &Choice, rest: &[Vec<Action>], error: &str) -> Failure {
     let mut message = format!("recover stopped: {error}");
+    if let Some(note) = restore_position(cx, choice, rest).await {
+        message.push('\n');
+        message.push_str(&note);
+    }
     if let Choice::Bootstrap { node, .. } = choice {
         let pending = rest
             .iter()

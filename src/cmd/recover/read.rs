@@ -11,6 +11,7 @@ use crate::recover::oneoff;
 use crate::recover::{self, Container, NodePosition, Reading, RecoverOutput, Source, ZERO_UUID};
 use crate::ssh::Remote;
 
+#[derive(Default)]
 pub(crate) struct Observed {
     /// In inventory order.
     pub positions: Vec<NodePosition>,
@@ -75,7 +76,8 @@ async fn read_node(
         return match crate::sql::probe(&monitor_target(cx, node), PROBE_TIMEOUT).await {
             Ok(s) if s.is_primary() => (
                 at(
-                    Container::Running,
+                    // It runs, but its host is out of reach: nothing is done to it.
+                    Container::Unknown,
                     Reading::Primary {
                         uuid: s.cluster_state_uuid,
                         seqno: s.last_committed,
@@ -260,7 +262,15 @@ async fn holds_database(cx: &Context<'_>, node: &Node, remote: &Remote) -> Resul
         cx.step_timeout,
     )
     .await?;
-    Ok(out.code == 0)
+    // `test -d` says 0 or 1; anything else is docker failing, which tells nothing of the data.
+    match out.code {
+        0 => Ok(true),
+        1 => Ok(false),
+        code => Err(format!(
+            "cannot tell whether its volume holds a database (exit {code}): {}",
+            out.stderr.trim()
+        )),
+    }
 }
 
 async fn wsrep_recover(
