@@ -184,6 +184,17 @@ pub fn restart_policy(inventory: &Inventory, node: &Node) -> Argv {
     a
 }
 
+/// How long a node that waits non-Primary gets to stop before it is killed.
+pub const WAITING_STOP_SECS: u32 = 10;
+
+/// The stop of a node that waits non-Primary (it ignores SIGTERM while it waits).
+pub fn stop_waiting_node(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = argv(["docker", "stop", "--time"]);
+    a.push(WAITING_STOP_SECS.to_string());
+    a.push(inventory.container_name(node));
+    a
+}
+
 pub fn make_dirs(inventory: &Inventory) -> Argv {
     let mut a = argv(["install", "-d", "-m", "0700"]);
     a.push(cluster_dir(inventory));

@@ -400,3 +400,56 @@ WSREP: Receiving IST: 0 writesets, seqnos 14-14";
         assert_eq!(catch_up(reformed), CatchUp::None);
     }
 }
+
+/// Whether the last Galera view in a node's log, since the server's last start, is non-Primary:
+/// the node waits for a Primary component (and keeps its SQL port closed meanwhile).
+pub fn last_view_is_non_primary(log: &str) -> bool {
+    // A start prints the start script's lines (after a crash), then the server's own.
+    let start = ["[galeractl node-start]", "Starting MariaDB"]
+        .iter()
+        .filter_map(|mark| log.rfind(mark))
+        .max();
+    let since_start = start.map_or(log, |k| &log[k..]);
+    since_start
+        .lines()
+        .rev()
+        .find_map(|l| match l.trim() {
+            "status: non-primary" => Some(true),
+            "status: primary" => Some(false),
+            _ => None,
+        })
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod waiting_tests {
+    use super::last_view_is_non_primary;
+
+    /// The end of a node's log on the lab after a power cut hit while the cluster re-formed.
+    const WAITING: &str = "\
+2026-11-26 14:52:54 0 [Note] WSREP: Bootstrapped primary 00000000-0000-0000-0000-000000000000 found: 2.
+  status: primary
+2026-11-26 14:53:12 [Note] [galeractl node-start]: recovered position 3b6b8db4-e9a8-11f1-829d-d76040a9a81d:10639: starting at it (--wsrep-start-position)
+2026-11-26 14:53:13 0 [Note] WSREP: restore pc from disk successfully
+2026-11-26 14:53:14 0 [Note] WSREP: No nodes coming from primary view, primary view is not possible
+2026-11-26 14:53:15 0 [Note] WSREP: New COMPONENT: primary = no, bootstrap = no, my_idx = 2, memb_num = 3
+View:
+  id: 3b6b8db4-e9a8-11f1-829d-d76040a9a81d:-1
+  status: non-primary
+2026-11-26 14:53:15 2 [Note] WSREP: Non-primary view
+";
+
+    #[test]
+    fn the_last_view_since_the_start_tells_a_waiting_node() {
+        assert!(last_view_is_non_primary(WAITING));
+        // A Primary view after it: not waiting.
+        assert!(!last_view_is_non_primary(&format!(
+            "{WAITING}View:\n  status: primary\n"
+        )));
+        // A non-Primary view before the last start does not count.
+        assert!(!last_view_is_non_primary(&format!(
+            "{WAITING}2026-11-26 15:00:00 0 [Note] Starting MariaDB 10.11.19 as process 1\n"
+        )));
+        assert!(!last_view_is_non_primary(""));
+    }
+}

@@ -325,6 +325,7 @@ pub async fn observed(
                 volume: host.is_some_and(|f| f.volumes.contains(&inventory.volume_name(node))),
                 synced_primary: status.as_ref().is_some_and(NodeStatus::is_healthy),
                 sql,
+                waiting_non_primary: false,
                 config: host.and_then(|f| f.configs.get(&node.name).cloned()),
             }
         })

@@ -157,6 +157,9 @@ pub struct ObservedNode {
     /// What its SQL said when it is not: its wsrep state, or why it did not answer (empty when
     /// it was not asked: its container does not run).
     pub sql: String,
+    /// Its container runs, its SQL is silent, and its own log says its last view since its
+    /// start is non-Primary: it waits for a Primary component.
+    pub waiting_non_primary: bool,
     /// The content of the node's config file on its host, when it could be read.
     pub config: Option<String>,
 }
@@ -173,6 +176,8 @@ pub enum ContainerFact {
 pub enum PlanError {
     #[error("cluster {cluster}: containers run but none answers SQL as Synced in a Primary component ({nodes}); galeractl cannot tell whether they serve, so it changes nothing. Check that this machine reaches their SQL port, the monitoring password and max_connections, or wait for a start in progress; do not bootstrap beside them")]
     SilentRunning { cluster: String, nodes: String },
+    #[error("cluster {cluster}: no node serves, and every running node waits non-Primary ({nodes}: its last view since its start is non-Primary), as after a power cut that hit while the cluster re-formed; run `galeractl recover`: it stops them, reads every position and brings the cluster back keeping its history")]
+    WaitingNonPrimary { cluster: String, nodes: String },
     #[error("cluster {cluster} has data ({evidence}) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead")]
     NeedsRecovery { cluster: String, evidence: String },
 }
@@ -218,10 +223,23 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
                 )
             })
             .collect();
-        let silent: Vec<String> = observed
+        let running_nodes: Vec<&ObservedNode> = observed
             .nodes
             .iter()
             .filter(|o| matches!(o.container, ContainerFact::Running { .. }))
+            .collect();
+        if !running_nodes.is_empty() && running_nodes.iter().all(|o| o.waiting_non_primary) {
+            return Err(PlanError::WaitingNonPrimary {
+                cluster: inventory.cluster.name.clone(),
+                nodes: running_nodes
+                    .iter()
+                    .map(|o| o.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let silent: Vec<String> = running_nodes
+            .iter()
             .map(|o| format!("{}: {}", o.name, o.sql))
             .collect();
         if !silent.is_empty() {

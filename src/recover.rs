@@ -82,6 +82,10 @@ pub enum Reading {
     NoData,
     PreparedTransactions(String),
     Unreadable(String),
+    /// The container runs, its SQL does not answer, and its log says why: its last view since
+    /// its start is non-Primary (it waits for a Primary component that no longer exists, as
+    /// after a power cut that hit while the cluster re-formed).
+    WaitingNonPrimary(String),
 }
 
 /// One node as recovery sees it, in inventory order.
@@ -154,6 +158,12 @@ pub struct Joiner {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
+    /// No node serves, and the running ones wait non-Primary with no position to read: stop
+    /// them cleanly (each writes its seqno), then read every position again and decide.
+    StopWaiting {
+        nodes: Vec<String>,
+        notes: Vec<String>,
+    },
     /// A Primary component runs: nothing to bootstrap; start the stopped nodes as joiners.
     JoinPrimary {
         primary: Vec<String>,
@@ -282,6 +292,27 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
     let unknown = unreadable(false);
     if !unknown.is_empty() {
         return Err(Refusal::Unreadable(unknown));
+    }
+    // Every node that runs waits non-Primary (its own log says so) and none serves: there is
+    // no Primary component to split from. Their positions are read once they are stopped.
+    let waiting: Vec<&NodePosition> = nodes
+        .iter()
+        .filter(|n| matches!(n.reading, Reading::WaitingNonPrimary(_)))
+        .collect();
+    if !waiting.is_empty() {
+        return Ok(Choice::StopWaiting {
+            nodes: waiting.iter().map(|n| n.name.clone()).collect(),
+            notes: waiting
+                .iter()
+                .filter_map(|n| match &n.reading {
+                    Reading::WaitingNonPrimary(why) => Some(format!(
+                        "{}: {why}; no node serves, so it is stopped and every position is read again (from InnoDB where the stop was not clean)",
+                        n.name
+                    )),
+                    _ => None,
+                })
+                .collect(),
+        });
     }
     let all_valid: Vec<(&NodePosition, &str, i64)> = nodes
         .iter()

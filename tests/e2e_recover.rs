@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use support::lab::{sql, wsrep, Lab, HOSTS};
+use support::lab::{sql, wait_until, wsrep, Lab, HOSTS};
 use support::writer::{assert_acked_on, Writer, NODES};
 use support::*;
 
@@ -380,5 +380,48 @@ fn recover_on_the_lab() {
     );
     assert_eq!(started(&lab, &[0, 2]), ids, "a running node was restarted");
     caught_up_by_ist(&lab, 1).unwrap_or_else(|e| panic!("{e}"));
+
+    // 6. A node that waits non-Primary (as after a power cut that hit while the cluster
+    // re-formed): every node killed under writes, then only nodea started by hand; it restores
+    // its saved view and waits for the others, its SQL port closed. recover stops it, reads
+    // every position again, and brings the cluster back with its history.
+    let before = cluster_uuid(&root, 0);
+    let writer = start_writer(&root, 95_000_000);
+    writer.wait_for(30);
+    kill_all(&lab);
+    let acked = writer.finish_ids();
+    lab.ssh_ok(HOSTS[0], &format!("docker start {}", container("nodea")));
+    wait_until("nodea waiting non-Primary", Duration::from_secs(60), || {
+        lab.ssh_ok(
+            HOSTS[0],
+            &format!("docker logs --tail 50 {} 2>&1", container("nodea")),
+        )
+        .contains("status: non-primary")
+    });
+    let up = galeractl_run(&["up", &inv.display().to_string()]);
+    assert_eq!(up.code, 3, "{}\n{}", up.stdout, up.stderr);
+    assert!(
+        up.stderr
+            .contains("every running node waits non-Primary (nodea: its last view")
+            && up.stderr.contains("run `galeractl recover`"),
+        "{}",
+        up.stderr
+    );
+    let waiting = recover(&inv, &[]);
+    assert_eq!(waiting.code, 0, "{}\n{}", waiting.stdout, waiting.stderr);
+    assert!(
+        waiting
+            .stdout
+            .contains("choice: nothing serves and nodea waits non-Primary: stop it"),
+        "{}",
+        waiting.stdout
+    );
+    assert!(
+        waiting.stdout.contains("(kept: same history)"),
+        "{}",
+        waiting.stdout
+    );
+    assert_eq!(cluster_uuid(&root, 2), before);
+    assert_rows_everywhere(&root, &acked, &[0, 1, 2]);
     lab.wipe_cluster(CLUSTER);
 }

@@ -36,6 +36,7 @@ fn running(inv: &Inventory) -> Observed {
                 volume: true,
                 synced_primary: true,
                 sql: "Primary Synced".into(),
+                waiting_non_primary: false,
                 config: Some(docker::node_config(&docker::ClusterAddress::others(inv, n))),
             })
             .collect(),
@@ -330,5 +331,33 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
     assert_eq!(
         plan.stages[2].wait,
         Some(plan::WaitFor::Verified { size: 3 })
+    );
+}
+
+#[test]
+fn running_nodes_that_all_wait_non_primary_are_sent_to_recover() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    for n in &mut observed.nodes {
+        n.synced_primary = false;
+        n.waiting_non_primary = true;
+    }
+    let error = plan::up(&inv, &observed)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        error,
+        "cluster local-test: no node serves, and every running node waits non-Primary (nodea, nodeb, nodec: its last view since its start is non-Primary), as after a power cut that hit while the cluster re-formed; run `galeractl recover`: it stops them, reads every position and brings the cluster back keeping its history"
+    );
+    // One that says nothing of itself: the general refusal.
+    observed.nodes[1].waiting_non_primary = false;
+    let error = plan::up(&inv, &observed)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("containers run but none answers SQL"),
+        "{error}"
     );
 }

@@ -95,6 +95,16 @@ async fn recover(
         .map_err(|r| Failure::new(exit::REFUSED, format!("refused, nothing was changed: {r}")))?;
     print!("{}", render::choice(&choice));
     let stages = recover::actions(&choice);
+    if matches!(choice, Choice::StopWaiting { .. }) {
+        if cx.dry_run {
+            println!("would do (--dry-run: nothing was changed), then read every position again and choose:");
+            print!("{}", render::actions(&stages));
+            return Ok(ExitCode::SUCCESS);
+        }
+        act::run(cx, &observed, &choice, &stages).await?;
+        tracing::info!("reading every position again, the waiting nodes stopped");
+        return Box::pin(recover(cx, args, started, false)).await;
+    }
     let fast = if pc_recovery {
         recover::pc_recovery(&choice, &observed.positions, &observed.views)
     } else {
@@ -194,8 +204,10 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
     let inventory = cx.inventory;
     let states = act::node_states(cx).await;
     let wanted = match choice {
-        Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid,
+        Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid.clone(),
+        Choice::StopWaiting { .. } => String::new(),
     };
+    let wanted = &wanted;
     let uuids: Vec<&str> = states
         .iter()
         .filter_map(|s| s.status.as_ref())
@@ -253,6 +265,7 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
         Choice::JoinPrimary { joiners, .. } | Choice::Bootstrap { joiners, .. } => {
             joiners.iter().map(|j| j.name.as_str()).collect()
         }
+        Choice::StopWaiting { .. } => Vec::new(),
     };
     let joiners = &joiners;
     let catch_ups = futures::future::join_all(states.iter().map(|s| async move {

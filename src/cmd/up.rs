@@ -64,6 +64,7 @@ async fn up(
         .filter_map(|(_, f)| f.history.clone())
         .collect();
     let (mut observed, _) = observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
+    mark_waiting(inventory, hosts, &mut observed).await;
     observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;
     let plan =
         plan::up(inventory, &observed).map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
@@ -118,6 +119,39 @@ async fn up(
         recorded,
     )
     .await
+}
+
+/// For each running node whose SQL is silent: whether its own log says it waits non-Primary
+/// (read only for those nodes, in parallel).
+async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut plan::Observed) {
+    let silent: Vec<usize> = observed
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            matches!(o.container, plan::ContainerFact::Running { .. }) && !o.synced_primary
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let names: Vec<String> = silent
+        .iter()
+        .map(|&i| observed.nodes[i].name.clone())
+        .collect();
+    let logs = futures::future::join_all(names.iter().map(|name| async move {
+        let node = inventory.node(name)?;
+        let remote = hosts.get(&node.host)?;
+        let container = inventory.container_name(node);
+        Some(observe::log_tail(&remote, &container, 400).await)
+    }))
+    .await;
+    for (i, log) in silent.into_iter().zip(logs) {
+        if log.is_some_and(|l| galera::last_view_is_non_primary(&l)) {
+            observed.nodes[i].waiting_non_primary = true;
+            observed.nodes[i]
+                .sql
+                .push_str("; its log: waits non-Primary");
+        }
+    }
 }
 
 /// Every host's facts, read in parallel; any host whose docker does not answer fails `up`

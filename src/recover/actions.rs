@@ -12,6 +12,12 @@ pub enum Action {
     Stop {
         node: String,
     },
+    /// A node that waits non-Primary: a short grace, then the kill (a waiting server does not
+    /// leave its wait on SIGTERM; it has applied nothing since its start, and its position is
+    /// then recovered from InnoDB).
+    StopWaiting {
+        node: String,
+    },
     /// A node given up with `--force-without` whose container runs: its restart policy off,
     /// then a clean stop, so that it cannot serve beside the new Primary component.
     StopGivenUp {
@@ -62,6 +68,7 @@ impl Action {
     pub fn node(&self) -> Option<&str> {
         match self {
             Action::Stop { node }
+            | Action::StopWaiting { node }
             | Action::StopGivenUp { node }
             | Action::PrepareHost { node }
             | Action::WriteConfig { node, .. }
@@ -80,6 +87,11 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Action::Stop { node } => write!(f, "{node}: stop its container cleanly"),
+            Action::StopWaiting { node } => write!(
+                f,
+                "{node}: stop its container (it waits non-Primary: {}s grace, then killed)",
+                crate::docker::WAITING_STOP_SECS
+            ),
             Action::StopGivenUp { node } => write!(
                 f,
                 "{node}: turn its container's restart policy off, then stop it (given up)"
@@ -138,6 +150,12 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
     let joiners = match choice {
         Choice::JoinPrimary { joiners, .. } => joiners,
         Choice::Bootstrap { joiners, .. } => joiners,
+        Choice::StopWaiting { nodes, .. } => {
+            return vec![nodes
+                .iter()
+                .map(|n| Action::StopWaiting { node: n.clone() })
+                .collect()];
+        }
     };
     let mut prepare: Vec<Action> = Vec::new();
     let mut stops: Vec<Action> = Vec::new();
@@ -158,6 +176,7 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
     let mut members: Vec<String> = match choice {
         Choice::JoinPrimary { primary, .. } => primary.clone(),
         Choice::Bootstrap { node, .. } => vec![node.clone()],
+        Choice::StopWaiting { .. } => Vec::new(),
     };
     // A running Primary node whose config still says gcomm:// (a bootstrap left by an
     // interrupted run) would form a second cluster on its next restart: its file is rewritten
@@ -205,8 +224,10 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
         }
     }
     let cluster_uuid = match choice {
-        Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid,
+        Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid.clone(),
+        Choice::StopWaiting { .. } => String::new(),
     };
+    let cluster_uuid = &cluster_uuid;
     for j in joiners {
         let mut v = node_prep(&j.name, j.stop_first, j.create, false);
         if j.stop_first {

@@ -42,6 +42,7 @@ pub fn positions(nodes: &[NodePosition]) -> String {
                 format!("unresolved prepared transactions: {why}"),
             ),
             Reading::Unreadable(why) => (dash(), dash(), dash(), format!("unreadable: {why}")),
+            Reading::WaitingNonPrimary(why) => (dash(), dash(), dash(), format!("waiting: {why}")),
         };
         rows.push([
             n.name.clone(),
@@ -79,6 +80,12 @@ pub fn positions(nodes: &[NodePosition]) -> String {
 pub fn choice(choice: &Choice) -> String {
     let mut out = String::new();
     match choice {
+        Choice::StopWaiting { nodes, .. } => out.push_str(&format!(
+            "choice: nothing serves and {} wait{} non-Primary: stop {}, then read every position again and choose\n",
+            nodes.join(", "),
+            if nodes.len() == 1 { "s" } else { "" },
+            if nodes.len() == 1 { "it" } else { "them" }
+        )),
         Choice::JoinPrimary {
             primary, joiners, ..
         } => {
@@ -119,7 +126,9 @@ pub fn choice(choice: &Choice) -> String {
         }
     }
     let notes = match choice {
-        Choice::JoinPrimary { notes, .. } | Choice::Bootstrap { notes, .. } => notes,
+        Choice::JoinPrimary { notes, .. }
+        | Choice::Bootstrap { notes, .. }
+        | Choice::StopWaiting { notes, .. } => notes,
     };
     for note in notes {
         out.push_str(&format!("  - {note}\n"));

@@ -872,3 +872,39 @@ fn a_node_resolved_by_heuristic_never_takes_the_pc_recovery_path() {
         Some("nodeb's prepared transactions were resolved by heuristic")
     );
 }
+
+#[test]
+fn nodes_that_wait_non_primary_are_stopped_then_read_again() {
+    let waiting = || Reading::WaitingNonPrimary("its last view is non-Primary".into());
+    let mut nodes = three(waiting(), waiting(), recovered(7));
+    nodes[0].container = Container::Running;
+    nodes[1].container = Container::Running;
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        render::actions(&actions(&choice)),
+        "  1. nodea: stop its container (it waits non-Primary: 10s grace, then killed)  (in parallel)
+  2. nodeb: stop its container (it waits non-Primary: 10s grace, then killed)  (in parallel)
+"
+    );
+    assert!(render::choice(&choice).starts_with(
+        "choice: nothing serves and nodea, nodeb wait non-Primary: stop them, then read every position again and choose\n"
+    ));
+    // Beside a running node that says nothing of itself: still a refusal.
+    let mut silent = nodes.clone();
+    silent[1].reading = Reading::Unreadable("SQL does not answer".into());
+    assert!(matches!(
+        choose_bootstrap_node(&silent, &Safety::strict()),
+        Err(Refusal::RunningButSilent(_))
+    ));
+    // Beside a Primary component: only joiners, the waiting node left alone.
+    let mut primary = nodes;
+    primary[2].reading = Reading::Primary {
+        uuid: U.into(),
+        seqno: 9,
+    };
+    primary[2].container = Container::Running;
+    assert!(matches!(
+        choose_bootstrap_node(&primary, &Safety::strict()),
+        Ok(Choice::JoinPrimary { .. })
+    ));
+}

@@ -190,6 +190,10 @@ async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Resu
             let argv = docker::stop_node(inventory, node);
             ok(remote.run_ok_within(&argv, None, docker::STOP_GRACE).await)
         }
+        Action::StopWaiting { .. } => {
+            let argv = docker::stop_waiting_node(inventory, node);
+            ok(remote.run_ok(&argv, None).await)
+        }
         Action::StopGivenUp { .. } => {
             ok(remote
                 .run_ok(&docker::no_restart(inventory, node), None)

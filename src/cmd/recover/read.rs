@@ -158,12 +158,29 @@ async fn running(cx: &Context<'_>, node: &Node, row: &ContainerRow) -> Reading {
             "container {} runs ({} {}) without a known position",
             row.name, s.cluster_status, s.local_state
         )),
-        Err(e) => Reading::Unreadable(format!(
-            "container {} is {} but SQL does not answer ({e}); its volume is not read while it runs",
-            row.name, row.state
-        )),
+        Err(e) => {
+            // Its own log may say why: a node that waits non-Primary does not open its SQL port.
+            let log = match cx.hosts.get(&node.host) {
+                Some(remote) => observe::log_tail(&remote, &row.name, LOG_LINES).await,
+                None => String::new(),
+            };
+            if crate::galera::last_view_is_non_primary(&log) {
+                Reading::WaitingNonPrimary(format!(
+                    "container {} runs, SQL does not answer, and its last view since its start is non-Primary",
+                    row.name
+                ))
+            } else {
+                Reading::Unreadable(format!(
+                    "container {} is {} but SQL does not answer ({e}); its volume is not read while it runs",
+                    row.name, row.state
+                ))
+            }
+        }
     }
 }
+
+/// How much of a silent node's log is read to find its last view.
+pub(crate) const LOG_LINES: usize = 400;
 
 async fn stopped(cx: &Context<'_>, node: &Node, remote: &Remote) -> (Reading, Option<String>) {
     let inventory = cx.inventory;
