@@ -204,271 +204,297 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
         stages: Vec::new(),
         on_failure: Vec::new(),
     };
-    let all: Vec<&Node> = inventory.nodes.iter().collect();
-
     if running.is_empty() {
-        let evidence: Vec<String> = observed
-            .nodes
-            .iter()
-            .filter(|o| o.volume || o.container != ContainerFact::Missing)
-            .map(|o| {
-                format!(
-                    "{}: {}",
-                    o.name,
-                    if o.container == ContainerFact::Missing {
-                        "data volume"
-                    } else {
-                        "container"
-                    }
-                )
-            })
-            .collect();
-        let running_nodes: Vec<&ObservedNode> = observed
-            .nodes
-            .iter()
-            .filter(|o| matches!(o.container, ContainerFact::Running { .. }))
-            .collect();
-        if !running_nodes.is_empty() && running_nodes.iter().all(|o| o.waiting_non_primary) {
-            return Err(PlanError::WaitingNonPrimary {
-                cluster: inventory.cluster.name.clone(),
-                nodes: running_nodes
-                    .iter()
-                    .map(|o| o.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
+        refuse_without_a_primary(inventory, observed)?;
+        if inventory.nodes.is_empty() {
+            return Ok(plan);
         }
-        let silent: Vec<String> = running_nodes
-            .iter()
-            .map(|o| format!("{}: {}", o.name, o.sql))
-            .collect();
-        if !silent.is_empty() {
-            return Err(PlanError::SilentRunning {
-                cluster: inventory.cluster.name.clone(),
-                nodes: silent.join("; "),
-            });
-        }
-        if !evidence.is_empty() {
-            return Err(PlanError::NeedsRecovery {
-                cluster: inventory.cluster.name.clone(),
-                evidence: evidence.join(", "),
-            });
-        }
-        let (first, joiners) = match all.split_first() {
-            Some(split) => split,
-            None => return Ok(plan),
-        };
-        plan.stages.push(prepare(inventory, &all, |n| {
-            if n.name == first.name {
-                ClusterAddress::Bootstrap
-            } else {
-                ClusterAddress::others(inventory, n)
-            }
-        }));
-        plan.stages.push(Stage {
-            title: format!("bootstrap a new cluster from {}", first.name),
-            steps: vec![run_step(inventory, first, "start as the bootstrap node")],
-            wait: Some(WaitFor::Synced {
-                nodes: vec![first.name.clone()],
-            }),
-        });
-        if !joiners.is_empty() {
-            // One joiner at a time: Galera's join handshake stalls while another member is
-            // joining, and the single donor serves one SST at a time anyway (measured in
-            // bench/up.sh: started together, the second joiner idled ~8 s).
-            // The next joiner starts once the previous one is a member (while it receives its
-            // state), so that its start and join handshake overlap that transfer; the last
-            // stage waits for every joiner to be Synced.
-            for (i, joiner) in joiners.iter().enumerate() {
-                let mut stage = join_stage(inventory, &[joiner]);
-                stage.wait = Some(if i + 1 < joiners.len() {
-                    WaitFor::Member {
-                        node: joiner.name.clone(),
-                        via: first.name.clone(),
-                        size: i + 2,
-                    }
+        new_cluster(inventory, &mut plan);
+    } else if !running_cluster(inventory, observed, &running, &mut plan) {
+        return Ok(plan);
+    }
+    plan.stages.push(verify_stage(inventory.nodes.len()));
+    Ok(plan)
+}
+
+/// No node serves: why nothing may be bootstrapped (containers that run, or data), if so.
+fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Result<(), PlanError> {
+    let evidence: Vec<String> = observed
+        .nodes
+        .iter()
+        .filter(|o| o.volume || o.container != ContainerFact::Missing)
+        .map(|o| {
+            format!(
+                "{}: {}",
+                o.name,
+                if o.container == ContainerFact::Missing {
+                    "data volume"
                 } else {
-                    WaitFor::Synced {
-                        nodes: joiners.iter().map(|n| n.name.clone()).collect(),
-                    }
-                });
-                plan.stages.push(stage);
-            }
-            // The bootstrap node's config now names the others: any later start of its
-            // container joins the running cluster instead of forming a new one.
-            let normal_member = write_config_step(
-                inventory,
-                first,
-                &ClusterAddress::others(inventory, first),
-                "name the other members in the cluster address",
-            );
-            plan.stages.push(Stage {
-                title: format!("make {} a normal member (no restart)", first.name),
-                steps: vec![normal_member.clone()],
-                wait: None,
-            });
-            // The same if anything fails or the run is interrupted before that stage.
-            plan.on_failure.push(normal_member);
-        }
-        let hosts: BTreeSet<String> = all.iter().map(|n| n.host.clone()).collect();
-        plan.stages.push(record_history_stage(
-            inventory,
-            &hosts,
-            Stdin::ClusterStateUuid {
-                node: first.name.clone(),
-            },
-        ));
-    } else {
-        // The cluster runs: start what is missing as joiners, then replace changed nodes one at
-        // a time.
-        let mut absent = Vec::new();
-        let mut stale = Vec::new();
-        for node in &all {
-            let want = docker::run_node(inventory, node);
-            let want_spec = docker::spec_of(&want).unwrap_or_default();
-            match fact(node).map(|f| &f.container) {
-                None | Some(ContainerFact::Missing) => absent.push(*node),
-                Some(ContainerFact::Stopped { spec }) | Some(ContainerFact::Running { spec })
-                    if spec != want_spec =>
-                {
-                    stale.push(*node)
+                    "container"
                 }
-                Some(ContainerFact::Stopped { .. }) => absent.push(*node),
-                Some(ContainerFact::Running { .. }) => {
-                    if !fact(node).is_some_and(|f| f.synced_primary) {
-                        // Running but not Synced: it is joining or catching up; wait for it.
-                        absent.push(*node);
-                    }
-                }
-            }
-        }
-        // A running member whose config file does not name the others (a bootstrap left by an
-        // interrupted `up`, or a membership change) would form a new cluster, or miss members,
-        // on its next start: rewrite the file in place, no restart.
-        let misaddressed: Vec<&Node> = all
-            .iter()
-            .copied()
-            .filter(|n| !absent.contains(n) && !stale.contains(n))
-            .filter(|n| {
-                let want = docker::node_config(&ClusterAddress::others(inventory, n));
-                fact(n).is_some_and(|f| f.config.as_deref() != Some(want.as_str()))
-            })
-            .collect();
-        let record = observed.cluster_uuid.as_deref().and_then(|uuid| {
-            let hosts = hosts_to_record(observed, uuid);
-            (!hosts.is_empty())
-                .then(|| record_history_stage(inventory, &hosts, Stdin::Text(format!("{uuid}\n"))))
+            )
+        })
+        .collect();
+    let running_nodes: Vec<&ObservedNode> = observed
+        .nodes
+        .iter()
+        .filter(|o| matches!(o.container, ContainerFact::Running { .. }))
+        .collect();
+    if !running_nodes.is_empty() && running_nodes.iter().all(|o| o.waiting_non_primary) {
+        return Err(PlanError::WaitingNonPrimary {
+            cluster: inventory.cluster.name.clone(),
+            nodes: running_nodes
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
-        if absent.is_empty() && stale.is_empty() && misaddressed.is_empty() {
-            plan.stages.extend(record);
-            return Ok(plan);
-        }
-        plan.stages.extend(record);
-        if !misaddressed.is_empty() {
-            plan.stages.push(Stage {
-                title: "name every other member in the cluster address (no restart)".into(),
-                steps: misaddressed
-                    .iter()
-                    .map(|n| {
-                        write_config_step(
-                            inventory,
-                            n,
-                            &ClusterAddress::others(inventory, n),
-                            "name the other members in the cluster address",
-                        )
-                    })
-                    .collect(),
-                wait: None,
-            });
-        }
-        if absent.is_empty() && stale.is_empty() {
-            plan.stages.push(verify_stage(all.len()));
-            return Ok(plan);
-        }
-        let touched: Vec<&Node> = absent.iter().chain(stale.iter()).copied().collect();
-        plan.stages.push(prepare(inventory, &touched, |n| {
+    }
+    let silent: Vec<String> = running_nodes
+        .iter()
+        .map(|o| format!("{}: {}", o.name, o.sql))
+        .collect();
+    if !silent.is_empty() {
+        return Err(PlanError::SilentRunning {
+            cluster: inventory.cluster.name.clone(),
+            nodes: silent.join("; "),
+        });
+    }
+    if !evidence.is_empty() {
+        return Err(PlanError::NeedsRecovery {
+            cluster: inventory.cluster.name.clone(),
+            evidence: evidence.join(", "),
+        });
+    }
+    Ok(())
+}
+
+/// A cluster that does not exist yet: prepare, bootstrap the first node, join the others one
+/// after the other, make the first a normal member, record the history.
+fn new_cluster(inventory: &Inventory, plan: &mut Plan) {
+    let all: Vec<&Node> = inventory.nodes.iter().collect();
+    let Some((first, joiners)) = all.split_first() else {
+        return;
+    };
+    plan.stages.push(prepare(inventory, &all, |n| {
+        if n.name == first.name {
+            ClusterAddress::Bootstrap
+        } else {
             ClusterAddress::others(inventory, n)
-        }));
-        let start: Vec<&Node> = absent
-            .iter()
-            .copied()
-            .filter(|n| {
-                !matches!(
-                    fact(n).map(|f| &f.container),
-                    Some(ContainerFact::Running { .. })
-                )
-            })
-            .collect();
-        if !absent.is_empty() {
-            // As for a new cluster: each joiner once the previous is a member, then all Synced.
-            let via = running[0].name.clone();
-            let members = running.len();
-            let all_synced = WaitFor::Synced {
-                nodes: absent.iter().map(|n| n.name.clone()).collect(),
-            };
-            for (i, n) in start.iter().enumerate() {
-                let mut stage = join_stage(inventory, &[n]);
-                stage.steps = start_or_run_steps(inventory, n, fact(n).map(|f| &f.container));
-                stage.wait = Some(if i + 1 < start.len() {
-                    WaitFor::Member {
-                        node: n.name.clone(),
-                        via: via.clone(),
-                        size: members + i + 1,
-                    }
-                } else {
-                    all_synced.clone()
-                });
-                plan.stages.push(stage);
+        }
+    }));
+    plan.stages.push(Stage {
+        title: format!("bootstrap a new cluster from {}", first.name),
+        steps: vec![run_step(inventory, first, "start as the bootstrap node")],
+        wait: Some(WaitFor::Synced {
+            nodes: vec![first.name.clone()],
+        }),
+    });
+    if !joiners.is_empty() {
+        // One joiner at a time: Galera's join handshake stalls while another member is
+        // joining, and the single donor serves one SST at a time anyway (measured in
+        // bench/up.sh: started together, the second joiner idled ~8 s).
+        // The next joiner starts once the previous one is a member (while it receives its
+        // state), so that its start and join handshake overlap that transfer; the last
+        // stage waits for every joiner to be Synced.
+        for (i, joiner) in joiners.iter().enumerate() {
+            let mut stage = join_stage(inventory, &[joiner]);
+            stage.wait = Some(if i + 1 < joiners.len() {
+                WaitFor::Member {
+                    node: joiner.name.clone(),
+                    via: first.name.clone(),
+                    size: i + 2,
+                }
+            } else {
+                WaitFor::Synced {
+                    nodes: joiners.iter().map(|n| n.name.clone()).collect(),
+                }
+            });
+            plan.stages.push(stage);
+        }
+        // The bootstrap node's config now names the others: any later start of its
+        // container joins the running cluster instead of forming a new one.
+        let normal_member = write_config_step(
+            inventory,
+            first,
+            &ClusterAddress::others(inventory, first),
+            "name the other members in the cluster address",
+        );
+        plan.stages.push(Stage {
+            title: format!("make {} a normal member (no restart)", first.name),
+            steps: vec![normal_member.clone()],
+            wait: None,
+        });
+        // The same if anything fails or the run is interrupted before that stage.
+        plan.on_failure.push(normal_member);
+    }
+    let hosts: BTreeSet<String> = all.iter().map(|n| n.host.clone()).collect();
+    plan.stages.push(record_history_stage(
+        inventory,
+        &hosts,
+        Stdin::ClusterStateUuid {
+            node: first.name.clone(),
+        },
+    ));
+}
+
+/// The cluster runs: start what is missing as joiners, then replace changed nodes one at a
+/// time. `false` when nothing is left to do (no verification either).
+fn running_cluster(
+    inventory: &Inventory,
+    observed: &Observed,
+    running: &[&Node],
+    plan: &mut Plan,
+) -> bool {
+    let fact = |node: &Node| observed.nodes.iter().find(|o| o.name == node.name);
+    let all: Vec<&Node> = inventory.nodes.iter().collect();
+    // The cluster runs: start what is missing as joiners, then replace changed nodes one at
+    // a time.
+    let mut absent = Vec::new();
+    let mut stale = Vec::new();
+    for node in &all {
+        let want = docker::run_node(inventory, node);
+        let want_spec = docker::spec_of(&want).unwrap_or_default();
+        match fact(node).map(|f| &f.container) {
+            None | Some(ContainerFact::Missing) => absent.push(*node),
+            Some(ContainerFact::Stopped { spec }) | Some(ContainerFact::Running { spec })
+                if spec != want_spec =>
+            {
+                stale.push(*node)
             }
-            if start.is_empty() {
-                // Only nodes that are already starting: wait for them.
-                plan.stages.push(Stage {
-                    title: "wait for the nodes that are joining".into(),
-                    steps: Vec::new(),
-                    wait: Some(all_synced),
-                });
+            Some(ContainerFact::Stopped { .. }) => absent.push(*node),
+            Some(ContainerFact::Running { .. }) => {
+                if !fact(node).is_some_and(|f| f.synced_primary) {
+                    // Running but not Synced: it is joining or catching up; wait for it.
+                    absent.push(*node);
+                }
             }
         }
-        // Stopped nodes are replaced first: they are down anyway. A running node (serving, or
-        // joining, or a donor) is replaced only once every node is Synced in one component of
-        // full size: never two nodes down at once, never a donor or a joiner mid-transfer.
-        let runs = |n: &Node| {
-            matches!(
+    }
+    // A running member whose config file does not name the others (a bootstrap left by an
+    // interrupted `up`, or a membership change) would form a new cluster, or miss members,
+    // on its next start: rewrite the file in place, no restart.
+    let misaddressed: Vec<&Node> = all
+        .iter()
+        .copied()
+        .filter(|n| !absent.contains(n) && !stale.contains(n))
+        .filter(|n| {
+            let want = docker::node_config(&ClusterAddress::others(inventory, n));
+            fact(n).is_some_and(|f| f.config.as_deref() != Some(want.as_str()))
+        })
+        .collect();
+    let record = observed.cluster_uuid.as_deref().and_then(|uuid| {
+        let hosts = hosts_to_record(observed, uuid);
+        (!hosts.is_empty())
+            .then(|| record_history_stage(inventory, &hosts, Stdin::Text(format!("{uuid}\n"))))
+    });
+    if absent.is_empty() && stale.is_empty() && misaddressed.is_empty() {
+        plan.stages.extend(record);
+        return false;
+    }
+    plan.stages.extend(record);
+    if !misaddressed.is_empty() {
+        plan.stages.push(Stage {
+            title: "name every other member in the cluster address (no restart)".into(),
+            steps: misaddressed
+                .iter()
+                .map(|n| {
+                    write_config_step(
+                        inventory,
+                        n,
+                        &ClusterAddress::others(inventory, n),
+                        "name the other members in the cluster address",
+                    )
+                })
+                .collect(),
+            wait: None,
+        });
+    }
+    if absent.is_empty() && stale.is_empty() {
+        return true;
+    }
+    let touched: Vec<&Node> = absent.iter().chain(stale.iter()).copied().collect();
+    plan.stages.push(prepare(inventory, &touched, |n| {
+        ClusterAddress::others(inventory, n)
+    }));
+    let start: Vec<&Node> = absent
+        .iter()
+        .copied()
+        .filter(|n| {
+            !matches!(
                 fact(n).map(|f| &f.container),
                 Some(ContainerFact::Running { .. })
             )
+        })
+        .collect();
+    if !absent.is_empty() {
+        // As for a new cluster: each joiner once the previous is a member, then all Synced.
+        let via = running[0].name.clone();
+        let members = running.len();
+        let all_synced = WaitFor::Synced {
+            nodes: absent.iter().map(|n| n.name.clone()).collect(),
         };
-        let (running_stale, stopped_stale): (Vec<&Node>, Vec<&Node>) =
-            stale.into_iter().partition(|n| runs(n));
-        for node in stopped_stale.into_iter().chain(running_stale) {
-            if runs(node) {
-                plan.stages.push(Stage {
-                    title: format!(
-                        "before replacing {}: every node Synced, none a donor",
-                        node.name
-                    ),
-                    steps: Vec::new(),
-                    wait: Some(WaitFor::Verified { size: all.len() }),
-                });
-            }
+        for (i, n) in start.iter().enumerate() {
+            let mut stage = join_stage(inventory, &[n]);
+            stage.steps = start_or_run_steps(inventory, n, fact(n).map(|f| &f.container));
+            stage.wait = Some(if i + 1 < start.len() {
+                WaitFor::Member {
+                    node: n.name.clone(),
+                    via: via.clone(),
+                    size: members + i + 1,
+                }
+            } else {
+                all_synced.clone()
+            });
+            plan.stages.push(stage);
+        }
+        if start.is_empty() {
+            // Only nodes that are already starting: wait for them.
             plan.stages.push(Stage {
-                title: format!("replace {} (its spec changed), alone", node.name),
-                steps: remove_steps(inventory, node)
-                    .into_iter()
-                    .chain([run_step(
-                        inventory,
-                        node,
-                        "start with the new spec, as a joiner",
-                    )])
-                    .collect(),
-                wait: Some(WaitFor::Synced {
-                    nodes: vec![node.name.clone()],
-                }),
+                title: "wait for the nodes that are joining".into(),
+                steps: Vec::new(),
+                wait: Some(all_synced),
             });
         }
     }
-    plan.stages.push(verify_stage(all.len()));
-    Ok(plan)
+    // Stopped nodes are replaced first: they are down anyway. A running node (serving, or
+    // joining, or a donor) is replaced only once every node is Synced in one component of
+    // full size: never two nodes down at once, never a donor or a joiner mid-transfer.
+    let runs = |n: &Node| {
+        matches!(
+            fact(n).map(|f| &f.container),
+            Some(ContainerFact::Running { .. })
+        )
+    };
+    let (running_stale, stopped_stale): (Vec<&Node>, Vec<&Node>) =
+        stale.into_iter().partition(|n| runs(n));
+    for node in stopped_stale.into_iter().chain(running_stale) {
+        if runs(node) {
+            plan.stages.push(Stage {
+                title: format!(
+                    "before replacing {}: every node Synced, none a donor",
+                    node.name
+                ),
+                steps: Vec::new(),
+                wait: Some(WaitFor::Verified { size: all.len() }),
+            });
+        }
+        plan.stages.push(Stage {
+            title: format!("replace {} (its spec changed), alone", node.name),
+            steps: remove_steps(inventory, node)
+                .into_iter()
+                .chain([run_step(
+                    inventory,
+                    node,
+                    "start with the new spec, as a joiner",
+                )])
+                .collect(),
+            wait: Some(WaitFor::Synced {
+                nodes: vec![node.name.clone()],
+            }),
+        });
+    }
+    true
 }
 
 impl Plan {
@@ -911,6 +937,11 @@ pub fn render(plan: &Plan) -> String {
 
 /// One numbered step: a shell command that can be pasted on its host, then what it is for.
 fn render_step(n: usize, step: &Step) -> String {
+    format!("{n:>3}. {}", render_step_line(step))
+}
+
+/// A step as `[host] command  # what it is for`, with a long text as a here-document below.
+pub fn render_step_line(step: &Step) -> String {
     let command = docker::shell_join(&step.argv);
     let line = match &step.stdin {
         None => command,
@@ -918,7 +949,7 @@ fn render_step(n: usize, step: &Step) -> String {
         Some(Stdin::Text(text)) if text.lines().count() > HEREDOC_LINES => {
             let end = if text.ends_with('\n') { "" } else { "\n" };
             return format!(
-                "{n:>3}. [{}] {command} <<'{HEREDOC_END}'  # {}\n{text}{end}{HEREDOC_END}\n",
+                "[{}] {command} <<'{HEREDOC_END}'  # {}\n{text}{end}{HEREDOC_END}\n",
                 step.host, step.description
             );
         }
@@ -954,8 +985,5 @@ fn render_step(n: usize, step: &Step) -> String {
         Some(Guard::ImageMissing { image }) => format!(" (only if {image} is missing)"),
         None => String::new(),
     };
-    format!(
-        "{n:>3}. [{}] {line}  # {}{guard}\n",
-        step.host, step.description
-    )
+    format!("[{}] {line}  # {}{guard}\n", step.host, step.description)
 }

@@ -8,6 +8,7 @@
 //! operator forces it.
 
 mod actions;
+pub mod commands;
 pub mod oneoff;
 mod parse;
 pub mod render;

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::docker::shell_join;
 use crate::galera::{self, NodeStatus, Verdict};
 use crate::inventory::Inventory;
 use crate::observe;
@@ -75,6 +74,14 @@ impl Runner<'_> {
             }
         }
         Ok(report)
+    }
+
+    /// Steps run in order (one action's commands), each with its stdin, deadline and guard.
+    pub async fn run_steps(&self, steps: &[Step]) -> Result<(), RunError> {
+        for (k, step) in steps.iter().enumerate() {
+            self.run_step(k + 1, step).await?;
+        }
+        Ok(())
     }
 
     /// The plan's on-failure steps, each tried whatever happened to the others; one line per
@@ -148,7 +155,8 @@ impl Runner<'_> {
             }
         }
         tracing::info!("  {n:>3}. [{}] {}", step.host, step.description);
-        tracing::debug!("       {}", shell_join(&step.argv));
+        // The step as the plan prints it (`--dry-run`): what runs can be compared with it.
+        tracing::debug!("       {}", crate::plan::render_step_line(step).trim_end());
         let at = |e: crate::ssh::SshError| fail(format!("step {n} ({}): {e}", step.description));
         let deadline = step
             .deadline_secs

@@ -142,18 +142,51 @@ fn bootstrap_node(stdout: &str) -> usize {
 }
 
 /// One crash round; returns (acknowledged rows, rows lost, Primary components seen).
+/// The host commands in a text (a plan's lines, or the runner's debug log of what it ran):
+/// each from its `[host]` on, sorted (steps on different hosts run in parallel).
+fn host_commands(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.find("[10.77.0.").map(|k| l[k..].trim_end().to_string()))
+        .filter(|l| l.contains("  # "))
+        .collect();
+    lines.sort();
+    lines
+}
+
 fn crash_round(lab: &Lab, inv: &Path, root: &str, round: u64) -> (usize, usize, usize) {
     let before = cluster_uuid(root, 0);
     let writer = start_writer(root, round * 1_000_000);
     writer.wait_for(40);
     kill_all(lab);
     let acked = writer.finish_ids();
-    let run = recover(inv, &[]);
+    // What --dry-run prints is what runs: every command printed, and (unless pc.recovery fell
+    // back to a bootstrap, which plans again) nothing else.
+    let dry = recover(inv, &["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    let run = recover(inv, &["-v"]);
     assert_eq!(
         run.code, 0,
         "round {round}: recover failed:\n{}\n{}",
         run.stdout, run.stderr
     );
+    let printed = host_commands(&dry.stdout);
+    let ran = host_commands(&run.stderr);
+    assert!(
+        !printed.is_empty(),
+        "--dry-run printed no command:\n{}",
+        dry.stdout
+    );
+    for command in &printed {
+        assert!(
+            ran.contains(command),
+            "round {round}: printed but not run: {command}\nran:\n{}",
+            ran.join("\n")
+        );
+    }
+    if !run.stderr.contains("pc.recovery did not re-form") {
+        assert_eq!(ran, printed, "round {round}: run differs from --dry-run");
+    }
     eprintln!(
         "round {round}: {} acknowledged, recovered in {:.1}s",
         acked.len(),

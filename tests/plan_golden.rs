@@ -79,15 +79,6 @@ fn haproxy_config_matches_golden() {
     assert_golden("haproxy.cfg", &config);
 }
 
-fn example_inventory() -> galeractl::inventory::Inventory {
-    let path = std::path::Path::new("inventory.example.toml");
-    let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{e}"));
-    let parsed = galeractl::inventory::parse(path, &source);
-    parsed
-        .inventory
-        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
-}
-
 /// `stop-node --dry-run` and `start-node --dry-run` print these plans (the same renderer as
 /// `up`), from the container fact observed on the node's host.
 #[test]

@@ -98,10 +98,10 @@ async fn recover(
     if matches!(choice, Choice::StopWaiting { .. }) {
         if cx.dry_run {
             println!("would do (--dry-run: nothing was changed), then read every position again and choose:");
-            print!("{}", render::actions(&stages));
+            print!("{}", recover::commands::render(inventory, &stages));
             return Ok(ExitCode::SUCCESS);
         }
-        act::run(cx, &observed, &choice, &stages).await?;
+        act::run(cx, &choice, &stages).await?;
         tracing::info!("reading every position again, the waiting nodes stopped");
         return Box::pin(recover(cx, args, started, false)).await;
     }
@@ -117,12 +117,17 @@ async fn recover(
         Err(why) => println!("path: bootstrap ({why}, so Galera's pc.recovery does not apply)"),
     }
     if cx.dry_run {
-        println!("would do (--dry-run: nothing was changed):");
-        print!("{}", render::actions(fast.as_ref().unwrap_or(&stages)));
+        println!(
+            "would do (--dry-run: nothing was changed), each action with the commands it runs:"
+        );
+        print!(
+            "{}",
+            recover::commands::render(inventory, fast.as_ref().unwrap_or(&stages))
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if let Ok(fast) = &fast {
-        match act::try_run(cx, &observed, fast, &Default::default()).await {
+        match act::try_run(cx, fast, &Default::default()).await {
             Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64()).await,
             Err((_, error)) => {
                 fall_back(cx, &error).await?;
@@ -133,7 +138,7 @@ async fn recover(
             }
         }
     }
-    act::run(cx, &observed, &choice, &stages).await?;
+    act::run(cx, &choice, &stages).await?;
     let seconds = started.elapsed().as_secs_f64();
     finish(cx, &choice, seconds).await
 }

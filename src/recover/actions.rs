@@ -54,9 +54,12 @@ pub enum Action {
     Verify {
         nodes: Vec<String>,
     },
-    /// The new history's cluster UUID (as the Primary reports it) recorded on every reachable
-    /// host of the cluster, for `status` to compare with.
-    RecordHistory,
+    /// The new history's cluster UUID, as `via` reports it, recorded on the hosts of `nodes`
+    /// (the new cluster's members), for `status` to compare with.
+    RecordHistory {
+        via: String,
+        nodes: Vec<String>,
+    },
     /// Galera's pc.recovery re-forms one Primary component of all these nodes, within a short
     /// deadline; otherwise recovery falls back to bootstrapping.
     WaitReformed {
@@ -78,7 +81,7 @@ impl Action {
             Action::Verify { .. }
             | Action::WaitReformed { .. }
             | Action::CheckSilent { .. }
-            | Action::RecordHistory => None,
+            | Action::RecordHistory { .. } => None,
         }
     }
 }
@@ -96,8 +99,10 @@ impl fmt::Display for Action {
                 f,
                 "{node}: turn its container's restart policy off, then stop it (given up)"
             ),
-            Action::RecordHistory => f.write_str(
-                "record the new cluster UUID as the cluster's history on every reachable host",
+            Action::RecordHistory { via, nodes } => write!(
+                f,
+                "record the new cluster UUID ({via}'s) as the cluster's history on the hosts of {}",
+                nodes.join(", ")
             ),
             Action::CheckSilent { nodes } => write!(
                 f,
@@ -300,15 +305,19 @@ pub fn actions(choice: &Choice) -> Vec<Vec<Action>> {
         }]);
         members.push(j.name.clone());
     }
-    stages.push(vec![Action::Verify { nodes: members }]);
-    if matches!(
-        choice,
-        Choice::Bootstrap {
-            new_history: true,
-            ..
-        }
-    ) {
-        stages.push(vec![Action::RecordHistory]);
+    stages.push(vec![Action::Verify {
+        nodes: members.clone(),
+    }]);
+    if let Choice::Bootstrap {
+        node,
+        new_history: true,
+        ..
+    } = choice
+    {
+        stages.push(vec![Action::RecordHistory {
+            via: node.clone(),
+            nodes: members,
+        }]);
     }
     stages
 }

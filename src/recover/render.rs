@@ -146,6 +146,11 @@ fn names(joiners: &[super::Joiner]) -> String {
 
 /// The actions, numbered across stages; stages with several actions say they run in parallel.
 pub fn actions(stages: &[Vec<Action>]) -> String {
+    actions_with(stages, |_| String::new())
+}
+
+/// [`actions`], each followed by what `below` says of it (lines of its own).
+pub fn actions_with(stages: &[Vec<Action>], below: impl Fn(&Action) -> String) -> String {
     let mut out = String::new();
     let mut n = 0;
     for stage in stages {
@@ -156,6 +161,7 @@ pub fn actions(stages: &[Vec<Action>]) -> String {
                 "{n:>3}. {a}{}\n",
                 if parallel { "  (in parallel)" } else { "" }
             ));
+            out.push_str(&below(a));
         }
     }
     out

@@ -361,7 +361,7 @@ fn an_unreadable_node_is_refused_unless_given_up_by_name_and_then_a_new_history_
   8. nodea: start
   9. nodea: wait until Primary and Synced
  10. verify: nodeb, nodea Synced in one Primary component of 2, one cluster UUID
- 11. record the new cluster UUID as the cluster's history on every reachable host
+ 11. record the new cluster UUID (nodeb's) as the cluster's history on the hosts of nodeb, nodea
 "
         ),
         "a new history: the chosen node's position cleared only after the check, right before its start; none written on the joiner (full SST)"

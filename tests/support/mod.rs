@@ -67,6 +67,16 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `inventory.example.toml`, parsed (the seed's layout).
+pub fn example_inventory() -> galeractl::inventory::Inventory {
+    let path = std::path::Path::new("inventory.example.toml");
+    let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = galeractl::inventory::parse(path, &source);
+    parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+}
+
 /// Writes a secret file with the given mode.
 pub fn secret(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;

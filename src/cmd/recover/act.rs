@@ -6,28 +6,25 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::read::{read_grastate, Observed};
 use super::{monitor_target, Context, NodeState, PROBE_TIMEOUT};
-use crate::docker::{self, ClusterAddress};
 use crate::exit;
 use crate::galera::NodeStatus;
 use crate::inventory::Node;
 use crate::observe;
 use crate::plan::WaitFor;
-use crate::recover::{self, oneoff, render, Action, Choice};
+use crate::recover::{commands, render, Action, Choice};
 use crate::runner::Runner;
 
 use super::super::Failure;
 
 pub(crate) async fn run(
     cx: &Context<'_>,
-    observed: &Observed,
     choice: &Choice,
     stages: &[Vec<Action>],
 ) -> Result<(), Failure> {
     let progress = AtomicUsize::new(0);
     let outcome = tokio::select! {
-        run = try_run(cx, observed, stages, &progress) => run.map_err(|(next, error)| (next, error, exit::FAILED)),
+        run = try_run(cx, stages, &progress) => run.map_err(|(next, error)| (next, error, exit::FAILED)),
         signal = super::super::interrupted() => Err((
             // The stage under way counts as not done.
             progress.load(Ordering::SeqCst),
@@ -48,7 +45,6 @@ pub(crate) async fn run(
 /// Runs the stages; on a failure, the index of the stage that failed and the error.
 pub(crate) async fn try_run(
     cx: &Context<'_>,
-    observed: &Observed,
     stages: &[Vec<Action>],
     progress: &AtomicUsize,
 ) -> Result<(), (usize, String)> {
@@ -67,7 +63,7 @@ pub(crate) async fn try_run(
             for (n, a) in actions {
                 let started = Instant::now();
                 tracing::info!("  {n:>3}/{total}. {a}");
-                perform(cx, observed, a)
+                perform(cx, a)
                     .await
                     .map_err(|e| format!("step {n} ({a}): {e}"))?;
                 tracing::debug!("       done in {:.1}s", started.elapsed().as_secs_f64());
@@ -112,39 +108,6 @@ async fn wait_reformed(cx: &Context<'_>, nodes: &[String]) -> Result<(), String>
     }
 }
 
-/// Writes the running Primary's cluster UUID into the history record of every connected host.
-async fn record_history(cx: &Context<'_>) -> Result<(), String> {
-    let seen = observe::probe_all(cx.inventory, &cx.password, PROBE_TIMEOUT).await;
-    let uuid = seen
-        .iter()
-        .flatten()
-        .find(|s| s.is_healthy() && crate::galera::is_history(&s.cluster_state_uuid))
-        .map(|s| s.cluster_state_uuid.clone())
-        .ok_or_else(|| "no Synced Primary node reports a cluster UUID".to_string())?;
-    let argv = docker::write_file(&docker::history_path(cx.inventory), "0644");
-    let line = format!("{uuid}\n");
-    let writes = cx.hosts.all().map(|remote| {
-        let (argv, line) = (&argv, &line);
-        async move {
-            remote
-                .run_ok(argv, Some(line.as_bytes()))
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }
-    });
-    let errors: Vec<String> = futures::future::join_all(writes)
-        .await
-        .into_iter()
-        .filter_map(Result::err)
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("; "))
-    }
-}
-
 /// Given-up nodes must stay silent up to the bootstrap: one that answers SQL now may be serving.
 async fn check_silent(cx: &Context<'_>, nodes: &[String]) -> Result<(), String> {
     let seen = observe::probe_named(cx.inventory, nodes, &cx.password, PROBE_TIMEOUT).await;
@@ -169,104 +132,39 @@ fn node<'a>(cx: &Context<'a>, name: &str) -> Result<&'a Node, String> {
         .ok_or_else(|| format!("{name} is not in the inventory"))
 }
 
-async fn perform(cx: &Context<'_>, observed: &Observed, action: &Action) -> Result<(), String> {
-    let inventory = cx.inventory;
-    let Some(name) = action.node() else {
-        return match action {
-            Action::WaitReformed { nodes } => wait_reformed(cx, nodes).await,
-            Action::CheckSilent { nodes } => check_silent(cx, nodes).await,
-            Action::RecordHistory => record_history(cx).await,
-            _ => verify(cx, action).await,
-        };
-    };
-    let node = node(cx, name)?;
-    let remote = cx
-        .hosts
-        .get(&node.host)
-        .ok_or_else(|| format!("host {} is not connected", node.host))?;
-    let ok = |r: Result<String, crate::ssh::SshError>| r.map(|_| ()).map_err(|e| e.to_string());
+/// Runs one action: its commands (`recover::commands`, exactly what `--dry-run` prints) through
+/// the runner, or, for the actions that only look, their check or wait.
+async fn perform(cx: &Context<'_>, action: &Action) -> Result<(), String> {
     match action {
-        Action::Stop { .. } => {
-            let argv = docker::stop_node(inventory, node);
-            ok(remote.run_ok_within(&argv, None, docker::STOP_GRACE).await)
+        Action::WaitReformed { nodes } => return wait_reformed(cx, nodes).await,
+        Action::CheckSilent { nodes } => return check_silent(cx, nodes).await,
+        Action::Verify { .. } => return verify(cx, action).await,
+        Action::WaitSynced { node } => {
+            return runner(cx)
+                .wait(&WaitFor::Synced {
+                    nodes: vec![node.clone()],
+                })
+                .await
+                .map_err(|e| e.message)
         }
-        Action::StopWaiting { .. } => {
-            let argv = docker::stop_waiting_node(inventory, node);
-            ok(remote.run_ok(&argv, None).await)
-        }
-        Action::StopGivenUp { .. } => {
-            ok(remote
-                .run_ok(&docker::no_restart(inventory, node), None)
-                .await)?;
-            let argv = docker::stop_node(inventory, node);
-            ok(remote.run_ok_within(&argv, None, docker::STOP_GRACE).await)
-        }
-        Action::PrepareHost { .. } => runner(cx)
-            .run(&crate::plan::prepare_node(inventory, node))
-            .await
-            .map(|_| ())
-            .map_err(|e| e.message),
-        Action::WriteConfig { bootstrap, .. } => write_config(cx, node, *bootstrap).await,
-        Action::WriteGrastate {
-            uuid,
-            seqno,
-            safe_to_bootstrap,
-            ..
-        } => {
-            // A node that ran until now (stopped above) has no text read yet: read it now.
-            let text = match observed.grastates.get(name) {
-                Some(t) => t.clone(),
-                None => read_grastate(cx, node, &remote)
-                    .await?
-                    .ok_or_else(|| "its volume has no grastate.dat".to_string())?,
-            };
-            let new = recover::rewrite_grastate(&text, uuid, *seqno, *safe_to_bootstrap);
-            let argv = oneoff::write_grastate(inventory, node);
-            ok(remote.run_ok(&argv, Some(new.as_bytes())).await)
-        }
-        Action::Start { create, .. } => {
-            if !*create {
-                // A node given up earlier has no restart policy: it gets it back.
-                ok(remote
-                    .run_ok(&docker::restart_policy(inventory, node), None)
-                    .await)?;
-            }
-            let argv = if *create {
-                docker::run_node(inventory, node)
-            } else {
-                oneoff::start(inventory, node)
-            };
-            ok(remote.run_ok(&argv, None).await)
-        }
-        Action::WaitSynced { .. } => runner(cx)
-            .wait(&WaitFor::Synced {
-                nodes: vec![name.to_string()],
-            })
-            .await
-            .map_err(|e| e.message),
-        Action::Verify { .. }
-        | Action::WaitReformed { .. }
-        | Action::CheckSilent { .. }
-        | Action::RecordHistory => Ok(()),
+        _ => {}
     }
+    if let Some(name) = action.node() {
+        node(cx, name)?;
+    }
+    let steps = commands::commands(cx.inventory, action);
+    runner(cx).run_steps(&steps).await.map_err(|e| e.message)
 }
 
 async fn write_config(cx: &Context<'_>, node: &Node, bootstrap: bool) -> Result<(), String> {
-    let remote = cx
-        .hosts
-        .get(&node.host)
-        .ok_or_else(|| format!("host {} is not connected", node.host))?;
-    let address = if bootstrap {
-        ClusterAddress::Bootstrap
-    } else {
-        ClusterAddress::others(cx.inventory, node)
-    };
-    let argv = docker::write_in_place(&docker::config_path(cx.inventory, node));
-    remote
-        .run_ok(&argv, Some(docker::node_config(&address).as_bytes()))
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    perform(
+        cx,
+        &Action::WriteConfig {
+            node: node.name.clone(),
+            bootstrap,
+        },
+    )
+    .await
 }
 
 fn runner<'a>(cx: &Context<'a>) -> Runner<'a> {
@@ -349,8 +247,7 @@ async fn restore_position(
         seqno: *seqno,
         safe_to_bootstrap: false,
     };
-    let empty = Observed::default();
-    Some(match perform(cx, &empty, &restore).await {
+    Some(match perform(cx, &restore).await {
         Ok(()) => format!("{node}'s position {uuid}:{seqno} is back in its grastate.dat"),
         Err(e) => format!(
             "WARNING: {node}'s grastate.dat says no position; write {uuid}:{seqno} back before anything starts it ({e})"

@@ -2,8 +2,6 @@
 //! status; else its grastate.dat from a one-off container on its volume and, after a crash
 //! (seqno -1), `mariadbd --wsrep-recover` there. Never while the node's own container runs.
 
-use std::collections::BTreeMap;
-
 use super::{monitor_target, Context, PROBE_TIMEOUT};
 use crate::inventory::Node;
 use crate::observe::{self, ContainerRow};
@@ -15,8 +13,6 @@ use crate::ssh::Remote;
 pub(crate) struct Observed {
     /// In inventory order.
     pub positions: Vec<NodePosition>,
-    /// The grastate.dat text read from each stopped node, to rewrite it.
-    pub grastates: BTreeMap<String, String>,
     /// The last Primary view each crashed node saved (gvwstate.dat), in inventory order.
     pub views: Vec<Option<recover::SavedView>>,
 }
@@ -25,20 +21,12 @@ pub(crate) async fn positions(cx: &Context<'_>) -> Observed {
     let results =
         futures::future::join_all(cx.inventory.nodes.iter().map(|n| read_node(cx, n))).await;
     let mut positions = Vec::new();
-    let mut grastates = BTreeMap::new();
     let mut views = Vec::new();
-    for (node, (position, text, view)) in cx.inventory.nodes.iter().zip(results) {
-        if let Some(text) = text {
-            grastates.insert(node.name.clone(), text);
-        }
+    for (position, _grastate, view) in results {
         positions.push(position);
         views.push(view);
     }
-    Observed {
-        positions,
-        grastates,
-        views,
-    }
+    Observed { positions, views }
 }
 
 /// The node's saved Primary view, when it crashed in one (a clean stop removes the file).
