@@ -177,6 +177,13 @@ pub fn no_restart(inventory: &Inventory, node: &Node) -> Argv {
     a
 }
 
+/// Starts the node's stopped container.
+pub fn start_node(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = argv(["docker", "start"]);
+    a.push(inventory.container_name(node));
+    a
+}
+
 /// Gives the node container back the restart policy `run_node` creates it with.
 pub fn restart_policy(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = argv(["docker", "update", "--restart", RESTART_POLICY]);
@@ -204,9 +211,7 @@ pub fn make_dirs(inventory: &Inventory) -> Argv {
 
 /// Writes stdin to a new 0600 file (for secrets).
 pub fn write_secret(path: &str) -> Argv {
-    let mut a = argv(["install", "-m", "0600", "/dev/stdin"]);
-    a.push(path.to_string());
-    a
+    write_file(path, "0600")
 }
 
 /// Writes stdin to a new file of the given mode (replacing any old one).

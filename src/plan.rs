@@ -62,6 +62,30 @@ pub enum StepKind {
     RecordHistory,
 }
 
+impl Step {
+    /// A plain step on `host` (no node, no guard, the usual deadline).
+    pub fn on_host(host: &str, description: String, argv: Argv, stdin: Option<Stdin>) -> Step {
+        Step {
+            host: host.to_string(),
+            node: None,
+            description,
+            argv,
+            stdin,
+            only_if: None,
+            deadline_secs: None,
+            kind: StepKind::Other,
+        }
+    }
+
+    /// A plain step for `node`, on its host.
+    pub fn on_node(node: &Node, description: String, argv: Argv, stdin: Option<Stdin>) -> Step {
+        Step {
+            node: Some(node.name.clone()),
+            ..Step::on_host(&node.host, description, argv, stdin)
+        }
+    }
+}
+
 impl StepKind {
     fn is_other(&self) -> bool {
         *self == StepKind::Other
@@ -536,21 +560,25 @@ fn record_history_stage(inventory: &Inventory, hosts: &BTreeSet<String>, uuid: S
         title: "record the cluster's history (its state UUID) on the hosts".into(),
         steps: hosts
             .iter()
-            .map(|host| Step {
-                host: host.clone(),
-                node: None,
-                description: format!(
-                    "record the cluster state UUID in {}",
-                    crate::galera::HISTORY_FILE
-                ),
-                argv: docker::write_file(&docker::history_path(inventory), "0644"),
-                stdin: Some(uuid.clone()),
-                only_if: None,
-                deadline_secs: None,
-                kind: StepKind::RecordHistory,
-            })
+            .map(|host| record_history_step(inventory, host, uuid.clone()))
             .collect(),
         wait: None,
+    }
+}
+
+/// Writes the cluster's history record on `host` (`uuid`: the UUID, or where to read it).
+pub(crate) fn record_history_step(inventory: &Inventory, host: &str, uuid: Stdin) -> Step {
+    Step {
+        kind: StepKind::RecordHistory,
+        ..Step::on_host(
+            host,
+            format!(
+                "record the cluster state UUID in {}",
+                crate::galera::HISTORY_FILE
+            ),
+            docker::write_file(&docker::history_path(inventory), "0644"),
+            Some(uuid),
+        )
     }
 }
 
@@ -650,19 +678,17 @@ fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
 
 /// A clean stop of the node's container, within the stop grace.
 fn stop_step(inventory: &Inventory, node: &Node) -> Step {
-    Step {
-        host: node.host.clone(),
-        node: Some(node.name.clone()),
-        description: format!(
+    let mut step = Step::on_node(
+        node,
+        format!(
             "{}: stop cleanly (InnoDB and Galera close; grastate.dat keeps the seqno)",
             node.name
         ),
-        argv: docker::stop_node(inventory, node),
-        stdin: None,
-        only_if: None,
-        deadline_secs: Some(docker::STOP_GRACE.as_secs()),
-        kind: StepKind::Other,
-    }
+        docker::stop_node(inventory, node),
+        None,
+    );
+    step.deadline_secs = Some(docker::STOP_GRACE.as_secs());
+    step
 }
 
 /// The plan of `galeractl stop-node`: the node's container stopped cleanly. (Whether the
@@ -695,21 +721,13 @@ fn join_stage(inventory: &Inventory, joiners: &[&Node]) -> Stage {
 
 /// A stopped container gets its restart policy back (`recover --force-without` turns it off on
 /// a node it gives up), then `docker start`; a missing one is created.
-fn start_or_run_steps(
+pub(crate) fn start_or_run_steps(
     inventory: &Inventory,
     node: &Node,
     fact: Option<&ContainerFact>,
 ) -> Vec<Step> {
-    let step = |description: &str, argv: Argv| Step {
-        host: node.host.clone(),
-        node: Some(node.name.clone()),
-        description: description.into(),
-        argv,
-        stdin: None,
-        only_if: None,
-        deadline_secs: None,
-        kind: StepKind::Other,
-    };
+    let step =
+        |what: &str, argv: Argv| Step::on_node(node, format!("{}: {what}", node.name), argv, None);
     match fact {
         Some(ContainerFact::Stopped { .. }) => vec![
             step(
@@ -718,11 +736,7 @@ fn start_or_run_steps(
             ),
             step(
                 "start the stopped container as a joiner",
-                vec![
-                    "docker".into(),
-                    "start".into(),
-                    inventory.container_name(node),
-                ],
+                docker::start_node(inventory, node),
             ),
         ],
         _ => vec![run_step(inventory, node, "start as a joiner")],
@@ -730,16 +744,12 @@ fn start_or_run_steps(
 }
 
 fn run_step(inventory: &Inventory, node: &Node, what: &str) -> Step {
-    Step {
-        host: node.host.clone(),
-        node: Some(node.name.clone()),
-        description: format!("{}: {what}", node.name),
-        argv: docker::run_node(inventory, node),
-        stdin: None,
-        only_if: None,
-        deadline_secs: None,
-        kind: StepKind::Other,
-    }
+    Step::on_node(
+        node,
+        format!("{}: {what}", node.name),
+        docker::run_node(inventory, node),
+        None,
+    )
 }
 
 fn write_config_step(
@@ -748,16 +758,12 @@ fn write_config_step(
     address: &ClusterAddress,
     what: &str,
 ) -> Step {
-    Step {
-        host: node.host.clone(),
-        node: Some(node.name.clone()),
-        description: format!("{}: {what}", node.name),
-        argv: docker::write_in_place(&docker::config_path(inventory, node)),
-        stdin: Some(Stdin::Text(docker::node_config(address))),
-        only_if: None,
-        deadline_secs: None,
-        kind: StepKind::Other,
-    }
+    Step::on_node(
+        node,
+        format!("{}: {what}", node.name),
+        docker::write_in_place(&docker::config_path(inventory, node)),
+        Some(Stdin::Text(docker::node_config(address))),
+    )
 }
 
 /// Per host: the cluster's directories and secrets (once), and per node its config file, its
@@ -771,16 +777,8 @@ fn prepare(
     let mut hosts_done = BTreeSet::new();
     let secrets = docker::secrets_dir(inventory);
     for node in nodes {
-        let host = node.host.clone();
-        let on_host = |description: String, argv: Argv, stdin: Option<Stdin>| Step {
-            host: host.clone(),
-            node: None,
-            description,
-            argv,
-            stdin,
-            only_if: None,
-            deadline_secs: None,
-            kind: StepKind::Other,
+        let on_host = |description: String, argv: Argv, stdin: Option<Stdin>| {
+            Step::on_host(&node.host, description, argv, stdin)
         };
         if hosts_done.insert(node.host.clone()) {
             steps.push(on_host(

@@ -15,8 +15,8 @@ pub mod render;
 
 pub use actions::{actions, Action};
 pub use parse::{
-    is_uuid, parse_grastate, parse_gvwstate, parse_wsrep_recover, rewrite_grastate, GraState,
-    GraStateError, RecoverOutput, SavedView, ZERO_UUID,
+    is_uuid, parse_grastate, parse_gvwstate, parse_wsrep_recover, GraState, GraStateError,
+    RecoverOutput, SavedView, ZERO_UUID,
 };
 
 use std::collections::BTreeSet;

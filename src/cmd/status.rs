@@ -166,12 +166,19 @@ async fn proxy_report(
     report
 }
 
-/// The history UUIDs recorded on the nodes' hosts (each distinct one once), read over SSH from
-/// every host at once, within the same short deadlines as the rest of `status`.
-async fn recorded_history(inventory: &Inventory, args: &StatusArgs) -> Vec<String> {
+/// SSH for `status`, which answers within seconds even when a host is gone: connections and
+/// commands capped.
+fn status_ssh_options(args: &StatusArgs) -> crate::ssh::SshOptions {
     let mut options = ssh_options(&args.remote);
     options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
     options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
+    options
+}
+
+/// The history UUIDs recorded on the nodes' hosts (each distinct one once), read over SSH from
+/// every host at once, within the same short deadlines as the rest of `status`.
+async fn recorded_history(inventory: &Inventory, args: &StatusArgs) -> Vec<String> {
+    let options = status_ssh_options(args);
     let mut seen = std::collections::BTreeSet::new();
     let hosts: Vec<&Node> = inventory
         .nodes
@@ -216,12 +223,8 @@ async fn node_report(
         }
         Err(e) => {
             report.error = Some(e.to_string());
-            // SQL is silent: ask the host what the container is doing, within the same kind
-            // of deadline.
-            let mut options = ssh_options(&args.remote);
-            options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
-            // Status answers within seconds even when a host is gone.
-            options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
+            // SQL is silent: ask the host what the container is doing.
+            let options = status_ssh_options(args);
             match Remote::connect(&Target::for_node(inventory, node), &options).await {
                 Err(e) => report.container = format!("unknown ({e})"),
                 Ok(remote) => {

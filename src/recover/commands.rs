@@ -5,7 +5,7 @@
 use super::{oneoff, Action};
 use crate::docker::{self, ClusterAddress};
 use crate::inventory::{Inventory, Node};
-use crate::plan::{self, Stdin, Step, StepKind};
+use crate::plan::{self, Stdin, Step};
 
 /// grastate.dat with the given position, whole (Galera 4 reads these four fields).
 pub fn grastate_text(uuid: &str, seqno: i64, safe_to_bootstrap: bool) -> String {
@@ -16,16 +16,7 @@ pub fn grastate_text(uuid: &str, seqno: i64, safe_to_bootstrap: bool) -> String 
 }
 
 fn step(node: &Node, description: String, argv: Vec<String>, stdin: Option<Stdin>) -> Step {
-    Step {
-        host: node.host.clone(),
-        node: Some(node.name.clone()),
-        description,
-        argv,
-        stdin,
-        only_if: None,
-        deadline_secs: None,
-        kind: StepKind::Other,
-    }
+    Step::on_node(node, description, argv, stdin)
 }
 
 /// The steps of `action`; empty for the actions that only look, or a node not in `inventory`.
@@ -41,18 +32,12 @@ pub fn commands(inventory: &Inventory, action: &Action) -> Vec<Step> {
         hosts.retain(|h| seen.insert(*h));
         return hosts
             .into_iter()
-            .map(|host| Step {
-                host: host.to_string(),
-                node: None,
-                description: format!(
-                    "record the cluster state UUID in {}",
-                    crate::galera::HISTORY_FILE
-                ),
-                argv: docker::write_file(&docker::history_path(inventory), "0644"),
-                stdin: Some(Stdin::ClusterStateUuid { node: via.clone() }),
-                only_if: None,
-                deadline_secs: None,
-                kind: StepKind::RecordHistory,
+            .map(|host| {
+                plan::record_history_step(
+                    inventory,
+                    host,
+                    Stdin::ClusterStateUuid { node: via.clone() },
+                )
             })
             .collect();
     }
@@ -119,26 +104,17 @@ pub fn commands(inventory: &Inventory, action: &Action) -> Vec<Step> {
             oneoff::write_grastate(inventory, node),
             Some(Stdin::Text(grastate_text(uuid, *seqno, *safe_to_bootstrap))),
         )],
-        Action::Start { create: true, .. } => vec![step(
-            node,
-            format!("{name}: create and start its container"),
-            docker::run_node(inventory, node),
-            None,
-        )],
-        Action::Start { .. } => vec![
-            step(
-                node,
-                format!("{name}: restart policy back (a node once given up has none)"),
-                docker::restart_policy(inventory, node),
-                None,
-            ),
-            step(
-                node,
-                format!("{name}: start its container"),
-                oneoff::start(inventory, node),
-                None,
-            ),
-        ],
+        // As `up` and `start-node` start a node: the same steps.
+        Action::Start { create, .. } => {
+            let fact = if *create {
+                plan::ContainerFact::Missing
+            } else {
+                plan::ContainerFact::Stopped {
+                    spec: String::new(),
+                }
+            };
+            plan::start_or_run_steps(inventory, node, Some(&fact))
+        }
         Action::WaitSynced { .. }
         | Action::Verify { .. }
         | Action::WaitReformed { .. }

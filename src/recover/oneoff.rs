@@ -112,9 +112,3 @@ pub fn volume_exists(inventory: &Inventory, node: &Node) -> Argv {
     a.push(inventory.volume_name(node));
     a
 }
-
-pub fn start(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = words(&["docker", "start"]);
-    a.push(inventory.container_name(node));
-    a
-}

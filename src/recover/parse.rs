@@ -85,33 +85,6 @@ pub fn parse_grastate(text: &str) -> Result<GraState, GraStateError> {
     })
 }
 
-/// `text` with the recovered position and safe_to_bootstrap; every other line (comment,
-/// version, fields a later Galera adds) is kept as it was.
-pub fn rewrite_grastate(text: &str, uuid: &str, seqno: i64, safe_to_bootstrap: bool) -> String {
-    let safe = u8::from(safe_to_bootstrap);
-    let mut out = String::new();
-    let mut saw_safe = false;
-    for line in text.lines() {
-        let key = line.split_once(':').map(|(k, _)| k.trim());
-        match key {
-            Some("uuid") => out.push_str(&format!("uuid:    {uuid}\n")),
-            Some("seqno") => out.push_str(&format!("seqno:   {seqno}\n")),
-            Some("safe_to_bootstrap") => {
-                saw_safe = true;
-                out.push_str(&format!("safe_to_bootstrap: {safe}\n"));
-            }
-            _ => {
-                out.push_str(line.trim_end());
-                out.push('\n');
-            }
-        }
-    }
-    if !saw_safe {
-        out.push_str(&format!("safe_to_bootstrap: {safe}\n"));
-    }
-    out
-}
-
 /// What `mariadbd --wsrep-recover` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecoverOutput {

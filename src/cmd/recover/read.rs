@@ -9,7 +9,6 @@ use crate::recover::oneoff;
 use crate::recover::{self, Container, NodePosition, Reading, RecoverOutput, Source, ZERO_UUID};
 use crate::ssh::Remote;
 
-#[derive(Default)]
 pub(crate) struct Observed {
     /// In inventory order.
     pub positions: Vec<NodePosition>,
