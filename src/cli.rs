@@ -151,6 +151,9 @@ pub struct RecoverArgs {
     /// Read every node's position and print the choice and the steps; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: the positions, the choice and the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
     /// Bootstrap past a safe_to_bootstrap that disagrees with the seqnos (the highest seqno
     /// still wins); let a stopped node ahead of the running Primary join by a full copy (what
     /// only it holds is lost).

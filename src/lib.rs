@@ -3,6 +3,7 @@
 //! The core (`inventory`, `plan`, `docker`, `galera`) is pure data and decisions, with no I/O;
 //! the edges (`ssh`, `sql`) talk to hosts; `cmd` wires them into the operator's commands.
 
+pub mod arbitrator;
 pub mod cli;
 pub mod cmd;
 pub mod diagnostic;

@@ -51,6 +51,10 @@ pub struct Step {
     /// What the step is, where a command needs to know (instead of reading its argv).
     #[serde(skip_serializing_if = "StepKind::is_other")]
     pub kind: StepKind,
+    /// Its exit code is not checked (printed as `... || true`): what follows reads the result
+    /// (`mariadbd --tc-heuristic-recover` exits non-zero by design once it has done its work).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_exit: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -60,6 +64,13 @@ pub enum StepKind {
     Other,
     /// Writes the cluster's history record (`history-uuid`).
     RecordHistory,
+    /// Creates a node's container (`docker run`): its name and ports must be free, its
+    /// image there.
+    CreateNode,
+    /// Creates HAProxy's container: its image must be on the proxy host.
+    CreateProxy,
+    /// Creates the arbitrator's container (garbd): its image must be on its host.
+    CreateArbitrator,
 }
 
 impl Step {
@@ -74,6 +85,7 @@ impl Step {
             only_if: None,
             deadline_secs: None,
             kind: StepKind::Other,
+            ignore_exit: false,
         }
     }
 
@@ -135,6 +147,15 @@ pub enum WaitFor {
         via: String,
         size: usize,
     },
+    /// Fewer than every node (recovery leaving some out): each named node Synced and Primary,
+    /// one cluster UUID, a component of at least their number.
+    Healthy { nodes: Vec<String> },
+    /// Galera's pc.recovery: one of `nodes` reports a Primary component of all of them within
+    /// `secs` (its own, short deadline: recovery falls back to a bootstrap after it).
+    Reformed { nodes: Vec<String>, secs: u64 },
+    /// Checked once, not waited for: none of `nodes` answers SQL (one that does may be
+    /// serving, and nothing may be bootstrapped beside it).
+    Silent { nodes: Vec<String> },
 }
 
 impl std::fmt::Display for WaitFor {
@@ -148,6 +169,23 @@ impl std::fmt::Display for WaitFor {
             WaitFor::Verified { size } => write!(
                 f,
                 "cluster size = {size} on every node, one cluster UUID, every node Primary and Synced"
+            ),
+            WaitFor::Healthy { nodes } => write!(
+                f,
+                "{} Primary and Synced in one component of at least {}, one cluster UUID",
+                nodes.join(", "),
+                nodes.len()
+            ),
+            WaitFor::Reformed { nodes, secs } => write!(
+                f,
+                "{} re-form one Primary component by themselves (pc.recovery), within {secs}s",
+                nodes.join(", ")
+            ),
+            WaitFor::Silent { nodes } => write!(
+                f,
+                "{} still do{} not answer SQL (else stop: it may be serving)",
+                nodes.join(", "),
+                if nodes.len() == 1 { "es" } else { "" }
             ),
         }
     }
@@ -210,6 +248,19 @@ pub enum PlanError {
 /// the proxy in front of them.
 pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
     let mut plan = node_plan(inventory, observed)?;
+    // The arbitrator joins once the nodes run, before the cluster (its member too) is verified.
+    let arbitrator = crate::arbitrator::stages(inventory, observed);
+    if !arbitrator.is_empty() {
+        let verify = plan
+            .stages
+            .last()
+            .is_some_and(|s| s.title == VERIFY)
+            .then(|| plan.stages.pop())
+            .flatten();
+        plan.stages.extend(arbitrator);
+        plan.stages
+            .push(verify.unwrap_or_else(|| verify_stage(inventory.members())));
+    }
     if let Some(h) = &inventory.haproxy {
         plan.stages.extend(proxy::stages(inventory, h, observed));
     }
@@ -237,7 +288,7 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
     } else if !running_cluster(inventory, observed, &running, &mut plan) {
         return Ok(plan);
     }
-    plan.stages.push(verify_stage(inventory.nodes.len()));
+    plan.stages.push(verify_stage(inventory.members()));
     Ok(plan)
 }
 
@@ -522,12 +573,19 @@ fn running_cluster(
 }
 
 impl Plan {
+    /// Every step of every stage, in order (not the on-failure steps).
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.stages.iter().flat_map(|s| &s.steps)
+    }
+
+    /// The steps of one kind.
+    pub fn steps_of(&self, kind: StepKind) -> impl Iterator<Item = &Step> {
+        self.steps().filter(move |s| s.kind == kind)
+    }
+
     /// Whether the plan writes the cluster's history record.
     pub fn records_history(&self) -> bool {
-        self.stages
-            .iter()
-            .flat_map(|s| &s.steps)
-            .any(|s| s.kind == StepKind::RecordHistory)
+        self.steps_of(StepKind::RecordHistory).next().is_some()
     }
 }
 
@@ -582,9 +640,11 @@ pub(crate) fn record_history_step(inventory: &Inventory, host: &str, uuid: Stdin
     }
 }
 
+const VERIFY: &str = "verify";
+
 fn verify_stage(size: usize) -> Stage {
     Stage {
-        title: "verify".into(),
+        title: VERIFY.into(),
         steps: Vec::new(),
         wait: Some(WaitFor::Verified { size }),
     }
@@ -657,16 +717,8 @@ pub fn prepare_node(inventory: &Inventory, node: &Node) -> Plan {
 
 fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
     let name = inventory.container_name(node);
-    let step = |description: String, argv: Vec<String>| Step {
-        host: node.host.clone(),
-        node: Some(node.name.clone()),
-        description,
-        argv,
-        stdin: None,
-        only_if: None,
-        deadline_secs: None,
-        kind: StepKind::Other,
-    };
+    let step =
+        |description: String, argv: Vec<String>| Step::on_node(node, description, argv, None);
     [
         stop_step(inventory, node),
         step(
@@ -744,12 +796,15 @@ pub(crate) fn start_or_run_steps(
 }
 
 fn run_step(inventory: &Inventory, node: &Node, what: &str) -> Step {
-    Step::on_node(
-        node,
-        format!("{}: {what}", node.name),
-        docker::run_node(inventory, node),
-        None,
-    )
+    Step {
+        kind: StepKind::CreateNode,
+        ..Step::on_node(
+            node,
+            format!("{}: {what}", node.name),
+            docker::run_node(inventory, node),
+            None,
+        )
+    }
 }
 
 fn write_config_step(
@@ -940,7 +995,10 @@ fn render_step(n: usize, step: &Step) -> String {
 
 /// A step as `[host] command  # what it is for`, with a long text as a here-document below.
 pub fn render_step_line(step: &Step) -> String {
-    let command = docker::shell_join(&step.argv);
+    let mut command = docker::shell_join(&step.argv);
+    if step.ignore_exit {
+        command.push_str(" || true");
+    }
     let line = match &step.stdin {
         None => command,
         // A long text (a script) as a here-document: readable, and pasteable as is.

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -35,11 +36,14 @@ pub struct Runner<'a> {
 #[error("{message}")]
 pub struct RunError {
     pub message: String,
+    /// The plan's stage that failed (0-based), when a plan was run.
+    pub stage: Option<usize>,
 }
 
 fn fail(message: impl Into<String>) -> RunError {
     RunError {
         message: message.into(),
+        stage: None,
     }
 }
 
@@ -51,28 +55,42 @@ pub struct RunReport {
 
 impl Runner<'_> {
     pub async fn run(&self, plan: &Plan) -> Result<RunReport, RunError> {
+        self.run_tracked(plan, &AtomicUsize::new(0)).await
+    }
+
+    /// [`Runner::run`], keeping in `progress` the index of the stage under way (what an
+    /// interrupt left undone).
+    pub async fn run_tracked(
+        &self,
+        plan: &Plan,
+        progress: &AtomicUsize,
+    ) -> Result<RunReport, RunError> {
         let mut report = RunReport::default();
         let mut number = 0;
         for (i, stage) in plan.stages.iter().enumerate() {
+            progress.store(i, Ordering::SeqCst);
             tracing::info!("stage {}/{}: {}", i + 1, plan.stages.len(), stage.title);
             let first = number + 1;
             number += stage.steps.len();
-            let (run, skipped) = self.run_stage(stage, first).await.map_err(|e| {
-                fail(format!(
+            let stopped = |e: RunError| RunError {
+                message: format!(
                     "stopped in stage {} ({}): {}; stages after it were not run",
                     i + 1,
                     stage.title,
                     e.message
-                ))
-            })?;
+                ),
+                stage: Some(i),
+            };
+            let (run, skipped) = self.run_stage(stage, first).await.map_err(stopped)?;
             report.steps_run += run;
             report.steps_skipped += skipped;
             if let Some(wait) = &stage.wait {
                 let started = Instant::now();
-                self.wait(wait).await?;
+                self.wait(wait).await.map_err(stopped)?;
                 tracing::info!("  ok: {wait} ({:.1}s)", started.elapsed().as_secs_f64());
             }
         }
+        progress.store(plan.stages.len(), Ordering::SeqCst);
         Ok(report)
     }
 
@@ -163,6 +181,10 @@ impl Runner<'_> {
             .map_or(remote.command_timeout(), Duration::from_secs)
             .max(remote.command_timeout());
         match &step.stdin {
+            None if step.ignore_exit => {
+                let out = remote.run(&step.argv, None, deadline).await.map_err(at)?;
+                tracing::info!("       exit code {} (not checked)", out.code);
+            }
             None => {
                 remote
                     .run_ok_within(&step.argv, None, deadline)
@@ -256,7 +278,10 @@ impl Runner<'_> {
     /// last and shows the log tail of each node that was not there yet.
     pub async fn wait(&self, wait: &WaitFor) -> Result<(), RunError> {
         let names: Vec<&str> = match wait {
-            WaitFor::Synced { nodes } => nodes.iter().map(String::as_str).collect(),
+            WaitFor::Synced { nodes }
+            | WaitFor::Healthy { nodes }
+            | WaitFor::Reformed { nodes, .. }
+            | WaitFor::Silent { nodes } => nodes.iter().map(String::as_str).collect(),
             WaitFor::Member { via, .. } => vec![via.as_str()],
             WaitFor::Verified { .. } => self
                 .inventory
@@ -265,7 +290,14 @@ impl Runner<'_> {
                 .map(|n| n.name.as_str())
                 .collect(),
         };
-        let deadline = Instant::now() + self.sync_timeout;
+        if let WaitFor::Silent { .. } = wait {
+            return self.check_silent(&names).await;
+        }
+        let timeout = match wait {
+            WaitFor::Reformed { secs, .. } => Duration::from_secs(*secs),
+            _ => self.sync_timeout,
+        };
+        let deadline = Instant::now() + timeout;
         let spinner = spinner(&format!("waiting: {wait}"));
         let mut watched = names.clone();
         if let WaitFor::Member { node, .. } = wait {
@@ -303,6 +335,22 @@ impl Runner<'_> {
                         .all(|(_, s)| s.as_ref().is_some_and(|s| s.cluster_size as usize == *size));
                     galera::verdict(*size, &pairs, &[]) == Verdict::Healthy && all_sized
                 }
+                WaitFor::Healthy { nodes } => {
+                    let healthy: Vec<&NodeStatus> = seen
+                        .iter()
+                        .filter_map(|(_, s)| s.as_ref())
+                        .filter(|s| s.is_healthy() && s.cluster_size as usize >= nodes.len())
+                        .collect();
+                    healthy.len() == nodes.len()
+                        && healthy
+                            .windows(2)
+                            .all(|w| w[0].cluster_state_uuid == w[1].cluster_state_uuid)
+                }
+                WaitFor::Reformed { nodes, .. } => seen.iter().any(|(_, s)| {
+                    s.as_ref()
+                        .is_some_and(|s| s.is_primary() && s.cluster_size as usize == nodes.len())
+                }),
+                WaitFor::Silent { .. } => true,
             };
             if done {
                 spinner.finish_and_clear();
@@ -320,7 +368,7 @@ impl Runner<'_> {
                 spinner.finish_and_clear();
                 let mut message = format!(
                     "timed out after {}s waiting for: {wait}; last seen: {}",
-                    self.sync_timeout.as_secs(),
+                    timeout.as_secs(),
                     pending.join(", ")
                 );
                 for (name, status) in &seen {
@@ -331,6 +379,24 @@ impl Runner<'_> {
                 return Err(fail(message));
             }
             tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Fails when one of `names` answers SQL now.
+    async fn check_silent(&self, names: &[&str]) -> Result<(), RunError> {
+        let answering: Vec<String> = self
+            .statuses(names)
+            .await
+            .into_iter()
+            .filter_map(|(n, s)| s.map(|s| format!("{n} ({} {})", s.cluster_status, s.local_state)))
+            .collect();
+        if answering.is_empty() {
+            Ok(())
+        } else {
+            Err(fail(format!(
+                "given up but answering SQL now: {}; no bootstrap beside a node that may serve",
+                answering.join(", ")
+            )))
         }
     }
 

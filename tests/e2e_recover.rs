@@ -147,6 +147,12 @@ fn bootstrap_node(stdout: &str) -> usize {
 fn host_commands(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = text
         .lines()
+        // A dry-run's plan ends where its compensation (run only on a failure) or its
+        // pc.recovery fall-back (run only if the cluster does not re-form) begins.
+        .take_while(|l| {
+            !l.starts_with("# on failure or interrupt")
+                && !l.starts_with("if no Primary component re-forms")
+        })
         .filter_map(|l| l.find("[10.77.0.").map(|k| l[k..].trim_end().to_string()))
         .filter(|l| l.contains("  # "))
         .collect();
@@ -285,8 +291,32 @@ fn recover_on_the_lab() {
     );
     assert!(
         dry.stdout
-            .contains("would do (--dry-run: nothing was changed)"),
+            .contains("would run (--dry-run: nothing was changed):"),
         "{}",
+        dry.stdout
+    );
+    // The same dry-run as JSON: the choice, and the plan whose commands the text printed.
+    let json = recover(&inv, &["--dry-run", "--json"]);
+    assert_eq!(json.code, 0, "{}\n{}", json.stdout, json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout)
+        .unwrap_or_else(|e| panic!("recover --dry-run --json: {e}\n{}", json.stdout));
+    assert!(
+        doc["choice"][0]
+            .as_str()
+            .is_some_and(|c| c.starts_with("choice: bootstrap from nodeb at ")),
+        "{doc}"
+    );
+    let argvs: Vec<&serde_json::Value> = doc["plan"]["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["steps"].as_array().into_iter().flatten())
+        .map(|s| &s["argv"])
+        .collect();
+    assert_eq!(
+        argvs.len(),
+        host_commands(&dry.stdout).len(),
+        "JSON and text plans differ:\n{doc}\n{}",
         dry.stdout
     );
     let run = recover(&inv, &[]);

@@ -28,25 +28,38 @@ fn recovered(seqno: i64) -> Reading {
     }
 }
 
-fn case(title: &str, nodes: &[NodePosition], views: Option<&[Option<SavedView>]>) -> String {
+/// One case: the text `recover --dry-run` prints (positions, choice, plan), and the plan as
+/// JSON (as `recover --dry-run --json` gives it).
+fn case(
+    title: &str,
+    nodes: &[NodePosition],
+    views: Option<&[Option<SavedView>]>,
+    safety: &Safety,
+) -> (String, String) {
     let inv = example_inventory();
-    let choice = choose_bootstrap_node(nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
-    let mut stages = actions(&choice);
-    if let Some(views) = views {
-        stages = pc_recovery(&choice, nodes, views).unwrap_or_else(|e| panic!("{e}"));
-    }
-    format!(
+    let choice = choose_bootstrap_node(nodes, safety).unwrap_or_else(|e| panic!("{e}"));
+    let plan = match views {
+        None => commands::plan(&inv, &choice, &actions(&choice)),
+        Some(views) => {
+            let stages = pc_recovery(&choice, nodes, views).unwrap_or_else(|e| panic!("{e}"));
+            commands::pc_plan(&inv, &choice, &stages)
+        }
+    };
+    let text = format!(
         "## {title}\n{}{}{}",
         render::positions(nodes),
         render::choice(&choice),
-        commands::render(&inv, &stages)
-    )
+        galeractl::plan::render(&plan)
+    );
+    let json = serde_json::to_string_pretty(&plan).unwrap_or_else(|e| panic!("{e}"));
+    (text, format!("// {title}\n{json}\n"))
 }
 
 #[test]
 fn recover_dry_run_commands_match_golden() {
     let stopped = Container::Stopped;
-    let mut out = case(
+    let strict = Safety::strict();
+    let mut cases = vec![case(
         "full outage: bootstrap from the most advanced node, the others join",
         &[
             at("nodea", 0, stopped, recovered(40)),
@@ -54,7 +67,8 @@ fn recover_dry_run_commands_match_golden() {
             at("nodec", 2, stopped, recovered(41)),
         ],
         None,
-    );
+        &strict,
+    )];
     let ids = ["a1", "b1", "c1"];
     let views: Vec<Option<SavedView>> = ids
         .iter()
@@ -66,7 +80,7 @@ fn recover_dry_run_commands_match_golden() {
             })
         })
         .collect();
-    out.push_str(&case(
+    cases.push(case(
         "full outage, one saved view: Galera's pc.recovery",
         &[
             at("nodea", 0, stopped, recovered(40)),
@@ -74,8 +88,9 @@ fn recover_dry_run_commands_match_golden() {
             at("nodec", 2, stopped, recovered(41)),
         ],
         Some(&views),
+        &strict,
     ));
-    out.push_str(&case(
+    cases.push(case(
         "partial outage: nodec joins the running Primary",
         &[
             at(
@@ -99,8 +114,9 @@ fn recover_dry_run_commands_match_golden() {
             at("nodec", 2, stopped, recovered(47)),
         ],
         None,
+        &strict,
     ));
-    out.push_str(&case(
+    cases.push(case(
         "a missing container recreated",
         &[
             at("nodea", 0, stopped, recovered(40)),
@@ -108,6 +124,36 @@ fn recover_dry_run_commands_match_golden() {
             at("nodec", 2, Container::Missing, Reading::NoData),
         ],
         None,
+        &strict,
     ));
-    assert_golden("recover.dry-run", &out);
+    let mut without = Safety::strict();
+    without.without.insert("nodec".to_string());
+    cases.push(case(
+        "nodec lost for good: --force-without nodec, a new history",
+        &[
+            at("nodea", 0, stopped, recovered(40)),
+            at("nodeb", 1, stopped, recovered(42)),
+            at(
+                "nodec",
+                2,
+                stopped,
+                Reading::Unreadable("host unreachable".into()),
+            ),
+        ],
+        None,
+        &without,
+    ));
+    let text: String = cases.iter().map(|(t, _)| t.as_str()).collect();
+    let json: String = cases.iter().map(|(_, j)| j.as_str()).collect();
+    assert_golden("recover.dry-run", &text);
+    assert_golden("recover.plans.json", &json);
+}
+
+/// `--tc-heuristic-recover`: the resolution is a plan of its own (its exit code not checked,
+/// printed `|| true`), then every position is read again.
+#[test]
+fn resolve_plan_matches_golden() {
+    let inv = example_inventory();
+    let plan = commands::resolve_plan(&inv, &["nodec".to_string()], "rollback");
+    assert_golden("recover-resolve.plan", &galeractl::plan::render(&plan));
 }

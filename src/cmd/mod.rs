@@ -132,6 +132,9 @@ pub async fn connect_all(
     if let Some(h) = &inventory.haproxy {
         targets.push(crate::ssh::Target::for_host(inventory, &h.host));
     }
+    if let Some(a) = &inventory.arbitrator {
+        targets.push(crate::ssh::Target::for_host(inventory, &a.host));
+    }
     connect(targets, remote).await
 }
 

@@ -31,6 +31,15 @@ pub(crate) struct Context<'a> {
     pub long_timeout: Duration,
     pub tc_heuristic: Option<TcHeuristic>,
     pub dry_run: bool,
+    /// Nodes whose prepared transactions this run resolved by heuristic (their positions are
+    /// read again, and they never serve as the bootstrap node).
+    pub resolved: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl Context<'_> {
+    pub fn resolved(&self, node: &str) -> bool {
+        self.resolved.lock().is_ok_and(|r| r.contains(node))
+    }
 }
 
 pub async fn run(args: &RecoverArgs) -> Outcome {
@@ -55,6 +64,7 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
         long_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
         tc_heuristic: args.tc_heuristic_recover,
         dry_run: args.dry_run,
+        resolved: Default::default(),
     };
     let result = recover(&cx, args, started, true).await;
     hosts.close().await;
@@ -85,51 +95,88 @@ async fn recover(
         inventory.nodes.len()
     );
     let observed = read::positions(cx).await;
-    print!("{}", render::positions(&observed.positions));
+    if !args.json {
+        print!("{}", render::positions(&observed.positions));
+    }
     tracing::info!("positions read in {:.1}s", started.elapsed().as_secs_f64());
+    // Prepared transactions to resolve, as the operator asked: a plan of its own, then every
+    // position is read again.
+    let unresolved: Vec<String> = observed
+        .positions
+        .iter()
+        .filter(|p| matches!(p.reading, recover::Reading::PreparedTransactions(_)))
+        .map(|p| p.name.clone())
+        .filter(|n| !cx.resolved(n))
+        .collect();
+    if let (Some(how), false) = (cx.tc_heuristic, unresolved.is_empty()) {
+        let plan = recover::commands::resolve_plan(inventory, &unresolved, how.as_str());
+        let choice = format!(
+            "choice: resolve the prepared transactions of {} ({}), as --tc-heuristic-recover asks, then read every position again and choose; {} never serve{} as the bootstrap node",
+            unresolved.join(", "),
+            how.as_str(),
+            unresolved.join(", "),
+            if unresolved.len() == 1 { "s" } else { "" }
+        );
+        if cx.dry_run {
+            return print_dry_run(
+                args,
+                inventory,
+                &observed.positions,
+                &[choice],
+                "resolve, then read again",
+                &plan,
+                None,
+            );
+        }
+        println!("{choice}");
+        act::run(cx, &plan).await?;
+        if let Ok(mut r) = cx.resolved.lock() {
+            r.extend(unresolved);
+        }
+        tracing::info!("reading every position again, the prepared transactions resolved");
+        return Box::pin(recover(cx, args, started, pc_recovery)).await;
+    }
     let safety = Safety {
         force: args.force,
         without: args.force_without.iter().cloned().collect(),
     };
     let choice = recover::choose_bootstrap_node(&observed.positions, &safety)
         .map_err(|r| Failure::new(exit::REFUSED, format!("refused, nothing was changed: {r}")))?;
-    print!("{}", render::choice(&choice));
     let stages = recover::actions(&choice);
-    if matches!(choice, Choice::StopWaiting { .. }) {
-        if cx.dry_run {
-            println!("would do (--dry-run: nothing was changed), then read every position again and choose:");
-            print!("{}", recover::commands::render(inventory, &stages));
-            return Ok(ExitCode::SUCCESS);
-        }
-        act::run(cx, &choice, &stages).await?;
-        tracing::info!("reading every position again, the waiting nodes stopped");
-        return Box::pin(recover(cx, args, started, false)).await;
-    }
+    let plan = recover::commands::plan(inventory, &choice, &stages);
     let fast = if pc_recovery {
         recover::pc_recovery(&choice, &observed.positions, &observed.views)
+            .map(|stages| recover::commands::pc_plan(inventory, &choice, &stages))
     } else {
         Err("it was tried and did not re-form the cluster".to_string())
     };
-    match &fast {
-        Ok(_) => println!(
-            "path: pc.recovery: every node saved the same last Primary view; they restart together and Galera re-forms it (no bootstrap); if it does not within its deadline, the nodes are stopped and the bootstrap above is done instead"
-        ),
-        Err(why) => println!("path: bootstrap ({why}, so Galera's pc.recovery does not apply)"),
-    }
+    let path = match (&choice, &fast) {
+        (Choice::StopWaiting { .. }, _) => "stop the waiting nodes, then read again".to_string(),
+        (_, Ok(_)) => "pc.recovery: every node saved the same last Primary view; they restart together and Galera re-forms it (no bootstrap); if it does not within its deadline, every node is stopped cleanly, every position read again, and the bootstrap above is done instead".to_string(),
+        (_, Err(why)) => format!("bootstrap ({why}, so Galera's pc.recovery does not apply)"),
+    };
     if cx.dry_run {
-        println!(
-            "would do (--dry-run: nothing was changed), each action with the commands it runs:"
+        return dry_run(
+            cx,
+            args,
+            &observed.positions,
+            &choice,
+            &path,
+            &plan,
+            fast.ok(),
         );
-        print!(
-            "{}",
-            recover::commands::render(inventory, fast.as_ref().unwrap_or(&stages))
-        );
-        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", render::choice(&choice));
+    println!("path: {path}");
+    if matches!(choice, Choice::StopWaiting { .. }) {
+        act::run(cx, &plan).await?;
+        tracing::info!("reading every position again, the waiting nodes stopped");
+        return Box::pin(recover(cx, args, started, false)).await;
     }
     if let Ok(fast) = &fast {
-        match act::try_run(cx, fast, &Default::default()).await {
+        match act::try_run(cx, fast).await {
             Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64()).await,
-            Err((_, error)) => {
+            Err(error) => {
                 fall_back(cx, &error).await?;
                 // The nodes are stopped now, cleanly (no saved view left): read every position
                 // afresh and decide again, rather than trust what was read before they ran.
@@ -138,14 +185,107 @@ async fn recover(
             }
         }
     }
-    act::run(cx, &choice, &stages).await?;
+    act::run(cx, &plan).await?;
     let seconds = started.elapsed().as_secs_f64();
     finish(cx, &choice, seconds).await
 }
 
+/// What `--dry-run` prints: the choice, the path, then the plan that `recover` would run
+/// (with pc.recovery: its plan, then the fall-back's); `--json`: all of it as one document.
+fn dry_run(
+    cx: &Context<'_>,
+    args: &RecoverArgs,
+    positions: &[recover::NodePosition],
+    choice: &Choice,
+    path: &str,
+    plan: &crate::plan::Plan,
+    fast: Option<crate::plan::Plan>,
+) -> Outcome {
+    let choice: Vec<String> = render::choice(choice).lines().map(str::to_string).collect();
+    match fast {
+        Some(fast) => {
+            let stop = recover::commands::stop_all(cx.inventory);
+            let fall_back = FallBack {
+                stop: &stop,
+                then: plan,
+            };
+            print_dry_run(
+                args,
+                cx.inventory,
+                positions,
+                &choice,
+                path,
+                &fast,
+                Some(fall_back),
+            )
+        }
+        None => print_dry_run(args, cx.inventory, positions, &choice, path, plan, None),
+    }
+}
+
+fn print_dry_run(
+    args: &RecoverArgs,
+    inventory: &Inventory,
+    positions: &[recover::NodePosition],
+    choice: &[String],
+    path: &str,
+    plan: &crate::plan::Plan,
+    fall_back: Option<FallBack<'_>>,
+) -> Outcome {
+    if args.json {
+        let document = DryRun {
+            cluster: &inventory.cluster.name,
+            positions: positions.iter().map(render::PositionRow::of).collect(),
+            choice,
+            path,
+            plan,
+            fall_back,
+        };
+        let text = serde_json::to_string_pretty(&document)
+            .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the plan: {e}")))?;
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for line in choice {
+        println!("{line}");
+    }
+    println!("path: {path}");
+    println!("would run (--dry-run: nothing was changed):");
+    print!("{}", crate::plan::render(plan));
+    if let Some(f) = fall_back {
+        println!(
+            "if no Primary component re-forms within {}s: the fall-back, then the bootstrap plan as read again (now, it would be):",
+            recover::commands::REFORM_SECS
+        );
+        print!("{}", crate::plan::render(f.stop));
+        print!("{}", crate::plan::render(f.then));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(serde::Serialize)]
+struct DryRun<'a> {
+    cluster: &'a str,
+    positions: Vec<render::PositionRow>,
+    choice: &'a [String],
+    path: &'a str,
+    plan: &'a crate::plan::Plan,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fall_back: Option<FallBack<'a>>,
+}
+
+/// pc.recovery's fall-back: every node stopped cleanly, then (positions read again) the
+/// bootstrap plan.
+#[derive(serde::Serialize)]
+struct FallBack<'a> {
+    stop: &'a crate::plan::Plan,
+    then: &'a crate::plan::Plan,
+}
+
 /// pc.recovery did not work out. If no Primary component formed, nothing was committed: stop
-/// every node cleanly and take the bootstrap path with the positions already read. If one did
-/// form, it is the cluster: say so and stop (a second `recover` joins what is missing).
+/// every node cleanly (the plan `--dry-run` printed as the fall-back) and take the bootstrap
+/// path with the positions read again. If one did form, it is the cluster: say so and stop
+/// (a second `recover` joins what is missing).
 async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
     // A Primary component that formed late, or a node slow to answer, must not be missed:
     // look a few times before concluding that none formed.
@@ -174,33 +314,16 @@ async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
         ));
     }
     tracing::warn!("pc.recovery did not re-form the cluster ({error}); stopping the nodes to bootstrap instead");
-    let stops = cx.inventory.nodes.iter().map(|n| async move {
-        let Some(remote) = cx.hosts.get(&n.host) else {
-            return Err(format!("host {} is not connected", n.host));
-        };
-        let argv = crate::docker::stop_node(cx.inventory, n);
-        remote
-            .run_ok_within(&argv, None, crate::docker::STOP_GRACE)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("{}: {e}", n.name))
-    });
-    let errors: Vec<String> = futures::future::join_all(stops)
-        .await
-        .into_iter()
-        .filter_map(Result::err)
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::new(
+    let mut stop = recover::commands::stop_all(cx.inventory);
+    stop.stages.retain(|s| !s.steps.is_empty());
+    act::try_run(cx, &stop).await.map_err(|e| {
+        Failure::new(
             exit::FAILED,
             format!(
-                "recover stopped: pc.recovery failed ({error}) and stopping the nodes failed: {}",
-                errors.join("; ")
+                "recover stopped: pc.recovery failed ({error}) and stopping the nodes failed: {e}"
             ),
-        ))
-    }
+        )
+    })
 }
 
 /// The closing report: per node its container and wsrep state, and whether the cluster kept

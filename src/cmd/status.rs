@@ -29,6 +29,20 @@ pub struct StatusReport {
     /// Present when the inventory has a `[haproxy]` section.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyReport>,
+    /// Present when the inventory has an `[arbitrator]` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arbitrator: Option<ArbitratorReport>,
+}
+
+/// garbd: a member without data, so no SQL; its container's state over SSH, and whether the
+/// Primary component counts a member that is no node.
+#[derive(Debug, Serialize)]
+pub struct ArbitratorReport {
+    pub host: String,
+    pub port: u16,
+    /// `running`, `exited`, `missing`, or `unknown (why)`.
+    pub container: String,
+    pub member: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,9 +121,19 @@ pub async fn collect(
         .iter()
         .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
         .collect();
-    let verdict = galera::verdict(inventory.nodes.len(), &pairs, &recorded_history);
+    let verdict = galera::verdict(inventory.members(), &pairs, &recorded_history);
     let proxy = match &inventory.haproxy {
         Some(h) => Some(proxy_report(h, &nodes, timeout).await),
+        None => None,
+    };
+    let statuses: Vec<Option<NodeStatus>> = nodes.iter().map(|n| n.wsrep.clone()).collect();
+    let arbitrator = match &inventory.arbitrator {
+        Some(a) => Some(ArbitratorReport {
+            host: a.host.clone(),
+            port: a.port,
+            container: arbitrator_container(inventory, &a.host, args).await,
+            member: super::node::arbitrator_is_member(&statuses),
+        }),
         None => None,
     };
     StatusReport {
@@ -119,7 +143,27 @@ pub async fn collect(
         verdict,
         nodes,
         proxy,
+        arbitrator,
     }
+}
+
+/// The state of garbd's container on its host.
+async fn arbitrator_container(inventory: &Inventory, host: &str, args: &StatusArgs) -> String {
+    let options = status_ssh_options(args);
+    let remote = match Remote::connect(&Target::for_host(inventory, host), &options).await {
+        Ok(r) => r,
+        Err(e) => return format!("unknown ({e})"),
+    };
+    let name = crate::arbitrator::container(inventory);
+    let state = match observe::containers(&remote).await {
+        Ok(rows) => rows
+            .iter()
+            .find(|r| r.name == name)
+            .map_or("missing".to_string(), |r| r.state.clone()),
+        Err(e) => format!("unknown ({e})"),
+    };
+    remote.close().await;
+    state
 }
 
 async fn proxy_report(
@@ -294,6 +338,21 @@ pub fn render(report: &StatusReport) -> String {
             }
         });
     }
+    if let Some(a) = &report.arbitrator {
+        let mut r = vec![
+            "arbitrator".to_string(),
+            format!("{}:{}", a.host, a.port),
+            a.container
+                .split(" (")
+                .next()
+                .unwrap_or(&a.container)
+                .to_string(),
+            "-".into(),
+            if a.member { "member" } else { "absent" }.to_string(),
+        ];
+        r.extend(["-"; 6].iter().map(|s| s.to_string()));
+        rows.push(r);
+    }
     let widths: Vec<usize> = (0..header.len())
         .map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0))
         .collect();
@@ -405,6 +464,7 @@ mod tests {
             verdict,
             nodes,
             proxy: None,
+            arbitrator: None,
         };
         assert_eq!(
             render(&report),

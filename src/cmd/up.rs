@@ -11,7 +11,7 @@ use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::UpArgs;
 use crate::inventory::{self, Inventory};
 use crate::observe::{self, HostFacts};
-use crate::plan::{self, Plan, Stdin};
+use crate::plan::{self, Plan, Stdin, StepKind};
 use crate::runner::Runner;
 use crate::ssh::Hosts;
 use crate::{exit, galera};
@@ -84,7 +84,7 @@ async fn up(
         return finish(args, inventory, hosts, &password, started, None, recorded).await;
     }
     preflight(inventory, &plan, &facts)?;
-    proxy_preflight(inventory, hosts, &plan).await?;
+    aux_preflight(inventory, hosts, &plan).await?;
     let runner = Runner {
         inventory,
         hosts,
@@ -195,16 +195,11 @@ fn preflight(
 ) -> Result<(), Failure> {
     let mut problems = Vec::new();
     let creates: BTreeSet<&str> = plan
-        .stages
-        .iter()
-        .flat_map(|s| &s.steps)
-        .filter(|s| s.argv.get(1).is_some_and(|w| w == "run"))
+        .steps_of(StepKind::CreateNode)
         .filter_map(|s| s.node.as_deref())
         .collect();
     let copies_image = plan
-        .stages
-        .iter()
-        .flat_map(|s| &s.steps)
+        .steps()
         .any(|s| matches!(s.stdin, Some(Stdin::LocalCommand(_))));
     for node in inventory
         .nodes
@@ -306,7 +301,7 @@ async fn finish(
         .zip(&statuses)
         .map(|(n, s)| (n.name.as_str(), s.as_ref()))
         .collect();
-    let verdict = galera::verdict(inventory.nodes.len(), &pairs, &recorded);
+    let verdict = galera::verdict(inventory.members(), &pairs, &recorded);
     let nodes: Vec<NodeSummary> = inventory
         .nodes
         .iter()
@@ -371,32 +366,41 @@ async fn finish(
     }
 }
 
-/// When the plan deploys HAProxy: its image must be on the proxy host (no registry to pull
-/// from), checked before anything changes.
-async fn proxy_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Result<(), Failure> {
-    let Some(h) = &inventory.haproxy else {
-        return Ok(());
-    };
-    let deploys = plan
-        .stages
-        .iter()
-        .flat_map(|s| &s.steps)
-        .any(|s| s.host == h.host && s.argv.iter().any(|w| w == &h.image));
-    let Some(remote) = hosts.get(&h.host).filter(|_| deploys) else {
-        return Ok(());
-    };
-    match observe::image_present(&remote, &h.image).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Failure::new(
+/// When the plan deploys HAProxy or the arbitrator: its image must be on its host (no
+/// registry to pull from), checked before anything changes.
+async fn aux_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Result<(), Failure> {
+    let mut wanted: Vec<(StepKind, &str, &str, &str)> = Vec::new();
+    if let Some(h) = &inventory.haproxy {
+        wanted.push((StepKind::CreateProxy, "HAProxy", &h.host, &h.image));
+    }
+    if let Some(a) = &inventory.arbitrator {
+        wanted.push((StepKind::CreateArbitrator, "arbitrator", &a.host, &a.image));
+    }
+    let mut problems = Vec::new();
+    for (kind, what, host, image) in wanted {
+        let Some(remote) = hosts
+            .get(host)
+            .filter(|_| plan.steps_of(kind).next().is_some())
+        else {
+            continue;
+        };
+        match observe::image_present(&remote, image).await {
+            Ok(true) => {}
+            Ok(false) => problems.push(format!(
+                "host {host}: {what} image {image} is missing (load it there)"
+            )),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
             exit::FAILED,
             format!(
-                "preflight failed; nothing was changed:\n  host {}: HAProxy image {} is missing (load it there)",
-                h.host, h.image
+                "preflight failed; nothing was changed:\n  {}",
+                problems.join("\n  ")
             ),
-        )),
-        Err(e) => Err(Failure::new(
-            exit::FAILED,
-            format!("preflight failed; nothing was changed:\n  {e}"),
-        )),
+        ))
     }
 }

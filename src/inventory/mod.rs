@@ -136,6 +136,11 @@ pub struct Arbitrator {
 }
 
 impl Inventory {
+    /// The cluster's members when all are there: its nodes, and the arbitrator if any.
+    pub fn members(&self) -> usize {
+        self.nodes.len() + usize::from(self.arbitrator.is_some())
+    }
+
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
     }

@@ -14,14 +14,8 @@ fn step(
     stdin: Option<Stdin>,
 ) -> Step {
     Step {
-        host: host.to_string(),
         node: node.map(str::to_string),
-        description,
-        argv,
-        stdin,
-        only_if: None,
-        deadline_secs: None,
-        kind: super::StepKind::Other,
+        ..Step::on_host(host, description, argv, stdin)
     }
 }
 
@@ -152,16 +146,19 @@ pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) ->
         if old {
             steps.push(remove(&h.host, &name));
         }
-        steps.push(step(
-            &h.host,
-            None,
-            format!(
-                "start HAProxy: clients on port {}, stats on {}",
-                h.port, h.stats_port
-            ),
-            want,
-            None,
-        ));
+        steps.push(Step {
+            kind: super::StepKind::CreateProxy,
+            ..step(
+                &h.host,
+                None,
+                format!(
+                    "start HAProxy: clients on port {}, stats on {}",
+                    h.port, h.stats_port
+                ),
+                want,
+                None,
+            )
+        });
         stages.push(Stage {
             title: "deploy HAProxy".into(),
             steps,

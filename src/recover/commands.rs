@@ -2,10 +2,10 @@
 //! source of both `recover --dry-run`'s printed commands and what `recover` runs. Actions that
 //! only look (waits, the silence check, the final verification) have none. Pure.
 
-use super::{oneoff, Action};
+use super::{oneoff, Action, Choice};
 use crate::docker::{self, ClusterAddress};
 use crate::inventory::{Inventory, Node};
-use crate::plan::{self, Stdin, Step};
+use crate::plan::{self, Plan, Stage, Stdin, Step, WaitFor};
 
 /// grastate.dat with the given position, whole (Galera 4 reads these four fields).
 pub fn grastate_text(uuid: &str, seqno: i64, safe_to_bootstrap: bool) -> String {
@@ -123,18 +123,227 @@ pub fn commands(inventory: &Inventory, action: &Action) -> Vec<Step> {
     }
 }
 
-/// The stages as `recover --dry-run` prints them: each action, then the exact commands it
-/// runs on its host (pasteable, as `up --dry-run` prints them).
-pub fn render(inventory: &Inventory, stages: &[Vec<Action>]) -> String {
-    super::render::actions_with(stages, |a| {
-        commands(inventory, a)
+/// How long Galera's pc.recovery gets to re-form the Primary component before recovery falls
+/// back to bootstrapping (it takes a few seconds on the lab).
+pub const REFORM_SECS: u64 = 45;
+
+/// What an action that only looks waits for or checks; `None` for the others.
+fn wait_of(inventory: &Inventory, action: &Action) -> Option<WaitFor> {
+    match action {
+        Action::WaitSynced { node } => Some(WaitFor::Synced {
+            nodes: vec![node.clone()],
+        }),
+        Action::Verify { nodes } if nodes.len() == inventory.nodes.len() => {
+            Some(WaitFor::Verified { size: nodes.len() })
+        }
+        Action::Verify { nodes } => Some(WaitFor::Healthy {
+            nodes: nodes.clone(),
+        }),
+        Action::WaitReformed { nodes } => Some(WaitFor::Reformed {
+            nodes: nodes.clone(),
+            secs: REFORM_SECS,
+        }),
+        Action::CheckSilent { nodes } => Some(WaitFor::Silent {
+            nodes: nodes.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// What a stage waits for: its look-only action's condition; several nodes' "Synced" as one.
+fn stage_wait(inventory: &Inventory, stage: &[Action]) -> Option<WaitFor> {
+    let synced: Vec<String> = stage
+        .iter()
+        .filter_map(|a| match a {
+            Action::WaitSynced { node } => Some(node.clone()),
+            _ => None,
+        })
+        .collect();
+    if synced.len() > 1 {
+        return Some(WaitFor::Synced { nodes: synced });
+    }
+    stage.iter().find_map(|a| wait_of(inventory, a))
+}
+
+/// A stage's title: its one action, or what its actions do together (each step says which).
+fn title(stage: &[Action]) -> String {
+    let nodes = || {
+        let mut names: Vec<&str> = stage.iter().filter_map(Action::node).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        names.retain(|n| seen.insert(*n));
+        names.join(", ")
+    };
+    if let [one] = stage {
+        return one.to_string();
+    }
+    let all = |want: fn(&Action) -> bool| stage.iter().all(want);
+    if all(|a| matches!(a, Action::Stop { .. } | Action::StopGivenUp { .. })) {
+        format!("stop {} cleanly", nodes())
+    } else if all(|a| matches!(a, Action::StopWaiting { .. })) {
+        format!("stop {} (they wait non-Primary)", nodes())
+    } else if all(|a| {
+        matches!(
+            a,
+            Action::PrepareHost { .. } | Action::WriteConfig { .. } | Action::WriteGrastate { .. }
+        )
+    }) {
+        format!(
+            "prepare {}: cluster addresses and saved positions (grastate.dat)",
+            nodes()
+        )
+    } else if all(|a| matches!(a, Action::Start { .. })) {
+        format!("start {} together", nodes())
+    } else if all(|a| matches!(a, Action::WaitSynced { .. })) {
+        format!("wait for {}", nodes())
+    } else {
+        stage
             .iter()
-            .flat_map(|s| {
-                plan::render_step_line(s)
-                    .lines()
-                    .map(|line| format!("       {line}\n"))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    })
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// pc.recovery's plan: as [`plan`], with no compensation (no node is given `gcomm://`; when
+/// the cluster does not re-form, recovery stops every node and plans a bootstrap).
+pub fn pc_plan(inventory: &Inventory, choice: &Choice, stages: &[Vec<Action>]) -> Plan {
+    Plan {
+        on_failure: Vec::new(),
+        ..plan(inventory, choice, stages)
+    }
+}
+
+/// The recovery of `choice` as a [`Plan`], from its stages of actions: each stage's commands,
+/// then what it waits for (an action that only looks becomes the wait of the stage before
+/// it). It carries its compensation: the bootstrap node's address back to the members, and,
+/// for a new history, its recovered position back while it has not started. Pure: `recover
+/// --dry-run` prints this plan, and `recover` runs it.
+pub fn plan(inventory: &Inventory, choice: &Choice, stages: &[Vec<Action>]) -> Plan {
+    let mut out: Vec<Stage> = Vec::new();
+    for stage in stages {
+        let steps: Vec<Step> = stage.iter().flat_map(|a| commands(inventory, a)).collect();
+        let wait = stage_wait(inventory, stage);
+        let title = title(stage);
+        match out.last_mut() {
+            Some(last) if steps.is_empty() && last.wait.is_none() => last.wait = wait,
+            _ => out.push(Stage { title, steps, wait }),
+        }
+    }
+    if let Choice::StopWaiting { .. } = choice {
+        out.push(Stage {
+            title: "then read every position again and plan again (a new plan, printed)".into(),
+            steps: Vec::new(),
+            wait: None,
+        });
+    }
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        stages: out,
+        on_failure: on_failure(inventory, choice),
+    }
+}
+
+/// What makes the hosts safe again when a bootstrap stops half-way: the chosen node's own
+/// position back in its grastate.dat while a new history has cleared it and it has not
+/// started (a rerun then reads it, never a node without data); then its cluster address back
+/// to the other members (a restart of its container must never form a second cluster).
+fn on_failure(inventory: &Inventory, choice: &Choice) -> Vec<Step> {
+    let Choice::Bootstrap {
+        node,
+        uuid,
+        seqno,
+        new_history,
+        ..
+    } = choice
+    else {
+        return Vec::new();
+    };
+    let Some(n) = inventory.node(node) else {
+        return Vec::new();
+    };
+    let mut steps = Vec::new();
+    if *new_history {
+        steps.push(step(
+            n,
+            format!("{node}: its position {uuid}:{seqno} back in grastate.dat, only if it is still cleared (not started)"),
+            oneoff::restore_grastate_if_cleared(inventory, n),
+            Some(Stdin::Text(grastate_text(uuid, *seqno, false))),
+        ));
+    }
+    steps.extend(commands(
+        inventory,
+        &Action::WriteConfig {
+            node: node.clone(),
+            bootstrap: false,
+        },
+    ));
+    steps
+}
+
+/// The plan that stops every node cleanly when pc.recovery did not re-form the cluster (each
+/// writes its seqno), before every position is read again.
+pub fn stop_all(inventory: &Inventory) -> Plan {
+    let stops: Vec<Action> = inventory
+        .nodes
+        .iter()
+        .map(|n| Action::Stop {
+            node: n.name.clone(),
+        })
+        .collect();
+    let mut plan = plan(
+        inventory,
+        &Choice::StopWaiting {
+            nodes: Vec::new(),
+            notes: Vec::new(),
+        },
+        &[stops],
+    );
+    if let Some(last) = plan.stages.last_mut() {
+        last.title = "then read every position again and bootstrap".into();
+    }
+    plan
+}
+
+/// How long resolving a node's prepared transactions may take (crash recovery of its volume).
+const RESOLVE_SECS: u64 = 600;
+
+/// `--tc-heuristic-recover=HOW` on each named node's volume (it commits or rolls back the
+/// prepared transactions crash recovery cannot resolve, then exits non-zero by design: the
+/// next reading tells whether it worked), then every position is read again and a new plan
+/// made, in which these nodes never serve as the bootstrap node.
+pub fn resolve_plan(inventory: &Inventory, nodes: &[String], how: &str) -> Plan {
+    let steps = nodes
+        .iter()
+        .filter_map(|name| inventory.node(name))
+        .map(|node| Step {
+            deadline_secs: Some(RESOLVE_SECS),
+            ignore_exit: true,
+            ..step(
+                node,
+                format!(
+                    "{}: mariadbd --tc-heuristic-recover={how} on its volume (its prepared transactions {})",
+                    node.name,
+                    if how == "commit" { "commit" } else { "roll back" }
+                ),
+                oneoff::tc_heuristic_recover(inventory, node, how),
+                None,
+            )
+        })
+        .collect();
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        stages: vec![
+            Stage {
+                title: format!("resolve the prepared transactions of {}", nodes.join(", ")),
+                steps,
+                wait: None,
+            },
+            Stage {
+                title: "then read every position again and plan again (a new plan, printed)".into(),
+                steps: Vec::new(),
+                wait: None,
+            },
+        ],
+        on_failure: Vec::new(),
+    }
 }

@@ -101,6 +101,22 @@ pub fn write_grastate(inventory: &Inventory, node: &Node) -> Argv {
     a
 }
 
+/// Writes stdin as grastate.dat only while the file still says "no position" (the all-zero
+/// UUID and seqno -1, as a new history left it before the start); once the server has
+/// started it holds the new history's UUID and is left alone. Says which it did.
+const RESTORE_SCRIPT: &str = "set -e; f=/var/lib/mysql/grastate.dat; \
+if grep -q '^uuid: *00000000-0000-0000-0000-000000000000' \"$f\" && grep -q '^seqno: *-1' \"$f\"; then \
+t=\"$f.galeractl\"; cat > \"$t\"; chown --reference=\"$f\" \"$t\"; chmod --reference=\"$f\" \"$t\"; mv \"$t\" \"$f\"; sync; \
+echo restored; else cat > /dev/null; echo 'left as is: it has a position'; fi";
+
+pub fn restore_grastate_if_cleared(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = oneoff(inventory, node, false, true);
+    a.extend(["--entrypoint".into(), "sh".into()]);
+    a.push(inventory.cluster.image.clone());
+    a.extend(["-c".into(), RESTORE_SCRIPT.into()]);
+    a
+}
+
 pub fn remove_oneoff(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = words(&["docker", "rm", "--force"]);
     a.push(oneoff_name(inventory, node));

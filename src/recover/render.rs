@@ -3,18 +3,21 @@
 
 use super::{Action, Choice, NodePosition, Reading};
 
-/// One row per node: node, host, container, uuid, seqno, safe_to_bootstrap, source.
-pub fn positions(nodes: &[NodePosition]) -> String {
-    let mut rows: Vec<[String; 7]> = vec![[
-        "NODE".into(),
-        "HOST".into(),
-        "CONTAINER".into(),
-        "UUID".into(),
-        "SEQNO".into(),
-        "SAFE_TO_BOOTSTRAP".into(),
-        "SOURCE".into(),
-    ]];
-    for n in nodes {
+/// One node's position as it is printed: in the table, and in `recover --dry-run --json`
+/// (`-` where a field does not apply).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PositionRow {
+    pub node: String,
+    pub host: String,
+    pub container: String,
+    pub uuid: String,
+    pub seqno: String,
+    pub safe_to_bootstrap: String,
+    pub source: String,
+}
+
+impl PositionRow {
+    pub fn of(n: &NodePosition) -> PositionRow {
         let dash = || "-".to_string();
         let (uuid, seqno, safe, source) = match &n.reading {
             Reading::Primary { uuid, seqno } => (
@@ -44,14 +47,39 @@ pub fn positions(nodes: &[NodePosition]) -> String {
             Reading::Unreadable(why) => (dash(), dash(), dash(), format!("unreadable: {why}")),
             Reading::WaitingNonPrimary(why) => (dash(), dash(), dash(), format!("waiting: {why}")),
         };
-        rows.push([
-            n.name.clone(),
-            n.host.clone(),
-            n.container.to_string(),
+        PositionRow {
+            node: n.name.clone(),
+            host: n.host.clone(),
+            container: n.container.to_string(),
             uuid,
             seqno,
-            safe,
+            safe_to_bootstrap: safe,
             source,
+        }
+    }
+}
+
+/// One row per node: node, host, container, uuid, seqno, safe_to_bootstrap, source.
+pub fn positions(nodes: &[NodePosition]) -> String {
+    let mut rows: Vec<[String; 7]> = vec![[
+        "NODE".into(),
+        "HOST".into(),
+        "CONTAINER".into(),
+        "UUID".into(),
+        "SEQNO".into(),
+        "SAFE_TO_BOOTSTRAP".into(),
+        "SOURCE".into(),
+    ]];
+    for n in nodes {
+        let r = PositionRow::of(n);
+        rows.push([
+            r.node,
+            r.host,
+            r.container,
+            r.uuid,
+            r.seqno,
+            r.safe_to_bootstrap,
+            r.source,
         ]);
     }
     let mut widths = [0usize; 7];
@@ -144,13 +172,9 @@ fn names(joiners: &[super::Joiner]) -> String {
         .join(", ")
 }
 
-/// The actions, numbered across stages; stages with several actions say they run in parallel.
+/// The actions, numbered across stages; stages with several actions say they run in parallel
+/// (the unit tests read recovery's decisions this way; the operator reads the plan).
 pub fn actions(stages: &[Vec<Action>]) -> String {
-    actions_with(stages, |_| String::new())
-}
-
-/// [`actions`], each followed by what `below` says of it (lines of its own).
-pub fn actions_with(stages: &[Vec<Action>], below: impl Fn(&Action) -> String) -> String {
     let mut out = String::new();
     let mut n = 0;
     for stage in stages {
@@ -161,7 +185,6 @@ pub fn actions_with(stages: &[Vec<Action>], below: impl Fn(&Action) -> String) -
                 "{n:>3}. {a}{}\n",
                 if parallel { "  (in parallel)" } else { "" }
             ));
-            out.push_str(&below(a));
         }
     }
     out

@@ -277,60 +277,43 @@ async fn holds_database(cx: &Context<'_>, node: &Node, remote: &Remote) -> Resul
     }
 }
 
+/// `mariadbd --wsrep-recover` on the node's volume. Prepared transactions it cannot resolve
+/// are reported, never resolved here: resolving changes data, so it is a plan of its own
+/// (`recover::commands::resolve_plan`), printed before it runs.
 async fn wsrep_recover(
     cx: &Context<'_>,
     node: &Node,
     remote: &Remote,
     safe_to_bootstrap: bool,
 ) -> Reading {
-    let mut resolved = false;
-    loop {
-        tracing::info!(
-            "  [{}] {}: mariadbd --wsrep-recover on its volume",
-            node.host,
-            node.name
-        );
-        let argv = oneoff::wsrep_recover(cx.inventory, node);
-        let out = match oneoff_run(cx, node, remote, &argv, cx.long_timeout).await {
-            Ok(out) => out,
-            Err(why) => return Reading::Unreadable(why),
-        };
-        let text = format!("{}{}", out.stdout, out.stderr);
-        match recover::parse_wsrep_recover(&text) {
-            RecoverOutput::Position { uuid, seqno, .. } => {
-                return Reading::Position {
-                    uuid,
-                    seqno,
-                    safe_to_bootstrap,
-                    source: if resolved {
-                        Source::Heuristic
-                    } else {
-                        Source::WsrepRecover
-                    },
-                }
-            }
-            RecoverOutput::Nothing(tail) => {
-                return Reading::Unreadable(format!(
-                    "--wsrep-recover printed no position (exit code {}): {tail}",
-                    out.code
-                ))
-            }
-            RecoverOutput::PreparedTransactions(lines) => {
-                let Some(how) = cx.tc_heuristic.filter(|_| !cx.dry_run && !resolved) else {
-                    return Reading::PreparedTransactions(lines.join(" "));
-                };
-                tracing::warn!(
-                    "  [{}] {}: --tc-heuristic-recover={} on its volume",
-                    node.host,
-                    node.name,
-                    how.as_str()
-                );
-                let argv = oneoff::tc_heuristic_recover(cx.inventory, node, how.as_str());
-                if let Err(why) = oneoff_run(cx, node, remote, &argv, cx.long_timeout).await {
-                    return Reading::Unreadable(why);
-                }
-                resolved = true;
-            }
+    tracing::info!(
+        "  [{}] {}: mariadbd --wsrep-recover on its volume",
+        node.host,
+        node.name
+    );
+    let argv = oneoff::wsrep_recover(cx.inventory, node);
+    let out = match oneoff_run(cx, node, remote, &argv, cx.long_timeout).await {
+        Ok(out) => out,
+        Err(why) => return Reading::Unreadable(why),
+    };
+    let text = format!("{}{}", out.stdout, out.stderr);
+    match recover::parse_wsrep_recover(&text) {
+        RecoverOutput::Position { uuid, seqno, .. } => Reading::Position {
+            uuid,
+            seqno,
+            safe_to_bootstrap,
+            source: if cx.resolved(&node.name) {
+                Source::Heuristic
+            } else {
+                Source::WsrepRecover
+            },
+        },
+        RecoverOutput::Nothing(tail) => Reading::Unreadable(format!(
+            "--wsrep-recover printed no position (exit code {}): {tail}",
+            out.code
+        )),
+        RecoverOutput::PreparedTransactions(lines) => {
+            Reading::PreparedTransactions(lines.join(" "))
         }
     }
 }

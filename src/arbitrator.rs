@@ -1,0 +1,117 @@
+//! The arbitrator: `garbd` in a container on its host. It is a member of the cluster's group
+//! communication without data: it votes for quorum (two nodes and an arbitrator survive the
+//! loss of one node), stores nothing and serves no client. Pure builders; `plan` places them.
+
+use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_SPEC, RESTART_POLICY};
+use crate::inventory::{host_port, Arbitrator, Inventory};
+use crate::plan::{ContainerFact, Observed, Stage, Step, StepKind};
+
+/// The label that tells the arbitrator's container from the cluster's other containers.
+pub const LABEL_ROLE: &str = "io.galeractl.role";
+
+pub fn container(inventory: &Inventory) -> String {
+    format!("{}-garbd", inventory.cluster.name)
+}
+
+/// The members garbd connects to: every node's published Galera port.
+fn members(inventory: &Inventory) -> String {
+    let peers: Vec<String> = inventory
+        .nodes
+        .iter()
+        .map(|n| host_port(&n.host, n.ports.galera))
+        .collect();
+    format!("gcomm://{}", peers.join(","))
+}
+
+/// `docker run` of garbd: its port published on its host and advertised as the host's
+/// (`base_host`/`base_port`), as the nodes do, so the members can reach it back; `--init`, so
+/// that a `docker stop` ends it at once (garbd ignores SIGTERM while it connects). The spec
+/// label hashes the rest of the command.
+pub fn run(inventory: &Inventory, a: &Arbitrator) -> Argv {
+    let name = container(inventory);
+    let mut words: Argv = [
+        "docker",
+        "run",
+        "--detach",
+        "--init",
+        "--name",
+        &name,
+        "--restart",
+        RESTART_POLICY,
+        "--label",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    words.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    words.push("--label".into());
+    words.push(format!("{LABEL_ROLE}=arbitrator"));
+    let spec_at = words.len();
+    words.extend([
+        "--publish".to_string(),
+        format!("{}:{}", a.port, a.port),
+        "--entrypoint".to_string(),
+        "garbd".to_string(),
+        a.image.clone(),
+        "--address".to_string(),
+        members(inventory),
+        "--group".to_string(),
+        inventory.cluster.name.clone(),
+        "--options".to_string(),
+        format!(
+            "base_host={}; base_port={}; gmcast.listen_addr=tcp://0.0.0.0:{}",
+            a.host, a.port, a.port
+        ),
+    ]);
+    let spec = docker::spec_hash(&words);
+    words.splice(
+        spec_at..spec_at,
+        ["--label".to_string(), format!("{LABEL_SPEC}={spec}")],
+    );
+    words
+}
+
+/// The stage that (re)deploys garbd when its container does not run with the inventory's
+/// spec; none when it does, or when the inventory has no arbitrator. It runs after the nodes
+/// (garbd joins a running cluster).
+pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
+    let Some(a) = &inventory.arbitrator else {
+        return Vec::new();
+    };
+    let name = container(inventory);
+    let want = run(inventory, a);
+    let want_spec = docker::spec_of(&want).unwrap_or_default();
+    let have = observed
+        .aux
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| f);
+    let mut steps = Vec::new();
+    match have {
+        Some(ContainerFact::Running { spec }) if spec == want_spec => return Vec::new(),
+        None | Some(ContainerFact::Missing) => {}
+        Some(_) => steps.push(Step::on_host(
+            &a.host,
+            format!("remove the old {name} (it holds no data)"),
+            vec!["docker".into(), "rm".into(), "--force".into(), name.clone()],
+            None,
+        )),
+    }
+    steps.push(Step {
+        kind: StepKind::CreateArbitrator,
+        ..Step::on_host(
+            &a.host,
+            format!(
+                "start the arbitrator (garbd) on port {}: a member without data",
+                a.port
+            ),
+            want,
+            None,
+        )
+    });
+    vec![Stage {
+        title: "deploy the arbitrator".into(),
+        steps,
+        wait: None,
+    }]
+}
