@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
     name = "galeractl",
     version,
     about = "Build and run MariaDB Galera clusters in Docker on several hosts over SSH",
-    after_help = "Exit codes: 0 success, 1 degraded (status), 2 failed, 3 refused for safety, 64 usage, 65 invalid inventory, 66 inventory not found.\nLogs go to stderr; RUST_LOG overrides -v/-q."
+    after_help = "Exit codes: 0 success, 1 degraded (status), 2 failed, 3 refused for safety, 4 locked by another operator, 64 usage, 65 invalid inventory, 66 inventory not found.\nLogs go to stderr; RUST_LOG overrides -v/-q."
 )]
 pub struct Cli {
     /// More log output on stderr (-v: debug, -vv: trace).
@@ -39,6 +39,8 @@ pub enum Command {
     /// After every node went down: read each node's position, bootstrap from the most
     /// advanced one, join the others one at a time; refuses what could lose data.
     Recover(RecoverArgs),
+    /// Remove the cluster's lock, whoever holds it: for a lock left by a command that is gone.
+    Unlock(UnlockArgs),
 }
 
 /// Which inventory: the positional argument, else `-i`, else $GALERACTL_INVENTORY, else
@@ -74,6 +76,10 @@ pub struct RemoteArgs {
     /// key is still refused.
     #[arg(long)]
     pub accept_new_host_keys: bool,
+    /// Seconds to wait for the cluster's lock while another operator's command holds it (0:
+    /// fail at once).
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub lock_wait: u64,
 }
 
 #[derive(Debug, Args)]
@@ -183,4 +189,12 @@ impl TcHeuristic {
             TcHeuristic::Rollback => "rollback",
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }

@@ -9,6 +9,9 @@ pub const DEGRADED: u8 = 1;
 pub const FAILED: u8 = 2;
 /// Refused for safety (quorum, recovery rules); nothing was changed.
 pub const REFUSED: u8 = 3;
+/// Another operator's command holds the cluster's lock (it was waited for, `--lock-wait`);
+/// nothing was changed.
+pub const LOCKED: u8 = 4;
 /// Interrupted by a signal (SIGINT, SIGTERM, SIGHUP); the plan's on-failure steps ran.
 pub const INTERRUPTED: u8 = 130;
 /// Bad command line.

@@ -12,6 +12,7 @@ pub mod exit;
 pub mod galera;
 pub mod haproxy;
 pub mod inventory;
+pub mod lock;
 pub mod observe;
 pub mod plan;
 pub mod recover;
@@ -53,6 +54,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::StopNode(args) => cmd::block_on(cmd::node::stop(args)),
         cli::Command::StartNode(args) => cmd::block_on(cmd::node::start(args)),
         cli::Command::Recover(args) => cmd::block_on(cmd::recover::run(args)),
+        cli::Command::Unlock(args) => cmd::block_on(cmd::unlock::run(args)),
     };
     match outcome {
         Ok(code) => code,

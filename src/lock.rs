@@ -1,0 +1,278 @@
+//! The cluster lock: one operator at a time.
+//!
+//! Two commands that change one cluster at the same time (two `up`, an `up` beside a
+//! `stop-node`) would each plan from facts the other is changing. So a command that changes
+//! hosts first takes the cluster's lock: a directory `<config_dir>/<cluster>/lock` on the host of
+//! the inventory's first node, made with `mkdir`, which fails atomically when the directory
+//! already exists (kamal's deploy lock works the same way). Inside it, the file `holder` says
+//! who holds it, since when, running what, and carries a random token, so that a release removes
+//! only the lock it took. `galeractl unlock` removes a lock whoever holds it, for a lock whose
+//! process is gone.
+//!
+//! The module has a pure half (paths, the argv of each host command, the holder file's text
+//! and parser, the messages), unit-tested exactly, and an edge half ([`acquire`],
+//! [`Lock::release`], [`with_lock`], [`read`], [`remove`]) that runs those commands through
+//! `Remote::run` with a deadline. Dates are in `utc`.
+//!
+//! There is no async `Drop`, so the lock cannot release itself. [`with_lock`] is the way to hold
+//! it: it takes the lock, awaits the command's future, and releases on every path on which that
+//! future returns, `Ok` or `Err`. A command that catches SIGINT, SIGTERM and SIGHUP with
+//! `tokio::select!` on [`crate::cmd::interrupted`] returns normally with its error, so an
+//! interrupt there releases the lock too. A signal that arrives while no such `select!` listens
+//! keeps its default action and ends the process: the lock stays, its holder names the dead
+//! process, and `galeractl unlock` removes it. This module never installs a signal handler
+//! itself: once tokio has installed one, the default action is gone for the whole process, and
+//! a signal in a phase that does not listen would be ignored.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::docker::{shell_quote, Argv};
+use crate::inventory::Inventory;
+use crate::ssh::Target;
+
+/// Exit status of the host commands below when the lock exists and is not ours (their stdout
+/// is then the holder file, possibly empty).
+pub const EXIT_HELD: i32 = 3;
+/// Exit status of the host commands below when there is no lock.
+pub const EXIT_ABSENT: i32 = 4;
+/// How often [`acquire`] tries again while another operator holds the lock.
+pub const POLL: Duration = Duration::from_millis(500);
+/// The longest value of one holder field that the parser accepts: a holder file with longer
+/// lines was not written by galeractl, and a message should not quote it.
+const MAX_FIELD: usize = 256;
+
+/// The host that keeps the lock: the inventory's first node's.
+pub fn host(inventory: &Inventory) -> Option<&str> {
+    inventory.nodes.first().map(|n| n.host.as_str())
+}
+
+/// How to reach the lock's host; a command connects to it besides the hosts it changes.
+pub fn target(inventory: &Inventory) -> Option<Target> {
+    inventory
+        .nodes
+        .first()
+        .map(|n| Target::for_node(inventory, n))
+}
+
+/// The lock directory on the lock's host.
+pub fn dir(inventory: &Inventory) -> String {
+    format!("{}/lock", inventory.cluster_dir())
+}
+
+// The host commands. Each is `sh -c SCRIPT NAME ARGS...`: the paths and the token travel as
+// positional parameters, never inside the script's text.
+
+/// Makes the cluster directory if needed, then the lock directory, atomically, then writes the
+/// holder from stdin (to a temporary name renamed into place, so a reader sees either no holder
+/// or a whole one). Exit 0: taken. Exit 3: the lock exists; stdout is its holder file (empty
+/// while it is being written). Any other status: a failure, on stderr.
+const ACQUIRE_SCRIPT: &str = r#"mkdir -p -m 0700 -- "$1" || exit 2
+if err=$(mkdir -- "$2" 2>&1); then
+  if cat >"$2/holder.new" && mv -f -- "$2/holder.new" "$2/holder"; then exit 0; fi
+  rm -rf -- "$2"; exit 2
+fi
+if [ -d "$2" ]; then cat -- "$2/holder" 2>/dev/null; exit 3; fi
+printf '%s\n' "$err" >&2; exit 2"#;
+
+/// Removes the lock only if its holder carries our token: renamed away first (atomic), then
+/// deleted. Exit 0: released. Exit 3: someone else's; stdout is its holder. Exit 4: no lock.
+const RELEASE_SCRIPT: &str = r#"[ -d "$1" ] || exit 4
+if grep -qxF -e "token=$2" -- "$1/holder" 2>/dev/null; then
+  t="$1.released.$$"; rm -rf -- "$t"; mv -- "$1" "$t" || exit 2; rm -rf -- "$t"; exit 0
+fi
+cat -- "$1/holder" 2>/dev/null; exit 3"#;
+
+/// Prints the holder. Exit 0: locked; stdout is the holder file (empty when it has none).
+/// Exit 4: no lock.
+const READ_SCRIPT: &str = r#"[ -d "$1" ] || exit 4
+cat -- "$1/holder" 2>/dev/null; exit 0"#;
+
+/// Removes the lock whoever holds it, and prints the holder it removed: the directory is renamed
+/// away first, so the holder printed is the one removed even if another command takes the lock
+/// right after. Exit 0: removed. Exit 4: no lock.
+const REMOVE_SCRIPT: &str = r#"[ -d "$1" ] || exit 4
+t="$1.removed.$$"; rm -rf -- "$t"
+if ! mv -- "$1" "$t"; then [ -e "$1" ] && exit 2; exit 4; fi
+cat -- "$t/holder" 2>/dev/null; rm -rf -- "$t"; exit 0"#;
+
+fn script(text: &str, name: &str, args: &[&str]) -> Argv {
+    let mut a: Argv = vec!["sh".into(), "-c".into(), text.into(), name.into()];
+    a.extend(args.iter().map(|s| s.to_string()));
+    a
+}
+
+/// Try to take the lock in `<cluster_dir>/lock`; the holder text goes on stdin.
+pub fn acquire_argv(cluster_dir: &str) -> Argv {
+    let lock = format!("{cluster_dir}/lock");
+    script(ACQUIRE_SCRIPT, "galeractl-lock", &[cluster_dir, &lock])
+}
+
+/// Release the lock in `lock_dir` if its holder has `token`.
+pub fn release_argv(lock_dir: &str, token: &str) -> Argv {
+    script(RELEASE_SCRIPT, "galeractl-unlock", &[lock_dir, token])
+}
+
+/// Read the holder of the lock in `lock_dir`.
+pub fn read_argv(lock_dir: &str) -> Argv {
+    script(READ_SCRIPT, "galeractl-lock-holder", &[lock_dir])
+}
+
+/// Remove the lock in `lock_dir` whoever holds it, printing its holder.
+pub fn remove_argv(lock_dir: &str) -> Argv {
+    script(REMOVE_SCRIPT, "galeractl-unlock", &[lock_dir])
+}
+
+/// Who holds a lock, as its `holder` file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// `user@machine` of the process that took it.
+    pub who: String,
+    pub pid: u32,
+    /// The command's words, such as `up` or `stop-node nodeb`.
+    pub command: String,
+    /// When it was taken, as written (`YYYY-MM-DD HH:MM:SS UTC`).
+    pub since: String,
+    /// Random hex; a release removes the lock only when the holder carries its own token.
+    pub token: String,
+}
+
+impl Holder {
+    /// A holder taken at `since_unix` (seconds since the epoch, UTC). Fields are made one line
+    /// each, so the file stays `key=value` lines whatever a name contains.
+    pub fn new(who: &str, pid: u32, command: &str, since_unix: i64, token: &str) -> Holder {
+        Holder {
+            who: one_line(who),
+            pid,
+            command: one_line(command),
+            since: format_utc(since_unix),
+            token: one_line(token),
+        }
+    }
+
+    /// The `holder` file's text: one `key=value` line per field.
+    pub fn render(&self) -> String {
+        format!(
+            "who={}\npid={}\ncommand={}\nsince={}\ntoken={}\n",
+            self.who, self.pid, self.command, self.since, self.token
+        )
+    }
+
+    /// Reads a `holder` file. `None` for anything that galeractl did not write whole: a missing
+    /// field, a repeated one, a pid that is not a number, a token that is not hex, an overlong
+    /// line. Unknown keys, blank lines and `#` comments are ignored.
+    pub fn parse(text: &str) -> Option<Holder> {
+        let (mut who, mut pid, mut command, mut since, mut token) = (None, None, None, None, None);
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim();
+            if value.is_empty() || value.len() > MAX_FIELD || value.chars().any(char::is_control) {
+                return None;
+            }
+            let slot = match key.trim() {
+                "who" => &mut who,
+                "pid" => &mut pid,
+                "command" => &mut command,
+                "since" => &mut since,
+                "token" => &mut token,
+                _ => continue,
+            };
+            if slot.replace(value.to_string()).is_some() {
+                return None;
+            }
+        }
+        let token = token.filter(|t| t.chars().all(|c| c.is_ascii_hexdigit()))?;
+        Some(Holder {
+            who: who?,
+            pid: pid?.parse().ok()?,
+            command: command?,
+            since: since?,
+            token,
+        })
+    }
+
+    /// `root@ci-box pid 4242 running "up" since 2026-11-26 16:40:00 UTC (12 s ago)`; the age
+    /// is left out when `since` cannot be read or lies after `now_unix` (another clock).
+    pub fn describe(&self, now_unix: i64) -> String {
+        let age = parse_utc(&self.since)
+            .and_then(|since| ago(now_unix.saturating_sub(since)))
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default();
+        format!(
+            "{} pid {} running \"{}\" since {}{age}",
+            self.who, self.pid, self.command, self.since
+        )
+    }
+}
+
+/// Who holds the lock, for a message: the holder, or what is known when its file is missing,
+/// unreadable, or not yet written whole.
+pub fn describe(holder: Option<&Holder>, now_unix: i64) -> String {
+    match holder {
+        Some(h) => h.describe(now_unix),
+        None => "an unknown process (the lock has no readable holder file)".to_string(),
+    }
+}
+
+/// A lock held by someone else, as [`acquire`] found it after waiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub cluster: String,
+    /// The inventory path, for the `galeractl unlock` it suggests.
+    pub inventory: String,
+    pub holder: Option<Holder>,
+    /// When it was seen (seconds since the epoch), for the holder's age.
+    pub seen_unix: i64,
+}
+
+impl fmt::Display for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cluster {}: locked by {}; wait for it, or if that process is gone run \"galeractl unlock {}\"",
+            self.cluster,
+            describe(self.holder.as_ref(), self.seen_unix),
+            shell_quote(&self.inventory)
+        )
+    }
+}
+
+/// Whether a cluster is locked, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    NotLocked,
+    /// Locked; its holder, when its file could be read.
+    Locked(Option<Holder>),
+}
+
+/// The line `galeractl unlock` prints about the lock it removed, or did not find.
+pub fn unlock_message(cluster: &str, removed: &Found, now_unix: i64) -> String {
+    match removed {
+        Found::NotLocked => format!("cluster {cluster}: not locked"),
+        Found::Locked(holder) => format!(
+            "cluster {cluster}: removed the lock held by {}",
+            describe(holder.as_ref(), now_unix)
+        ),
+    }
+}
+
+/// One line of printable text: control characters (a newline in a name) become `?`.
+fn one_line(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+mod edge;
+mod utc;
+
+pub use edge::{acquire, now_unix, read, remove, with_lock, Lock, LockError, COMMAND_DEADLINE};
+pub use utc::{ago, format_utc, parse_utc};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,375 @@
+//! The lock's pure half: exact argv, the holder file, messages, dates; and the host scripts'
+//! behaviour, run by the local `sh` in a scratch directory.
+
+use super::edge::{local_user_and_machine, new_token};
+use super::*;
+
+fn example() -> Inventory {
+    let source = include_str!("../../inventory.example.toml");
+    let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
+    parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+}
+
+fn words(w: &[&str]) -> Vec<String> {
+    w.iter().map(|s| s.to_string()).collect()
+}
+
+fn holder() -> Holder {
+    Holder::new(
+        "root@ci-box",
+        4242,
+        "up",
+        1_795_711_200, // 2026-11-26 16:40:00 UTC
+        "0123456789abcdef",
+    )
+}
+
+#[test]
+fn the_lock_lives_in_the_cluster_directory_on_the_first_nodes_host() {
+    let inv = example();
+    assert_eq!(host(&inv), Some("10.10.10.10"));
+    assert_eq!(dir(&inv), "/etc/galeractl/local-test/lock");
+    let t = target(&inv).unwrap_or_else(|| panic!("no target"));
+    assert_eq!(t.host, "10.10.10.10");
+    assert_eq!(t.user.as_deref(), Some("root"));
+}
+
+#[test]
+fn acquire_argv_is_exact() {
+    assert_eq!(
+        acquire_argv("/etc/galeractl/lab"),
+        words(&[
+            "sh",
+            "-c",
+            "mkdir -p -m 0700 -- \"$1\" || exit 2\n\
+             if err=$(mkdir -- \"$2\" 2>&1); then\n  \
+             if cat >\"$2/holder.new\" && mv -f -- \"$2/holder.new\" \"$2/holder\"; then exit 0; fi\n  \
+             rm -rf -- \"$2\"; exit 2\n\
+             fi\n\
+             if [ -d \"$2\" ]; then cat -- \"$2/holder\" 2>/dev/null; exit 3; fi\n\
+             printf '%s\\n' \"$err\" >&2; exit 2",
+            "galeractl-lock",
+            "/etc/galeractl/lab",
+            "/etc/galeractl/lab/lock",
+        ])
+    );
+}
+
+#[test]
+fn release_argv_is_exact() {
+    assert_eq!(
+        release_argv("/etc/galeractl/lab/lock", "0123456789abcdef"),
+        words(&[
+            "sh",
+            "-c",
+            "[ -d \"$1\" ] || exit 4\n\
+             if grep -qxF -e \"token=$2\" -- \"$1/holder\" 2>/dev/null; then\n  \
+             t=\"$1.released.$$\"; rm -rf -- \"$t\"; mv -- \"$1\" \"$t\" || exit 2; rm -rf -- \"$t\"; exit 0\n\
+             fi\n\
+             cat -- \"$1/holder\" 2>/dev/null; exit 3",
+            "galeractl-unlock",
+            "/etc/galeractl/lab/lock",
+            "0123456789abcdef",
+        ])
+    );
+}
+
+#[test]
+fn read_argv_is_exact() {
+    assert_eq!(
+        read_argv("/etc/galeractl/lab/lock"),
+        words(&[
+            "sh",
+            "-c",
+            "[ -d \"$1\" ] || exit 4\ncat -- \"$1/holder\" 2>/dev/null; exit 0",
+            "galeractl-lock-holder",
+            "/etc/galeractl/lab/lock",
+        ])
+    );
+}
+
+#[test]
+fn remove_argv_is_exact() {
+    assert_eq!(
+        remove_argv("/etc/galeractl/lab/lock"),
+        words(&[
+            "sh",
+            "-c",
+            "[ -d \"$1\" ] || exit 4\n\
+             t=\"$1.removed.$$\"; rm -rf -- \"$t\"\n\
+             if ! mv -- \"$1\" \"$t\"; then [ -e \"$1\" ] && exit 2; exit 4; fi\n\
+             cat -- \"$t/holder\" 2>/dev/null; rm -rf -- \"$t\"; exit 0",
+            "galeractl-unlock",
+            "/etc/galeractl/lab/lock",
+        ])
+    );
+}
+
+#[test]
+fn a_hostile_path_stays_one_word() {
+    let argv = acquire_argv("/etc/galeractl/a b;rm -rf ~");
+    assert_eq!(argv[4], "/etc/galeractl/a b;rm -rf ~");
+    assert_eq!(argv[5], "/etc/galeractl/a b;rm -rf ~/lock");
+    assert_eq!(argv.len(), 6);
+}
+
+#[test]
+fn holder_text_is_exact_and_round_trips() {
+    let h = holder();
+    assert_eq!(
+        h.render(),
+        "who=root@ci-box\npid=4242\ncommand=up\nsince=2026-11-26 16:40:00 UTC\ntoken=0123456789abcdef\n"
+    );
+    assert_eq!(Holder::parse(&h.render()), Some(h.clone()));
+    let odd = Holder::new("ops@db 1", 1, "stop-node nodeb\nrm x", 0, "ff");
+    assert_eq!(odd.command, "stop-node nodeb?rm x");
+    assert_eq!(Holder::parse(&odd.render()), Some(odd));
+    // CRLF, comments, blank lines and unknown keys are tolerated.
+    let text =
+        "# taken by hand\r\nwho=a@b\r\n\r\npid=7\r\ncommand=up\r\nsince=x\r\ntoken=AB\r\nnew=1\r\n";
+    assert_eq!(
+        Holder::parse(text),
+        Some(Holder {
+            who: "a@b".into(),
+            pid: 7,
+            command: "up".into(),
+            since: "x".into(),
+            token: "AB".into(),
+        })
+    );
+}
+
+#[test]
+fn garbage_is_no_holder() {
+    let whole = holder().render();
+    let cases = [
+        "",
+        "\n\n",
+        "garbage",
+        "who=a\npid=1\ncommand=up\nsince=now\n", // no token
+        "who=a\npid=x\ncommand=up\nsince=now\ntoken=ab\n", // pid not a number
+        "who=a\npid=-1\ncommand=up\nsince=now\ntoken=ab\n", // negative pid
+        "who=a\npid=1\ncommand=up\nsince=now\ntoken=xyz\n", // token not hex
+        "who=a\npid=1\ncommand=up\nsince=now\ntoken=ab\ntoken=cd\n", // repeated
+        "who=\npid=1\ncommand=up\nsince=now\ntoken=ab\n", // empty value
+        "who=a\u{7}\npid=1\ncommand=up\nsince=now\ntoken=ab\n", // control character
+        "\u{0}\u{ff}=\u{fffd}",
+    ];
+    for text in cases {
+        assert_eq!(Holder::parse(text), None, "{text:?}");
+    }
+    let long = whole.replace("who=root@ci-box", &format!("who={}", "x".repeat(300)));
+    assert_eq!(Holder::parse(&long), None);
+    // Every cut of a whole file parses or not, and never panics.
+    for i in 0..=whole.len() {
+        let _ = Holder::parse(&whole[..i]);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_parser_never_panics(text in "\\PC*(\n\\PC*){0,8}") {
+        let _ = Holder::parse(&text);
+        let _ = parse_utc(&text);
+    }
+
+    #[test]
+    fn dates_round_trip(unix in -62_135_596_800i64..253_402_300_799i64) {
+        proptest::prop_assert_eq!(parse_utc(&format_utc(unix)), Some(unix));
+    }
+}
+
+#[test]
+fn held_message_names_the_holder_and_the_way_out() {
+    let held = Held {
+        cluster: "lab".into(),
+        inventory: "lab/out/lab.toml".into(),
+        holder: Some(holder()),
+        seen_unix: 1_795_711_212,
+    };
+    assert_eq!(
+        held.to_string(),
+        "cluster lab: locked by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (12 s ago); wait for it, or if that process is gone run \"galeractl unlock lab/out/lab.toml\""
+    );
+    let unknown = Held {
+        holder: None,
+        inventory: "my lab.toml".into(),
+        ..held
+    };
+    assert_eq!(
+        unknown.to_string(),
+        "cluster lab: locked by an unknown process (the lock has no readable holder file); wait for it, or if that process is gone run \"galeractl unlock 'my lab.toml'\""
+    );
+}
+
+#[test]
+fn lock_errors_map_to_exit_codes() {
+    let held = LockError::Held(Box::new(Held {
+        cluster: "lab".into(),
+        inventory: "lab.toml".into(),
+        holder: None,
+        seen_unix: 0,
+    }));
+    let failure = crate::cmd::Failure::from(held);
+    assert_eq!(failure.code, crate::exit::LOCKED);
+    assert!(failure.message.ends_with("\"galeractl unlock lab.toml\""));
+    let gone = crate::cmd::Failure::from(LockError::Gone {
+        cluster: "lab".into(),
+    });
+    assert_eq!(gone.code, crate::exit::FAILED);
+}
+
+#[test]
+fn unlock_messages() {
+    let now = 1_795_711_200 + 3 * 3600 + 5;
+    assert_eq!(
+        unlock_message("lab", &Found::NotLocked, now),
+        "cluster lab: not locked"
+    );
+    assert_eq!(
+        unlock_message("lab", &Found::Locked(Some(holder())), now),
+        "cluster lab: removed the lock held by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (3 h ago)"
+    );
+    assert_eq!(
+        unlock_message("lab", &Found::Locked(None), now),
+        "cluster lab: removed the lock held by an unknown process (the lock has no readable holder file)"
+    );
+}
+
+#[test]
+fn ages_and_dates() {
+    assert_eq!(ago(-1), None);
+    assert_eq!(ago(0).as_deref(), Some("0 s ago"));
+    assert_eq!(ago(119).as_deref(), Some("119 s ago"));
+    assert_eq!(ago(120).as_deref(), Some("2 min ago"));
+    assert_eq!(ago(7199).as_deref(), Some("119 min ago"));
+    assert_eq!(ago(7200).as_deref(), Some("2 h ago"));
+    assert_eq!(ago(48 * 3600).as_deref(), Some("2 days ago"));
+    assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+    assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+    assert_eq!(format_utc(1_795_711_200), "2026-11-26 16:40:00 UTC");
+    assert_eq!(parse_utc("2026-11-26T16:40:00Z"), Some(1_795_711_200));
+    assert_eq!(parse_utc(" 2026-11-26 16:40:00 UTC\n"), Some(1_795_711_200));
+    for bad in [
+        "2026-02-29 00:00:00 UTC",
+        "2026-13-01 00:00:00 UTC",
+        "2026-11-26 24:00:00 UTC",
+        "2026-11-26 16:40:00",
+        "2026-11-26 16:40 UTC",
+        "+026-11-26 16:40:00 UTC",
+        "2026-11-26x16:40:00Z",
+        "ÿÿÿÿ-11-26 16:40:00 UTC",
+        "",
+    ] {
+        assert_eq!(parse_utc(bad), None, "{bad:?}");
+    }
+    // A holder whose clock is ahead of ours, or whose date is not ours: no age.
+    let mut h = holder();
+    assert_eq!(
+        h.describe(1_795_711_100),
+        "root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC"
+    );
+    h.since = "yesterday".into();
+    assert_eq!(
+        h.describe(0),
+        "root@ci-box pid 4242 running \"up\" since yesterday"
+    );
+}
+
+#[test]
+fn tokens_are_16_hex_and_differ() {
+    let (a, b) = (new_token(), new_token());
+    assert_eq!(a.len(), 16);
+    assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(a, b);
+    let who = local_user_and_machine();
+    assert!(who.contains('@') && !who.contains('\n'), "{who}");
+}
+
+/// The host scripts, run by this machine's `sh` on a scratch directory: what the exit codes
+/// and outputs mean is what the edge relies on.
+#[test]
+fn scripts_behave_under_sh() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let run = |argv: Vec<String>, stdin: &str| -> (i32, String) {
+        let mut child = Command::new(&argv[0])
+            .args(&argv[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("sh: {e}"));
+        if let Some(mut pipe) = child.stdin.take() {
+            pipe.write_all(stdin.as_bytes())
+                .unwrap_or_else(|e| panic!("stdin: {e}"));
+        }
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("sh: {e}"));
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let scratch = std::env::temp_dir().join(format!("galeractl-lock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let cluster = scratch.join("etc/galeractl/lab").display().to_string();
+    let lock = format!("{cluster}/lock");
+    let ours = holder();
+    let theirs = Holder::new("ops@laptop", 99, "recover", 0, "fedcba9876543210");
+
+    assert_eq!(run(read_argv(&lock), ""), (EXIT_ABSENT, String::new()));
+    assert_eq!(
+        run(acquire_argv(&cluster), &ours.render()),
+        (0, String::new())
+    );
+    assert_eq!(
+        std::fs::read_to_string(format!("{lock}/holder")).ok(),
+        Some(ours.render())
+    );
+    // Held: the second try fails with 3 and the first holder.
+    assert_eq!(
+        run(acquire_argv(&cluster), &theirs.render()),
+        (EXIT_HELD, ours.render())
+    );
+    assert_eq!(run(read_argv(&lock), ""), (0, ours.render()));
+    // Another token does not release it.
+    assert_eq!(
+        run(release_argv(&lock, &theirs.token), ""),
+        (EXIT_HELD, ours.render())
+    );
+    assert_eq!(
+        run(release_argv(&lock, &ours.token), ""),
+        (0, String::new())
+    );
+    assert_eq!(
+        run(release_argv(&lock, &ours.token), ""),
+        (EXIT_ABSENT, String::new())
+    );
+    // Remove: whoever holds it, printing the holder; a lock with no holder file too.
+    assert_eq!(
+        run(acquire_argv(&cluster), &theirs.render()),
+        (0, String::new())
+    );
+    assert_eq!(run(remove_argv(&lock), ""), (0, theirs.render()));
+    assert_eq!(run(remove_argv(&lock), ""), (EXIT_ABSENT, String::new()));
+    std::fs::create_dir(&lock).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    assert_eq!(
+        run(acquire_argv(&cluster), &ours.render()),
+        (EXIT_HELD, String::new())
+    );
+    assert_eq!(run(remove_argv(&lock), ""), (0, String::new()));
+    // Nothing is left beside the cluster's own files.
+    let left: Vec<_> = std::fs::read_dir(&cluster)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    // A failure that is not "held" is neither 0 nor 3: a file where the directory should be.
+    std::fs::write(&lock, "").unwrap_or_else(|e| panic!("write: {e}"));
+    let (code, _) = run(acquire_argv(&cluster), &ours.render());
+    assert_eq!(code, 2);
+    let _ = std::fs::remove_dir_all(&scratch);
+}
