@@ -1,5 +1,6 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
+pub mod locked;
 pub mod node;
 pub mod plan;
 pub mod recover;
@@ -46,10 +47,25 @@ pub fn print_warnings(report: &crate::diagnostic::FileDiagnostics) {
     }
 }
 
+/// The signal that interrupted this process, once one has (0: none yet).
+static SIGNALLED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+const SIGNALS: [&str; 3] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/// The signal that interrupted this process, if one has: a command checks it before its
+/// first change.
+pub fn signalled() -> Option<&'static str> {
+    let k = SIGNALLED.load(std::sync::atomic::Ordering::SeqCst) as usize;
+    k.checked_sub(1).and_then(|i| SIGNALS.get(i)).copied()
+}
+
 /// Resolves when the operator interrupts the command (Ctrl-C, SIGTERM, a closed terminal's
-/// SIGHUP), naming the signal; never when the handlers cannot be installed.
+/// SIGHUP), naming the signal, or at once when one came already; never when the handlers
+/// cannot be installed.
 pub async fn interrupted() -> &'static str {
     use tokio::signal::unix::{signal, SignalKind};
+    if let Some(name) = signalled() {
+        return name;
+    }
     let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
@@ -57,11 +73,21 @@ pub async fn interrupted() -> &'static str {
     ) else {
         return std::future::pending().await;
     };
-    tokio::select! {
-        _ = int.recv() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
-        _ = hup.recv() => "SIGHUP",
-    }
+    let k = tokio::select! {
+        _ = int.recv() => 1,
+        _ = term.recv() => 2,
+        _ = hup.recv() => 3,
+    };
+    SIGNALLED.store(k, std::sync::atomic::Ordering::SeqCst);
+    SIGNALS[k as usize - 1]
+}
+
+/// The failure of a command interrupted before its first change.
+pub fn interrupted_before_change(signal: &str) -> Failure {
+    Failure::new(
+        crate::exit::INTERRUPTED,
+        format!("interrupted by {signal} before any change; nothing was changed"),
+    )
 }
 
 /// Runs an async command on a runtime of its own.

@@ -78,15 +78,38 @@ async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
         )
     })?;
     let password = monitor_password(&inventory)?;
-    let statuses = observe::probe_all(&inventory, &password, PROBE_TIMEOUT).await;
     Ok((
         Context {
             inventory,
             password,
-            statuses,
+            statuses: Vec::new(),
         },
         node,
     ))
+}
+
+/// Connects to the node's host and, unless `--dry-run`, the cluster lock's.
+async fn connect_for(cx: &Context, node: &Node, args: &NodeArgs) -> Result<Hosts, Failure> {
+    let mut targets = vec![Target::for_node(&cx.inventory, node)];
+    if !args.dry_run {
+        targets.extend(crate::lock::target(&cx.inventory));
+    }
+    super::connect(targets, &args.remote).await
+}
+
+/// Runs `work` holding the cluster lock (none for `--dry-run`, which changes nothing).
+async fn guarded(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    args: &NodeArgs,
+    command: &str,
+    work: impl std::future::Future<Output = Outcome>,
+) -> Outcome {
+    if args.dry_run {
+        return work.await;
+    }
+    let wait = Duration::from_secs(args.remote.lock_wait);
+    super::locked::locked(inventory, hosts, command, wait, false, work).await
 }
 
 async fn container_of(
@@ -101,9 +124,16 @@ async fn container_of(
 }
 
 pub async fn stop(args: &NodeArgs) -> Outcome {
-    let (cx, node) = context(args).await?;
-    let hosts = super::connect(vec![Target::for_node(&cx.inventory, &node)], &args.remote).await?;
-    let result = stop_on(&cx, &node, &hosts, args).await;
+    let (mut cx, node) = context(args).await?;
+    let hosts = connect_for(&cx, &node, args).await?;
+    let inventory = cx.inventory.clone();
+    let command = format!("stop-node {}", node.name);
+    let result = guarded(&inventory, &hosts, args, &command, async {
+        // Read once the lock is held: another operator's stop lands before this decision.
+        cx.statuses = observe::probe_all(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
+        stop_on(&cx, &node, &hosts, args).await
+    })
+    .await;
     hosts.close().await;
     result
 }
@@ -178,6 +208,9 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     if args.dry_run {
         return print_plan(&plan, args);
     }
+    if let Some(signal) = super::signalled() {
+        return Err(super::interrupted_before_change(signal));
+    }
     let started = Instant::now();
     runner(cx, hosts, args)
         .run(&plan)
@@ -208,7 +241,21 @@ async fn saved_seqno(inventory: &Inventory, node: &Node, remote: &Remote) -> Opt
 }
 
 pub async fn start(args: &NodeArgs) -> Outcome {
-    let (cx, node) = context(args).await?;
+    let (mut cx, node) = context(args).await?;
+    let hosts = connect_for(&cx, &node, args).await?;
+    let inventory = cx.inventory.clone();
+    let command = format!("start-node {}", node.name);
+    let result = guarded(&inventory, &hosts, args, &command, async {
+        cx.statuses = observe::probe_all(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
+        start_checked(&cx, &node, &hosts, args).await
+    })
+    .await;
+    hosts.close().await;
+    result
+}
+
+/// Starts the node unless it serves already, or there is no cluster to join.
+async fn start_checked(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
     let inventory = &cx.inventory;
     let others_primary = inventory
         .nodes
@@ -234,10 +281,7 @@ pub async fn start(args: &NodeArgs) -> Outcome {
             ),
         ));
     }
-    let hosts = super::connect(vec![Target::for_node(inventory, &node)], &args.remote).await?;
-    let result = start_on(&cx, &node, &hosts, args).await;
-    hosts.close().await;
-    result
+    start_on(cx, node, hosts, args).await
 }
 
 async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
@@ -253,6 +297,9 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
     let plan = plan::start_node(inventory, node, &fact);
     if args.dry_run {
         return print_plan(&plan, args);
+    }
+    if let Some(signal) = super::signalled() {
+        return Err(super::interrupted_before_change(signal));
     }
     let started = Instant::now();
     runner(cx, hosts, args)

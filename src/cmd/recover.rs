@@ -66,7 +66,11 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
         dry_run: args.dry_run,
         resolved: Default::default(),
     };
-    let result = recover(&cx, args, started, true).await;
+    // Even a dry-run runs crash recovery on the volumes: it holds the lock too. Recovery
+    // after losing the lock's host goes on without it, with a warning.
+    let wait = Duration::from_secs(args.remote.lock_wait);
+    let work = recover(&cx, args, started, true);
+    let result = super::locked::locked(&inventory, &hosts, "recover", wait, true, work).await;
     hosts.close().await;
     result
 }
@@ -172,6 +176,9 @@ async fn recover(
         act::run(cx, &plan).await?;
         tracing::info!("reading every position again, the waiting nodes stopped");
         return Box::pin(recover(cx, args, started, false)).await;
+    }
+    if let Some(signal) = super::signalled() {
+        return Err(super::interrupted_before_change(signal));
     }
     if let Ok(fast) = &fast {
         match act::try_run(cx, fast).await {

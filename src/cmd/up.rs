@@ -44,7 +44,13 @@ pub async fn run(args: &UpArgs) -> Outcome {
     print_warnings(&report);
     let password = monitor_password(&inventory)?;
     let hosts = super::connect_all(&inventory, &args.remote).await?;
-    let result = up(args, &inventory, &hosts, password, started).await;
+    let result = if args.dry_run {
+        up(args, &inventory, &hosts, password, started).await
+    } else {
+        let wait = Duration::from_secs(args.remote.lock_wait);
+        let work = up(args, &inventory, &hosts, password, started);
+        super::locked::locked(&inventory, &hosts, "up", wait, false, work).await
+    };
     hosts.close().await;
     result
 }
@@ -82,6 +88,9 @@ async fn up(
             inventory.nodes.len()
         );
         return finish(args, inventory, hosts, &password, started, None, recorded).await;
+    }
+    if let Some(signal) = super::signalled() {
+        return Err(super::interrupted_before_change(signal));
     }
     preflight(inventory, &plan, &facts)?;
     aux_preflight(inventory, hosts, &plan).await?;

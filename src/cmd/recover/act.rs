@@ -14,6 +14,9 @@ use super::super::Failure;
 
 /// Runs `plan`; on a failure or an interrupt, its compensation and a report.
 pub(crate) async fn run(cx: &Context<'_>, plan: &Plan) -> Result<(), Failure> {
+    if let Some(signal) = super::super::signalled() {
+        return Err(super::super::interrupted_before_change(signal));
+    }
     let progress = AtomicUsize::new(0);
     let runner = runner(cx);
     let outcome = tokio::select! {
