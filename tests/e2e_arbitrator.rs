@@ -10,7 +10,7 @@ use support::lab::{sql, try_sql, wait_until, wsrep, Lab, HOSTS};
 use support::*;
 
 const CLUSTER: &str = "arbtest";
-const PORTS: [u16; 4] = [4316, 5587, 5464, 5588];
+const PORTS: [u16; 4] = [4366, 5647, 5524, 5648];
 
 /// The lab's cluster as two nodes (hosts 1 and 2), with `arbitrator` appended.
 fn inventory(lab: &Lab, dir: &std::path::Path, name: &str, arbitrator: &str) -> String {
@@ -57,7 +57,7 @@ fn two_nodes_and_an_arbitrator_keep_a_primary_component() {
         "{plan}"
     );
     assert!(
-        plan.contains("--entrypoint garbd galeractl-lab/garbd:bookworm --address gcomm://10.77.0.11:5587,10.77.0.12:5587 --group arbtest"),
+        plan.contains("--entrypoint garbd galeractl-lab/garbd:bookworm --address gcomm://10.77.0.11:5647,10.77.0.12:5647 --group arbtest"),
         "{plan}"
     );
     assert!(
@@ -100,7 +100,7 @@ fn two_nodes_and_an_arbitrator_keep_a_primary_component() {
     let text_status = galeractl(&["status", &with]);
     let shown = text(&text_status.stdout);
     assert!(
-        shown.contains("\narbitrator  10.77.0.13:5587  running    -       member "),
+        shown.contains("\narbitrator  10.77.0.13:5647  running    -       member "),
         "{shown}"
     );
     // nodeb comes back by IST and has the row.

@@ -266,3 +266,78 @@ fn acquire_refuses_waits_and_releases_only_its_own() {
     assert_eq!(left, "", "left in the cluster directory: {left}");
     wipe(&lab);
 }
+
+/// Two `up` runs on one cluster: while the first holds the lock, one that will not wait exits
+/// 4 naming it, one that waits runs only after it (and finds nothing left to do): they never
+/// run steps at the same time.
+#[test]
+fn two_ups_never_run_together() {
+    let Some(lab) = Lab::find() else { return };
+    let _one = serial();
+    let cluster = "lockup";
+    lab.wipe_cluster(cluster);
+    let dir = support::scratch("lock-two-ups");
+    let inv = dir.join("lockup.toml");
+    std::fs::write(
+        &inv,
+        lab.cluster_inventory(cluster, [4386, 5667, 5544, 5668]),
+    )
+    .unwrap_or_else(|e| panic!("write {inv:?}: {e}"));
+    let inv = inv.display().to_string();
+    let spawn = |extra: &[&str]| {
+        let mut args = vec!["-v", "up", inv.as_str()];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_galeractl"))
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn galeractl: {e}"))
+    };
+    let first = spawn(&[]);
+    let lock = format!("/etc/galeractl/{cluster}/lock/holder");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !exists_on_host1(&lab, &lock) {
+        assert!(Instant::now() < deadline, "the first up took no lock");
+    }
+    let refused = galeractl(&["up", &inv, "--lock-wait", "0"]);
+    let said = text(&refused.stderr);
+    assert_eq!(
+        refused.status.code(),
+        Some(4),
+        "{:?} {said}",
+        refused.status
+    );
+    assert!(
+        said.contains(&format!("cluster {cluster}: locked by "))
+            && said.contains(&format!("pid {} running \"up\" since ", first.id())),
+        "{said}"
+    );
+    let waiting = spawn(&[]);
+    let first = first
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    let waiting = waiting
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    let (log1, log2) = (text(&first.stderr), text(&waiting.stderr));
+    assert!(first.status.success(), "first up:\n{log1}");
+    assert!(waiting.status.success(), "waiting up:\n{log2}");
+    assert!(log1.contains("stage 1/"), "{log1}");
+    assert!(log2.contains("s for the lock held by "), "{log2}");
+    assert!(
+        !log2.contains("stage 1/"),
+        "the waiting up ran steps:\n{log2}"
+    );
+    assert!(
+        text(&waiting.stdout).contains("up to date, nothing changed"),
+        "{}",
+        text(&waiting.stdout)
+    );
+    assert!(!exists_on_host1(
+        &lab,
+        &format!("/etc/galeractl/{cluster}/lock")
+    ));
+    lab.wipe_cluster(cluster);
+}
