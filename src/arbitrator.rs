@@ -115,3 +115,18 @@ pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
         wait: None,
     }]
 }
+
+/// Whether the Primary component holds a member that is neither a node that reports it nor
+/// one of `others` members known not to be nodes of the inventory: the arbitrator.
+pub fn is_member(statuses: &[Option<crate::galera::NodeStatus>], others: usize) -> bool {
+    let primary: Vec<&crate::galera::NodeStatus> = statuses
+        .iter()
+        .flatten()
+        .filter(|s| s.is_primary())
+        .collect();
+    primary
+        .iter()
+        .map(|s| s.cluster_size as usize)
+        .max()
+        .is_some_and(|size| size > primary.len() + others)
+}

@@ -94,6 +94,14 @@ pub struct UpArgs {
     /// Print a JSON summary on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Take out the cluster's nodes that the inventory no longer names: after HAProxy stops
+    /// sending them traffic, each is stopped cleanly and its containers removed (refused when
+    /// the inventory's members that serve are not a majority).
+    #[arg(long)]
+    pub prune: bool,
+    /// With --prune: delete their data volumes too (kept by default).
+    #[arg(long, requires = "prune")]
+    pub delete_data: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,7 +32,12 @@ pub fn proxy_container(inventory: &Inventory) -> String {
 }
 
 pub fn check_container(inventory: &Inventory, node: &Node) -> String {
-    format!("{}-check", inventory.container_name(node))
+    check_container_of(&inventory.container_name(node))
+}
+
+/// The health endpoint's container beside the node container named `container`.
+pub fn check_container_of(container: &str) -> String {
+    format!("{container}-check")
 }
 
 /// HAProxy's configuration, with [`PASSWORD_PLACEHOLDER`] where the stats password goes.

@@ -361,6 +361,8 @@ pub async fn observed(
                     Some((n.host.clone(), f.history.clone()))
                 })
                 .collect(),
+            strays: Vec::new(),
+            arbitrator_member: false,
             cluster_uuid: statuses
                 .iter()
                 .flatten()

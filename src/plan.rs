@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 mod proxy;
+mod prune;
+
+pub use prune::{members as prune_members, Prune, Stray};
 
 use crate::docker::{self, Argv, ClusterAddress};
 use crate::inventory::{Inventory, Node};
@@ -21,6 +24,10 @@ pub struct Plan {
     /// container never forms a second cluster). Printed with the plan.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub on_failure: Vec<Step>,
+    /// What the operator should know and the plan does not change (nodes not in the
+    /// inventory, left in place); printed first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Steps that may run at the same time (they touch different nodes), then one condition that
@@ -206,6 +213,10 @@ pub struct Observed {
     pub history: std::collections::BTreeMap<String, Option<String>>,
     /// The state UUID of the nodes that are Synced in the Primary component.
     pub cluster_uuid: Option<String>,
+    /// The cluster's nodes that the inventory does not name.
+    pub strays: Vec<Stray>,
+    /// The Primary component counts the arbitrator.
+    pub arbitrator_member: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,12 +253,36 @@ pub enum PlanError {
     WaitingNonPrimary { cluster: String, nodes: String },
     #[error("cluster {cluster} has data ({evidence}) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead")]
     NeedsRecovery { cluster: String, evidence: String },
+    #[error("cluster {cluster}: refusing to prune, nothing was changed: only {serving} of its {size} members serve now (Synced and Primary), not a majority; bring them back first (`galeractl up`)")]
+    PruneWithoutMajority {
+        cluster: String,
+        serving: usize,
+        size: usize,
+    },
 }
 
 /// The plan that brings the cluster to the inventory, given what was observed: the nodes, then
 /// the proxy in front of them.
 pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
+    up_with(inventory, observed, Prune::default())
+}
+
+/// [`up`], with what to do of the nodes that the inventory does not name.
+pub fn up_with(
+    inventory: &Inventory,
+    observed: &Observed,
+    prune: Prune,
+) -> Result<Plan, PlanError> {
     let mut plan = node_plan(inventory, observed)?;
+    // Until they are taken out, the members the inventory does not name count in the size.
+    let strays = prune::members(observed);
+    if let Some(Stage {
+        wait: Some(WaitFor::Verified { size }),
+        ..
+    }) = plan.stages.iter_mut().find(|s| s.title == VERIFY)
+    {
+        *size += strays;
+    }
     // The arbitrator joins once the nodes run, before the cluster (its member too) is verified.
     let arbitrator = crate::arbitrator::stages(inventory, observed);
     if !arbitrator.is_empty() {
@@ -264,6 +299,7 @@ pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError>
     if let Some(h) = &inventory.haproxy {
         plan.stages.extend(proxy::stages(inventory, h, observed));
     }
+    prune::apply(inventory, observed, prune, &mut plan)?;
     Ok(plan)
 }
 
@@ -276,6 +312,7 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
         .collect();
     let mut plan = Plan {
         cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
         stages: Vec::new(),
         on_failure: Vec::new(),
     };
@@ -467,7 +504,6 @@ fn running_cluster(
         plan.stages.extend(record);
         return false;
     }
-    plan.stages.extend(record);
     if !misaddressed.is_empty() {
         plan.stages.push(Stage {
             title: "name every other member in the cluster address (no restart)".into(),
@@ -486,12 +522,15 @@ fn running_cluster(
         });
     }
     if absent.is_empty() && stale.is_empty() {
+        plan.stages.extend(record);
         return true;
     }
     let touched: Vec<&Node> = absent.iter().chain(stale.iter()).copied().collect();
     plan.stages.push(prepare(inventory, &touched, |n| {
         ClusterAddress::others(inventory, n)
     }));
+    // After `prepare`: a new node's host has the cluster's directory by then.
+    plan.stages.extend(record);
     let start: Vec<&Node> = absent
         .iter()
         .copied()
@@ -551,7 +590,9 @@ fn running_cluster(
                     node.name
                 ),
                 steps: Vec::new(),
-                wait: Some(WaitFor::Verified { size: all.len() }),
+                wait: Some(WaitFor::Verified {
+                    size: inventory.members(),
+                }),
             });
         }
         plan.stages.push(Stage {
@@ -642,7 +683,7 @@ pub(crate) fn record_history_step(inventory: &Inventory, host: &str, uuid: Stdin
 
 const VERIFY: &str = "verify";
 
-fn verify_stage(size: usize) -> Stage {
+pub(crate) fn verify_stage(size: usize) -> Stage {
     Stage {
         title: VERIFY.into(),
         steps: Vec::new(),
@@ -696,6 +737,7 @@ pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact)
     });
     Plan {
         cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
         stages,
         on_failure: Vec::new(),
     }
@@ -708,6 +750,7 @@ pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact)
 pub fn prepare_node(inventory: &Inventory, node: &Node) -> Plan {
     Plan {
         cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
         stages: vec![prepare(inventory, &[node], |n| {
             ClusterAddress::others(inventory, n)
         })],
@@ -748,6 +791,7 @@ fn stop_step(inventory: &Inventory, node: &Node) -> Step {
 pub fn stop_node(inventory: &Inventory, node: &Node) -> Plan {
     Plan {
         cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
         stages: vec![Stage {
             title: format!("stop {} cleanly", node.name),
             steps: vec![stop_step(inventory, node)],
@@ -957,6 +1001,9 @@ const HEREDOC_END: &str = "GALERACTL_EOF";
 /// can be pasted on its host, with what it is for and what is waited for after it.
 pub fn render(plan: &Plan) -> String {
     let mut out = format!("# plan for cluster {}\n", plan.cluster);
+    for note in &plan.notes {
+        out.push_str(&format!("# note: {note}\n"));
+    }
     if plan.stages.is_empty() {
         out.push_str("# up to date: nothing to do\n");
         return out;

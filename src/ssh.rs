@@ -455,6 +455,23 @@ impl Hosts {
         self.remotes.get(host).cloned()
     }
 
+    /// These connections and `more` together (closing the result closes only `more`'s; these
+    /// stay open for their owner).
+    pub fn joined(&self, more: Hosts) -> Hosts {
+        let mut remotes = self.remotes.clone();
+        for (host, remote) in more.remotes {
+            remotes.entry(host).or_insert(remote);
+        }
+        Hosts { remotes }
+    }
+
+    /// No connection at all.
+    pub fn none() -> Hosts {
+        Hosts {
+            remotes: BTreeMap::new(),
+        }
+    }
+
     pub fn all(&self) -> impl Iterator<Item = &Arc<Remote>> {
         self.remotes.values()
     }

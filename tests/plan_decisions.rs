@@ -48,6 +48,8 @@ fn running(inv: &Inventory) -> Observed {
             .map(|n| (n.host.clone(), Some(UUID.to_string())))
             .collect(),
         cluster_uuid: Some(UUID.to_string()),
+        strays: Vec::new(),
+        arbitrator_member: false,
     }
 }
 
@@ -359,5 +361,96 @@ fn running_nodes_that_all_wait_non_primary_are_sent_to_recover() {
     assert!(
         error.contains("containers run but none answers SQL"),
         "{error}"
+    );
+}
+
+/// Each step as its pasteable line, without what it is for.
+fn lines(plan: &plan::Plan) -> Vec<String> {
+    plan.steps()
+        .map(|s| {
+            let line = plan::render_step_line(s);
+            line.split("  # ").next().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+/// A node the inventory no longer names is reported, and nothing is done to it; with
+/// --prune it is taken out (a clean stop, its containers removed, its volume kept) after
+/// everything else, and the cluster verified at the inventory's size.
+#[test]
+fn a_node_not_in_the_inventory_is_reported_then_pruned() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    observed.strays.push(plan::Stray {
+        name: "noded".into(),
+        host: "10.10.10.13".into(),
+        container: "local-test-noded".into(),
+        running: true,
+        member: true,
+    });
+    let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan::render(&plan),
+        "# plan for cluster local-test\n# note: noded on 10.10.10.13 is not in the inventory (a member of the cluster); `galeractl up --prune` takes it out (its data volume stays unless --delete-data)\n# up to date: nothing to do\n"
+    );
+    let pruned = plan::up_with(
+        &inv,
+        &observed,
+        plan::Prune {
+            prune: true,
+            delete_data: false,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        lines(&pruned),
+        vec![
+            "[10.10.10.13] docker stop --time 120 local-test-noded",
+            "[10.10.10.13] docker rm local-test-noded",
+            "[10.10.10.13] docker rm --force local-test-noded-check || true",
+            "[10.10.10.13] rm -rf -- /etc/galeractl/local-test",
+        ]
+    );
+    assert!(plan::render(&pruned).ends_with(
+        "# stage 3: verify\n#   then wait: cluster size = 3 on every node, one cluster UUID, every node Primary and Synced\n"
+    ));
+    let deleted = plan::up_with(
+        &inv,
+        &observed,
+        plan::Prune {
+            prune: true,
+            delete_data: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        lines(&deleted)[3],
+        "[10.10.10.13] docker volume rm local-test-noded-data"
+    );
+    // Only one of the three serves: no majority, nothing is touched.
+    for o in observed.nodes.iter_mut().skip(1) {
+        o.synced_primary = false;
+        o.container = ContainerFact::Stopped {
+            spec: String::new(),
+        };
+    }
+    let refused = plan::up_with(
+        &inv,
+        &observed,
+        plan::Prune {
+            prune: true,
+            delete_data: false,
+        },
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(plan::PlanError::PruneWithoutMajority {
+                serving: 1,
+                size: 3,
+                ..
+            })
+        ),
+        "{refused:?}"
     );
 }

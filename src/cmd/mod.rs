@@ -5,6 +5,7 @@ pub mod node;
 pub mod plan;
 pub mod recover;
 pub mod status;
+pub mod strays;
 pub mod unlock;
 pub mod up;
 pub mod validate;

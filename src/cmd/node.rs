@@ -36,21 +36,6 @@ pub fn quorum_after_stop(members: usize, healthy_others: &[&str], node: &str) ->
     )
 }
 
-/// Whether the Primary component holds a member that is no node: the arbitrator (its size is
-/// larger than the number of nodes that report it).
-pub fn arbitrator_is_member(statuses: &[Option<NodeStatus>]) -> bool {
-    let primary: Vec<&NodeStatus> = statuses
-        .iter()
-        .flatten()
-        .filter(|s| s.is_primary())
-        .collect();
-    primary
-        .iter()
-        .map(|s| s.cluster_size as usize)
-        .max()
-        .is_some_and(|size| size > primary.len())
-}
-
 struct Context {
     inventory: Inventory,
     password: Secret,
@@ -188,7 +173,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
         .filter(|(n, s)| n.name != node.name && s.as_ref().is_some_and(NodeStatus::is_healthy))
         .map(|(n, _)| n.name.as_str())
         .collect();
-    if inventory.arbitrator.is_some() && arbitrator_is_member(&cx.statuses) {
+    if inventory.arbitrator.is_some() && crate::arbitrator::is_member(&cx.statuses, 0) {
         healthy_others.push("the arbitrator");
     }
     let (ok, arithmetic) = quorum_after_stop(inventory.members(), &healthy_others, &node.name);

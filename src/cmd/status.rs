@@ -132,7 +132,7 @@ pub async fn collect(
             host: a.host.clone(),
             port: a.port,
             container: arbitrator_container(inventory, &a.host, args).await,
-            member: super::node::arbitrator_is_member(&statuses),
+            member: crate::arbitrator::is_member(&statuses, 0),
         }),
         None => None,
     };

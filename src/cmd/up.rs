@@ -65,15 +65,53 @@ async fn up(
     let facts = gather(inventory, hosts).await?;
     // The history recorded before this run, to compare the cluster with at the end (none when
     // this run records it: a new cluster, or hosts without a record).
-    let mut recorded: Vec<String> = facts
+    let recorded: Vec<String> = facts
         .iter()
         .filter_map(|(_, f)| f.history.clone())
         .collect();
-    let (mut observed, _) = observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
+    let (mut observed, statuses) =
+        observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
     mark_waiting(inventory, hosts, &mut observed).await;
     observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;
-    let plan =
-        plan::up(inventory, &observed).map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
+    let (strays, extra) =
+        super::strays::find(inventory, hosts, &statuses, &args.remote, args.prune).await?;
+    observed.strays = strays;
+    observed.arbitrator_member = inventory.arbitrator.is_some()
+        && crate::arbitrator::is_member(&statuses, plan::prune_members(&observed));
+    // The hosts only strays use are connected too: the plan may take them out there.
+    let joined = hosts.joined(extra);
+    let result = plan_and_run(
+        args, inventory, &joined, &facts, observed, recorded, password, started,
+    )
+    .await;
+    joined.close().await;
+    result
+}
+
+/// Plans from what was observed, then prints the plan (`--dry-run`) or preflights, runs and
+/// verifies it.
+#[allow(clippy::too_many_arguments)]
+async fn plan_and_run(
+    args: &UpArgs,
+    inventory: &Inventory,
+    hosts: &Hosts,
+    facts: &[(String, HostFacts)],
+    observed: plan::Observed,
+    mut recorded: Vec<String>,
+    password: crate::secret::Secret,
+    started: Instant,
+) -> Outcome {
+    let prune = plan::Prune {
+        prune: args.prune,
+        delete_data: args.delete_data,
+    };
+    let plan = plan::up_with(inventory, &observed, prune)
+        .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
+    if !args.dry_run {
+        for note in &plan.notes {
+            tracing::warn!("{note}");
+        }
+    }
     if plan.records_history() {
         recorded.clear();
     }
@@ -87,12 +125,16 @@ async fn up(
             inventory.cluster.name,
             inventory.nodes.len()
         );
-        return finish(args, inventory, hosts, &password, started, None, recorded).await;
+        let strays = plan::prune_members(&observed);
+        return finish(
+            args, inventory, hosts, &password, started, None, recorded, strays,
+        )
+        .await;
     }
     if let Some(signal) = super::signalled() {
         return Err(super::interrupted_before_change(signal));
     }
-    preflight(inventory, &plan, &facts)?;
+    preflight(inventory, &plan, facts)?;
     aux_preflight(inventory, hosts, &plan).await?;
     let runner = Runner {
         inventory,
@@ -126,6 +168,7 @@ async fn up(
         started,
         Some(report),
         recorded,
+        plan::prune_members(&observed),
     )
     .await
 }
@@ -285,6 +328,7 @@ fn preflight(
 }
 
 /// Verifies and reports; `report` is `None` when nothing had to change.
+#[allow(clippy::too_many_arguments)]
 async fn finish(
     args: &UpArgs,
     inventory: &Inventory,
@@ -293,6 +337,7 @@ async fn finish(
     started: Instant,
     report: Option<crate::runner::RunReport>,
     recorded: Vec<String>,
+    strays: usize,
 ) -> Outcome {
     let changed = report.is_some();
     let (steps_run, steps_skipped) = report.map_or((0, 0), |r| (r.steps_run, r.steps_skipped));
@@ -310,7 +355,9 @@ async fn finish(
         .zip(&statuses)
         .map(|(n, s)| (n.name.as_str(), s.as_ref()))
         .collect();
-    let verdict = galera::verdict(inventory.members(), &pairs, &recorded);
+    // Members the inventory does not name count until --prune takes them out.
+    let expected = inventory.members() + if args.prune { 0 } else { strays };
+    let verdict = galera::verdict(expected, &pairs, &recorded);
     let nodes: Vec<NodeSummary> = inventory
         .nodes
         .iter()

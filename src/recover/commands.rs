@@ -238,6 +238,7 @@ pub fn plan(inventory: &Inventory, choice: &Choice, stages: &[Vec<Action>]) -> P
     }
     Plan {
         cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
         stages: out,
         on_failure: on_failure(inventory, choice),
     }
@@ -332,6 +333,7 @@ pub fn resolve_plan(inventory: &Inventory, nodes: &[String], how: &str) -> Plan 
         .collect();
     Plan {
         cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
         stages: vec![
             Stage {
                 title: format!("resolve the prepared transactions of {}", nodes.join(", ")),

@@ -13,6 +13,8 @@ pub struct Lab {
 }
 
 pub const HOSTS: [&str; 3] = ["10.77.0.11", "10.77.0.12", "10.77.0.13"];
+/// The hosts beyond the three of lab.toml (`lab/lab up 5`), for clusters that grow.
+pub const MORE_HOSTS: [&str; 2] = ["10.77.0.14", "10.77.0.15"];
 
 impl Lab {
     /// The lab of `lab/lab up`, or `None` (outside CI) when it is not there.
@@ -67,7 +69,10 @@ impl Lab {
 
     /// Removes every container, volume and file of `cluster` from the lab hosts.
     pub fn wipe_cluster(&self, cluster: &str) {
-        for host in HOSTS {
+        let more = MORE_HOSTS
+            .into_iter()
+            .filter(|h| self.ssh(h, "true").status.success());
+        for host in HOSTS.into_iter().chain(more) {
             self.ssh_ok(
                 host,
                 &format!(

@@ -104,14 +104,15 @@ impl Writer {
 /// Panics, naming the node and the first missing ids, unless every acknowledged id is in
 /// `table` on each of `nodes`; then `CHECKSUM TABLE` must be equal on all of them.
 pub fn assert_acked_on(port: u16, password: &str, table: &str, acked: &[u64], nodes: &[usize]) {
+    let hosts: Vec<&str> = nodes.iter().map(|&i| HOSTS[i]).collect();
+    assert_acked_at(port, password, table, acked, &hosts);
+}
+
+/// [`assert_acked_on`] for the nodes on `hosts` (any lab host).
+pub fn assert_acked_at(port: u16, password: &str, table: &str, acked: &[u64], hosts: &[&str]) {
     let mut checksums = Vec::new();
-    for &i in nodes {
-        let rows = sql(
-            HOSTS[i],
-            port,
-            password,
-            &[&format!("select id from {table}")],
-        );
+    for &host in hosts {
+        let rows = sql(host, port, password, &[&format!("select id from {table}")]);
         let present: std::collections::BTreeSet<u64> =
             rows.iter().filter_map(|r| r[0].parse().ok()).collect();
         let missing: Vec<u64> = acked
@@ -121,21 +122,15 @@ pub fn assert_acked_on(port: u16, password: &str, table: &str, acked: &[u64], no
             .collect();
         assert!(
             missing.is_empty(),
-            "{}: {} acknowledged rows missing, e.g. {:?}",
-            NODES[i],
+            "{host}: {} acknowledged rows missing, e.g. {:?}",
             missing.len(),
             &missing[..missing.len().min(10)]
         );
-        let sum = sql(
-            HOSTS[i],
-            port,
-            password,
-            &[&format!("checksum table {table}")],
-        );
+        let sum = sql(host, port, password, &[&format!("checksum table {table}")]);
         checksums.push(sum.first().and_then(|r| r.get(1).cloned()));
     }
     assert!(
         checksums.iter().all(|c| c.is_some() && *c == checksums[0]),
-        "CHECKSUM TABLE {table} differs between nodes {nodes:?}: {checksums:?}"
+        "CHECKSUM TABLE {table} differs between {hosts:?}: {checksums:?}"
     );
 }

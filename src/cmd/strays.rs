@@ -1,0 +1,113 @@
+//! Finding the cluster's nodes that the inventory no longer names: the members' own list of
+//! client addresses (`wsrep_incoming_addresses`) names the hosts of those that run, and the
+//! cluster's labels on those hosts and on the inventory's name their containers. Hosts that
+//! only strays use are connected here, with the inventory's `[ssh]` settings.
+
+use std::collections::BTreeSet;
+
+use super::Failure;
+use crate::galera::NodeStatus;
+use crate::inventory::Inventory;
+use crate::observe;
+use crate::plan::Stray;
+use crate::ssh::{Hosts, Target};
+
+/// The members' client addresses (`host`, `port`) that are no node of the inventory (the
+/// arbitrator announces none).
+pub fn foreign_members(
+    inventory: &Inventory,
+    statuses: &[Option<NodeStatus>],
+) -> Vec<(String, u16)> {
+    let mut seen = BTreeSet::new();
+    statuses
+        .iter()
+        .flatten()
+        .filter(|s| s.is_primary())
+        .flat_map(|s| &s.incoming_addresses)
+        .filter_map(|a| {
+            let (host, port) = a.rsplit_once(':')?;
+            let port: u16 = port.parse().ok().filter(|p| *p != 0)?;
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            (!host.is_empty()).then(|| (host.to_string(), port))
+        })
+        .filter(|(h, p)| {
+            !inventory
+                .nodes
+                .iter()
+                .any(|n| n.host.eq_ignore_ascii_case(h) && n.ports.mysql == *p)
+        })
+        .filter(|a| seen.insert(a.clone()))
+        .collect()
+}
+
+/// The strays, and connections to the hosts only they use. A member whose host cannot be
+/// reached fails `--prune` (it cannot be taken out); otherwise it is reported by address.
+pub async fn find(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    statuses: &[Option<NodeStatus>],
+    remote: &crate::cli::RemoteArgs,
+    prune: bool,
+) -> Result<(Vec<Stray>, Hosts), Failure> {
+    let members = foreign_members(inventory, statuses);
+    let unknown: BTreeSet<&str> = members
+        .iter()
+        .map(|(h, _)| h.as_str())
+        .filter(|h| hosts.get(h).is_none())
+        .collect();
+    let targets = unknown
+        .iter()
+        .map(|h| Target::for_host(inventory, h))
+        .collect();
+    let (extra, errors) = Hosts::connect_reachable(targets, &super::ssh_options(remote)).await;
+    let mut strays = Vec::new();
+    for e in errors {
+        if prune {
+            extra.close().await;
+            return Err(Failure::new(
+                crate::exit::FAILED,
+                format!("preflight failed; nothing was changed: a member of the cluster that the inventory does not name cannot be reached, so it cannot be taken out: {e}"),
+            ));
+        }
+        tracing::warn!("a member that the inventory does not name cannot be reached: {e}");
+    }
+    let rows = futures::future::join_all(hosts.all().chain(extra.all()).map(|r| async move {
+        (
+            r.host.clone(),
+            observe::containers(r).await.unwrap_or_default(),
+        )
+    }))
+    .await;
+    for (host, rows) in rows {
+        for row in rows {
+            let ours = row.cluster == inventory.cluster.name && !row.node.is_empty();
+            let named = inventory
+                .nodes
+                .iter()
+                .any(|n| n.name == row.node && n.host.eq_ignore_ascii_case(&host));
+            if !ours || named {
+                continue;
+            }
+            strays.push(Stray {
+                member: row.is_running()
+                    && members.iter().any(|(h, _)| h.eq_ignore_ascii_case(&host)),
+                running: row.is_running(),
+                name: row.node.clone(),
+                host: host.clone(),
+                container: row.name.clone(),
+            });
+        }
+    }
+    for (host, port) in &members {
+        if unknown.contains(host.as_str()) && extra.get(host).is_none() {
+            strays.push(Stray {
+                name: format!("the member at {host}:{port}"),
+                host: host.clone(),
+                container: String::new(),
+                running: true,
+                member: true,
+            });
+        }
+    }
+    Ok((strays, extra))
+}

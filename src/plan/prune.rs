@@ -1,0 +1,202 @@
+//! Nodes that the inventory no longer names ("strays", found on their hosts by the cluster's
+//! labels and in the members' own list of addresses): reported by every plan, and with
+//! `up --prune` taken out one at a time, after HAProxy no longer sends them traffic: a clean
+//! stop (the cluster shrinks), their containers removed, their data volume kept unless
+//! `--delete-data`.
+
+use super::{Observed, Plan, PlanError, Stage, Step};
+use crate::docker;
+use crate::inventory::Inventory;
+
+/// What `up` was asked to do with strays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prune {
+    /// Take them out (`--prune`); otherwise they are only reported.
+    pub prune: bool,
+    /// Delete their data volumes too (`--delete-data`).
+    pub delete_data: bool,
+}
+
+/// A node of the cluster that the inventory does not name, as found on its host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stray {
+    pub name: String,
+    pub host: String,
+    /// Its container's name.
+    pub container: String,
+    pub running: bool,
+    /// The members' list of addresses names it: it is in the Primary component now.
+    pub member: bool,
+}
+
+/// How many strays the running cluster counts as members (its size until they are removed).
+pub fn members(observed: &Observed) -> usize {
+    observed.strays.iter().filter(|s| s.member).count()
+}
+
+/// Adds the strays' report, or (with `--prune`) their removal, to `plan`, which already holds
+/// the rest of `up` (HAProxy's new configuration among it: traffic leaves them first).
+pub fn apply(
+    inventory: &Inventory,
+    observed: &Observed,
+    prune: Prune,
+    plan: &mut Plan,
+) -> Result<(), PlanError> {
+    if observed.strays.is_empty() {
+        return Ok(());
+    }
+    if !prune.prune {
+        plan.notes.extend(observed.strays.iter().map(|s| {
+            format!(
+                "{} on {} is not in the inventory ({}); `galeractl up --prune` takes it out (its data volume stays unless --delete-data)",
+                s.name,
+                s.host,
+                if s.member {
+                    "a member of the cluster"
+                } else if s.running {
+                    "its container runs"
+                } else {
+                    "its container is stopped"
+                }
+            )
+        }));
+        return Ok(());
+    }
+    // Before anything is touched: the inventory's members that serve now must be a majority
+    // of what the cluster will be.
+    let serving = observed.nodes.iter().filter(|o| o.synced_primary).count()
+        + usize::from(observed.arbitrator_member);
+    let size = inventory.members();
+    if serving * 2 <= size {
+        return Err(PlanError::PruneWithoutMajority {
+            cluster: inventory.cluster.name.clone(),
+            serving,
+            size,
+        });
+    }
+    for stray in &observed.strays {
+        plan.stages
+            .push(remove_stage(inventory, stray, prune.delete_data));
+    }
+    // A host that no role of the cluster uses any more keeps none of its files (secrets).
+    let used = |h: &str| {
+        inventory
+            .nodes
+            .iter()
+            .any(|n| n.host.eq_ignore_ascii_case(h))
+            || inventory
+                .haproxy
+                .as_ref()
+                .is_some_and(|p| p.host.eq_ignore_ascii_case(h))
+            || inventory
+                .arbitrator
+                .as_ref()
+                .is_some_and(|a| a.host.eq_ignore_ascii_case(h))
+    };
+    let mut left: Vec<&str> = observed
+        .strays
+        .iter()
+        .map(|s| s.host.as_str())
+        .filter(|h| !used(h))
+        .collect();
+    left.sort_unstable();
+    left.dedup();
+    if !left.is_empty() {
+        plan.stages.push(Stage {
+            title: format!(
+                "remove the cluster's files (its secrets) from {}: no member of it is left there",
+                left.join(", ")
+            ),
+            steps: left
+                .iter()
+                .map(|h| {
+                    Step::on_host(
+                        h,
+                        format!("remove {}", inventory.cluster_dir()),
+                        vec![
+                            "rm".into(),
+                            "-rf".into(),
+                            "--".into(),
+                            inventory.cluster_dir(),
+                        ],
+                        None,
+                    )
+                })
+                .collect(),
+            wait: None,
+        });
+    }
+    plan.stages.push(super::verify_stage(size));
+    Ok(())
+}
+
+/// One stray out: stopped cleanly (it leaves the component, which shrinks), its container and
+/// health endpoint removed, its volume deleted only when asked.
+fn remove_stage(inventory: &Inventory, stray: &Stray, delete_data: bool) -> Stage {
+    let on = |description: String, argv: Vec<String>| Step {
+        node: Some(stray.name.clone()),
+        ..Step::on_host(&stray.host, description, argv, None)
+    };
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    let mut stop = on(
+        format!(
+            "{}: stop cleanly (it leaves the cluster, which shrinks)",
+            stray.name
+        ),
+        [
+            words(&["docker", "stop", "--time"]),
+            vec![
+                docker::STOP_TIMEOUT_SECS.to_string(),
+                stray.container.clone(),
+            ],
+        ]
+        .concat(),
+    );
+    stop.deadline_secs = Some(docker::STOP_GRACE.as_secs());
+    let check = crate::haproxy::check_container_of(&stray.container);
+    let mut remove_check = on(
+        format!("{}: remove its health endpoint, if any", stray.name),
+        [words(&["docker", "rm", "--force"]), vec![check]].concat(),
+    );
+    remove_check.ignore_exit = true;
+    let mut steps = vec![
+        stop,
+        on(
+            format!("{}: remove its container", stray.name),
+            [words(&["docker", "rm"]), vec![stray.container.clone()]].concat(),
+        ),
+        remove_check,
+    ];
+    let volume = volume_of(inventory, stray);
+    if delete_data {
+        steps.push(on(
+            format!("{}: delete its data volume (--delete-data)", stray.name),
+            [words(&["docker", "volume", "rm"]), vec![volume]].concat(),
+        ));
+    }
+    Stage {
+        title: format!(
+            "take out {} (not in the inventory){}",
+            stray.name,
+            if delete_data {
+                ""
+            } else {
+                "; its data volume stays"
+            }
+        ),
+        steps,
+        wait: None,
+    }
+}
+
+/// The stray's data volume, named as the inventory names a node's.
+fn volume_of(inventory: &Inventory, stray: &Stray) -> String {
+    match inventory.nodes.first() {
+        Some(n) => inventory.volume_name(&crate::inventory::Node {
+            name: stray.name.clone(),
+            host: stray.host.clone(),
+            ..n.clone()
+        }),
+        None => format!("{}-{}-data", inventory.cluster.name, stray.name),
+    }
+}
