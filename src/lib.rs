@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod diagnostic;
 pub mod docker;
 pub mod exit;
+pub mod facts;
 pub mod galera;
 pub mod haproxy;
 pub mod inventory;

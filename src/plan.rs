@@ -10,7 +10,8 @@ use serde::Serialize;
 mod proxy;
 mod prune;
 
-pub use prune::{members as prune_members, Prune, Stray};
+pub use crate::facts::{ContainerFact, Observed, ObservedNode, Stray};
+pub use prune::{members as prune_members, Prune};
 
 use crate::docker::{self, Argv, ClusterAddress};
 use crate::inventory::{Inventory, Node};
@@ -196,52 +197,6 @@ impl std::fmt::Display for WaitFor {
             ),
         }
     }
-}
-
-/// What is known of the cluster on its hosts before planning. The default is a cluster that
-/// does not exist yet: that is what `galeractl plan` shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Observed {
-    pub nodes: Vec<ObservedNode>,
-    /// The cluster's other containers (health endpoints, proxy), by container name.
-    pub aux: Vec<(String, ContainerFact)>,
-    /// HAProxy's configuration on its host differs from the one the inventory gives (a new
-    /// stats password: the spec label cannot show it).
-    pub proxy_config_stale: bool,
-    /// The history UUID recorded on each host of a node (`None`: no record: a cluster made
-    /// before galeractl recorded it, or a new host). Hosts not read are absent.
-    pub history: std::collections::BTreeMap<String, Option<String>>,
-    /// The state UUID of the nodes that are Synced in the Primary component.
-    pub cluster_uuid: Option<String>,
-    /// The cluster's nodes that the inventory does not name.
-    pub strays: Vec<Stray>,
-    /// The Primary component counts the arbitrator.
-    pub arbitrator_member: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedNode {
-    pub name: String,
-    pub container: ContainerFact,
-    /// The node's data volume exists (it may hold a database).
-    pub volume: bool,
-    /// The node answers SQL and is Synced in a Primary component.
-    pub synced_primary: bool,
-    /// What its SQL said when it is not: its wsrep state, or why it did not answer (empty when
-    /// it was not asked: its container does not run).
-    pub sql: String,
-    /// Its container runs, its SQL is silent, and its own log says its last view since its
-    /// start is non-Primary: it waits for a Primary component.
-    pub waiting_non_primary: bool,
-    /// The content of the node's config file on its host, when it could be read.
-    pub config: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContainerFact {
-    Missing,
-    Running { spec: String },
-    Stopped { spec: String },
 }
 
 /// Why no plan can be made safely.
@@ -450,6 +405,37 @@ fn new_cluster(inventory: &Inventory, plan: &mut Plan) {
     ));
 }
 
+/// The nodes to start as joiners (missing, stopped, or running but not yet Synced: joining
+/// or catching up, waited for), and those whose container was built from another spec (to
+/// replace), in inventory order.
+fn absent_and_stale<'a>(
+    inventory: &'a Inventory,
+    observed: &Observed,
+) -> (Vec<&'a Node>, Vec<&'a Node>) {
+    let fact = |node: &Node| observed.nodes.iter().find(|o| o.name == node.name);
+    let mut absent = Vec::new();
+    let mut stale = Vec::new();
+    for node in &inventory.nodes {
+        let want = docker::run_node(inventory, node);
+        let want_spec = docker::spec_of(&want).unwrap_or_default();
+        match fact(node).map(|f| &f.container) {
+            None | Some(ContainerFact::Missing) => absent.push(node),
+            Some(ContainerFact::Stopped { spec }) | Some(ContainerFact::Running { spec })
+                if spec != want_spec =>
+            {
+                stale.push(node)
+            }
+            Some(ContainerFact::Stopped { .. }) => absent.push(node),
+            Some(ContainerFact::Running { .. }) => {
+                if !fact(node).is_some_and(|f| f.synced_primary) {
+                    absent.push(node);
+                }
+            }
+        }
+    }
+    (absent, stale)
+}
+
 /// The cluster runs: start what is missing as joiners, then replace changed nodes one at a
 /// time. `false` when nothing is left to do (no verification either).
 fn running_cluster(
@@ -460,29 +446,7 @@ fn running_cluster(
 ) -> bool {
     let fact = |node: &Node| observed.nodes.iter().find(|o| o.name == node.name);
     let all: Vec<&Node> = inventory.nodes.iter().collect();
-    // The cluster runs: start what is missing as joiners, then replace changed nodes one at
-    // a time.
-    let mut absent = Vec::new();
-    let mut stale = Vec::new();
-    for node in &all {
-        let want = docker::run_node(inventory, node);
-        let want_spec = docker::spec_of(&want).unwrap_or_default();
-        match fact(node).map(|f| &f.container) {
-            None | Some(ContainerFact::Missing) => absent.push(*node),
-            Some(ContainerFact::Stopped { spec }) | Some(ContainerFact::Running { spec })
-                if spec != want_spec =>
-            {
-                stale.push(*node)
-            }
-            Some(ContainerFact::Stopped { .. }) => absent.push(*node),
-            Some(ContainerFact::Running { .. }) => {
-                if !fact(node).is_some_and(|f| f.synced_primary) {
-                    // Running but not Synced: it is joining or catching up; wait for it.
-                    absent.push(*node);
-                }
-            }
-        }
-    }
+    let (absent, stale) = absent_and_stale(inventory, observed);
     // A running member whose config file does not name the others (a bootstrap left by an
     // interrupted `up`, or a membership change) would form a new cluster, or miss members,
     // on its next start: rewrite the file in place, no restart.

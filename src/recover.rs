@@ -261,6 +261,32 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
     if !primaries.is_empty() {
         return join_primary(nodes, &primaries, safety);
     }
+    refuse_unread(nodes, safety)?;
+    if let Some(choice) = stop_waiting(nodes) {
+        return Ok(choice);
+    }
+    let best = most_advanced(nodes, safety)?;
+    let mut notes = best.notes;
+    let (chosen, uuid, seqno) = (best.node, best.uuid, best.seqno);
+    let new_history = !safety.without.is_empty();
+    let others = bootstrap_others(nodes, chosen, uuid, new_history, &mut notes);
+    Ok(Choice::Bootstrap {
+        node: chosen.name.clone(),
+        uuid: uuid.to_string(),
+        seqno,
+        stop_first: chosen.container == Container::Running,
+        create: chosen.container == Container::Missing,
+        joiners: others.joiners,
+        left_out: others.left_out,
+        stop_left_out: others.stop_left_out,
+        new_history,
+        notes,
+    })
+}
+
+/// No bootstrap while a node's position is unknown, unless the operator gave it up by name;
+/// never beside a container that runs without answering (it may be a Primary's member).
+fn refuse_unread(nodes: &[NodePosition], safety: &Safety) -> Result<(), Refusal> {
     let given_up = |n: &NodePosition| safety.without.contains(&n.name);
     let not_unreadable: Vec<String> = safety
         .without
@@ -285,7 +311,6 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
             })
             .collect()
     };
-    // Never a bootstrap beside a container that runs: it may be a Primary component's member.
     let silent = unreadable(true);
     if !silent.is_empty() {
         return Err(Refusal::RunningButSilent(silent));
@@ -294,27 +319,47 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
     if !unknown.is_empty() {
         return Err(Refusal::Unreadable(unknown));
     }
-    // Every node that runs waits non-Primary (its own log says so) and none serves: there is
-    // no Primary component to split from. Their positions are read once they are stopped.
+    Ok(())
+}
+
+/// Every node that runs waits non-Primary (its own log says so) and none serves: there is no
+/// Primary component to split from. Their positions are read once they are stopped.
+fn stop_waiting(nodes: &[NodePosition]) -> Option<Choice> {
     let waiting: Vec<&NodePosition> = nodes
         .iter()
         .filter(|n| matches!(n.reading, Reading::WaitingNonPrimary(_)))
         .collect();
-    if !waiting.is_empty() {
-        return Ok(Choice::StopWaiting {
-            nodes: waiting.iter().map(|n| n.name.clone()).collect(),
-            notes: waiting
-                .iter()
-                .filter_map(|n| match &n.reading {
-                    Reading::WaitingNonPrimary(why) => Some(format!(
-                        "{}: {why}; no node serves, so it is stopped and every position is read again (from InnoDB where the stop was not clean)",
-                        n.name
-                    )),
-                    _ => None,
-                })
-                .collect(),
-        });
+    if waiting.is_empty() {
+        return None;
     }
+    Some(Choice::StopWaiting {
+        nodes: waiting.iter().map(|n| n.name.clone()).collect(),
+        notes: waiting
+            .iter()
+            .filter_map(|n| match &n.reading {
+                Reading::WaitingNonPrimary(why) => Some(format!(
+                    "{}: {why}; no node serves, so it is stopped and every position is read again (from InnoDB where the stop was not clean)",
+                    n.name
+                )),
+                _ => None,
+            })
+            .collect(),
+    })
+}
+
+/// The node to bootstrap from, at its position, with why.
+struct Best<'a> {
+    node: &'a NodePosition,
+    uuid: &'a str,
+    seqno: i64,
+    notes: Vec<String>,
+}
+
+/// The most advanced node of one history: the highest seqno (a node whose prepared
+/// transactions were resolved by heuristic only when no other node can); among equals,
+/// `safe_to_bootstrap`, else the inventory order. A `safe_to_bootstrap` behind the highest
+/// seqno is refused unless forced.
+fn most_advanced<'a>(nodes: &'a [NodePosition], safety: &Safety) -> Result<Best<'a>, Refusal> {
     let all_valid: Vec<(&NodePosition, &str, i64)> = nodes
         .iter()
         .filter_map(|n| n.valid().map(|(u, s)| (n, u, s)))
@@ -322,11 +367,10 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
     // A node whose prepared transactions were resolved by heuristic may hold data the others
     // do not at its seqno: it bootstraps only when no other node can, and otherwise rejoins by
     // a full copy.
-    let heuristic = heuristic_source;
     let plain: Vec<(&NodePosition, &str, i64)> = all_valid
         .iter()
         .copied()
-        .filter(|(n, _, _)| !heuristic(n))
+        .filter(|(n, _, _)| !heuristic_source(n))
         .collect();
     let candidates = if plain.is_empty() { all_valid } else { plain };
     let Some(&(_, uuid, seqno)) = candidates.iter().max_by_key(|(_, _, s)| *s) else {
@@ -406,10 +450,35 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
             chosen.name
         ));
     }
+    Ok(Best {
+        node: chosen,
+        uuid,
+        seqno,
+        notes,
+    })
+}
+
+/// What becomes of the nodes other than the bootstrap node.
+struct Others {
+    joiners: Vec<Joiner>,
+    /// Given up (`--force-without`), with why they could not be read.
+    left_out: Vec<(String, String)>,
+    /// Given up and running: stopped before the bootstrap.
+    stop_left_out: Vec<String>,
+}
+
+/// The other nodes: each joins (by IST from its position, or by a full copy when it has none,
+/// was resolved by heuristic, or the bootstrap starts a new history), or is left out.
+fn bootstrap_others(
+    nodes: &[NodePosition],
+    chosen: &NodePosition,
+    uuid: &str,
+    new_history: bool,
+    notes: &mut Vec<String>,
+) -> Others {
     let mut left_out = Vec::new();
     let mut stop_left_out = Vec::new();
     let mut joiners = Vec::new();
-    let new_history = !safety.without.is_empty();
     for n in nodes.iter().filter(|n| n.name != chosen.name) {
         match &n.reading {
             Reading::Unreadable(why) => {
@@ -419,7 +488,7 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
                 }
                 continue;
             }
-            _ if heuristic(n) => notes.push(format!(
+            _ if heuristic_source(n) => notes.push(format!(
                 "{}'s prepared transactions were resolved by heuristic: its position is thrown away and it joins by full SST",
                 n.name
             )),
@@ -434,10 +503,10 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
             _ => {}
         }
         let mut j = joiner(n, uuid);
-        if heuristic(n) || new_history {
+        if heuristic_source(n) || new_history {
             // A new history: every joiner is copied in full from the chosen node.
             j.write_seqno = None;
-            j.discard_position = heuristic(n);
+            j.discard_position = heuristic_source(n);
         }
         joiners.push(j);
     }
@@ -456,18 +525,11 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
             ));
         }
     }
-    Ok(Choice::Bootstrap {
-        node: chosen.name.clone(),
-        uuid: uuid.to_string(),
-        seqno,
-        stop_first: chosen.container == Container::Running,
-        create: chosen.container == Container::Missing,
+    Others {
         joiners,
         left_out,
         stop_left_out,
-        new_history,
-        notes,
-    })
+    }
 }
 
 fn source_of(n: &NodePosition) -> Source {

@@ -89,6 +89,7 @@ fn stop_and_start_node_plans_match_golden() {
     let spec = galeractl::docker::spec_of(&galeractl::docker::run_node(&inv, nodeb))
         .unwrap_or_default()
         .to_string();
+    let spec_of_nodeb = spec.clone();
     let mut out = String::from("## stop-node nodeb\n");
     out.push_str(&plan::render(&plan::stop_node(&inv, nodeb)));
     out.push_str("## start-node nodeb, its container stopped with the current spec\n");
@@ -109,6 +110,15 @@ fn stop_and_start_node_plans_match_golden() {
     let json = serde_json::to_string_pretty(&plan::stop_node(&inv, nodeb))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_golden("stop-node.plan.json", &format!("{json}\n"));
+    let start = plan::start_node(
+        &inv,
+        nodeb,
+        &ContainerFact::Stopped {
+            spec: spec_of_nodeb,
+        },
+    );
+    let json = serde_json::to_string_pretty(&start).unwrap_or_else(|e| panic!("{e}"));
+    assert_golden("start-node.plan.json", &format!("{json}\n"));
 }
 
 /// mariabackup SST: per host the SST credentials and the SST user's creation (0600, given to

@@ -4,7 +4,7 @@
 //! stop (the cluster shrinks), their containers removed, their data volume kept unless
 //! `--delete-data`.
 
-use super::{Observed, Plan, PlanError, Stage, Step};
+use super::{Observed, Plan, PlanError, Stage, Step, Stray};
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -15,18 +15,6 @@ pub struct Prune {
     pub prune: bool,
     /// Delete their data volumes too (`--delete-data`).
     pub delete_data: bool,
-}
-
-/// A node of the cluster that the inventory does not name, as found on its host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stray {
-    pub name: String,
-    pub host: String,
-    /// Its container's name.
-    pub container: String,
-    pub running: bool,
-    /// The members' list of addresses names it: it is in the Primary component now.
-    pub member: bool,
 }
 
 /// How many strays the running cluster counts as members (its size until they are removed).

@@ -1,0 +1,60 @@
+//! What is known of a cluster on its hosts, as plain data: what the edges observe (`observe`,
+//! `cmd::strays`) and the planners decide from (`plan`). No I/O here.
+
+/// What is known of the cluster on its hosts before planning. The default is a cluster that
+/// does not exist yet: that is what `galeractl plan` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    pub nodes: Vec<ObservedNode>,
+    /// The cluster's other containers (health endpoints, proxy), by container name.
+    pub aux: Vec<(String, ContainerFact)>,
+    /// HAProxy's configuration on its host differs from the one the inventory gives (a new
+    /// stats password: the spec label cannot show it).
+    pub proxy_config_stale: bool,
+    /// The history UUID recorded on each host of a node (`None`: no record: a cluster made
+    /// before galeractl recorded it, or a new host). Hosts not read are absent.
+    pub history: std::collections::BTreeMap<String, Option<String>>,
+    /// The state UUID of the nodes that are Synced in the Primary component.
+    pub cluster_uuid: Option<String>,
+    /// The cluster's nodes that the inventory does not name.
+    pub strays: Vec<Stray>,
+    /// The Primary component counts the arbitrator.
+    pub arbitrator_member: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedNode {
+    pub name: String,
+    pub container: ContainerFact,
+    /// The node's data volume exists (it may hold a database).
+    pub volume: bool,
+    /// The node answers SQL and is Synced in a Primary component.
+    pub synced_primary: bool,
+    /// What its SQL said when it is not: its wsrep state, or why it did not answer (empty when
+    /// it was not asked: its container does not run).
+    pub sql: String,
+    /// Its container runs, its SQL is silent, and its own log says its last view since its
+    /// start is non-Primary: it waits for a Primary component.
+    pub waiting_non_primary: bool,
+    /// The content of the node's config file on its host, when it could be read.
+    pub config: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerFact {
+    Missing,
+    Running { spec: String },
+    Stopped { spec: String },
+}
+
+/// A node of the cluster that the inventory does not name, as found on its host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stray {
+    pub name: String,
+    pub host: String,
+    /// Its container's name.
+    pub container: String,
+    pub running: bool,
+    /// The members' list of addresses names it: it is in the Primary component now.
+    pub member: bool,
+}
