@@ -2,12 +2,9 @@
 //! communication without data: it votes for quorum (two nodes and an arbitrator survive the
 //! loss of one node), stores nothing and serves no client. Pure builders; `plan` places them.
 
-use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_SPEC, RESTART_POLICY};
+use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_ROLE, LABEL_SPEC, RESTART_POLICY};
 use crate::inventory::{host_port, Arbitrator, Inventory};
 use crate::plan::{ContainerFact, Observed, Stage, Step, StepKind};
-
-/// The label that tells the arbitrator's container from the cluster's other containers.
-pub const LABEL_ROLE: &str = "io.galeractl.role";
 
 pub fn container(inventory: &Inventory) -> String {
     format!("{}-garbd", inventory.cluster.name)

@@ -7,6 +7,8 @@ use crate::inventory::{host_port, Durability, Inventory, Node};
 pub const LABEL_CLUSTER: &str = "io.galeractl.cluster";
 pub const LABEL_NODE: &str = "io.galeractl.node";
 pub const LABEL_SPEC: &str = "io.galeractl.spec";
+/// What a container of the cluster that is no node is: `check`, `haproxy`, `arbitrator`.
+pub const LABEL_ROLE: &str = "io.galeractl.role";
 
 /// Where the node's config file is mounted: read after the image's own configuration.
 pub const CONFIG_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl.cnf";

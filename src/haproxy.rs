@@ -14,7 +14,7 @@ use crate::inventory::{Haproxy, Inventory, Node, Routing};
 
 /// Stands for the stats password in the rendered configuration.
 pub const PASSWORD_PLACEHOLDER: &str = "@GALERACTL_STATS_PASSWORD@";
-pub const LABEL_ROLE: &str = "io.galeractl.role";
+pub use crate::docker::LABEL_ROLE;
 /// Inside the check container; published on the host as `check_port`.
 const CHECK_LISTEN: u16 = 9200;
 const CONFIG_MOUNT: &str = "/usr/local/etc/haproxy/haproxy.cfg";
@@ -33,6 +33,37 @@ pub fn proxy_container(inventory: &Inventory) -> String {
 
 pub fn check_container(inventory: &Inventory, node: &Node) -> String {
     check_container_of(&inventory.container_name(node))
+}
+
+/// Where the health endpoint sees its node's drain flag directory.
+const DRAIN_MOUNT: &str = "/run/galeractl/drain";
+
+/// The directory on the node's host whose `drained` file makes its health endpoint answer
+/// 503, so that HAProxy stops sending it traffic while it still serves.
+pub fn drain_dir(inventory: &Inventory, node: &Node) -> String {
+    format!("{}/drain/{}", inventory.cluster_dir(), node.name)
+}
+
+/// Drains the node: its health endpoint answers 503 from now on.
+pub fn drain(inventory: &Inventory, node: &Node) -> Argv {
+    let dir = drain_dir(inventory, node);
+    vec![
+        "sh".into(),
+        "-c".into(),
+        "mkdir -p -- \"$1\" && touch -- \"$1/drained\"".into(),
+        "galeractl-drain".into(),
+        dir,
+    ]
+}
+
+/// Ends the drain: the endpoint answers from the node's state again.
+pub fn undrain(inventory: &Inventory, node: &Node) -> Argv {
+    vec![
+        "rm".into(),
+        "-f".into(),
+        "--".into(),
+        format!("{}/drained", drain_dir(inventory, node)),
+    ]
 }
 
 /// The health endpoint's container beside the node container named `container`.
@@ -133,7 +164,9 @@ if [ "$status" = Primary ] && [ "$ready" = ON ]; then
     verdict=donor-alone
   fi
 fi
-if [ "$verdict" = down ]; then code="503 Service Unavailable"; else code="200 OK"; fi
+# Drained by galeractl (a rolling restart): HAProxy takes it out while it still serves.
+if [ -e /run/galeractl/drain/drained ]; then verdict=drained; fi
+if [ "$verdict" = down ] || [ "$verdict" = drained ]; then code="503 Service Unavailable"; else code="200 OK"; fi
 body="$verdict state=$state status=$status ready=$ready size=$size"
 printf 'HTTP/1.1 %s\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: %s\r\n\r\n%s\n' \
   "$code" "$((${{#body}} + 1))" "$body"
@@ -182,6 +215,9 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
             docker::SECRETS_MOUNT,
             MONITOR = docker::MONITOR_PASSWORD_FILE
         ),
+        // The drain flag's directory: a file there makes the endpoint answer 503.
+        "--volume".into(),
+        format!("{}:{DRAIN_MOUNT}:ro", drain_dir(inventory, node)),
         "--env".into(),
         format!("CHECK_HOST={}", node.host),
         "--env".into(),
@@ -233,6 +269,8 @@ pub struct Backend {
     pub status: String,
     /// Serves only when no other server is up.
     pub backup: bool,
+    /// Client sessions open on it now (`scur`).
+    pub sessions: u64,
 }
 
 /// The servers of the `galera_nodes` backend from HAProxy's stats CSV.
@@ -245,19 +283,24 @@ pub fn parse_stats_csv(csv: &str) -> Vec<Backend> {
         .split(',')
         .collect();
     let col = |name: &str| header.iter().position(|h| *h == name);
-    let (Some(px), Some(sv), Some(st), Some(bk)) =
-        (col("pxname"), col("svname"), col("status"), col("bck"))
-    else {
+    let (Some(px), Some(sv), Some(st), Some(bk), Some(sc)) = (
+        col("pxname"),
+        col("svname"),
+        col("status"),
+        col("bck"),
+        col("scur"),
+    ) else {
         return Vec::new();
     };
     lines
         .map(|l| l.split(',').collect::<Vec<_>>())
-        .filter(|f| f.len() > px.max(sv).max(st).max(bk))
+        .filter(|f| f.len() > px.max(sv).max(st).max(bk).max(sc))
         .filter(|f| f[px] == "galera_nodes" && f[sv] != "BACKEND" && f[sv] != "FRONTEND")
         .map(|f| Backend {
             server: f[sv].to_string(),
             status: f[st].to_string(),
             backup: f[bk] == "1",
+            sessions: f[sc].parse().unwrap_or(0),
         })
         .collect()
 }
@@ -270,7 +313,7 @@ mod tests {
     fn stats_csv_servers() {
         let csv = "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck\n\
 galera_clients,FRONTEND,,,0,1,4096,3,0,0,0,0,0,,,,,OPEN,,,\n\
-galera_nodes,nodea,0,0,0,1,,3,0,0,,0,,0,0,0,0,UP,1,1,0\n\
+galera_nodes,nodea,0,0,2,1,,3,0,0,,0,,0,0,0,0,UP,1,1,0\n\
 galera_nodes,nodeb,0,0,0,0,,0,0,0,,0,,0,0,0,0,DOWN,1,0,1\n\
 galera_nodes,BACKEND,0,0,0,1,410,3,0,0,0,0,,0,0,0,0,UP,1,1,1\n";
         assert_eq!(
@@ -279,12 +322,14 @@ galera_nodes,BACKEND,0,0,0,1,410,3,0,0,0,0,,0,0,0,0,UP,1,1,1\n";
                 Backend {
                     server: "nodea".into(),
                     status: "UP".into(),
-                    backup: false
+                    backup: false,
+                    sessions: 2,
                 },
                 Backend {
                     server: "nodeb".into(),
                     status: "DOWN".into(),
-                    backup: true
+                    backup: true,
+                    sessions: 0,
                 },
             ]
         );

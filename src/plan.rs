@@ -9,9 +9,11 @@ use serde::Serialize;
 
 mod proxy;
 mod prune;
+mod restart;
 
 pub use crate::facts::{ContainerFact, Observed, ObservedNode, Stray};
 pub use prune::{members as prune_members, Prune};
+pub use restart::restart;
 
 use crate::docker::{self, Argv, ClusterAddress};
 use crate::inventory::{Inventory, Node};
@@ -164,6 +166,13 @@ pub enum WaitFor {
     /// Checked once, not waited for: none of `nodes` answers SQL (one that does may be
     /// serving, and nothing may be bootstrapped beside it).
     Silent { nodes: Vec<String> },
+    /// HAProxy has taken `node` out (DOWN) and no client session is open on it any more.
+    ProxyDrained { node: String },
+    /// HAProxy has `node` back (UP).
+    ProxyUp { node: String },
+    /// Checked once: `node`'s last start caught up by IST (its log says so), not by a full
+    /// copy (SST).
+    JoinedByIst { node: String },
 }
 
 impl std::fmt::Display for WaitFor {
@@ -188,6 +197,15 @@ impl std::fmt::Display for WaitFor {
                 f,
                 "{} re-form one Primary component by themselves (pc.recovery), within {secs}s",
                 nodes.join(", ")
+            ),
+            WaitFor::ProxyDrained { node } => write!(
+                f,
+                "HAProxy has taken {node} out (DOWN) and no client session is left on it"
+            ),
+            WaitFor::ProxyUp { node } => write!(f, "HAProxy has {node} back (UP)"),
+            WaitFor::JoinedByIst { node } => write!(
+                f,
+                "{node} caught up by IST (its log), not by a full copy"
             ),
             WaitFor::Silent { nodes } => write!(
                 f,
@@ -736,7 +754,7 @@ fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
 }
 
 /// A clean stop of the node's container, within the stop grace.
-fn stop_step(inventory: &Inventory, node: &Node) -> Step {
+pub(crate) fn stop_step(inventory: &Inventory, node: &Node) -> Step {
     let mut step = Step::on_node(
         node,
         format!(

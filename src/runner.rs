@@ -20,6 +20,9 @@ use crate::ssh::Hosts;
 const IMAGE_COPY_TIMEOUT: Duration = Duration::from_secs(900);
 /// How often a waited-for condition is checked.
 const POLL_EVERY: Duration = Duration::from_millis(200);
+/// How long HAProxy gets to take a node out or back (its checks run every second, two in a
+/// row decide; sessions are shut when a server is marked down).
+const PROXY_WAIT: Duration = Duration::from_secs(60);
 /// How often the waited-for containers are checked for an exit or a crash loop.
 const CONTAINER_CHECK_EVERY: Duration = Duration::from_secs(2);
 
@@ -277,7 +280,17 @@ impl Runner<'_> {
     /// Polls until `wait` holds or the deadline passes; on a deadline, says what was seen
     /// last and shows the log tail of each node that was not there yet.
     pub async fn wait(&self, wait: &WaitFor) -> Result<(), RunError> {
+        match wait {
+            WaitFor::ProxyDrained { node } | WaitFor::ProxyUp { node } => {
+                return self.wait_proxy(wait, node).await
+            }
+            WaitFor::JoinedByIst { node } => return self.check_ist(node).await,
+            _ => {}
+        }
         let names: Vec<&str> = match wait {
+            WaitFor::ProxyDrained { .. }
+            | WaitFor::ProxyUp { .. }
+            | WaitFor::JoinedByIst { .. } => Vec::new(),
             WaitFor::Synced { nodes }
             | WaitFor::Healthy { nodes }
             | WaitFor::Reformed { nodes, .. }
@@ -350,7 +363,10 @@ impl Runner<'_> {
                     s.as_ref()
                         .is_some_and(|s| s.is_primary() && s.cluster_size as usize == nodes.len())
                 }),
-                WaitFor::Silent { .. } => true,
+                WaitFor::Silent { .. }
+                | WaitFor::ProxyDrained { .. }
+                | WaitFor::ProxyUp { .. }
+                | WaitFor::JoinedByIst { .. } => true,
             };
             if done {
                 spinner.finish_and_clear();
@@ -379,6 +395,73 @@ impl Runner<'_> {
                 return Err(fail(message));
             }
             tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Polls HAProxy's stats until `node` is out (DOWN, no session left) or back (UP), within
+    /// [`PROXY_WAIT`]; no proxy in the inventory: nothing to wait for.
+    async fn wait_proxy(&self, wait: &WaitFor, node: &str) -> Result<(), RunError> {
+        let Some(h) = &self.inventory.haproxy else {
+            return Ok(());
+        };
+        let password = crate::secret::Secret::read(&h.stats_password_file).map_err(|e| {
+            fail(format!(
+                "waiting for: {wait}: cannot read {}: {e}",
+                h.stats_password_file.display()
+            ))
+        })?;
+        let deadline = Instant::now() + PROXY_WAIT;
+        loop {
+            let last = match observe::proxy_backends(h, &password, self.probe_timeout).await {
+                Ok(backends) => {
+                    let seen = backends.iter().find(|b| b.server == node);
+                    let done = seen.is_some_and(|b| match wait {
+                        WaitFor::ProxyUp { .. } => b.status == "UP",
+                        _ => {
+                            (b.status.starts_with("DOWN") || b.status.starts_with("MAINT"))
+                                && !b.status.contains('/')
+                                && b.sessions == 0
+                        }
+                    });
+                    if done {
+                        return Ok(());
+                    }
+                    seen.map_or(format!("{node} is not a server of HAProxy"), |b| {
+                        format!("{} with {} sessions", b.status, b.sessions)
+                    })
+                }
+                Err(e) => e,
+            };
+            if Instant::now() >= deadline {
+                return Err(fail(format!(
+                    "timed out after {}s waiting for: {wait}; last seen: {last}",
+                    PROXY_WAIT.as_secs()
+                )));
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Fails unless the node's log since its last start says it caught up by IST (or had
+    /// nothing to catch up).
+    async fn check_ist(&self, name: &str) -> Result<(), RunError> {
+        let (Some(node), wait) = (
+            self.inventory.node(name),
+            WaitFor::JoinedByIst {
+                node: name.to_string(),
+            },
+        ) else {
+            return Err(fail(format!("{name} is not in the inventory")));
+        };
+        let Some(remote) = self.hosts.get(&node.host) else {
+            return Err(fail(format!("host {} is not connected", node.host)));
+        };
+        let log = observe::log_tail(&remote, &self.inventory.container_name(node), 2000).await;
+        match galera::catch_up(&log) {
+            galera::CatchUp::Ist { .. } | galera::CatchUp::None => Ok(()),
+            other => Err(fail(format!(
+                "checking: {wait}: it caught up by {other}; stopping before the next node"
+            ))),
         }
     }
 

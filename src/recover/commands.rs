@@ -133,7 +133,11 @@ fn wait_of(inventory: &Inventory, action: &Action) -> Option<WaitFor> {
         Action::WaitSynced { node } => Some(WaitFor::Synced {
             nodes: vec![node.clone()],
         }),
-        Action::Verify { nodes } if nodes.len() == inventory.nodes.len() => {
+        // Every node, and no arbitrator (which may or may not have rejoined yet: then the
+        // component is at least the nodes, `Healthy`).
+        Action::Verify { nodes }
+            if nodes.len() == inventory.nodes.len() && inventory.arbitrator.is_none() =>
+        {
             Some(WaitFor::Verified { size: nodes.len() })
         }
         Action::Verify { nodes } => Some(WaitFor::Healthy {
