@@ -41,6 +41,27 @@ pub enum Command {
     Recover(RecoverArgs),
     /// Remove the cluster's lock, whoever holds it: for a lock left by a command that is gone.
     Unlock(UnlockArgs),
+    /// Rolling restart, one node at a time: drained from HAProxy, stopped cleanly, started,
+    /// Synced, caught up by IST, back in HAProxy; every member Synced before each.
+    Restart(RestartArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// The nodes to restart, in this order (default: every node; HAProxy's writer last).
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+    /// The inventory file [env: GALERACTL_INVENTORY; default: ./galeractl.toml].
+    #[arg(short = 'i', long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Print the plan (pasteable commands per host) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }
 
 /// Which inventory: the positional argument, else `-i`, else $GALERACTL_INVENTORY, else
@@ -102,6 +123,11 @@ pub struct UpArgs {
     /// With --prune: delete their data volumes too (kept by default).
     #[arg(long, requires = "prune")]
     pub delete_data: bool,
+    /// Replace running nodes (a new image, new options) even when a node may not come back by
+    /// IST (the gcache may not cover its downtime), or across a downgrade of MariaDB's major
+    /// version.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

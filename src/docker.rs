@@ -294,9 +294,12 @@ pub fn mariadbd_options(inventory: &Inventory, node: &Node) -> Vec<String> {
         // Bind inside the container, advertise the host's address: the host's IP does not exist
         // inside a bridge-networked container.
         format!(
-            "--wsrep-provider-options=gmcast.listen_addr=tcp://0.0.0.0:{};ist.recv_addr={};ist.recv_bind=0.0.0.0",
+            "--wsrep-provider-options=gmcast.listen_addr=tcp://0.0.0.0:{};ist.recv_addr={};ist.recv_bind=0.0.0.0{}",
             p.galera,
-            host_port(&node.host, p.ist)
+            host_port(&node.host, p.ist),
+            c.gcache_size
+                .as_ref()
+                .map_or(String::new(), |g| format!(";gcache.size={g}"))
         ),
         "--binlog-format=ROW".to_string(),
         "--default-storage-engine=InnoDB".to_string(),
@@ -355,6 +358,9 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
         // the images' default ('%') would publish one on every node's SQL port.
         "MARIADB_ROOT_HOST=localhost".to_string(),
         format!("MARIADB_USER={}", c.monitor_user),
+        // On a data directory of an older version (a rolling upgrade), the image's entrypoint
+        // runs mariadb-upgrade first, on a server of its own with Galera off.
+        "MARIADB_AUTO_UPGRADE=1".to_string(),
         format!("MARIADB_PASSWORD_FILE={SECRETS_MOUNT}/{MONITOR_PASSWORD_FILE}"),
     ] {
         a.push("--env".into());

@@ -18,6 +18,12 @@ pub struct Observed {
     pub cluster_uuid: Option<String>,
     /// The cluster's nodes that the inventory does not name.
     pub strays: Vec<Stray>,
+    /// How far back the serving nodes' gcache reaches, and the write rate: whether a node
+    /// taken down for a rolling replace can come back by IST (read when one is planned).
+    pub gcache: Option<Gcache>,
+    /// MariaDB's version running now and in the inventory's image (read when a rolling
+    /// replace is planned, and both could be read).
+    pub versions: Option<Versions>,
     /// The Primary component counts the arbitrator.
     pub arbitrator_member: bool,
 }
@@ -57,4 +63,22 @@ pub struct Stray {
     pub running: bool,
     /// The members' list of addresses names it: it is in the Primary component now.
     pub member: bool,
+}
+
+/// The gcache's reach, as the serving nodes report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gcache {
+    /// Write-sets the least stocked serving node still holds (`wsrep_last_committed` minus
+    /// `wsrep_local_cached_downto`).
+    pub held: u64,
+    /// Write-sets committed per minute, measured over `window_secs`.
+    pub per_minute: u64,
+    pub window_secs: u64,
+}
+
+/// Versions as MariaDB prints them (`10.11.14-MariaDB-...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions {
+    pub running: String,
+    pub image: String,
 }

@@ -56,6 +56,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::StartNode(args) => cmd::block_on(cmd::node::start(args)),
         cli::Command::Recover(args) => cmd::block_on(cmd::recover::run(args)),
         cli::Command::Unlock(args) => cmd::block_on(cmd::unlock::run(args)),
+        cli::Command::Restart(args) => cmd::block_on(cmd::restart::run(args)),
     };
     match outcome {
         Ok(code) => code,

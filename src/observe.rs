@@ -363,6 +363,8 @@ pub async fn observed(
                 .collect(),
             strays: Vec::new(),
             arbitrator_member: false,
+            gcache: None,
+            versions: None,
             cluster_uuid: statuses
                 .iter()
                 .flatten()
@@ -517,5 +519,57 @@ pub async fn proxy_config_stale(inventory: &Inventory, hosts: &crate::ssh::Hosts
     match remote.run(&argv, None, remote.command_timeout()).await {
         Ok(o) if o.code == 0 => o.stdout != want,
         _ => false,
+    }
+}
+
+/// The MariaDB version a node runs (`10.11.14-MariaDB-...`), or `None`.
+pub async fn running_version(target: &crate::sql::SqlTarget, timeout: Duration) -> Option<String> {
+    let rows = crate::sql::query_pairs(target, "SHOW GLOBAL VARIABLES LIKE 'version'", timeout)
+        .await
+        .ok()?;
+    rows.into_iter()
+        .find(|(k, _)| k == "version")
+        .map(|(_, v)| v)
+}
+
+/// The MariaDB version in `image`, read on a host that has it (`mariadbd --version` in a
+/// one-off container without network), or `None`.
+pub async fn image_version(remote: &Remote, image: &str) -> Option<String> {
+    let argv = words(&[
+        "docker",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "mariadbd",
+        image,
+        "--version",
+    ]);
+    let out = remote
+        .run(&argv, None, remote.command_timeout())
+        .await
+        .ok()?;
+    parse_mariadbd_version(&out.stdout)
+}
+
+/// The version in `mariadbd --version`'s line (`mariadbd  Ver 11.8.3-MariaDB-... for ...`).
+pub fn parse_mariadbd_version(text: &str) -> Option<String> {
+    let at = text.find(" Ver ")?;
+    text[at + 5..].split_whitespace().next().map(str::to_string)
+}
+
+#[cfg(test)]
+mod version_tests {
+    #[test]
+    fn mariadbd_version_line() {
+        assert_eq!(
+            super::parse_mariadbd_version(
+                "mariadbd  Ver 11.8.3-MariaDB-0+deb13u1 from Debian for debian-linux-gnu on x86_64 (Debian n/a)\n"
+            )
+            .as_deref(),
+            Some("11.8.3-MariaDB-0+deb13u1")
+        );
+        assert_eq!(super::parse_mariadbd_version("garbage"), None);
     }
 }

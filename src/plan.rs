@@ -10,10 +10,12 @@ use serde::Serialize;
 mod proxy;
 mod prune;
 mod restart;
+mod upgrade;
 
-pub use crate::facts::{ContainerFact, Observed, ObservedNode, Stray};
-pub use prune::{members as prune_members, Prune};
+pub use crate::facts::{ContainerFact, Gcache, Observed, ObservedNode, Stray, Versions};
+pub use prune::{members as prune_members, UpOptions};
 pub use restart::restart;
+pub use upgrade::{replaces_running, series, ASSUMED_DOWNTIME_SECS};
 
 use crate::docker::{self, Argv, ClusterAddress};
 use crate::inventory::{Inventory, Node};
@@ -226,6 +228,19 @@ pub enum PlanError {
     WaitingNonPrimary { cluster: String, nodes: String },
     #[error("cluster {cluster} has data ({evidence}) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead")]
     NeedsRecovery { cluster: String, evidence: String },
+    #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the image runs MariaDB {image}, older than the {running} running now; a downgrade across major versions is not supported by MariaDB (its data files and system tables may not be read back). Restore a backup instead, or pass --force")]
+    Downgrade {
+        cluster: String,
+        running: String,
+        image: String,
+    },
+    #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the donors' gcache holds {held} write-sets, and at {per_minute} write-sets per minute a node away {secs}s misses about {needed}: it would come back by a full copy (SST), which between two versions is unsafe. Wait for a quieter time, or pass --force; a larger cluster.gcache_size (rolled in with --force, at a quiet time) avoids this next time", secs = ASSUMED_DOWNTIME_SECS)]
+    GcacheTooSmall {
+        cluster: String,
+        held: u64,
+        per_minute: u64,
+        needed: u64,
+    },
     #[error("cluster {cluster}: refusing to prune, nothing was changed: only {serving} of its {size} members serve now (Synced and Primary), not a majority; bring them back first (`galeractl up`)")]
     PruneWithoutMajority {
         cluster: String,
@@ -237,16 +252,18 @@ pub enum PlanError {
 /// The plan that brings the cluster to the inventory, given what was observed: the nodes, then
 /// the proxy in front of them.
 pub fn up(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
-    up_with(inventory, observed, Prune::default())
+    up_with(inventory, observed, UpOptions::default())
 }
 
 /// [`up`], with what to do of the nodes that the inventory does not name.
 pub fn up_with(
     inventory: &Inventory,
     observed: &Observed,
-    prune: Prune,
+    options: UpOptions,
 ) -> Result<Plan, PlanError> {
+    let notes = upgrade::check(inventory, observed, options.force)?;
     let mut plan = node_plan(inventory, observed)?;
+    plan.notes.extend(notes);
     // Until they are taken out, the members the inventory does not name count in the size.
     let strays = prune::members(observed);
     if let Some(Stage {
@@ -272,7 +289,7 @@ pub fn up_with(
     if let Some(h) = &inventory.haproxy {
         plan.stages.extend(proxy::stages(inventory, h, observed));
     }
-    prune::apply(inventory, observed, prune, &mut plan)?;
+    prune::apply(inventory, observed, options, &mut plan)?;
     Ok(plan)
 }
 
@@ -591,6 +608,17 @@ fn running_cluster(
                 nodes: vec![node.name.clone()],
             }),
         });
+        if runs(node) {
+            // It had the cluster's data: it must have come back by IST (a full copy between
+            // two versions is unsafe); otherwise stop before the next one.
+            plan.stages.push(Stage {
+                title: format!("{} caught up", node.name),
+                steps: Vec::new(),
+                wait: Some(WaitFor::JoinedByIst {
+                    node: node.name.clone(),
+                }),
+            });
+        }
     }
     true
 }

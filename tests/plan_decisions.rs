@@ -48,8 +48,7 @@ fn running(inv: &Inventory) -> Observed {
             .map(|n| (n.host.clone(), Some(UUID.to_string())))
             .collect(),
         cluster_uuid: Some(UUID.to_string()),
-        strays: Vec::new(),
-        arbitrator_member: false,
+        ..Observed::default()
     }
 }
 
@@ -325,11 +324,68 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
             "replace nodeb (its spec changed), alone",
             "before replacing nodea: every node Synced, none a donor",
             "replace nodea (its spec changed), alone",
+            "nodea caught up",
             "before replacing nodec: every node Synced, none a donor",
             "replace nodec (its spec changed), alone",
+            "nodec caught up",
             "verify",
         ]
     );
+    assert_eq!(
+        plan.stages[4].wait,
+        Some(plan::WaitFor::JoinedByIst {
+            node: "nodea".into()
+        })
+    );
+    // The gcache could not be read: said, and checked after the fact.
+    assert_eq!(
+        plan.notes,
+        vec!["the gcache's reach could not be read: each replaced node is checked to come back by IST after the fact"]
+    );
+    // A gcache that a node's downtime would outrun, and a downgrade: refused unless forced.
+    observed.gcache = Some(plan::Gcache {
+        held: 1000,
+        per_minute: 600,
+        window_secs: 2,
+    });
+    let refused = plan::up(&inv, &observed)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        refused.starts_with("cluster local-test: refusing to replace a running node, nothing was changed: the donors' gcache holds 1000 write-sets, and at 600 write-sets per minute a node away 120s misses about 1200: it would come back by a full copy (SST)"),
+        "{refused}"
+    );
+    let forced = plan::up_with(
+        &inv,
+        &observed,
+        plan::UpOptions {
+            force: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(forced.notes[0].starts_with("--force: the gcache holds 1000 write-sets"));
+    observed.gcache = None;
+    observed.versions = Some(plan::Versions {
+        running: "11.8.3-MariaDB".into(),
+        image: "10.11.14-MariaDB".into(),
+    });
+    let refused = plan::up(&inv, &observed)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        refused.contains(
+            "the image runs MariaDB 10.11.14-MariaDB, older than the 11.8.3-MariaDB running now"
+        ),
+        "{refused}"
+    );
+    observed.versions = Some(plan::Versions {
+        running: "10.11.14-MariaDB".into(),
+        image: "11.8.3-MariaDB".into(),
+    });
+    assert!(plan::up(&inv, &observed).is_ok());
     assert_eq!(
         plan.stages[2].wait,
         Some(plan::WaitFor::Verified { size: 3 })
@@ -396,9 +452,10 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
     let pruned = plan::up_with(
         &inv,
         &observed,
-        plan::Prune {
+        plan::UpOptions {
             prune: true,
             delete_data: false,
+            force: false,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -417,9 +474,10 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
     let deleted = plan::up_with(
         &inv,
         &observed,
-        plan::Prune {
+        plan::UpOptions {
             prune: true,
             delete_data: true,
+            force: false,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -437,9 +495,10 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
     let refused = plan::up_with(
         &inv,
         &observed,
-        plan::Prune {
+        plan::UpOptions {
             prune: true,
             delete_data: false,
+            force: false,
         },
     );
     assert!(

@@ -60,7 +60,7 @@ fn unknown_key_is_rejected() {
     assert_invalid(
         "unknown_key",
         &format!("{CLUSTER}colour = \"blue\"\n{THREE_NODES}"),
-        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `sst_password_file`, `durability`, `config_dir`, `mariadbd_options`
+        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `sst_password_file`, `durability`, `config_dir`, `mariadbd_options`, `gcache_size`
  6 | colour = \"blue\"
    | ^^^^^^
 galeractl: 1 error in 1 inventory
@@ -763,4 +763,42 @@ galeractl: 1 error in 1 inventory
     secret(&dir.join("sst.pw"), 0o600);
     let out = galeractl_in(&dir, &["validate", "inv.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_bad_gcache_size_is_rejected_and_a_good_one_reaches_the_provider_options() {
+    let body = format!("{CLUSTER}gcache_size = \"12X\"\n{THREE_NODES}");
+    assert_invalid(
+        "gcache_unit",
+        &body,
+        "inv.toml:6:15: error: cluster.gcache_size: gcache size \"12X\" has an unknown unit: use K, M, G or T (as in \"512M\" or \"2G\")
+ 6 | gcache_size = \"12X\"
+   |               ^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+    let body = format!("{CLUSTER}gcache_size = \"8M\"\n{THREE_NODES}");
+    assert_invalid(
+        "gcache_small",
+        &body,
+        "inv.toml:6:15: error: cluster.gcache_size: gcache size \"8M\" is below 16M: a donor could keep almost nothing for IST
+ 6 | gcache_size = \"8M\"
+   |               ^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+    let dir = scratch("gcache_good");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    std::fs::write(
+        dir.join("inv.toml"),
+        format!("{CLUSTER}gcache_size = \"2g\"\n{THREE_NODES}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = galeractl_in(&dir, &["plan", "inv.toml"]);
+    assert!(
+        text(&out.stdout).contains(";ist.recv_bind=0.0.0.0;gcache.size=2G' "),
+        "{}",
+        text(&out.stdout)
+    );
 }

@@ -4,6 +4,7 @@ pub mod locked;
 pub mod node;
 pub mod plan;
 pub mod recover;
+pub mod restart;
 pub mod status;
 pub mod strays;
 pub mod unlock;
@@ -180,4 +181,17 @@ pub async fn connect(
                 format!("{}; nothing was changed", all.join("; ")),
             )
         })
+}
+
+/// `--dry-run`: the plan as text (pasteable commands) or JSON; nothing is changed.
+pub fn print_plan(plan: &crate::plan::Plan, json: bool) -> Outcome {
+    if json {
+        let text = serde_json::to_string_pretty(plan).map_err(|e| {
+            Failure::new(crate::exit::FAILED, format!("cannot encode the plan: {e}"))
+        })?;
+        println!("{text}");
+    } else {
+        print!("{}", crate::plan::render(plan));
+    }
+    Ok(ExitCode::SUCCESS)
 }

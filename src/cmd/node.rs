@@ -123,18 +123,6 @@ pub async fn stop(args: &NodeArgs) -> Outcome {
     result
 }
 
-/// `--dry-run`: the plan as text (pasteable commands) or JSON; nothing is changed.
-fn print_plan(plan: &plan::Plan, args: &NodeArgs) -> Outcome {
-    if args.json {
-        let text = serde_json::to_string_pretty(plan)
-            .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the plan: {e}")))?;
-        println!("{text}");
-    } else {
-        print!("{}", plan::render(plan));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 fn runner<'a>(cx: &'a Context, hosts: &'a Hosts, args: &NodeArgs) -> Runner<'a> {
     Runner {
         inventory: &cx.inventory,
@@ -191,7 +179,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     }
     let plan = plan::stop_node(inventory, node);
     if args.dry_run {
-        return print_plan(&plan, args);
+        return super::print_plan(&plan, args.json);
     }
     if let Some(signal) = super::signalled() {
         return Err(super::interrupted_before_change(signal));
@@ -281,7 +269,7 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
     };
     let plan = plan::start_node(inventory, node, &fact);
     if args.dry_run {
-        return print_plan(&plan, args);
+        return super::print_plan(&plan, args.json);
     }
     if let Some(signal) = super::signalled() {
         return Err(super::interrupted_before_change(signal));

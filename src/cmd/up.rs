@@ -69,6 +69,7 @@ async fn up(
         .iter()
         .filter_map(|(_, f)| f.history.clone())
         .collect();
+    let probed_at = Instant::now();
     let (mut observed, statuses) =
         observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
     mark_waiting(inventory, hosts, &mut observed).await;
@@ -78,6 +79,17 @@ async fn up(
     observed.strays = strays;
     observed.arbitrator_member = inventory.arbitrator.is_some()
         && crate::arbitrator::is_member(&statuses, plan::prune_members(&observed));
+    if plan::replaces_running(inventory, &observed) {
+        upgrade_facts(
+            inventory,
+            hosts,
+            &password,
+            &statuses,
+            probed_at,
+            &mut observed,
+        )
+        .await;
+    }
     // The hosts only strays use are connected too: the plan may take them out there.
     let joined = hosts.joined(extra);
     let result = plan_and_run(
@@ -101,11 +113,12 @@ async fn plan_and_run(
     password: crate::secret::Secret,
     started: Instant,
 ) -> Outcome {
-    let prune = plan::Prune {
+    let options = plan::UpOptions {
         prune: args.prune,
         delete_data: args.delete_data,
+        force: args.force,
     };
-    let plan = plan::up_with(inventory, &observed, prune)
+    let plan = plan::up_with(inventory, &observed, options)
         .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
     if !args.dry_run {
         for note in &plan.notes {
@@ -171,6 +184,74 @@ async fn plan_and_run(
         plan::prune_members(&observed),
     )
     .await
+}
+
+/// The window over which the write rate is measured before a rolling replace.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
+
+/// Before a rolling replace: the gcache's reach and the write rate (a second probe,
+/// [`RATE_WINDOW`] after the first), and the versions running and in the image.
+async fn upgrade_facts(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    password: &crate::secret::Secret,
+    before: &[Option<galera::NodeStatus>],
+    probed_at: Instant,
+    observed: &mut plan::Observed,
+) {
+    let left = RATE_WINDOW.saturating_sub(probed_at.elapsed());
+    // A measurement window, not a wait for a state.
+    tokio::time::sleep(left).await;
+    let window = probed_at.elapsed();
+    let after = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
+    let committed = |s: &[Option<galera::NodeStatus>]| {
+        s.iter()
+            .flatten()
+            .filter(|s| s.is_healthy())
+            .map(|s| s.last_committed)
+            .max()
+    };
+    let held = after
+        .iter()
+        .flatten()
+        .filter(|s| s.is_healthy() && s.cached_downto > 0)
+        .map(|s| u64::try_from(s.last_committed - s.cached_downto).unwrap_or(0))
+        .min();
+    if let (Some(held), Some(a), Some(b)) = (held, committed(before), committed(&after)) {
+        let writes = u64::try_from(b - a).unwrap_or(0);
+        let ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        observed.gcache = Some(plan::Gcache {
+            held,
+            per_minute: writes * 60_000 / ms,
+            window_secs: window.as_secs(),
+        });
+    }
+    let serving = inventory
+        .nodes
+        .iter()
+        .zip(&after)
+        .find(|(_, s)| s.as_ref().is_some_and(galera::NodeStatus::is_healthy))
+        .map(|(n, _)| n);
+    let running = match serving {
+        Some(n) => {
+            let target = observe::monitor_target(inventory, n, password);
+            observe::running_version(&target, PROBE_TIMEOUT).await
+        }
+        None => None,
+    };
+    let mut image = None;
+    for remote in hosts.all() {
+        if observe::image_present(remote, &inventory.cluster.image)
+            .await
+            .unwrap_or(false)
+        {
+            image = observe::image_version(remote, &inventory.cluster.image).await;
+            break;
+        }
+    }
+    if let (Some(running), Some(image)) = (running, image) {
+        observed.versions = Some(plan::Versions { running, image });
+    }
 }
 
 /// For each running node whose SQL is silent: whether its own log says it waits non-Primary

@@ -92,6 +92,8 @@ pub struct Cluster {
     /// Directory on each host for this tool's files; the cluster's own is `<dir>/<cluster>`.
     pub config_dir: String,
     pub mariadbd_options: Vec<String>,
+    /// Galera's `gcache.size` (`512M`, `2G`...): how many write-sets a donor keeps for IST.
+    pub gcache_size: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -39,6 +39,7 @@ pub struct RawCluster {
     pub config_dir: Option<S<String>>,
     #[serde(default)]
     pub mariadbd_options: Vec<S<String>>,
+    pub gcache_size: Option<S<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

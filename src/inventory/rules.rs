@@ -183,6 +183,35 @@ pub(super) fn config_dir_problem(dir: &str) -> Option<&'static str> {
     }
 }
 
+/// What makes `size` unusable as Galera's `gcache.size`, if anything: digits and an optional
+/// unit (K, M, G, T; binary), between 16M and 1T.
+pub(super) fn gcache_size_problem(size: &str) -> Option<&'static str> {
+    let (digits, unit) = match size.char_indices().last() {
+        Some((i, u)) if u.is_ascii_alphabetic() => (&size[..i], Some(u.to_ascii_uppercase())),
+        _ => (size, None),
+    };
+    let shift = match unit {
+        None => 0,
+        Some('K') => 10,
+        Some('M') => 20,
+        Some('G') => 30,
+        Some('T') => 40,
+        Some(_) => return Some("has an unknown unit: use K, M, G or T (as in \"512M\" or \"2G\")"),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Some("must be a number of bytes with an optional unit, such as \"512M\" or \"2G\"");
+    }
+    let bytes = digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift));
+    match bytes {
+        Some(b) if b < 16 << 20 => Some("is below 16M: a donor could keep almost nothing for IST"),
+        Some(b) if b <= 1 << 40 => None,
+        _ => Some("is above 1T"),
+    }
+}
+
 /// What makes `provider` unusable as `--wsrep-provider`, if anything (empty is reported apart).
 pub(super) fn provider_problem(provider: &str) -> Option<&'static str> {
     if provider.trim().is_empty() {

@@ -381,6 +381,15 @@ fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluste
                 c.judged(d, "cluster.config_dir", "", rules::config_dir_problem)
             }),
         mariadbd_options,
+        gcache_size: rc.gcache_size.as_ref().map(|g| {
+            c.judged(
+                g,
+                "cluster.gcache_size",
+                "gcache size ",
+                rules::gcache_size_problem,
+            )
+            .to_ascii_uppercase()
+        }),
     };
     (cluster, ports)
 }

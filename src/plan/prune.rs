@@ -8,13 +8,15 @@ use super::{Observed, Plan, PlanError, Stage, Step, Stray};
 use crate::docker;
 use crate::inventory::Inventory;
 
-/// What `up` was asked to do with strays.
+/// What `up` was told beyond the inventory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Prune {
-    /// Take them out (`--prune`); otherwise they are only reported.
+pub struct UpOptions {
+    /// Take the strays out (`--prune`); otherwise they are only reported.
     pub prune: bool,
     /// Delete their data volumes too (`--delete-data`).
     pub delete_data: bool,
+    /// Roll on although a node may not come back by IST, or across a downgrade (`--force`).
+    pub force: bool,
 }
 
 /// How many strays the running cluster counts as members (its size until they are removed).
@@ -27,7 +29,7 @@ pub fn members(observed: &Observed) -> usize {
 pub fn apply(
     inventory: &Inventory,
     observed: &Observed,
-    prune: Prune,
+    prune: UpOptions,
     plan: &mut Plan,
 ) -> Result<(), PlanError> {
     if observed.strays.is_empty() {

@@ -1,0 +1,176 @@
+//! `galeractl restart`: a rolling restart. Refused unless every member serves now, and (with
+//! HAProxy) unless each node's health endpoint knows how to drain; then the plan of
+//! `plan::restart`, run under the cluster's lock, exactly as `--dry-run` prints it.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
+use crate::cli::{InventoryArg, RestartArgs};
+use crate::inventory::{self, Inventory, Node};
+use crate::runner::Runner;
+use crate::ssh::Hosts;
+use crate::{exit, galera, haproxy, observe, plan};
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn run(args: &RestartArgs) -> Outcome {
+    let started = Instant::now();
+    let path = inventory_path(&InventoryArg {
+        positional: None,
+        flag: args.inventory.clone(),
+    })?;
+    let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
+    print_warnings(&report);
+    let nodes = chosen(&inventory, &args.nodes, &path)?;
+    let hosts = super::connect_all(&inventory, &args.remote).await?;
+    let work = restart(args, &inventory, &hosts, &nodes, started);
+    let result = if args.dry_run {
+        work.await
+    } else {
+        let wait = Duration::from_secs(args.remote.lock_wait);
+        super::locked::locked(&inventory, &hosts, "restart", wait, false, work).await
+    };
+    hosts.close().await;
+    result
+}
+
+/// The named nodes, in the order given (every node when none is named).
+fn chosen(
+    inventory: &Inventory,
+    names: &[String],
+    path: &std::path::Path,
+) -> Result<Vec<Node>, Failure> {
+    if names.is_empty() {
+        return Ok(inventory.nodes.clone());
+    }
+    names
+        .iter()
+        .map(|name| {
+            inventory.node(name).cloned().ok_or_else(|| {
+                Failure::new(
+                    exit::USAGE,
+                    format!(
+                        "no node {name:?} in {} (nodes: {})",
+                        path.display(),
+                        inventory
+                            .nodes
+                            .iter()
+                            .map(|n| n.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+async fn restart(
+    args: &RestartArgs,
+    inventory: &Inventory,
+    hosts: &Hosts,
+    nodes: &[Node],
+    started: Instant,
+) -> Outcome {
+    let password = monitor_password(inventory)?;
+    // Read once the lock is held: every member must serve before the first stop.
+    let statuses = observe::probe_all(inventory, &password, PROBE_TIMEOUT).await;
+    let pairs: Vec<(&str, Option<&galera::NodeStatus>)> = inventory
+        .nodes
+        .iter()
+        .zip(&statuses)
+        .map(|(n, s)| (n.name.as_str(), s.as_ref()))
+        .collect();
+    let verdict = galera::verdict(inventory.members(), &pairs, &[]);
+    if verdict != galera::Verdict::Healthy {
+        return Err(Failure::new(
+            exit::REFUSED,
+            format!(
+                "refusing to restart, nothing was changed: cluster {} is {verdict}; a rolling restart takes one member out at a time from a healthy cluster (run `galeractl up` first)",
+                inventory.cluster.name
+            ),
+        ));
+    }
+    stale_endpoints(inventory, hosts, nodes).await?;
+    let refs: Vec<&Node> = nodes.iter().collect();
+    let plan = plan::restart(inventory, &refs);
+    if args.dry_run {
+        return super::print_plan(&plan, args.json);
+    }
+    if let Some(signal) = super::signalled() {
+        return Err(super::interrupted_before_change(signal));
+    }
+    let runner = Runner {
+        inventory,
+        hosts,
+        monitor_password: password,
+        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
+        probe_timeout: PROBE_TIMEOUT,
+    };
+    let outcome = tokio::select! {
+        run = runner.run(&plan) => run.map_err(|e| (exit::FAILED, e.message)),
+        signal = super::interrupted() => Err((
+            exit::INTERRUPTED,
+            format!("interrupted by {signal}; the step under way may have completed on its host"),
+        )),
+    };
+    if let Err((code, mut message)) = outcome {
+        for line in runner.run_on_failure(&plan).await {
+            message.push('\n');
+            message.push_str(&line);
+        }
+        return Err(Failure::new(code, message));
+    }
+    println!(
+        "cluster {}: {} restarted one at a time in {:.1}s, each caught up by IST",
+        inventory.cluster.name,
+        nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// With HAProxy, a node's health endpoint must be the one this galeractl deploys (it can be
+/// drained); one from before answers 200 while drained, and the drain would never end.
+async fn stale_endpoints(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    nodes: &[Node],
+) -> Result<(), Failure> {
+    let Some(h) = &inventory.haproxy else {
+        return Ok(());
+    };
+    let script = haproxy::check_script(h.donor_fallback);
+    let mut stale = Vec::new();
+    for node in nodes {
+        let want = haproxy::run_check(inventory, node, h, &script);
+        let spec = crate::docker::spec_of(&want).unwrap_or_default();
+        let name = haproxy::check_container(inventory, node);
+        let rows = match hosts.get(&node.host) {
+            Some(remote) => observe::containers(&remote).await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        if !rows
+            .iter()
+            .any(|r| r.name == name && r.spec == spec && r.is_running())
+        {
+            stale.push(node.name.as_str());
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            exit::REFUSED,
+            format!(
+                "refusing to restart, nothing was changed: the health endpoints of {} are not the ones this inventory deploys (they could not be drained); run `galeractl up` first",
+                stale.join(", ")
+            ),
+        ))
+    }
+}

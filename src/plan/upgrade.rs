@@ -1,0 +1,107 @@
+//! Before a rolling replace of running nodes (a new image: a rolling upgrade; new options):
+//! each node must come back by IST, since a full copy (SST) between two major versions is
+//! unsafe, so the donors' gcache must cover a node's downtime; and a downgrade of MariaDB's
+//! major version is refused. Both unless `--force`.
+
+use super::{ContainerFact, Observed, PlanError};
+use crate::docker;
+use crate::inventory::Inventory;
+
+/// How long a replaced node is assumed to be away: a clean stop, the new container's start
+/// (with `mariadb-upgrade` on a new major version) and its rejoin.
+pub const ASSUMED_DOWNTIME_SECS: u64 = 120;
+
+/// Whether the plan replaces a node whose container runs (built from another spec).
+pub fn replaces_running(inventory: &Inventory, observed: &Observed) -> bool {
+    inventory.nodes.iter().any(|node| {
+        let want = docker::run_node(inventory, node);
+        let want_spec = docker::spec_of(&want).unwrap_or_default();
+        observed.nodes.iter().any(|o| {
+            o.name == node.name
+                && matches!(&o.container, ContainerFact::Running { spec } if spec != want_spec)
+        })
+    })
+}
+
+/// The checks, when a running node is to be replaced; notes on what was assumed.
+pub fn check(
+    inventory: &Inventory,
+    observed: &Observed,
+    force: bool,
+) -> Result<Vec<String>, PlanError> {
+    if !replaces_running(inventory, observed) {
+        return Ok(Vec::new());
+    }
+    let mut notes = Vec::new();
+    let cluster = inventory.cluster.name.clone();
+    if let Some(v) = &observed.versions {
+        if let (Some(from), Some(to)) = (series(&v.running), series(&v.image)) {
+            if to < from {
+                if !force {
+                    return Err(PlanError::Downgrade {
+                        cluster,
+                        running: v.running.clone(),
+                        image: v.image.clone(),
+                    });
+                }
+                notes.push(format!(
+                    "--force: a downgrade from {} to {}",
+                    v.running, v.image
+                ));
+            }
+        }
+    }
+    match &observed.gcache {
+        Some(g) => {
+            let needed = g.per_minute * ASSUMED_DOWNTIME_SECS / 60;
+            if g.held < needed {
+                if !force {
+                    return Err(PlanError::GcacheTooSmall {
+                        cluster,
+                        held: g.held,
+                        per_minute: g.per_minute,
+                        needed,
+                    });
+                }
+                notes.push(format!(
+                    "--force: the gcache holds {} write-sets, a node away {ASSUMED_DOWNTIME_SECS}s misses about {needed}: it may come back by a full copy (SST)",
+                    g.held
+                ));
+            } else {
+                notes.push(format!(
+                    "each replaced node comes back by IST: the gcache holds {} write-sets, {} per minute were measured over {}s, a node is assumed away {ASSUMED_DOWNTIME_SECS}s",
+                    g.held, g.per_minute, g.window_secs
+                ));
+            }
+        }
+        None => notes.push(
+            "the gcache's reach could not be read: each replaced node is checked to come back by IST after the fact".into(),
+        ),
+    }
+    Ok(notes)
+}
+
+/// A version's release series (`10.11.14-MariaDB` is (10, 11)), or `None`.
+pub fn series(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_of_versions() {
+        assert_eq!(series("10.11.14-MariaDB-0+deb12u1"), Some((10, 11)));
+        assert_eq!(
+            series("11.8.3-MariaDB-0+deb13u1 from Debian"),
+            Some((11, 8))
+        );
+        assert!(series("11.8.3") > series("10.11.9"));
+        assert_eq!(series("garbage"), None);
+        assert_eq!(series(""), None);
+    }
+}
