@@ -14,9 +14,20 @@
 #     server run (the temporary one of the initialisation and the real one) starts as the
 #     `mysql` user (uid 999) through gosu, so mariadbd reads its option files as that user and
 #     silently skips any it cannot read, as the official image does;
+#   - MARIADB_AUTO_UPGRADE (the official image's semantics: set, and not "0", means on): when
+#     the data directory comes from an older MariaDB (major.minor in its mariadb_upgrade_info,
+#     or mysql_upgrade_info, below the server's; no such file counts as older), a temporary
+#     server (socket only, Galera off: wsrep off and no provider, none of the given --wsrep*
+#     options) first has its system tables backed up into the data directory
+#     (system_mysql_backup_<old version>.sql.zst; MARIADB_DISABLE_UPGRADE_BACKUP=1 skips it)
+#     and upgraded (mariadb-upgrade --upgrade-system-tables, as root over the socket), then
+#     stops cleanly. Without MARIADB_AUTO_UPGRADE an older data directory is only noted;
 #   - finally `exec gosu mysql mariadbd ARGS...`: mariadbd is PID 1.
 # It lives at /usr/local/bin/docker-entrypoint.sh, the official image's path and ENTRYPOINT.
-# Secrets are given to the client on stdin only, never on a command line.
+# One script for the galera:10.11 (bookworm) and galera:11.8 (trixie) images: it calls the
+# mariadb* programs, or their mysql* names where a server has only those.
+# Secrets are given to the client on stdin or in a temporary 0600 option file only, never on a
+# command line.
 set -eo pipefail
 shopt -s nullglob
 
@@ -72,6 +83,18 @@ sql_ident() {
 	printf '`%s`' "${1//\`/\`\`}"
 }
 
+# tool NAME OLDNAME: the program NAME, or OLDNAME where only that exists.
+tool() {
+	local t
+	for t; do
+		if command -v "$t" >/dev/null; then
+			printf '%s' "$t"
+			return
+		fi
+	done
+	die "none of these programs is installed: $*"
+}
+
 # Options that begin with '-' are for mariadbd.
 if [ "${1:0:1}" = '-' ]; then
 	set -- mariadbd "$@"
@@ -81,32 +104,252 @@ mariadbd | mysqld) shift ;;
 *) exec "$@" ;;
 esac
 
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+MARIADBD=$(tool mariadbd mysqld)
+
 # Help and version requests go straight through.
 for arg; do
 	case "$arg" in
-	-'?' | --help | -V | --version) exec mariadbd "$@" ;;
+	-'?' | --help | -V | --version) exec "$MARIADBD" "$@" ;;
 	esac
 done
 
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+MARIADB=$(tool mariadb mysql)
+INSTALL_DB=$(tool mariadb-install-db mysql_install_db)
 
 # The server, as the mysql user (gosu execs it: its pid is the server's).
-server=(mariadbd)
+server=("$MARIADBD")
 if [ "$(id -u)" = 0 ]; then
-	server=(gosu mysql mariadbd)
+	server=(gosu mysql "$MARIADBD")
 fi
+
+# A temporary server for the set-up (initialisation, upgrade): socket only, Galera off.
+SOCKET=/run/mysqld/entrypoint-init.sock
+TMP_PID=
+client=("$MARIADB" --protocol=socket --socket="$SOCKET" -uroot --batch --skip-column-names)
+
+# temp_server_start [OPTIONS...]: starts it with OPTIONS, then waits until root gets in by the
+# client command in the array `client` (at most 30 s).
+temp_server_start() {
+	"${server[@]}" "$@" --socket="$SOCKET" --skip-networking --wsrep-on=OFF \
+		--skip-slave-start --pid-file=/run/mysqld/entrypoint-init.pid &
+	TMP_PID=$!
+	local _ err
+	for _ in $(seq 1 300); do
+		if err=$("${client[@]}" -e 'SELECT 1' 2>&1 >/dev/null); then
+			return 0
+		fi
+		case "$err" in
+		*'Access denied'*) die "root cannot log in to the temporary server (is MARIADB_ROOT_PASSWORD, or the file of MARIADB_ROOT_PASSWORD_FILE, root's password?): $err" ;;
+		esac
+		kill -0 "$TMP_PID" 2>/dev/null || die "the temporary server exited during start-up"
+		sleep 0.1
+	done
+	die "the temporary server did not answer on $SOCKET within 30 s"
+}
+
+# temp_server_stop: a clean shutdown (SIGTERM), waited for (at most 10 minutes: InnoDB may
+# have much to write).
+temp_server_stop() {
+	local _
+	kill -TERM "$TMP_PID"
+	for _ in $(seq 1 6000); do
+		if ! kill -0 "$TMP_PID" 2>/dev/null; then
+			wait "$TMP_PID" || die "the temporary server stopped with an error"
+			TMP_PID=
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "the temporary server did not stop within 600 s"
+}
 
 # The data directory the server will use, with the user's options, read as the server reads them.
 helpout=$("${server[@]}" "$@" --verbose --help 2>&1) || die "mariadbd rejects these options: $(tail -n 3 <<<"$helpout")"
 DATADIR=$(awk '$1 == "datadir" { d = $2 } END { print d }' <<<"$helpout")
 DATADIR=${DATADIR%/}
 [ -n "$DATADIR" ] || die "cannot tell mariadbd's datadir"
-unset helpout
 
 if [ "$(id -u)" = 0 ]; then
 	mkdir -p "$DATADIR" /run/mysqld
 	find "$DATADIR" /run/mysqld \! -user mysql -exec chown mysql:mysql '{}' +
 fi
+
+# The server's version (X.Y.Z), from its --verbose --help ("mariadbd  Ver 11.8.9-MariaDB...").
+version_of() { sed -n 's/^[^ ]*  *Ver \([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\).*$/\1/p' | head -n 1; }
+SERVER_VERSION=$(version_of <<<"$helpout")
+if [ -z "$SERVER_VERSION" ]; then
+	SERVER_VERSION=$("$MARIADBD" --version 2>/dev/null | version_of)
+fi
+unset helpout
+
+# upgrade_needed: whether the data directory's system tables come from an older MariaDB than
+# the server, as the official image tells: the major.minor of mariadb_upgrade_info (of
+# mysql_upgrade_info, the name before 11.x, when there is none) below the server's, or no such
+# file at all. Sets OLD_VERSION (the file's version, or "unknown").
+OLD_VERSION=
+upgrade_needed() {
+	local f info='' old new
+	for f in "$DATADIR/mariadb_upgrade_info" "$DATADIR/mysql_upgrade_info"; do
+		if [ -f "$f" ]; then
+			info=$f
+			break
+		fi
+	done
+	if [ -z "$info" ]; then
+		OLD_VERSION=unknown
+		note "the data directory has no mariadb_upgrade_info (nor mysql_upgrade_info): assuming its system tables need mariadb-upgrade"
+		return 0
+	fi
+	OLD_VERSION=$(tr -d '\0' <"$info" | head -n 1 | tr -d '[:space:]')
+	OLD_VERSION=${OLD_VERSION:-unknown}
+	IFS=.- read -r -a old <<<"$OLD_VERSION"
+	IFS=.- read -r -a new <<<"$SERVER_VERSION"
+	if ((${#old[@]} < 2 || ${#new[@]} < 2)) || [[ ! "${old[0]}${old[1]}${new[0]}${new[1]}" =~ ^[0-9]+$ ]]; then
+		return 0
+	fi
+	if ((old[0] < new[0] || (old[0] == new[0] && old[1] < new[1]))); then
+		return 0
+	fi
+	if ((old[0] > new[0] || (old[0] == new[0] && old[1] > new[1]))); then
+		warn "the data directory comes from a newer MariaDB ($OLD_VERSION) than this server ($SERVER_VERSION): nothing is upgraded (nor downgraded)"
+	fi
+	return 1
+}
+
+# option_file_value VALUE: VALUE as a double-quoted value of an option file.
+option_file_value() {
+	local s=${1//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\n'/\\n}
+	printf '"%s"' "$s"
+}
+
+# upgrade_cleanup: on the way out of a failed upgrade, the temporary server is stopped cleanly
+# and the temporary option file removed.
+UPGRADE_TMP=
+upgrade_cleanup() {
+	if [ -n "$TMP_PID" ] && kill -0 "$TMP_PID" 2>/dev/null; then
+		warn "stopping the temporary server"
+		kill -TERM "$TMP_PID" 2>/dev/null || true
+		wait "$TMP_PID" 2>/dev/null || true
+	fi
+	if [ -n "$UPGRADE_TMP" ]; then
+		rm -rf "$UPGRADE_TMP"
+	fi
+}
+
+# auto_upgrade ARGS...: MARIADB_AUTO_UPGRADE's step, before the real server starts with ARGS.
+auto_upgrade() {
+	local upgrade dump arg skip='' dropped=() kept=() defaults backup upgrade_defaults pwd_env=
+	trap upgrade_cleanup EXIT
+	# PID 1 ignores a signal it has no handler for: docker stop during the upgrade stops it at
+	# the next step (after mariadb-upgrade, if that runs), the temporary server cleanly.
+	trap 'warn "signal received: the upgrade stops here"; exit 143' TERM INT
+	upgrade=$(tool mariadb-upgrade mysql_upgrade)
+	dump=$(tool mariadb-dump mysqldump)
+	note "MARIADB_AUTO_UPGRADE=$MARIADB_AUTO_UPGRADE: the data directory $DATADIR comes from MariaDB $OLD_VERSION, the server is $SERVER_VERSION: upgrading its system tables before the server starts"
+
+	# The temporary server gets the given options without Galera's (a --wsrep-start-position,
+	# the cluster address, --wsrep-new-cluster, the provider): Galera stays off, as MariaDB
+	# documents for an upgrade. The others (InnoDB settings, datadir...) stay.
+	for arg; do
+		if [ -n "$skip" ]; then
+			skip=
+			if [ "${arg:0:1}" != - ]; then
+				continue
+			fi
+		fi
+		case "$arg" in
+		--wsrep[-_]* | --loose-wsrep[-_]* | --skip-wsrep[-_]* | --enable-wsrep[-_]* | --disable-wsrep[-_]*)
+			dropped+=("${arg%%=*}")
+			if [[ "$arg" != *=* ]]; then
+				skip=1 # its value may be the next word
+			fi
+			;;
+		*) kept+=("$arg") ;;
+		esac
+	done
+	if ((${#dropped[@]})); then
+		note "the temporary server runs without these options: ${dropped[*]}"
+	fi
+
+	file_env MARIADB_ROOT_PASSWORD
+	UPGRADE_TMP=$(mktemp -d /tmp/entrypoint-upgrade.XXXXXX)
+	defaults=$UPGRADE_TMP
+	(
+		umask 077
+		printf '[client]\nuser=root\n' >"$defaults/root.cnf"
+		cp "$defaults/root.cnf" "$defaults/root-nopassword.cnf"
+		if [ -n "$MARIADB_ROOT_PASSWORD" ]; then
+			# printf is a builtin: the password is on no command line.
+			printf 'password=%s\n' "$(option_file_value "$MARIADB_ROOT_PASSWORD")" >>"$defaults/root.cnf"
+		fi
+	)
+	upgrade_defaults=$defaults/root.cnf
+	if [ -n "$MARIADB_ROOT_PASSWORD" ]; then
+		note "root connects with the password of MARIADB_ROOT_PASSWORD (from a temporary 0600 option file)"
+		case "$MARIADB_ROOT_PASSWORD" in
+		*\'* | *\\*)
+			# mariadb-upgrade hands the password on to its own tools shell-quoted in an option
+			# file, which mangles these two characters; they read MYSQL_PWD right.
+			note "the root password has a ' or a \\, which mariadb-upgrade would mangle: it gets the password in its environment (MYSQL_PWD) instead"
+			upgrade_defaults=$defaults/root-nopassword.cnf
+			pwd_env=1
+			;;
+		esac
+	else
+		note "no root password given (MARIADB_ROOT_PASSWORD, MARIADB_ROOT_PASSWORD_FILE): root connects by its unix socket authentication"
+	fi
+	client=("$MARIADB" --defaults-extra-file="$defaults/root.cnf" --protocol=socket --socket="$SOCKET"
+		--batch --skip-column-names)
+
+	note "starting a temporary server for the upgrade (socket only, wsrep off, no Galera provider)"
+	temp_server_start "${kept[@]}" --wsrep-provider=none \
+		--loose-innodb-buffer-pool-load-at-startup=0 --loose-innodb-buffer-pool-dump-at-shutdown=0
+	note "temporary server up: $("${client[@]}" -e 'SELECT VERSION()' 2>&1)"
+
+	if [ "${MARIADB_DISABLE_UPGRADE_BACKUP:-}" = 1 ]; then
+		note "no backup of the system tables: MARIADB_DISABLE_UPGRADE_BACKUP=1"
+	else
+		backup=$DATADIR/system_mysql_backup_$OLD_VERSION.sql.zst
+		if [ "$OLD_VERSION" = unknown ]; then
+			backup=$DATADIR/system_mysql_backup_unknown_version.sql.zst
+		fi
+		note "backing up the system tables (database mysql) to $backup"
+		if ! (umask 077 && "$dump" --defaults-extra-file="$defaults/root.cnf" --protocol=socket \
+			--socket="$SOCKET" --skip-lock-tables --replace --databases mysql | zstd -q >"$backup"); then
+			die "the backup of the system tables failed: not upgrading (MARIADB_DISABLE_UPGRADE_BACKUP=1 skips the backup)"
+		fi
+		chown mysql:mysql "$backup" 2>/dev/null || true
+		note "backup done ($(du -h "$backup" | cut -f1))"
+	fi
+
+	note "running $upgrade --upgrade-system-tables"
+	# In a subshell: MYSQL_PWD (when used) is exported to mariadb-upgrade only, never an argument.
+	if ! (
+		if [ -n "$pwd_env" ]; then
+			export MYSQL_PWD=$MARIADB_ROOT_PASSWORD
+		fi
+		exec "$upgrade" --defaults-extra-file="$upgrade_defaults" --protocol=socket \
+			--socket="$SOCKET" --upgrade-system-tables
+	); then
+		die "$upgrade failed (its output is above): the server is not started"
+	fi
+	rm -rf "$UPGRADE_TMP"
+	UPGRADE_TMP=
+	if [ "$(id -u)" = 0 ]; then
+		# mariadb-upgrade ran as root: what it wrote in the data directory goes to mysql.
+		find "$DATADIR" -maxdepth 1 \! -user mysql -exec chown mysql:mysql '{}' +
+	fi
+	note "$upgrade done; the data directory's upgrade info now says: $(tr -d '\0' <"$DATADIR/mariadb_upgrade_info" 2>/dev/null ||
+		tr -d '\0' <"$DATADIR/mysql_upgrade_info" 2>/dev/null || echo '(none)')"
+
+	note "stopping the temporary server"
+	temp_server_stop
+	trap - EXIT TERM INT
+	note "upgrade complete; starting the server"
+}
 
 if [ ! -d "$DATADIR/mysql" ]; then
 	file_env MARIADB_ROOT_PASSWORD
@@ -130,26 +373,11 @@ if [ ! -d "$DATADIR/mysql" ]; then
 	fi
 
 	note "initializing the data directory $DATADIR"
-	mariadb-install-db --user=mysql --datadir="$DATADIR" --skip-test-db --skip-name-resolve \
+	"$INSTALL_DB" --user=mysql --datadir="$DATADIR" --skip-test-db --skip-name-resolve \
 		--skip-log-bin --default-time-zone=SYSTEM >/dev/null || die "mariadb-install-db failed"
 
-	SOCKET=/run/mysqld/entrypoint-init.sock
 	note "starting a temporary server (socket only, wsrep off)"
-	"${server[@]}" --datadir="$DATADIR" --socket="$SOCKET" --skip-networking \
-		--wsrep-on=OFF --skip-log-bin --skip-slave-start --default-time-zone=SYSTEM \
-		--pid-file=/run/mysqld/entrypoint-init.pid &
-	tmp_pid=$!
-	client=(mariadb --protocol=socket --socket="$SOCKET" -uroot --batch --skip-column-names)
-	ready=
-	for _ in $(seq 1 300); do
-		if "${client[@]}" -e 'SELECT 1' >/dev/null 2>&1; then
-			ready=1
-			break
-		fi
-		kill -0 "$tmp_pid" 2>/dev/null || die "the temporary server exited during start-up"
-		sleep 0.1
-	done
-	[ -n "$ready" ] || die "the temporary server did not answer on $SOCKET within 30 s"
+	temp_server_start --datadir="$DATADIR" --skip-log-bin --default-time-zone=SYSTEM
 
 	sql="SET @@SESSION.SQL_LOG_BIN=0;
 DROP USER IF EXISTS root@'127.0.0.1', root@'::1', ''@'localhost', ''@'127.0.0.1', ''@'::1';
@@ -205,18 +433,14 @@ GRANT PROXY ON ''@'%' TO 'root'@$rh WITH GRANT OPTION;
 	done
 
 	note "stopping the temporary server"
-	kill -TERM "$tmp_pid"
-	stopped=
-	for _ in $(seq 1 600); do
-		if ! kill -0 "$tmp_pid" 2>/dev/null; then
-			stopped=1
-			break
-		fi
-		sleep 0.1
-	done
-	[ -n "$stopped" ] || die "the temporary server did not stop within 60 s"
-	wait "$tmp_pid" || die "the temporary server stopped with an error"
+	temp_server_stop
 	note "initialization complete; ready for start-up"
+elif upgrade_needed; then
+	if [ -z "${MARIADB_AUTO_UPGRADE:-}" ] || [ "$MARIADB_AUTO_UPGRADE" = 0 ]; then
+		note "the system tables need mariadb-upgrade (data directory from MariaDB $OLD_VERSION, server $SERVER_VERSION): not done, MARIADB_AUTO_UPGRADE is not set"
+	else
+		auto_upgrade "$@"
+	fi
 fi
 
 unset "${SECRET_VARS[@]}"

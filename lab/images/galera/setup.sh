@@ -1,6 +1,14 @@
 #!/bin/sh
-# Runs inside the image's root filesystem after the packages are installed.
+# Runs inside the image's root filesystem after the packages are installed. Shared by the
+# galera (bookworm, 10.11) and galera118 (trixie, 11.8) recipes.
 set -eu
+# The suite gave the server the image's tag names (galeractl-lab/galera:11.8: MariaDB 11.8.x).
+version=$(sed 's/.*://' /tmp/recipe/image | tr -d '[:space:]')
+mariadbd --version
+mariadbd --version | grep -q " Ver $version\."
+for tool in mariadbd mariadb mariadb-install-db mariadb-upgrade mariadb-dump mariadb-backup gosu zstd; do
+	command -v "$tool"
+done
 install -m 0755 /tmp/recipe/entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 # The official image's path; the old lab path stays as a link.
 ln -sf /usr/local/bin/docker-entrypoint.sh /entrypoint.sh
@@ -36,3 +44,5 @@ rm -rf /var/lib/mysql
 install -d -o mysql -g mysql -m 0755 /var/lib/mysql
 install -d -o mysql -g mysql -m 0755 /run/mysqld
 test -f /usr/lib/galera/libgalera_smm.so
+# The server reads /etc/mysql/conf.d (galeractl mounts its settings there).
+grep -q '^!includedir /etc/mysql/conf.d/\?$' /etc/mysql/my.cnf /etc/mysql/mariadb.cnf

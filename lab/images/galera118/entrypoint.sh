@@ -1,0 +1,1 @@
+../galera/entrypoint.sh

@@ -1,0 +1,1 @@
+../galera/setup.sh
