@@ -65,14 +65,13 @@ pub struct Stray {
     pub member: bool,
 }
 
-/// The gcache's reach, as the serving nodes report it.
+/// The gcache's size and how fast write-sets fill it, as a serving node reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gcache {
-    /// Write-sets the least stocked serving node still holds (`wsrep_last_committed` minus
-    /// `wsrep_local_cached_downto`).
-    pub held: u64,
-    /// Write-sets committed per minute, measured over `window_secs`.
-    pub per_minute: u64,
+    /// `gcache.size`, in bytes: a donor keeps the last this many bytes of write-sets.
+    pub size_bytes: u64,
+    /// Write-set bytes per minute, measured over `window_secs`.
+    pub bytes_per_minute: u64,
     pub window_secs: u64,
 }
 

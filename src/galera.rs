@@ -19,18 +19,14 @@ pub struct NodeStatus {
     pub cluster_state_uuid: String,
     /// `wsrep_flow_control_paused`: fraction of time paused by flow control since last read.
     pub flow_control_paused: f64,
-    /// `wsrep_local_cached_downto`: the oldest write-set this node's gcache still holds (what
-    /// it can give a joiner by IST); 0 when not reported.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub cached_downto: i64,
+    /// `wsrep_replicated_bytes` + `wsrep_received_bytes`: the write-set bytes this node has
+    /// seen since its start (what fills a donor's gcache).
+    #[serde(skip)]
+    pub writeset_bytes: u64,
     /// `wsrep_incoming_addresses`: each member's client address (`host:port`) as it
     /// announced it (empty for the arbitrator, which serves no client).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incoming_addresses: Vec<String>,
-}
-
-fn is_zero(n: &i64) -> bool {
-    *n == 0
 }
 
 impl NodeStatus {
@@ -49,7 +45,9 @@ impl NodeStatus {
                 "wsrep_last_committed" => s.last_committed = value.parse().unwrap_or(-1),
                 "wsrep_cluster_state_uuid" => s.cluster_state_uuid = value.to_string(),
                 "wsrep_flow_control_paused" => s.flow_control_paused = value.parse().unwrap_or(0.0),
-                "wsrep_local_cached_downto" => s.cached_downto = value.parse().unwrap_or(0),
+                "wsrep_replicated_bytes" | "wsrep_received_bytes" => {
+                    s.writeset_bytes += value.parse::<u64>().unwrap_or(0)
+                }
                 "wsrep_incoming_addresses" => {
                     s.incoming_addresses = value
                         .split(',')

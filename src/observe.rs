@@ -522,14 +522,29 @@ pub async fn proxy_config_stale(inventory: &Inventory, hosts: &crate::ssh::Hosts
     }
 }
 
+/// A node's `wsrep_provider_options` (Galera's settings, `gcache.size` among them).
+pub async fn provider_options(target: &crate::sql::SqlTarget, timeout: Duration) -> Option<String> {
+    global_variable(target, "wsrep_provider_options", timeout).await
+}
+
+async fn global_variable(
+    target: &crate::sql::SqlTarget,
+    name: &str,
+    timeout: Duration,
+) -> Option<String> {
+    let rows = crate::sql::query_pairs(
+        target,
+        &format!("SHOW GLOBAL VARIABLES LIKE '{name}'"),
+        timeout,
+    )
+    .await
+    .ok()?;
+    rows.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
 /// The MariaDB version a node runs (`10.11.14-MariaDB-...`), or `None`.
 pub async fn running_version(target: &crate::sql::SqlTarget, timeout: Duration) -> Option<String> {
-    let rows = crate::sql::query_pairs(target, "SHOW GLOBAL VARIABLES LIKE 'version'", timeout)
-        .await
-        .ok()?;
-    rows.into_iter()
-        .find(|(k, _)| k == "version")
-        .map(|(_, v)| v)
+    global_variable(target, "version", timeout).await
 }
 
 /// The MariaDB version in `image`, read on a host that has it (`mariadbd --version` in a

@@ -15,7 +15,7 @@ mod upgrade;
 pub use crate::facts::{ContainerFact, Gcache, Observed, ObservedNode, Stray, Versions};
 pub use prune::{members as prune_members, UpOptions};
 pub use restart::restart;
-pub use upgrade::{replaces_running, series, ASSUMED_DOWNTIME_SECS};
+pub use upgrade::{gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};
 
 use crate::docker::{self, Argv, ClusterAddress};
 use crate::inventory::{Inventory, Node};
@@ -234,12 +234,12 @@ pub enum PlanError {
         running: String,
         image: String,
     },
-    #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the donors' gcache holds {held} write-sets, and at {per_minute} write-sets per minute a node away {secs}s misses about {needed}: it would come back by a full copy (SST), which between two versions is unsafe. Wait for a quieter time, or pass --force; a larger cluster.gcache_size (rolled in with --force, at a quiet time) avoids this next time", secs = ASSUMED_DOWNTIME_SECS)]
+    #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the donors' gcache keeps {size} of write-sets, and at {per_minute} per minute a node away {secs}s misses about {needed}: it would come back by a full copy (SST), which between two versions is unsafe. Wait for a quieter time, or pass --force; a larger cluster.gcache_size (rolled in with --force, at a quiet time) avoids this next time", secs = ASSUMED_DOWNTIME_SECS)]
     GcacheTooSmall {
         cluster: String,
-        held: u64,
-        per_minute: u64,
-        needed: u64,
+        size: String,
+        per_minute: String,
+        needed: String,
     },
     #[error("cluster {cluster}: refusing to prune, nothing was changed: only {serving} of its {size} members serve now (Synced and Primary), not a majority; bring them back first (`galeractl up`)")]
     PruneWithoutMajority {

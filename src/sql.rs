@@ -79,7 +79,7 @@ pub async fn probe(t: &SqlTarget, timeout: Duration) -> Result<NodeStatus, SqlEr
         "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment', \
          'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_connected', 'wsrep_ready', \
          'wsrep_last_committed', 'wsrep_cluster_state_uuid', 'wsrep_flow_control_paused', \
-         'wsrep_incoming_addresses', 'wsrep_local_cached_downto')",
+         'wsrep_incoming_addresses', 'wsrep_replicated_bytes', 'wsrep_received_bytes')",
         timeout,
     )
     .await?;

@@ -340,12 +340,12 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
     // The gcache could not be read: said, and checked after the fact.
     assert_eq!(
         plan.notes,
-        vec!["the gcache's reach could not be read: each replaced node is checked to come back by IST after the fact"]
+        vec!["the gcache's size or the write rate could not be read: each replaced node is checked to come back by IST after the fact"]
     );
     // A gcache that a node's downtime would outrun, and a downgrade: refused unless forced.
     observed.gcache = Some(plan::Gcache {
-        held: 1000,
-        per_minute: 600,
+        size_bytes: 128 << 20,
+        bytes_per_minute: 80 << 20,
         window_secs: 2,
     });
     let refused = plan::up(&inv, &observed)
@@ -353,7 +353,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
-        refused.starts_with("cluster local-test: refusing to replace a running node, nothing was changed: the donors' gcache holds 1000 write-sets, and at 600 write-sets per minute a node away 120s misses about 1200: it would come back by a full copy (SST)"),
+        refused.starts_with("cluster local-test: refusing to replace a running node, nothing was changed: the donors' gcache keeps 128.0 MiB of write-sets, and at 80.0 MiB per minute a node away 120s misses about 160.0 MiB: it would come back by a full copy (SST)"),
         "{refused}"
     );
     let forced = plan::up_with(
@@ -365,7 +365,17 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert!(forced.notes[0].starts_with("--force: the gcache holds 1000 write-sets"));
+    assert!(forced.notes[0].starts_with("--force: the gcache keeps 128.0 MiB"));
+    observed.gcache = Some(plan::Gcache {
+        size_bytes: 128 << 20,
+        bytes_per_minute: 1 << 20,
+        window_secs: 2,
+    });
+    let fine = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        fine.notes,
+        vec!["each replaced node comes back by IST: the gcache keeps 128.0 MiB, write-sets came at 1.0 MiB per minute (measured over 2s), a node is assumed away 120s"]
+    );
     observed.gcache = None;
     observed.versions = Some(plan::Versions {
         running: "11.8.3-MariaDB".into(),

@@ -204,27 +204,30 @@ async fn upgrade_facts(
     tokio::time::sleep(left).await;
     let window = probed_at.elapsed();
     let after = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    let committed = |s: &[Option<galera::NodeStatus>]| {
-        s.iter()
-            .flatten()
-            .filter(|s| s.is_healthy())
-            .map(|s| s.last_committed)
-            .max()
-    };
-    let held = after
-        .iter()
-        .flatten()
-        .filter(|s| s.is_healthy() && s.cached_downto > 0)
-        .map(|s| u64::try_from(s.last_committed - s.cached_downto).unwrap_or(0))
-        .min();
-    if let (Some(held), Some(a), Some(b)) = (held, committed(before), committed(&after)) {
-        let writes = u64::try_from(b - a).unwrap_or(0);
-        let ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
-        observed.gcache = Some(plan::Gcache {
-            held,
-            per_minute: writes * 60_000 / ms,
-            window_secs: window.as_secs(),
-        });
+    // One serving node's view, before and after: the write-set bytes it saw (its own and the
+    // others'), and its gcache's size.
+    let pick = after.iter().zip(before).position(|(a, b)| {
+        a.as_ref()
+            .zip(b.as_ref())
+            .is_some_and(|(a, _)| a.is_healthy())
+    });
+    if let Some(i) = pick {
+        let node = &inventory.nodes[i];
+        let target = observe::monitor_target(inventory, node, password);
+        let size = observe::provider_options(&target, PROBE_TIMEOUT)
+            .await
+            .as_deref()
+            .and_then(plan::gcache_size_of);
+        let (a, b) = (&before[i], &after[i]);
+        if let (Some(size), Some(a), Some(b)) = (size, a, b) {
+            let bytes = b.writeset_bytes.saturating_sub(a.writeset_bytes);
+            let ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+            observed.gcache = Some(plan::Gcache {
+                size_bytes: size,
+                bytes_per_minute: bytes.saturating_mul(60_000) / ms,
+                window_secs: window.as_secs(),
+            });
+        }
     }
     let serving = inventory
         .nodes

@@ -53,32 +53,64 @@ pub fn check(
     }
     match &observed.gcache {
         Some(g) => {
-            let needed = g.per_minute * ASSUMED_DOWNTIME_SECS / 60;
-            if g.held < needed {
+            let needed = g.bytes_per_minute * ASSUMED_DOWNTIME_SECS / 60;
+            if needed >= g.size_bytes {
                 if !force {
                     return Err(PlanError::GcacheTooSmall {
                         cluster,
-                        held: g.held,
-                        per_minute: g.per_minute,
-                        needed,
+                        size: mib(g.size_bytes),
+                        per_minute: mib(g.bytes_per_minute),
+                        needed: mib(needed),
                     });
                 }
                 notes.push(format!(
-                    "--force: the gcache holds {} write-sets, a node away {ASSUMED_DOWNTIME_SECS}s misses about {needed}: it may come back by a full copy (SST)",
-                    g.held
+                    "--force: the gcache keeps {}, a node away {ASSUMED_DOWNTIME_SECS}s misses about {}: it may come back by a full copy (SST)",
+                    mib(g.size_bytes),
+                    mib(needed)
                 ));
             } else {
                 notes.push(format!(
-                    "each replaced node comes back by IST: the gcache holds {} write-sets, {} per minute were measured over {}s, a node is assumed away {ASSUMED_DOWNTIME_SECS}s",
-                    g.held, g.per_minute, g.window_secs
+                    "each replaced node comes back by IST: the gcache keeps {}, write-sets came at {} per minute (measured over {}s), a node is assumed away {ASSUMED_DOWNTIME_SECS}s",
+                    mib(g.size_bytes),
+                    mib(g.bytes_per_minute),
+                    g.window_secs
                 ));
             }
         }
         None => notes.push(
-            "the gcache's reach could not be read: each replaced node is checked to come back by IST after the fact".into(),
+            "the gcache's size or the write rate could not be read: each replaced node is checked to come back by IST after the fact".into(),
         ),
     }
     Ok(notes)
+}
+
+/// Bytes as MiB, one decimal.
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
+}
+
+/// `gcache.size` in `wsrep_provider_options` (`... gcache.size = 128M; ...`), in bytes.
+pub fn gcache_size_of(provider_options: &str) -> Option<u64> {
+    let value = provider_options
+        .split(';')
+        .find_map(|o| o.trim().strip_prefix("gcache.size"))?
+        .trim()
+        .strip_prefix('=')?
+        .trim();
+    let (digits, shift) = match value.char_indices().last()? {
+        (i, u) if u.is_ascii_alphabetic() => (
+            &value[..i],
+            match u.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return None,
+            },
+        ),
+        _ => (value, 0),
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
 /// A version's release series (`10.11.14-MariaDB` is (10, 11)), or `None`.
@@ -102,6 +134,14 @@ mod tests {
         );
         assert!(series("11.8.3") > series("10.11.9"));
         assert_eq!(series("garbage"), None);
+        assert_eq!(
+            gcache_size_of("evs.x = 1; gcache.size = 128M; gcache.page_size = 128M"),
+            Some(128 << 20)
+        );
+        assert_eq!(gcache_size_of("gcache.size=2G"), Some(2 << 30));
+        assert_eq!(gcache_size_of("gcache.size = 1000"), Some(1000));
+        assert_eq!(gcache_size_of("gcache.page_size = 1M"), None);
+        assert_eq!(gcache_size_of("gcache.size = lots"), None);
         assert_eq!(series(""), None);
     }
 }
