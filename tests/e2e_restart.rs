@@ -5,10 +5,9 @@
 //! Cluster "rolling", ports 4416/5697/5574/5698, HAProxy on 3326 (stats 4419, checks 9220).
 
 mod support;
-use std::time::Duration;
 
 use support::lab::{sql, Lab, HOSTS};
-use support::writer::{assert_acked_on, Writer};
+use support::writer::{assert_acked_on, longest_gap, Writer};
 use support::*;
 
 const PORT: u16 = 4416;
@@ -87,10 +86,7 @@ fn rolling_restart_under_writes_through_the_proxy() {
             );
         }
     }
-    let mut longest = Duration::ZERO;
-    for pair in acks.windows(2) {
-        longest = longest.max(pair[1].at.duration_since(pair[0].at));
-    }
+    let longest = longest_gap(&acks);
     eprintln!(
         "rolling restart: {} writes acknowledged through HAProxy, longest gap {:.2}s",
         acks.len(),

@@ -7,10 +7,9 @@
 //! 4426/5707/5584/5708, HAProxy on 3336 (stats 4429, checks 9230).
 
 mod support;
-use std::time::Duration;
 
 use support::lab::{sql, Lab, HOSTS};
-use support::writer::{assert_acked_on, Writer};
+use support::writer::{assert_acked_on, longest_gap, Writer};
 use support::*;
 
 const PORT: u16 = 4426;
@@ -93,10 +92,7 @@ fn rolling_upgrade_from_10_11_to_11_8_under_writes() {
         let version = sql(host, PORT, &root, &["select version()"]);
         assert!(version[0][0].starts_with("11.8."), "{host}: {version:?}");
     }
-    let mut longest = Duration::ZERO;
-    for pair in acks.windows(2) {
-        longest = longest.max(pair[1].at.duration_since(pair[0].at));
-    }
+    let longest = longest_gap(&acks);
     eprintln!(
         "rolling upgrade: {} writes acknowledged through HAProxy, longest gap {:.2}s",
         acks.len(),

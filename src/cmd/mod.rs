@@ -195,3 +195,49 @@ pub fn print_plan(plan: &crate::plan::Plan, json: bool) -> Outcome {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Runs `plan` with `runner` until it ends or the operator interrupts it; on a failure or an
+/// interrupt, the plan's on-failure steps, each reported in the failure's message.
+pub async fn run_plan(
+    runner: &crate::runner::Runner<'_>,
+    plan: &crate::plan::Plan,
+) -> Result<crate::runner::RunReport, Failure> {
+    let outcome = tokio::select! {
+        run = runner.run(plan) => run.map_err(|e| (crate::exit::FAILED, e.message)),
+        signal = interrupted() => Err((
+            crate::exit::INTERRUPTED,
+            format!("interrupted by {signal}; the step under way may have completed on its host"),
+        )),
+    };
+    match outcome {
+        Ok(report) => Ok(report),
+        Err((code, mut message)) => {
+            for line in runner.run_on_failure(plan).await {
+                message.push('\n');
+                message.push_str(&line);
+            }
+            Err(Failure::new(code, message))
+        }
+    }
+}
+
+/// The usage error for a node name the inventory at `path` does not have.
+pub fn unknown_node(
+    name: &str,
+    path: &std::path::Path,
+    inventory: &crate::inventory::Inventory,
+) -> Failure {
+    Failure::new(
+        crate::exit::USAGE,
+        format!(
+            "no node {name:?} in {} (nodes: {})",
+            path.display(),
+            inventory
+                .nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+}

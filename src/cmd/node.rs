@@ -46,22 +46,10 @@ async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
     let path = inventory_path(&args.inventory)?;
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
     print_warnings(&report);
-    let node = inventory.node(&args.node).cloned().ok_or_else(|| {
-        Failure::new(
-            exit::USAGE,
-            format!(
-                "no node {:?} in {} (nodes: {})",
-                args.node,
-                path.display(),
-                inventory
-                    .nodes
-                    .iter()
-                    .map(|n| n.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-    })?;
+    let node = inventory
+        .node(&args.node)
+        .cloned()
+        .ok_or_else(|| super::unknown_node(&args.node, &path, &inventory))?;
     let password = monitor_password(&inventory)?;
     Ok((
         Context {

@@ -47,21 +47,10 @@ fn chosen(
     names
         .iter()
         .map(|name| {
-            inventory.node(name).cloned().ok_or_else(|| {
-                Failure::new(
-                    exit::USAGE,
-                    format!(
-                        "no node {name:?} in {} (nodes: {})",
-                        path.display(),
-                        inventory
-                            .nodes
-                            .iter()
-                            .map(|n| n.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })
+            inventory
+                .node(name)
+                .cloned()
+                .ok_or_else(|| super::unknown_node(name, path, inventory))
         })
         .collect()
 }
@@ -108,20 +97,7 @@ async fn restart(
         sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
         probe_timeout: PROBE_TIMEOUT,
     };
-    let outcome = tokio::select! {
-        run = runner.run(&plan) => run.map_err(|e| (exit::FAILED, e.message)),
-        signal = super::interrupted() => Err((
-            exit::INTERRUPTED,
-            format!("interrupted by {signal}; the step under way may have completed on its host"),
-        )),
-    };
-    if let Err((code, mut message)) = outcome {
-        for line in runner.run_on_failure(&plan).await {
-            message.push('\n');
-            message.push_str(&line);
-        }
-        return Err(Failure::new(code, message));
-    }
+    super::run_plan(&runner, &plan).await?;
     println!(
         "cluster {}: {} restarted one at a time in {:.1}s, each caught up by IST",
         inventory.cluster.name,

@@ -156,23 +156,7 @@ async fn plan_and_run(
         sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
         probe_timeout: PROBE_TIMEOUT,
     };
-    let outcome = tokio::select! {
-        run = runner.run(&plan) => run.map_err(|e| (exit::FAILED, e.message)),
-        signal = super::interrupted() => Err((
-            exit::INTERRUPTED,
-            format!("interrupted by {signal}; the step under way may have completed on its host"),
-        )),
-    };
-    let report = match outcome {
-        Ok(report) => report,
-        Err((code, mut message)) => {
-            for line in runner.run_on_failure(&plan).await {
-                message.push('\n');
-                message.push_str(&line);
-            }
-            return Err(Failure::new(code, message));
-        }
-    };
+    let report = super::run_plan(&runner, &plan).await?;
     finish(
         args,
         inventory,

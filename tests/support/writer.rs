@@ -101,6 +101,14 @@ impl Writer {
     }
 }
 
+/// The longest time between two acknowledged writes.
+pub fn longest_gap(acks: &[Ack]) -> Duration {
+    acks.windows(2)
+        .map(|pair| pair[1].at.duration_since(pair[0].at))
+        .max()
+        .unwrap_or_default()
+}
+
 /// Panics, naming the node and the first missing ids, unless every acknowledged id is in
 /// `table` on each of `nodes`; then `CHECKSUM TABLE` must be equal on all of them.
 pub fn assert_acked_on(port: u16, password: &str, table: &str, acked: &[u64], nodes: &[usize]) {
