@@ -24,8 +24,12 @@ pub struct Observed {
     /// MariaDB's version running now and in the inventory's image (read when a rolling
     /// replace is planned, and both could be read).
     pub versions: Option<Versions>,
-    /// The Primary component counts the arbitrator.
+    /// The Primary component counts the arbitrator, most likely (the size of the component
+    /// the waits expect).
     pub arbitrator_member: bool,
+    /// The arbitrator must be a member: no node whose SQL is silent could be that member
+    /// instead (what a majority may count on).
+    pub arbitrator_surely: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

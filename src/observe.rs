@@ -363,6 +363,7 @@ pub async fn observed(
                 .collect(),
             strays: Vec::new(),
             arbitrator_member: false,
+            arbitrator_surely: false,
             gcache: None,
             versions: None,
             cluster_uuid: statuses
@@ -566,6 +567,29 @@ pub async fn image_version(remote: &Remote, image: &str) -> Option<String> {
         .await
         .ok()?;
     parse_mariadbd_version(&out.stdout)
+}
+
+/// [`image_version`] on this machine's docker (the image `up` would copy to the hosts).
+pub async fn local_image_version(image: &str) -> Option<String> {
+    let run = tokio::process::Command::new("docker")
+        .args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--entrypoint",
+            "mariadbd",
+            image,
+            "--version",
+        ])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .ok()?
+        .ok()?;
+    parse_mariadbd_version(&String::from_utf8_lossy(&out.stdout))
 }
 
 /// The version in `mariadbd --version`'s line (`mariadbd  Ver 11.8.3-MariaDB-... for ...`).

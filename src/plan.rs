@@ -589,8 +589,12 @@ fn running_cluster(
                     node.name
                 ),
                 steps: Vec::new(),
+                // The members running now: strays not yet taken out count, an arbitrator not
+                // yet deployed (its stage comes after the nodes) does not.
                 wait: Some(WaitFor::Verified {
-                    size: inventory.members(),
+                    size: inventory.nodes.len()
+                        + usize::from(observed.arbitrator_member)
+                        + prune::members(observed),
                 }),
             });
         }
@@ -861,7 +865,7 @@ fn run_step(inventory: &Inventory, node: &Node, what: &str) -> Step {
     }
 }
 
-fn write_config_step(
+pub(crate) fn write_config_step(
     inventory: &Inventory,
     node: &Node,
     address: &ClusterAddress,

@@ -475,7 +475,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
             "[10.10.10.13] docker stop --time 120 local-test-noded",
             "[10.10.10.13] docker rm local-test-noded",
             "[10.10.10.13] docker rm --force local-test-noded-check || true",
-            "[10.10.10.13] rm -rf -- /etc/galeractl/local-test",
+            "[10.10.10.13] sh -c 'if [ -z \"$(docker ps -aq --filter \"label=$1\")\" ]; then rm -rf -- \"$2\"; else echo \"kept $2: a container of the cluster is still here\"; fi' galeractl-prune io.galeractl.cluster=local-test /etc/galeractl/local-test",
         ]
     );
     assert!(plan::render(&pruned).ends_with(

@@ -130,3 +130,20 @@ fn mariabackup_plan_matches_golden() {
         &plan_of("tests/golden/mariabackup.toml", &[]),
     );
 }
+
+/// `galeractl restart`'s plan for a cluster with HAProxy, byte for byte: per node a verified
+/// full cluster, the drain, a clean stop, the members named in its config, the start, the full
+/// cluster again, the IST check, the node back in HAProxy; the writer (nodea) last; every node
+/// started and undrained on failure.
+#[test]
+fn restart_plan_matches_golden() {
+    let path = std::path::Path::new("tests/golden/haproxy.toml");
+    let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = galeractl::inventory::parse(path, &source);
+    let inv = parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+    let nodes: Vec<&galeractl::inventory::Node> = inv.nodes.iter().collect();
+    let plan = galeractl::plan::restart(&inv, &nodes);
+    assert_golden("restart.plan", &galeractl::plan::render(&plan));
+}

@@ -61,9 +61,26 @@ where
             }
         }
     };
-    crate::lock::with_lock(&remote, inventory, command, wait, guarded)
-        .await
-        .unwrap_or_else(|e| Err(e.into()))
+    let lock = match crate::lock::acquire(&remote, inventory, command, wait).await {
+        Ok(lock) => Some(lock),
+        // After a power cut the lock's host may answer and still refuse the lock (a full or
+        // read-only filesystem): recovery goes on, as when the host is gone.
+        Err(e @ crate::lock::LockError::Remote { .. }) if without_lock_host => {
+            tracing::warn!(
+                "the cluster lock cannot be taken ({e}): {command} runs WITHOUT the lock; make sure nobody else runs galeractl on cluster {} now",
+                inventory.cluster.name
+            );
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let outcome = guarded.await;
+    if let Some(lock) = lock {
+        if let Err(e) = lock.release(&remote).await {
+            tracing::warn!("{e}");
+        }
+    }
+    outcome
 }
 
 /// A signal after the first one.

@@ -203,11 +203,13 @@ pub async fn run_plan(
     plan: &crate::plan::Plan,
 ) -> Result<crate::runner::RunReport, Failure> {
     let outcome = tokio::select! {
-        run = runner.run(plan) => run.map_err(|e| (crate::exit::FAILED, e.message)),
+        // A signal that came already wins: no step starts after it.
+        biased;
         signal = interrupted() => Err((
             crate::exit::INTERRUPTED,
             format!("interrupted by {signal}; the step under way may have completed on its host"),
         )),
+        run = runner.run(plan) => run.map_err(|e| (crate::exit::FAILED, e.message)),
     };
     match outcome {
         Ok(report) => Ok(report),

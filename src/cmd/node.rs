@@ -149,7 +149,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
         .filter(|(n, s)| n.name != node.name && s.as_ref().is_some_and(NodeStatus::is_healthy))
         .map(|(n, _)| n.name.as_str())
         .collect();
-    if inventory.arbitrator.is_some() && crate::arbitrator::is_member(&cx.statuses, 0) {
+    if inventory.arbitrator.is_some() && crate::arbitrator::surely_member(&cx.statuses, 0) {
         healthy_others.push("the arbitrator");
     }
     let (ok, arithmetic) = quorum_after_stop(inventory.members(), &healthy_others, &node.name);

@@ -178,11 +178,18 @@ async fn recover(
         return Box::pin(recover(cx, args, started, false)).await;
     }
     if let Some(signal) = super::signalled() {
-        return Err(super::interrupted_before_change(signal));
+        return Err(act::interrupted_between(signal));
     }
     if let Ok(fast) = &fast {
         match act::try_run(cx, fast).await {
             Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64()).await,
+            // Interrupted while the nodes re-form: they are left as they are, not stopped.
+            Err(error) if super::signalled().is_some() => {
+                return Err(Failure::new(
+                    exit::INTERRUPTED,
+                    format!("interrupted during pc.recovery ({error}); the nodes were left as they are: run `galeractl recover` again"),
+                ));
+            }
             Err(error) => {
                 fall_back(cx, &error).await?;
                 // The nodes are stopped now, cleanly (no saved view left): read every position

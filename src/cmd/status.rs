@@ -128,12 +128,16 @@ pub async fn collect(
     };
     let statuses: Vec<Option<NodeStatus>> = nodes.iter().map(|n| n.wsrep.clone()).collect();
     let arbitrator = match &inventory.arbitrator {
-        Some(a) => Some(ArbitratorReport {
-            host: a.host.clone(),
-            port: a.port,
-            container: arbitrator_container(inventory, &a.host, args).await,
-            member: crate::arbitrator::is_member(&statuses, 0),
-        }),
+        Some(a) => {
+            let container = arbitrator_container(inventory, &a.host, args).await;
+            Some(ArbitratorReport {
+                host: a.host.clone(),
+                port: a.port,
+                // Its container runs and the component counts a member no node accounts for.
+                member: container == "running" && crate::arbitrator::is_member(&statuses, 0),
+                container,
+            })
+        }
         None => None,
     };
     StatusReport {

@@ -81,10 +81,10 @@ pub async fn find(
     for (host, rows) in rows {
         for row in rows {
             let ours = row.cluster == inventory.cluster.name && !row.node.is_empty();
-            let named = inventory
-                .nodes
-                .iter()
-                .any(|n| n.name == row.node && n.host.eq_ignore_ascii_case(&host));
+            // A node the inventory names is never a stray, on whatever host it is found:
+            // the same machine may be reached under another name (its IP, its FQDN), and
+            // taking the node's own container for a stray would stop it.
+            let named = inventory.node(&row.node).is_some();
             if !ours || named {
                 continue;
             }
@@ -110,4 +110,33 @@ pub async fn find(
         }
     }
     Ok((strays, extra))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::galera::NodeStatus;
+
+    #[test]
+    fn members_the_inventory_does_not_name() {
+        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"db1.example\"\n\n[[nodes]]\nname = \"b\"\nhost = \"10.0.0.2\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        let status = NodeStatus::from_rows([
+            ("wsrep_cluster_status", "Primary"),
+            (
+                "wsrep_incoming_addresses",
+                "DB1.example:4306,10.0.0.2:4306,,10.0.0.9:0,[fd00::7]:4306,10.0.0.3:4306,10.0.0.3:4306",
+            ),
+        ]);
+        assert_eq!(
+            foreign_members(&inventory, &[Some(status), None]),
+            vec![
+                ("fd00::7".to_string(), 4306),
+                ("10.0.0.3".to_string(), 4306)
+            ]
+        );
+    }
 }

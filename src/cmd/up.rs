@@ -77,8 +77,11 @@ async fn up(
     let (strays, extra) =
         super::strays::find(inventory, hosts, &statuses, &args.remote, args.prune).await?;
     observed.strays = strays;
-    observed.arbitrator_member = inventory.arbitrator.is_some()
-        && crate::arbitrator::is_member(&statuses, plan::prune_members(&observed));
+    let strays = plan::prune_members(&observed);
+    observed.arbitrator_member =
+        inventory.arbitrator.is_some() && crate::arbitrator::is_member(&statuses, strays);
+    observed.arbitrator_surely =
+        inventory.arbitrator.is_some() && crate::arbitrator::surely_member(&statuses, strays);
     if plan::replaces_running(inventory, &observed) {
         upgrade_facts(
             inventory,
@@ -213,19 +216,23 @@ async fn upgrade_facts(
             });
         }
     }
-    let serving = inventory
+    // The newest release series any serving node runs (a half-done upgrade mixes them).
+    let serving: Vec<&crate::inventory::Node> = inventory
         .nodes
         .iter()
         .zip(&after)
-        .find(|(_, s)| s.as_ref().is_some_and(galera::NodeStatus::is_healthy))
-        .map(|(n, _)| n);
-    let running = match serving {
-        Some(n) => {
-            let target = observe::monitor_target(inventory, n, password);
-            observe::running_version(&target, PROBE_TIMEOUT).await
-        }
-        None => None,
-    };
+        .filter(|(_, s)| s.as_ref().is_some_and(galera::NodeStatus::is_healthy))
+        .map(|(n, _)| n)
+        .collect();
+    let versions = futures::future::join_all(serving.iter().map(|n| {
+        let target = observe::monitor_target(inventory, n, password);
+        async move { observe::running_version(&target, PROBE_TIMEOUT).await }
+    }))
+    .await;
+    let running = versions
+        .into_iter()
+        .flatten()
+        .max_by_key(|v| plan::series(v));
     let mut image = None;
     for remote in hosts.all() {
         if observe::image_present(remote, &inventory.cluster.image)
@@ -235,6 +242,10 @@ async fn upgrade_facts(
             image = observe::image_version(remote, &inventory.cluster.image).await;
             break;
         }
+    }
+    // No host has it yet (it will be copied from this machine): read it here.
+    if image.is_none() {
+        image = observe::local_image_version(&inventory.cluster.image).await;
     }
     if let (Some(running), Some(image)) = (running, image) {
         observed.versions = Some(plan::Versions { running, image });

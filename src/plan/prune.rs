@@ -55,7 +55,7 @@ pub fn apply(
     // Before anything is touched: the inventory's members that serve now must be a majority
     // of what the cluster will be.
     let serving = observed.nodes.iter().filter(|o| o.synced_primary).count()
-        + usize::from(observed.arbitrator_member);
+        + usize::from(observed.arbitrator_surely);
     let size = inventory.members();
     if serving * 2 <= size {
         return Err(PlanError::PruneWithoutMajority {
@@ -64,9 +64,16 @@ pub fn apply(
             size,
         });
     }
+    // One at a time, each followed by a verified cluster of the size left: never the next
+    // one while the cluster is not whole.
+    let mut members_left = members(observed);
     for stray in &observed.strays {
-        plan.stages
-            .push(remove_stage(inventory, stray, prune.delete_data));
+        let mut stage = remove_stage(inventory, stray, prune.delete_data);
+        members_left -= usize::from(stray.member);
+        stage.wait = Some(super::WaitFor::Verified {
+            size: nodes_and_arbitrator(inventory, observed) + members_left,
+        });
+        plan.stages.push(stage);
     }
     // A host that no role of the cluster uses any more keeps none of its files (secrets).
     let used = |h: &str| {
@@ -102,13 +109,11 @@ pub fn apply(
                 .map(|h| {
                     Step::on_host(
                         h,
-                        format!("remove {}", inventory.cluster_dir()),
-                        vec![
-                            "rm".into(),
-                            "-rf".into(),
-                            "--".into(),
-                            inventory.cluster_dir(),
-                        ],
+                        format!(
+                            "remove {}, unless a container of the cluster is still there",
+                            inventory.cluster_dir()
+                        ),
+                        remove_dir_if_unused(inventory),
                         None,
                     )
                 })
@@ -177,6 +182,25 @@ fn remove_stage(inventory: &Inventory, stray: &Stray, delete_data: bool) -> Stag
         steps,
         wait: None,
     }
+}
+
+/// The members of the cluster the inventory names that run now: its nodes, and the arbitrator
+/// when it is a member.
+fn nodes_and_arbitrator(inventory: &Inventory, observed: &Observed) -> usize {
+    inventory.nodes.len() + usize::from(observed.arbitrator_member)
+}
+
+/// Removes the cluster's directory on a host only when no container of the cluster is left
+/// there (the host may be one the inventory reaches under another name).
+fn remove_dir_if_unused(inventory: &Inventory) -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        "if [ -z \"$(docker ps -aq --filter \"label=$1\")\" ]; then rm -rf -- \"$2\"; else echo \"kept $2: a container of the cluster is still here\"; fi".into(),
+        "galeractl-prune".into(),
+        format!("{}={}", docker::LABEL_CLUSTER, inventory.cluster.name),
+        inventory.cluster_dir(),
+    ]
 }
 
 /// The stray's data volume, named as the inventory names a node's.

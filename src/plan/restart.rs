@@ -4,6 +4,7 @@
 //! start, Synced again, caught up by IST; then it is back in HAProxy, and the next one.
 
 use super::{stop_step, Plan, Stage, Step, WaitFor};
+use crate::docker::{self, ClusterAddress};
 use crate::haproxy;
 use crate::inventory::{Inventory, Node};
 
@@ -38,7 +39,17 @@ pub fn restart(inventory: &Inventory, nodes: &[&Node]) -> Plan {
                 wait: Some(WaitFor::ProxyDrained { node: name.clone() }),
             });
         }
-        let mut steps = vec![stop_step(inventory, node)];
+        // Its config names the other members before it starts again: a file left at
+        // `gcomm://` would make it bootstrap a second cluster.
+        let mut steps = vec![
+            stop_step(inventory, node),
+            super::write_config_step(
+                inventory,
+                node,
+                &ClusterAddress::others(inventory, node),
+                "name the other members in the cluster address",
+            ),
+        ];
         steps.extend(super::start_or_run_steps(
             inventory,
             node,
@@ -49,8 +60,9 @@ pub fn restart(inventory: &Inventory, nodes: &[&Node]) -> Plan {
         stages.push(Stage {
             title: format!("restart {name}"),
             steps,
-            wait: Some(WaitFor::Synced {
-                nodes: vec![name.clone()],
+            // Back in the one component of full size, not merely Synced on its own.
+            wait: Some(WaitFor::Verified {
+                size: inventory.members(),
             }),
         });
         stages.push(Stage {
@@ -70,13 +82,28 @@ pub fn restart(inventory: &Inventory, nodes: &[&Node]) -> Plan {
         cluster: inventory.cluster.name.clone(),
         notes: Vec::new(),
         stages,
-        // Never a node left drained: its endpoint answers from its state again.
-        on_failure: if proxy {
-            nodes.iter().map(|n| undrain_step(inventory, n)).collect()
-        } else {
-            Vec::new()
-        },
+        on_failure: on_failure(inventory, nodes, proxy),
     }
+}
+
+/// Never a node left stopped or drained: each restarted node's container started (a no-op
+/// when it runs), then its endpoint answering from its state again.
+fn on_failure(inventory: &Inventory, nodes: &[&Node], proxy: bool) -> Vec<Step> {
+    let mut steps: Vec<Step> = nodes
+        .iter()
+        .map(|n| {
+            Step::on_node(
+                n,
+                format!("{}: started, if it was left stopped", n.name),
+                docker::start_node(inventory, n),
+                None,
+            )
+        })
+        .collect();
+    if proxy {
+        steps.extend(nodes.iter().map(|n| undrain_step(inventory, n)));
+    }
+    steps
 }
 
 fn undrain_step(inventory: &Inventory, node: &Node) -> Step {

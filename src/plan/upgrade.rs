@@ -51,6 +51,12 @@ pub fn check(
             }
         }
     }
+    if observed.versions.is_none() {
+        notes.push(
+            "the version running or the image's could not be read: a downgrade was not checked"
+                .into(),
+        );
+    }
     match &observed.gcache {
         Some(g) => {
             let needed = g.bytes_per_minute * ASSUMED_DOWNTIME_SECS / 60;

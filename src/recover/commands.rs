@@ -235,7 +235,7 @@ pub fn plan(inventory: &Inventory, choice: &Choice, stages: &[Vec<Action>]) -> P
     }
     if let Choice::StopWaiting { .. } = choice {
         out.push(Stage {
-            title: "then read every position again and plan again (a new plan, printed)".into(),
+            title: "then read every position again and choose again (its choice is printed, its steps logged with -v)".into(),
             steps: Vec::new(),
             wait: None,
         });
@@ -345,7 +345,7 @@ pub fn resolve_plan(inventory: &Inventory, nodes: &[String], how: &str) -> Plan 
                 wait: None,
             },
             Stage {
-                title: "then read every position again and plan again (a new plan, printed)".into(),
+                title: "then read every position again and choose again (its choice is printed, its steps logged with -v)".into(),
                 steps: Vec::new(),
                 wait: None,
             },

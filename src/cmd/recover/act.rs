@@ -15,20 +15,21 @@ use super::super::Failure;
 /// Runs `plan`; on a failure or an interrupt, its compensation and a report.
 pub(crate) async fn run(cx: &Context<'_>, plan: &Plan) -> Result<(), Failure> {
     if let Some(signal) = super::super::signalled() {
-        return Err(super::super::interrupted_before_change(signal));
+        return Err(interrupted_between(signal));
     }
     let progress = AtomicUsize::new(0);
     let runner = runner(cx);
     let outcome = tokio::select! {
-        run = runner.run_tracked(plan, &progress) => run
-            .map(|_| ())
-            .map_err(|e| (e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)), e.message, exit::FAILED)),
+        biased;
         signal = super::super::interrupted() => Err((
             // The stage under way counts as not done.
             progress.load(Ordering::SeqCst),
             format!("interrupted by {signal}; the step under way may have completed"),
             exit::INTERRUPTED,
         )),
+        run = runner.run_tracked(plan, &progress) => run
+            .map(|_| ())
+            .map_err(|e| (e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)), e.message, exit::FAILED)),
     };
     let Err((next, error, code)) = outcome else {
         return Ok(());
@@ -55,6 +56,15 @@ pub(crate) async fn run(cx: &Context<'_>, plan: &Plan) -> Result<(), Failure> {
         "\nfix the cause, then run `galeractl recover` again: it reads every position afresh",
     );
     Err(Failure::new(code, message))
+}
+
+/// Recovery interrupted before one of its plans: earlier plans (stopping waiting nodes,
+/// resolving prepared transactions) may have run.
+pub(crate) fn interrupted_between(signal: &str) -> Failure {
+    Failure::new(
+        exit::INTERRUPTED,
+        format!("interrupted by {signal}; stopped before running the next plan (any plan run before it is reported above); run `galeractl recover` again"),
+    )
 }
 
 /// Runs `plan` and nothing else on a failure (pc.recovery, which falls back on its own).
