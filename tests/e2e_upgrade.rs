@@ -86,6 +86,13 @@ fn rolling_upgrade_from_10_11_to_11_8_under_writes() {
             "{node} not checked for IST:\n{log}"
         );
     }
+    // Each node's replacement: from its clean stop to Synced on 11.8 (upgrade included).
+    for line in log
+        .lines()
+        .filter(|l| l.contains("ok: node") && l.contains(" Primary and Synced ("))
+    {
+        eprintln!("rolling upgrade, per node: {}", line.trim());
+    }
     writer.wait_for(50);
     let acks = writer.finish();
     for host in HOSTS {
