@@ -152,15 +152,31 @@ pub struct StatusArgs {
     pub inventory: InventoryArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
-    /// Print the status as JSON (see the README for the document's shape).
-    #[arg(long)]
+    /// Print the status as JSON (see the README for the document's shape); the same as
+    /// --format json.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// What to print: the table, the JSON document, or Prometheus' text exposition format.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<StatusFormat>,
+    /// Write the Prometheus text to PATH (atomically, mode 0644) for node_exporter's textfile
+    /// collector, instead of printing anything.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["json", "format"])]
+    pub textfile: Option<PathBuf>,
     /// Milliseconds each node has to answer SQL.
     #[arg(long, default_value_t = 2000, value_name = "MS")]
     pub timeout_ms: u64,
     /// Set from -v: show the last log lines of nodes that do not answer.
     #[arg(skip)]
     pub verbose_logs: bool,
+}
+
+/// `status --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Json,
+    Prometheus,
 }
 
 #[derive(Debug, Args)]

@@ -16,11 +16,13 @@ pub mod inventory;
 pub mod lock;
 pub mod observe;
 pub mod plan;
+pub mod prometheus;
 pub mod recover;
 pub mod runner;
 pub mod secret;
 pub mod sql;
 pub mod ssh;
+pub mod textfile;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

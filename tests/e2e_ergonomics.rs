@@ -1,0 +1,152 @@
+//! End to end on the lab's shared cluster "local-test", read only: `status --format
+//! prometheus` and `--textfile`, `logs`, `sql`. The cluster is brought up when it is not
+//! healthy, never wiped.
+
+mod support;
+use std::collections::BTreeMap;
+
+use support::lab::Lab;
+use support::*;
+
+/// The lab, with its cluster healthy (`up` when `status` says otherwise).
+fn lab() -> Option<(Lab, String)> {
+    let lab = Lab::find()?;
+    let inv = lab.inventory("lab.toml");
+    if !galeractl(&["status", inv.as_str()]).status.success() {
+        galeractl_ok(&["up", inv.as_str()]);
+    }
+    Some((lab, inv))
+}
+
+/// One sample of the exposition format: its metric name and labels.
+type Series = (String, BTreeMap<String, String>);
+
+/// Parses Prometheus' text format strictly enough for galeractl's output: every sample's
+/// metric has HELP and TYPE lines before it, label values are quoted and escaped, each value
+/// is a number, and no series appears twice.
+fn parse_exposition(text: &str) -> Vec<(Series, f64)> {
+    let mut typed = std::collections::BTreeSet::new();
+    let mut helped = std::collections::BTreeSet::new();
+    let mut samples: Vec<(Series, f64)> = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let name = rest.split(' ').next().unwrap_or_default();
+            assert!(helped.insert(name.to_string()), "two HELP for {name}");
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let mut words = rest.split(' ');
+            let name = words.next().unwrap_or_default().to_string();
+            assert_eq!(words.next(), Some("gauge"), "{line}");
+            assert!(helped.contains(&name), "TYPE before HELP: {line}");
+            assert!(typed.insert(name), "two TYPE: {line}");
+        } else {
+            let (name, rest) = line.split_once('{').unwrap_or_else(|| panic!("{line}"));
+            assert!(
+                name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{line}"
+            );
+            assert!(typed.contains(name), "sample before its TYPE: {line}");
+            let mut labels = BTreeMap::new();
+            let mut chars = rest.chars().peekable();
+            loop {
+                let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
+                assert_eq!(chars.next(), Some('"'), "{line}");
+                let mut value = String::new();
+                loop {
+                    match chars.next() {
+                        Some('\\') => match chars.next() {
+                            Some('n') => value.push('\n'),
+                            Some(c @ ('\\' | '"')) => value.push(c),
+                            other => panic!("bad escape {other:?}: {line}"),
+                        },
+                        Some('"') => break,
+                        Some(c) => value.push(c),
+                        None => panic!("unterminated label value: {line}"),
+                    }
+                }
+                labels.insert(key, value);
+                match chars.next() {
+                    Some(',') => continue,
+                    Some('}') => break,
+                    other => panic!("{other:?} after a label: {line}"),
+                }
+            }
+            let value: String = chars.collect();
+            let value = value
+                .strip_prefix(' ')
+                .unwrap_or_else(|| panic!("{line}"))
+                .parse::<f64>()
+                .unwrap_or_else(|e| panic!("{e}: {line}"));
+            let series = (name.to_string(), labels);
+            assert!(
+                samples.iter().all(|(s, _)| *s != series),
+                "series twice: {line}"
+            );
+            samples.push((series, value));
+        }
+    }
+    samples
+}
+
+const NODE_METRICS: [&str; 7] = [
+    "galera_up",
+    "galera_cluster_size",
+    "galera_local_state",
+    "galera_cluster_status",
+    "galera_ready",
+    "galera_flow_control_paused",
+    "galera_last_committed",
+];
+
+#[test]
+fn status_in_prometheus_format_and_as_a_textfile() {
+    let Some((lab, inv)) = lab() else { return };
+    let out = galeractl_ok(&["status", inv.as_str(), "--format", "prometheus"]);
+    let samples = parse_exposition(&out);
+    for metric in NODE_METRICS {
+        let nodes: Vec<&str> = samples
+            .iter()
+            .filter(|((name, _), _)| name == metric)
+            .map(|((_, labels), _)| labels.get("node").map_or("", String::as_str))
+            .collect();
+        assert_eq!(nodes, ["nodea", "nodeb", "nodec"], "{metric}:\n{out}");
+    }
+    let value = |metric: &str, node: &str| {
+        samples
+            .iter()
+            .find(|((name, labels), _)| {
+                name == metric && labels.get("node").map(String::as_str) == Some(node)
+            })
+            .map(|(_, v)| *v)
+    };
+    assert_eq!(value("galera_up", "nodeb"), Some(1.0));
+    assert_eq!(value("galera_cluster_size", "nodea"), Some(3.0));
+    assert_eq!(value("galera_local_state", "nodec"), Some(4.0));
+    let ((_, labels), _) = samples
+        .iter()
+        .find(|((name, _), _)| name == "galera_up")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        labels.get("cluster").map(String::as_str),
+        Some("local-test")
+    );
+    assert_eq!(labels.get("host").map(String::as_str), Some("10.77.0.11"));
+    let healthy = samples.iter().find(|((name, labels), _)| {
+        name == "galera_verdict" && labels.get("verdict").map(String::as_str) == Some("healthy")
+    });
+    assert_eq!(healthy.map(|(_, v)| *v), Some(1.0), "{out}");
+
+    // --textfile: the same text in a 0644 file, nothing on stdout.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("ergonomics-textfile");
+    let file = dir.join("galera.prom");
+    let path = file.display().to_string();
+    let printed = galeractl_ok(&["status", inv.as_str(), "--textfile", path.as_str()]);
+    assert_eq!(printed, "");
+    let written = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parse_exposition(&written).len(), samples.len());
+    let mode = std::fs::metadata(&file)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0);
+    assert_eq!(mode, 0o644);
+    drop(lab);
+}
