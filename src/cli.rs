@@ -44,6 +44,28 @@ pub enum Command {
     /// Rolling restart, one node at a time: drained from HAProxy, stopped cleanly, started,
     /// Synced, caught up by IST, back in HAProxy; every member Synced before each.
     Restart(RestartArgs),
+    /// Print a shell completion script (bash, zsh, fish), node names included for bash and
+    /// fish.
+    Completions(CompletionsArgs),
+    /// Print galeractl's man page (roff): `galeractl man | man -l -`.
+    Man,
+    /// The inventory's node names, one a line (for the completion scripts).
+    #[command(hide = true)]
+    CompleteNodes(InventoryArg),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]

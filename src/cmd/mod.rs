@@ -1,5 +1,6 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
+pub mod generate;
 pub mod locked;
 pub mod node;
 pub mod plan;
