@@ -44,6 +44,9 @@ pub enum Command {
     /// Rolling restart, one node at a time: drained from HAProxy, stopped cleanly, started,
     /// Synced, caught up by IST, back in HAProxy; every member Synced before each.
     Restart(RestartArgs),
+    /// Print a node container's log (stdout and stderr together), over SSH; -f follows it
+    /// until Ctrl-C.
+    Logs(LogsArgs),
     /// Print a shell completion script (bash, zsh, fish), node names included for bash and
     /// fish.
     Completions(CompletionsArgs),
@@ -52,6 +55,23 @@ pub enum Command {
     /// The inventory's node names, one a line (for the completion scripts).
     #[command(hide = true)]
     CompleteNodes(InventoryArg),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The node's name in the inventory.
+    pub node: String,
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Only lines since then: a duration (10m, 1h30m, 90s) or a timestamp
+    /// (2026-01-02T13:23:37Z).
+    #[arg(long, value_name = "DUR")]
+    pub since: Option<String>,
+    /// Follow the log until Ctrl-C.
+    #[arg(short, long)]
+    pub follow: bool,
 }
 
 #[derive(Debug, Args)]

@@ -150,3 +150,95 @@ fn status_in_prometheus_format_and_as_a_textfile() {
     assert_eq!(mode, 0o644);
     drop(lab);
 }
+
+/// Makes nodeb log a line of its own, changing nothing: a login refused for `user`.
+fn refused_login(lab: &Lab, user: &str) {
+    lab.ssh(
+        support::lab::HOSTS[1],
+        &format!("docker exec local-test-nodeb mariadb -u{user} -pnot-a-password -h127.0.0.1 -e 'select 1'"),
+    );
+}
+
+#[test]
+fn logs_since_shows_the_recent_lines() {
+    let Some((lab, inv)) = lab() else { return };
+    let user = format!("logs_probe_{}", std::process::id());
+    refused_login(&lab, &user);
+    let recent = galeractl_ok(&["logs", "nodeb", inv.as_str(), "--since", "1m"]);
+    assert!(
+        recent.contains(&format!("Access denied for user '{user}'")),
+        "{recent}"
+    );
+    let all = galeractl_ok(&["logs", "nodeb", "-i", inv.as_str()]);
+    assert!(all.contains(&user), "{all}");
+    assert!(recent.lines().count() < all.lines().count());
+    // The server's start is in the whole log, not in the last minute's.
+    assert!(all.contains("ready for connections"), "{all}");
+    let out = galeractl(&["logs", "nodeb", inv.as_str(), "--since", "yesterday"]);
+    assert_eq!(out.status.code(), Some(64));
+    let out = galeractl(&["logs", "nodez", inv.as_str()]);
+    assert_eq!(out.status.code(), Some(64), "{}", text(&out.stderr));
+}
+
+#[test]
+fn logs_follow_streams_until_sigint_and_ends_on_the_host() {
+    use std::io::BufRead;
+    let Some((lab, inv)) = lab() else { return };
+    let since = "61s"; // names this test's `docker logs` among the host's processes
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args(["logs", "nodeb", "-i", inv.as_str(), "--since", since, "-f"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let user = format!("follow_probe_{}", std::process::id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = false;
+    while !seen && std::time::Instant::now() < deadline {
+        refused_login(&lab, &user);
+        while let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+            if line.contains(&user) {
+                seen = true;
+                break;
+            }
+        }
+    }
+    assert!(seen, "logs -f never showed the new line");
+    let running = |pattern: &str| {
+        lab.ssh_ok(support::lab::HOSTS[1], "ps -eo args")
+            .lines()
+            .any(|l| l.starts_with("docker logs") && l.contains(pattern))
+    };
+    let pattern = format!("--since {since} --follow local-test-nodeb");
+    assert!(running(&pattern), "no docker logs on the host");
+    // Ctrl-C: galeractl ends, and so does docker logs on the host.
+    let pid = i32::try_from(child.id()).unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status();
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("ended by SIGINT"),
+        "{}",
+        text(&out.stderr)
+    );
+    support::lab::wait_until(
+        "docker logs to end on the host",
+        std::time::Duration::from_secs(10),
+        || !running(&pattern),
+    );
+}

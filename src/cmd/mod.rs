@@ -2,6 +2,7 @@
 
 pub mod generate;
 pub mod locked;
+pub mod logs;
 pub mod node;
 pub mod plan;
 pub mod recover;
