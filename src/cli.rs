@@ -47,6 +47,9 @@ pub enum Command {
     /// Print a node container's log (stdout and stderr together), over SSH; -f follows it
     /// until Ctrl-C.
     Logs(LogsArgs),
+    /// The node's own mariadb client as root, over SSH and docker exec, with no password on
+    /// any command line (default: the proxy's active writer, else the first Synced node).
+    Sql(SqlArgs),
     /// Print a shell completion script (bash, zsh, fish), node names included for bash and
     /// fish.
     Completions(CompletionsArgs),
@@ -72,6 +75,26 @@ pub struct LogsArgs {
     /// Follow the log until Ctrl-C.
     #[arg(short, long)]
     pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The inventory file [env: GALERACTL_INVENTORY; default: ./galeractl.toml].
+    #[arg(short = 'i', long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// The node's name in the inventory.
+    #[arg(value_name = "NODE")]
+    pub node: Option<String>,
+    /// The client's own arguments (-e 'SQL', -N, -B, a database...), each passed as one word;
+    /// after `--` anything, galeractl's own flags too.
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

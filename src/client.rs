@@ -3,6 +3,8 @@
 //! words stay separate words of it (the SSH edge quotes each one for the remote shell).
 
 use crate::docker::{Argv, ROOT_PASSWORD_FILE, SECRETS_MOUNT};
+use crate::galera::NodeStatus;
+use crate::haproxy::Backend;
 
 /// Whether `since` is something `docker logs --since` takes: a duration such as `10m`, `1h30m`
 /// or `90s`, or a timestamp (`2026-01-02T13:23:37Z`, `2026-01-02`, a Unix time).
@@ -96,6 +98,37 @@ pub fn sql(container: &str, tty: bool, args: &[String]) -> Argv {
     a
 }
 
+/// Which node `sql` without a NODE talks to, and why: the proxy's active writer (the first
+/// server HAProxy has UP, a backup only when no other is), when its stats were read and it is
+/// a node that is Synced; else the first node, in inventory order, that is Synced and Primary.
+pub fn default_node<'a>(
+    nodes: &[(&'a str, Option<&NodeStatus>)],
+    backends: Option<&[Backend]>,
+) -> Option<(&'a str, &'static str)> {
+    let synced = |name: &str| {
+        nodes
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(n, s)| s.filter(|s| s.is_healthy()).map(|_| *n))
+    };
+    if let Some(backends) = backends {
+        let up = |backup: bool| {
+            backends
+                .iter()
+                .find(|b| b.backup == backup && b.status.starts_with("UP"))
+        };
+        if let Some(writer) = up(false).or_else(|| up(true)) {
+            if let Some(name) = synced(&writer.server) {
+                return Some((name, "the proxy's active writer"));
+            }
+        }
+    }
+    nodes
+        .iter()
+        .find(|(_, s)| s.is_some_and(NodeStatus::is_healthy))
+        .map(|(n, _)| (*n, "the first Synced node"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +184,50 @@ mod tests {
         assert_eq!(a[6..8], ["sh", "-c"]);
         assert_eq!(a[9..], ["sh", "-e", "select 'a;b', \"c\"; select 2"]);
         assert!(sql("c", true, &[]).contains(&"-t".to_string()));
+    }
+
+    #[test]
+    fn default_node_is_the_writer_else_the_first_synced() {
+        let synced = NodeStatus::from_rows([
+            ("wsrep_local_state_comment", "Synced"),
+            ("wsrep_cluster_status", "Primary"),
+            ("wsrep_ready", "ON"),
+            ("wsrep_connected", "ON"),
+            ("wsrep_cluster_size", "3"),
+        ]);
+        let joining = NodeStatus::from_rows([("wsrep_local_state_comment", "Joining")]);
+        let nodes = [
+            ("nodea", Some(&joining)),
+            ("nodeb", None),
+            ("nodec", Some(&synced)),
+            ("noded", Some(&synced)),
+        ];
+        let backend = |server: &str, status: &str, backup: bool| Backend {
+            server: server.into(),
+            status: status.into(),
+            backup,
+            sessions: 0,
+        };
+        assert_eq!(
+            default_node(&nodes, None),
+            Some(("nodec", "the first Synced node"))
+        );
+        let backends = [
+            backend("nodea", "DOWN", false),
+            backend("nodeb", "DOWN", true),
+            backend("noded", "UP", true),
+            backend("nodec", "UP", true),
+        ];
+        assert_eq!(
+            default_node(&nodes, Some(&backends)),
+            Some(("noded", "the proxy's active writer"))
+        );
+        // A writer that is not Synced (HAProxy's view lags): the first Synced node instead.
+        let backends = [backend("nodea", "UP", false)];
+        assert_eq!(
+            default_node(&nodes, Some(&backends)),
+            Some(("nodec", "the first Synced node"))
+        );
+        assert_eq!(default_node(&nodes[..2], None), None);
     }
 }

@@ -61,6 +61,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::Unlock(args) => cmd::block_on(cmd::unlock::run(args)),
         cli::Command::Restart(args) => cmd::block_on(cmd::restart::run(args)),
         cli::Command::Logs(args) => cmd::block_on(cmd::logs::run(args)),
+        cli::Command::Sql(args) => cmd::block_on(cmd::sql::run(args)),
         cli::Command::Completions(args) => cmd::generate::completions(args.shell),
         cli::Command::Man => cmd::generate::man(),
         cli::Command::CompleteNodes(args) => cmd::generate::complete_nodes(args),

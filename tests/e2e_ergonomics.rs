@@ -242,3 +242,157 @@ fn logs_follow_streams_until_sigint_and_ends_on_the_host() {
         || !running(&pattern),
     );
 }
+
+/// Runs galeractl with `input` on its stdin; returns (exit code, stdout, stderr).
+fn galeractl_with_stdin(args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn sql_runs_the_nodes_client_with_words_unchanged() {
+    let Some((_lab, inv)) = lab() else { return };
+    let i = inv.as_str();
+    let out = galeractl_ok(&["sql", "nodea", "-i", i, "-e", "select 1"]);
+    assert_eq!(out, "1\n1\n");
+    // Quotes of both kinds, a semicolon, a backslash and $: one word to the client.
+    let query = r#"select 'a;b' as x, "it's" as y, 'say "hi" $HOME `id`' as z, concat('back', '\\', 'slash'); select 2"#;
+    let out = galeractl_ok(&["sql", "-i", i, "nodeb", "-N", "-B", "-e", query]);
+    assert_eq!(out, "a;b\tit's\tsay \"hi\" $HOME `id`\tback\\\\slash\n2\n");
+    // Piped stdin, after `--`.
+    let (code, out, err) = galeractl_with_stdin(
+        &["sql", "-i", i, "nodec", "--", "-N"],
+        "select 40 + 2;\nselect @@hostname;\n",
+    );
+    assert_eq!((code, out.as_str()), (0, "42\nnodec\n"), "{err}");
+    // No node: the proxy's active writer, named on stderr.
+    let out = galeractl(&["sql", "-i", i, "--", "-N", "-e", "select @@hostname"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let host = text(&out.stdout);
+    assert!(
+        ["nodea\n", "nodeb\n", "nodec\n"].contains(&host.as_str()),
+        "{host}"
+    );
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "sql: {}, the proxy's active writer",
+            host.trim_end()
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    // The client's failure is galeractl's (exit 2), its message on stderr.
+    let out = galeractl(&["sql", "nodea", "-i", i, "-e", "select no_such_column"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("Unknown column"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = galeractl(&["sql", "nodez", "-i", i, "-e", "select 1"]);
+    assert_eq!(out.status.code(), Some(64));
+}
+
+#[test]
+fn sql_puts_the_root_password_on_no_command_line() {
+    let Some((lab, inv)) = lab() else { return };
+    let root = lab.secret("root-password");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args([
+            "-vv",
+            "sql",
+            "nodea",
+            "-i",
+            inv.as_str(),
+            "-e",
+            "select sleep(4)",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let host = support::lab::HOSTS[0];
+    let on_host = lab.ssh_ok(host, "ps -eo args");
+    assert!(
+        on_host.contains("select sleep(4)"),
+        "not running:\n{on_host}"
+    );
+    let in_container = lab.ssh_ok(
+        host,
+        "docker exec local-test-nodea sh -c 'for f in /proc/[0-9]*/cmdline /proc/[0-9]*/environ; do tr \"\\0\" \" \" <\"$f\"; echo; done' 2>/dev/null || true",
+    );
+    let local = std::process::Command::new("ps")
+        .args(["-eo", "args"])
+        .output()
+        .map(|o| text(&o.stdout))
+        .unwrap_or_default();
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        in_container.contains("--defaults-extra-file="),
+        "the client was not seen in the container:\n{in_container}"
+    );
+    let inspect = lab.ssh_ok(host, "docker inspect local-test-nodea");
+    for (what, seen) in [
+        ("the host's ps", on_host.as_str()),
+        ("the container's processes", in_container.as_str()),
+        ("this machine's ps", local.as_str()),
+        ("docker inspect", inspect.as_str()),
+        ("galeractl -vv's log", &text(&out.stderr)),
+    ] {
+        assert!(!seen.contains(&root), "the root password in {what}");
+    }
+    // The option file is gone.
+    let left = lab.ssh_ok(
+        host,
+        "docker exec local-test-nodea sh -c 'grep -l \"^user=root\" /tmp/* 2>/dev/null || true'",
+    );
+    assert_eq!(left, "");
+}
+
+#[test]
+fn sql_is_interactive_on_a_terminal() {
+    let Some((_lab, inv)) = lab() else { return };
+    let has_script = std::process::Command::new("sh")
+        .args(["-c", "command -v script >/dev/null"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_script {
+        eprintln!("skipped: no script(1) for a terminal");
+        return;
+    }
+    // script(1) gives galeractl a terminal; the client prompts and answers on it.
+    let command = format!(
+        "(sleep 3; printf 'select 6*7 as answer;\\n'; sleep 2; printf 'exit\\n'; sleep 1) | script -qc '{} sql nodea -i {}' /dev/null",
+        env!("CARGO_BIN_EXE_galeractl"),
+        inv
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let seen = text(&out.stdout);
+    assert!(seen.contains("MariaDB [(none)]>"), "no prompt:\n{seen}");
+    assert!(seen.contains("|     42 |"), "{seen}");
+    assert!(seen.contains("Bye"), "{seen}");
+}

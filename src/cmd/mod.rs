@@ -7,6 +7,7 @@ pub mod node;
 pub mod plan;
 pub mod recover;
 pub mod restart;
+pub mod sql;
 pub mod status;
 pub mod strays;
 pub mod unlock;
