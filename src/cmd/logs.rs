@@ -32,11 +32,9 @@ pub async fn run(args: &LogsArgs) -> Outcome {
         args.since.as_deref(),
         args.follow,
     );
-    let stdin = if args.follow {
-        AttachStdin::HeldOpen
-    } else {
-        AttachStdin::Inherit
-    };
+    // Never the operator's stdin: docker logs reads none, and -f's watcher needs a pipe that
+    // ends only with the session.
+    let stdin = AttachStdin::HeldOpen;
     attached(
         &inventory,
         node,
