@@ -44,6 +44,71 @@ pub enum Command {
     /// Rolling restart, one node at a time: drained from HAProxy, stopped cleanly, started,
     /// Synced, caught up by IST, back in HAProxy; every member Synced before each.
     Restart(RestartArgs),
+    /// Print a node container's log (stdout and stderr together), over SSH; -f follows it
+    /// until Ctrl-C.
+    Logs(LogsArgs),
+    /// The node's own mariadb client as root, over SSH and docker exec, with no password on
+    /// any command line (default: the proxy's active writer, else the first Synced node).
+    Sql(SqlArgs),
+    /// Print a shell completion script (bash, zsh, fish), node names included for bash and
+    /// fish.
+    Completions(CompletionsArgs),
+    /// Print galeractl's man page (roff): `galeractl man | man -l -`.
+    Man,
+    /// The inventory's node names, one a line (for the completion scripts).
+    #[command(hide = true)]
+    CompleteNodes(InventoryArg),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The node's name in the inventory.
+    pub node: String,
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Only lines since then: a duration (10m, 1h30m, 90s) or a timestamp
+    /// (2026-01-02T13:23:37Z).
+    #[arg(long, value_name = "DUR")]
+    pub since: Option<String>,
+    /// Follow the log until Ctrl-C.
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The inventory file [env: GALERACTL_INVENTORY; default: ./galeractl.toml].
+    #[arg(short = 'i', long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// The node's name in the inventory.
+    #[arg(value_name = "NODE")]
+    pub node: Option<String>,
+    /// The client's own arguments (-e 'SQL', -N, -B, a database...), each passed as one word;
+    /// after `--` anything, galeractl's own flags too.
+    #[arg(
+        value_name = "ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -152,15 +217,31 @@ pub struct StatusArgs {
     pub inventory: InventoryArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
-    /// Print the status as JSON (see the README for the document's shape).
-    #[arg(long)]
+    /// Print the status as JSON (see the README for the document's shape); the same as
+    /// --format json.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// What to print: the table, the JSON document, or Prometheus' text exposition format.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<StatusFormat>,
+    /// Write the Prometheus text to PATH (atomically, mode 0644) for node_exporter's textfile
+    /// collector, instead of printing anything.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["json", "format"])]
+    pub textfile: Option<PathBuf>,
     /// Milliseconds each node has to answer SQL.
     #[arg(long, default_value_t = 2000, value_name = "MS")]
     pub timeout_ms: u64,
     /// Set from -v: show the last log lines of nodes that do not answer.
     #[arg(skip)]
     pub verbose_logs: bool,
+}
+
+/// `status --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Json,
+    Prometheus,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 
 pub mod arbitrator;
 pub mod cli;
+pub mod client;
 pub mod cmd;
 pub mod diagnostic;
 pub mod docker;
@@ -16,11 +17,13 @@ pub mod inventory;
 pub mod lock;
 pub mod observe;
 pub mod plan;
+pub mod prometheus;
 pub mod recover;
 pub mod runner;
 pub mod secret;
 pub mod sql;
 pub mod ssh;
+pub mod textfile;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -57,6 +60,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::Recover(args) => cmd::block_on(cmd::recover::run(args)),
         cli::Command::Unlock(args) => cmd::block_on(cmd::unlock::run(args)),
         cli::Command::Restart(args) => cmd::block_on(cmd::restart::run(args)),
+        cli::Command::Logs(args) => cmd::block_on(cmd::logs::run(args)),
+        cli::Command::Sql(args) => cmd::block_on(cmd::sql::run(args)),
+        cli::Command::Completions(args) => cmd::generate::completions(args.shell),
+        cli::Command::Man => cmd::generate::man(),
+        cli::Command::CompleteNodes(args) => cmd::generate::complete_nodes(args),
     };
     match outcome {
         Ok(code) => code,

@@ -14,6 +14,9 @@ use tokio::sync::Semaphore;
 use crate::docker::shell_join;
 use crate::inventory::{Inventory, Node};
 
+mod attach;
+pub use attach::{AttachStdin, Attached};
+
 /// sshd allows 10 sessions per connection by default; stay below it.
 const CHANNELS_PER_HOST: usize = 8;
 

@@ -1,10 +1,13 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
+pub mod generate;
 pub mod locked;
+pub mod logs;
 pub mod node;
 pub mod plan;
 pub mod recover;
 pub mod restart;
+pub mod sql;
 pub mod status;
 pub mod strays;
 pub mod unlock;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
-use crate::cli::StatusArgs;
+use crate::cli::{StatusArgs, StatusFormat};
 use crate::galera::{self, NodeStatus, Verdict};
 use crate::inventory::{self, Inventory, Node};
 use crate::observe;
@@ -92,12 +92,27 @@ pub async fn run(args: &StatusArgs) -> Outcome {
     let password = monitor_password(&inventory)?;
     let timeout = Duration::from_millis(args.timeout_ms.max(1));
     let report = collect(&inventory, &password, timeout, args).await;
-    if args.json {
-        let text = serde_json::to_string_pretty(&report)
-            .map_err(|e| Failure::new(crate::exit::FAILED, format!("cannot encode: {e}")))?;
-        println!("{text}");
-    } else {
-        print!("{}", render(&report));
+    if let Some(file) = &args.textfile {
+        crate::textfile::write_atomic(file, &crate::prometheus::render(&report)).map_err(|e| {
+            Failure::new(
+                crate::exit::FAILED,
+                format!("cannot write {}: {e}", file.display()),
+            )
+        })?;
+        return Ok(ExitCode::from(report.exit_code));
+    }
+    let format = match (args.json, args.format) {
+        (true, _) => StatusFormat::Json,
+        (false, format) => format.unwrap_or(StatusFormat::Table),
+    };
+    match format {
+        StatusFormat::Json => {
+            let text = serde_json::to_string_pretty(&report)
+                .map_err(|e| Failure::new(crate::exit::FAILED, format!("cannot encode: {e}")))?;
+            println!("{text}");
+        }
+        StatusFormat::Prometheus => print!("{}", crate::prometheus::render(&report)),
+        StatusFormat::Table => print!("{}", render(&report)),
     }
     Ok(ExitCode::from(report.exit_code))
 }

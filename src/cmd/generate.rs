@@ -1,0 +1,155 @@
+//! `galeractl completions SHELL` and `galeractl man`: shell completion scripts and a man page,
+//! both generated from the clap definitions in `cli`, so they list every command and flag the
+//! binary has. Node names are completed (bash and fish) by a small addition to the generated
+//! script that asks the hidden `galeractl complete-nodes` for the inventory's nodes.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+use super::{Failure, Outcome};
+use crate::cli::{Cli, CompletionShell, InventoryArg};
+
+/// The commands whose positional arguments are node names.
+const NODE_COMMANDS: &str = "stop-node start-node restart logs sql";
+
+/// Appended to clap's bash script: the node names of the inventory on the command line
+/// (`-i FILE`, `--inventory FILE` or a `*.toml` word), else $GALERACTL_INVENTORY or
+/// ./galeractl.toml, after clap's own candidates, for the commands that take a node.
+fn bash_nodes() -> String {
+    format!(
+        r#"
+# galeractl: node names from the inventory, for the commands that take a node.
+_galeractl_with_nodes() {{
+    _galeractl "$@"
+    local i word cmd="" inv=()
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word="${{COMP_WORDS[i]}}"
+        case "$word" in
+            -i|--inventory) inv=(-i "${{COMP_WORDS[i+1]}}") ;;
+            *.toml) inv=(-i "$word") ;;
+            -*) ;;
+            *) [ -z "$cmd" ] && cmd="$word" ;;
+        esac
+    done
+    case " {NODE_COMMANDS} " in *" $cmd "*) ;; *) return ;; esac
+    case "${{COMP_WORDS[COMP_CWORD-1]}}" in -i|--inventory) return ;; esac
+    case "${{COMP_WORDS[COMP_CWORD]}}" in -*) return ;; esac
+    local nodes
+    nodes=$(galeractl complete-nodes "${{inv[@]}}" 2>/dev/null) || return
+    COMPREPLY+=($(compgen -W "$nodes" -- "${{COMP_WORDS[COMP_CWORD]}}"))
+}}
+complete -F _galeractl_with_nodes -o nosort -o bashdefault -o default galeractl
+"#
+    )
+}
+
+/// Appended to clap's fish script: the same node names, from the `-i`/`--inventory` or
+/// `*.toml` word on the command line, else the default lookup.
+fn fish_nodes() -> String {
+    format!(
+        r#"
+# galeractl: node names from the inventory, for the commands that take a node.
+function __galeractl_nodes
+    set -l words (commandline -opc)
+    set -l inv
+    for i in (seq (count $words))
+        switch $words[$i]
+            case -i --inventory
+                set inv -i $words[(math $i + 1)]
+            case '*.toml'
+                set inv -i $words[$i]
+        end
+    end
+    galeractl complete-nodes $inv 2>/dev/null
+end
+complete -c galeractl -n "__fish_seen_subcommand_from {NODE_COMMANDS}" -a "(__galeractl_nodes)" -d node
+"#
+    )
+}
+
+/// The completion script for `shell` on stdout.
+pub fn completions(shell: CompletionShell) -> Outcome {
+    let text = completion_script(shell);
+    write_stdout(text.as_bytes())
+}
+
+/// The completion script for `shell`: clap's, plus node names for bash and fish.
+pub fn completion_script(shell: CompletionShell) -> String {
+    let mut command = Cli::command();
+    let mut buf = Vec::new();
+    let generator = match shell {
+        CompletionShell::Bash => clap_complete::Shell::Bash,
+        CompletionShell::Zsh => clap_complete::Shell::Zsh,
+        CompletionShell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(generator, &mut command, "galeractl", &mut buf);
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    match shell {
+        CompletionShell::Bash => text.push_str(&bash_nodes()),
+        CompletionShell::Fish => text.push_str(&fish_nodes()),
+        CompletionShell::Zsh => {}
+    }
+    text
+}
+
+/// The man page, galeractl(1), in roff: the command, then a section per subcommand.
+pub fn man_page() -> Result<Vec<u8>, Failure> {
+    let command = Cli::command();
+    let mut buf = Vec::new();
+    let fail = |e: std::io::Error| Failure::new(crate::exit::FAILED, format!("man page: {e}"));
+    let man = clap_mangen::Man::new(command.clone());
+    man.render(&mut buf).map_err(fail)?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        let sub = sub.clone().bin_name(format!("galeractl {name}"));
+        let page = clap_mangen::Man::new(sub);
+        let mut section = Vec::new();
+        page.render_synopsis_section(&mut section).map_err(fail)?;
+        page.render_description_section(&mut section)
+            .map_err(fail)?;
+        page.render_options_section(&mut section).map_err(fail)?;
+        // The subcommand's sections are subsections of its own section.
+        let text = String::from_utf8_lossy(&section).replace("\n.SH ", "\n.SS ");
+        let text = text
+            .strip_prefix(".SH ")
+            .map_or(text.clone(), |t| format!(".SS {t}"));
+        buf.extend_from_slice(format!(".SH \"GALERACTL {}\"\n", name.to_uppercase()).as_bytes());
+        buf.extend_from_slice(text.as_bytes());
+    }
+    Ok(buf)
+}
+
+/// `galeractl man`: the man page on stdout (`galeractl man | man -l -`).
+pub fn man() -> Outcome {
+    let page = man_page()?;
+    write_stdout(&page)
+}
+
+/// `galeractl complete-nodes [INVENTORY]` (hidden, for the completion scripts): the
+/// inventory's node names, one a line; nothing when there is no valid inventory.
+pub fn complete_nodes(arg: &InventoryArg) -> Outcome {
+    let Ok(path) = super::inventory_path(arg) else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let Ok((inventory, _)) = crate::inventory::load(&path, crate::inventory::Secrets::Advisory) {
+        let names: String = inventory
+            .nodes
+            .iter()
+            .map(|n| format!("{}\n", n.name))
+            .collect();
+        return write_stdout(names.as_bytes());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_stdout(bytes: &[u8]) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Failure::new(crate::exit::FAILED, format!("stdout: {e}"))),
+    }
+}
