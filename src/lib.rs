@@ -4,6 +4,7 @@
 //! the edges (`ssh`, `sql`) talk to hosts; `cmd` wires them into the operator's commands.
 
 pub mod arbitrator;
+pub mod backup;
 pub mod cli;
 pub mod cmd;
 pub mod diagnostic;
@@ -56,6 +57,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::StartNode(args) => cmd::block_on(cmd::node::start(args)),
         cli::Command::Recover(args) => cmd::block_on(cmd::recover::run(args)),
         cli::Command::Unlock(args) => cmd::block_on(cmd::unlock::run(args)),
+        cli::Command::Backup(args) => cmd::block_on(cmd::backup::run(args)),
+        cli::Command::Restore(args) => cmd::block_on(cmd::restore::run(args)),
     };
     match outcome {
         Ok(code) => code,

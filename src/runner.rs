@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::galera::{self, NodeStatus, Verdict};
 use crate::inventory::Inventory;
 use crate::observe;
-use crate::plan::{Guard, Plan, Stage, Stdin, Step, WaitFor};
+use crate::plan::{Guard, Plan, Stage, Stdin, Stdout, Step, WaitFor};
 use crate::secret::Secret;
 use crate::ssh::Hosts;
 
@@ -180,6 +180,21 @@ impl Runner<'_> {
             .deadline_secs
             .map_or(remote.command_timeout(), Duration::from_secs)
             .max(remote.command_timeout());
+        if let Some(Stdout::LocalFile(file)) = &step.stdout {
+            let bar = byte_bar(&step.host, "received");
+            let got = remote
+                .pipe_to_local(&step.argv, file, deadline, |b| bar.set_position(b))
+                .await
+                .map_err(at)?;
+            bar.finish_and_clear();
+            tracing::info!(
+                "       [{}] {:.1} MB received into {}",
+                step.host,
+                got as f64 / 1e6,
+                file.display()
+            );
+            return Ok(true);
+        }
         match &step.stdin {
             None if step.ignore_exit => {
                 let out = remote.run(&step.argv, None, deadline).await.map_err(at)?;
@@ -249,11 +264,12 @@ impl Runner<'_> {
                     .map_err(at)?;
             }
             Some(Stdin::LocalCommand(local)) => {
-                let bar = byte_bar(&step.host);
+                let bar = byte_bar(&step.host, "sent");
+                let limit = step
+                    .deadline_secs
+                    .map_or(IMAGE_COPY_TIMEOUT, Duration::from_secs);
                 let sent = remote
-                    .pipe_from_local(local, &step.argv, IMAGE_COPY_TIMEOUT, |b| {
-                        bar.set_position(b)
-                    })
+                    .pipe_from_local(local, &step.argv, limit, |b| bar.set_position(b))
                     .await
                     .map_err(at)?;
                 bar.finish_and_clear();
@@ -487,14 +503,13 @@ fn spinner(message: &str) -> ProgressBar {
     bar
 }
 
-fn byte_bar(host: &str) -> ProgressBar {
+fn byte_bar(host: &str, verb: &str) -> ProgressBar {
     if !interactive() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    if let Ok(style) =
-        ProgressStyle::with_template("  {spinner} [{msg}] {bytes} sent ({bytes_per_sec})")
-    {
+    let template = format!("  {{spinner}} [{{msg}}] {{bytes}} {verb} ({{bytes_per_sec}})");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);
     }
     bar.set_message(host.to_string());

@@ -16,6 +16,8 @@ use crate::inventory::{Inventory, Node};
 
 /// sshd allows 10 sessions per connection by default; stay below it.
 const CHANNELS_PER_HOST: usize = 8;
+/// How much of a streaming command's stderr is kept for its error message.
+const STDERR_TAIL: usize = 4096;
 
 #[derive(Debug, Clone)]
 pub struct SshOptions {
@@ -347,6 +349,100 @@ impl Remote {
                 });
             }
             Ok(sent)
+        };
+        tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| SshError::Timeout {
+                host: self.host.clone(),
+                command: command.clone(),
+                secs: timeout.as_secs(),
+            })?
+    }
+
+    /// Streams a remote command's stdout into a new local file (a backup's stream), reporting
+    /// bytes as they arrive; its stderr is read meanwhile (a chatty command never blocks on a
+    /// full pipe) and its tail reported on failure. Returns the bytes written. The file must
+    /// not exist: nothing is ever overwritten.
+    pub async fn pipe_to_local(
+        &self,
+        argv: &[String],
+        file: &std::path::Path,
+        timeout: Duration,
+        progress: impl Fn(u64),
+    ) -> Result<u64, SshError> {
+        let command = format!("{} > {}", shell_join(argv), file.display());
+        let _permit = self.channels.acquire().await;
+        let local_err = |detail: String| SshError::Local {
+            command: format!("write {}", file.display()),
+            detail,
+        };
+        let work = async {
+            let mut sink = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(file)
+                .await
+                .map_err(|e| local_err(e.to_string()))?;
+            let mut child = self.spawn(argv, &command, false).await?;
+            let mut from = child
+                .stdout()
+                .take()
+                .ok_or_else(|| self.transport(&command, "no stdout pipe"))?;
+            let mut errors = child
+                .stderr()
+                .take()
+                .ok_or_else(|| self.transport(&command, "no stderr pipe"))?;
+            let stderr = async move {
+                let mut tail: Vec<u8> = Vec::new();
+                let mut buf = vec![0u8; 1 << 14];
+                while let Ok(n) = errors.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    tail.extend_from_slice(&buf[..n]);
+                    let excess = tail.len().saturating_sub(STDERR_TAIL);
+                    tail.drain(..excess);
+                }
+                tail
+            };
+            let copy = async {
+                let mut buf = vec![0u8; 1 << 20];
+                let mut written = 0u64;
+                loop {
+                    let n = from
+                        .read(&mut buf)
+                        .await
+                        .map_err(|e| self.transport(&command, &e.to_string()))?;
+                    if n == 0 {
+                        break;
+                    }
+                    sink.write_all(&buf[..n])
+                        .await
+                        .map_err(|e| local_err(e.to_string()))?;
+                    written += n as u64;
+                    progress(written);
+                }
+                sink.sync_all()
+                    .await
+                    .map_err(|e| local_err(e.to_string()))?;
+                Ok::<u64, SshError>(written)
+            };
+            let (written, tail) = tokio::join!(copy, stderr);
+            let written = written?;
+            let status = child
+                .wait()
+                .await
+                .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+            if !status.success() {
+                return Err(SshError::Failed {
+                    host: self.host.clone(),
+                    command: command.clone(),
+                    code: status.code().unwrap_or(-1),
+                    stderr: String::from_utf8_lossy(&tail).trim().to_string(),
+                });
+            }
+            Ok(written)
         };
         tokio::time::timeout(timeout, work)
             .await

@@ -1,9 +1,11 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
+pub mod backup;
 pub mod locked;
 pub mod node;
 pub mod plan;
 pub mod recover;
+pub mod restore;
 pub mod status;
 pub mod strays;
 pub mod unlock;
@@ -180,4 +182,44 @@ pub async fn connect(
                 format!("{}; nothing was changed", all.join("; ")),
             )
         })
+}
+
+/// Runs `plan`; on a failure or an interrupt, its on-failure steps, each said in the message.
+pub async fn run_compensated(
+    runner: &crate::runner::Runner<'_>,
+    plan: &crate::plan::Plan,
+) -> Result<crate::runner::RunReport, Failure> {
+    if let Some(signal) = signalled() {
+        return Err(interrupted_before_change(signal));
+    }
+    let outcome = tokio::select! {
+        run = runner.run(plan) => run.map_err(|e| (crate::exit::FAILED, e.message)),
+        signal = interrupted() => Err((
+            crate::exit::INTERRUPTED,
+            format!("interrupted by {signal}; the step under way was stopped"),
+        )),
+    };
+    match outcome {
+        Ok(report) => Ok(report),
+        Err((code, mut message)) => {
+            for line in runner.run_on_failure(plan).await {
+                message.push('\n');
+                message.push_str(&line);
+            }
+            Err(Failure::new(code, message))
+        }
+    }
+}
+
+/// `--dry-run`: the plan as text (pasteable commands) or JSON; nothing is changed.
+pub fn print_plan(plan: &crate::plan::Plan, json: bool) -> Outcome {
+    if json {
+        let text = serde_json::to_string_pretty(plan).map_err(|e| {
+            Failure::new(crate::exit::FAILED, format!("cannot encode the plan: {e}"))
+        })?;
+        println!("{text}");
+    } else {
+        print!("{}", crate::plan::render(plan));
+    }
+    Ok(ExitCode::SUCCESS)
 }
