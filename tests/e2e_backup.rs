@@ -165,19 +165,29 @@ fn backup_and_restore_on_the_lab() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    wait_until(
-        "nodec desynced by the backup",
-        Duration::from_secs(60),
-        || {
-            wsrep(HOSTS[2], PORT, &root, "wsrep_local_state_comment").as_deref()
-                == Some("Donor/Desynced")
-        },
-    );
+    // The stream's file appears when the copy starts (nodec is desynced by then): interrupt
+    // at once, while mariabackup runs.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !backups(&to)
+        .iter()
+        .any(|d| !before.contains(d) && d.join("backup.xbstream").exists())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the interrupted backup never began its copy"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-INT", &pid]).status();
     assert!(killed.is_ok_and(|s| s.success()));
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nodec: desync (wsrep_desync=ON"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(
         text(&out.stderr).contains("on failure, done: [10.77.0.13] nodec: back in sync"),
         "{}",

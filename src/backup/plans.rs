@@ -50,7 +50,7 @@ pub fn desync_step(inventory: &Inventory, node: &Node, on: bool) -> Step {
 /// The physical backup of `node` streamed into `file` on this machine: the node desynced for
 /// the copy, and in sync again after it, on failure and on an interrupt too.
 pub fn physical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u64) -> Plan {
-    let mut argv = exec(inventory, node, "mariabackup");
+    let mut argv = exec(inventory, node, "mariadb-backup");
     argv.extend(words(&[
         "--backup",
         "--galera-info",
@@ -158,7 +158,7 @@ fn aside_steps(inventory: &Inventory, node: &Node, stamp: &str) -> Vec<Step> {
 /// its mariabackup is the server's version) and gives it to the server's user.
 const EXTRACT_SCRIPT: &str = "set -e; cd /var/lib/mysql; \
 if [ -n \"$(ls -A)\" ]; then echo the data volume is not empty, nothing was restored >&2; exit 1; fi; \
-mbstream -x; mariabackup --prepare --target-dir=/var/lib/mysql; chown -R mysql:mysql /var/lib/mysql; sync";
+mbstream -x; mariadb-backup --prepare --target-dir=/var/lib/mysql; chown -R mysql:mysql /var/lib/mysql; sync";
 
 /// Writes grastate.dat from stdin, as the server's user's.
 const GRASTATE_SCRIPT: &str = "set -e; f=/var/lib/mysql/grastate.dat; t=\"$f.galeractl\"; \

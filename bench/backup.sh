@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# bench/backup.sh [ROUNDS] [PAD_DOUBLINGS]: on the lab, the throughput of `galeractl backup`
+# against a plain `mariabackup --backup --stream | ssh` by hand, of the same node and the same
+# data, ROUNDS rounds each (default 3), alternating; then `galeractl restore --replace` against
+# the by-hand core of a restore (the stream extracted and prepared on a volume over ssh). A
+# 3-node cluster of its own ("backup", ~2^PAD_DOUBLINGS KB of rows, default 16: 64 MB). Prints
+# medians in MB/s side by side and the ratios. Touches only its own cluster; bounded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
+ROUNDS=${1:-3}
+DOUBLINGS=${2:-16}
+SSH=(ssh -F "$OUT/ssh_config" -o ConnectTimeout=5)
+HOSTS=(10.77.0.11 10.77.0.12 10.77.0.13)
+IMAGE=galeractl-lab/galera:10.11
+CLUSTER=backup
+BIN=${CARGO_TARGET_DIR:-target}/release/galeractl
+
+[ -f "$OUT/lab.toml" ] || { echo "no lab: run lab/lab up" >&2; exit 1; }
+cargo build --release --locked -q
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+printf 'backup-pw-for-bench\n' >"$work/backup-pw"
+chmod 600 "$work/backup-pw"
+bench_inventory "$CLUSTER" 4406 5687 5564 5688 |
+	sed "s#^distribute_image = true#distribute_image = true\nbackup_password_file = \"$work/backup-pw\"#" >"$work/bench.toml"
+
+wipe() {
+	for h in "${HOSTS[@]}"; do "${SSH[@]}" "$h" "$(wipe_script "$CLUSTER")" </dev/null & done
+	wait
+}
+
+# sql HOST: statements on stdin, as root through the node's socket (the password read inside).
+sql() {
+	"${SSH[@]}" "$1" "docker exec -i $CLUSTER-$2 sh -c 'f=\$(mktemp); printf \"[client]\\nuser=root\\npassword=%s\\n\" \"\$(cat /run/secrets/galeractl/root-password)\" >\"\$f\"; mariadb --defaults-extra-file=\"\$f\"; rc=\$?; rm -f \"\$f\"; exit \$rc'"
+}
+
+mbs() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1e6 / s }'; }
+
+wipe
+"$BIN" -q up "$work/bench.toml"
+{
+	echo "create database bench; create table bench.pad (id int auto_increment primary key, v varchar(1000) not null);"
+	echo "insert into bench.pad (v) values (repeat('x', 1000));"
+	for ((i = 0; i < DOUBLINGS; i++)); do echo "insert into bench.pad (v) select v from bench.pad;"; done
+} | sql "${HOSTS[0]}" nodea
+
+node=nodec host=${HOSTS[2]}
+hand=() tool=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	rm -f "$work/hand.xb"
+	t=$(now)
+	"${SSH[@]}" "$host" "docker exec $CLUSTER-$node mariadb-backup --defaults-extra-file=/run/secrets/galeractl/backup.cnf --backup --galera-info --stream=xbstream --target-dir=/tmp/bench" >"$work/hand.xb" 2>/dev/null </dev/null
+	s=$(since "$t")
+	hand+=("$(mbs "$(stat -c %s "$work/hand.xb")" "$s")")
+	rm -rf "$work/b"
+	t=$(now)
+	"$BIN" -q backup "$work/bench.toml" --node "$node" --to "$work/b" >/dev/null
+	s=$(since "$t")
+	tool+=("$(mbs "$(stat -c %s "$work"/b/*/backup.xbstream)" "$s")")
+done
+size=$(stat -c %s "$work/hand.xb")
+
+# Restore: the by-hand core (stream onto a volume, extract, prepare), then galeractl's whole
+# restore (containers removed, data moved aside, extract and prepare, bootstrap, two joiners by
+# SST, verify).
+script='set -e; cd /var/lib/mysql; mbstream -x; mariadb-backup --prepare --target-dir=/var/lib/mysql >/dev/null 2>&1; chown -R mysql:mysql .'
+"${SSH[@]}" "${HOSTS[0]}" "docker volume create --label io.galeractl.cluster=$CLUSTER $CLUSTER-bench-hand >/dev/null" </dev/null
+t=$(now)
+"${SSH[@]}" "${HOSTS[0]}" "docker run --rm -i --network none -v $CLUSTER-bench-hand:/var/lib/mysql --entrypoint sh $IMAGE -c '$script'" <"$work/hand.xb"
+hand_restore=$(since "$t")
+t=$(now)
+"$BIN" -q restore "$(ls -d "$work"/b/*)" "$work/bench.toml" --replace >/dev/null
+tool_restore=$(since "$t")
+wipe
+
+h=$(printf '%s\n' "${hand[@]}" | median) g=$(printf '%s\n' "${tool[@]}" | median)
+echo "| backup of $(awk -v b="$size" 'BEGIN { printf "%.0f", b / 1e6 }') MB, one node ($ROUNDS rounds, medians) | galeractl | by hand | ratio |"
+echo "| --- | --- | --- | --- |"
+echo "| backup (stream to this machine) | $g MB/s | $h MB/s | $(awk -v a="$g" -v b="$h" 'BEGIN { printf "%.2f", a / b }') |"
+echo "| restore: the stream onto a volume, extracted, prepared (by hand) / the whole restore (galeractl) | $(mbs "$size" "$tool_restore") MB/s ($tool_restore s) | $(mbs "$size" "$hand_restore") MB/s ($hand_restore s) | $(awk -v a="$hand_restore" -v b="$tool_restore" 'BEGIN { printf "%.2f", a / b }') |"
