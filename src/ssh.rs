@@ -359,8 +359,8 @@ impl Remote {
             })?
     }
 
-    /// Streams a remote command's stdout into a new local file (a backup's stream), reporting
-    /// bytes as they arrive; its stderr is read meanwhile (a chatty command never blocks on a
+    /// Streams a remote command's stdout into a new local file (a backup's stream), showing
+    /// each piece to `received` (with the total so far) as it arrives; its stderr is read meanwhile (a chatty command never blocks on a
     /// full pipe) and its tail reported on failure. Returns the bytes written. The file must
     /// not exist: nothing is ever overwritten.
     pub async fn pipe_to_local(
@@ -368,7 +368,7 @@ impl Remote {
         argv: &[String],
         file: &std::path::Path,
         timeout: Duration,
-        progress: impl Fn(u64),
+        mut received: impl FnMut(&[u8], u64),
     ) -> Result<u64, SshError> {
         let command = format!("{} > {}", shell_join(argv), file.display());
         let _permit = self.channels.acquire().await;
@@ -421,7 +421,7 @@ impl Remote {
                         .await
                         .map_err(|e| local_err(e.to_string()))?;
                     written += n as u64;
-                    progress(written);
+                    received(&buf[..n], written);
                 }
                 sink.sync_all()
                     .await

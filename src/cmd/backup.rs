@@ -94,22 +94,27 @@ async fn backup_on(
         probe_timeout: PROBE_TIMEOUT,
     };
     let clock = Instant::now();
-    if let Err(mut failure) = super::run_compensated(&runner, &plan).await {
-        match std::fs::remove_dir_all(&dir) {
-            Ok(()) => failure.message.push_str(&format!(
-                "\nthe incomplete backup {} was removed",
-                dir.display()
-            )),
-            Err(e) => failure.message.push_str(&format!(
-                "\nthe incomplete backup {} could not be removed: {e}",
-                dir.display()
-            )),
+    let report = match super::run_compensated(&runner, &plan).await {
+        Ok(report) => report,
+        Err(mut failure) => {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => failure.message.push_str(&format!(
+                    "\nthe incomplete backup {} was removed",
+                    dir.display()
+                )),
+                Err(e) => failure.message.push_str(&format!(
+                    "\nthe incomplete backup {} could not be removed: {e}",
+                    dir.display()
+                )),
+            }
+            return Err(failure);
         }
-        return Err(failure);
-    }
+    };
     let secs = clock.elapsed().as_secs_f64();
     let ended = crate::lock::format_utc(crate::lock::now_unix());
-    let read = read_stream(&file).map_err(|e| {
+    // The SHA-256 was computed as the stream arrived; the chunks are read back.
+    let received = report.received.iter().find(|r| r.path == file);
+    let read = read_stream(&file, received.is_none()).map_err(|e| {
         Failure::new(
             exit::FAILED,
             format!(
@@ -129,13 +134,18 @@ async fn backup_on(
         node: node.name.clone(),
         host: node.host.clone(),
         size: read.size,
-        sha256: read.sha256,
+        sha256: received.map_or(read.sha256, |r| r.sha256.clone()),
         started,
         ended,
     };
     write_private(&dir.join(MANIFEST_FILE), manifest.render().as_bytes())?;
     if args.json {
-        let doc = serde_json::json!({ "directory": dir, "seconds": secs, "manifest": manifest });
+        let doc = serde_json::json!({
+            "directory": dir,
+            "seconds": secs,
+            "stream_seconds": received.map(|r| r.seconds),
+            "manifest": manifest,
+        });
         println!("{doc:#}");
     } else {
         println!(
@@ -163,8 +173,9 @@ pub(super) struct StreamRead {
     pub sha256: String,
 }
 
-/// Reads the stream once: its SHA-256, every chunk's checksum, its Galera position.
-pub(super) fn read_stream(file: &Path) -> Result<StreamRead, String> {
+/// Reads the stream once: every chunk's checksum, its Galera position, and its SHA-256 when
+/// `hash` (else empty).
+pub(super) fn read_stream(file: &Path, hash: bool) -> Result<StreamRead, String> {
     let mut f =
         std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let mut scanner = xbstream::Scanner::default();
@@ -177,7 +188,9 @@ pub(super) fn read_stream(file: &Path) -> Result<StreamRead, String> {
         if n == 0 {
             break;
         }
-        digest.update(&buf[..n]);
+        if hash {
+            digest.update(&buf[..n]);
+        }
         scanner.feed(&buf[..n]).map_err(|e| e.to_string())?;
     }
     let contents = scanner.finish().map_err(|e| e.to_string())?;
