@@ -377,13 +377,26 @@ impl Remote {
             detail,
         };
         let work = async {
-            let mut sink = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(file)
-                .await
-                .map_err(|e| local_err(e.to_string()))?;
+            let sink = {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(file)
+                    .map_err(|e| local_err(e.to_string()))?
+            };
+            // The disk is written by a thread of its own, so that reading the network and
+            // writing the file overlap.
+            let (pieces, mut to_disk) = tokio::sync::mpsc::channel::<Vec<u8>>(32);
+            let disk = tokio::task::spawn_blocking(move || {
+                use std::io::Write;
+                let mut sink = sink;
+                while let Some(piece) = to_disk.blocking_recv() {
+                    sink.write_all(&piece)?;
+                }
+                sink.sync_all()
+            });
             let mut child = self.spawn(argv, &command, false).await?;
             let mut from = child
                 .stdout()
@@ -417,14 +430,15 @@ impl Remote {
                     if n == 0 {
                         break;
                     }
-                    sink.write_all(&buf[..n])
-                        .await
-                        .map_err(|e| local_err(e.to_string()))?;
+                    received(&buf[..n], written + n as u64);
                     written += n as u64;
-                    received(&buf[..n], written);
+                    if pieces.send(buf[..n].to_vec()).await.is_err() {
+                        break;
+                    }
                 }
-                sink.sync_all()
-                    .await
+                drop(pieces);
+                disk.await
+                    .map_err(|e| local_err(e.to_string()))?
                     .map_err(|e| local_err(e.to_string()))?;
                 Ok::<u64, SshError>(written)
             };
