@@ -1,7 +1,8 @@
 //! End to end on the lab: `backup` and `restore` on a cluster of their own ("backup", ports
-//! 4406/5687/5564/5688). In order: `up` with a backup user; a backup of the default node
-//! (nodec, the last Synced one) while a writer writes through nodea and nodeb: no pause
-//! between acknowledged writes longer than 1 s, and nodec is back to wsrep_desync=OFF; a
+//! 4406/5687/5564/5688; its HAProxy on 10.77.0.11 at 3346, stats 4439, health 9240). In order:
+//! `up` with a backup user; a backup of the default node (nodec, the last Synced one, not the
+//! proxy's writer) while a writer writes through the proxy: no pause between acknowledged
+//! writes longer than 1 s, and nodec is back to wsrep_desync=OFF; a
 //! backup interrupted by SIGINT mid-stream: exit 130, nodec back to OFF, the incomplete
 //! backup removed; then rows written, a backup, more rows, `restore` refused on a cluster with
 //! data, `restore --replace`: exactly the rows up to the backup's position on every node, the
@@ -19,6 +20,8 @@ use support::*;
 
 const CLUSTER: &str = "backup";
 const PORT: u16 = 4406;
+/// The cluster's HAProxy, on HOSTS[0].
+const PROXY_PORT: u16 = 3346;
 
 fn inventory(lab: &Lab, dir: &Path) -> String {
     let password = dir.join("backup-password");
@@ -36,6 +39,11 @@ fn inventory(lab: &Lab, dir: &Path) -> String {
             ),
         );
     assert!(inv.contains("backup_password_file"), "{inv}");
+    let inv = format!(
+        "{inv}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY_PORT}\nstats_port = 4439\ncheck_port = 9240\nstats_user = \"admin\"\nstats_password_file = \"{}\"\n",
+        HOSTS[0],
+        lab.out.join("secrets/haproxy-stats-password").display()
+    );
     let path = dir.join("backup.toml");
     std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
     path.display().to_string()
@@ -122,9 +130,9 @@ fn backup_and_restore_on_the_lab() {
     let inspect = lab.ssh_ok(HOSTS[2], &format!("docker inspect {CLUSTER}-nodec"));
     assert!(!inspect.contains("backup-pw-for-tests"));
 
-    // Under writes through nodea and nodeb: no stall, nodec back in sync.
+    // Under writes through the proxy (to nodea, its writer): no stall, nodec back in sync.
     let to = dir.join("backups");
-    let writer = Writer::start(PORT, &root, "bk.load", 1, &[0, 1]);
+    let writer = Writer::start(PROXY_PORT, &root, "bk.load", 1, &[0]);
     writer.wait_for(20);
     let started = Instant::now();
     let (first, manifest) = backup(&inv, &to);
