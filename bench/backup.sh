@@ -89,7 +89,7 @@ h=$(printf '%s\n' "${hand[@]}" | median) g=$(printf '%s\n' "${tool[@]}" | median
 gs=$(printf '%s\n' "${stream[@]}" | median)
 echo "| backup of $(awk -v b="$size" 'BEGIN { printf "%.0f", b / 1e6 }') MB, one node ($ROUNDS rounds, medians) | galeractl | by hand | ratio |"
 echo "| --- | --- | --- | --- |"
-echo "| backup, end to end (galeractl: connect, probe, lock, desync, stream with SHA-256, fsync, back in sync, chunks checked) | $g MB/s | $h MB/s | $(awk -v a="$g" -v b="$h" 'BEGIN { printf "%.2f", a / b }') |"
-echo "| backup, the stream step alone (galeractl's runner: file, SHA-256, fsync) | $gs MB/s | $h MB/s | $(awk -v a="$gs" -v b="$h" 'BEGIN { printf "%.2f", a / b }') |"
+echo "| backup, end to end (galeractl: connect, probe, lock, desync, stream, fsync, back in sync, SHA-256 and chunks read back) | $g MB/s | $h MB/s | $(awk -v a="$g" -v b="$h" 'BEGIN { printf "%.2f", a / b }') |"
+echo "| backup, the stream step alone (galeractl's runner: the SSH connection writes the file, fsync) | $gs MB/s | $h MB/s | $(awk -v a="$gs" -v b="$h" 'BEGIN { printf "%.2f", a / b }') |"
 echo "| restore: the stream sent onto the first node's volume, extracted, prepared | $(mbs "$size" "$put") MB/s ($put s) | $(mbs "$size" "$hand_restore") MB/s ($hand_restore s) | $(awk -v a="$hand_restore" -v b="$put" 'BEGIN { printf "%.2f", a / b }') |"
 echo "| restore, whole (galeractl: containers removed, data moved aside, the above, bootstrap, two joiners by SST, verify) | $(mbs "$size" "$tool_restore") MB/s ($tool_restore s) | - | - |"

@@ -359,17 +359,20 @@ impl Remote {
             })?
     }
 
-    /// Streams a remote command's stdout into a new local file (a backup's stream), showing
-    /// each piece to `received` (with the total so far) as it arrives; its stderr is read meanwhile (a chatty command never blocks on a
-    /// full pipe) and its tail reported on failure. Returns the bytes written. The file must
-    /// not exist: nothing is ever overwritten.
+    /// Streams a remote command's stdout into a new local file (a backup's stream), as `ssh
+    /// HOST CMD > FILE` does: the file itself is the command's stdout (the SSH connection
+    /// writes into it, nothing passes through this process), its size reported to `progress`
+    /// as it grows. Its stderr is read meanwhile (a chatty command never blocks on a full pipe)
+    /// and its tail reported on failure. Returns the bytes written, once they are on disk. The
+    /// file must not exist: nothing is ever overwritten.
     pub async fn pipe_to_local(
         &self,
         argv: &[String],
         file: &std::path::Path,
         timeout: Duration,
-        mut received: impl FnMut(&[u8], u64),
+        progress: impl Fn(u64),
     ) -> Result<u64, SshError> {
+        use std::os::unix::fs::OpenOptionsExt;
         let command = format!("{} > {}", shell_join(argv), file.display());
         let _permit = self.channels.acquire().await;
         let local_err = |detail: String| SshError::Local {
@@ -377,31 +380,25 @@ impl Remote {
             detail,
         };
         let work = async {
-            let sink = {
-                use std::os::unix::fs::OpenOptionsExt;
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(file)
-                    .map_err(|e| local_err(e.to_string()))?
-            };
-            // The disk is written by a thread of its own, so that reading the network and
-            // writing the file overlap.
-            let (pieces, mut to_disk) = tokio::sync::mpsc::channel::<Vec<u8>>(32);
-            let disk = tokio::task::spawn_blocking(move || {
-                use std::io::Write;
-                let mut sink = sink;
-                while let Some(piece) = to_disk.blocking_recv() {
-                    sink.write_all(&piece)?;
-                }
-                sink.sync_all()
-            });
-            let mut child = self.spawn(argv, &command, false).await?;
-            let mut from = child
-                .stdout()
-                .take()
-                .ok_or_else(|| self.transport(&command, "no stdout pipe"))?;
+            let sink = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(file)
+                .map_err(|e| local_err(e.to_string()))?;
+            let stdout = sink.try_clone().map_err(|e| local_err(e.to_string()))?;
+            let (program, args) = argv
+                .split_first()
+                .ok_or_else(|| self.transport(&command, "empty command"))?;
+            let mut cmd = self.session.command(program);
+            cmd.args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::from(std::os::fd::OwnedFd::from(stdout)))
+                .stderr(Stdio::piped());
+            let mut child = cmd
+                .spawn()
+                .await
+                .map_err(|e| self.transport(&command, &error_chain(&e)))?;
             let mut errors = child
                 .stderr()
                 .take()
@@ -419,35 +416,18 @@ impl Remote {
                 }
                 tail
             };
-            let copy = async {
-                let mut buf = vec![0u8; 1 << 20];
-                let mut written = 0u64;
+            let size = || sink.metadata().map(|m| m.len()).unwrap_or(0);
+            let finished = async {
+                let mut wait = std::pin::pin!(child.wait());
                 loop {
-                    let n = from
-                        .read(&mut buf)
-                        .await
-                        .map_err(|e| self.transport(&command, &e.to_string()))?;
-                    if n == 0 {
-                        break;
-                    }
-                    received(&buf[..n], written + n as u64);
-                    written += n as u64;
-                    if pieces.send(buf[..n].to_vec()).await.is_err() {
-                        break;
+                    tokio::select! {
+                        status = &mut wait => break status,
+                        () = tokio::time::sleep(Duration::from_millis(200)) => progress(size()),
                     }
                 }
-                drop(pieces);
-                disk.await
-                    .map_err(|e| local_err(e.to_string()))?
-                    .map_err(|e| local_err(e.to_string()))?;
-                Ok::<u64, SshError>(written)
             };
-            let (written, tail) = tokio::join!(copy, stderr);
-            let written = written?;
-            let status = child
-                .wait()
-                .await
-                .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+            let (status, tail) = tokio::join!(finished, stderr);
+            let status = status.map_err(|e| self.transport(&command, &error_chain(&e)))?;
             if !status.success() {
                 return Err(SshError::Failed {
                     host: self.host.clone(),
@@ -456,6 +436,9 @@ impl Remote {
                     stderr: String::from_utf8_lossy(&tail).trim().to_string(),
                 });
             }
+            sink.sync_all().map_err(|e| local_err(e.to_string()))?;
+            let written = size();
+            progress(written);
             Ok(written)
         };
         tokio::time::timeout(timeout, work)

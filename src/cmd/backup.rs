@@ -112,9 +112,8 @@ async fn backup_on(
     };
     let secs = clock.elapsed().as_secs_f64();
     let ended = crate::lock::format_utc(crate::lock::now_unix());
-    // The SHA-256 was computed as the stream arrived; the chunks are read back.
     let received = report.received.iter().find(|r| r.path == file);
-    let read = read_stream(&file, received.is_none()).map_err(|e| {
+    let read = read_stream(&file).map_err(|e| {
         Failure::new(
             exit::FAILED,
             format!(
@@ -134,7 +133,7 @@ async fn backup_on(
         node: node.name.clone(),
         host: node.host.clone(),
         size: read.size,
-        sha256: received.map_or(read.sha256, |r| r.sha256.clone()),
+        sha256: read.sha256,
         started,
         ended,
     };
@@ -173,9 +172,8 @@ pub(super) struct StreamRead {
     pub sha256: String,
 }
 
-/// Reads the stream once: every chunk's checksum, its Galera position, and its SHA-256 when
-/// `hash` (else empty).
-pub(super) fn read_stream(file: &Path, hash: bool) -> Result<StreamRead, String> {
+/// Reads the stream once: its SHA-256, every chunk's checksum, its Galera position.
+pub(super) fn read_stream(file: &Path) -> Result<StreamRead, String> {
     let mut f =
         std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let mut scanner = xbstream::Scanner::default();
@@ -188,9 +186,7 @@ pub(super) fn read_stream(file: &Path, hash: bool) -> Result<StreamRead, String>
         if n == 0 {
             break;
         }
-        if hash {
-            digest.update(&buf[..n]);
-        }
+        digest.update(&buf[..n]);
         scanner.feed(&buf[..n]).map_err(|e| e.to_string())?;
     }
     let contents = scanner.finish().map_err(|e| e.to_string())?;

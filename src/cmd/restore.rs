@@ -51,7 +51,7 @@ fn check_file(manifest: &Manifest, file: &Path) -> Result<(), Failure> {
             format!("{}: {why}; nothing was changed", file.display()),
         )
     };
-    let read = super::backup::read_stream(file, true).map_err(bad)?;
+    let read = super::backup::read_stream(file).map_err(bad)?;
     if read.size != manifest.size || read.sha256 != manifest.sha256 {
         return Err(bad(format!(
             "{} bytes with SHA-256 {}, but the manifest says {} bytes with {}: the file is not the backup the manifest describes",
