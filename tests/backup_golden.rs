@@ -93,3 +93,36 @@ fn up_plan_with_a_backup_user_matches_golden() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_golden("backup-user.plan", &text(&out.stdout));
 }
+
+/// A step whose output lands in a local file is printed as a command to paste on this
+/// machine, quoted once more for the remote shell: pasted into a shell (with `ssh` standing in
+/// as a function that runs its command locally), it writes the remote command's output to the
+/// file.
+#[test]
+fn a_local_file_step_renders_pasteable() {
+    use galeractl::plan::{Stdout, Step};
+    let dir = scratch("local_file_step");
+    let mut step = Step::on_host(
+        "db1",
+        "dump".into(),
+        vec!["sh".into(), "-c".into(), "echo 'a b' | tr a-z A-Z".into()],
+        None,
+    );
+    step.stdout = Some(Stdout::LocalFile("out dir/x.sql".into()));
+    let line = galeractl::plan::render_step_line(&step);
+    let command = line
+        .strip_prefix("[db1] ")
+        .and_then(|l| l.strip_suffix("  # dump\n"))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(command.starts_with("ssh db1 '"), "{command}");
+    std::fs::create_dir_all(dir.join("out dir")).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ssh() {{ shift; sh -c \"$*\"; }}; {command}"))
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(dir.join("out dir/x.sql")).unwrap_or_default();
+    assert_eq!(written, "A B\n", "{command}");
+}
