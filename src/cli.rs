@@ -58,6 +58,12 @@ pub enum Command {
     /// The inventory's node names, one a line (for the completion scripts).
     #[command(hide = true)]
     CompleteNodes(InventoryArg),
+    /// A physical backup (mariabackup) of one node, desynced meanwhile, streamed to this
+    /// machine, with a manifest (cluster, Galera position, size, SHA-256).
+    Backup(BackupArgs),
+    /// The cluster rebuilt from a backup: bootstrapped from it on the first node, the others
+    /// joined by a full copy, verified; refuses a cluster with data unless --replace.
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -312,4 +318,51 @@ pub struct UnlockArgs {
     pub inventory: InventoryArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// The node to copy (default: the last node in inventory order that is Synced, never the
+    /// proxy's writer while another node serves).
+    #[arg(long, value_name = "NODE")]
+    pub node: Option<String>,
+    /// Where the backup's directory (CLUSTER-YYYYMMDDTHHMMSSZ) is made.
+    #[arg(long, value_name = "DIR", default_value = "backups")]
+    pub to: PathBuf,
+    /// Seconds the copy may take.
+    #[arg(long, default_value_t = 21600, value_name = "SECS")]
+    pub transfer_timeout: u64,
+    /// Print the plan (pasteable commands) after the checks, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The plan (with --dry-run) or the manifest as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup: its directory, or its manifest.toml.
+    pub backup: PathBuf,
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Replace a cluster that has containers or data: they are stopped and removed, and each
+    /// node's data is moved to a volume VOLUME-aside-STAMP (not deleted).
+    #[arg(long)]
+    pub replace: bool,
+    /// Seconds the copy onto the first node may take.
+    #[arg(long, default_value_t = 21600, value_name = "SECS")]
+    pub transfer_timeout: u64,
+    /// Print the plan (pasteable commands) after the checks, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }

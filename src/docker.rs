@@ -32,6 +32,8 @@ pub const SST_AUTH_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl-sst.cnf";
 /// Where the SST user's creation is mounted: the image runs it when it initialises a data
 /// directory (wsrep off), so every node has the user before it first joins.
 pub const SST_USER_MOUNT: &str = "/docker-entrypoint-initdb.d/galeractl-sst-user.sql";
+/// Where the backup user's creation is mounted (see [`SST_USER_MOUNT`]).
+pub const BACKUP_USER_MOUNT: &str = "/docker-entrypoint-initdb.d/galeractl-backup-user.sql";
 /// Stands for the SST password in the texts below until it is sent.
 pub const SST_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_SST_PASSWORD@";
 
@@ -112,7 +114,7 @@ pub fn sst_auth_path(inventory: &Inventory) -> String {
 
 /// The SST user's creation on the host (0600, owned by the image's server user).
 pub fn sst_user_path(inventory: &Inventory) -> String {
-    format!("{}/sst-user.sql", inventory.cluster_dir())
+    LocalUser::Sst.sql_path(inventory)
 }
 
 /// The option file with the SST credentials (the password as a placeholder).
@@ -125,8 +127,109 @@ pub fn sst_auth_text() -> String {
 /// The SST user with the privileges mariabackup SST needs on a donor, and no more (MariaDB's
 /// documentation for 10.5 and later), on the local socket only.
 pub fn sst_user_sql() -> String {
+    LocalUser::Sst.sql()
+}
+
+/// The user that `galeractl backup` runs mariabackup as, inside the node's container.
+pub const BACKUP_USER: &str = "galeractl_backup";
+/// Stands for the backup password in the texts below until it is sent.
+pub const BACKUP_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_BACKUP_PASSWORD@";
+/// The backup user's option file, in the cluster's secrets directory (0600, root's: `docker
+/// exec` runs as root), which every node container mounts at [`SECRETS_MOUNT`].
+pub const BACKUP_CNF_FILE: &str = "backup.cnf";
+/// The procedure that desyncs a node (`SET GLOBAL wsrep_desync` needs SUPER, which the backup
+/// user does not get): defined by root, the backup user may only call it.
+pub const DESYNC_PROCEDURE: &str = "galeractl.desync";
+
+/// A user that the image creates when it initialises a node's data directory, from a SQL file
+/// mounted into `/docker-entrypoint-initdb.d/` (wsrep off), with only the privileges its use
+/// needs, on the local socket only. Joiners get it with the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalUser {
+    /// mariabackup SST on a donor.
+    Sst,
+    /// `galeractl backup`: mariabackup, and the desync procedure.
+    Backup,
+}
+
+impl LocalUser {
+    pub fn name(self) -> &'static str {
+        match self {
+            LocalUser::Sst => SST_USER,
+            LocalUser::Backup => BACKUP_USER,
+        }
+    }
+
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            LocalUser::Sst => SST_PASSWORD_PLACEHOLDER,
+            LocalUser::Backup => BACKUP_PASSWORD_PLACEHOLDER,
+        }
+    }
+
+    /// Its creation on the host (0600, owned by the image's server user).
+    pub fn sql_path(self, inventory: &Inventory) -> String {
+        let file = match self {
+            LocalUser::Sst => "sst-user.sql",
+            LocalUser::Backup => "backup-user.sql",
+        };
+        format!("{}/{file}", inventory.cluster_dir())
+    }
+
+    /// Where its creation is mounted in the node container.
+    pub fn sql_mount(self) -> &'static str {
+        match self {
+            LocalUser::Sst => SST_USER_MOUNT,
+            LocalUser::Backup => BACKUP_USER_MOUNT,
+        }
+    }
+
+    /// Its creation (the password as a placeholder): mariabackup's privileges (MariaDB's
+    /// documentation for 10.5 and later); the backup user may also call the desync procedure.
+    pub fn sql(self) -> String {
+        let (user, pw) = (self.name(), self.placeholder());
+        let mut sql = format!(
+            "CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY '{pw}';\nGRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO '{user}'@'localhost';\n"
+        );
+        if self == LocalUser::Backup {
+            sql.push_str(&format!(
+                "CREATE DATABASE IF NOT EXISTS galeractl;\nCREATE OR REPLACE DEFINER='root'@'localhost' PROCEDURE {DESYNC_PROCEDURE}(d BOOLEAN) SQL SECURITY DEFINER SET GLOBAL wsrep_desync = d;\nGRANT EXECUTE ON PROCEDURE {DESYNC_PROCEDURE} TO '{user}'@'localhost';\n"
+            ));
+        }
+        sql
+    }
+
+    /// The local secret file with its password, when the inventory uses this user.
+    pub fn password_file(self, inventory: &Inventory) -> Option<&std::path::PathBuf> {
+        match self {
+            LocalUser::Sst => inventory
+                .cluster
+                .sst_password_file
+                .as_ref()
+                .filter(|_| uses_mariabackup(inventory)),
+            LocalUser::Backup => inventory.cluster.backup_password_file.as_ref(),
+        }
+    }
+
+    /// The users the inventory's nodes are created with.
+    pub fn used(inventory: &Inventory) -> Vec<LocalUser> {
+        [LocalUser::Sst, LocalUser::Backup]
+            .into_iter()
+            .filter(|u| u.password_file(inventory).is_some())
+            .collect()
+    }
+}
+
+/// Where the backup user's option file is on the host.
+pub fn backup_cnf_path(inventory: &Inventory) -> String {
+    format!("{}/{BACKUP_CNF_FILE}", secrets_dir(inventory))
+}
+
+/// The backup user's option file for the clients in the node's image (the password as a
+/// placeholder).
+pub fn backup_cnf_text() -> String {
     format!(
-        "CREATE USER IF NOT EXISTS '{SST_USER}'@'localhost' IDENTIFIED BY '{SST_PASSWORD_PLACEHOLDER}';\nGRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO '{SST_USER}'@'localhost';\n"
+        "# managed by galeractl\n[client]\nuser={BACKUP_USER}\npassword={BACKUP_PASSWORD_PLACEHOLDER}\n"
     )
 }
 
@@ -344,13 +447,16 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
         a.push(mount);
     }
     if uses_mariabackup(inventory) {
-        for mount in [
-            format!("{}:{SST_AUTH_MOUNT}:ro", sst_auth_path(inventory)),
-            format!("{}:{SST_USER_MOUNT}:ro", sst_user_path(inventory)),
-        ] {
-            a.push("--volume".into());
-            a.push(mount);
-        }
+        a.push("--volume".into());
+        a.push(format!("{}:{SST_AUTH_MOUNT}:ro", sst_auth_path(inventory)));
+    }
+    for user in LocalUser::used(inventory) {
+        a.push("--volume".into());
+        a.push(format!(
+            "{}:{}:ro",
+            user.sql_path(inventory),
+            user.sql_mount()
+        ));
     }
     for env in [
         format!("MARIADB_ROOT_PASSWORD_FILE={SECRETS_MOUNT}/{ROOT_PASSWORD_FILE}"),

@@ -4,6 +4,7 @@
 //! the edges (`ssh`, `sql`) talk to hosts; `cmd` wires them into the operator's commands.
 
 pub mod arbitrator;
+pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod cmd;
@@ -65,6 +66,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::Completions(args) => cmd::generate::completions(args.shell),
         cli::Command::Man => cmd::generate::man(),
         cli::Command::CompleteNodes(args) => cmd::generate::complete_nodes(args),
+        cli::Command::Backup(args) => cmd::block_on(cmd::backup::run(args)),
+        cli::Command::Restore(args) => cmd::block_on(cmd::restore::run(args)),
     };
     match outcome {
         Ok(code) => code,

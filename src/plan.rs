@@ -54,6 +54,9 @@ pub struct Step {
     pub argv: Argv,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stdin: Option<Stdin>,
+    /// Where the command's standard output goes when it is kept (a backup's stream).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdout: Option<Stdout>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_if: Option<Guard>,
     /// Seconds the step may take when that is longer than a remote command's usual deadline
@@ -94,6 +97,7 @@ impl Step {
             description,
             argv,
             stdin,
+            stdout: None,
             only_if: None,
             deadline_secs: None,
             kind: StepKind::Other,
@@ -136,6 +140,14 @@ pub enum Stdin {
         placeholder: String,
         secret: PathBuf,
     },
+}
+
+/// Where a step's standard output goes, on this machine (shown as `ssh HOST CMD > FILE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stdout {
+    /// A new local file (refused when it exists), written as the bytes arrive.
+    LocalFile(PathBuf),
 }
 
 /// A condition checked on the host right before the step; the step is skipped when it is false.
@@ -373,7 +385,7 @@ fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Resul
 
 /// A cluster that does not exist yet: prepare, bootstrap the first node, join the others one
 /// after the other, make the first a normal member, record the history.
-fn new_cluster(inventory: &Inventory, plan: &mut Plan) {
+pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan) {
     let all: Vec<&Node> = inventory.nodes.iter().collect();
     let Some((first, joiners)) = all.split_first() else {
         return;
@@ -772,7 +784,7 @@ pub fn prepare_node(inventory: &Inventory, node: &Node) -> Plan {
     }
 }
 
-fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
+pub(crate) fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
     let name = inventory.container_name(node);
     let step =
         |description: String, argv: Vec<String>| Step::on_node(node, description, argv, None);
@@ -935,43 +947,7 @@ fn prepare(
                 });
                 steps.push(step);
             }
-            if let Some(password) = inventory
-                .cluster
-                .sst_password_file
-                .as_ref()
-                .filter(|_| docker::uses_mariabackup(inventory))
-            {
-                for (path, text, what) in [
-                    (
-                        docker::sst_auth_path(inventory),
-                        docker::sst_auth_text(),
-                        "the SST credentials the server reads (wsrep_sst_auth)",
-                    ),
-                    (
-                        docker::sst_user_path(inventory),
-                        docker::sst_user_sql(),
-                        "the SST user's creation, which the image runs when it initialises a node",
-                    ),
-                ] {
-                    steps.push(on_host(
-                        format!("upload {what} (0600)"),
-                        docker::write_secret(&path),
-                        Some(Stdin::TextWithSecret {
-                            text,
-                            placeholder: docker::SST_PASSWORD_PLACEHOLDER.into(),
-                            secret: password.clone(),
-                        }),
-                    ));
-                }
-                steps.push(on_host(
-                    "give the SST files to the image's mysql user (the server reads them as that user)".into(),
-                    docker::own_by_server_user(
-                        &inventory.cluster.image,
-                        &[docker::sst_auth_path(inventory), docker::sst_user_path(inventory)],
-                    ),
-                    None,
-                ));
-            }
+            steps.extend(local_user_steps(inventory, &node.host));
         }
         let mut config = write_config_step(
             inventory,
@@ -1005,6 +981,71 @@ fn prepare(
         steps,
         wait: None,
     }
+}
+
+/// The files of the users the image creates at initialisation (mariabackup SST's, the
+/// backup's) and the option files their clients read, on `host`, the password filled in only
+/// when sent; the files the server reads given to the image's `mysql` user.
+fn local_user_steps(inventory: &Inventory, host: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for user in docker::LocalUser::used(inventory) {
+        let Some(password) = user.password_file(inventory) else {
+            continue;
+        };
+        let (options, what) = match user {
+            docker::LocalUser::Sst => (
+                docker::sst_auth_path(inventory),
+                "the SST credentials the server reads (wsrep_sst_auth)",
+            ),
+            docker::LocalUser::Backup => (
+                docker::backup_cnf_path(inventory),
+                "the backup user's option file (read by mariabackup in the node's container, as root)",
+            ),
+        };
+        let text = match user {
+            docker::LocalUser::Sst => docker::sst_auth_text(),
+            docker::LocalUser::Backup => docker::backup_cnf_text(),
+        };
+        let sql = user.sql_path(inventory);
+        for (path, text, what) in [
+            (options.clone(), text, what.to_string()),
+            (
+                sql.clone(),
+                user.sql(),
+                format!(
+                    "the {} user's creation, which the image runs when it initialises a node",
+                    if user == docker::LocalUser::Sst {
+                        "SST"
+                    } else {
+                        "backup"
+                    }
+                ),
+            ),
+        ] {
+            steps.push(Step::on_host(
+                host,
+                format!("upload {what} (0600)"),
+                docker::write_secret(&path),
+                Some(Stdin::TextWithSecret {
+                    text,
+                    placeholder: user.placeholder().into(),
+                    secret: password.clone(),
+                }),
+            ));
+        }
+        // The server reads the SST files; the backup's option file stays root's.
+        let (owned, what) = match user {
+            docker::LocalUser::Sst => (vec![options, sql], "the SST files"),
+            docker::LocalUser::Backup => (vec![sql], "the backup user's creation"),
+        };
+        steps.push(Step::on_host(
+            host,
+            format!("give {what} to the image's mysql user (the server reads them as that user)"),
+            docker::own_by_server_user(&inventory.cluster.image, &owned),
+            None,
+        ));
+    }
+    steps
 }
 
 /// Texts longer than this are shown as here-documents.
@@ -1047,6 +1088,16 @@ pub fn render(plan: &Plan) -> String {
         }
     }
     out
+}
+
+/// A command as the argument of `ssh HOST`: quoted once more when the remote shell would
+/// otherwise see it without its quotes.
+fn over_ssh(command: &str) -> String {
+    if command.contains(['\'', '"', '\\', '$', '|', '>', '<', '&', ';']) {
+        docker::shell_quote(command)
+    } else {
+        command.to_string()
+    }
 }
 
 /// One numbered step: a shell command that can be pasted on its host, then what it is for.
@@ -1092,10 +1143,22 @@ pub fn render_step_line(step: &Step) -> String {
         ),
         Some(Stdin::LocalCommand(local)) => {
             format!(
-                "{} | ssh {} {command}",
+                "{} | ssh {} {}",
                 docker::shell_join(local),
-                step.host
+                step.host,
+                over_ssh(&command)
             )
+        }
+    };
+    let line = match &step.stdout {
+        None => line,
+        Some(Stdout::LocalFile(path)) => {
+            let to = docker::shell_quote(&path.display().to_string());
+            match &step.stdin {
+                // Already `LOCAL | ssh HOST CMD`.
+                Some(Stdin::LocalCommand(_)) => format!("{line} > {to}"),
+                _ => format!("ssh {} {} > {to}", step.host, over_ssh(&line)),
+            }
         }
     };
     let guard = match &step.only_if {

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::galera::{self, NodeStatus, Verdict};
 use crate::inventory::Inventory;
 use crate::observe;
-use crate::plan::{Guard, Plan, Stage, Stdin, Step, WaitFor};
+use crate::plan::{Guard, Plan, Stage, Stdin, Stdout, Step, WaitFor};
 use crate::secret::Secret;
 use crate::ssh::Hosts;
 
@@ -54,6 +54,34 @@ fn fail(message: impl Into<String>) -> RunError {
 pub struct RunReport {
     pub steps_run: usize,
     pub steps_skipped: usize,
+    /// The local files that steps' output went into (`Stdout::LocalFile`), as received.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub received: Vec<Received>,
+}
+
+/// A local file written from a step's output.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Received {
+    pub path: std::path::PathBuf,
+    pub bytes: u64,
+    /// How long the step took, from its start to the file's last byte on disk.
+    pub seconds: f64,
+}
+
+/// What one step did.
+#[derive(Default)]
+struct Done {
+    ran: usize,
+    skipped: usize,
+    received: Vec<Received>,
+}
+
+impl Done {
+    fn add(&mut self, other: Done) {
+        self.ran += other.ran;
+        self.skipped += other.skipped;
+        self.received.extend(other.received);
+    }
 }
 
 impl Runner<'_> {
@@ -84,9 +112,10 @@ impl Runner<'_> {
                 ),
                 stage: Some(i),
             };
-            let (run, skipped) = self.run_stage(stage, first).await.map_err(stopped)?;
-            report.steps_run += run;
-            report.steps_skipped += skipped;
+            let done = self.run_stage(stage, first).await.map_err(stopped)?;
+            report.steps_run += done.ran;
+            report.steps_skipped += done.skipped;
+            report.received.extend(done.received);
             if let Some(wait) = &stage.wait {
                 let started = Instant::now();
                 self.wait(wait).await.map_err(stopped)?;
@@ -122,7 +151,7 @@ impl Runner<'_> {
         said
     }
 
-    async fn run_stage(&self, stage: &Stage, first: usize) -> Result<(usize, usize), RunError> {
+    async fn run_stage(&self, stage: &Stage, first: usize) -> Result<Done, RunError> {
         let mut by_host: BTreeMap<&str, Vec<(usize, &Step)>> = BTreeMap::new();
         for (k, step) in stage.steps.iter().enumerate() {
             by_host
@@ -131,25 +160,18 @@ impl Runner<'_> {
                 .push((first + k, step));
         }
         let results = futures::future::join_all(by_host.into_values().map(|steps| async move {
-            let mut counts = (0, 0);
+            let mut done = Done::default();
             for (n, step) in steps {
-                if self.run_step(n, step).await? {
-                    counts.0 += 1;
-                } else {
-                    counts.1 += 1;
-                }
+                done.add(self.run_step(n, step).await?);
             }
-            Ok::<_, RunError>(counts)
+            Ok::<_, RunError>(done)
         }))
         .await;
-        let mut total = (0, 0);
+        let mut total = Done::default();
         let mut errors = Vec::new();
         for r in results {
             match r {
-                Ok((a, b)) => {
-                    total.0 += a;
-                    total.1 += b;
-                }
+                Ok(done) => total.add(done),
                 Err(e) => errors.push(e.message),
             }
         }
@@ -160,8 +182,8 @@ impl Runner<'_> {
         }
     }
 
-    /// Runs one step; `false` when its guard said to skip it.
-    async fn run_step(&self, n: usize, step: &Step) -> Result<bool, RunError> {
+    /// Runs one step (skipped when its guard says so).
+    async fn run_step(&self, n: usize, step: &Step) -> Result<Done, RunError> {
         let remote = self
             .hosts
             .get(&step.host)
@@ -172,7 +194,10 @@ impl Runner<'_> {
                 .map_err(|e| fail(format!("step {n}: {e}")))?
             {
                 tracing::info!("  {n:>3}. [{}] skipped: {image} is present", step.host);
-                return Ok(false);
+                return Ok(Done {
+                    skipped: 1,
+                    ..Done::default()
+                });
             }
         }
         tracing::info!("  {n:>3}. [{}] {}", step.host, step.description);
@@ -183,6 +208,30 @@ impl Runner<'_> {
             .deadline_secs
             .map_or(remote.command_timeout(), Duration::from_secs)
             .max(remote.command_timeout());
+        if let Some(Stdout::LocalFile(file)) = &step.stdout {
+            let bar = byte_bar(&step.host, "received");
+            let began = Instant::now();
+            let got = remote
+                .pipe_to_local(&step.argv, file, deadline, |total| bar.set_position(total))
+                .await
+                .map_err(at)?;
+            bar.finish_and_clear();
+            tracing::info!(
+                "       [{}] {:.1} MB received into {}",
+                step.host,
+                got as f64 / 1e6,
+                file.display()
+            );
+            return Ok(Done {
+                ran: 1,
+                skipped: 0,
+                received: vec![Received {
+                    path: file.clone(),
+                    bytes: got,
+                    seconds: began.elapsed().as_secs_f64(),
+                }],
+            });
+        }
         match &step.stdin {
             None if step.ignore_exit => {
                 let out = remote.run(&step.argv, None, deadline).await.map_err(at)?;
@@ -252,18 +301,22 @@ impl Runner<'_> {
                     .map_err(at)?;
             }
             Some(Stdin::LocalCommand(local)) => {
-                let bar = byte_bar(&step.host);
+                let bar = byte_bar(&step.host, "sent");
+                let limit = step
+                    .deadline_secs
+                    .map_or(IMAGE_COPY_TIMEOUT, Duration::from_secs);
                 let sent = remote
-                    .pipe_from_local(local, &step.argv, IMAGE_COPY_TIMEOUT, |b| {
-                        bar.set_position(b)
-                    })
+                    .pipe_from_local(local, &step.argv, limit, |b| bar.set_position(b))
                     .await
                     .map_err(at)?;
                 bar.finish_and_clear();
                 tracing::info!("       [{}] {} MB sent", step.host, sent / 1_000_000);
             }
         }
-        Ok(true)
+        Ok(Done {
+            ran: 1,
+            ..Done::default()
+        })
     }
 
     async fn statuses(&self, names: &[&str]) -> Vec<(String, Option<NodeStatus>)> {
@@ -570,14 +623,13 @@ fn spinner(message: &str) -> ProgressBar {
     bar
 }
 
-fn byte_bar(host: &str) -> ProgressBar {
+fn byte_bar(host: &str, verb: &str) -> ProgressBar {
     if !interactive() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    if let Ok(style) =
-        ProgressStyle::with_template("  {spinner} [{msg}] {bytes} sent ({bytes_per_sec})")
-    {
+    let template = format!("  {{spinner}} [{{msg}}] {{bytes}} {verb} ({{bytes_per_sec}})");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);
     }
     bar.set_message(host.to_string());

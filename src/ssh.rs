@@ -19,6 +19,8 @@ pub use attach::{AttachStdin, Attached};
 
 /// sshd allows 10 sessions per connection by default; stay below it.
 const CHANNELS_PER_HOST: usize = 8;
+/// How much of a streaming command's stderr is kept for its error message.
+const STDERR_TAIL: usize = 4096;
 
 #[derive(Debug, Clone)]
 pub struct SshOptions {
@@ -350,6 +352,97 @@ impl Remote {
                 });
             }
             Ok(sent)
+        };
+        tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| SshError::Timeout {
+                host: self.host.clone(),
+                command: command.clone(),
+                secs: timeout.as_secs(),
+            })?
+    }
+
+    /// Streams a remote command's stdout into a new local file (a backup's stream), as `ssh
+    /// HOST CMD > FILE` does: the file itself is the command's stdout (the SSH connection
+    /// writes into it, nothing passes through this process), its size reported to `progress`
+    /// as it grows. Its stderr is read meanwhile (a chatty command never blocks on a full pipe)
+    /// and its tail reported on failure. Returns the bytes written, once they are on disk. The
+    /// file must not exist: nothing is ever overwritten.
+    pub async fn pipe_to_local(
+        &self,
+        argv: &[String],
+        file: &std::path::Path,
+        timeout: Duration,
+        progress: impl Fn(u64),
+    ) -> Result<u64, SshError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let command = format!("{} > {}", shell_join(argv), file.display());
+        let _permit = self.channels.acquire().await;
+        let local_err = |detail: String| SshError::Local {
+            command: format!("write {}", file.display()),
+            detail,
+        };
+        let work = async {
+            let sink = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(file)
+                .map_err(|e| local_err(e.to_string()))?;
+            let stdout = sink.try_clone().map_err(|e| local_err(e.to_string()))?;
+            let (program, args) = argv
+                .split_first()
+                .ok_or_else(|| self.transport(&command, "empty command"))?;
+            let mut cmd = self.session.command(program);
+            cmd.args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::from(std::os::fd::OwnedFd::from(stdout)))
+                .stderr(Stdio::piped());
+            let mut child = cmd
+                .spawn()
+                .await
+                .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+            let mut errors = child
+                .stderr()
+                .take()
+                .ok_or_else(|| self.transport(&command, "no stderr pipe"))?;
+            let stderr = async move {
+                let mut tail: Vec<u8> = Vec::new();
+                let mut buf = vec![0u8; 1 << 14];
+                while let Ok(n) = errors.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    tail.extend_from_slice(&buf[..n]);
+                    let excess = tail.len().saturating_sub(STDERR_TAIL);
+                    tail.drain(..excess);
+                }
+                tail
+            };
+            let size = || sink.metadata().map(|m| m.len()).unwrap_or(0);
+            let finished = async {
+                let mut wait = std::pin::pin!(child.wait());
+                loop {
+                    tokio::select! {
+                        status = &mut wait => break status,
+                        () = tokio::time::sleep(Duration::from_millis(200)) => progress(size()),
+                    }
+                }
+            };
+            let (status, tail) = tokio::join!(finished, stderr);
+            let status = status.map_err(|e| self.transport(&command, &error_chain(&e)))?;
+            if !status.success() {
+                return Err(SshError::Failed {
+                    host: self.host.clone(),
+                    command: command.clone(),
+                    code: status.code().unwrap_or(-1),
+                    stderr: String::from_utf8_lossy(&tail).trim().to_string(),
+                });
+            }
+            sink.sync_all().map_err(|e| local_err(e.to_string()))?;
+            let written = size();
+            progress(written);
+            Ok(written)
         };
         tokio::time::timeout(timeout, work)
             .await

@@ -60,7 +60,7 @@ fn unknown_key_is_rejected() {
     assert_invalid(
         "unknown_key",
         &format!("{CLUSTER}colour = \"blue\"\n{THREE_NODES}"),
-        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `sst_password_file`, `durability`, `config_dir`, `mariadbd_options`, `gcache_size`
+        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `sst_password_file`, `backup_password_file`, `durability`, `config_dir`, `mariadbd_options`, `gcache_size`
  6 | colour = \"blue\"
    | ^^^^^^
 galeractl: 1 error in 1 inventory
@@ -801,4 +801,26 @@ galeractl: 1 error in 1 inventory
         "{}",
         text(&out.stdout)
     );
+}
+
+#[test]
+fn backup_password_file_is_a_secret_file() {
+    let dir = scratch("backup_password");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    secret(&dir.join("backup.pw"), 0o640);
+    let body = format!("{CLUSTER}backup_password_file = \"backup.pw\"\n{THREE_NODES}");
+    std::fs::write(dir.join("inv.toml"), body).unwrap_or_else(|e| panic!("{e}"));
+    let out = galeractl_in(&dir, &["validate", "inv.toml"]);
+    assert_eq!(out.status.code(), Some(65), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(
+            "error: cluster.backup_password_file: secret file backup.pw is readable by group or others (mode 0640): run chmod 600 backup.pw"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    secret(&dir.join("backup.pw"), 0o600);
+    let out = galeractl_in(&dir, &["validate", "inv.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

@@ -1,5 +1,6 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
+pub mod backup;
 pub mod generate;
 pub mod locked;
 pub mod logs;
@@ -7,6 +8,7 @@ pub mod node;
 pub mod plan;
 pub mod recover;
 pub mod restart;
+pub mod restore;
 pub mod sql;
 pub mod status;
 pub mod strays;

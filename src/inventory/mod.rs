@@ -88,6 +88,8 @@ pub struct Cluster {
     pub sst_method: String,
     /// The SST user's password (`sst_method = "mariabackup"`).
     pub sst_password_file: Option<PathBuf>,
+    /// The backup user's password (`galeractl backup`).
+    pub backup_password_file: Option<PathBuf>,
     pub durability: Durability,
     /// Directory on each host for this tool's files; the cluster's own is `<dir>/<cluster>`.
     pub config_dir: String,
@@ -184,6 +186,9 @@ impl Inventory {
         ];
         if let Some(p) = &self.cluster.sst_password_file {
             files.push(("cluster.sst_password_file", p.as_path()));
+        }
+        if let Some(p) = &self.cluster.backup_password_file {
+            files.push(("cluster.backup_password_file", p.as_path()));
         }
         if let Some(h) = &self.haproxy {
             files.push((
@@ -351,7 +356,13 @@ pub fn expand_home(inventory: &mut Inventory, home: Option<&Path>) {
     };
     expand(&mut inventory.cluster.root_password_file);
     expand(&mut inventory.cluster.monitor_password_file);
-    if let Some(p) = &mut inventory.cluster.sst_password_file {
+    for p in [
+        &mut inventory.cluster.sst_password_file,
+        &mut inventory.cluster.backup_password_file,
+    ]
+    .into_iter()
+    .flatten()
+    {
         expand(p);
     }
     for p in [

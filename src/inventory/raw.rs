@@ -35,6 +35,7 @@ pub struct RawCluster {
     pub provider: Option<S<String>>,
     pub sst_method: Option<S<String>>,
     pub sst_password_file: Option<S<String>>,
+    pub backup_password_file: Option<S<String>>,
     pub durability: Option<S<String>>,
     pub config_dir: Option<S<String>>,
     #[serde(default)]

@@ -285,6 +285,11 @@ pub(super) fn validate(
             .secrets
             .insert("cluster.sst_password_file", p.span());
     }
+    if let Some(p) = &raw.cluster.backup_password_file {
+        located
+            .secrets
+            .insert("cluster.backup_password_file", p.span());
+    }
     if let Some(h) = &raw.haproxy {
         located
             .secrets
@@ -366,6 +371,10 @@ fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluste
         sst_method: sst_method(c, rc),
         sst_password_file: rc
             .sst_password_file
+            .as_ref()
+            .map(|p| resolve(base, p.get_ref())),
+        backup_password_file: rc
+            .backup_password_file
             .as_ref()
             .map(|p| resolve(base, p.get_ref())),
         durability: c.one_of(

@@ -25,7 +25,7 @@ pub fn oneoff_name(inventory: &Inventory, node: &Node) -> String {
     format!("{}-recover", inventory.container_name(node))
 }
 
-fn oneoff(inventory: &Inventory, node: &Node, read_only: bool, stdin: bool) -> Argv {
+pub(crate) fn oneoff(inventory: &Inventory, node: &Node, read_only: bool, stdin: bool) -> Argv {
     let mut a = words(&["docker", "run", "--rm"]);
     if stdin {
         a.push("--interactive".into());

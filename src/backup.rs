@@ -1,0 +1,121 @@
+//! `galeractl backup` and `restore`, the pure half: the manifest, the reading of mariabackup's
+//! stream, and the plans. The commands (`cmd/backup.rs`, `cmd/restore.rs`) run them.
+
+pub mod manifest;
+pub mod plans;
+pub mod xbstream;
+
+pub use manifest::{Format, Manifest, ManifestError, MANIFEST_FILE, PHYSICAL_FILE};
+pub use plans::{physical, restore, Present};
+
+use crate::galera::NodeStatus;
+use crate::inventory::{Inventory, Node};
+
+/// Which node `backup` copies: the one asked for, which must be Synced and Primary; else the
+/// last such node in inventory order. HAProxy's single writer is the first node that serves
+/// (in inventory order), so the last one is not it whenever two serve.
+pub fn choose_node<'a>(
+    inventory: &'a Inventory,
+    statuses: &[Option<NodeStatus>],
+    asked: Option<&str>,
+) -> Result<&'a Node, String> {
+    let healthy = |i: usize| {
+        statuses
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_some_and(NodeStatus::is_healthy)
+    };
+    if let Some(name) = asked {
+        let (i, node) = inventory
+            .nodes
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.name == name)
+            .ok_or_else(|| {
+                format!(
+                    "no node {name:?} in the inventory (nodes: {})",
+                    inventory
+                        .nodes
+                        .iter()
+                        .map(|n| n.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        return if healthy(i) {
+            Ok(node)
+        } else {
+            Err(format!(
+                "{name} is not Synced in a Primary component: a backup of it could be behind the cluster; choose another node or leave --node out"
+            ))
+        };
+    }
+    inventory
+        .nodes
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(i, _)| healthy(*i))
+        .map(|(_, n)| n)
+        .ok_or_else(|| "no node is Synced in a Primary component: there is nothing consistent to back up; see `galeractl status`".to_string())
+}
+
+/// A directory name's stamp from `YYYY-MM-DD HH:MM:SS UTC`: `YYYYMMDDTHHMMSSZ`.
+pub fn stamp(utc: &str) -> String {
+    let digits: String = utc.chars().filter(char::is_ascii_digit).collect();
+    let (date, time) = digits.split_at(digits.len().min(8));
+    format!("{date}T{time}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(state: &str) -> Option<NodeStatus> {
+        let rows = [
+            ("wsrep_local_state_comment", state),
+            ("wsrep_cluster_status", "Primary"),
+            ("wsrep_ready", "ON"),
+            ("wsrep_cluster_size", "3"),
+            (
+                "wsrep_cluster_state_uuid",
+                "86f148f9-e9b9-11f1-ba3d-7b6b9f1d7b07",
+            ),
+        ];
+        Some(NodeStatus::from_rows(rows))
+    }
+
+    fn inventory() -> Inventory {
+        let text = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n[[nodes]]\nname = \"a\"\nhost = \"h1\"\n[[nodes]]\nname = \"b\"\nhost = \"h2\"\n[[nodes]]\nname = \"c\"\nhost = \"h3\"\n";
+        crate::inventory::parse(std::path::Path::new("x.toml"), text)
+            .inventory
+            .unwrap_or_else(|| panic!("inventory"))
+    }
+
+    #[test]
+    fn the_last_serving_node_unless_asked() {
+        let inv = inventory();
+        let all = vec![status("Synced"), status("Synced"), status("Synced")];
+        assert_eq!(
+            choose_node(&inv, &all, None).map(|n| n.name.as_str()),
+            Ok("c")
+        );
+        let c_down = vec![status("Synced"), status("Synced"), None];
+        assert_eq!(
+            choose_node(&inv, &c_down, None).map(|n| n.name.as_str()),
+            Ok("b")
+        );
+        assert_eq!(
+            choose_node(&inv, &c_down, Some("a")).map(|n| n.name.as_str()),
+            Ok("a")
+        );
+        let donor = vec![status("Synced"), status("Donor/Desynced"), None];
+        assert!(
+            choose_node(&inv, &donor, Some("b")).is_err_and(|e| e.starts_with("b is not Synced"))
+        );
+        assert!(choose_node(&inv, &donor, Some("x"))
+            .is_err_and(|e| e == "no node \"x\" in the inventory (nodes: a, b, c)"));
+        assert!(choose_node(&inv, &[None, None, None], None).is_err());
+        assert_eq!(stamp("2026-11-26 16:51:13 UTC"), "20261126T165113Z");
+    }
+}

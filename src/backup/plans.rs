@@ -1,0 +1,299 @@
+//! The plans of `backup` and `restore`, built from the inventory and what was observed,
+//! without I/O: `--dry-run` prints them, the runner runs them.
+
+use std::path::Path;
+
+use super::manifest::Manifest;
+use crate::docker::{self, Argv, DESYNC_PROCEDURE, LABEL_CLUSTER, SECRETS_MOUNT};
+use crate::inventory::{Inventory, Node};
+use crate::plan::{self, Plan, Stage, Stdin, Stdout, Step, WaitFor};
+use crate::recover::oneoff;
+
+/// Where mariabackup keeps its own small files while it streams (inside the node container).
+const STREAM_TMP: &str = "/tmp/galeractl-backup";
+
+fn words(w: &[&str]) -> Argv {
+    w.iter().map(|s| s.to_string()).collect()
+}
+
+/// The backup user's option file inside the node container (the first option of a client).
+fn defaults_file() -> String {
+    format!(
+        "--defaults-extra-file={SECRETS_MOUNT}/{}",
+        docker::BACKUP_CNF_FILE
+    )
+}
+
+/// `docker exec` of a client of the node's image in the node's container, as the backup user.
+fn exec(inventory: &Inventory, node: &Node, client: &str) -> Argv {
+    let mut a = words(&["docker", "exec"]);
+    a.push(inventory.container_name(node));
+    a.push(client.into());
+    a.push(defaults_file());
+    a
+}
+
+/// Desyncs the node (`on`) or brings it back: Galera's flow control ignores a desynced node,
+/// so a backup that slows it never stalls the cluster's writes.
+pub fn desync_step(inventory: &Inventory, node: &Node, on: bool) -> Step {
+    let mut argv = exec(inventory, node, "mariadb");
+    argv.push("-e".into());
+    argv.push(format!("CALL {DESYNC_PROCEDURE}({})", u8::from(on)));
+    let what = if on {
+        "desync (wsrep_desync=ON: flow control does not wait for it during the copy)"
+    } else {
+        "back in sync (wsrep_desync=OFF)"
+    };
+    Step::on_node(node, format!("{}: {what}", node.name), argv, None)
+}
+
+/// The physical backup of `node` streamed into `file` on this machine: the node desynced for
+/// the copy, and in sync again after it, on failure and on an interrupt too.
+pub fn physical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u64) -> Plan {
+    let mut argv = exec(inventory, node, "mariadb-backup");
+    argv.extend(words(&[
+        "--backup",
+        "--galera-info",
+        "--stream=xbstream",
+        &format!("--target-dir={STREAM_TMP}"),
+    ]));
+    let stream = Step {
+        stdout: Some(Stdout::LocalFile(file.to_path_buf())),
+        deadline_secs: Some(transfer_secs),
+        ..Step::on_node(
+            node,
+            format!(
+                "{}: mariabackup's stream (with its Galera position) into {}",
+                node.name,
+                file.display()
+            ),
+            argv,
+            None,
+        )
+    };
+    let back = desync_step(inventory, node, false);
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
+        stages: vec![
+            Stage {
+                title: format!("desync {}", node.name),
+                steps: vec![desync_step(inventory, node, true)],
+                wait: None,
+            },
+            Stage {
+                title: format!("stream a physical backup of {} to this machine", node.name),
+                steps: vec![stream],
+                wait: None,
+            },
+            Stage {
+                title: format!("bring {} back in sync", node.name),
+                steps: vec![back.clone()],
+                wait: Some(WaitFor::Synced {
+                    nodes: vec![node.name.clone()],
+                }),
+            },
+        ],
+        on_failure: vec![back],
+    }
+}
+
+/// What is there of a node before a restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Present {
+    pub node: String,
+    pub container: bool,
+    pub volume: bool,
+}
+
+/// The volume a node's data is moved to before a restore.
+pub fn aside_volume(inventory: &Inventory, node: &Node, stamp: &str) -> String {
+    format!("{}-aside-{stamp}", inventory.volume_name(node))
+}
+
+/// Moves a volume's content into a new volume (labelled with the cluster and the stamp), so
+/// that the restore starts from empty volumes and nothing is deleted.
+fn aside_steps(inventory: &Inventory, node: &Node, stamp: &str) -> Vec<Step> {
+    let aside = aside_volume(inventory, node, stamp);
+    let mut create = words(&["docker", "volume", "create", "--label"]);
+    create.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    create.push("--label".into());
+    create.push(format!("io.galeractl.aside={stamp}"));
+    create.push(aside.clone());
+    let mut mv = words(&["docker", "run", "--rm", "--name"]);
+    mv.push(oneoff::oneoff_name(inventory, node));
+    mv.push("--label".into());
+    mv.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    mv.extend(words(&["--network", "none", "--volume"]));
+    mv.push(format!("{}:/from", inventory.volume_name(node)));
+    mv.push("--volume".into());
+    mv.push(format!("{aside}:/to"));
+    mv.extend(words(&["--entrypoint", "sh"]));
+    mv.push(inventory.cluster.image.clone());
+    mv.extend(words(&[
+        "-c",
+        "set -e; cp -a /from/. /to/; sync; find /from -mindepth 1 -delete",
+    ]));
+    vec![
+        Step::on_node(
+            node,
+            format!("{}: a volume for its current data, {aside}", node.name),
+            create,
+            None,
+        ),
+        Step::on_node(
+            node,
+            format!(
+                "{}: move its data into {aside} (copied, then removed from {})",
+                node.name,
+                inventory.volume_name(node)
+            ),
+            mv,
+            None,
+        ),
+    ]
+}
+
+/// Extracts the stream on stdin into an empty data directory, prepares it (the node's image:
+/// its mariabackup is the server's version) and gives it to the server's user.
+const EXTRACT_SCRIPT: &str = "set -e; cd /var/lib/mysql; \
+if [ -n \"$(ls -A)\" ]; then echo the data volume is not empty, nothing was restored >&2; exit 1; fi; \
+mbstream -x; mariadb-backup --prepare --target-dir=/var/lib/mysql; chown -R mysql:mysql /var/lib/mysql; sync";
+
+/// Writes grastate.dat from stdin, as the server's user's.
+const GRASTATE_SCRIPT: &str = "set -e; f=/var/lib/mysql/grastate.dat; t=\"$f.galeractl\"; \
+cat > \"$t\"; chown mysql:mysql \"$t\"; chmod 0660 \"$t\"; mv \"$t\" \"$f\"; sync";
+
+fn oneoff_script(inventory: &Inventory, node: &Node, script: &str) -> Argv {
+    let mut a = oneoff::oneoff(inventory, node, false, true);
+    a.extend(words(&["--entrypoint", "sh"]));
+    a.push(inventory.cluster.image.clone());
+    a.extend(["-c".to_string(), script.to_string()]);
+    a
+}
+
+/// The backup onto the first node's (empty) volume, prepared, and its position as
+/// grastate.dat, safe to bootstrap from.
+fn restore_stage(
+    inventory: &Inventory,
+    first: &Node,
+    manifest: &Manifest,
+    file: &Path,
+    secs: u64,
+) -> Stage {
+    let name = &first.name;
+    let put = Step {
+        deadline_secs: Some(secs),
+        ..Step::on_node(
+            first,
+            format!(
+                "{name}: the backup extracted onto its volume and prepared (mariabackup --prepare)"
+            ),
+            oneoff_script(inventory, first, EXTRACT_SCRIPT),
+            Some(Stdin::LocalCommand(vec![
+                "cat".into(),
+                file.display().to_string(),
+            ])),
+        )
+    };
+    let grastate = Step::on_node(
+        first,
+        format!(
+            "{name}: grastate.dat at the backup's position {}:{}, safe_to_bootstrap 1",
+            manifest.cluster_uuid, manifest.seqno
+        ),
+        oneoff_script(inventory, first, GRASTATE_SCRIPT),
+        Some(Stdin::Text(crate::recover::commands::grastate_text(
+            &manifest.cluster_uuid,
+            manifest.seqno,
+            true,
+        ))),
+    );
+    Stage {
+        title: format!("restore the backup onto {name}'s volume"),
+        steps: vec![put, grastate],
+        wait: None,
+    }
+}
+
+/// The restore of `manifest`'s backup (`file`) as the whole cluster: the node containers
+/// stopped and removed, their data moved aside (`present` says what is there), the backup put
+/// on the first node's volume at its position, then the cluster bootstrapped from it as a new
+/// one would be (the others join by a full copy from it), and verified.
+pub fn restore(
+    inventory: &Inventory,
+    manifest: &Manifest,
+    file: &Path,
+    present: &[Present],
+    stamp: &str,
+    transfer_secs: u64,
+) -> Plan {
+    let mut stages = Vec::new();
+    let is = |p: &Present, n: &Node| p.node == n.name;
+    let with = |f: fn(&Present) -> bool| -> Vec<&Node> {
+        inventory
+            .nodes
+            .iter()
+            .filter(|n| present.iter().any(|p| is(p, n) && f(p)))
+            .collect()
+    };
+    let containers = with(|p| p.container);
+    if !containers.is_empty() {
+        stages.push(Stage {
+            title: "stop and remove the node containers (their volumes stay)".into(),
+            steps: containers
+                .iter()
+                .flat_map(|n| plan::remove_steps(inventory, n))
+                .collect(),
+            wait: None,
+        });
+    }
+    let volumes = with(|p| p.volume);
+    let mut notes = Vec::new();
+    if !volumes.is_empty() {
+        stages.push(Stage {
+            title: "move the current data aside (nothing is deleted)".into(),
+            steps: volumes
+                .iter()
+                .flat_map(|n| aside_steps(inventory, n, stamp))
+                .collect(),
+            wait: None,
+        });
+        notes.push(format!(
+            "the current data goes to {}; remove them (docker volume rm) once the restore is verified",
+            volumes
+                .iter()
+                .map(|n| format!("{} on {}", aside_volume(inventory, n, stamp), n.host))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut fresh = Plan {
+        cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
+        stages: Vec::new(),
+        on_failure: Vec::new(),
+    };
+    plan::new_cluster(inventory, &mut fresh);
+    let mut fresh_stages = fresh.stages.into_iter();
+    // The hosts prepared (the first node's volume created, its config saying bootstrap),
+    // then the backup onto it.
+    stages.extend(fresh_stages.next());
+    if let Some(first) = inventory.nodes.first() {
+        stages.push(restore_stage(
+            inventory,
+            first,
+            manifest,
+            file,
+            transfer_secs,
+        ));
+    }
+    stages.extend(fresh_stages);
+    stages.push(plan::verify_stage(inventory.members()));
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        notes,
+        stages,
+        on_failure: fresh.on_failure,
+    }
+}

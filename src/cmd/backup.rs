@@ -1,0 +1,256 @@
+//! `galeractl backup`: choose a Synced node (not the proxy's writer), desync it, stream
+//! mariabackup's backup of it to this machine, bring it back in sync (also on a failure or an
+//! interrupt), then read the stream back (every chunk's checksum, the Galera position) and
+//! write the manifest beside it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use sha2::Digest;
+
+use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
+use crate::backup::{self, xbstream, Format, Manifest, MANIFEST_FILE, PHYSICAL_FILE};
+use crate::cli::BackupArgs;
+use crate::exit;
+use crate::inventory::{self, Inventory, Node};
+use crate::observe;
+use crate::runner::Runner;
+use crate::secret::Secret;
+use crate::ssh::{Hosts, Target};
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The loaded inventory with the backup user's password file, or why not.
+pub(super) fn load(path: &Path) -> Result<(Inventory, Secret), Failure> {
+    let (inventory, report) = inventory::load(path, inventory::Secrets::Required)?;
+    print_warnings(&report);
+    let password = monitor_password(&inventory)?;
+    Ok((inventory, password))
+}
+
+pub async fn run(args: &BackupArgs) -> Outcome {
+    let path = inventory_path(&args.inventory)?;
+    let (inventory, password) = load(&path)?;
+    if inventory.cluster.backup_password_file.is_none() {
+        return Err(Failure::new(
+            exit::INVALID_INVENTORY,
+            format!(
+                "{}: backup needs [cluster] backup_password_file: a 0600 file with the password of the backup user galeractl creates on each node ({}, localhost only); nothing was changed",
+                path.display(),
+                crate::docker::BACKUP_USER
+            ),
+        ));
+    }
+    let statuses = observe::probe_all(&inventory, &password, PROBE_TIMEOUT).await;
+    let node = backup::choose_node(&inventory, &statuses, args.node.as_deref())
+        .map_err(|e| Failure::new(exit::REFUSED, format!("{e}; nothing was changed")))?
+        .clone();
+    let mut targets = vec![Target::for_node(&inventory, &node)];
+    if !args.dry_run {
+        targets.extend(crate::lock::target(&inventory));
+    }
+    let hosts = super::connect(targets, &args.remote).await?;
+    let result = if args.dry_run {
+        backup_on(&inventory, &password, &node, &hosts, args).await
+    } else {
+        let wait = Duration::from_secs(args.remote.lock_wait);
+        let command = format!("backup {}", node.name);
+        super::locked::locked(&inventory, &hosts, &command, wait, false, async {
+            backup_on(&inventory, &password, &node, &hosts, args).await
+        })
+        .await
+    };
+    hosts.close().await;
+    result
+}
+
+async fn backup_on(
+    inventory: &Inventory,
+    password: &Secret,
+    node: &Node,
+    hosts: &Hosts,
+    args: &BackupArgs,
+) -> Outcome {
+    let started_unix = crate::lock::now_unix();
+    let started = crate::lock::format_utc(started_unix);
+    let dir = args.to.join(format!(
+        "{}-{}",
+        inventory.cluster.name,
+        backup::stamp(&started)
+    ));
+    let file = dir.join(PHYSICAL_FILE);
+    let plan = backup::physical(inventory, node, &file, args.transfer_timeout.max(1));
+    if args.dry_run {
+        return super::print_plan(&plan, args.json);
+    }
+    make_private_dir(&dir)?;
+    let runner = Runner {
+        inventory,
+        hosts,
+        monitor_password: password.clone(),
+        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
+        probe_timeout: PROBE_TIMEOUT,
+    };
+    let clock = Instant::now();
+    let report = match super::run_plan(&runner, &plan).await {
+        Ok(report) => report,
+        Err(mut failure) => {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => failure.message.push_str(&format!(
+                    "\nthe incomplete backup {} was removed",
+                    dir.display()
+                )),
+                Err(e) => failure.message.push_str(&format!(
+                    "\nthe incomplete backup {} could not be removed: {e}",
+                    dir.display()
+                )),
+            }
+            return Err(failure);
+        }
+    };
+    let secs = clock.elapsed().as_secs_f64();
+    let ended = crate::lock::format_utc(crate::lock::now_unix());
+    let received = report.received.iter().find(|r| r.path == file);
+    let read = read_stream(&file).map_err(|e| {
+        Failure::new(
+            exit::FAILED,
+            format!(
+                "{}: {e}; the backup in {} cannot be trusted",
+                node.name,
+                dir.display()
+            ),
+        )
+    })?;
+    let manifest = Manifest {
+        format: Format::MariabackupXbstream,
+        file: PHYSICAL_FILE.into(),
+        cluster: inventory.cluster.name.clone(),
+        cluster_uuid: read.uuid,
+        seqno: read.seqno,
+        server_version: read.server_version,
+        node: node.name.clone(),
+        host: node.host.clone(),
+        size: read.size,
+        sha256: read.sha256,
+        started,
+        ended,
+    };
+    write_private(&dir.join(MANIFEST_FILE), manifest.render().as_bytes())?;
+    if args.json {
+        let doc = serde_json::json!({
+            "directory": dir,
+            "seconds": secs,
+            "stream_seconds": received.map(|r| r.seconds),
+            "manifest": manifest,
+        });
+        println!("{doc:#}");
+    } else {
+        println!(
+            "{}: backup of {} ({}) at {}:{} in {}: {:.1} MB in {secs:.1}s ({:.1} MB/s); {} back in sync",
+            inventory.cluster.name,
+            node.name,
+            node.host,
+            manifest.cluster_uuid,
+            manifest.seqno,
+            dir.display(),
+            manifest.size as f64 / 1e6,
+            manifest.size as f64 / 1e6 / secs.max(0.001),
+            node.name,
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What reading a backup's stream back found.
+pub(super) struct StreamRead {
+    pub uuid: String,
+    pub seqno: i64,
+    pub server_version: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// Reads the stream once: its SHA-256, every chunk's checksum, its Galera position.
+pub(super) fn read_stream(file: &Path) -> Result<StreamRead, String> {
+    let mut f =
+        std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let mut scanner = xbstream::Scanner::default();
+    let mut digest = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        if n == 0 {
+            break;
+        }
+        digest.update(&buf[..n]);
+        scanner.feed(&buf[..n]).map_err(|e| e.to_string())?;
+    }
+    let contents = scanner.finish().map_err(|e| e.to_string())?;
+    let text = |name: &str| {
+        contents
+            .kept
+            .get(name)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    };
+    let (uuid, seqno) = xbstream::galera_position(&text("xtrabackup_galera_info"))
+        .ok_or("the stream has no Galera position (xtrabackup_galera_info)")?;
+    let info = text("xtrabackup_info");
+    let sha256 = digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(StreamRead {
+        uuid,
+        seqno,
+        server_version: xbstream::info_field(&info, "server_version")
+            .unwrap_or("unknown")
+            .to_string(),
+        size: contents.bytes,
+        sha256,
+    })
+}
+
+/// A new directory readable by its owner only (a backup holds every row and password hash).
+fn make_private_dir(dir: &PathBuf) -> Result<(), Failure> {
+    use std::os::unix::fs::DirBuilderExt;
+    let fail = |e: std::io::Error| {
+        Failure::new(
+            exit::FAILED,
+            format!("cannot create {}: {e}; nothing was changed", dir.display()),
+        )
+    };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(fail)?;
+    }
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .map_err(fail)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .map_err(|e| {
+            Failure::new(
+                exit::FAILED,
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })
+}

@@ -1,0 +1,202 @@
+//! `galeractl restore`: read the backup's manifest and check its file (size, SHA-256, every
+//! chunk), look at what the cluster has on its hosts (refused unless `--replace`), then run
+//! the plan: containers removed, data moved aside, the backup onto the first node's volume at
+//! its Galera position, bootstrap, the others join by a full copy, verify.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use super::{inventory_path, Failure, Outcome};
+use crate::backup::{self, Manifest, Present, MANIFEST_FILE};
+use crate::cli::RestoreArgs;
+use crate::exit;
+use crate::inventory::Inventory;
+use crate::observe;
+use crate::runner::Runner;
+use crate::secret::Secret;
+use crate::ssh::Hosts;
+
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The manifest and the backup's file, from the backup's directory or its manifest's path.
+fn read_manifest(given: &Path) -> Result<(Manifest, PathBuf), Failure> {
+    let path = if given.is_dir() {
+        given.join(MANIFEST_FILE)
+    } else {
+        given.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Failure::new(
+            exit::USAGE,
+            format!("cannot read the backup's manifest {}: {e}", path.display()),
+        )
+    })?;
+    let manifest = Manifest::parse(&text).map_err(|e| {
+        Failure::new(
+            exit::FAILED,
+            format!("{}: {e}; nothing was changed", path.display()),
+        )
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file = dir.join(&manifest.file);
+    Ok((manifest, file))
+}
+
+/// The backup's file is the one the manifest describes: its size, SHA-256, chunks, position.
+fn check_file(manifest: &Manifest, file: &Path) -> Result<(), Failure> {
+    let bad = |why: String| {
+        Failure::new(
+            exit::FAILED,
+            format!("{}: {why}; nothing was changed", file.display()),
+        )
+    };
+    let read = super::backup::read_stream(file).map_err(bad)?;
+    if read.size != manifest.size || read.sha256 != manifest.sha256 {
+        return Err(bad(format!(
+            "{} bytes with SHA-256 {}, but the manifest says {} bytes with {}: the file is not the backup the manifest describes",
+            read.size, read.sha256, manifest.size, manifest.sha256
+        )));
+    }
+    if (read.uuid.as_str(), read.seqno) != (manifest.cluster_uuid.as_str(), manifest.seqno) {
+        return Err(bad(format!(
+            "its Galera position {}:{} differs from the manifest's {}:{}",
+            read.uuid, read.seqno, manifest.cluster_uuid, manifest.seqno
+        )));
+    }
+    Ok(())
+}
+
+pub async fn run(args: &RestoreArgs) -> Outcome {
+    let (manifest, file) = read_manifest(&args.backup)?;
+    let path = inventory_path(&args.inventory)?;
+    let (inventory, password) = super::backup::load(&path)?;
+    if manifest.cluster != inventory.cluster.name {
+        tracing::warn!(
+            "the backup is of cluster {}, restored as cluster {}",
+            manifest.cluster,
+            inventory.cluster.name
+        );
+    }
+    check_file(&manifest, &file)?;
+    let hosts = super::connect_all(&inventory, &args.remote).await?;
+    let result = if args.dry_run {
+        restore_on(&inventory, &password, &manifest, &file, &hosts, args).await
+    } else {
+        let wait = Duration::from_secs(args.remote.lock_wait);
+        super::locked::locked(&inventory, &hosts, "restore", wait, false, async {
+            restore_on(&inventory, &password, &manifest, &file, &hosts, args).await
+        })
+        .await
+    };
+    hosts.close().await;
+    result
+}
+
+/// Each node's container and volume, as its host shows them.
+async fn present(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<Present>, Failure> {
+    let volumes_argv: Vec<String> = ["docker", "volume", "ls", "--format", "{{.Name}}"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut out = Vec::new();
+    for node in &inventory.nodes {
+        let remote = hosts.get(&node.host).ok_or_else(|| {
+            Failure::new(exit::FAILED, format!("host {} is not connected", node.host))
+        })?;
+        let failed = |e: crate::ssh::SshError| Failure::new(exit::FAILED, e.to_string());
+        let rows = observe::containers(&remote).await.map_err(failed)?;
+        let volumes = remote.run_ok(&volumes_argv, None).await.map_err(failed)?;
+        out.push(Present {
+            node: node.name.clone(),
+            container: observe::node_container(inventory, node, &rows).is_some(),
+            volume: volumes
+                .lines()
+                .any(|v| v.trim() == inventory.volume_name(node)),
+        });
+    }
+    Ok(out)
+}
+
+async fn restore_on(
+    inventory: &Inventory,
+    password: &Secret,
+    manifest: &Manifest,
+    file: &Path,
+    hosts: &Hosts,
+    args: &RestoreArgs,
+) -> Outcome {
+    let present = present(inventory, hosts).await?;
+    let evidence: Vec<String> = present
+        .iter()
+        .filter(|p| p.container || p.volume)
+        .map(|p| {
+            let what = match (p.container, p.volume) {
+                (true, true) => "container and data volume",
+                (true, false) => "container",
+                _ => "data volume",
+            };
+            format!("{}: {what}", p.node)
+        })
+        .collect();
+    if !evidence.is_empty() && !args.replace {
+        return Err(Failure::new(
+            exit::REFUSED,
+            format!(
+                "refusing to restore: cluster {} has data ({}); --replace stops and removes its node containers and moves each node's data to a volume of its own (not deleted) first; nothing was changed",
+                inventory.cluster.name,
+                evidence.join(", ")
+            ),
+        ));
+    }
+    let stamp = backup::stamp(&crate::lock::format_utc(crate::lock::now_unix()));
+    let plan = backup::restore(
+        inventory,
+        manifest,
+        file,
+        &present,
+        &stamp,
+        args.transfer_timeout.max(1),
+    );
+    if args.dry_run {
+        return super::print_plan(&plan, args.json);
+    }
+    for note in &plan.notes {
+        tracing::info!("note: {note}");
+    }
+    let runner = Runner {
+        inventory,
+        hosts,
+        monitor_password: password.clone(),
+        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
+        probe_timeout: PROBE_TIMEOUT,
+    };
+    let clock = Instant::now();
+    super::run_plan(&runner, &plan).await?;
+    let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
+    let at: Vec<String> = inventory
+        .nodes
+        .iter()
+        .zip(&statuses)
+        .map(|(n, s)| {
+            format!(
+                "{} {}",
+                n.name,
+                s.as_ref().map_or("no answer".into(), |s| format!(
+                    "{} {}",
+                    s.cluster_status, s.local_state
+                ))
+            )
+        })
+        .collect();
+    println!(
+        "{}: restored from the backup of {} at {}:{} in {:.1}s; {}",
+        inventory.cluster.name,
+        manifest.node,
+        manifest.cluster_uuid,
+        manifest.seqno,
+        clock.elapsed().as_secs_f64(),
+        at.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,128 @@
+//! The plans of `backup` and `restore`, byte for byte (text as `--dry-run` prints them, and
+//! JSON), from a fixed inventory, node, file and stamp; and `up`'s plan with a backup user
+//! (its files uploaded and mounted beside the SST user's).
+
+mod support;
+use std::path::Path;
+
+use galeractl::backup::{self, Format, Manifest, Present};
+use support::*;
+
+fn inventory() -> galeractl::inventory::Inventory {
+    let path = Path::new("tests/golden/backup.toml");
+    let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = galeractl::inventory::parse(path, &source);
+    parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+}
+
+fn manifest() -> Manifest {
+    Manifest {
+        format: Format::MariabackupXbstream,
+        file: backup::PHYSICAL_FILE.into(),
+        cluster: "local-test".into(),
+        cluster_uuid: "86f148f9-e9b9-11f1-ba3d-7b6b9f1d7b07".into(),
+        seqno: 1042,
+        server_version: "11.4.5-MariaDB-ubu2404".into(),
+        node: "nodec".into(),
+        host: "10.10.10.12".into(),
+        size: 17_892_975,
+        sha256: "ab".repeat(32),
+        started: "2026-11-26 16:51:13 UTC".into(),
+        ended: "2026-11-26 16:51:16 UTC".into(),
+    }
+}
+
+fn both(plan: &galeractl::plan::Plan) -> (String, String) {
+    let json = serde_json::to_string_pretty(plan).unwrap_or_else(|e| panic!("{e}"));
+    (galeractl::plan::render(plan), format!("{json}\n"))
+}
+
+#[test]
+fn backup_plan_matches_golden() {
+    let inv = inventory();
+    let node = inv.node("nodec").unwrap_or_else(|| panic!("nodec"));
+    let file = Path::new("backups/local-test-20261126T165113Z/backup.xbstream");
+    let (text, json) = both(&backup::physical(&inv, node, file, 21600));
+    assert_golden("backup.plan", &text);
+    assert_golden("backup.plan.json", &json);
+}
+
+#[test]
+fn restore_plans_match_golden() {
+    let inv = inventory();
+    let file = Path::new("backups/local-test-20261126T165113Z/backup.xbstream");
+    let nothing: Vec<Present> = Vec::new();
+    let (fresh, fresh_json) = both(&backup::restore(
+        &inv,
+        &manifest(),
+        file,
+        &nothing,
+        "20261127T090000Z",
+        21600,
+    ));
+    // --replace: every node has its container and volume but nodeb, whose container is gone.
+    let there: Vec<Present> = inv
+        .nodes
+        .iter()
+        .map(|n| Present {
+            node: n.name.clone(),
+            container: n.name != "nodeb",
+            volume: true,
+        })
+        .collect();
+    let (replace, _) = both(&backup::restore(
+        &inv,
+        &manifest(),
+        file,
+        &there,
+        "20261127T090000Z",
+        21600,
+    ));
+    assert_golden(
+        "restore.plans",
+        &format!("## onto hosts without the cluster\n{fresh}## --replace\n{replace}"),
+    );
+    assert_golden("restore.plan.json", &fresh_json);
+}
+
+#[test]
+fn up_plan_with_a_backup_user_matches_golden() {
+    let out = galeractl(&["plan", "tests/golden/backup.toml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_golden("backup-user.plan", &text(&out.stdout));
+}
+
+/// A step whose output lands in a local file is printed as a command to paste on this
+/// machine, quoted once more for the remote shell: pasted into a shell (with `ssh` standing in
+/// as a function that runs its command locally), it writes the remote command's output to the
+/// file.
+#[test]
+fn a_local_file_step_renders_pasteable() {
+    use galeractl::plan::{Stdout, Step};
+    let dir = scratch("local_file_step");
+    let mut step = Step::on_host(
+        "db1",
+        "dump".into(),
+        vec!["sh".into(), "-c".into(), "echo 'a b' | tr a-z A-Z".into()],
+        None,
+    );
+    step.stdout = Some(Stdout::LocalFile("out dir/x.sql".into()));
+    let line = galeractl::plan::render_step_line(&step);
+    let command = line
+        .strip_prefix("[db1] ")
+        .and_then(|l| l.strip_suffix("  # dump\n"))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(command.starts_with("ssh db1 '"), "{command}");
+    std::fs::create_dir_all(dir.join("out dir")).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ssh() {{ shift; sh -c \"$*\"; }}; {command}"))
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(dir.join("out dir/x.sql")).unwrap_or_default();
+    assert_eq!(written, "A B\n", "{command}");
+}

@@ -1,0 +1,289 @@
+//! End to end on the lab: `backup` and `restore` on a cluster of their own ("backup", ports
+//! 4406/5687/5564/5688; its HAProxy on 10.77.0.11 at 3346, stats 4439, health 9240). In order:
+//! `up` with a backup user; a backup of the default node (nodec, the last Synced one, not the
+//! proxy's writer) while a writer writes through the proxy: no pause between acknowledged
+//! writes longer than 1 s, and nodec is back to wsrep_desync=OFF; a
+//! backup interrupted by SIGINT mid-stream: exit 130, nodec back to OFF, the incomplete
+//! backup removed; then rows written, a backup, more rows, `restore` refused on a cluster with
+//! data, `restore --replace`: exactly the rows up to the backup's position on every node, the
+//! same CHECKSUM TABLE as at the backup, the cluster at the manifest's UUID and seqno, and the
+//! old data kept in aside volumes.
+
+mod support;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::lab::{sql, wait_until, wsrep, Lab, HOSTS};
+use support::writer::Writer;
+use support::*;
+
+const CLUSTER: &str = "backup";
+const PORT: u16 = 4406;
+/// The cluster's HAProxy, on HOSTS[0].
+const PROXY_PORT: u16 = 3346;
+
+fn inventory(lab: &Lab, dir: &Path) -> String {
+    let password = dir.join("backup-password");
+    std::fs::write(&password, "backup-pw-for-tests\n").unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let inv = lab
+        .cluster_inventory(CLUSTER, [PORT, 5687, 5564, 5688])
+        .replace(
+            "distribute_image = true\n",
+            &format!(
+                "distribute_image = true\nbackup_password_file = \"{}\"\n",
+                password.display()
+            ),
+        );
+    assert!(inv.contains("backup_password_file"), "{inv}");
+    let inv = format!(
+        "{inv}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY_PORT}\nstats_port = 4439\ncheck_port = 9240\nstats_user = \"admin\"\nstats_password_file = \"{}\"\n",
+        HOSTS[0],
+        lab.out.join("secrets/haproxy-stats-password").display()
+    );
+    let path = dir.join("backup.toml");
+    std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
+    path.display().to_string()
+}
+
+fn desync(root: &str, host: &str) -> String {
+    sql(
+        host,
+        PORT,
+        root,
+        &["show global variables like 'wsrep_desync'"],
+    )
+    .first()
+    .and_then(|r| r.get(1).cloned())
+    .unwrap_or_default()
+}
+
+/// The backup directories under `dir`.
+fn backups(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// `backup --json` into `to`: the backup's directory and its manifest (as JSON).
+fn backup(inv: &str, to: &Path) -> (PathBuf, serde_json::Value) {
+    let out = galeractl_ok(&["backup", inv, "--to", &to.display().to_string(), "--json"]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let dir = PathBuf::from(doc["directory"].as_str().unwrap_or_default());
+    (dir, doc["manifest"].clone())
+}
+
+fn one(host: &str, root: &str, query: &str) -> String {
+    sql(host, PORT, root, &[query])
+        .first()
+        .and_then(|r| r.first().cloned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn backup_and_restore_on_the_lab() {
+    let Some(lab) = Lab::find() else { return };
+    let root = lab.secret("root-password");
+    let dir = scratch("e2e_backup");
+    let inv = inventory(&lab, &dir);
+    lab.wipe_cluster(CLUSTER);
+    galeractl_ok(&["up", &inv]);
+    let mut statements = vec![
+        "create database bk",
+        "create table bk.load (id bigint unsigned primary key, via varchar(8) not null)",
+        "create table bk.rows (id int unsigned primary key, v varchar(100) not null)",
+        "create table bk.pad (id int auto_increment primary key, v varchar(1000) not null)",
+        "insert into bk.pad (v) values (repeat('x', 1000))",
+    ];
+    statements.extend(["insert into bk.pad (v) select v from bk.pad"; 15]);
+    sql(HOSTS[0], PORT, &root, &statements);
+
+    // The backup user: mariabackup's privileges and the desync procedure, on localhost only.
+    let grants = sql(
+        HOSTS[0],
+        PORT,
+        &root,
+        &["show grants for 'galeractl_backup'@'localhost'"],
+    );
+    let grants: Vec<String> = grants
+        .iter()
+        .map(|r| {
+            r[0].split(" IDENTIFIED")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        vec![
+            "GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO `galeractl_backup`@`localhost`".to_string(),
+            "GRANT EXECUTE ON PROCEDURE `galeractl`.`desync` TO `galeractl_backup`@`localhost`".to_string(),
+        ]
+    );
+    let inspect = lab.ssh_ok(HOSTS[2], &format!("docker inspect {CLUSTER}-nodec"));
+    assert!(!inspect.contains("backup-pw-for-tests"));
+
+    // Under writes through the proxy (to nodea, its writer): no stall, nodec back in sync.
+    let to = dir.join("backups");
+    let writer = Writer::start(PROXY_PORT, &root, "bk.load", 1, &[0]);
+    writer.wait_for(20);
+    let started = Instant::now();
+    let (first, manifest) = backup(&inv, &to);
+    let ended = Instant::now();
+    std::thread::sleep(Duration::from_millis(300));
+    let acked = writer.finish();
+    assert_eq!(manifest["node"], "nodec", "{manifest}");
+    assert_eq!(desync(&root, HOSTS[2]), "OFF");
+    let times: Vec<Instant> = acked
+        .iter()
+        .map(|a| a.at)
+        .filter(|at| *at > started && *at < ended)
+        .collect();
+    let longest = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "backup under writes: {:.1}s, {} writes acknowledged meanwhile, longest pause {longest:.2}s",
+        (ended - started).as_secs_f64(),
+        times.len()
+    );
+    assert!(times.len() > 10, "{} writes during the backup", times.len());
+    assert!(
+        longest < 1.0,
+        "a pause of {longest:.2}s between writes during the backup"
+    );
+    let manifest_text =
+        std::fs::read_to_string(first.join("manifest.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!manifest_text.contains("backup-pw-for-tests"));
+
+    // Interrupted mid-stream: exit 130, nodec in sync again, nothing left behind.
+    let before = backups(&to);
+    let child = Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args(["backup", &inv, "--to", &to.display().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The stream's file appears when the copy starts (nodec is desynced by then): interrupt
+    // at once, while mariabackup runs.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !backups(&to)
+        .iter()
+        .any(|d| !before.contains(d) && d.join("backup.xbstream").exists())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the interrupted backup never began its copy"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nodec: desync (wsrep_desync=ON"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("on failure, done: [10.77.0.13] nodec: back in sync"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(desync(&root, HOSTS[2]), "OFF");
+    assert_eq!(
+        backups(&to),
+        before,
+        "an interrupted backup left its directory"
+    );
+    wait_until("nodec Synced", Duration::from_secs(60), || {
+        wsrep(HOSTS[2], PORT, &root, "wsrep_local_state_comment").as_deref() == Some("Synced")
+    });
+
+    // Rows, a backup, more rows; restore gives back exactly the rows of the backup.
+    let rows = |from: u32, to: u32| {
+        let values: Vec<String> = (from..=to).map(|i| format!("({i}, 'row {i}')")).collect();
+        sql(
+            HOSTS[0],
+            PORT,
+            &root,
+            &[&format!(
+                "insert into bk.rows (id, v) values {}",
+                values.join(", ")
+            )],
+        );
+    };
+    rows(1, 500);
+    let checksum = sql(HOSTS[0], PORT, &root, &["checksum table bk.rows, bk.load"]);
+    let (kept, manifest) = backup(&inv, &to);
+    let committed: i64 = wsrep(HOSTS[2], PORT, &root, "wsrep_last_committed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(-1);
+    let seqno = manifest["seqno"].as_i64().unwrap_or(-2);
+    assert_eq!(
+        seqno, committed,
+        "the manifest's seqno against nodec's last committed"
+    );
+    let uuid = manifest["cluster_uuid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    rows(501, 800);
+
+    let refused = galeractl(&["restore", &kept.display().to_string(), &inv]);
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("refusing to restore: cluster backup has data"));
+    let restored = galeractl(&["restore", &kept.display().to_string(), &inv, "--replace"]);
+    assert!(
+        restored.status.success(),
+        "restore --replace: {}\n{}",
+        text(&restored.stdout),
+        text(&restored.stderr)
+    );
+    for host in HOSTS {
+        assert_eq!(
+            one(host, &root, "select count(*) from bk.rows"),
+            "500",
+            "{host}"
+        );
+        assert_eq!(
+            one(host, &root, "select max(id) from bk.rows"),
+            "500",
+            "{host}"
+        );
+        assert_eq!(
+            sql(host, PORT, &root, &["checksum table bk.rows, bk.load"]),
+            checksum,
+            "{host}"
+        );
+        assert_eq!(
+            wsrep(host, PORT, &root, "wsrep_cluster_state_uuid").as_deref(),
+            Some(uuid.as_str()),
+            "{host}"
+        );
+        let aside = lab.ssh_ok(
+            host,
+            &format!("docker volume ls -q --filter label=io.galeractl.cluster={CLUSTER} --filter label=io.galeractl.aside"),
+        );
+        assert_eq!(aside.lines().count(), 1, "{host}: {aside}");
+    }
+    let at: i64 = wsrep(HOSTS[0], PORT, &root, "wsrep_last_committed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(-1);
+    assert!(
+        at >= seqno,
+        "the restored cluster at {at}, the backup at {seqno}"
+    );
+    lab.wipe_cluster(CLUSTER);
+}
