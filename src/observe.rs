@@ -551,7 +551,17 @@ pub async fn running_version(target: &crate::sql::SqlTarget, timeout: Duration) 
 /// The MariaDB version in `image`, read on a host that has it (`mariadbd --version` in a
 /// one-off container without network), or `None`.
 pub async fn image_version(remote: &Remote, image: &str) -> Option<String> {
-    let argv = words(&[
+    let argv = image_version_argv(image);
+    let out = remote
+        .run(&argv, None, remote.command_timeout())
+        .await
+        .ok()?;
+    parse_mariadbd_version(&out.stdout)
+}
+
+/// `mariadbd --version` in a one-off container of `image`, without network.
+fn image_version_argv(image: &str) -> Vec<String> {
+    words(&[
         "docker",
         "run",
         "--rm",
@@ -561,27 +571,14 @@ pub async fn image_version(remote: &Remote, image: &str) -> Option<String> {
         "mariadbd",
         image,
         "--version",
-    ]);
-    let out = remote
-        .run(&argv, None, remote.command_timeout())
-        .await
-        .ok()?;
-    parse_mariadbd_version(&out.stdout)
+    ])
 }
 
 /// [`image_version`] on this machine's docker (the image `up` would copy to the hosts).
 pub async fn local_image_version(image: &str) -> Option<String> {
-    let run = tokio::process::Command::new("docker")
-        .args([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "--entrypoint",
-            "mariadbd",
-            image,
-            "--version",
-        ])
+    let argv = image_version_argv(image);
+    let run = tokio::process::Command::new(&argv[0])
+        .args(&argv[1..])
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();

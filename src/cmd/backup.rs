@@ -16,11 +16,10 @@ use crate::cli::BackupArgs;
 use crate::exit;
 use crate::inventory::{self, Inventory, Node};
 use crate::observe;
-use crate::runner::Runner;
 use crate::secret::Secret;
 use crate::ssh::{Hosts, Target};
 
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+use super::PROBE_TIMEOUT;
 
 /// The loaded inventory with the backup user's password file, or why not.
 pub(super) fn load(path: &Path) -> Result<(Inventory, Secret), Failure> {
@@ -86,13 +85,7 @@ async fn backup_on(
         return super::print_plan(&plan, args.json);
     }
     make_private_dir(&dir)?;
-    let runner = Runner {
-        inventory,
-        hosts,
-        monitor_password: password.clone(),
-        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
-        probe_timeout: PROBE_TIMEOUT,
-    };
+    let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
     let clock = Instant::now();
     let report = match super::run_plan(&runner, &plan).await {
         Ok(report) => report,

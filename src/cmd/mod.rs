@@ -18,6 +18,25 @@ pub mod validate;
 
 use std::process::ExitCode;
 
+/// How long one SQL probe of a node may take, in every command.
+pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The runner of a command's plan: its waits get `--sync-timeout`.
+pub fn runner<'a>(
+    inventory: &'a crate::inventory::Inventory,
+    hosts: &'a crate::ssh::Hosts,
+    password: crate::secret::Secret,
+    remote: &crate::cli::RemoteArgs,
+) -> crate::runner::Runner<'a> {
+    crate::runner::Runner {
+        inventory,
+        hosts,
+        monitor_password: password,
+        sync_timeout: std::time::Duration::from_secs(remote.sync_timeout.max(1)),
+        probe_timeout: PROBE_TIMEOUT,
+    }
+}
+
 /// A command's failure with the exit code it maps to; the message is printed once, by `main`.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]

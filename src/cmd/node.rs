@@ -15,7 +15,7 @@ use crate::runner::Runner;
 use crate::secret::Secret;
 use crate::ssh::{Hosts, Remote, Target};
 
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+use super::PROBE_TIMEOUT;
 
 /// Whether stopping `node` keeps a majority of the cluster's members Synced and Primary.
 /// Returns the explanation either way.

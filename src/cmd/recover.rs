@@ -17,7 +17,7 @@ use crate::secret::Secret;
 use crate::ssh::{Hosts, SshError, Target};
 use crate::{exit, observe};
 
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+use super::PROBE_TIMEOUT;
 
 /// Everything the reading and acting steps share.
 pub(crate) struct Context<'a> {

@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::{InventoryArg, RestartArgs};
 use crate::inventory::{self, Inventory, Node};
-use crate::runner::Runner;
 use crate::ssh::Hosts;
 use crate::{exit, galera, haproxy, observe, plan};
 
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+use super::PROBE_TIMEOUT;
 
 pub async fn run(args: &RestartArgs) -> Outcome {
     let started = Instant::now();
@@ -90,13 +89,7 @@ async fn restart(
     if let Some(signal) = super::signalled() {
         return Err(super::interrupted_before_change(signal));
     }
-    let runner = Runner {
-        inventory,
-        hosts,
-        monitor_password: password,
-        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
-        probe_timeout: PROBE_TIMEOUT,
-    };
+    let runner = super::runner(inventory, hosts, password, &args.remote);
     super::run_plan(&runner, &plan).await?;
     println!(
         "cluster {}: {} restarted one at a time in {:.1}s, each caught up by IST",

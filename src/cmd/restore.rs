@@ -13,11 +13,10 @@ use crate::cli::RestoreArgs;
 use crate::exit;
 use crate::inventory::Inventory;
 use crate::observe;
-use crate::runner::Runner;
 use crate::secret::Secret;
 use crate::ssh::Hosts;
 
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+use super::PROBE_TIMEOUT;
 
 /// The manifest and the backup's file, from the backup's directory or its manifest's path.
 fn read_manifest(given: &Path) -> Result<(Manifest, PathBuf), Failure> {
@@ -164,13 +163,7 @@ async fn restore_on(
     for note in &plan.notes {
         tracing::info!("note: {note}");
     }
-    let runner = Runner {
-        inventory,
-        hosts,
-        monitor_password: password.clone(),
-        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
-        probe_timeout: PROBE_TIMEOUT,
-    };
+    let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
     let clock = Instant::now();
     super::run_plan(&runner, &plan).await?;
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;

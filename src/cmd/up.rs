@@ -12,11 +12,10 @@ use crate::cli::UpArgs;
 use crate::inventory::{self, Inventory};
 use crate::observe::{self, HostFacts};
 use crate::plan::{self, Plan, Stdin, StepKind};
-use crate::runner::Runner;
 use crate::ssh::Hosts;
 use crate::{exit, galera};
 
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+use super::PROBE_TIMEOUT;
 
 #[derive(Debug, Serialize)]
 struct Summary<'a> {
@@ -152,13 +151,7 @@ async fn plan_and_run(
     }
     preflight(inventory, &plan, facts)?;
     aux_preflight(inventory, hosts, &plan).await?;
-    let runner = Runner {
-        inventory,
-        hosts,
-        monitor_password: password.clone(),
-        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
-        probe_timeout: PROBE_TIMEOUT,
-    };
+    let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
     let report = super::run_plan(&runner, &plan).await?;
     finish(
         args,
