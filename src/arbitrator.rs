@@ -1,10 +1,10 @@
 //! The arbitrator: `garbd` in a container on its host. It is a member of the cluster's group
 //! communication without data: it votes for quorum (two nodes and an arbitrator survive the
-//! loss of one node), stores nothing and serves no client. Pure builders; `plan` places them.
+//! loss of one node), stores nothing and serves no client. Pure builders; `plan::arbitrator`
+//! places them.
 
 use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_ROLE, LABEL_SPEC, RESTART_POLICY};
 use crate::inventory::{host_port, Arbitrator, Inventory};
-use crate::plan::{ContainerFact, Observed, Stage, Step, StepKind};
 
 pub fn container(inventory: &Inventory) -> String {
     format!("{}-garbd", inventory.cluster.name)
@@ -66,51 +66,6 @@ pub fn run(inventory: &Inventory, a: &Arbitrator) -> Argv {
         ["--label".to_string(), format!("{LABEL_SPEC}={spec}")],
     );
     words
-}
-
-/// The stage that (re)deploys garbd when its container does not run with the inventory's
-/// spec; none when it does, or when the inventory has no arbitrator. It runs after the nodes
-/// (garbd joins a running cluster).
-pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
-    let Some(a) = &inventory.arbitrator else {
-        return Vec::new();
-    };
-    let name = container(inventory);
-    let want = run(inventory, a);
-    let want_spec = docker::spec_of(&want).unwrap_or_default();
-    let have = observed
-        .aux
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, f)| f);
-    let mut steps = Vec::new();
-    match have {
-        Some(ContainerFact::Running { spec }) if spec == want_spec => return Vec::new(),
-        None | Some(ContainerFact::Missing) => {}
-        Some(_) => steps.push(Step::on_host(
-            &a.host,
-            format!("remove the old {name} (it holds no data)"),
-            vec!["docker".into(), "rm".into(), "--force".into(), name.clone()],
-            None,
-        )),
-    }
-    steps.push(Step {
-        kind: StepKind::CreateArbitrator,
-        ..Step::on_host(
-            &a.host,
-            format!(
-                "start the arbitrator (garbd) on port {}: a member without data",
-                a.port
-            ),
-            want,
-            None,
-        )
-    });
-    vec![Stage {
-        title: "deploy the arbitrator".into(),
-        steps,
-        wait: None,
-    }]
 }
 
 /// Whether the Primary component holds a member that is neither a node that reports it nor

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+mod arbitrator;
 mod proxy;
 mod prune;
 mod restart;
@@ -286,7 +287,7 @@ pub fn up_with(
         *size += strays;
     }
     // The arbitrator joins once the nodes run, before the cluster (its member too) is verified.
-    let arbitrator = crate::arbitrator::stages(inventory, observed);
+    let arbitrator = arbitrator::stages(inventory, observed);
     if !arbitrator.is_empty() {
         let verify = plan
             .stages

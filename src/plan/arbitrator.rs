@@ -1,0 +1,52 @@
+//! The arbitrator's stage in `up`'s plan: garbd (re)deployed when its container does not run
+//! with the inventory's spec.
+
+use super::{ContainerFact, Observed, Stage, Step, StepKind};
+use crate::arbitrator::{container, run};
+use crate::docker;
+use crate::inventory::Inventory;
+
+/// The stage that (re)deploys garbd when its container does not run with the inventory's
+/// spec; none when it does, or when the inventory has no arbitrator. It runs after the nodes
+/// (garbd joins a running cluster).
+pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
+    let Some(a) = &inventory.arbitrator else {
+        return Vec::new();
+    };
+    let name = container(inventory);
+    let want = run(inventory, a);
+    let want_spec = docker::spec_of(&want).unwrap_or_default();
+    let have = observed
+        .aux
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| f);
+    let mut steps = Vec::new();
+    match have {
+        Some(ContainerFact::Running { spec }) if spec == want_spec => return Vec::new(),
+        None | Some(ContainerFact::Missing) => {}
+        Some(_) => steps.push(Step::on_host(
+            &a.host,
+            format!("remove the old {name} (it holds no data)"),
+            vec!["docker".into(), "rm".into(), "--force".into(), name.clone()],
+            None,
+        )),
+    }
+    steps.push(Step {
+        kind: StepKind::CreateArbitrator,
+        ..Step::on_host(
+            &a.host,
+            format!(
+                "start the arbitrator (garbd) on port {}: a member without data",
+                a.port
+            ),
+            want,
+            None,
+        )
+    });
+    vec![Stage {
+        title: "deploy the arbitrator".into(),
+        steps,
+        wait: None,
+    }]
+}
