@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::lab::{sql, wait_until, wsrep, Lab, HOSTS};
-use support::writer::Writer;
+use support::writer::{longest_gap_between, Writer};
 use support::*;
 
 const CLUSTER: &str = "backup";
@@ -137,25 +137,19 @@ fn backup_and_restore_on_the_lab() {
     let started = Instant::now();
     let (first, manifest) = backup(&inv, &to);
     let ended = Instant::now();
-    std::thread::sleep(Duration::from_millis(300));
+    // A few writes after the backup's end, so that the window's last gap is closed.
+    writer.wait_for(5);
     let acked = writer.finish();
     assert_eq!(manifest["node"], "nodec", "{manifest}");
     assert_eq!(desync(&root, HOSTS[2]), "OFF");
-    let times: Vec<Instant> = acked
-        .iter()
-        .map(|a| a.at)
-        .filter(|at| *at > started && *at < ended)
-        .collect();
-    let longest = times
-        .windows(2)
-        .map(|w| (w[1] - w[0]).as_secs_f64())
-        .fold(0.0, f64::max);
+    let (longest, count) = longest_gap_between(&acked, started, ended);
+    let longest = longest.as_secs_f64();
     eprintln!(
         "backup under writes: {:.1}s, {} writes acknowledged meanwhile, longest pause {longest:.2}s",
         (ended - started).as_secs_f64(),
-        times.len()
+        count
     );
-    assert!(times.len() > 10, "{} writes during the backup", times.len());
+    assert!(count > 10, "{count} writes during the backup");
     assert!(
         longest < 1.0,
         "a pause of {longest:.2}s between writes during the backup"

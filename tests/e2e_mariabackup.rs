@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::lab::{sql, Lab, HOSTS};
-use support::writer::{Writer, NODES};
+use support::writer::{longest_gap_between, Writer, NODES};
 use support::*;
 
 const CLUSTER: &str = "backupsst";
@@ -92,15 +92,7 @@ fn forced_copy(lab: &Lab, inv: &str, root: &str, first_id: u64) -> (f64, usize, 
         missing.len(),
         &missing[..missing.len().min(10)]
     );
-    let times: Vec<Instant> = acked
-        .iter()
-        .map(|a| a.at)
-        .filter(|at| *at > started && *at < ended)
-        .collect();
-    let longest = times
-        .windows(2)
-        .map(|w| (w[1] - w[0]).as_secs_f64())
-        .fold(0.0, f64::max);
+    let longest = longest_gap_between(&acked, started, ended).0.as_secs_f64();
     ((ended - started).as_secs_f64(), during(donor), longest)
 }
 

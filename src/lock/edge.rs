@@ -255,29 +255,26 @@ where
 
 /// Removes the cluster's lock whoever holds it (`galeractl unlock`); returns what it removed.
 pub async fn remove(remote: &Remote, inventory: &Inventory) -> Result<Found, LockError> {
-    let dir = dir(inventory);
-    let argv = remove_argv(&dir);
-    let error = |source| LockError::Remote {
-        cluster: inventory.cluster.name.clone(),
-        action: "remove",
-        dir: dir.clone(),
-        source,
-    };
-    let out = run(remote, &argv, None).await.map_err(error)?;
-    match out.code {
-        0 => Ok(Found::Locked(Holder::parse(&out.stdout))),
-        EXIT_ABSENT => Ok(Found::NotLocked),
-        code => Err(error(failed(remote, &argv, code, &out))),
-    }
+    found(remote, inventory, "remove", remove_argv).await
 }
 
 /// Who holds the cluster's lock, changing nothing.
 pub async fn read(remote: &Remote, inventory: &Inventory) -> Result<Found, LockError> {
+    found(remote, inventory, "read", read_argv).await
+}
+
+/// Runs `argv_of(lock dir)`, whose output is the holder file (exit 0) or nothing (no lock).
+async fn found(
+    remote: &Remote,
+    inventory: &Inventory,
+    action: &'static str,
+    argv_of: fn(&str) -> crate::docker::Argv,
+) -> Result<Found, LockError> {
     let dir = dir(inventory);
-    let argv = read_argv(&dir);
+    let argv = argv_of(&dir);
     let error = |source| LockError::Remote {
         cluster: inventory.cluster.name.clone(),
-        action: "read",
+        action,
         dir: dir.clone(),
         source,
     };

@@ -18,15 +18,18 @@ pub fn restart(inventory: &Inventory, nodes: &[&Node]) -> Plan {
         order.sort_by_key(|n| Some(n.name.as_str()) == writer);
     }
     let mut stages = Vec::new();
-    for node in order {
+    for (i, node) in order.into_iter().enumerate() {
         let name = &node.name;
-        stages.push(Stage {
-            title: format!("before restarting {name}: every member Synced, none a donor"),
-            steps: Vec::new(),
-            wait: Some(WaitFor::Verified {
-                size: inventory.members(),
-            }),
-        });
+        // Each later node follows the previous one's own wait for the full cluster.
+        if i == 0 {
+            stages.push(Stage {
+                title: format!("before restarting {name}: every member Synced, none a donor"),
+                steps: Vec::new(),
+                wait: Some(WaitFor::Verified {
+                    size: inventory.members(),
+                }),
+            });
+        }
         if proxy {
             stages.push(Stage {
                 title: format!("drain {name}: HAProxy stops sending it traffic"),

@@ -103,8 +103,25 @@ impl Writer {
 
 /// The longest time between two acknowledged writes.
 pub fn longest_gap(acks: &[Ack]) -> Duration {
-    acks.windows(2)
-        .map(|pair| pair[1].at.duration_since(pair[0].at))
+    longest_gap_of(acks.iter().map(|a| a.at))
+}
+
+/// The longest time between two writes acknowledged between `started` and `ended`, and how
+/// many were.
+pub fn longest_gap_between(acks: &[Ack], started: Instant, ended: Instant) -> (Duration, usize) {
+    let times: Vec<Instant> = acks
+        .iter()
+        .map(|a| a.at)
+        .filter(|at| *at > started && *at < ended)
+        .collect();
+    (longest_gap_of(times.iter().copied()), times.len())
+}
+
+fn longest_gap_of(times: impl Iterator<Item = Instant>) -> Duration {
+    let times: Vec<Instant> = times.collect();
+    times
+        .windows(2)
+        .map(|w| w[1].duration_since(w[0]))
         .max()
         .unwrap_or_default()
 }
