@@ -1,12 +1,13 @@
 //! `galeractl backup` and `restore`, the pure half: the manifest, the reading of mariabackup's
 //! stream, and the plans. The commands (`cmd/backup.rs`, `cmd/restore.rs`) run them.
 
+pub mod dump;
 pub mod manifest;
 pub mod plans;
 pub mod xbstream;
 
-pub use manifest::{Format, Manifest, ManifestError, MANIFEST_FILE, PHYSICAL_FILE};
-pub use plans::{physical, restore, Present};
+pub use manifest::{Format, Manifest, ManifestError, LOGICAL_FILE, MANIFEST_FILE, PHYSICAL_FILE};
+pub use plans::{logical, physical, restore, Present};
 
 use crate::galera::NodeStatus;
 use crate::inventory::{Inventory, Node};

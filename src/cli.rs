@@ -333,6 +333,10 @@ pub struct BackupArgs {
     /// Where the backup's directory (CLUSTER-YYYYMMDDTHHMMSSZ) is made.
     #[arg(long, value_name = "DIR", default_value = "backups")]
     pub to: PathBuf,
+    /// A logical backup (mariadb-dump, one snapshot) of the user databases and accounts,
+    /// instead of mariabackup's physical copy: for small databases and moves between versions.
+    #[arg(long)]
+    pub logical: bool,
     /// Seconds the copy may take.
     #[arg(long, default_value_t = 21600, value_name = "SECS")]
     pub transfer_timeout: u64,

@@ -185,7 +185,9 @@ impl LocalUser {
     }
 
     /// Its creation (the password as a placeholder): mariabackup's privileges (MariaDB's
-    /// documentation for 10.5 and later); the backup user may also call the desync procedure.
+    /// documentation for 10.5 and later); the backup user may also call the desync procedure,
+    /// and read what a logical backup dumps (`SELECT, SHOW VIEW, TRIGGER, EVENT`: the rows,
+    /// views, triggers, events, and the accounts from `mysql.global_priv`).
     pub fn sql(self) -> String {
         let (user, pw) = (self.name(), self.placeholder());
         let mut sql = format!(
@@ -193,7 +195,7 @@ impl LocalUser {
         );
         if self == LocalUser::Backup {
             sql.push_str(&format!(
-                "CREATE DATABASE IF NOT EXISTS galeractl;\nCREATE OR REPLACE DEFINER='root'@'localhost' PROCEDURE {DESYNC_PROCEDURE}(d BOOLEAN) SQL SECURITY DEFINER SET GLOBAL wsrep_desync = d;\nGRANT EXECUTE ON PROCEDURE {DESYNC_PROCEDURE} TO '{user}'@'localhost';\n"
+                "GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON *.* TO '{user}'@'localhost';\nCREATE DATABASE IF NOT EXISTS galeractl;\nCREATE OR REPLACE DEFINER='root'@'localhost' PROCEDURE {DESYNC_PROCEDURE}(d BOOLEAN) SQL SECURITY DEFINER SET GLOBAL wsrep_desync = d;\nGRANT EXECUTE ON PROCEDURE {DESYNC_PROCEDURE} TO '{user}'@'localhost';\n"
             ));
         }
         sql

@@ -310,6 +310,9 @@ impl Remote {
                 .ok_or_else(|| local_err("no stdout pipe".into()))?;
             let mut buf = vec![0u8; 1 << 20];
             let mut sent = 0u64;
+            // A write fails when the remote command stopped reading (it failed): its exit
+            // status and stderr say why, not the broken pipe.
+            let mut broken = None;
             loop {
                 let n = from
                     .read(&mut buf)
@@ -318,16 +321,36 @@ impl Remote {
                 if n == 0 {
                     break;
                 }
-                sink.write_all(&buf[..n])
-                    .await
-                    .map_err(|e| self.transport(&command, &e.to_string()))?;
+                if let Err(e) = sink.write_all(&buf[..n]).await {
+                    broken = Some(e.to_string());
+                    break;
+                }
                 sent += n as u64;
                 progress(sent);
             }
-            sink.shutdown()
-                .await
-                .map_err(|e| self.transport(&command, &e.to_string()))?;
+            if broken.is_none() {
+                if let Err(e) = sink.shutdown().await {
+                    broken = Some(e.to_string());
+                }
+            }
             drop(sink);
+            if let Some(e) = broken {
+                let _ = source.kill().await;
+                let out = child
+                    .wait_with_output()
+                    .await
+                    .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+                return Err(if out.status.success() {
+                    self.transport(&command, &e)
+                } else {
+                    SshError::Failed {
+                        host: self.host.clone(),
+                        command: command.clone(),
+                        code: out.status.code().unwrap_or(-1),
+                        stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                    }
+                });
+            }
             let local_out = source
                 .wait_with_output()
                 .await

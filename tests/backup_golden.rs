@@ -126,3 +126,42 @@ fn a_local_file_step_renders_pasteable() {
     let written = std::fs::read_to_string(dir.join("out dir/x.sql")).unwrap_or_default();
     assert_eq!(written, "A B\n", "{command}");
 }
+
+/// `backup --logical` and the restore of its dump: the same desync around the copy; the dump
+/// loaded into the bootstrapped first node before the others join.
+#[test]
+fn logical_plans_match_golden() {
+    let inv = inventory();
+    let node = inv.node("nodec").unwrap_or_else(|| panic!("nodec"));
+    let file = Path::new("backups/local-test-20261126T165113Z/dump.sql");
+    let (dump, _) = both(&backup::logical(&inv, node, file, 21600));
+    let logical = Manifest {
+        format: Format::MariadbDumpSql,
+        file: backup::LOGICAL_FILE.into(),
+        ..manifest()
+    };
+    let mut restore = backup::restore(&inv, &logical, file, &[], "20261127T090000Z", 21600);
+    let titles: Vec<&str> = restore.stages.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "prepare the hosts",
+            "bootstrap a new cluster from nodea",
+            "load the logical backup into nodea",
+            "join nodeb",
+            "join nodec",
+            "make nodea a normal member (no restart)",
+            "record the cluster's history (its state UUID) on the hosts",
+            "verify",
+        ]
+    );
+    // The load stage alone (the others are `up`'s, in restore.plans).
+    restore.stages = restore.stages.split_off(2);
+    restore.stages.truncate(1);
+    restore.on_failure.clear();
+    let (load, _) = both(&restore);
+    assert_golden(
+        "logical.plans",
+        &format!("## backup --logical\n{dump}## restore: its load stage\n{load}"),
+    );
+}

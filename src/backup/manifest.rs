@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub const MANIFEST_FILE: &str = "manifest.toml";
 /// A physical backup's stream, in the backup's directory.
 pub const PHYSICAL_FILE: &str = "backup.xbstream";
+/// A logical backup's SQL, in the backup's directory.
+pub const LOGICAL_FILE: &str = "dump.sql";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -15,6 +17,19 @@ pub enum Format {
     /// `mariabackup --backup --stream=xbstream`, not prepared: `restore` extracts and prepares
     /// it on the first node's volume, with the node's image.
     MariabackupXbstream,
+    /// `mariadb-dump --single-transaction` of the user databases, after the accounts that are
+    /// not galeractl's: `restore` loads it into a new cluster (a new history).
+    MariadbDumpSql,
+}
+
+impl Format {
+    /// The backup's file name for this format.
+    pub fn file(self) -> &'static str {
+        match self {
+            Format::MariabackupXbstream => PHYSICAL_FILE,
+            Format::MariadbDumpSql => LOGICAL_FILE,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,7 +40,8 @@ pub struct Manifest {
     pub file: String,
     pub cluster: String,
     /// The Galera position of the backup: the cluster's state UUID and the seqno of the last
-    /// write-set in it.
+    /// write-set in it (a logical backup: the last committed when its snapshot began, so the
+    /// dump holds at least the write-sets up to it).
     pub cluster_uuid: String,
     pub seqno: i64,
     pub server_version: String,

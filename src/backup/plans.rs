@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::manifest::Manifest;
+use super::manifest::{Format, Manifest};
 use crate::docker::{self, Argv, DESYNC_PROCEDURE, LABEL_CLUSTER, SECRETS_MOUNT};
 use crate::inventory::{Inventory, Node};
 use crate::plan::{self, Plan, Stage, Stdin, Stdout, Step, WaitFor};
@@ -57,16 +57,39 @@ pub fn physical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: 
         "--stream=xbstream",
         &format!("--target-dir={STREAM_TMP}"),
     ]));
-    let stream = Step {
+    let what = "mariabackup's stream (with its Galera position)";
+    let title = format!("stream a physical backup of {} to this machine", node.name);
+    desynced_copy(inventory, node, (argv, what, title), file, transfer_secs)
+}
+
+/// The logical backup of `node` (`dump::dump_script`, as the backup user) into `file` on this
+/// machine, desynced like the physical one: the dump's reads slow the node too.
+pub fn logical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u64) -> Plan {
+    let mut argv = words(&["docker", "exec"]);
+    argv.push(inventory.container_name(node));
+    argv.extend(words(&["bash", "-c"]));
+    argv.push(super::dump::dump_script());
+    let what = "mariadb-dump of its accounts and user databases (one snapshot)";
+    let title = format!("dump {} to this machine", node.name);
+    desynced_copy(inventory, node, (argv, what, title), file, transfer_secs)
+}
+
+/// A copy (argv, what it writes, its stage's title) of `node` written into `file` on this
+/// machine, between the node's desync and its return in sync, which is also the plan's
+/// on-failure step.
+fn desynced_copy(
+    inventory: &Inventory,
+    node: &Node,
+    (argv, what, title): (Argv, &str, String),
+    file: &Path,
+    transfer_secs: u64,
+) -> Plan {
+    let copy = Step {
         stdout: Some(Stdout::LocalFile(file.to_path_buf())),
         deadline_secs: Some(transfer_secs),
         ..Step::on_node(
             node,
-            format!(
-                "{}: mariabackup's stream (with its Galera position) into {}",
-                node.name,
-                file.display()
-            ),
+            format!("{}: {what} into {}", node.name, file.display()),
             argv,
             None,
         )
@@ -82,8 +105,8 @@ pub fn physical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: 
                 wait: None,
             },
             Stage {
-                title: format!("stream a physical backup of {} to this machine", node.name),
-                steps: vec![stream],
+                title,
+                steps: vec![copy],
                 wait: None,
             },
             Stage {
@@ -216,10 +239,37 @@ fn restore_stage(
     }
 }
 
+/// The dump loaded into the bootstrapped first node as root (`dump::load_script`); the
+/// others then join by a full copy of it.
+fn load_stage(inventory: &Inventory, first: &Node, file: &Path, secs: u64) -> Stage {
+    let mut argv = words(&["docker", "exec", "-i"]);
+    argv.push(inventory.container_name(first));
+    argv.extend(words(&["bash", "-c"]));
+    argv.push(super::dump::load_script());
+    let load = Step {
+        deadline_secs: Some(secs),
+        ..Step::on_node(
+            first,
+            format!("{}: the dump loaded as root (it replicates)", first.name),
+            argv,
+            Some(Stdin::LocalCommand(vec![
+                "cat".into(),
+                file.display().to_string(),
+            ])),
+        )
+    };
+    Stage {
+        title: format!("load the logical backup into {}", first.name),
+        steps: vec![load],
+        wait: None,
+    }
+}
+
 /// The restore of `manifest`'s backup (`file`) as the whole cluster: the node containers
 /// stopped and removed, their data moved aside (`present` says what is there), the backup put
 /// on the first node's volume at its position, then the cluster bootstrapped from it as a new
-/// one would be (the others join by a full copy from it), and verified.
+/// one would be (the others join by a full copy from it), and verified. A logical backup is
+/// loaded into the bootstrapped first node instead: a new history, not the backup's.
 pub fn restore(
     inventory: &Inventory,
     manifest: &Manifest,
@@ -277,16 +327,25 @@ pub fn restore(
     plan::new_cluster(inventory, &mut fresh);
     let mut fresh_stages = fresh.stages.into_iter();
     // The hosts prepared (the first node's volume created, its config saying bootstrap),
-    // then the backup onto it.
+    // then a physical backup onto it, or a dump loaded once it runs, before the others join.
     stages.extend(fresh_stages.next());
     if let Some(first) = inventory.nodes.first() {
-        stages.push(restore_stage(
-            inventory,
-            first,
-            manifest,
-            file,
-            transfer_secs,
-        ));
+        match manifest.format {
+            Format::MariabackupXbstream => {
+                stages.push(restore_stage(
+                    inventory,
+                    first,
+                    manifest,
+                    file,
+                    transfer_secs,
+                ));
+                stages.extend(fresh_stages.next());
+            }
+            Format::MariadbDumpSql => {
+                stages.extend(fresh_stages.next());
+                stages.push(load_stage(inventory, first, file, transfer_secs));
+            }
+        }
     }
     stages.extend(fresh_stages);
     stages.push(plan::verify_stage(inventory.members()));

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use sha2::Digest;
 
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
-use crate::backup::{self, xbstream, Format, Manifest, MANIFEST_FILE, PHYSICAL_FILE};
+use crate::backup::{self, xbstream, Format, Manifest, MANIFEST_FILE};
 use crate::cli::BackupArgs;
 use crate::exit;
 use crate::inventory::{self, Inventory, Node};
@@ -79,8 +79,17 @@ async fn backup_on(
         inventory.cluster.name,
         backup::stamp(&started)
     ));
-    let file = dir.join(PHYSICAL_FILE);
-    let plan = backup::physical(inventory, node, &file, args.transfer_timeout.max(1));
+    let format = if args.logical {
+        Format::MariadbDumpSql
+    } else {
+        Format::MariabackupXbstream
+    };
+    let file = dir.join(format.file());
+    let secs = args.transfer_timeout.max(1);
+    let plan = match format {
+        Format::MariabackupXbstream => backup::physical(inventory, node, &file, secs),
+        Format::MariadbDumpSql => backup::logical(inventory, node, &file, secs),
+    };
     if args.dry_run {
         return super::print_plan(&plan, args.json);
     }
@@ -106,7 +115,7 @@ async fn backup_on(
     let secs = clock.elapsed().as_secs_f64();
     let ended = crate::lock::format_utc(crate::lock::now_unix());
     let received = report.received.iter().find(|r| r.path == file);
-    let read = read_stream(&file).map_err(|e| {
+    let read = read_backup(&file, format).map_err(|e| {
         Failure::new(
             exit::FAILED,
             format!(
@@ -117,8 +126,8 @@ async fn backup_on(
         )
     })?;
     let manifest = Manifest {
-        format: Format::MariabackupXbstream,
-        file: PHYSICAL_FILE.into(),
+        format,
+        file: format.file().into(),
         cluster: inventory.cluster.name.clone(),
         cluster_uuid: read.uuid,
         seqno: read.seqno,
@@ -165,23 +174,55 @@ pub(super) struct StreamRead {
     pub sha256: String,
 }
 
-/// Reads the stream once: its SHA-256, every chunk's checksum, its Galera position.
-pub(super) fn read_stream(file: &Path) -> Result<StreamRead, String> {
+/// Reads a backup's file once: its SHA-256, and, by its format, every chunk's checksum and
+/// the Galera position mariabackup recorded, or the dump's position and its last line.
+pub(super) fn read_backup(file: &Path, format: Format) -> Result<StreamRead, String> {
     let mut f =
         std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let mut scanner = xbstream::Scanner::default();
     let mut digest = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
-    loop {
+    let mut feed = |scan: &mut dyn FnMut(&[u8]) -> Result<(), String>| loop {
         let n = f
             .read(&mut buf)
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         if n == 0 {
-            break;
+            return Ok::<(), String>(());
         }
         digest.update(&buf[..n]);
-        scanner.feed(&buf[..n]).map_err(|e| e.to_string())?;
-    }
+        scan(&buf[..n])?;
+    };
+    let read = match format {
+        Format::MariabackupXbstream => {
+            let mut scanner = xbstream::Scanner::default();
+            feed(&mut |b| scanner.feed(b).map_err(|e| e.to_string()))?;
+            physical_read(scanner)?
+        }
+        Format::MariadbDumpSql => {
+            let mut scanner = backup::dump::Scanner::default();
+            feed(&mut |b| {
+                scanner.feed(b);
+                Ok(())
+            })?;
+            let d = scanner.finish().map_err(|e| e.to_string())?;
+            StreamRead {
+                uuid: d.uuid,
+                seqno: d.seqno,
+                server_version: d.server_version,
+                size: d.bytes,
+                sha256: String::new(),
+            }
+        }
+    };
+    let sha256 = digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(StreamRead { sha256, ..read })
+}
+
+/// A mariabackup stream's position and version, once every chunk was read.
+fn physical_read(scanner: xbstream::Scanner) -> Result<StreamRead, String> {
     let contents = scanner.finish().map_err(|e| e.to_string())?;
     let text = |name: &str| {
         contents
@@ -193,11 +234,6 @@ pub(super) fn read_stream(file: &Path) -> Result<StreamRead, String> {
     let (uuid, seqno) = xbstream::galera_position(&text("xtrabackup_galera_info"))
         .ok_or("the stream has no Galera position (xtrabackup_galera_info)")?;
     let info = text("xtrabackup_info");
-    let sha256 = digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     Ok(StreamRead {
         uuid,
         seqno,
@@ -205,7 +241,7 @@ pub(super) fn read_stream(file: &Path) -> Result<StreamRead, String> {
             .unwrap_or("unknown")
             .to_string(),
         size: contents.bytes,
-        sha256,
+        sha256: String::new(),
     })
 }
 

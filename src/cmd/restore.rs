@@ -50,7 +50,7 @@ fn check_file(manifest: &Manifest, file: &Path) -> Result<(), Failure> {
             format!("{}: {why}; nothing was changed", file.display()),
         )
     };
-    let read = super::backup::read_stream(file).map_err(bad)?;
+    let read = super::backup::read_backup(file, manifest.format).map_err(bad)?;
     if read.size != manifest.size || read.sha256 != manifest.sha256 {
         return Err(bad(format!(
             "{} bytes with SHA-256 {}, but the manifest says {} bytes with {}: the file is not the backup the manifest describes",
@@ -182,8 +182,12 @@ async fn restore_on(
             )
         })
         .collect();
+    let what = match manifest.format {
+        backup::Format::MariabackupXbstream => "restored from the backup",
+        backup::Format::MariadbDumpSql => "loaded the logical backup (a new history)",
+    };
     println!(
-        "{}: restored from the backup of {} at {}:{} in {:.1}s; {}",
+        "{}: {what} of {} at {}:{} in {:.1}s; {}",
         inventory.cluster.name,
         manifest.node,
         manifest.cluster_uuid,

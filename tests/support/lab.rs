@@ -173,7 +173,7 @@ fn create_test_admin(host: &str, port: u16, password: &str) -> Result<(), String
     }
 }
 
-fn sql_as(
+pub fn sql_as(
     user: &str,
     host: &str,
     port: u16,
