@@ -6,6 +6,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::Digest;
@@ -96,9 +98,26 @@ async fn backup_on(
     make_private_dir(&dir)?;
     let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
     let clock = Instant::now();
+    // The file is read (checksums, position) as it arrives, not after: the check costs no
+    // time of its own.
+    let done = Arc::new(AtomicBool::new(false));
+    let follower = {
+        let (file, done) = (file.clone(), done.clone());
+        std::thread::spawn(move || {
+            let growing = Growing::open(&file, &done)?;
+            read_backup_from(growing, &file, format)
+        })
+    };
+    let finish = |follower: std::thread::JoinHandle<Result<StreamRead, String>>| {
+        done.store(true, Ordering::SeqCst);
+        follower
+            .join()
+            .unwrap_or_else(|_| Err("the reading of the backup stopped".to_string()))
+    };
     let report = match super::run_plan(&runner, &plan).await {
         Ok(report) => report,
         Err(mut failure) => {
+            let _ = finish(follower);
             match std::fs::remove_dir_all(&dir) {
                 Ok(()) => failure.message.push_str(&format!(
                     "\nthe incomplete backup {} was removed",
@@ -115,7 +134,7 @@ async fn backup_on(
     let secs = clock.elapsed().as_secs_f64();
     let ended = crate::lock::format_utc(crate::lock::now_unix());
     let received = report.received.iter().find(|r| r.path == file);
-    let read = read_backup(&file, format).map_err(|e| {
+    let read = finish(follower).map_err(|e| {
         Failure::new(
             exit::FAILED,
             format!(
@@ -177,8 +196,56 @@ pub(super) struct StreamRead {
 /// Reads a backup's file once: its SHA-256, and, by its format, every chunk's checksum and
 /// the Galera position mariabackup recorded, or the dump's position and its last line.
 pub(super) fn read_backup(file: &Path, format: Format) -> Result<StreamRead, String> {
-    let mut f =
+    let f =
         std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    read_backup_from(f, file, format)
+}
+
+/// A file that another process is still writing: at its end, a read waits for more until
+/// `done` says the writer has finished (set after the writer exited), then it ends.
+struct Growing {
+    file: std::fs::File,
+    done: Arc<AtomicBool>,
+}
+
+/// How long a read at the growing file's end waits before it looks again.
+const GROWING_POLL: Duration = Duration::from_millis(10);
+
+impl Growing {
+    /// Opens the file once the writer has created it (or fails once the writer is done).
+    fn open(path: &Path, done: &Arc<AtomicBool>) -> Result<Growing, String> {
+        loop {
+            let finished = done.load(Ordering::SeqCst);
+            match std::fs::File::open(path) {
+                Ok(file) => {
+                    return Ok(Growing {
+                        file,
+                        done: done.clone(),
+                    })
+                }
+                Err(e) if finished || e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(format!("cannot read {}: {e}", path.display()))
+                }
+                Err(_) => std::thread::sleep(GROWING_POLL),
+            }
+        }
+    }
+}
+
+impl Read for Growing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let finished = self.done.load(Ordering::SeqCst);
+            let n = self.file.read(buf)?;
+            if n > 0 || finished || buf.is_empty() {
+                return Ok(n);
+            }
+            std::thread::sleep(GROWING_POLL);
+        }
+    }
+}
+
+fn read_backup_from(mut f: impl Read, file: &Path, format: Format) -> Result<StreamRead, String> {
     let mut digest = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut feed = |scan: &mut dyn FnMut(&[u8]) -> Result<(), String>| loop {
@@ -282,4 +349,42 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
                 format!("cannot write {}: {e}", path.display()),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A read of a file still being written gets every byte written before the writer is done,
+    /// whenever it was written, and ends only then.
+    #[test]
+    fn a_growing_file_is_read_to_its_final_end() {
+        let dir = std::env::temp_dir().join(format!("galeractl-growing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.join("f");
+        let done = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (path, done) = (path.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut all = Vec::new();
+                Growing::open(&path, &done)
+                    .and_then(|mut g| g.read_to_end(&mut all).map_err(|e| e.to_string()))
+                    .map(|_| all)
+            })
+        };
+        let mut f = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+        for piece in [&b"first "[..], b"second ", b"third"] {
+            f.write_all(piece).unwrap_or_else(|e| panic!("{e}"));
+            f.flush().unwrap_or_else(|e| panic!("{e}"));
+        }
+        drop(f);
+        done.store(true, Ordering::SeqCst);
+        let got = reader.join().unwrap_or_else(|_| panic!("reader"));
+        assert_eq!(got.as_deref(), Ok(&b"first second third"[..]));
+        let missing = dir.join("never");
+        assert!(Growing::open(&missing, &done).is_err_and(|e| e.contains("never")));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
