@@ -7,7 +7,7 @@ pub mod plans;
 pub mod xbstream;
 
 pub use manifest::{Format, Manifest, ManifestError, LOGICAL_FILE, MANIFEST_FILE, PHYSICAL_FILE};
-pub use plans::{logical, physical, restore, Present};
+pub use plans::{logical, on_host, physical, restore, Present};
 
 use crate::galera::NodeStatus;
 use crate::inventory::{Inventory, Node};

@@ -337,6 +337,10 @@ pub struct BackupArgs {
     /// instead of mariabackup's physical copy: for small databases and moves between versions.
     #[arg(long)]
     pub logical: bool,
+    /// Keep the (physical) backup on the node's own host, in DIR/CLUSTER-YYYYMMDDTHHMMSSZ
+    /// (an absolute path there), prepared there as a check; only its manifest comes here.
+    #[arg(long, value_name = "DIR", conflicts_with = "logical")]
+    pub on_host: Option<String>,
     /// Seconds the copy may take.
     #[arg(long, default_value_t = 21600, value_name = "SECS")]
     pub transfer_timeout: u64,

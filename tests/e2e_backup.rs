@@ -281,7 +281,78 @@ fn backup_and_restore_on_the_lab() {
     );
 
     logical_round_trip(&lab, &inv, &root, &to);
+    kept_on_host(&lab, &inv, &root, &to);
     lab.wipe_cluster(CLUSTER);
+}
+
+/// `backup --on-host`: the stream and its manifest stay on nodec's host (0700/0600), prepared
+/// there as a check in a scratch container that is gone after; the manifest also comes here.
+/// The directory copied here passes `restore`'s checks; the manifest alone does not.
+fn kept_on_host(lab: &Lab, inv: &str, root: &str, to: &Path) {
+    let there = "/var/tmp/galeractl-e2e-backup";
+    lab.ssh_ok(HOSTS[2], &format!("rm -rf {there}"));
+    let out = galeractl_ok(&[
+        "backup",
+        inv,
+        "--to",
+        &to.display().to_string(),
+        "--on-host",
+        there,
+        "--json",
+    ]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let committed: i64 = wsrep(HOSTS[2], PORT, root, "wsrep_last_committed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(-1);
+    assert_eq!(doc["manifest"]["seqno"].as_i64(), Some(committed), "{doc}");
+    assert_eq!(doc["manifest"]["node"], "nodec", "{doc}");
+    assert_eq!(desync(root, HOSTS[2]), "OFF");
+    let dir = doc["host_directory"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(dir.starts_with(&format!("{there}/{CLUSTER}-")), "{doc}");
+    let listing = lab.ssh_ok(
+        HOSTS[2],
+        &format!("stat -c '%a %n' {dir} {dir}/backup.xbstream {dir}/manifest.toml"),
+    );
+    assert_eq!(
+        listing,
+        format!("700 {dir}\n600 {dir}/backup.xbstream\n600 {dir}/manifest.toml\n")
+    );
+    let leftovers = lab.ssh_ok(
+        HOSTS[2],
+        &format!("docker ps -aq --filter name={CLUSTER}-nodec-backup-check"),
+    );
+    assert_eq!(leftovers, "", "the check's container is gone");
+    let here = PathBuf::from(doc["directory"].as_str().unwrap_or_default());
+    let local = std::fs::read_to_string(here.join("manifest.toml")).unwrap_or_default();
+    assert_eq!(
+        local,
+        lab.ssh_ok(HOSTS[2], &format!("cat {dir}/manifest.toml"))
+    );
+
+    // Restore wants the stream here: the manifest alone is refused, naming the host.
+    let alone = galeractl(&["restore", &here.display().to_string(), inv, "--dry-run"]);
+    assert_eq!(alone.status.code(), Some(2), "{}", text(&alone.stderr));
+    assert!(
+        text(&alone.stderr).contains("copy its directory from 10.77.0.13"),
+        "{}",
+        text(&alone.stderr)
+    );
+    let stream = lab.ssh(HOSTS[2], &format!("cat {dir}/backup.xbstream"));
+    assert!(stream.status.success(), "{}", text(&stream.stderr));
+    std::fs::write(here.join("backup.xbstream"), stream.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let plan = galeractl(&[
+        "restore",
+        &here.display().to_string(),
+        inv,
+        "--dry-run",
+        "--replace",
+    ]);
+    assert!(plan.status.success(), "{}", text(&plan.stderr));
+    lab.ssh_ok(HOSTS[2], &format!("rm -rf {there}"));
 }
 
 /// `backup --logical` and its restore: an application account, a view and rows come back
@@ -302,7 +373,8 @@ fn logical_round_trip(lab: &Lab, inv: &str, root: &str, to: &Path) {
     );
     let tables = "checksum table bk.rows, bk.load, bk.logical";
     let checksum = sql(HOSTS[0], PORT, root, &[tables]);
-    let before: i64 = wsrep(HOSTS[2], PORT, root, "wsrep_last_committed")
+    // Written on nodea: the dump of nodec holds it (the dump waits until nodec applied it).
+    let before: i64 = wsrep(HOSTS[0], PORT, root, "wsrep_last_committed")
         .and_then(|s| s.parse().ok())
         .unwrap_or(-1);
     let out = galeractl_ok(&[

@@ -26,7 +26,9 @@ const OWN_ACCOUNTS: &str =
     r"[`\'](root|mysql|mariadb\\.sys|healthcheck|galeractl_[a-z]+)[`\']@[`\']";
 
 /// Run with bash in the node's container, as the backup user: the position (the last
-/// committed write-set before the snapshot, so the dump holds at least it), the accounts that
+/// committed write-set before the snapshot, so the dump holds at least it, read after a causal
+/// wait, `wsrep_sync_wait`: the node has applied every write-set the cluster committed before
+/// the backup began, wherever it was written), the accounts that
 /// are not the cluster's own (`CREATE USER IF NOT EXISTS`, grants), then every user database
 /// in one consistent snapshot (`--single-transaction`), routines, events and triggers with it.
 pub fn dump_script() -> String {
@@ -39,7 +41,7 @@ pub fn dump_script() -> String {
         "set -euo pipefail\n\
          c=--defaults-extra-file={SECRETS_MOUNT}/{BACKUP_CNF_FILE}\n\
          echo '{FIRST_LINE}'\n\
-         at=$(mariadb \"$c\" -N -B -e \"SELECT CONCAT(MAX(IF(VARIABLE_NAME = 'WSREP_LOCAL_STATE_UUID', VARIABLE_VALUE, NULL)), ':', MAX(IF(VARIABLE_NAME = 'WSREP_LAST_COMMITTED', VARIABLE_VALUE, NULL))) FROM information_schema.GLOBAL_STATUS\")\n\
+         at=$(mariadb \"$c\" -N -B -e \"SET SESSION wsrep_sync_wait = 1; SELECT CONCAT(MAX(IF(VARIABLE_NAME = 'WSREP_LOCAL_STATE_UUID', VARIABLE_VALUE, NULL)), ':', MAX(IF(VARIABLE_NAME = 'WSREP_LAST_COMMITTED', VARIABLE_VALUE, NULL))) FROM information_schema.GLOBAL_STATUS\")\n\
          echo \"{POSITION_PREFIX}$at\"\n\
          mariadb-dump \"$c\" --system=users --insert-ignore | grep -v -E $'{OWN_ACCOUNTS}'\n\
          list=$(mariadb \"$c\" -N -B -e \"SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ({schemas}) ORDER BY 1\")\n\

@@ -74,6 +74,142 @@ pub fn logical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u
     desynced_copy(inventory, node, (argv, what, title), file, transfer_secs)
 }
 
+/// Checks a backup kept on its host (mounted at /backup): extracted and prepared in the
+/// container's scratch space (removed after), then the manifest written beside the stream and
+/// printed. Arguments: cluster, node, host, started.
+const ON_HOST_CHECK: &str = "set -euo pipefail
+f=/backup/backup.xbstream
+x=$(mktemp -d)
+trap 'rm -rf \"$x\" \"$x.log\"' EXIT
+mbstream -x -C \"$x\" <\"$f\"
+if ! mariadb-backup --prepare --target-dir=\"$x\" >\"$x.log\" 2>&1; then tail -n 20 \"$x.log\" >&2; exit 1; fi
+pos=$(head -n 1 \"$x/xtrabackup_galera_info\")
+seqno=${pos#*:}
+version=$(sed -n 's/^server_version = //p' \"$x/xtrabackup_info\")
+umask 077
+{
+  echo '# galeractl backup manifest'
+  echo 'format = \"mariabackup-xbstream\"'
+  echo 'file = \"backup.xbstream\"'
+  echo \"cluster = \\\"$1\\\"\"
+  echo \"cluster_uuid = \\\"${pos%%:*}\\\"\"
+  echo \"seqno = ${seqno%%[ ,]*}\"
+  echo \"server_version = \\\"${version:-unknown}\\\"\"
+  echo \"node = \\\"$2\\\"\"
+  echo \"host = \\\"$3\\\"\"
+  echo \"size = $(stat -c %s \"$f\")\"
+  echo \"sha256 = \\\"$(sha256sum \"$f\" | cut -d ' ' -f 1)\\\"\"
+  echo \"started = \\\"$4\\\"\"
+  echo \"ended = \\\"$(date -u -r \"$f\" '+%Y-%m-%d %H:%M:%S UTC')\\\"\"
+} >/backup/manifest.toml
+cat /backup/manifest.toml
+";
+
+/// A physical backup kept on `node`'s own host in `host_dir` (the stream, then its manifest),
+/// nothing copied to this machine but the manifest (`manifest`): the node desynced for the
+/// copy, back in sync before the check, which extracts and prepares the copy (`mariadb-backup
+/// --prepare`, the node's image) in a scratch container. On a failure or an interrupt, the
+/// node is brought back in sync and the incomplete directory removed.
+pub fn on_host(
+    inventory: &Inventory,
+    node: &Node,
+    host_dir: &str,
+    manifest: &Path,
+    started: &str,
+    transfer_secs: u64,
+) -> Plan {
+    let mut copy = words(&["sh", "-c"]);
+    copy.push(format!(
+        "set -e; umask 077; mkdir -p -- \"$1\"; exec docker exec \"$2\" mariadb-backup {} --backup --galera-info --stream=xbstream --target-dir={STREAM_TMP} >\"$1/backup.xbstream\"",
+        defaults_file()
+    ));
+    copy.extend([
+        "galeractl-backup".to_string(),
+        host_dir.to_string(),
+        inventory.container_name(node),
+    ]);
+    let copy = Step {
+        deadline_secs: Some(transfer_secs),
+        ..Step::on_node(
+            node,
+            format!(
+                "{}: mariabackup's stream (with its Galera position) into {host_dir}/backup.xbstream on {}",
+                node.name, node.host
+            ),
+            copy,
+            None,
+        )
+    };
+    let mut check = words(&["docker", "run", "--rm", "--name"]);
+    check.push(format!("{}-backup-check", inventory.container_name(node)));
+    check.push("--label".into());
+    check.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    check.extend(words(&["--network", "none", "--volume"]));
+    check.push(format!("{host_dir}:/backup"));
+    check.extend(words(&["--entrypoint", "bash"]));
+    check.push(inventory.cluster.image.clone());
+    check.extend(["-c".to_string(), ON_HOST_CHECK.to_string()]);
+    check.extend([
+        "galeractl-check".to_string(),
+        inventory.cluster.name.clone(),
+        node.name.clone(),
+        node.host.clone(),
+        started.to_string(),
+    ]);
+    let check = Step {
+        stdout: Some(Stdout::LocalFile(manifest.to_path_buf())),
+        deadline_secs: Some(transfer_secs),
+        ..Step::on_node(
+            node,
+            format!(
+                "{}: the copy extracted and prepared in a scratch container (a check, removed after), its manifest written beside it and into {}",
+                node.name,
+                manifest.display()
+            ),
+            check,
+            None,
+        )
+    };
+    let back = desync_step(inventory, node, false);
+    let mut remove = words(&["rm", "-rf", "--"]);
+    remove.push(host_dir.to_string());
+    let remove = Step::on_node(
+        node,
+        format!("{}: the incomplete backup {host_dir} removed", node.name),
+        remove,
+        None,
+    );
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
+        stages: vec![
+            Stage {
+                title: format!("desync {}", node.name),
+                steps: vec![desync_step(inventory, node, true)],
+                wait: None,
+            },
+            Stage {
+                title: format!("a physical backup of {} kept on {}", node.name, node.host),
+                steps: vec![copy],
+                wait: None,
+            },
+            Stage {
+                title: format!("bring {} back in sync", node.name),
+                steps: vec![back.clone()],
+                wait: Some(WaitFor::Synced {
+                    nodes: vec![node.name.clone()],
+                }),
+            },
+            Stage {
+                title: format!("check the backup on {} (prepare)", node.host),
+                steps: vec![check],
+                wait: None,
+            },
+        ],
+        on_failure: vec![back, remove],
+    }
+}
+
 /// A copy (argv, what it writes, its stage's title) of `node` written into `file` on this
 /// machine, between the node's desync and its return in sync, which is also the plan's
 /// on-failure step.

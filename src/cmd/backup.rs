@@ -81,6 +81,12 @@ async fn backup_on(
         inventory.cluster.name,
         backup::stamp(&started)
     ));
+    if let Some(host_dir) = &args.on_host {
+        return on_host(
+            inventory, password, node, hosts, args, host_dir, &dir, &started,
+        )
+        .await;
+    }
     let format = if args.logical {
         Format::MariadbDumpSql
     } else {
@@ -178,6 +184,91 @@ async fn backup_on(
             dir.display(),
             manifest.size as f64 / 1e6,
             manifest.size as f64 / 1e6 / secs.max(0.001),
+            node.name,
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `backup --on-host`: the copy stays on the node's host; the check there writes the
+/// manifest, which also comes into `dir` here.
+#[allow(clippy::too_many_arguments)]
+async fn on_host(
+    inventory: &Inventory,
+    password: &Secret,
+    node: &Node,
+    hosts: &Hosts,
+    args: &BackupArgs,
+    host_dir: &str,
+    dir: &Path,
+    started: &str,
+) -> Outcome {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    let (true, Some(name)) = (host_dir.starts_with('/'), name) else {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!(
+                "--on-host {host_dir}: an absolute directory on {} is needed; nothing was changed",
+                node.host
+            ),
+        ));
+    };
+    let there = format!("{}/{name}", host_dir.trim_end_matches('/'));
+    let local = dir.join(MANIFEST_FILE);
+    let plan = backup::on_host(
+        inventory,
+        node,
+        &there,
+        &local,
+        started,
+        args.transfer_timeout.max(1),
+    );
+    if args.dry_run {
+        return super::print_plan(&plan, args.json);
+    }
+    make_private_dir(&dir.to_path_buf())?;
+    let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
+    let clock = Instant::now();
+    if let Err(mut failure) = super::run_plan(&runner, &plan).await {
+        let _ = std::fs::remove_dir_all(dir);
+        failure.message.push_str(&format!(
+            "\nno backup was kept ({there} on {} removed)",
+            node.host
+        ));
+        return Err(failure);
+    }
+    let secs = clock.elapsed().as_secs_f64();
+    let text = std::fs::read_to_string(&local).map_err(|e| {
+        Failure::new(
+            exit::FAILED,
+            format!("cannot read {}: {e}", local.display()),
+        )
+    })?;
+    let manifest = Manifest::parse(&text).map_err(|e| {
+        Failure::new(
+            exit::FAILED,
+            format!("{}: the check on {} wrote a manifest galeractl cannot read ({e}); the backup in {there} there cannot be trusted", node.name, node.host),
+        )
+    })?;
+    if args.json {
+        let doc = serde_json::json!({
+            "host": node.host,
+            "host_directory": there,
+            "directory": dir,
+            "seconds": secs,
+            "manifest": manifest,
+        });
+        println!("{doc:#}");
+    } else {
+        println!(
+            "{}: backup of {} kept on {} in {there}, prepared there as a check, at {}:{}: {:.1} MB in {secs:.1}s; its manifest also in {}; {} back in sync",
+            inventory.cluster.name,
+            node.name,
+            node.host,
+            manifest.cluster_uuid,
+            manifest.seqno,
+            manifest.size as f64 / 1e6,
+            local.display(),
             node.name,
         );
     }

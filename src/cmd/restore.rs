@@ -50,6 +50,12 @@ fn check_file(manifest: &Manifest, file: &Path) -> Result<(), Failure> {
             format!("{}: {why}; nothing was changed", file.display()),
         )
     };
+    if !file.exists() {
+        return Err(bad(format!(
+            "not here: a backup kept on its host (backup --on-host) stays there; copy its directory from {} (scp -r) to this machine and restore that copy",
+            manifest.host
+        )));
+    }
     let read = super::backup::read_backup(file, manifest.format).map_err(bad)?;
     if read.size != manifest.size || read.sha256 != manifest.sha256 {
         return Err(bad(format!(
