@@ -126,7 +126,10 @@ pub fn examine(facts: &Facts) -> Report {
                 check: "no-answer",
                 subject: node.name.clone(),
                 problem: format!("no SQL answer ({why}): its settings were not checked"),
-                action: "see `galeractl status`; start it with `galeractl start-node`".into(),
+                action: format!(
+                    "see `galeractl status`; if its container is stopped, `galeractl start-node {}`",
+                    node.name
+                ),
                 sql: None,
             }),
         }

@@ -199,7 +199,9 @@ cluster shop: 1 finding
             problem:
                 "no SQL answer (10.0.0.3:4306: connection refused): its settings were not checked"
                     .into(),
-            action: "see `galeractl status`; start it with `galeractl start-node`".into(),
+            action:
+                "see `galeractl status`; if its container is stopped, `galeractl start-node nodec`"
+                    .into(),
             sql: None,
         }
     );
