@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
     name = "galeractl",
     version,
     about = "Build and run MariaDB Galera clusters in Docker on several hosts over SSH",
-    after_help = "Exit codes: 0 success, 1 degraded (status), 2 failed, 3 refused for safety, 4 locked by another operator, 64 usage, 65 invalid inventory, 66 inventory not found.\nLogs go to stderr; RUST_LOG overrides -v/-q."
+    after_help = "Exit codes: 0 success, 1 degraded (status) or findings (doctor), 2 failed or cannot check (doctor), 3 refused for safety, 4 locked by another operator, 64 usage, 65 invalid inventory, 66 inventory not found.\nLogs go to stderr; RUST_LOG overrides -v/-q."
 )]
 pub struct Cli {
     /// More log output on stderr (-v: debug, -vv: trace).
@@ -64,6 +64,51 @@ pub enum Command {
     /// The cluster rebuilt from a backup: bootstrapped from it on the first node, the others
     /// joined by a full copy, verified; refuses a cluster with data unless --replace.
     Restore(RestoreArgs),
+    /// Check the running cluster for what breaks Galera clusters (non-InnoDB tables, tables
+    /// without a primary key, nodes not ready, max_allowed_packet, log_output, ...): one line
+    /// per finding with the fixing SQL where safe; exit 0 clean, 1 findings, 2 cannot check.
+    Doctor(DoctorArgs),
+    /// Print the cluster for another platform (k8s: a mariadb-operator MariaDB resource and its
+    /// Secret's template); touches no host and reads no secret.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub target: ExportTarget,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportTarget {
+    /// A mariadb-operator `MariaDB` (k8s.mariadb.com/v1alpha1, Galera enabled) and the template
+    /// of its root password's Secret, as YAML on stdout; what has no equivalent as warnings (in
+    /// the YAML and on stderr).
+    K8s(K8sArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct K8sArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    /// Each pod's volume: a Kubernetes quantity.
+    #[arg(long, value_name = "SIZE", default_value = "10Gi")]
+    pub storage: String,
+    /// The StorageClass of the volumes (default: the Kubernetes cluster's default).
+    #[arg(long, value_name = "NAME")]
+    pub storage_class: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    /// Print the findings as JSON (see the README for the document's shape).
+    #[arg(long)]
+    pub json: bool,
+    /// Milliseconds each node has to answer its queries.
+    #[arg(long, default_value_t = 10000, value_name = "MS")]
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Args)]

@@ -73,7 +73,7 @@ impl ClusterAddress {
                 .nodes
                 .iter()
                 .filter(|n| n.name != node.name)
-                .map(|n| host_port(&n.host, n.ports.galera))
+                .map(|n| host_port(&inventory.galera_host(n), n.ports.galera))
                 .collect(),
         )
     }
@@ -345,6 +345,19 @@ pub fn readable_by_server(path: &str) -> Argv {
     a
 }
 
+/// Creates the cluster's Docker network unless it exists (local nodes: this machine's).
+pub fn network_create(inventory: &Inventory) -> Argv {
+    let mut a = argv([
+        "sh",
+        "-c",
+        "docker network inspect \"$1\" >/dev/null 2>&1 || docker network create --label \"$2\" \"$1\" >/dev/null",
+        "galeractl-network",
+    ]);
+    a.push(inventory.cluster.network.clone());
+    a.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    a
+}
+
 pub fn volume_create(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = argv(["docker", "volume", "create"]);
     a.extend(labels(inventory, node));
@@ -381,19 +394,22 @@ pub fn mariadbd_options(inventory: &Inventory, node: &Node) -> Vec<String> {
         Durability::Durable => 1,
         Durability::Fast => 2,
     };
+    // Where the other members reach it (its client address stays the inventory's host: the
+    // name `status` and the strays' search match).
+    let at = inventory.galera_host(node);
     let mut o = vec![
         "--wsrep-on=ON".to_string(),
         format!("--wsrep-provider={}", c.provider),
         format!("--wsrep-cluster-name={}", c.name),
         format!("--wsrep-node-name={}", node.name),
-        format!("--wsrep-node-address={}", host_port(&node.host, p.galera)),
+        format!("--wsrep-node-address={}", host_port(&at, p.galera)),
         format!(
             "--wsrep-node-incoming-address={}",
             host_port(&node.host, p.mysql)
         ),
         format!(
             "--wsrep-sst-receive-address={}",
-            host_port(&node.host, p.sst)
+            host_port(&at, p.sst)
         ),
         format!("--wsrep-sst-method={}", c.sst_method),
         // Bind inside the container, advertise the host's address: the host's IP does not exist
@@ -401,7 +417,7 @@ pub fn mariadbd_options(inventory: &Inventory, node: &Node) -> Vec<String> {
         format!(
             "--wsrep-provider-options=gmcast.listen_addr=tcp://0.0.0.0:{};ist.recv_addr={};ist.recv_bind=0.0.0.0{}",
             p.galera,
-            host_port(&node.host, p.ist),
+            host_port(&at, p.ist),
             c.gcache_size
                 .as_ref()
                 .map_or(String::new(), |g| format!(";gcache.size={g}"))
@@ -424,6 +440,10 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = argv(["docker", "run", "--detach", "--name"]);
     a.push(inventory.container_name(node));
     a.extend(["--hostname".to_string(), node.name.clone()]);
+    if inventory.is_local() {
+        // This machine's nodes reach each other on the cluster's own network, by name.
+        a.extend(["--network".to_string(), c.network.clone()]);
+    }
     a.extend(argv(["--restart", RESTART_POLICY, "--stop-timeout"]));
     a.push(STOP_TIMEOUT_SECS.to_string());
     a.extend(labels(inventory, node));

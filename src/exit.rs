@@ -4,9 +4,13 @@
 pub const OK: u8 = 0;
 /// `status`: degraded but a Primary component serves.
 pub const DEGRADED: u8 = 1;
+/// `doctor`: it found problems (and every check ran).
+pub const FINDINGS: u8 = 1;
 /// The operation failed (a host, a container or a check did not do what was needed), or
 /// `status`: no Primary component, or nothing answered.
 pub const FAILED: u8 = 2;
+/// `doctor`: a check could not run (no node answered, the tables could not be read).
+pub const CANNOT_CHECK: u8 = 2;
 /// Refused for safety (quorum, recovery rules); nothing was changed.
 pub const REFUSED: u8 = 3;
 /// Another operator's command holds the cluster's lock (it was waited for, `--lock-wait`);

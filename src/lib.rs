@@ -10,11 +10,13 @@ pub mod client;
 pub mod cmd;
 pub mod diagnostic;
 pub mod docker;
+pub mod doctor;
 pub mod exit;
 pub mod facts;
 pub mod galera;
 pub mod haproxy;
 pub mod inventory;
+pub mod k8s;
 pub mod lock;
 pub mod observe;
 pub mod plan;
@@ -68,6 +70,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::CompleteNodes(args) => cmd::generate::complete_nodes(args),
         cli::Command::Backup(args) => cmd::block_on(cmd::backup::run(args)),
         cli::Command::Restore(args) => cmd::block_on(cmd::restore::run(args)),
+        cli::Command::Doctor(args) => cmd::block_on(cmd::doctor::run(args)),
+        cli::Command::Export(args) => match &args.target {
+            cli::ExportTarget::K8s(k8s) => cmd::export::k8s(k8s),
+        },
     };
     match outcome {
         Ok(code) => code,

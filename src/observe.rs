@@ -226,7 +226,7 @@ pub async fn log_tail(remote: &Remote, container: &str, lines: usize) -> String 
 
 pub fn monitor_target(inventory: &Inventory, node: &Node, password: &Secret) -> SqlTarget {
     SqlTarget {
-        host: node.host.clone(),
+        host: inventory.sql_host(node),
         port: node.ports.mysql,
         user: inventory.cluster.monitor_user.clone(),
         password: password.clone(),

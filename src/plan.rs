@@ -930,6 +930,16 @@ fn prepare(
                     Some(Stdin::SecretFile(local.clone())),
                 ));
             }
+            if inventory.is_local() {
+                steps.push(on_host(
+                    format!(
+                        "create the cluster's Docker network {} (unless it exists)",
+                        inventory.cluster.network
+                    ),
+                    docker::network_create(inventory),
+                    None,
+                ));
+            }
             steps.push(on_host(
                 "install galeractl's node start script (recovers a crashed node's position before the server starts)".into(),
                 docker::write_file(&docker::node_start_path(inventory), "0755"),

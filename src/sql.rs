@@ -87,3 +87,51 @@ pub async fn probe(t: &SqlTarget, timeout: Duration) -> Result<NodeStatus, SqlEr
         rows.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     ))
 }
+
+/// One row, each value as text (`None` for NULL).
+pub type TextRow = Vec<Option<String>>;
+
+/// Connects once, runs each query in turn, disconnects; every query's rows as text; all within
+/// `timeout`.
+pub async fn query_all(
+    t: &SqlTarget,
+    queries: &[&str],
+    timeout: Duration,
+) -> Result<Vec<Vec<TextRow>>, SqlError> {
+    let failed = |e: mysql_async::Error| SqlError::Failed {
+        host: t.host.clone(),
+        port: t.port,
+        detail: e.to_string(),
+    };
+    let work = async {
+        let mut conn = Conn::new(opts(t)).await.map_err(failed)?;
+        let mut all = Vec::with_capacity(queries.len());
+        for q in queries {
+            let rows: Vec<mysql_async::Row> = conn.query(*q).await.map_err(failed)?;
+            all.push(
+                rows.into_iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|i| match row.as_ref(i) {
+                                None | Some(mysql_async::Value::NULL) => None,
+                                Some(mysql_async::Value::Bytes(b)) => {
+                                    Some(String::from_utf8_lossy(b).into_owned())
+                                }
+                                Some(v) => Some(v.as_sql(true)),
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            );
+        }
+        let _ = conn.disconnect().await;
+        Ok(all)
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| SqlError::Timeout {
+            host: t.host.clone(),
+            port: t.port,
+            ms: timeout.as_millis(),
+        })?
+}

@@ -1,6 +1,8 @@
 //! The SSH edge: one multiplexed connection per host (the system `ssh` through the openssh
 //! crate, so ~/.ssh/config, the agent and known_hosts apply), commands as argv, a deadline on
-//! everything, and errors that name the host.
+//! everything, and errors that name the host. A node whose host is `local` runs on this
+//! machine's own Docker: its commands run here, with the same argv, stdin and deadlines, and no
+//! SSH.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -117,9 +119,61 @@ pub struct Output {
 /// A connected host.
 pub struct Remote {
     pub host: String,
-    session: Session,
+    link: Link,
     channels: Semaphore,
     options: SshOptions,
+}
+
+/// How a host's commands are run.
+enum Link {
+    Ssh(Session),
+    /// This machine (`host = "local"`): the commands run here, without a shell.
+    Local,
+}
+
+/// A started command, over SSH or here.
+enum Spawned<'a> {
+    Ssh(openssh::Child<&'a Session>),
+    Local(tokio::process::Child),
+}
+
+type Writer = Box<dyn tokio::io::AsyncWrite + Unpin + Send>;
+type Reader = Box<dyn tokio::io::AsyncRead + Unpin + Send>;
+
+/// Where a started command's stdout goes.
+enum Stdout {
+    Piped,
+    File(std::fs::File),
+}
+
+impl Spawned<'_> {
+    fn take_stdin(&mut self) -> Option<Writer> {
+        match self {
+            Spawned::Ssh(c) => c.stdin().take().map(|s| Box::new(s) as Writer),
+            Spawned::Local(c) => c.stdin.take().map(|s| Box::new(s) as Writer),
+        }
+    }
+
+    fn take_stderr(&mut self) -> Option<Reader> {
+        match self {
+            Spawned::Ssh(c) => c.stderr().take().map(|s| Box::new(s) as Reader),
+            Spawned::Local(c) => c.stderr.take().map(|s| Box::new(s) as Reader),
+        }
+    }
+
+    async fn wait_with_output(self) -> Result<std::process::Output, String> {
+        match self {
+            Spawned::Ssh(c) => c.wait_with_output().await.map_err(|e| error_chain(&e)),
+            Spawned::Local(c) => c.wait_with_output().await.map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn wait(self) -> Result<std::process::ExitStatus, String> {
+        match self {
+            Spawned::Ssh(c) => c.wait().await.map_err(|e| error_chain(&e)),
+            Spawned::Local(mut c) => c.wait().await.map_err(|e| e.to_string()),
+        }
+    }
 }
 
 impl std::fmt::Debug for Remote {
@@ -155,6 +209,14 @@ pub fn classify_connect_error(host: &str, secs: u64, text: &str) -> SshError {
 
 impl Remote {
     pub async fn connect(target: &Target, options: &SshOptions) -> Result<Remote, SshError> {
+        if target.host == crate::inventory::LOCAL_HOST {
+            return Ok(Remote {
+                host: target.host.clone(),
+                link: Link::Local,
+                channels: Semaphore::new(CHANNELS_PER_HOST),
+                options: options.clone(),
+            });
+        }
         let mut b = SessionBuilder::default();
         b.known_hosts_check(if options.accept_new_host_keys {
             KnownHosts::Add
@@ -197,7 +259,7 @@ impl Remote {
         };
         Ok(Remote {
             host: target.host.clone(),
-            session,
+            link: Link::Ssh(session),
             channels: Semaphore::new(CHANNELS_PER_HOST),
             options: options.clone(),
         })
@@ -218,8 +280,10 @@ impl Remote {
         let _permit = self.channels.acquire().await;
         tracing::debug!(host = %self.host, "run: {command}");
         let work = async {
-            let mut child = self.spawn(argv, &command, stdin.is_some()).await?;
-            if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin().take()) {
+            let mut child = self
+                .spawn(argv, &command, stdin.is_some(), Stdout::Piped)
+                .await?;
+            if let (Some(bytes), Some(mut pipe)) = (stdin, child.take_stdin()) {
                 pipe.write_all(bytes)
                     .await
                     .map_err(|e| self.transport(&command, &e.to_string()))?;
@@ -230,7 +294,7 @@ impl Remote {
             child
                 .wait_with_output()
                 .await
-                .map_err(|e| self.transport(&command, &error_chain(&e)))
+                .map_err(|e| self.transport(&command, &e))
         };
         let out = tokio::time::timeout(timeout, work)
             .await
@@ -299,10 +363,9 @@ impl Remote {
                 .kill_on_drop(true)
                 .spawn()
                 .map_err(|e| local_err(e.to_string()))?;
-            let mut child = self.spawn(argv, &command, true).await?;
+            let mut child = self.spawn(argv, &command, true, Stdout::Piped).await?;
             let mut sink = child
-                .stdin()
-                .take()
+                .take_stdin()
                 .ok_or_else(|| self.transport(&command, "no stdin pipe"))?;
             let mut from = source
                 .stdout
@@ -365,7 +428,7 @@ impl Remote {
             let out = child
                 .wait_with_output()
                 .await
-                .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+                .map_err(|e| self.transport(&command, &e))?;
             if !out.status.success() {
                 return Err(SshError::Failed {
                     host: self.host.clone(),
@@ -413,21 +476,11 @@ impl Remote {
                 .open(file)
                 .map_err(|e| local_err(e.to_string()))?;
             let stdout = sink.try_clone().map_err(|e| local_err(e.to_string()))?;
-            let (program, args) = argv
-                .split_first()
-                .ok_or_else(|| self.transport(&command, "empty command"))?;
-            let mut cmd = self.session.command(program);
-            cmd.args(args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::from(std::os::fd::OwnedFd::from(stdout)))
-                .stderr(Stdio::piped());
-            let mut child = cmd
-                .spawn()
-                .await
-                .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+            let mut child = self
+                .spawn(argv, &command, false, Stdout::File(stdout))
+                .await?;
             let mut errors = child
-                .stderr()
-                .take()
+                .take_stderr()
                 .ok_or_else(|| self.transport(&command, "no stderr pipe"))?;
             let stderr = async move {
                 let mut tail: Vec<u8> = Vec::new();
@@ -453,7 +506,7 @@ impl Remote {
                 }
             };
             let (status, tail) = tokio::join!(finished, stderr);
-            let status = status.map_err(|e| self.transport(&command, &error_chain(&e)))?;
+            let status = status.map_err(|e| self.transport(&command, &e))?;
             if !status.success() {
                 return Err(SshError::Failed {
                     host: self.host.clone(),
@@ -476,28 +529,56 @@ impl Remote {
             })?
     }
 
-    /// Starts `argv` on the host with stdout and stderr piped, and stdin piped or closed.
+    /// Starts `argv` on the host with stderr piped, stdin piped or closed, and stdout piped
+    /// or into a local file.
     async fn spawn(
         &self,
         argv: &[String],
         command: &str,
         piped_stdin: bool,
-    ) -> Result<openssh::Child<&Session>, SshError> {
+        stdout: Stdout,
+    ) -> Result<Spawned<'_>, SshError> {
         let (program, args) = argv
             .split_first()
             .ok_or_else(|| self.transport(command, "empty command"))?;
-        let mut cmd = self.session.command(program);
-        cmd.args(args)
-            .stdin(if piped_stdin {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd.spawn()
-            .await
-            .map_err(|e| self.transport(command, &error_chain(&e)))
+        match &self.link {
+            Link::Ssh(session) => {
+                let mut cmd = session.command(program);
+                cmd.args(args)
+                    .stdin(if piped_stdin {
+                        Stdio::piped()
+                    } else {
+                        Stdio::null()
+                    })
+                    .stdout(match stdout {
+                        Stdout::Piped => Stdio::piped(),
+                        Stdout::File(f) => Stdio::from(std::os::fd::OwnedFd::from(f)),
+                    })
+                    .stderr(Stdio::piped());
+                cmd.spawn()
+                    .await
+                    .map(Spawned::Ssh)
+                    .map_err(|e| self.transport(command, &error_chain(&e)))
+            }
+            Link::Local => {
+                let mut cmd = tokio::process::Command::new(program);
+                cmd.args(args)
+                    .stdin(if piped_stdin {
+                        std::process::Stdio::piped()
+                    } else {
+                        std::process::Stdio::null()
+                    })
+                    .stdout(match stdout {
+                        Stdout::Piped => std::process::Stdio::piped(),
+                        Stdout::File(f) => std::process::Stdio::from(f),
+                    })
+                    .stderr(std::process::Stdio::piped())
+                    .kill_on_drop(true);
+                cmd.spawn()
+                    .map(Spawned::Local)
+                    .map_err(|e| self.transport(command, &e.to_string()))
+            }
+        }
     }
 
     fn transport(&self, command: &str, detail: &str) -> SshError {
@@ -509,8 +590,10 @@ impl Remote {
     }
 
     pub async fn close(self) {
-        if let Err(e) = self.session.close().await {
-            tracing::debug!(host = %self.host, "closing ssh: {e}");
+        if let Link::Ssh(session) = self.link {
+            if let Err(e) = session.close().await {
+                tracing::debug!(host = %self.host, "closing ssh: {e}");
+            }
         }
     }
 }

@@ -147,3 +147,41 @@ fn restart_plan_matches_golden() {
     let plan = galeractl::plan::restart(&inv, &nodes);
     assert_golden("restart.plan", &galeractl::plan::render(&plan));
 }
+
+#[test]
+fn local_cluster_plan_matches_golden() {
+    // Nodes on this machine's Docker: the cluster's network first, each node on it, reached by
+    // its container's name; ports of its own per node.
+    let plan = plan_of("tests/golden/local-one.toml", &[]);
+    assert_golden("local-one.plan", &plan);
+    for want in [
+        "wsrep_cluster_address=gcomm://localone-nodea:25501,localone-nodec:25503",
+        "--network galeractl-localtest-one",
+        "--wsrep-node-address=localone-nodea:25501",
+        "--wsrep-sst-receive-address=localone-nodea:25511",
+        "ist.recv_addr=localone-nodea:25521",
+    ] {
+        assert!(plan.contains(want), "{want} missing:\n{plan}");
+    }
+}
+
+#[test]
+fn two_local_clusters_validate_together_but_not_twice_the_same() {
+    let dir = scratch("two_local_clusters");
+    for f in ["root-password", "monitor-password"] {
+        secret(&dir.join("secrets").join(f), 0o600);
+    }
+    for f in ["local-one.toml", "local-two.toml"] {
+        std::fs::copy(root().join("tests/golden").join(f), dir.join(f))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = galeractl_in(&dir, &["validate", "local-one.toml", "local-two.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let clash = galeractl_in(&dir, &["validate", "local-one.toml", "local-one.toml"]);
+    assert_eq!(clash.status.code(), Some(65));
+    assert!(
+        text(&clash.stderr).contains("port 24301 on host local"),
+        "{}",
+        text(&clash.stderr)
+    );
+}

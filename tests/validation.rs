@@ -60,7 +60,7 @@ fn unknown_key_is_rejected() {
     assert_invalid(
         "unknown_key",
         &format!("{CLUSTER}colour = \"blue\"\n{THREE_NODES}"),
-        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `sst_password_file`, `backup_password_file`, `durability`, `config_dir`, `mariadbd_options`, `gcache_size`
+        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `sst_password_file`, `backup_password_file`, `durability`, `config_dir`, `mariadbd_options`, `gcache_size`, `network`
  6 | colour = \"blue\"
    | ^^^^^^
 galeractl: 1 error in 1 inventory
@@ -823,4 +823,30 @@ fn backup_password_file_is_a_secret_file() {
     secret(&dir.join("backup.pw"), 0o600);
     let out = galeractl_in(&dir, &["validate", "inv.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn local_nodes_are_all_or_nothing_and_run_no_proxy_yet() {
+    let body = format!(
+        "{CLUSTER}network = \"-bad\"\n\n[[nodes]]\nname = \"nodea\"\nhost = \"local\"\n\n[[nodes]]\nname = \"nodeb\"\nhost = \"10.0.0.2\"\n\n[arbitrator]\nhost = \"local\"\n"
+    );
+    assert_invalid(
+        "local_all_or_nothing",
+        &body,
+        "\
+inv.toml:6:11: error: cluster.network: Docker network name \"-bad\": letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64
+ 6 | network = \"-bad\"
+   |           ^^^^^^
+inv.toml:14:8: error: nodes[1].host: \"10.0.0.2\" with other nodes on \"local\": a local node is reached by its container's name on this machine only; make every node local, or none
+ 14 | host = \"10.0.0.2\"
+    |        ^^^^^^^^^^
+inv.toml:17:8: error: arbitrator.host: [arbitrator] is not supported for a cluster of local nodes yet
+ 17 | host = \"local\"
+    |        ^^^^^^^
+inv.toml:17:8: error: port 5567 on host local is used twice: by nodea galera (line 10) and by arbitrator
+ 17 | host = \"local\"
+    |        ^^^^^^^
+galeractl: 4 errors in 1 inventory
+",
+    );
 }

@@ -1,6 +1,8 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
 pub mod backup;
+pub mod doctor;
+pub mod export;
 pub mod generate;
 pub mod locked;
 pub mod logs;

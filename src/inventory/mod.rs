@@ -30,7 +30,11 @@ pub const DEFAULT_CONTAINER: &str = "{cluster}-{node}";
 pub const DEFAULT_PROVIDER: &str = "/usr/lib/galera/libgalera_smm.so";
 pub const DEFAULT_MONITOR_USER: &str = "galeractl_monitor";
 pub const DEFAULT_CONFIG_DIR: &str = "/etc/galeractl";
+/// The Docker network of a local cluster.
+pub const DEFAULT_NETWORK: &str = "galeractl-{cluster}";
 pub const DEFAULT_HAPROXY_IMAGE: &str = "haproxy:2.8";
+/// The `host` of a node that runs on this machine's own Docker, with no SSH.
+pub const LOCAL_HOST: &str = "local";
 /// The largest inventory file `read` accepts.
 pub const MAX_INVENTORY_BYTES: u64 = 1 << 20;
 /// The largest secret file validation accepts.
@@ -96,6 +100,9 @@ pub struct Cluster {
     pub mariadbd_options: Vec<String>,
     /// Galera's `gcache.size` (`512M`, `2G`...): how many write-sets a donor keeps for IST.
     pub gcache_size: Option<String>,
+    /// The Docker network of a cluster whose nodes are `local`: they reach each other on it by
+    /// container name.
+    pub network: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -143,6 +150,30 @@ impl Inventory {
     /// The cluster's members when all are there: its nodes, and the arbitrator if any.
     pub fn members(&self) -> usize {
         self.nodes.len() + usize::from(self.arbitrator.is_some())
+    }
+
+    /// Whether the nodes run on this machine's own Docker (`host = "local"`), without SSH.
+    pub fn is_local(&self) -> bool {
+        self.nodes.iter().any(|n| n.host == LOCAL_HOST)
+    }
+
+    /// The address other members reach `node` at: its host, or on this machine its container's
+    /// name on the cluster's network.
+    pub fn galera_host(&self, node: &Node) -> String {
+        if node.host == LOCAL_HOST {
+            self.container_name(node)
+        } else {
+            node.host.clone()
+        }
+    }
+
+    /// The address galeractl's SQL reaches `node` at: its host, or this machine's loopback.
+    pub fn sql_host(&self, node: &Node) -> String {
+        if node.host == LOCAL_HOST {
+            "127.0.0.1".to_string()
+        } else {
+            node.host.clone()
+        }
     }
 
     pub fn node(&self, name: &str) -> Option<&Node> {

@@ -41,6 +41,7 @@ pub struct RawCluster {
     #[serde(default)]
     pub mariadbd_options: Vec<S<String>>,
     pub gcache_size: Option<S<String>>,
+    pub network: Option<S<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -241,6 +241,7 @@ pub(super) fn validate(
         )
     });
 
+    local_hosts(&mut c, &raw);
     c.diagnostics
         .extend(port_collisions(source, &located.ports, &located.ports));
     if let Some(list) = raw_nodes {
@@ -390,6 +391,19 @@ fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluste
                 c.judged(d, "cluster.config_dir", "", rules::config_dir_problem)
             }),
         mariadbd_options,
+        network: match &rc.network {
+            Some(n) => {
+                if !is_valid_name(n.get_ref()) {
+                    c.error(
+                        n.span(),
+                        "cluster.network",
+                        format!("Docker network name {}: letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64", shown(n.get_ref())),
+                    );
+                }
+                n.get_ref().clone()
+            }
+            None => DEFAULT_NETWORK.replace("{cluster}", rc.name.get_ref()),
+        },
         gcache_size: rc.gcache_size.as_ref().map(|g| {
             c.judged(
                 g,
@@ -810,4 +824,40 @@ pub(super) fn check_ssh_files(
         ));
     }
     out
+}
+
+/// `host = "local"` (this machine's Docker, no SSH) is all or nothing: a local node's address
+/// is its container's name on this machine's network, which no other host can reach; and the
+/// proxy and the arbitrator are not run locally yet.
+fn local_hosts(c: &mut Checker<'_>, raw: &RawInventory) {
+    let Some(nodes) = raw.nodes.as_ref() else {
+        return;
+    };
+    let local = |h: &S<String>| h.get_ref() == LOCAL_HOST;
+    if !nodes.get_ref().iter().any(|n| local(&n.host)) {
+        return;
+    }
+    for (i, n) in nodes.get_ref().iter().enumerate() {
+        if !local(&n.host) {
+            c.error(
+                n.host.span(),
+                format!("nodes[{i}].host"),
+                format!("{} with other nodes on \"local\": a local node is reached by its container's name on this machine only; make every node local, or none", shown(n.host.get_ref())),
+            );
+        }
+    }
+    if let Some(h) = &raw.haproxy {
+        c.error(
+            h.host.span(),
+            "haproxy.host",
+            "[haproxy] is not supported for a cluster of local nodes yet",
+        );
+    }
+    if let Some(a) = &raw.arbitrator {
+        c.error(
+            a.host.span(),
+            "arbitrator.host",
+            "[arbitrator] is not supported for a cluster of local nodes yet",
+        );
+    }
 }

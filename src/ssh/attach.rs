@@ -5,7 +5,7 @@
 
 use std::process::Stdio;
 
-use super::{Remote, SshError};
+use super::{Link, Remote, SshError};
 use crate::docker::shell_join;
 
 /// What the remote command reads.
@@ -36,21 +36,35 @@ impl Remote {
     ) -> Result<Attached, SshError> {
         let command = shell_join(argv);
         tracing::debug!(host = %self.host, "attach: {command}");
-        let mut ssh = tokio::process::Command::new("ssh");
-        ssh.arg("-S")
-            .arg(self.session.control_socket())
-            .args(["-o", "BatchMode=yes", "-o", "LogLevel=QUIET"])
-            .arg(if tty { "-t" } else { "-T" })
-            // The discard port: never a new connection when the master is gone.
-            .args(["-p", "9", "none", "--"])
-            .arg(&command)
-            .stdin(match stdin {
-                AttachStdin::Inherit => Stdio::inherit(),
-                AttachStdin::HeldOpen => Stdio::piped(),
-            })
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
+        let mut ssh = match &self.link {
+            Link::Ssh(session) => {
+                let mut ssh = tokio::process::Command::new("ssh");
+                ssh.arg("-S")
+                    .arg(session.control_socket())
+                    .args(["-o", "BatchMode=yes", "-o", "LogLevel=QUIET"])
+                    .arg(if tty { "-t" } else { "-T" })
+                    // The discard port: never a new connection when the master is gone.
+                    .args(["-p", "9", "none", "--"])
+                    .arg(&command);
+                ssh
+            }
+            // This machine: the command itself, on the operator's own terminal if any.
+            Link::Local => {
+                let (program, args) = argv
+                    .split_first()
+                    .ok_or_else(|| self.transport(&command, "empty command"))?;
+                let mut local = tokio::process::Command::new(program);
+                local.args(args);
+                local
+            }
+        };
+        ssh.stdin(match stdin {
+            AttachStdin::Inherit => Stdio::inherit(),
+            AttachStdin::HeldOpen => Stdio::piped(),
+        })
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
         let mut child = ssh
             .spawn()
             .map_err(|e| self.transport(&command, &e.to_string()))?;
