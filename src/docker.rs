@@ -548,6 +548,22 @@ pub fn shell_join(argv: &[String]) -> String {
         .join(" ")
 }
 
+/// Run with bash in a node's container: the SQL on stdin run as root through the node's
+/// socket, the password read from galeractl's secret file into a 0600 option file (by shell
+/// builtins: never on a command line), removed after.
+pub fn root_sql_script() -> String {
+    format!(
+        "set -euo pipefail\n\
+         f=$(mktemp)\n\
+         trap 'rm -f \"$f\"' EXIT\n\
+         p=$(cat {SECRETS_MOUNT}/{ROOT_PASSWORD_FILE})\n\
+         p=${{p//\\\\/\\\\\\\\}}\n\
+         p=${{p//\\\"/\\\\\\\"}}\n\
+         printf '[client]\\nuser=root\\npassword=\"%s\"\\n' \"$p\" >\"$f\"\n\
+         mariadb --defaults-extra-file=\"$f\" --binary-mode\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

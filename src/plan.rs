@@ -384,6 +384,31 @@ fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Resul
     Ok(())
 }
 
+/// `GRANT REFERENCES ON *.*` to the monitoring user, as root through the first node's socket
+/// (it replicates): `information_schema` then shows it every table's definition, which
+/// `doctor` reads; the privilege reads and writes no data.
+fn monitor_grant_step(inventory: &Inventory, first: &Node) -> Step {
+    let mut argv: Argv = ["docker", "exec", "-i"].map(String::from).to_vec();
+    argv.push(inventory.container_name(first));
+    argv.extend([
+        "bash".to_string(),
+        "-c".to_string(),
+        docker::root_sql_script(),
+    ]);
+    Step::on_node(
+        first,
+        format!(
+            "{}: grant {} REFERENCES (table definitions, no data) as root",
+            first.name, inventory.cluster.monitor_user
+        ),
+        argv,
+        Some(Stdin::Text(format!(
+            "GRANT REFERENCES ON *.* TO '{}'@'%';\n",
+            inventory.cluster.monitor_user
+        ))),
+    )
+}
+
 /// A cluster that does not exist yet: prepare, bootstrap the first node, join the others one
 /// after the other, make the first a normal member, record the history.
 pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan) {
@@ -404,6 +429,11 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan) {
         wait: Some(WaitFor::Synced {
             nodes: vec![first.name.clone()],
         }),
+    });
+    plan.stages.push(Stage {
+        title: "let the monitoring user see table definitions (for doctor)".into(),
+        steps: vec![monitor_grant_step(inventory, first)],
+        wait: None,
     });
     if !joiners.is_empty() {
         // One joiner at a time: Galera's join handshake stalls while another member is

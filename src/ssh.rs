@@ -402,7 +402,7 @@ impl Remote {
                 let out = child
                     .wait_with_output()
                     .await
-                    .map_err(|e| self.transport(&command, &error_chain(&e)))?;
+                    .map_err(|e| self.transport(&command, &e))?;
                 return Err(if out.status.success() {
                     self.transport(&command, &e)
                 } else {

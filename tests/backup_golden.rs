@@ -148,6 +148,7 @@ fn logical_plans_match_golden() {
             "prepare the hosts",
             "bootstrap a new cluster from nodea",
             "load the logical backup into nodea",
+            "let the monitoring user see table definitions (for doctor)",
             "join nodeb",
             "join nodec",
             "make nodea a normal member (no restart)",

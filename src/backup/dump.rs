@@ -2,7 +2,7 @@
 //! the script that loads a dump as root, and the reading of a dump back (its position, the
 //! server's version, whether it is complete). Pure: text in, findings out.
 
-use crate::docker::{BACKUP_CNF_FILE, ROOT_PASSWORD_FILE, SECRETS_MOUNT};
+use crate::docker::{BACKUP_CNF_FILE, SECRETS_MOUNT};
 
 /// The dump's first line.
 pub const FIRST_LINE: &str = "-- galeractl logical backup";
@@ -53,20 +53,10 @@ pub fn dump_script() -> String {
     )
 }
 
-/// Run with bash in the first node's container: the dump on stdin loaded as root, through
-/// the node's socket, the password read from galeractl's secret file into a 0600 option file
-/// (by builtins: never on a command line) that is removed after.
+/// Run with bash in the first node's container: the dump on stdin loaded as root (see
+/// `docker::root_sql_script`).
 pub fn load_script() -> String {
-    format!(
-        "set -euo pipefail\n\
-         f=$(mktemp)\n\
-         trap 'rm -f \"$f\"' EXIT\n\
-         p=$(cat {SECRETS_MOUNT}/{ROOT_PASSWORD_FILE})\n\
-         p=${{p//\\\\/\\\\\\\\}}\n\
-         p=${{p//\\\"/\\\\\\\"}}\n\
-         printf '[client]\\nuser=root\\npassword=\"%s\"\\n' \"$p\" >\"$f\"\n\
-         mariadb --defaults-extra-file=\"$f\" --binary-mode\n"
-    )
+    crate::docker::root_sql_script()
 }
 
 /// What reading a dump found.
