@@ -1,6 +1,6 @@
 //! End to end on the lab: `doctor` on a cluster of its own ("doctor", ports 4436/5717/5594/
-//! 5718). In order: on a new cluster the monitor user cannot see the tables: exit 2, naming
-//! the grant; with REFERENCES granted (through `galeractl sql`), a clean cluster: exit 0; then
+//! 5718). In order: a new cluster (its monitor user granted REFERENCES by `up`) is clean: exit
+//! 0; without the grant: exit 2, naming it; granted again through `galeractl sql`: exit 0; then
 //! a MyISAM table, a table without a primary key holding a 3 MB row and max_allowed_packet at
 //! 1 MiB on every node: each reported with its fixing SQL, exit 1; that very SQL run: exit 0.
 
@@ -71,7 +71,22 @@ fn doctor_reports_each_problem_with_its_fix_on_the_lab() {
     lab.wipe_cluster(CLUSTER);
     galeractl_ok(&["up", &inv]);
 
-    // A new cluster: the monitor user has USAGE only and sees no table.
+    // A new cluster: `up` gave the monitor user REFERENCES, so it sees every table; clean.
+    let (code, out) = doctor(&inv);
+    assert_eq!(
+        (code, out.as_str()),
+        (Some(0), "cluster doctor: no findings\n")
+    );
+    // Without it (a cluster made before `up` granted it), doctor cannot check and names the
+    // grant; given back through `galeractl sql`, clean again.
+    galeractl_ok(&[
+        "sql",
+        "-i",
+        &inv,
+        "--",
+        "-e",
+        "REVOKE REFERENCES ON *.* FROM 'galeractl_monitor'@'%'",
+    ]);
     let (code, out) = doctor(&inv);
     assert_eq!(code, Some(2), "{out}");
     assert!(
