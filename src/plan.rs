@@ -324,7 +324,7 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
         if inventory.nodes.is_empty() {
             return Ok(plan);
         }
-        new_cluster(inventory, &mut plan);
+        new_cluster(inventory, &mut plan, MonitorGrant::Give);
     } else if !running_cluster(inventory, observed, &running, &mut plan) {
         return Ok(plan);
     }
@@ -409,9 +409,18 @@ fn monitor_grant_step(inventory: &Inventory, first: &Node) -> Step {
     )
 }
 
+/// Whether a new cluster's monitoring user is granted `REFERENCES` (`monitor_grant_step`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MonitorGrant {
+    Give,
+    /// The data (a physical backup's) brings its own accounts and grants, and its position
+    /// must stay the backup's: nothing is written before the cluster is verified.
+    Leave,
+}
+
 /// A cluster that does not exist yet: prepare, bootstrap the first node, join the others one
 /// after the other, make the first a normal member, record the history.
-pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan) {
+pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: MonitorGrant) {
     let all: Vec<&Node> = inventory.nodes.iter().collect();
     let Some((first, joiners)) = all.split_first() else {
         return;
@@ -430,11 +439,13 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan) {
             nodes: vec![first.name.clone()],
         }),
     });
-    plan.stages.push(Stage {
-        title: "let the monitoring user see table definitions (for doctor)".into(),
-        steps: vec![monitor_grant_step(inventory, first)],
-        wait: None,
-    });
+    if grant == MonitorGrant::Give {
+        plan.stages.push(Stage {
+            title: "let the monitoring user see table definitions (for doctor)".into(),
+            steps: vec![monitor_grant_step(inventory, first)],
+            wait: None,
+        });
+    }
     if !joiners.is_empty() {
         // One joiner at a time: Galera's join handshake stalls while another member is
         // joining, and the single donor serves one SST at a time anyway (measured in

@@ -460,7 +460,11 @@ pub fn restore(
         stages: Vec::new(),
         on_failure: Vec::new(),
     };
-    plan::new_cluster(inventory, &mut fresh);
+    let grant = match manifest.format {
+        Format::MariabackupXbstream => plan::MonitorGrant::Leave,
+        Format::MariadbDumpSql => plan::MonitorGrant::Give,
+    };
+    plan::new_cluster(inventory, &mut fresh, grant);
     let mut fresh_stages = fresh.stages.into_iter();
     // The hosts prepared (the first node's volume created, its config saying bootstrap),
     // then a physical backup onto it, or a dump loaded once it runs, before the others join.
