@@ -457,7 +457,12 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
         (p.ist, p.ist),
     ] {
         a.push("--publish".into());
-        a.push(format!("{outside}:{inside}"));
+        if inventory.is_local() {
+            // This machine's own clients only: nodes reach each other on their network.
+            a.push(format!("127.0.0.1:{outside}:{inside}"));
+        } else {
+            a.push(format!("{outside}:{inside}"));
+        }
     }
     for mount in [
         format!("{}:/var/lib/mysql", inventory.volume_name(node)),

@@ -176,16 +176,16 @@ pub fn render(inventory: &Inventory, options: &Options) -> Export {
     for w in &warnings {
         y.push_str(&format!("# warning: {w}\n"));
     }
-    y.push_str("---\napiVersion: v1\nkind: Secret\nmetadata:\n");
-    y.push_str(&format!("  name: {}\n", quoted(&secret)));
-    y.push_str("type: Opaque\nstringData:\n");
+    // The Secret is a commented template: applied as a document with an empty value, it would
+    // blank an existing Secret's password.
     y.push_str(&format!(
-        "  # The root password: the content of {root_file}. Or, instead of this document:\n"
+        "# The root password's Secret: create it from the file, never from this output:\n#   kubectl create secret generic {secret} --from-file=password={root_file}\n"
     ));
-    y.push_str(&format!(
-        "  # kubectl create secret generic {secret} --from-file=password={root_file}\n"
-    ));
-    y.push_str("  password: \"\"\n");
+    y.push_str("# or as a manifest of your own, with this shape:\n");
+    y.push_str("#   apiVersion: v1\n#   kind: Secret\n#   metadata:\n");
+    y.push_str(&format!("#     name: {}\n", quoted(&secret)));
+    y.push_str("#   type: Opaque\n#   stringData:\n");
+    y.push_str(&format!("#     password: <the content of {root_file}>\n"));
     y.push_str("---\napiVersion: k8s.mariadb.com/v1alpha1\nkind: MariaDB\nmetadata:\n");
     y.push_str(&format!("  name: {}\n", quoted(&name)));
     y.push_str("spec:\n");

@@ -166,3 +166,21 @@ fn logical_plans_match_golden() {
         &format!("## backup --logical\n{dump}## restore: its load stage\n{load}"),
     );
 }
+
+/// `backup --on-host`: the copy and its check on the node's host, the manifest captured here;
+/// on a failure, the copy and the check stopped there before the node is brought back in sync
+/// and the directory removed.
+#[test]
+fn on_host_plan_matches_golden() {
+    let inv = inventory();
+    let node = inv.node("nodec").unwrap_or_else(|| panic!("nodec"));
+    let plan = backup::on_host(
+        &inv,
+        node,
+        "/srv/backups/local-test-20261126T165113Z",
+        Path::new("backups/local-test-20261126T165113Z/manifest.toml"),
+        "2026-11-26 16:51:13 UTC",
+        21600,
+    );
+    assert_golden("on-host.plan", &both(&plan).0);
+}

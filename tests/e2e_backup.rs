@@ -355,6 +355,42 @@ fn kept_on_host(lab: &Lab, inv: &str, root: &str, to: &Path) {
     ]);
     assert!(plan.status.success(), "{}", text(&plan.stderr));
     lab.ssh_ok(HOSTS[2], &format!("rm -rf {there}"));
+
+    // Interrupted once its copy is on the host (during the copy or its check): the copy and
+    // the check stopped there, nodec back in sync, nothing left in the host's directory.
+    let child = Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args([
+            "backup",
+            inv,
+            "--to",
+            &to.display().to_string(),
+            "--on-host",
+            there,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_until("the on-host copy begins", Duration::from_secs(60), || {
+        lab.ssh(HOSTS[2], &format!("ls {there}/*/backup.xbstream"))
+            .status
+            .success()
+    });
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert_eq!(desync(root, HOSTS[2]), "OFF");
+    assert_eq!(lab.ssh_ok(HOSTS[2], &format!("ls -A {there}")), "");
+    let running = lab.ssh_ok(
+        HOSTS[2],
+        &format!("docker ps -aq --filter name={CLUSTER}-nodec-backup-check; docker top {CLUSTER}-nodec | grep -c mariadb-backup || true"),
+    );
+    assert_eq!(running, "0\n", "a copy or a check still runs on the host");
+    lab.ssh_ok(HOSTS[2], &format!("rm -rf {there}"));
 }
 
 /// `backup --logical` and its restore: an application account, a view and rows come back

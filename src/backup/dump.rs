@@ -21,9 +21,23 @@ pub const SYSTEM_SCHEMAS: [&str; 5] = [
 /// Accounts the dump leaves out: each cluster has its own (the image's, and galeractl's with
 /// the inventory's passwords); restoring them would replace those passwords.
 /// The dump names an account `user`@`host` or 'user'@'host'. Bash's `$'...'` quoting: `\'`
-/// is a quote, `\\` a backslash.
+/// is a quote, `\\` a backslash. `{MONITOR}` is the inventory's monitoring user.
 const OWN_ACCOUNTS: &str =
-    r"[`\'](root|mysql|mariadb\\.sys|healthcheck|galeractl_[a-z]+)[`\']@[`\']";
+    r"[`\'](root|mysql|mariadb\\.sys|healthcheck|galeractl_[a-z]+|{MONITOR})[`\']@[`\']";
+
+/// A name as an extended regular expression that matches it alone: every character but a
+/// letter, digit or `_` in brackets (no backslash, which the quoting would need doubled).
+fn literal(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_string()
+            } else {
+                format!("[{c}]")
+            }
+        })
+        .collect()
+}
 
 /// Run with bash in the node's container, as the backup user: the position (the last
 /// committed write-set before the snapshot, so the dump holds at least it, read after a causal
@@ -31,7 +45,8 @@ const OWN_ACCOUNTS: &str =
 /// the backup began, wherever it was written), the accounts that
 /// are not the cluster's own (`CREATE USER IF NOT EXISTS`, grants), then every user database
 /// in one consistent snapshot (`--single-transaction`), routines, events and triggers with it.
-pub fn dump_script() -> String {
+pub fn dump_script(monitor_user: &str) -> String {
+    let own = OWN_ACCOUNTS.replace("{MONITOR}", &literal(monitor_user));
     let schemas = SYSTEM_SCHEMAS
         .iter()
         .map(|s| format!("'{s}'"))
@@ -43,7 +58,7 @@ pub fn dump_script() -> String {
          echo '{FIRST_LINE}'\n\
          at=$(mariadb \"$c\" -N -B -e \"SET SESSION wsrep_sync_wait = 1; SELECT CONCAT(MAX(IF(VARIABLE_NAME = 'WSREP_LOCAL_STATE_UUID', VARIABLE_VALUE, NULL)), ':', MAX(IF(VARIABLE_NAME = 'WSREP_LAST_COMMITTED', VARIABLE_VALUE, NULL))) FROM information_schema.GLOBAL_STATUS\")\n\
          echo \"{POSITION_PREFIX}$at\"\n\
-         mariadb-dump \"$c\" --system=users --insert-ignore | grep -v -E $'{OWN_ACCOUNTS}'\n\
+         mariadb-dump \"$c\" --system=users --insert-ignore | grep -v -E $'{own}'\n\
          list=$(mariadb \"$c\" -N -B -e \"SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ({schemas}) ORDER BY 1\")\n\
          if [ -n \"$list\" ]; then\n\
          \x20 mapfile -t dbs <<<\"$list\"\n\
@@ -189,7 +204,8 @@ mod tests {
 
     #[test]
     fn the_scripts_read_secrets_from_files_only() {
-        let dump = dump_script();
+        let dump = dump_script("mon.itor");
+        assert!(dump.contains("|galeractl_[a-z]+|mon[.]itor)"), "{dump}");
         assert!(dump.contains("--defaults-extra-file=/run/secrets/galeractl/backup.cnf"));
         assert!(dump.contains(
             "NOT IN ('mysql','information_schema','performance_schema','sys','galeractl')"

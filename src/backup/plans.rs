@@ -68,7 +68,7 @@ pub fn logical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u
     let mut argv = words(&["docker", "exec"]);
     argv.push(inventory.container_name(node));
     argv.extend(words(&["bash", "-c"]));
-    argv.push(super::dump::dump_script());
+    argv.push(super::dump::dump_script(&inventory.cluster.monitor_user));
     let what = "mariadb-dump of its accounts and user databases (one snapshot)";
     let title = format!("dump {} to this machine", node.name);
     desynced_copy(inventory, node, (argv, what, title), file, transfer_secs)
@@ -79,7 +79,7 @@ pub fn logical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u
 /// printed. Arguments: cluster, node, host, started.
 const ON_HOST_CHECK: &str = "set -euo pipefail
 f=/backup/backup.xbstream
-x=$(mktemp -d)
+x=$(mktemp -d /backup/.check.XXXXXX)
 trap 'rm -rf \"$x\" \"$x.log\"' EXIT
 mbstream -x -C \"$x\" <\"$f\"
 if ! mariadb-backup --prepare --target-dir=\"$x\" >\"$x.log\" 2>&1; then tail -n 20 \"$x.log\" >&2; exit 1; fi
@@ -140,8 +140,9 @@ pub fn on_host(
             None,
         )
     };
+    let check_name = format!("{}-backup-check", inventory.container_name(node));
     let mut check = words(&["docker", "run", "--rm", "--name"]);
-    check.push(format!("{}-backup-check", inventory.container_name(node)));
+    check.push(check_name.clone());
     check.push("--label".into());
     check.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
     check.extend(words(&["--network", "none", "--volume"]));
@@ -179,6 +180,35 @@ pub fn on_host(
         remove,
         None,
     );
+    // The copy and the check run on the host, not through this connection: an interrupt
+    // here does not stop them, so the on-failure steps do.
+    let mut stop_copy = words(&["docker", "exec"]);
+    stop_copy.push(inventory.container_name(node));
+    stop_copy.extend(words(&[
+        "sh",
+        "-c",
+        "for p in /proc/[0-9]*; do [ \"$(cat \"$p/comm\" 2>/dev/null)\" = mariadb-backup ] && kill \"${p#/proc/}\"; done; true",
+    ]));
+    let stop_copy = Step {
+        ignore_exit: true,
+        ..Step::on_node(
+            node,
+            format!("{}: stop a copy still running in its container", node.name),
+            stop_copy,
+            None,
+        )
+    };
+    let mut stop_check = words(&["docker", "rm", "--force"]);
+    stop_check.push(check_name.clone());
+    let stop_check = Step {
+        ignore_exit: true,
+        ..Step::on_node(
+            node,
+            format!("{}: remove a check container still running", node.name),
+            stop_check,
+            None,
+        )
+    };
     Plan {
         cluster: inventory.cluster.name.clone(),
         notes: Vec::new(),
@@ -206,7 +236,7 @@ pub fn on_host(
                 wait: None,
             },
         ],
-        on_failure: vec![back, remove],
+        on_failure: vec![stop_copy, stop_check, back, remove],
     }
 }
 

@@ -204,13 +204,11 @@ async fn on_host(
     started: &str,
 ) -> Outcome {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
-    let (true, Some(name)) = (host_dir.starts_with('/'), name) else {
+    let plain = !host_dir.contains([':', ',', '\n']);
+    let (true, true, Some(name)) = (host_dir.starts_with('/'), plain, name) else {
         return Err(Failure::new(
             exit::USAGE,
-            format!(
-                "--on-host {host_dir}: an absolute directory on {} is needed; nothing was changed",
-                node.host
-            ),
+            format!("--on-host {host_dir}: an absolute directory on {} is needed, without ':' or ',' (a Docker volume mount's separators); nothing was changed", node.host),
         ));
     };
     let there = format!("{}/{name}", host_dir.trim_end_matches('/'));
@@ -232,7 +230,7 @@ async fn on_host(
     if let Err(mut failure) = super::run_plan(&runner, &plan).await {
         let _ = std::fs::remove_dir_all(dir);
         failure.message.push_str(&format!(
-            "\nno backup was kept ({there} on {} removed)",
+            "\nno backup was kept: the on-failure steps above say whether {there} on {} was removed",
             node.host
         ));
         return Err(failure);
@@ -448,7 +446,8 @@ mod tests {
     use std::io::Write;
 
     /// A read of a file still being written gets every byte written before the writer is done,
-    /// whenever it was written, and ends only then.
+    /// whenever it was written: a read at the file's end waits for the writer (here, one
+    /// that writes only once the read has begun), and the file ends only once it is done.
     #[test]
     fn a_growing_file_is_read_to_its_final_end() {
         let dir = std::env::temp_dir().join(format!("galeractl-growing-{}", std::process::id()));
@@ -456,24 +455,33 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         let path = dir.join("f");
         let done = Arc::new(AtomicBool::new(false));
-        let reader = {
-            let (path, done) = (path.clone(), done.clone());
+        let mut f = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+        f.write_all(b"first ").unwrap_or_else(|e| panic!("{e}"));
+        let mut growing = Growing::open(&path, &done).unwrap_or_else(|e| panic!("{e}"));
+        let mut first = [0u8; 6];
+        growing
+            .read_exact(&mut first)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&first, b"first ");
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let writer = {
+            let done = done.clone();
             std::thread::spawn(move || {
-                let mut all = Vec::new();
-                Growing::open(&path, &done)
-                    .and_then(|mut g| g.read_to_end(&mut all).map_err(|e| e.to_string()))
-                    .map(|_| all)
+                let _ = wait.recv();
+                for piece in [&b"second "[..], b"third"] {
+                    f.write_all(piece).unwrap_or_else(|e| panic!("{e}"));
+                }
+                drop(f);
+                done.store(true, Ordering::SeqCst);
             })
         };
-        let mut f = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
-        for piece in [&b"first "[..], b"second ", b"third"] {
-            f.write_all(piece).unwrap_or_else(|e| panic!("{e}"));
-            f.flush().unwrap_or_else(|e| panic!("{e}"));
-        }
-        drop(f);
-        done.store(true, Ordering::SeqCst);
-        let got = reader.join().unwrap_or_else(|_| panic!("reader"));
-        assert_eq!(got.as_deref(), Ok(&b"first second third"[..]));
+        let _ = go.send(());
+        let mut rest = Vec::new();
+        growing
+            .read_to_end(&mut rest)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rest, b"second third");
+        writer.join().unwrap_or_else(|_| panic!("writer"));
         let missing = dir.join("never");
         assert!(Growing::open(&missing, &done).is_err_and(|e| e.contains("never")));
         let _ = std::fs::remove_dir_all(&dir);
