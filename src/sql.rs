@@ -29,6 +29,15 @@ pub enum SqlError {
     },
 }
 
+/// A query's error, naming the node's address.
+fn failed(t: &SqlTarget, e: mysql_async::Error) -> SqlError {
+    SqlError::Failed {
+        host: t.host.clone(),
+        port: t.port,
+        detail: e.to_string(),
+    }
+}
+
 fn opts(t: &SqlTarget) -> OptsBuilder {
     OptsBuilder::default()
         .ip_or_hostname(t.host.clone())
@@ -48,11 +57,7 @@ pub async fn query_pairs(
     sql: &str,
     timeout: Duration,
 ) -> Result<Vec<(String, String)>, SqlError> {
-    let failed = |e: mysql_async::Error| SqlError::Failed {
-        host: t.host.clone(),
-        port: t.port,
-        detail: e.to_string(),
-    };
+    let failed = |e: mysql_async::Error| failed(t, e);
     let work = async {
         let mut conn = Conn::new(opts(t)).await.map_err(failed)?;
         let rows: Vec<(String, Option<String>)> = conn.query(sql).await.map_err(failed)?;
@@ -98,11 +103,7 @@ pub async fn query_all(
     queries: &[&str],
     timeout: Duration,
 ) -> Result<Vec<Vec<TextRow>>, SqlError> {
-    let failed = |e: mysql_async::Error| SqlError::Failed {
-        host: t.host.clone(),
-        port: t.port,
-        detail: e.to_string(),
-    };
+    let failed = |e: mysql_async::Error| failed(t, e);
     let work = async {
         let mut conn = Conn::new(opts(t)).await.map_err(failed)?;
         let mut all = Vec::with_capacity(queries.len());

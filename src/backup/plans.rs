@@ -59,7 +59,8 @@ pub fn physical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: 
     ]));
     let what = "mariabackup's stream (with its Galera position)";
     let title = format!("stream a physical backup of {} to this machine", node.name);
-    desynced_copy(inventory, node, (argv, what, title), file, transfer_secs)
+    let copy = copy_here(node, (argv, what), file, transfer_secs);
+    desynced_copy(inventory, node, copy, title)
 }
 
 /// The logical backup of `node` (`dump::dump_script`, as the backup user) into `file` on this
@@ -71,7 +72,8 @@ pub fn logical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u
     argv.push(super::dump::dump_script(&inventory.cluster.monitor_user));
     let what = "mariadb-dump of its accounts and user databases (one snapshot)";
     let title = format!("dump {} to this machine", node.name);
-    desynced_copy(inventory, node, (argv, what, title), file, transfer_secs)
+    let copy = copy_here(node, (argv, what), file, transfer_secs);
+    desynced_copy(inventory, node, copy, title)
 }
 
 /// Checks a backup kept on its host (mounted at /backup): extracted and prepared in the
@@ -209,48 +211,21 @@ pub fn on_host(
             None,
         )
     };
-    Plan {
-        cluster: inventory.cluster.name.clone(),
-        notes: Vec::new(),
-        stages: vec![
-            Stage {
-                title: format!("desync {}", node.name),
-                steps: vec![desync_step(inventory, node, true)],
-                wait: None,
-            },
-            Stage {
-                title: format!("a physical backup of {} kept on {}", node.name, node.host),
-                steps: vec![copy],
-                wait: None,
-            },
-            Stage {
-                title: format!("bring {} back in sync", node.name),
-                steps: vec![back.clone()],
-                wait: Some(WaitFor::Synced {
-                    nodes: vec![node.name.clone()],
-                }),
-            },
-            Stage {
-                title: format!("check the backup on {} (prepare)", node.host),
-                steps: vec![check],
-                wait: None,
-            },
-        ],
-        on_failure: vec![stop_copy, stop_check, back, remove],
-    }
+    let title = format!("a physical backup of {} kept on {}", node.name, node.host);
+    let mut plan = desynced_copy(inventory, node, copy, title);
+    plan.stages.push(Stage {
+        title: format!("check the backup on {} (prepare)", node.host),
+        steps: vec![check],
+        wait: None,
+    });
+    plan.on_failure = vec![stop_copy, stop_check, back, remove];
+    plan
 }
 
-/// A copy (argv, what it writes, its stage's title) of `node` written into `file` on this
-/// machine, between the node's desync and its return in sync, which is also the plan's
-/// on-failure step.
-fn desynced_copy(
-    inventory: &Inventory,
-    node: &Node,
-    (argv, what, title): (Argv, &str, String),
-    file: &Path,
-    transfer_secs: u64,
-) -> Plan {
-    let copy = Step {
+/// A copy of `node` (argv, what it writes) whose output is written into `file` on this
+/// machine.
+fn copy_here(node: &Node, (argv, what): (Argv, &str), file: &Path, transfer_secs: u64) -> Step {
+    Step {
         stdout: Some(Stdout::LocalFile(file.to_path_buf())),
         deadline_secs: Some(transfer_secs),
         ..Step::on_node(
@@ -259,7 +234,12 @@ fn desynced_copy(
             argv,
             None,
         )
-    };
+    }
+}
+
+/// The `copy` of `node` (its stage titled `title`) between the node's desync and its return
+/// in sync, which is also the plan's on-failure step.
+fn desynced_copy(inventory: &Inventory, node: &Node, copy: Step, title: String) -> Plan {
     let back = desync_step(inventory, node, false);
     Plan {
         cluster: inventory.cluster.name.clone(),
