@@ -72,11 +72,18 @@ fn backups(dir: &Path) -> Vec<PathBuf> {
 
 /// `backup --json` into `to`: the backup's directory and its manifest (as JSON).
 fn backup(inv: &str, to: &Path) -> (PathBuf, serde_json::Value) {
-    let out = galeractl_ok(&["backup", inv, "--to", &to.display().to_string(), "--json"]);
-    let doc: serde_json::Value =
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let doc = backup_json(inv, to, &[]);
     let dir = PathBuf::from(doc["directory"].as_str().unwrap_or_default());
     (dir, doc["manifest"].clone())
+}
+
+/// `backup --json` into `to` with more arguments: its JSON document.
+fn backup_json(inv: &str, to: &Path, more: &[&str]) -> serde_json::Value {
+    let to = to.display().to_string();
+    let mut args = vec!["backup", inv, "--to", &to, "--json"];
+    args.extend(more);
+    let out = galeractl_ok(&args);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
 fn one(host: &str, root: &str, query: &str) -> String {
@@ -293,17 +300,7 @@ fn backup_and_restore_on_the_lab() {
 fn kept_on_host(lab: &Lab, inv: &str, root: &str, to: &Path) {
     let there = "/var/tmp/galeractl-e2e-backup";
     lab.ssh_ok(HOSTS[2], &format!("rm -rf {there}"));
-    let out = galeractl_ok(&[
-        "backup",
-        inv,
-        "--to",
-        &to.display().to_string(),
-        "--on-host",
-        there,
-        "--json",
-    ]);
-    let doc: serde_json::Value =
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let doc = backup_json(inv, to, &["--on-host", there]);
     let committed: i64 = wsrep(HOSTS[2], PORT, root, "wsrep_last_committed")
         .and_then(|s| s.parse().ok())
         .unwrap_or(-1);
@@ -415,16 +412,7 @@ fn logical_round_trip(lab: &Lab, inv: &str, root: &str, to: &Path) {
     let before: i64 = wsrep(HOSTS[0], PORT, root, "wsrep_last_committed")
         .and_then(|s| s.parse().ok())
         .unwrap_or(-1);
-    let out = galeractl_ok(&[
-        "backup",
-        inv,
-        "--to",
-        &to.display().to_string(),
-        "--logical",
-        "--json",
-    ]);
-    let doc: serde_json::Value =
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let doc = backup_json(inv, to, &["--logical"]);
     let manifest = &doc["manifest"];
     assert_eq!(manifest["format"], "mariadb-dump-sql", "{doc}");
     assert_eq!(manifest["file"], "dump.sql", "{doc}");
