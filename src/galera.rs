@@ -27,6 +27,10 @@ pub struct NodeStatus {
     /// announced it (empty for the arbitrator, which serves no client).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incoming_addresses: Vec<String>,
+    /// `Ssl_server_not_after`: when the server's TLS certificate ends (`Nov 26 19:50:00 2028
+    /// GMT`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_not_after: Option<String>,
 }
 
 impl NodeStatus {
@@ -47,6 +51,9 @@ impl NodeStatus {
                 "wsrep_flow_control_paused" => s.flow_control_paused = value.parse().unwrap_or(0.0),
                 "wsrep_replicated_bytes" | "wsrep_received_bytes" => {
                     s.writeset_bytes += value.parse::<u64>().unwrap_or(0)
+                }
+                "ssl_server_not_after" if !value.is_empty() => {
+                    s.tls_not_after = Some(value.to_string())
                 }
                 "wsrep_incoming_addresses" => {
                     s.incoming_addresses = value

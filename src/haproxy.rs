@@ -191,7 +191,7 @@ fn with_spec(mut a: Argv, image: &str, extra: &str) -> Argv {
 /// talking to the node through its host's published MySQL port.
 pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) -> Argv {
     let image = inventory.cluster.image.clone();
-    let a: Argv = vec![
+    let mut a: Argv = vec![
         "docker".into(),
         "run".into(),
         "--detach".into(),
@@ -230,6 +230,29 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
         format!("TCP-LISTEN:{CHECK_LISTEN},fork,reuseaddr,max-children=16"),
         "EXEC:sh /check.sh".into(),
     ];
+    if inventory.tls.is_some() {
+        // The client asks over TLS and verifies the node's certificate (its address).
+        let at = a
+            .iter()
+            .position(|w| w == "--entrypoint")
+            .unwrap_or(a.len());
+        let mounts = [
+            format!(
+                "{}:{}:ro",
+                crate::tls::host_ca(inventory),
+                crate::tls::CA_IN
+            ),
+            format!(
+                "{}:{}:ro",
+                crate::tls::host_client_cnf(inventory),
+                crate::tls::CLIENT_CNF_MOUNT
+            ),
+        ];
+        a.splice(
+            at..at,
+            mounts.into_iter().flat_map(|m| ["--volume".to_string(), m]),
+        );
+    }
     with_spec(a, &image, script)
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC};
+use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
 use crate::galera::NodeStatus;
 use crate::inventory::{Inventory, Node};
 use crate::plan::{ContainerFact, Observed, ObservedNode};
@@ -22,6 +22,8 @@ pub struct ContainerRow {
     pub cluster: String,
     pub node: String,
     pub spec: String,
+    /// It carries `io.galeractl.tls=on`: it runs with TLS.
+    pub tls: bool,
 }
 
 impl ContainerRow {
@@ -38,7 +40,7 @@ pub fn ps_argv() -> Vec<String> {
         "--no-trunc".into(),
         "--format".into(),
         format!(
-            "{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.Label \"{LABEL_CLUSTER}\"}}}}\t{{{{.Label \"{LABEL_NODE}\"}}}}\t{{{{.Label \"{LABEL_SPEC}\"}}}}"
+            "{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.Label \"{LABEL_CLUSTER}\"}}}}\t{{{{.Label \"{LABEL_NODE}\"}}}}\t{{{{.Label \"{LABEL_SPEC}\"}}}}\t{{{{.Label \"{LABEL_TLS}\"}}}}"
         ),
     ]
 }
@@ -47,13 +49,14 @@ pub fn parse_ps(text: &str) -> Vec<ContainerRow> {
     text.lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split('\t').collect();
-            (f.len() == 6).then(|| ContainerRow {
+            (f.len() == 6 || f.len() == 7).then(|| ContainerRow {
                 id: f[0].to_string(),
                 name: f[1].to_string(),
                 state: f[2].to_string(),
                 cluster: f[3].to_string(),
                 node: f[4].to_string(),
                 spec: f[5].to_string(),
+                tls: f.get(6).is_some_and(|v| *v == "on"),
             })
         })
         .collect()
@@ -230,6 +233,7 @@ pub fn monitor_target(inventory: &Inventory, node: &Node, password: &Secret) -> 
         port: node.ports.mysql,
         user: inventory.cluster.monitor_user.clone(),
         password: password.clone(),
+        ca: inventory.tls.as_ref().map(|t| t.ca_cert.clone()),
     }
 }
 
@@ -362,6 +366,15 @@ pub async fn observed(
                 })
                 .collect(),
             strays: Vec::new(),
+            tls_running: inventory
+                .nodes
+                .iter()
+                .filter_map(|n| {
+                    let (_, f) = facts.iter().find(|(h, _)| h == &n.host)?;
+                    let row = node_container(inventory, n, &f.containers)?;
+                    row.is_running().then(|| (n.name.clone(), row.tls))
+                })
+                .collect(),
             arbitrator_member: false,
             arbitrator_surely: false,
             gcache: None,

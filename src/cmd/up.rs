@@ -130,6 +130,7 @@ async fn plan_and_run(
     if plan.records_history() {
         recorded.clear();
     }
+    super::ensure_certs(inventory, args.dry_run)?;
     if args.dry_run {
         print!("{}", plan::render(&plan));
         return Ok(ExitCode::SUCCESS);

@@ -1,0 +1,145 @@
+//! TLS for every connection between hosts, as data: where the certificates are on this machine,
+//! on the hosts and inside the containers, and the options that turn encryption on for Galera
+//! replication and IST (`socket.ssl_*`), mariabackup SST (`[sst] encrypt=3`), client SQL
+//! (`ssl_cert`/`ssl_key`/`ssl_ca`, optionally `require_secure_transport`), the health
+//! endpoint's client and garbd. Pure; `certs` (this machine's files) is the only I/O.
+
+pub mod certs;
+
+use std::path::PathBuf;
+
+use crate::inventory::{Inventory, Node, Tls};
+
+/// Where a member's certificate, key and the CA are mounted in its container.
+pub const MOUNT_DIR: &str = "/etc/mysql/galeractl-tls";
+pub const CA_IN: &str = "/etc/mysql/galeractl-tls/ca.crt";
+pub const CERT_IN: &str = "/etc/mysql/galeractl-tls/server.crt";
+pub const KEY_IN: &str = "/etc/mysql/galeractl-tls/server.key";
+/// Where the SST script's TLS settings are mounted (an option file the server and the SST
+/// script read as the server's user).
+pub const SST_CNF_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl-tls.cnf";
+/// Where the health endpoint's client reads its TLS settings.
+pub const CLIENT_CNF_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl-tls-client.cnf";
+/// The name under which garbd's certificate is kept: no node can be named so (a node's name
+/// starts with a letter or digit).
+pub const ARBITRATOR: &str = "_arbitrator";
+/// A certificate this close to its end is made anew by `up`.
+pub const RENEW_DAYS: i64 = 30;
+
+/// The CA certificate on a host of the cluster.
+pub fn host_ca(inventory: &Inventory) -> String {
+    format!("{}/tls-ca.crt", inventory.cluster_dir())
+}
+
+/// A member's certificate on its host (`member`: a node's name or [`ARBITRATOR`]).
+pub fn host_cert(inventory: &Inventory, member: &str) -> String {
+    format!("{}/tls-{member}.crt", inventory.cluster_dir())
+}
+
+/// A member's private key on its host (0600, the server's user's).
+pub fn host_key(inventory: &Inventory, member: &str) -> String {
+    format!("{}/tls-{member}.key", inventory.cluster_dir())
+}
+
+/// The SST script's TLS settings on a host.
+pub fn host_sst_cnf(inventory: &Inventory) -> String {
+    format!("{}/tls-sst.cnf", inventory.cluster_dir())
+}
+
+/// The health endpoint client's TLS settings on a host.
+pub fn host_client_cnf(inventory: &Inventory) -> String {
+    format!("{}/tls-client.cnf", inventory.cluster_dir())
+}
+
+/// A member's certificate on this machine.
+pub fn local_cert(tls: &Tls, member: &str) -> PathBuf {
+    tls.dir.join(format!("{member}.crt"))
+}
+
+/// A member's private key on this machine (0600).
+pub fn local_key(tls: &Tls, member: &str) -> PathBuf {
+    tls.dir.join(format!("{member}.key"))
+}
+
+/// Every member that gets a certificate, with the address its certificate names: each node,
+/// then garbd.
+pub fn members(inventory: &Inventory) -> Vec<(String, String)> {
+    let mut m: Vec<(String, String)> = inventory
+        .nodes
+        .iter()
+        .map(|n| (n.name.clone(), n.host.clone()))
+        .collect();
+    if let Some(a) = &inventory.arbitrator {
+        m.push((ARBITRATOR.to_string(), a.host.clone()));
+    }
+    m
+}
+
+/// The `--volume` values that give a member its certificate, key and the CA, read-only.
+pub fn mounts(inventory: &Inventory, member: &str) -> Vec<String> {
+    vec![
+        format!("{}:{CA_IN}:ro", host_ca(inventory)),
+        format!("{}:{CERT_IN}:ro", host_cert(inventory, member)),
+        format!("{}:{KEY_IN}:ro", host_key(inventory, member)),
+    ]
+}
+
+/// The node's mounts: its certificate files and the SST settings.
+pub fn node_mounts(inventory: &Inventory, node: &Node) -> Vec<String> {
+    let mut m = mounts(inventory, &node.name);
+    m.push(format!("{}:{SST_CNF_MOUNT}:ro", host_sst_cnf(inventory)));
+    m
+}
+
+/// Galera's provider options for TLS (replication and IST), appended to the others: the
+/// member's certificate and key, and the CA every peer's certificate must chain to.
+pub fn provider_options() -> String {
+    format!(";socket.ssl_cert={CERT_IN};socket.ssl_key={KEY_IN};socket.ssl_ca={CA_IN}")
+}
+
+/// The same for garbd, whose options are separated by `; `.
+pub fn garbd_options() -> String {
+    format!("; socket.ssl_cert={CERT_IN}; socket.ssl_key={KEY_IN}; socket.ssl_ca={CA_IN}")
+}
+
+/// The server's TLS for clients.
+pub fn server_options(tls: &Tls) -> Vec<String> {
+    let mut o = vec![
+        format!("--ssl-cert={CERT_IN}"),
+        format!("--ssl-key={KEY_IN}"),
+        format!("--ssl-ca={CA_IN}"),
+    ];
+    if tls.require_secure_transport {
+        o.push("--require-secure-transport=ON".to_string());
+    }
+    o
+}
+
+/// The option file of mariabackup SST's TLS: socat's OpenSSL on both ends (`encrypt=3`, a
+/// certificate and key), the peer's certificate verified against the CA (`tca`), and the
+/// donor checks that the joiner's certificate names the joiner's address (its common name).
+/// Not `ssl-mode=VERIFY_*`: with it the joiner's script reads its own common name with the
+/// `openssl` program, which the node image lacks, and the transfer fails (exit 42).
+pub fn sst_cnf_text() -> String {
+    format!(
+        "# managed by galeractl\n[sst]\nencrypt=3\ntca={CA_IN}\ntcert={CERT_IN}\ntkey={KEY_IN}\n"
+    )
+}
+
+/// The option file of the health endpoint's client: TLS, the node's certificate verified
+/// against the CA and the node's address.
+pub fn client_cnf_text() -> String {
+    format!("# managed by galeractl\n[client]\nssl\nssl-ca={CA_IN}\nssl-verify-server-cert\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbd_and_node_name_the_same_files() {
+        assert!(provider_options().contains("socket.ssl_ca=/etc/mysql/galeractl-tls/ca.crt"));
+        assert!(garbd_options().contains("socket.ssl_key=/etc/mysql/galeractl-tls/server.key"));
+        assert!(sst_cnf_text().contains("encrypt=3\n"));
+    }
+}
