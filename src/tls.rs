@@ -61,16 +61,23 @@ pub fn local_key(tls: &Tls, member: &str) -> PathBuf {
     tls.dir.join(format!("{member}.key"))
 }
 
-/// Every member that gets a certificate, with the address its certificate names: each node,
-/// then garbd.
-pub fn members(inventory: &Inventory) -> Vec<(String, String)> {
-    let mut m: Vec<(String, String)> = inventory
+/// Every member that gets a certificate, with the addresses its certificate names: each node
+/// its own address (first: the common name) and HAProxy's, which its clients connect to; then
+/// garbd.
+pub fn members(inventory: &Inventory) -> Vec<(String, Vec<String>)> {
+    let mut m: Vec<(String, Vec<String>)> = inventory
         .nodes
         .iter()
-        .map(|n| (n.name.clone(), n.host.clone()))
+        .map(|n| {
+            let mut names = vec![n.host.clone()];
+            if let Some(h) = inventory.haproxy.as_ref().filter(|h| h.host != n.host) {
+                names.push(h.host.clone());
+            }
+            (n.name.clone(), names)
+        })
         .collect();
     if let Some(a) = &inventory.arbitrator {
-        m.push((ARBITRATOR.to_string(), a.host.clone()));
+        m.push((ARBITRATOR.to_string(), vec![a.host.clone()]));
     }
     m
 }

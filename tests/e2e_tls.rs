@@ -24,6 +24,22 @@ const GALERA: u16 = 5727;
 const SST: u16 = 5604;
 const IST: u16 = 5728;
 const NODES: [&str; 3] = ["nodea", "nodeb", "nodec"];
+/// The cluster's HAProxy on HOSTS[0], and each node's health endpoint.
+const PROXY: u16 = 3356;
+const CHECK: u16 = 9250;
+
+/// The health endpoint's answer: its status line and body.
+fn health(host: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect((host, CHECK)) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.write_all(b"GET / HTTP/1.0\r\n\r\n");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+}
 
 /// The TLS inventory and a plaintext one of the same cluster with nodea only, in `dir`.
 fn inventories(lab: &Lab, dir: &Path) -> (String, String) {
@@ -33,7 +49,11 @@ fn inventories(lab: &Lab, dir: &Path) -> (String, String) {
             "distribute_image = true\n",
             "distribute_image = true\nsst_method = \"mariabackup\"\n",
         );
-    let tls = format!("{plain}\n[tls]\nenabled = true\nrequire_secure_transport = true\n");
+    let tls = format!(
+        "{plain}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY}\nstats_port = 4459\ncheck_port = {CHECK}\nstats_user = \"admin\"\nstats_password_file = \"{}\"\n\n[tls]\nenabled = true\nrequire_secure_transport = true\n",
+        HOSTS[0],
+        lab.out.join("secrets/haproxy-stats-password").display()
+    );
     let one = plain
         .split("[[nodes]]\nname = \"nodeb\"")
         .next()
@@ -212,13 +232,6 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
             "{host}: the CA key left this machine: {stat}"
         );
     }
-    let status = galeractl_ok(&["status", &inv, "--json"]);
-    assert_eq!(
-        status.matches("\"tls_not_after\": \"").count(),
-        3,
-        "{status}"
-    );
-
     sql_tls(
         &ca,
         HOSTS[0],
@@ -227,6 +240,23 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
             "create database tls",
             "create table tls.t (id int primary key, v varchar(64) not null)",
         ],
+    );
+    // The health endpoints ask their node over verified TLS; a TLS client gets in through
+    // HAProxy (each node's certificate names the proxy's address too).
+    for host in HOSTS {
+        wait_until(
+            &format!("{host}'s health endpoint to answer 200"),
+            Duration::from_secs(30),
+            || health(host).starts_with("HTTP/1.1 200 OK"),
+        );
+    }
+    let through = sql_as(TEST_ADMIN, HOSTS[0], PROXY, &root, Some(&ca), &["select 1"]);
+    assert_eq!(through, Ok(vec![vec!["1".to_string()]]), "through HAProxy");
+    let status = galeractl_ok(&["status", &inv, "--json"]);
+    assert_eq!(
+        status.matches("\"tls_not_after\": \"").count(),
+        3,
+        "{status}"
     );
 
     // The capture: rows with a known value written while nodeb rejoins by IST and nodec by a

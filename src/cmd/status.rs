@@ -386,6 +386,9 @@ pub fn render(report: &StatusReport) -> String {
         out.push('\n');
     }
     for n in &report.nodes {
+        if let Some(end) = n.wsrep.as_ref().and_then(|s| s.tls_not_after.as_ref()) {
+            out.push_str(&format!("{}: TLS certificate valid until {end}\n", n.name));
+        }
         if let Some(e) = &n.error {
             out.push_str(&format!("{}: no SQL answer: {e}\n", n.name));
         }

@@ -100,7 +100,7 @@ pub fn ensure(
         }
         None => None,
     };
-    for (member, host) in members(inventory) {
+    for (member, names) in members(inventory) {
         let cert_path = local_cert(tls, &member);
         let key_path = local_key(tls, &member);
         let current = !fresh_ca
@@ -108,8 +108,8 @@ pub fn ensure(
             && std::fs::read(&cert_path)
                 .ok()
                 .and_then(|pem| read_cert(&pem))
-                .is_some_and(|(end, names)| {
-                    end > now + Duration::days(RENEW_DAYS) && names.contains(&host)
+                .is_some_and(|(end, has)| {
+                    end > now + Duration::days(RENEW_DAYS) && names.iter().all(|n| has.contains(n))
                 });
         if current {
             out.kept.push(cert_path.display().to_string());
@@ -121,7 +121,7 @@ pub fn ensure(
             continue;
         }
         let (cert_pem, key_pem) =
-            make_member(&host, issuer, now).map_err(|e| err(&cert_path, e))?;
+            make_member(&names, issuer, now).map_err(|e| err(&cert_path, e))?;
         write_file(&key_path, key_pem.as_bytes(), 0o600)?;
         write_file(&cert_path, cert_pem.as_bytes(), 0o644)?;
     }
@@ -183,7 +183,7 @@ fn make_ca(cluster: &str, now: OffsetDateTime) -> Result<(String, String), rcgen
 }
 
 fn make_member(
-    host: &str,
+    names: &[String],
     issuer: &Issuer<'_, KeyPair>,
     now: OffsetDateTime,
 ) -> Result<(String, String), rcgen::Error> {
@@ -192,9 +192,9 @@ fn make_member(
     let mut dn = DistinguishedName::new();
     // The address, not the member's name: the SST donor checks the joiner's certificate's
     // common name against the joiner's address.
-    dn.push(DnType::CommonName, host);
+    dn.push(DnType::CommonName, names.first().map_or("", String::as_str));
     p.distinguished_name = dn;
-    p.subject_alt_names = vec![san(host)?];
+    p.subject_alt_names = names.iter().map(|n| san(n)).collect::<Result<_, _>>()?;
     p.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,
