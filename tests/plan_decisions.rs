@@ -526,3 +526,39 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         "{refused:?}"
     );
 }
+
+/// The example's inventory with `[tls]` (and the mariabackup SST it needs).
+fn tls_inventory() -> Inventory {
+    let source = include_str!("../inventory.example.toml").replace(
+        "[cluster]\n",
+        "[cluster]\nsst_method = \"mariabackup\"\nsst_password_file = \"sst.pw\"\n",
+    ) + "\n[tls]\nenabled = true\n";
+    let parsed = parse(Path::new("inventory.example.toml"), &source);
+    parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+}
+
+#[test]
+fn tls_on_a_running_plaintext_cluster_is_refused_and_a_tls_cluster_converges() {
+    let tls = tls_inventory();
+    // Observed: the plaintext cluster runs, its containers without the TLS label.
+    let mut observed = running(&inventory());
+    observed.tls_running = tls.nodes.iter().map(|n| (n.name.clone(), false)).collect();
+    match plan::up(&tls, &observed) {
+        Err(PlanError::TlsChange { what, nodes, .. }) => {
+            assert_eq!((what, nodes.as_str()), ("on", "nodea, nodeb, nodec"));
+        }
+        other => panic!("expected the TLS refusal, got {other:?}"),
+    }
+    // Turning it off again is refused the same way.
+    let mut observed = running(&tls);
+    observed.tls_running = tls.nodes.iter().map(|n| (n.name.clone(), true)).collect();
+    match plan::up(&inventory(), &observed) {
+        Err(PlanError::TlsChange { what, .. }) => assert_eq!(what, "off"),
+        other => panic!("expected the TLS refusal, got {other:?}"),
+    }
+    // The TLS cluster running with TLS: nothing to do.
+    let plan = plan::up(&tls, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.stages.is_empty(), "{}", plan::render(&plan));
+}

@@ -824,3 +824,44 @@ fn backup_password_file_is_a_secret_file() {
     let out = galeractl_in(&dir, &["validate", "inv.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+#[test]
+fn tls_needs_mariabackup_sst() {
+    let body = format!("{CLUSTER}{THREE_NODES}\n[tls]\nenabled = true\n");
+    let (code, stdout, stderr) = validate("tls_rsync", &body);
+    assert_eq!(
+        stderr,
+        "inv.toml:20:11: error: cluster.sst_method: [tls] needs sst_method = \"mariabackup\": its transfer is encrypted and verified by socat's OpenSSL, which the node image has; rsync SST is encrypted only through stunnel, which the node image lacks, and would send every data file in the clear
+ 20 | enabled = true
+    |           ^^^^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!((code, stdout.as_str()), (65, ""));
+}
+
+#[test]
+fn tls_own_ca_needs_both_files() {
+    let dir = scratch("tls_own_ca");
+    secret(&dir.join("sst.pw"), 0o600);
+    let body = format!(
+        "{CLUSTER}sst_method = \"mariabackup\"\nsst_password_file = \"sst.pw\"\n{THREE_NODES}\n[tls]\nenabled = true\nca_cert = \"ca.crt\"\n"
+    );
+    let (code, stdout, stderr) = validate("tls_own_ca", &body);
+    assert_eq!(
+        stderr,
+        "inv.toml:23:11: error: tls.ca_cert: give both ca_cert and ca_key (your own CA signs the node certificates), or neither (galeractl makes a CA in tls.dir)
+ 23 | ca_cert = \"ca.crt\"
+    |           ^^^^^^^^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!((code, stdout.as_str()), (65, ""));
+}
+
+#[test]
+fn tls_off_is_no_tls() {
+    let body = format!("{CLUSTER}{THREE_NODES}\n[tls]\nenabled = false\n");
+    let (code, _, stderr) = validate("tls_off", &body);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+}
