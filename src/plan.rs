@@ -10,6 +10,7 @@ use serde::Serialize;
 mod arbitrator;
 mod proxy;
 mod prune;
+mod renew;
 mod restart;
 mod upgrade;
 
@@ -295,6 +296,19 @@ pub fn up_with(
         ));
     }
     plan.notes.extend(notes);
+    // Certificates renewed on running nodes, one at a time, before the cluster is verified.
+    let renew = renew::stages(inventory, observed);
+    if !renew.is_empty() {
+        let verify = plan
+            .stages
+            .last()
+            .is_some_and(|s| s.title == VERIFY)
+            .then(|| plan.stages.pop())
+            .flatten();
+        plan.stages.extend(renew);
+        plan.stages
+            .push(verify.unwrap_or_else(|| verify_stage(inventory.members())));
+    }
     // Until they are taken out, the members the inventory does not name count in the size.
     let strays = prune::members(observed);
     if let Some(Stage {

@@ -133,6 +133,27 @@ pub fn sst_cnf_text() -> String {
     )
 }
 
+/// Reloads a running node's certificate and key without a restart: `FLUSH SSL` (the server's
+/// TLS for clients) and `socket.ssl_reload=1` (Galera's), as root through the node's own
+/// socket, the root password read inside the container into a private option file (never on a
+/// command line).
+pub fn reload(inventory: &Inventory, node: &Node) -> crate::docker::Argv {
+    vec![
+        "docker".into(),
+        "exec".into(),
+        inventory.container_name(node),
+        "sh".into(),
+        "-c".into(),
+        format!(
+            "set -e; f=$(mktemp); trap 'rm -f \"$f\"' EXIT; \
+printf '[client]\\nuser=root\\npassword=%s\\n' \"$(cat {}/{})\" >\"$f\"; \
+mariadb --defaults-extra-file=\"$f\" -e \"FLUSH SSL; SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'\"",
+            crate::docker::SECRETS_MOUNT,
+            crate::docker::ROOT_PASSWORD_FILE
+        ),
+    ]
+}
+
 /// The option file of the health endpoint's client: TLS, the node's certificate verified
 /// against the CA and the node's address.
 pub fn client_cnf_text() -> String {

@@ -366,6 +366,46 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
         }
     }
 
+    // Renewal: nodea's certificate made anew on this machine; `up` writes it in place and
+    // reloads it, no container is replaced, and a node rejoins by IST afterwards.
+    let before = lab.container_ids(CLUSTER);
+    std::fs::remove_file(certs.join("nodea.crt")).unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    galeractl_ok(&["up", &inv]);
+    println!(
+        "nodea's certificate renewed: {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        lab.container_ids(CLUSTER),
+        before,
+        "renewal replaced a container"
+    );
+    let end = galeractl::tls::certs::not_after(&certs.join("nodea.crt"))
+        .unwrap_or_else(|| panic!("no new certificate"));
+    let served = try_sql_tls(
+        HOSTS[0],
+        PORT,
+        &root,
+        Some(&ca),
+        &["show global status like 'Ssl_server_not_after'"],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let served = served
+        .first()
+        .and_then(|r| r.get(1))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        galeractl::tls::certs::same_end(&served, end),
+        "nodea serves {served}"
+    );
+    let again = galeractl_ok(&["up", &inv, "--dry-run"]);
+    assert!(!again.contains("renew"), "{again}");
+    galeractl_ok(&["stop-node", "nodec", &inv]);
+    let out = galeractl_ok(&["start-node", "nodec", &inv]);
+    assert!(out.contains("caught up by IST ("), "{out}");
+
     // Turning TLS off on the running cluster: refused too.
     let plain_full = dir.join("plain.toml").display().to_string();
     let out = galeractl(&["up", &plain_full]);

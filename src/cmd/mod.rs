@@ -270,9 +270,13 @@ pub fn unknown_node(
 
 /// With `[tls]`: makes the certificates the plan uploads, on this machine (with `dry_run`,
 /// only says which it would make), before anything changes on a host.
-pub fn ensure_certs(inventory: &crate::inventory::Inventory, dry_run: bool) -> Result<(), Failure> {
+/// Returns the certificates made (or that would be made).
+pub fn ensure_certs(
+    inventory: &crate::inventory::Inventory,
+    dry_run: bool,
+) -> Result<Vec<String>, Failure> {
     if inventory.tls.is_none() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let out = crate::tls::certs::ensure(inventory, time::OffsetDateTime::now_utc(), !dry_run)
         .map_err(|e| {
@@ -288,5 +292,5 @@ pub fn ensure_certs(inventory: &crate::inventory::Inventory, dry_run: bool) -> R
             tracing::info!("TLS: made {made}");
         }
     }
-    Ok(())
+    Ok(out.made)
 }

@@ -157,6 +157,22 @@ pub fn read_cert(pem: &[u8]) -> Option<(OffsetDateTime, Vec<String>)> {
     Some((cert.validity().not_after.to_datetime(), names))
 }
 
+/// Whether a server's `Ssl_server_not_after` (`Nov 25 20:05:22 2028 GMT`, OpenSSL's form) is
+/// `end`: the server presents the certificate that ends then.
+pub fn same_end(served: &str, end: OffsetDateTime) -> bool {
+    let end = end.to_offset(time::UtcOffset::UTC);
+    let words: Vec<&str> = served.split_whitespace().collect();
+    let month = end.month().to_string();
+    let want = [
+        month.get(..3).unwrap_or(&month).to_string(),
+        end.day().to_string(),
+        format!("{:02}:{:02}:{:02}", end.hour(), end.minute(), end.second()),
+        end.year().to_string(),
+        "GMT".to_string(),
+    ];
+    words.len() == want.len() && words.iter().zip(&want).all(|(a, b)| a == b)
+}
+
 /// The subject alternative name of an address: an IP address, or a DNS name.
 fn san(host: &str) -> Result<SanType, rcgen::Error> {
     Ok(match host.parse::<std::net::IpAddr>() {
@@ -227,4 +243,32 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CertError> {
     f.write_all(bytes).map_err(|e| err(&tmp, e))?;
     f.sync_all().map_err(|e| err(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| err(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_served_end_is_compared_in_openssls_form() {
+        let end = time::macros::datetime!(2028-11-25 20:05:22 UTC);
+        assert!(same_end("Nov 25 20:05:22 2028 GMT", end));
+        assert!(!same_end("Nov 25 19:49:21 2028 GMT", end));
+        let early = time::macros::datetime!(2028-03-05 07:04:09 UTC);
+        assert!(same_end("Mar  5 07:04:09 2028 GMT", early));
+        assert!(!same_end("", early));
+    }
+
+    #[test]
+    fn a_member_certificate_names_its_addresses_and_ends_when_planned() {
+        let now = time::macros::datetime!(2026-11-26 20:00:00 UTC);
+        let (ca_pem, ca_key) = make_ca("t", now).unwrap_or_else(|e| panic!("{e}"));
+        let key = KeyPair::from_pem(&ca_key).unwrap_or_else(|e| panic!("{e}"));
+        let issuer = Issuer::from_ca_cert_pem(&ca_pem, key).unwrap_or_else(|e| panic!("{e}"));
+        let names = vec!["10.0.0.1".to_string(), "proxy.example".to_string()];
+        let (pem, _) = make_member(&names, &issuer, now).unwrap_or_else(|e| panic!("{e}"));
+        let (end, has) = read_cert(pem.as_bytes()).unwrap_or_else(|| panic!("unreadable"));
+        assert_eq!(has, names);
+        assert_eq!(end, now + Duration::days(MEMBER_DAYS));
+    }
 }
