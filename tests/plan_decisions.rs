@@ -562,3 +562,29 @@ fn tls_on_a_running_plaintext_cluster_is_refused_and_a_tls_cluster_converges() {
     let plan = plan::up(&tls, &observed).unwrap_or_else(|e| panic!("{e}"));
     assert!(plan.stages.is_empty(), "{}", plan::render(&plan));
 }
+
+#[test]
+fn a_node_serving_an_old_certificate_reloads_a_new_one_without_a_restart() {
+    let tls = tls_inventory();
+    let mut observed = running(&tls);
+    observed.tls_running = tls.nodes.iter().map(|n| (n.name.clone(), true)).collect();
+    observed.tls_stale = vec!["nodeb".to_string()];
+    let plan = plan::up(&tls, &observed).unwrap_or_else(|e| panic!("{e}"));
+    let titles: Vec<&str> = plan.stages.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["renew nodeb's TLS certificate (no restart)", "verify"]
+    );
+    let steps: Vec<String> = plan
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .map(|s| s.argv.join(" "))
+        .collect();
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    assert!(steps[0].starts_with("cp /dev/stdin /etc/galeractl/local-test/tls-nodeb.crt"));
+    assert!(steps[2].contains("FLUSH SSL; SET GLOBAL wsrep_provider_options="));
+    assert!(!steps
+        .iter()
+        .any(|s| s.contains("docker run") || s.contains("docker stop")));
+}
