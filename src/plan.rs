@@ -358,7 +358,7 @@ fn refuse_tls_change(inventory: &Inventory, observed: &Observed) -> Result<(), P
             "without TLS",
             "with TLS",
             format!(
-                "(1) stop the applications' writes; (2) with [tls] still off in {path}, take a backup (it needs backup_password_file): `galeractl backup {path} --to DIR`; (3) turn [tls] on and bring the cluster back from it with every connection encrypted: `galeractl restore DIR/BACKUP {path} --replace` (the old data stays in aside volumes); (4) point the applications at it again (with TLS when require_secure_transport). Or leave [tls] off"
+                "(1) stop the applications' writes; (2) with [tls] still off in {path}, take a backup (it needs backup_password_file): `galeractl backup {path} --to DIR`; (3) turn [tls] on and bring the cluster back from it with every connection encrypted: `galeractl restore DIR/BACKUP {path} --replace` (the old data stays in aside volumes); (4) `galeractl up {path}` (HAProxy and the arbitrator with TLS); (5) point the applications at it again (with TLS when require_secure_transport). Or leave [tls] off"
             ),
         )
     } else {
@@ -367,7 +367,7 @@ fn refuse_tls_change(inventory: &Inventory, observed: &Observed) -> Result<(), P
             "with TLS",
             "without TLS",
             format!(
-                "turning TLS off is the same backup and restore with [tls] off: (1) stop the writes; (2) `galeractl backup {path} --to DIR` with [tls] still on; (3) turn it off and `galeractl restore DIR/BACKUP {path} --replace`. Or keep [tls] on"
+                "turning TLS off is the same backup and restore with [tls] off: (1) stop the writes; (2) `galeractl backup {path} --to DIR` with [tls] still on; (3) turn it off, `galeractl restore DIR/BACKUP {path} --replace` and `galeractl up {path}`. Or keep [tls] on"
             ),
         )
     };

@@ -1,12 +1,14 @@
 //! End to end on the lab: a cluster with `[tls]` ("tlstest", ports 4446/5727/5604/5728,
-//! mariabackup SST, require_secure_transport). In order: TLS asked of a running plaintext
-//! cluster is refused (exit 3, the operator's plan printed, no container touched); the TLS
-//! cluster forms, galeractl's probes and status over verified TLS; with the lab's network
-//! captured on its bridge (tcpdump on the Galera, SST and IST ports), rows carrying a known
-//! value are written while a node rejoins by IST and another, its data removed, by a full SST:
-//! the capture holds the transfers' traffic and not one copy of the value; a client without
-//! TLS is refused; root cannot log in over the network on any node; and turning TLS off on the
-//! running cluster is refused too.
+//! mariabackup SST, require_secure_transport, HAProxy on 10.77.0.11 at 3356, stats 4459, health
+//! 9250). In order: TLS asked of a running plaintext cluster is refused (exit 3, the operator's
+//! plan printed, no container touched), and that plan followed: a backup without TLS restored
+//! into the TLS cluster, its rows there; the health endpoints and a client through HAProxy over
+//! verified TLS; with the lab's network captured on its bridge (tcpdump on the Galera, SST and
+//! IST ports), rows carrying a known value are written while a node rejoins by IST and another,
+//! its data removed, by a full SST: the capture holds the transfers' traffic, no packet dropped,
+//! and not one copy of the value, which the new node's data file holds in the clear; a client
+//! without TLS is refused; root cannot log in over the network on any node; a certificate made
+//! anew is reloaded by `up` without a restart; turning TLS off on the running cluster is refused.
 
 mod support;
 
@@ -15,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use galeractl::galera::{catch_up, CatchUp};
-use support::lab::{sql_as, try_sql_tls, wait_until, Lab, HOSTS, TEST_ADMIN};
+use support::lab::{sql, sql_as, try_sql_tls, wait_until, Lab, HOSTS, TEST_ADMIN};
 use support::*;
 
 const CLUSTER: &str = "tlstest";
@@ -41,13 +43,22 @@ fn health(host: &str) -> String {
     answer
 }
 
-/// The TLS inventory and a plaintext one of the same cluster with nodea only, in `dir`.
+/// The TLS inventory and a plaintext one of the same cluster with nodea only, in `dir` (both
+/// with a backup user).
 fn inventories(lab: &Lab, dir: &Path) -> (String, String) {
+    let backup_password = dir.join("backup-password");
+    std::fs::write(&backup_password, "backup-pw-for-tls\n").unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&backup_password, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
     let plain = lab
         .cluster_inventory(CLUSTER, [PORT, GALERA, SST, IST])
         .replace(
             "distribute_image = true\n",
-            "distribute_image = true\nsst_method = \"mariabackup\"\n",
+            &format!(
+                "distribute_image = true\nsst_method = \"mariabackup\"\nbackup_password_file = \"{}\"\n",
+                backup_password.display()
+            ),
         );
     let tls = format!(
         "{plain}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY}\nstats_port = 4459\ncheck_port = {CHECK}\nstats_user = \"admin\"\nstats_password_file = \"{}\"\n\n[tls]\nenabled = true\nrequire_secure_transport = true\n",
@@ -207,12 +218,41 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
     );
     assert_eq!(lab.container_ids(CLUSTER), before, "containers changed");
     println!("refusal: {}", err.trim_end());
-    lab.wipe_cluster(CLUSTER);
 
-    // The TLS cluster forms; the CA key and node keys are 0600 here and on the hosts.
+    // The refusal's plan, followed: rows written, a backup without TLS, a restore with it.
+    sql(
+        HOSTS[0],
+        PORT,
+        &root,
+        &[
+            "create database tls",
+            "create table tls.t (id int primary key, v varchar(64) not null)",
+            "insert into tls.t values (1000, 'before-tls'), (1001, 'before-tls')",
+        ],
+    );
+    let backups = dir.join("backups");
+    let _ = std::fs::remove_dir_all(&backups);
+    let backups_arg = backups.display().to_string();
+    galeractl_ok(&["backup", &plain_one, "--to", &backups_arg]);
+    let backup = std::fs::read_dir(&backups)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .next()
+        .unwrap_or_else(|| panic!("no backup in {backups_arg}"));
+
+    // The TLS cluster forms from it; the CA key and node keys are 0600 here and on the hosts.
     let started = Instant::now();
+    let out = galeractl(&["restore", &backup, &inv, "--replace"]);
+    assert!(out.status.success(), "restore: {}", text(&out.stderr));
+    println!(
+        "restore with TLS from a plaintext backup: {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let kept = sql_tls(&ca, HOSTS[2], &root, &["select count(*) from tls.t"]);
+    assert_eq!(kept, vec![vec!["2".to_string()]]);
+    // Then `up`: HAProxy and its health endpoints, with TLS.
     galeractl_ok(&["up", &inv]);
-    println!("up with TLS: {:.1}s", started.elapsed().as_secs_f64());
     use std::os::unix::fs::PermissionsExt;
     for file in ["ca.key", "nodea.key", "nodeb.key", "nodec.key"] {
         let mode = std::fs::metadata(certs.join(file))
@@ -232,15 +272,6 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
             "{host}: the CA key left this machine: {stat}"
         );
     }
-    sql_tls(
-        &ca,
-        HOSTS[0],
-        &root,
-        &[
-            "create database tls",
-            "create table tls.t (id int primary key, v varchar(64) not null)",
-        ],
-    );
     // The health endpoints ask their node over verified TLS; a TLS client gets in through
     // HAProxy (each node's certificate names the proxy's address too).
     for host in HOSTS {
