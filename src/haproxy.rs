@@ -204,7 +204,15 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
         "--label".into(),
         format!("{LABEL_ROLE}=check"),
         "--publish".into(),
-        format!("{}:{CHECK_LISTEN}", h.check_port),
+        if h.check_bind_node {
+            // Only the node's address: not every address of the host.
+            format!(
+                "{}:{CHECK_LISTEN}",
+                crate::inventory::host_port(&node.host, h.check_port)
+            )
+        } else {
+            format!("{}:{CHECK_LISTEN}", h.check_port)
+        },
         "--volume".into(),
         format!("{}:/check.sh:ro", check_script_path(inventory)),
         // Only the monitoring password: the endpoint answers on the network.

@@ -61,7 +61,7 @@ fn inventories(lab: &Lab, dir: &Path) -> (String, String) {
             ),
         );
     let tls = format!(
-        "{plain}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY}\nstats_port = 4459\ncheck_port = {CHECK}\nstats_user = \"admin\"\nstats_password_file = \"{}\"\n\n[tls]\nenabled = true\nrequire_secure_transport = true\n",
+        "{plain}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY}\nstats_port = 4459\ncheck_port = {CHECK}\nstats_user = \"admin\"\nstats_password_file = \"{}\"\ncheck_bind = \"node\"\n\n[tls]\nenabled = true\nrequire_secure_transport = true\n",
         HOSTS[0],
         lab.out.join("secrets/haproxy-stats-password").display()
     );
@@ -279,6 +279,15 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
             &format!("{host}'s health endpoint to answer 200"),
             Duration::from_secs(30),
             || health(host).starts_with("HTTP/1.1 200 OK"),
+        );
+    }
+    // Each health endpoint is published on its node's address only.
+    for (host, node) in HOSTS.iter().zip(NODES) {
+        let published = lab.ssh_ok(host, &format!("docker port {CLUSTER}-{node}-check"));
+        assert_eq!(
+            published.trim(),
+            format!("9200/tcp -> {host}:{CHECK}"),
+            "{node}"
         );
     }
     let through = sql_as(TEST_ADMIN, HOSTS[0], PROXY, &root, Some(&ca), &["select 1"]);

@@ -865,3 +865,23 @@ fn tls_off_is_no_tls() {
     let (code, _, stderr) = validate("tls_off", &body);
     assert_eq!((code, stderr.as_str()), (0, ""));
 }
+
+#[test]
+fn check_bind_node_needs_ip_addresses() {
+    let dir = scratch("check_bind_name");
+    secret(&dir.join("stats.pw"), 0o600);
+    let body = format!(
+        "{CLUSTER}{}\n[haproxy]\nhost = \"10.0.0.9\"\nstats_password_file = \"stats.pw\"\ncheck_bind = \"node\"\n",
+        THREE_NODES.replace("\"10.0.0.2\"", "\"db2.example\"")
+    );
+    let (code, stdout, stderr) = validate("check_bind_name", &body);
+    assert_eq!(
+        stderr,
+        "inv.toml:22:14: error: haproxy.check_bind: check_bind = \"node\" publishes each health endpoint on its node's address, which must be an IP address; nodeb has host \"db2.example\"
+ 22 | check_bind = \"node\"
+    |              ^^^^^^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!((code, stdout.as_str()), (65, ""));
+}

@@ -148,6 +148,9 @@ pub struct Haproxy {
     pub routing: Routing,
     /// A Donor takes traffic when it may be the last node standing.
     pub donor_fallback: bool,
+    /// The health endpoints listen on their node's address only (`check_bind = "node"`), not
+    /// on every address of the host.
+    pub check_bind_node: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -86,6 +86,7 @@ pub struct RawHaproxy {
     pub stats_password_file: S<String>,
     pub routing: Option<S<String>>,
     pub donor_fallback: Option<bool>,
+    pub check_bind: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

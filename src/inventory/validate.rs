@@ -645,7 +645,36 @@ fn haproxy_section(
             Routing::SingleWriter,
         ),
         donor_fallback: h.donor_fallback.unwrap_or(true),
+        check_bind_node: check_bind(c, h, nodes),
     }
+}
+
+/// `check_bind`: `"all"` (the default: every address of the host) or `"node"` (the node's own
+/// address, which must then be an IP address: Docker publishes on addresses, not names).
+fn check_bind(c: &mut Checker<'_>, h: &RawHaproxy, nodes: &[Node]) -> bool {
+    let node = c.one_of(
+        h.check_bind.as_ref(),
+        "haproxy.check_bind",
+        &[("all", false), ("node", true)],
+        false,
+    );
+    if let (true, Some(v)) = (node, &h.check_bind) {
+        if let Some(n) = nodes
+            .iter()
+            .find(|n| n.host.parse::<std::net::IpAddr>().is_err())
+        {
+            c.error(
+                v.span(),
+                "haproxy.check_bind",
+                format!(
+                    "check_bind = \"node\" publishes each health endpoint on its node's address, which must be an IP address; {} has host {}",
+                    n.name,
+                    shown(&n.host)
+                ),
+            );
+        }
+    }
+    node
 }
 
 /// `[tls]`: where the certificates are kept, whose CA signs them, and whether clients must use
