@@ -120,7 +120,7 @@ backend galera_nodes
 {servers}
 listen stats
     mode http
-    bind :{stats_port}
+    bind :{stats_port}{stats_tls}
     timeout client 30s
     timeout server 30s
     stats enable
@@ -131,6 +131,11 @@ listen stats
         cluster = inventory.cluster.name,
         port = h.port,
         stats_port = h.stats_port,
+        stats_tls = if inventory.tls.is_some() {
+            format!(" ssl crt {}", crate::tls::PROXY_PEM_IN)
+        } else {
+            String::new()
+        },
         user = h.stats_user,
     )
 }
@@ -287,8 +292,20 @@ pub fn run_proxy(inventory: &Inventory, h: &Haproxy, config: &str) -> Argv {
         format!("{}:{}", h.stats_port, h.stats_port),
         "--volume".into(),
         format!("{}:{CONFIG_MOUNT}:ro", config_path(inventory)),
-        h.image.clone(),
     ];
+    let mut a = a;
+    if inventory.tls.is_some() {
+        // The stats page over HTTPS: its certificate and key.
+        a.extend([
+            "--volume".to_string(),
+            format!(
+                "{}:{}:ro",
+                crate::tls::host_proxy_pem(inventory),
+                crate::tls::PROXY_PEM_IN
+            ),
+        ]);
+    }
+    a.push(h.image.clone());
     with_spec(a, &h.image, config)
 }
 

@@ -23,6 +23,10 @@ pub const CLIENT_CNF_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl-tls-client.cn
 /// The name under which garbd's certificate is kept: no node can be named so (a node's name
 /// starts with a letter or digit).
 pub const ARBITRATOR: &str = "_arbitrator";
+/// The name under which HAProxy's certificate (for its stats page over HTTPS) is kept.
+pub const PROXY: &str = "_haproxy";
+/// Where HAProxy reads its stats page's certificate and key (one PEM file).
+pub const PROXY_PEM_IN: &str = "/usr/local/etc/haproxy/galeractl-stats.pem";
 /// A certificate this close to its end is made anew by `up`.
 pub const RENEW_DAYS: i64 = 30;
 
@@ -63,7 +67,7 @@ pub fn local_key(tls: &Tls, member: &str) -> PathBuf {
 
 /// Every member that gets a certificate, with the addresses its certificate names: each node
 /// its own address (first: the common name) and HAProxy's, which its clients connect to; then
-/// garbd.
+/// garbd; then HAProxy itself (its stats page over HTTPS).
 pub fn members(inventory: &Inventory) -> Vec<(String, Vec<String>)> {
     let mut m: Vec<(String, Vec<String>)> = inventory
         .nodes
@@ -79,7 +83,20 @@ pub fn members(inventory: &Inventory) -> Vec<(String, Vec<String>)> {
     if let Some(a) = &inventory.arbitrator {
         m.push((ARBITRATOR.to_string(), vec![a.host.clone()]));
     }
+    if let Some(h) = &inventory.haproxy {
+        m.push((PROXY.to_string(), vec![h.host.clone()]));
+    }
     m
+}
+
+/// HAProxy's certificate and key in one file on this machine (0600), as HAProxy reads it.
+pub fn local_proxy_pem(tls: &Tls) -> PathBuf {
+    tls.dir.join(format!("{PROXY}.pem"))
+}
+
+/// The same on the proxy's host (0600, root's: HAProxy reads it before it drops to its user).
+pub fn host_proxy_pem(inventory: &Inventory) -> String {
+    format!("{}/tls-{PROXY}.pem", inventory.cluster_dir())
 }
 
 /// The `--volume` values that give a member its certificate, key and the CA, read-only.

@@ -292,6 +292,24 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
     }
     let through = sql_as(TEST_ADMIN, HOSTS[0], PROXY, &root, Some(&ca), &["select 1"]);
     assert_eq!(through, Ok(vec![vec!["1".to_string()]]), "through HAProxy");
+    // The stats page is HTTPS: galeractl reads it (verified against the CA), plain HTTP does
+    // not get it (the stats password would cross the network in the clear).
+    let table = galeractl_ok(&["status", &inv]);
+    assert!(
+        table.contains("nodea UP") && !table.contains("no stats:"),
+        "{table}"
+    );
+    let plain_stats = {
+        use std::io::{Read, Write};
+        let mut answer = String::new();
+        if let Ok(mut s) = std::net::TcpStream::connect((HOSTS[0], 4459)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = s.write_all(b"GET /admin?stats HTTP/1.0\r\n\r\n");
+            let _ = s.read_to_string(&mut answer);
+        }
+        answer
+    };
+    assert!(!plain_stats.starts_with("HTTP/"), "{plain_stats}");
     let status = galeractl_ok(&["status", &inv, "--json"]);
     assert_eq!(
         status.matches("\"tls_not_after\": \"").count(),

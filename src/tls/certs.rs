@@ -113,17 +113,25 @@ pub fn ensure(
                 });
         if current {
             out.kept.push(cert_path.display().to_string());
-            continue;
+        } else {
+            out.made.push(cert_path.display().to_string());
+            let Some(issuer) = &issuer else { continue };
+            if !write {
+                continue;
+            }
+            let (cert_pem, key_pem) =
+                make_member(&names, issuer, now).map_err(|e| err(&cert_path, e))?;
+            write_file(&key_path, key_pem.as_bytes(), 0o600)?;
+            write_file(&cert_path, cert_pem.as_bytes(), 0o644)?;
         }
-        out.made.push(cert_path.display().to_string());
-        let Some(issuer) = &issuer else { continue };
-        if !write {
-            continue;
+        if member == super::PROXY && write {
+            // HAProxy reads its certificate and key from one file.
+            let both = format!("{}{}", read(&cert_path)?, read(&key_path)?);
+            let pem = super::local_proxy_pem(tls);
+            if std::fs::read_to_string(&pem).ok().as_deref() != Some(both.as_str()) {
+                write_file(&pem, both.as_bytes(), 0o600)?;
+            }
         }
-        let (cert_pem, key_pem) =
-            make_member(&names, issuer, now).map_err(|e| err(&cert_path, e))?;
-        write_file(&key_path, key_pem.as_bytes(), 0o600)?;
-        write_file(&cert_path, cert_pem.as_bytes(), 0o644)?;
     }
     Ok(out)
 }
