@@ -8,7 +8,8 @@
 //! its data removed, by a full SST: the capture holds the transfers' traffic, no packet dropped,
 //! and not one copy of the value, which the new node's data file holds in the clear; a client
 //! without TLS is refused; root cannot log in over the network on any node; a certificate made
-//! anew is reloaded by `up` without a restart; turning TLS off on the running cluster is refused.
+//! anew is reloaded by `up` without a restart; a rolling restart of one node through HAProxy's
+//! HTTPS stats; turning TLS off on the running cluster is refused.
 
 mod support;
 
@@ -463,6 +464,16 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
     galeractl_ok(&["stop-node", "nodec", &inv]);
     let out = galeractl_ok(&["start-node", "nodec", &inv]);
     assert!(out.contains("caught up by IST ("), "{out}");
+
+    // A rolling restart of nodeb: drained and put back in HAProxy (its stats read over
+    // HTTPS), back by IST (mariabackup's IST told from SST).
+    let started = Instant::now();
+    let out = galeractl(&["restart", "nodeb", "-i", &inv]);
+    assert!(out.status.success(), "restart: {}", text(&out.stderr));
+    println!(
+        "rolling restart of nodeb over TLS: {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
 
     // Turning TLS off on the running cluster: refused too.
     let plain_full = dir.join("plain.toml").display().to_string();
