@@ -103,14 +103,17 @@ pub fn ensure(
     for (member, names) in members(inventory) {
         let cert_path = local_cert(tls, &member);
         let key_path = local_key(tls, &member);
+        let cert_pem = std::fs::read(&cert_path).ok();
         let current = !fresh_ca
             && key_path.exists()
-            && std::fs::read(&cert_path)
-                .ok()
-                .and_then(|pem| read_cert(&pem))
-                .is_some_and(|(end, has)| {
-                    end > now + Duration::days(RENEW_DAYS) && names.iter().all(|n| has.contains(n))
-                });
+            && cert_pem.as_deref().and_then(read_cert).is_some_and(|(end, has)| {
+                end > now + Duration::days(RENEW_DAYS) && names.iter().all(|n| has.contains(n))
+            })
+            // Signed by the CA in use (an operator's CA may have been replaced).
+            && match (&ca, &cert_pem) {
+                (Some((ca_pem, _)), Some(pem)) => signed_by(pem, ca_pem.as_bytes()),
+                _ => true,
+            };
         if current {
             out.kept.push(cert_path.display().to_string());
         } else {
@@ -163,6 +166,20 @@ pub fn read_cert(pem: &[u8]) -> Option<(OffsetDateTime, Vec<String>)> {
         }
     }
     Some((cert.validity().not_after.to_datetime(), names))
+}
+
+/// Whether the PEM certificate `cert` carries a valid signature of the CA certificate `ca`.
+pub fn signed_by(cert: &[u8], ca: &[u8]) -> bool {
+    let (Ok((_, cert)), Ok((_, ca))) = (
+        x509_parser::pem::parse_x509_pem(cert),
+        x509_parser::pem::parse_x509_pem(ca),
+    ) else {
+        return false;
+    };
+    let (Ok(cert), Ok(ca)) = (cert.parse_x509(), ca.parse_x509()) else {
+        return false;
+    };
+    cert.verify_signature(Some(ca.public_key())).is_ok()
 }
 
 /// Whether a server's `Ssl_server_not_after` (`Nov 25 20:05:22 2028 GMT`, OpenSSL's form) is
@@ -278,5 +295,8 @@ mod tests {
         let (end, has) = read_cert(pem.as_bytes()).unwrap_or_else(|| panic!("unreadable"));
         assert_eq!(has, names);
         assert_eq!(end, now + Duration::days(MEMBER_DAYS));
+        assert!(signed_by(pem.as_bytes(), ca_pem.as_bytes()));
+        let (other_ca, _) = make_ca("t", now).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!signed_by(pem.as_bytes(), other_ca.as_bytes()));
     }
 }
