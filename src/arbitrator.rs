@@ -43,10 +43,19 @@ pub fn run(inventory: &Inventory, a: &Arbitrator) -> Argv {
     words.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
     words.push("--label".into());
     words.push(format!("{LABEL_ROLE}=arbitrator"));
+    if inventory.tls.is_some() {
+        words.push("--label".into());
+        words.push(format!("{}=on", docker::LABEL_TLS));
+    }
     let spec_at = words.len();
+    words.extend(["--publish".to_string(), format!("{}:{}", a.port, a.port)]);
+    if inventory.tls.is_some() {
+        for mount in crate::tls::mounts(inventory, crate::tls::ARBITRATOR) {
+            words.push("--volume".into());
+            words.push(mount);
+        }
+    }
     words.extend([
-        "--publish".to_string(),
-        format!("{}:{}", a.port, a.port),
         "--entrypoint".to_string(),
         "garbd".to_string(),
         a.image.clone(),
@@ -56,8 +65,15 @@ pub fn run(inventory: &Inventory, a: &Arbitrator) -> Argv {
         inventory.cluster.name.clone(),
         "--options".to_string(),
         format!(
-            "base_host={}; base_port={}; gmcast.listen_addr=tcp://0.0.0.0:{}",
-            a.host, a.port, a.port
+            "base_host={}; base_port={}; gmcast.listen_addr=tcp://0.0.0.0:{}{}",
+            a.host,
+            a.port,
+            a.port,
+            if inventory.tls.is_some() {
+                crate::tls::garbd_options()
+            } else {
+                String::new()
+            }
         ),
     ]);
     let spec = docker::spec_hash(&words);

@@ -7,6 +7,9 @@ use crate::inventory::{host_port, Durability, Inventory, Node};
 pub const LABEL_CLUSTER: &str = "io.galeractl.cluster";
 pub const LABEL_NODE: &str = "io.galeractl.node";
 pub const LABEL_SPEC: &str = "io.galeractl.spec";
+/// `on` on a node or garbd container that runs with TLS (what `up` compares before a change
+/// between plaintext and TLS).
+pub const LABEL_TLS: &str = "io.galeractl.tls";
 /// What a container of the cluster that is no node is: `check`, `haproxy`, `arbitrator`.
 pub const LABEL_ROLE: &str = "io.galeractl.role";
 
@@ -250,6 +253,21 @@ owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \
     a
 }
 
+/// Gives `paths` to the user an image runs as by default (garbd's image: not root), its ids
+/// read from the image itself.
+pub fn own_by_image_default_user(image: &str, paths: &[String]) -> Argv {
+    let mut a = argv([
+        "sh",
+        "-c",
+        "set -e; image_id() { docker run --rm --network none --entrypoint id \"$1\" \"$2\"; }; \
+owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \"$@\"",
+        "galeractl-chown",
+    ]);
+    a.push(image.to_string());
+    a.extend(paths.iter().cloned());
+    a
+}
+
 /// Whether the nodes transfer state with mariabackup (and need its SST user and credentials).
 pub fn uses_mariabackup(inventory: &Inventory) -> bool {
     inventory.cluster.sst_method == "mariabackup"
@@ -447,6 +465,9 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     a.extend(argv(["--restart", RESTART_POLICY, "--stop-timeout"]));
     a.push(STOP_TIMEOUT_SECS.to_string());
     a.extend(labels(inventory, node));
+    if inventory.tls.is_some() {
+        a.extend(["--label".to_string(), format!("{LABEL_TLS}=on")]);
+    }
     // Where the spec label goes: after the fixed words above, never found by searching for a
     // value (a node named like the image would move it).
     let spec_at = a.len();
@@ -485,6 +506,12 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
             user.sql_mount()
         ));
     }
+    if inventory.tls.is_some() {
+        for mount in crate::tls::node_mounts(inventory, node) {
+            a.push("--volume".into());
+            a.push(mount);
+        }
+    }
     for env in [
         format!("MARIADB_ROOT_PASSWORD_FILE={SECRETS_MOUNT}/{ROOT_PASSWORD_FILE}"),
         // root only through the node's own socket: galeractl never needs a remote root, and
@@ -503,6 +530,17 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     a.push(c.image.clone());
     a.push(IMAGE_ENTRYPOINT.to_string());
     a.extend(mariadbd_options(inventory, node));
+    if let Some(tls) = &inventory.tls {
+        // Galera's replication and IST encrypted (the provider options are one word: TLS's
+        // are appended to it), and the server's TLS for clients.
+        if let Some(p) = a
+            .iter_mut()
+            .find(|w| w.starts_with("--wsrep-provider-options="))
+        {
+            p.push_str(&crate::tls::provider_options());
+        }
+        a.extend(crate::tls::server_options(tls));
+    }
     // The script's text is part of the spec: a new start script rolls the nodes.
     let mut hashed = a.clone();
     hashed.push(NODE_START_SCRIPT.to_string());

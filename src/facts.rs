@@ -16,6 +16,12 @@ pub struct Observed {
     pub history: std::collections::BTreeMap<String, Option<String>>,
     /// The state UUID of the nodes that are Synced in the Primary component.
     pub cluster_uuid: Option<String>,
+    /// Each running node container of the inventory: whether it runs with TLS (its
+    /// `io.galeractl.tls` label).
+    pub tls_running: std::collections::BTreeMap<String, bool>,
+    /// Running nodes whose server presents another TLS certificate than the one on this
+    /// machine (renewed there, or about to be): `up` writes and reloads theirs.
+    pub tls_stale: Vec<String>,
     /// The cluster's nodes that the inventory does not name.
     pub strays: Vec<Stray>,
     /// How far back the serving nodes' gcache reaches, and the write rate: whether a node

@@ -27,6 +27,10 @@ pub struct NodeStatus {
     /// announced it (empty for the arbitrator, which serves no client).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incoming_addresses: Vec<String>,
+    /// `Ssl_server_not_after`: when the server's TLS certificate ends (`Nov 26 19:50:00 2028
+    /// GMT`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_not_after: Option<String>,
 }
 
 impl NodeStatus {
@@ -47,6 +51,9 @@ impl NodeStatus {
                 "wsrep_flow_control_paused" => s.flow_control_paused = value.parse().unwrap_or(0.0),
                 "wsrep_replicated_bytes" | "wsrep_received_bytes" => {
                     s.writeset_bytes += value.parse::<u64>().unwrap_or(0)
+                }
+                "ssl_server_not_after" if !value.is_empty() => {
+                    s.tls_not_after = Some(value.to_string())
                 }
                 "wsrep_incoming_addresses" => {
                     s.incoming_addresses = value
@@ -374,6 +381,24 @@ pub fn catch_up(log: &str) -> CatchUp {
     if since_start.contains("IST completed on joiner") {
         return ist(writesets);
     }
+    // mariabackup's script logs no "IST completed" line: its "SST" installed the very
+    // position the node started at (it copied nothing), and IST brought the rest.
+    let position_after = |marker: &str| {
+        since_start.find(marker).and_then(|i| {
+            since_start[i + marker.len()..]
+                .split_whitespace()
+                .next()
+                .map(str::to_string)
+        })
+    };
+    if let (Some(start), Some(installed)) = (
+        position_after("Setting GCS initial position to "),
+        position_after("Installed new state from SST: "),
+    ) {
+        if start == installed && !start.starts_with(ZERO_UUID) {
+            return ist(writesets);
+        }
+    }
     if since_start.contains("SST completed on joiner") || since_start.contains("SST succeeded") {
         return CatchUp::Sst;
     }
@@ -415,6 +440,23 @@ WSREP: Receiving IST: 0 writesets, seqnos 14-14";
         assert_eq!(catch_up(&later), CatchUp::Ist { writesets: 2 });
         assert_eq!(catch_up("Starting MariaDB\n"), CatchUp::Unknown);
         // Galera's pc.recovery, every node at the same seqno: no transfer at all.
+        // mariabackup: no "IST completed" line; the "SST" installed the node's own position.
+        let mariabackup_ist = "Starting MariaDB 10.11.19 as process 1
+WSREP: Setting GCS initial position to 16af8bd4-e9d3-11f1-8ad0-0e3251031799:8
+WSREP_SST: [INFO] mariabackup SST started on joiner (20261126 19:54:28.197)
+WSREP: Prepared IST receiver for 9-11, listening at: ssl://0.0.0.0:5728
+WSREP: SST received
+WSREP: Recovered position from storage: 16af8bd4-e9d3-11f1-8ad0-0e3251031799:8
+WSREP: SST succeeded for position 16af8bd4-e9d3-11f1-8ad0-0e3251031799:8
+WSREP: Installed new state from SST: 16af8bd4-e9d3-11f1-8ad0-0e3251031799:8
+WSREP: Receiving IST: 3 writesets, seqnos 9-11";
+        assert_eq!(catch_up(mariabackup_ist), CatchUp::Ist { writesets: 3 });
+        let mariabackup_sst = "Starting MariaDB 10.11.19 as process 1
+WSREP: Setting GCS initial position to 00000000-0000-0000-0000-000000000000:-1
+WSREP_SST: [INFO] mariabackup SST started on joiner (20261126 19:53:50.659)
+WSREP: SST succeeded for position 16af8bd4-e9d3-11f1-8ad0-0e3251031799:3
+WSREP: Installed new state from SST: 16af8bd4-e9d3-11f1-8ad0-0e3251031799:3";
+        assert_eq!(catch_up(mariabackup_sst), CatchUp::Sst);
         let reformed = "Starting MariaDB\n[Note] WSREP: restore pc from disk successfully\n[Note] WSREP: Restored state OPEN -> JOINED (9)\n[Note] WSREP: Shifting JOINED -> SYNCED (TO: 9)\n";
         assert_eq!(catch_up(reformed), CatchUp::None);
     }

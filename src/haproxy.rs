@@ -120,7 +120,7 @@ backend galera_nodes
 {servers}
 listen stats
     mode http
-    bind :{stats_port}
+    bind :{stats_port}{stats_tls}
     timeout client 30s
     timeout server 30s
     stats enable
@@ -131,6 +131,11 @@ listen stats
         cluster = inventory.cluster.name,
         port = h.port,
         stats_port = h.stats_port,
+        stats_tls = if inventory.tls.is_some() {
+            format!(" ssl crt {}", crate::tls::PROXY_PEM_IN)
+        } else {
+            String::new()
+        },
         user = h.stats_user,
     )
 }
@@ -191,7 +196,7 @@ fn with_spec(mut a: Argv, image: &str, extra: &str) -> Argv {
 /// talking to the node through its host's published MySQL port.
 pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) -> Argv {
     let image = inventory.cluster.image.clone();
-    let a: Argv = vec![
+    let mut a: Argv = vec![
         "docker".into(),
         "run".into(),
         "--detach".into(),
@@ -204,7 +209,15 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
         "--label".into(),
         format!("{LABEL_ROLE}=check"),
         "--publish".into(),
-        format!("{}:{CHECK_LISTEN}", h.check_port),
+        if h.check_bind_node {
+            // Only the node's address: not every address of the host.
+            format!(
+                "{}:{CHECK_LISTEN}",
+                crate::inventory::host_port(&node.host, h.check_port)
+            )
+        } else {
+            format!("{}:{CHECK_LISTEN}", h.check_port)
+        },
         "--volume".into(),
         format!("{}:/check.sh:ro", check_script_path(inventory)),
         // Only the monitoring password: the endpoint answers on the network.
@@ -230,6 +243,29 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
         format!("TCP-LISTEN:{CHECK_LISTEN},fork,reuseaddr,max-children=16"),
         "EXEC:sh /check.sh".into(),
     ];
+    if inventory.tls.is_some() {
+        // The client asks over TLS and verifies the node's certificate (its address).
+        let at = a
+            .iter()
+            .position(|w| w == "--entrypoint")
+            .unwrap_or(a.len());
+        let mounts = [
+            format!(
+                "{}:{}:ro",
+                crate::tls::host_ca(inventory),
+                crate::tls::CA_IN
+            ),
+            format!(
+                "{}:{}:ro",
+                crate::tls::host_client_cnf(inventory),
+                crate::tls::CLIENT_CNF_MOUNT
+            ),
+        ];
+        a.splice(
+            at..at,
+            mounts.into_iter().flat_map(|m| ["--volume".to_string(), m]),
+        );
+    }
     with_spec(a, &image, script)
 }
 
@@ -256,8 +292,20 @@ pub fn run_proxy(inventory: &Inventory, h: &Haproxy, config: &str) -> Argv {
         format!("{}:{}", h.stats_port, h.stats_port),
         "--volume".into(),
         format!("{}:{CONFIG_MOUNT}:ro", config_path(inventory)),
-        h.image.clone(),
     ];
+    let mut a = a;
+    if inventory.tls.is_some() {
+        // The stats page over HTTPS: its certificate and key.
+        a.extend([
+            "--volume".to_string(),
+            format!(
+                "{}:{}:ro",
+                crate::tls::host_proxy_pem(inventory),
+                crate::tls::PROXY_PEM_IN
+            ),
+        ]);
+    }
+    a.push(h.image.clone());
     with_spec(a, &h.image, config)
 }
 

@@ -27,6 +27,7 @@ pub mod secret;
 pub mod sql;
 pub mod ssh;
 pub mod textfile;
+pub mod tls;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC};
+use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
 use crate::galera::NodeStatus;
 use crate::inventory::{Inventory, Node};
 use crate::plan::{ContainerFact, Observed, ObservedNode};
@@ -22,6 +22,8 @@ pub struct ContainerRow {
     pub cluster: String,
     pub node: String,
     pub spec: String,
+    /// It carries `io.galeractl.tls=on`: it runs with TLS.
+    pub tls: bool,
 }
 
 impl ContainerRow {
@@ -38,7 +40,7 @@ pub fn ps_argv() -> Vec<String> {
         "--no-trunc".into(),
         "--format".into(),
         format!(
-            "{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.Label \"{LABEL_CLUSTER}\"}}}}\t{{{{.Label \"{LABEL_NODE}\"}}}}\t{{{{.Label \"{LABEL_SPEC}\"}}}}"
+            "{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.Label \"{LABEL_CLUSTER}\"}}}}\t{{{{.Label \"{LABEL_NODE}\"}}}}\t{{{{.Label \"{LABEL_SPEC}\"}}}}\t{{{{.Label \"{LABEL_TLS}\"}}}}"
         ),
     ]
 }
@@ -47,13 +49,14 @@ pub fn parse_ps(text: &str) -> Vec<ContainerRow> {
     text.lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split('\t').collect();
-            (f.len() == 6).then(|| ContainerRow {
+            (f.len() == 6 || f.len() == 7).then(|| ContainerRow {
                 id: f[0].to_string(),
                 name: f[1].to_string(),
                 state: f[2].to_string(),
                 cluster: f[3].to_string(),
                 node: f[4].to_string(),
                 spec: f[5].to_string(),
+                tls: f.get(6).is_some_and(|v| *v == "on"),
             })
         })
         .collect()
@@ -230,6 +233,7 @@ pub fn monitor_target(inventory: &Inventory, node: &Node, password: &Secret) -> 
         port: node.ports.mysql,
         user: inventory.cluster.monitor_user.clone(),
         password: password.clone(),
+        ca: inventory.tls.as_ref().map(|t| t.ca_cert.clone()),
     }
 }
 
@@ -362,6 +366,16 @@ pub async fn observed(
                 })
                 .collect(),
             strays: Vec::new(),
+            tls_stale: Vec::new(),
+            tls_running: inventory
+                .nodes
+                .iter()
+                .filter_map(|n| {
+                    let (_, f) = facts.iter().find(|(h, _)| h == &n.host)?;
+                    let row = node_container(inventory, n, &f.containers)?;
+                    row.is_running().then(|| (n.name.clone(), row.tls))
+                })
+                .collect(),
             arbitrator_member: false,
             arbitrator_surely: false,
             gcache: None,
@@ -421,32 +435,79 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// HAProxy's view of the backends, from its stats page (CSV), with basic authentication.
+/// Sends `request` on `stream` and reads the answer until the server closes. Over TLS, a
+/// close without TLS's close_notify ends the answer too (HAProxy closes an HTTP/1.0 answer so).
+async fn exchange(
+    mut stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    request: &str,
+    address: &str,
+) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| format!("{address}: {e}"))?;
+    let mut response = Vec::new();
+    match stream.read_to_end(&mut response).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !response.is_empty() => {}
+        Err(e) => return Err(format!("{address}: {e}")),
+    }
+    Ok(String::from_utf8_lossy(&response).into_owned())
+}
+
+/// A TLS connector that trusts only the cluster's CA (the file at `ca`).
+fn tls_connector(ca: &std::path::Path) -> Result<tokio_rustls::TlsConnector, String> {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).map_err(|e| format!("{}: {e}", ca.display()))? {
+        let cert = cert.map_err(|e| format!("{}: {e}", ca.display()))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("{}: {e}", ca.display()))?;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_rustls::TlsConnector::from(std::sync::Arc::new(
+        config,
+    )))
+}
+
+/// HAProxy's view of the backends, from its stats page (CSV), with basic authentication; over
+/// HTTPS, its certificate verified against the CA at `ca` and the proxy's address, when given.
 pub async fn proxy_backends(
     h: &crate::inventory::Haproxy,
     password: &Secret,
+    ca: Option<&std::path::Path>,
     timeout: Duration,
 ) -> Result<Vec<crate::haproxy::Backend>, String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = crate::inventory::host_port(&h.host, h.stats_port);
     let request = format!(
         "GET /admin?stats;csv HTTP/1.0\r\nHost: {address}\r\nAuthorization: Basic {}\r\n\r\n",
         base64(format!("{}:{}", h.stats_user, password.expose()).as_bytes())
     );
     let work = async {
-        let mut stream = tokio::net::TcpStream::connect(&address)
+        let stream = tokio::net::TcpStream::connect(&address)
             .await
             .map_err(|e| format!("{address}: {e}"))?;
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| format!("{address}: {e}"))?;
-        let mut response = Vec::new();
-        stream
-            .read_to_end(&mut response)
-            .await
-            .map_err(|e| format!("{address}: {e}"))?;
-        Ok::<_, String>(String::from_utf8_lossy(&response).into_owned())
+        match ca {
+            None => exchange(stream, &request, &address).await,
+            Some(ca) => {
+                let name = tokio_rustls::rustls::pki_types::ServerName::try_from(h.host.clone())
+                    .map_err(|e| format!("{address}: {e}"))?;
+                let stream = tls_connector(ca)?
+                    .connect(name, stream)
+                    .await
+                    .map_err(|e| format!("{address}: TLS: {e}"))?;
+                exchange(stream, &request, &address).await
+            }
+        }
     };
     let text = tokio::time::timeout(timeout, work)
         .await

@@ -10,6 +10,7 @@ use serde::Serialize;
 mod arbitrator;
 mod proxy;
 mod prune;
+mod renew;
 mod restart;
 mod upgrade;
 
@@ -254,6 +255,15 @@ pub enum PlanError {
         per_minute: String,
         needed: String,
     },
+    #[error("cluster {cluster}: refusing to turn TLS {what} on a running cluster, nothing was changed: {nodes} run {now}, and a node restarted {then} cannot talk to them (Galera replication, IST and SST all change at once), so a rolling change would split the cluster. The plan: {steps}")]
+    TlsChange {
+        cluster: String,
+        what: &'static str,
+        nodes: String,
+        now: &'static str,
+        then: &'static str,
+        steps: String,
+    },
     #[error("cluster {cluster}: refusing to prune, nothing was changed: only {serving} of its {size} members serve now (Synced and Primary), not a majority; bring them back first (`galeractl up`)")]
     PruneWithoutMajority {
         cluster: String,
@@ -274,9 +284,31 @@ pub fn up_with(
     observed: &Observed,
     options: UpOptions,
 ) -> Result<Plan, PlanError> {
+    refuse_tls_change(inventory, observed)?;
     let notes = upgrade::check(inventory, observed, options.force)?;
     let mut plan = node_plan(inventory, observed)?;
+    if let Some(tls) = &inventory.tls {
+        plan.notes.push(format!(
+            "TLS: the certificates come from {} (CA {}); `up` makes the CA when it is galeractl's and missing, and a member's certificate when it is missing, names another address or ends within {} days, before it runs this plan",
+            tls.dir.display(),
+            tls.ca_cert.display(),
+            crate::tls::RENEW_DAYS
+        ));
+    }
     plan.notes.extend(notes);
+    // Certificates renewed on running nodes, one at a time, before the cluster is verified.
+    let renew = renew::stages(inventory, observed);
+    if !renew.is_empty() {
+        let verify = plan
+            .stages
+            .last()
+            .is_some_and(|s| s.title == VERIFY)
+            .then(|| plan.stages.pop())
+            .flatten();
+        plan.stages.extend(renew);
+        plan.stages
+            .push(verify.unwrap_or_else(|| verify_stage(inventory.members())));
+    }
     // Until they are taken out, the members the inventory does not name count in the size.
     let strays = prune::members(observed);
     if let Some(Stage {
@@ -304,6 +336,49 @@ pub fn up_with(
     }
     prune::apply(inventory, observed, options, &mut plan)?;
     Ok(plan)
+}
+
+/// Running nodes whose TLS differs from the inventory's: a node restarted with the other
+/// setting could not talk to them, so the change is refused with the operator's plan.
+fn refuse_tls_change(inventory: &Inventory, observed: &Observed) -> Result<(), PlanError> {
+    let want = inventory.tls.is_some();
+    let differ: Vec<&str> = observed
+        .tls_running
+        .iter()
+        .filter(|(name, tls)| **tls != want && inventory.node(name).is_some())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if differ.is_empty() {
+        return Ok(());
+    }
+    let path = inventory.path.display();
+    let (what, now, then, steps) = if want {
+        (
+            "on",
+            "without TLS",
+            "with TLS",
+            format!(
+                "(1) stop the applications' writes; (2) with [tls] still off in {path}, take a backup (it needs backup_password_file): `galeractl backup {path} --to DIR`; (3) turn [tls] on and bring the cluster back from it with every connection encrypted: `galeractl restore DIR/BACKUP {path} --replace` (the old data stays in aside volumes); (4) `galeractl up {path}` (HAProxy and the arbitrator with TLS); (5) point the applications at it again (with TLS when require_secure_transport). Or leave [tls] off"
+            ),
+        )
+    } else {
+        (
+            "off",
+            "with TLS",
+            "without TLS",
+            format!(
+                "turning TLS off is the same backup and restore with [tls] off: (1) stop the writes; (2) `galeractl backup {path} --to DIR` with [tls] still on; (3) turn it off, `galeractl restore DIR/BACKUP {path} --replace` and `galeractl up {path}`. Or keep [tls] on"
+            ),
+        )
+    };
+    Err(PlanError::TlsChange {
+        cluster: inventory.cluster.name.clone(),
+        what,
+        nodes: differ.join(", "),
+        now,
+        then,
+        steps,
+    })
 }
 
 fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
@@ -1000,7 +1075,9 @@ fn prepare(
                 steps.push(step);
             }
             steps.extend(local_user_steps(inventory, &node.host));
+            steps.extend(tls_host_steps(inventory, &node.host));
         }
+        steps.extend(tls_member_steps(inventory, &node.host, &node.name, true));
         let mut config = write_config_step(
             inventory,
             node,
@@ -1096,6 +1173,91 @@ fn local_user_steps(inventory: &Inventory, host: &str) -> Vec<Step> {
             docker::own_by_server_user(&inventory.cluster.image, &owned),
             None,
         ));
+    }
+    steps
+}
+
+/// With `[tls]`: the CA certificate and the SST script's TLS settings on `host` (and the
+/// health endpoint client's, with HAProxy), none of them secret.
+pub(crate) fn tls_host_steps(inventory: &Inventory, host: &str) -> Vec<Step> {
+    let Some(tls) = &inventory.tls else {
+        return Vec::new();
+    };
+    let mut steps = vec![
+        Step::on_host(
+            host,
+            "upload the cluster's CA certificate (0644; its key stays on this machine)".into(),
+            docker::write_file(&crate::tls::host_ca(inventory), "0644"),
+            Some(Stdin::SecretFile(tls.ca_cert.clone())),
+        ),
+        Step::on_host(
+            host,
+            "upload the TLS settings of mariabackup SST (0644: socat's OpenSSL, peers verified against the CA)".into(),
+            docker::write_file(&crate::tls::host_sst_cnf(inventory), "0644"),
+            Some(Stdin::Text(crate::tls::sst_cnf_text())),
+        ),
+    ];
+    if inventory.haproxy.is_some() {
+        steps.push(Step::on_host(
+            host,
+            "upload the TLS settings of the health endpoint's client (0644)".into(),
+            docker::write_file(&crate::tls::host_client_cnf(inventory), "0644"),
+            Some(Stdin::Text(crate::tls::client_cnf_text())),
+        ));
+    }
+    steps
+}
+
+/// With `[tls]`: a member's certificate (0644) and key (0600) on `host`, the key given to the
+/// image's `mysql` user when the server reads it (`server_reads`; garbd reads it as root).
+pub(crate) fn tls_member_steps(
+    inventory: &Inventory,
+    host: &str,
+    member: &str,
+    server_reads: bool,
+) -> Vec<Step> {
+    let Some(tls) = &inventory.tls else {
+        return Vec::new();
+    };
+    let shown = if member == crate::tls::ARBITRATOR {
+        "the arbitrator"
+    } else {
+        member
+    };
+    let key = crate::tls::host_key(inventory, member);
+    let mut steps = vec![
+        Step::on_host(
+            host,
+            format!("{shown}: upload its certificate (0644)"),
+            docker::write_file(&crate::tls::host_cert(inventory, member), "0644"),
+            Some(Stdin::SecretFile(crate::tls::local_cert(tls, member))),
+        ),
+        Step::on_host(
+            host,
+            format!("{shown}: upload its private key (0600)"),
+            docker::write_secret(&key),
+            Some(Stdin::SecretFile(crate::tls::local_key(tls, member))),
+        ),
+    ];
+    if server_reads {
+        steps.push(Step::on_host(
+            host,
+            format!("{shown}: give its key to the image's mysql user (the server reads it as that user)"),
+            docker::own_by_server_user(&inventory.cluster.image, &[key]),
+            None,
+        ));
+    } else if let Some(a) = &inventory.arbitrator {
+        steps.push(Step::on_host(
+            host,
+            format!("{shown}: give its key to the user garbd's image runs as"),
+            docker::own_by_image_default_user(&a.image, &[key]),
+            None,
+        ));
+    }
+    for s in &mut steps {
+        if member != crate::tls::ARBITRATOR {
+            s.node = Some(member.to_string());
+        }
     }
     steps
 }

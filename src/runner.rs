@@ -465,7 +465,8 @@ impl Runner<'_> {
         })?;
         let deadline = Instant::now() + PROXY_WAIT;
         loop {
-            let last = match observe::proxy_backends(h, &password, self.probe_timeout).await {
+            let ca = self.inventory.tls.as_ref().map(|t| t.ca_cert.as_path());
+            let last = match observe::proxy_backends(h, &password, ca, self.probe_timeout).await {
                 Ok(backends) => {
                     let seen = backends.iter().find(|b| b.server == node);
                     let done = seen.is_some_and(|b| match wait {

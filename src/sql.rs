@@ -15,6 +15,9 @@ pub struct SqlTarget {
     pub port: u16,
     pub user: String,
     pub password: Secret,
+    /// With `[tls]`: the CA the server's certificate must chain to; the connection is TLS and
+    /// the certificate must name `host`.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -39,7 +42,11 @@ fn failed(t: &SqlTarget, e: mysql_async::Error) -> SqlError {
 }
 
 fn opts(t: &SqlTarget) -> OptsBuilder {
+    let ssl =
+        t.ca.as_ref()
+            .map(|ca| mysql_async::SslOpts::default().with_root_certs(vec![ca.clone().into()]));
     OptsBuilder::default()
+        .ssl_opts(ssl)
         .ip_or_hostname(t.host.clone())
         .tcp_port(t.port)
         .user(Some(t.user.clone()))
@@ -84,7 +91,8 @@ pub async fn probe(t: &SqlTarget, timeout: Duration) -> Result<NodeStatus, SqlEr
         "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment', \
          'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_connected', 'wsrep_ready', \
          'wsrep_last_committed', 'wsrep_cluster_state_uuid', 'wsrep_flow_control_paused', \
-         'wsrep_incoming_addresses', 'wsrep_replicated_bytes', 'wsrep_received_bytes')",
+         'wsrep_incoming_addresses', 'wsrep_replicated_bytes', 'wsrep_received_bytes', \
+         'Ssl_server_not_after')",
         timeout,
     )
     .await?;

@@ -451,6 +451,7 @@ fn logical_round_trip(lab: &Lab, inv: &str, root: &str, to: &Path) {
             host,
             PORT,
             "app-pw-for-tests",
+            None,
             &["select hex(v) from bk.logical where id = 2"],
         );
         assert_eq!(app, Ok(vec![vec!["00FF0A27".to_string()]]), "{host}");

@@ -526,3 +526,65 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         "{refused:?}"
     );
 }
+
+/// The example's inventory with `[tls]` (and the mariabackup SST it needs).
+fn tls_inventory() -> Inventory {
+    let source = include_str!("../inventory.example.toml").replace(
+        "[cluster]\n",
+        "[cluster]\nsst_method = \"mariabackup\"\nsst_password_file = \"sst.pw\"\n",
+    ) + "\n[tls]\nenabled = true\n";
+    let parsed = parse(Path::new("inventory.example.toml"), &source);
+    parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+}
+
+#[test]
+fn tls_on_a_running_plaintext_cluster_is_refused_and_a_tls_cluster_converges() {
+    let tls = tls_inventory();
+    // Observed: the plaintext cluster runs, its containers without the TLS label.
+    let mut observed = running(&inventory());
+    observed.tls_running = tls.nodes.iter().map(|n| (n.name.clone(), false)).collect();
+    match plan::up(&tls, &observed) {
+        Err(PlanError::TlsChange { what, nodes, .. }) => {
+            assert_eq!((what, nodes.as_str()), ("on", "nodea, nodeb, nodec"));
+        }
+        other => panic!("expected the TLS refusal, got {other:?}"),
+    }
+    // Turning it off again is refused the same way.
+    let mut observed = running(&tls);
+    observed.tls_running = tls.nodes.iter().map(|n| (n.name.clone(), true)).collect();
+    match plan::up(&inventory(), &observed) {
+        Err(PlanError::TlsChange { what, .. }) => assert_eq!(what, "off"),
+        other => panic!("expected the TLS refusal, got {other:?}"),
+    }
+    // The TLS cluster running with TLS: nothing to do.
+    let plan = plan::up(&tls, &observed).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.stages.is_empty(), "{}", plan::render(&plan));
+}
+
+#[test]
+fn a_node_serving_an_old_certificate_reloads_a_new_one_without_a_restart() {
+    let tls = tls_inventory();
+    let mut observed = running(&tls);
+    observed.tls_running = tls.nodes.iter().map(|n| (n.name.clone(), true)).collect();
+    observed.tls_stale = vec!["nodeb".to_string()];
+    let plan = plan::up(&tls, &observed).unwrap_or_else(|e| panic!("{e}"));
+    let titles: Vec<&str> = plan.stages.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["renew nodeb's TLS certificate (no restart)", "verify"]
+    );
+    let steps: Vec<String> = plan
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .map(|s| s.argv.join(" "))
+        .collect();
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    assert!(steps[0].starts_with("cp /dev/stdin /etc/galeractl/local-test/tls-nodeb.crt"));
+    assert!(steps[2].contains("FLUSH SSL; SET GLOBAL wsrep_provider_options="));
+    assert!(!steps
+        .iter()
+        .any(|s| s.contains("docker run") || s.contains("docker stop")));
+}

@@ -185,3 +185,23 @@ fn two_local_clusters_validate_together_but_not_twice_the_same() {
         text(&clash.stderr)
     );
 }
+
+/// `[tls]`: per host the CA certificate and the SST's TLS settings, per member its certificate
+/// and key (given to the user that reads it), and every container with its TLS options.
+#[test]
+fn tls_plan_matches_golden() {
+    let plan = plan_of("tests/golden/tls.toml", &[]);
+    for want in [
+        ";socket.ssl_cert=/etc/mysql/galeractl-tls/server.crt;socket.ssl_key=/etc/mysql/galeractl-tls/server.key;socket.ssl_ca=/etc/mysql/galeractl-tls/ca.crt",
+        "--require-secure-transport=ON",
+        "install -m 0600 /dev/stdin /etc/galeractl/local-test/tls-_arbitrator.key < /etc/galeractl-secrets/local-test-tls/_arbitrator.key",
+        "; socket.ssl_cert=/etc/mysql/galeractl-tls/server.crt; socket.ssl_key",
+    ] {
+        assert!(plan.contains(want), "{want} missing in:\n{plan}");
+    }
+    assert!(
+        !plan.contains("ca.key"),
+        "the CA key leaves this machine:\n{plan}"
+    );
+    assert_golden("tls.plan", &plan);
+}

@@ -850,3 +850,64 @@ galeractl: 4 errors in 1 inventory
 ",
     );
 }
+
+#[test]
+fn tls_needs_mariabackup_sst() {
+    let body = format!("{CLUSTER}{THREE_NODES}\n[tls]\nenabled = true\n");
+    let (code, stdout, stderr) = validate("tls_rsync", &body);
+    assert_eq!(
+        stderr,
+        "inv.toml:20:11: error: cluster.sst_method: [tls] needs sst_method = \"mariabackup\": its transfer is encrypted and verified by socat's OpenSSL, which the node image has; rsync SST is encrypted only through stunnel, which the node image lacks, and would send every data file in the clear
+ 20 | enabled = true
+    |           ^^^^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!((code, stdout.as_str()), (65, ""));
+}
+
+#[test]
+fn tls_own_ca_needs_both_files() {
+    let dir = scratch("tls_own_ca");
+    secret(&dir.join("sst.pw"), 0o600);
+    let body = format!(
+        "{CLUSTER}sst_method = \"mariabackup\"\nsst_password_file = \"sst.pw\"\n{THREE_NODES}\n[tls]\nenabled = true\nca_cert = \"ca.crt\"\n"
+    );
+    let (code, stdout, stderr) = validate("tls_own_ca", &body);
+    assert_eq!(
+        stderr,
+        "inv.toml:23:11: error: tls.ca_cert: give both ca_cert and ca_key (your own CA signs the node certificates), or neither (galeractl makes a CA in tls.dir)
+ 23 | ca_cert = \"ca.crt\"
+    |           ^^^^^^^^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!((code, stdout.as_str()), (65, ""));
+}
+
+#[test]
+fn tls_off_is_no_tls() {
+    let body = format!("{CLUSTER}{THREE_NODES}\n[tls]\nenabled = false\n");
+    let (code, _, stderr) = validate("tls_off", &body);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn check_bind_node_needs_ip_addresses() {
+    let dir = scratch("check_bind_name");
+    secret(&dir.join("stats.pw"), 0o600);
+    let body = format!(
+        "{CLUSTER}{}\n[haproxy]\nhost = \"10.0.0.9\"\nstats_password_file = \"stats.pw\"\ncheck_bind = \"node\"\n",
+        THREE_NODES.replace("\"10.0.0.2\"", "\"db2.example\"")
+    );
+    let (code, stdout, stderr) = validate("check_bind_name", &body);
+    assert_eq!(
+        stderr,
+        "inv.toml:22:14: error: haproxy.check_bind: check_bind = \"node\" publishes each health endpoint on its node's address, which must be an IP address; nodeb has host \"db2.example\"
+ 22 | check_bind = \"node\"
+    |              ^^^^^^
+galeractl: 1 error in 1 inventory
+"
+    );
+    assert_eq!((code, stdout.as_str()), (65, ""));
+}

@@ -269,3 +269,30 @@ pub fn unknown_node(
         ),
     )
 }
+
+/// With `[tls]`: makes the certificates the plan uploads, on this machine (with `dry_run`,
+/// only says which it would make), before anything changes on a host.
+/// Returns the certificates made (or that would be made).
+pub fn ensure_certs(
+    inventory: &crate::inventory::Inventory,
+    dry_run: bool,
+) -> Result<Vec<String>, Failure> {
+    if inventory.tls.is_none() {
+        return Ok(Vec::new());
+    }
+    let out = crate::tls::certs::ensure(inventory, time::OffsetDateTime::now_utc(), !dry_run)
+        .map_err(|e| {
+            Failure::new(
+                crate::exit::FAILED,
+                format!("TLS certificates: {e}; nothing was changed on any host"),
+            )
+        })?;
+    for made in &out.made {
+        if dry_run {
+            tracing::info!("TLS: would make {made} before running the plan");
+        } else {
+            tracing::info!("TLS: made {made}");
+        }
+    }
+    Ok(out.made)
+}

@@ -58,7 +58,12 @@ async fn default_node(inventory: &Inventory) -> Result<&Node, Failure> {
     let statuses = crate::observe::probe_all(inventory, &password, timeout).await;
     let backends = match &inventory.haproxy {
         Some(h) => match crate::secret::Secret::read(&h.stats_password_file) {
-            Ok(p) => crate::observe::proxy_backends(h, &p, timeout).await.ok(),
+            Ok(p) => {
+                let ca = inventory.tls.as_ref().map(|t| t.ca_cert.as_path());
+                crate::observe::proxy_backends(h, &p, ca, timeout)
+                    .await
+                    .ok()
+            }
             Err(_) => None,
         },
         None => None,

@@ -138,7 +138,7 @@ pub async fn collect(
         .collect();
     let verdict = galera::verdict(inventory.members(), &pairs, &recorded_history);
     let proxy = match &inventory.haproxy {
-        Some(h) => Some(proxy_report(h, &nodes, timeout).await),
+        Some(h) => Some(proxy_report(inventory, h, &nodes, timeout).await),
         None => None,
     };
     let statuses: Vec<Option<NodeStatus>> = nodes.iter().map(|n| n.wsrep.clone()).collect();
@@ -186,6 +186,7 @@ async fn arbitrator_container(inventory: &Inventory, host: &str, args: &StatusAr
 }
 
 async fn proxy_report(
+    inventory: &Inventory,
     h: &crate::inventory::Haproxy,
     nodes: &[NodeReport],
     timeout: Duration,
@@ -202,7 +203,10 @@ async fn proxy_report(
             "cannot read {}: {e}",
             h.stats_password_file.display()
         )),
-        Ok(password) => observe::proxy_backends(h, &password, timeout).await,
+        Ok(password) => {
+            let ca = inventory.tls.as_ref().map(|t| t.ca_cert.as_path());
+            observe::proxy_backends(h, &password, ca, timeout).await
+        }
     };
     match backends {
         Err(e) => report.error = Some(e),
@@ -386,6 +390,9 @@ pub fn render(report: &StatusReport) -> String {
         out.push('\n');
     }
     for n in &report.nodes {
+        if let Some(end) = n.wsrep.as_ref().and_then(|s| s.tls_not_after.as_ref()) {
+            out.push_str(&format!("{}: TLS certificate valid until {end}\n", n.name));
+        }
         if let Some(e) = &n.error {
             out.push_str(&format!("{}: no SQL answer: {e}\n", n.name));
         }

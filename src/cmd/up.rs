@@ -71,6 +71,10 @@ async fn up(
     let probed_at = Instant::now();
     let (mut observed, statuses) =
         observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
+    // The certificates first (on this machine): a running node that serves another one than
+    // this machine's gets it, and reloads it.
+    let made = super::ensure_certs(inventory, args.dry_run)?;
+    observed.tls_stale = stale_certificates(inventory, &statuses, &made);
     mark_waiting(inventory, hosts, &mut observed).await;
     observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;
     let (strays, extra) =
@@ -164,6 +168,31 @@ async fn plan_and_run(
         plan::prune_members(&observed),
     )
     .await
+}
+
+/// The running nodes whose server presents another certificate than this machine's: one
+/// `ensure_certs` made (or would make), or one that ends at another time.
+fn stale_certificates(
+    inventory: &Inventory,
+    statuses: &[Option<galera::NodeStatus>],
+    made: &[String],
+) -> Vec<String> {
+    let Some(tls) = &inventory.tls else {
+        return Vec::new();
+    };
+    inventory
+        .nodes
+        .iter()
+        .zip(statuses)
+        .filter_map(|(node, status)| {
+            let served = status.as_ref()?.tls_not_after.as_deref()?;
+            let local = crate::tls::local_cert(tls, &node.name);
+            let renewed = made.contains(&local.display().to_string());
+            let same = crate::tls::certs::not_after(&local)
+                .is_some_and(|end| crate::tls::certs::same_end(served, end));
+            (renewed || !same).then(|| node.name.clone())
+        })
+        .collect()
 }
 
 /// The window over which the write rate is measured before a rolling replace.

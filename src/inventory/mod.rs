@@ -76,7 +76,25 @@ pub struct Inventory {
     pub nodes: Vec<Node>,
     pub haproxy: Option<Haproxy>,
     pub arbitrator: Option<Arbitrator>,
+    /// `[tls]` with `enabled = true`: every inter-host connection encrypted and verified.
+    pub tls: Option<Tls>,
 }
+
+/// Where the cluster's certificates are kept on this machine, and what TLS demands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    /// The directory of the node certificates and keys (and of the generated CA).
+    pub dir: PathBuf,
+    pub ca_cert: PathBuf,
+    pub ca_key: PathBuf,
+    /// The CA is the operator's own (`ca_cert` and `ca_key` given): never generated.
+    pub own_ca: bool,
+    /// Clients must use TLS (`require_secure_transport`); the local socket stays open.
+    pub require_secure_transport: bool,
+}
+
+/// The default local directory of a cluster's certificates, beside the inventory.
+pub const DEFAULT_TLS_DIR: &str = "{cluster}-tls";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
@@ -137,6 +155,9 @@ pub struct Haproxy {
     pub routing: Routing,
     /// A Donor takes traffic when it may be the last node standing.
     pub donor_fallback: bool,
+    /// The health endpoints listen on their node's address only (`check_bind = "node"`), not
+    /// on every address of the host.
+    pub check_bind_node: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -413,6 +434,11 @@ pub fn expand_home(inventory: &mut Inventory, home: Option<&Path>) {
     }
     if let Some(h) = &mut inventory.haproxy {
         expand(&mut h.stats_password_file);
+    }
+    if let Some(t) = &mut inventory.tls {
+        expand(&mut t.dir);
+        expand(&mut t.ca_cert);
+        expand(&mut t.ca_key);
     }
 }
 

@@ -17,6 +17,7 @@ pub struct RawInventory {
     pub nodes: Option<S<Vec<RawNode>>>,
     pub haproxy: Option<RawHaproxy>,
     pub arbitrator: Option<RawArbitrator>,
+    pub tls: Option<RawTls>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +87,7 @@ pub struct RawHaproxy {
     pub stats_password_file: S<String>,
     pub routing: Option<S<String>>,
     pub donor_fallback: Option<bool>,
+    pub check_bind: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,4 +96,14 @@ pub struct RawArbitrator {
     pub host: S<String>,
     pub image: Option<S<String>>,
     pub port: Option<S<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    pub enabled: S<bool>,
+    pub dir: Option<S<String>>,
+    pub ca_cert: Option<S<String>>,
+    pub ca_key: Option<S<String>>,
+    pub require_secure_transport: Option<bool>,
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::collisions::{collisions, name_claims, port_collisions};
 use super::raw::{
-    RawArbitrator, RawCluster, RawHaproxy, RawInventory, RawNode, RawPorts, RawSsh, S,
+    RawArbitrator, RawCluster, RawHaproxy, RawInventory, RawNode, RawPorts, RawSsh, RawTls, S,
 };
 use super::rules::{self, check_address, host_key, is_valid_name, shown, OptionProblem};
 use super::*;
@@ -242,6 +242,11 @@ pub(super) fn validate(
     });
 
     local_hosts(&mut c, &raw);
+    let tls = raw
+        .tls
+        .as_ref()
+        .and_then(|t| tls_section(&mut c, &base, t, &raw.cluster, &cluster));
+
     c.diagnostics
         .extend(port_collisions(source, &located.ports, &located.ports));
     if let Some(list) = raw_nodes {
@@ -265,6 +270,7 @@ pub(super) fn validate(
         nodes,
         haproxy,
         arbitrator,
+        tls,
     };
     let names = name_claims(&inventory, Some(&raw));
     c.diagnostics
@@ -653,7 +659,94 @@ fn haproxy_section(
             Routing::SingleWriter,
         ),
         donor_fallback: h.donor_fallback.unwrap_or(true),
+        check_bind_node: check_bind(c, h, nodes),
     }
+}
+
+/// `check_bind`: `"all"` (the default: every address of the host) or `"node"` (the node's own
+/// address, which must then be an IP address: Docker publishes on addresses, not names).
+fn check_bind(c: &mut Checker<'_>, h: &RawHaproxy, nodes: &[Node]) -> bool {
+    let node = c.one_of(
+        h.check_bind.as_ref(),
+        "haproxy.check_bind",
+        &[("all", false), ("node", true)],
+        false,
+    );
+    if let (true, Some(v)) = (node, &h.check_bind) {
+        if let Some(n) = nodes
+            .iter()
+            .find(|n| n.host.parse::<std::net::IpAddr>().is_err())
+        {
+            c.error(
+                v.span(),
+                "haproxy.check_bind",
+                format!(
+                    "check_bind = \"node\" publishes each health endpoint on its node's address, which must be an IP address; {} has host {}",
+                    n.name,
+                    shown(&n.host)
+                ),
+            );
+        }
+    }
+    node
+}
+
+/// `[tls]`: where the certificates are kept, whose CA signs them, and whether clients must use
+/// TLS. Only `enabled = true` turns it on.
+fn tls_section(
+    c: &mut Checker<'_>,
+    base: &Path,
+    t: &RawTls,
+    rc: &RawCluster,
+    cluster: &Cluster,
+) -> Option<Tls> {
+    if !*t.enabled.get_ref() {
+        return None;
+    }
+    if cluster.sst_method != "mariabackup" {
+        let span = rc
+            .sst_method
+            .as_ref()
+            .map_or(t.enabled.span(), |m| m.span());
+        c.error(
+            span,
+            "cluster.sst_method",
+            "[tls] needs sst_method = \"mariabackup\": its transfer is encrypted and verified by socat's OpenSSL, which the node image has; rsync SST is encrypted only through stunnel, which the node image lacks, and would send every data file in the clear",
+        );
+    }
+    let dir = match &t.dir {
+        Some(d) => resolve(base, &c.non_empty(d, "tls.dir")),
+        None => base.join(DEFAULT_TLS_DIR.replace("{cluster}", &cluster.name)),
+    };
+    let own = match (&t.ca_cert, &t.ca_key) {
+        (Some(cert), Some(key)) => Some((
+            resolve(base, &c.non_empty(cert, "tls.ca_cert")),
+            resolve(base, &c.non_empty(key, "tls.ca_key")),
+        )),
+        (None, None) => None,
+        (Some(v), None) | (None, Some(v)) => {
+            let key = if t.ca_cert.is_some() {
+                "tls.ca_cert"
+            } else {
+                "tls.ca_key"
+            };
+            c.error(
+                v.span(),
+                key,
+                "give both ca_cert and ca_key (your own CA signs the node certificates), or neither (galeractl makes a CA in tls.dir)",
+            );
+            None
+        }
+    };
+    let own_ca = own.is_some();
+    let (ca_cert, ca_key) = own.unwrap_or_else(|| (dir.join("ca.crt"), dir.join("ca.key")));
+    Some(Tls {
+        dir,
+        ca_cert,
+        ca_key,
+        own_ca,
+        require_secure_transport: t.require_secure_transport.unwrap_or(false),
+    })
 }
 
 /// `[arbitrator]`: garbd's host and port.

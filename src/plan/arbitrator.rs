@@ -32,6 +32,22 @@ pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
             None,
         )),
     }
+    if inventory.tls.is_some() {
+        steps.push(Step::on_host(
+            &a.host,
+            "create the cluster's directories (0700)".into(),
+            docker::make_dirs(inventory),
+            None,
+        ));
+        let host_steps = super::tls_host_steps(inventory, &a.host);
+        steps.extend(host_steps.into_iter().take(1));
+        steps.extend(super::tls_member_steps(
+            inventory,
+            &a.host,
+            crate::tls::ARBITRATOR,
+            false,
+        ));
+    }
     steps.push(Step {
         kind: StepKind::CreateArbitrator,
         ..Step::on_host(

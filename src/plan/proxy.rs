@@ -108,13 +108,24 @@ pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) ->
             }),
         )
     };
+    // With TLS: the stats page's certificate and key, one 0600 file (HAProxy reads it as root).
+    let pem = inventory.tls.as_ref().map(|tls| {
+        step(
+            &h.host,
+            None,
+            "upload the stats page's certificate and key (0600)".into(),
+            docker::write_secret(&crate::tls::host_proxy_pem(inventory)),
+            Some(Stdin::SecretFile(crate::tls::local_proxy_pem(tls))),
+        )
+    });
     let current = needs(observed, &name, &want).is_none();
     if current && observed.proxy_config_stale {
         stages.push(Stage {
             title: "apply HAProxy's new configuration".into(),
-            steps: vec![
-                upload(config),
-                step(
+            steps: [upload(config)]
+                .into_iter()
+                .chain(pem)
+                .chain([step(
                     &h.host,
                     None,
                     format!("restart {name} to read it"),
@@ -126,8 +137,8 @@ pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) ->
                         name,
                     ],
                     None,
-                ),
-            ],
+                )])
+                .collect(),
             wait: None,
         });
         return stages;
@@ -143,6 +154,7 @@ pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) ->
             ),
             upload(config),
         ];
+        steps.extend(pem);
         if old {
             steps.push(remove(&h.host, &name));
         }

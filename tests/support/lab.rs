@@ -115,10 +115,22 @@ pub fn try_sql(
     password: &str,
     statements: &[&str],
 ) -> Result<Vec<Vec<String>>, String> {
-    match sql_as(TEST_ADMIN, host, port, password, statements) {
+    try_sql_tls(host, port, password, None, statements)
+}
+
+/// [`try_sql`], over TLS when `ca` is given: the server's certificate must chain to that CA
+/// and name `host`.
+pub fn try_sql_tls(
+    host: &str,
+    port: u16,
+    password: &str,
+    ca: Option<&std::path::Path>,
+    statements: &[&str],
+) -> Result<Vec<Vec<String>>, String> {
+    match sql_as(TEST_ADMIN, host, port, password, ca, statements) {
         Err(e) if e.contains("Access denied") && e.contains(TEST_ADMIN) => {
             create_test_admin(host, port, password)?;
-            sql_as(TEST_ADMIN, host, port, password, statements)
+            sql_as(TEST_ADMIN, host, port, password, ca, statements)
         }
         other => other,
     }
@@ -173,11 +185,14 @@ fn create_test_admin(host: &str, port: u16, password: &str) -> Result<(), String
     }
 }
 
+/// Runs SQL statements as `user` (over TLS when `ca` is given) and returns the rows of the
+/// last.
 pub fn sql_as(
     user: &str,
     host: &str,
     port: u16,
     password: &str,
+    ca: Option<&std::path::Path>,
     statements: &[&str],
 ) -> Result<Vec<Vec<String>>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -190,7 +205,10 @@ pub fn sql_as(
             .tcp_port(port)
             .user(Some(user))
             .pass(Some(password))
-            .prefer_socket(false);
+            .prefer_socket(false)
+            .ssl_opts(ca.map(|ca| {
+                mysql_async::SslOpts::default().with_root_certs(vec![ca.to_path_buf().into()])
+            }));
         let mut conn = tokio::time::timeout(Duration::from_secs(10), mysql_async::Conn::new(opts))
             .await
             .map_err(|_| format!("{host}:{port}: no SQL connection within 10s"))?
