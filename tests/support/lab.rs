@@ -137,7 +137,8 @@ pub fn try_sql_tls(
 }
 
 /// Creates the test administrator on the node that publishes `port` on `host` (it replicates
-/// to the others), as root through the node's socket, the root password read inside the
+/// to the others), or behind the HAProxy that binds it (on the host's network, its
+/// configuration names the port), as root through the node's socket, the root password read inside the
 /// container from galeractl's secret file (never on a command line).
 fn create_test_admin(host: &str, port: u16, password: &str) -> Result<(), String> {
     let lab = Lab {
@@ -149,6 +150,7 @@ fn create_test_admin(host: &str, port: u16, password: &str) -> Result<(), String
          cid=$(docker ps -q --filter publish={port} --filter $node | head -n 1); \
          if [ -z \"$cid\" ]; then \
            c=$(docker ps --filter publish={port} --format '{{{{.Label \"io.galeractl.cluster\"}}}}' | head -n 1); \
+           [ -n \"$c\" ] || c=$(grep -lx ' *bind :{port}' /etc/galeractl/*/haproxy.cfg 2>/dev/null | head -n 1 | xargs -r dirname | xargs -r basename); \
            cid=$(docker ps -q --filter label=io.galeractl.cluster=\"$c\" --filter $node | head -n 1); \
          fi; [ -n \"$cid\" ] && \
          docker exec -i \"$cid\" sh -c 'f=$(mktemp) && \
