@@ -42,9 +42,12 @@ fn failed(t: &SqlTarget, e: mysql_async::Error) -> SqlError {
 }
 
 fn opts(t: &SqlTarget) -> OptsBuilder {
-    let ssl =
-        t.ca.as_ref()
-            .map(|ca| mysql_async::SslOpts::default().with_root_certs(vec![ca.clone().into()]));
+    let ssl = t.ca.as_ref().map(|ca| {
+        // The cluster's CA only: not the public roots rustls would add by default.
+        mysql_async::SslOpts::default()
+            .with_root_certs(vec![ca.clone().into()])
+            .with_disable_built_in_roots(true)
+    });
     OptsBuilder::default()
         .ssl_opts(ssl)
         .ip_or_hostname(t.host.clone())

@@ -886,6 +886,22 @@ galeractl: 1 error in 1 inventory
 }
 
 #[test]
+fn tls_keeps_the_name_ca_for_the_ca() {
+    let dir = scratch("tls_node_ca");
+    secret(&dir.join("sst.pw"), 0o600);
+    let body = format!(
+        "{CLUSTER}sst_method = \"mariabackup\"\nsst_password_file = \"sst.pw\"\n{}\n[tls]\nenabled = true\n",
+        THREE_NODES.replace("name = \"nodeb\"", "name = \"ca\"")
+    );
+    let (code, _, stderr) = validate("tls_node_ca", &body);
+    assert_eq!(code, 65, "{stderr}");
+    assert!(
+        stderr.contains("error: nodes[1].name: \"ca\" is the CA's file name with [tls]: give the node another name"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn tls_off_is_no_tls() {
     let body = format!("{CLUSTER}{THREE_NODES}\n[tls]\nenabled = false\n");
     let (code, _, stderr) = validate("tls_off", &body);

@@ -276,17 +276,18 @@ pub fn unknown_node(
 pub fn ensure_certs(
     inventory: &crate::inventory::Inventory,
     dry_run: bool,
+    running: bool,
 ) -> Result<Vec<String>, Failure> {
     if inventory.tls.is_none() {
         return Ok(Vec::new());
     }
-    let out = crate::tls::certs::ensure(inventory, time::OffsetDateTime::now_utc(), !dry_run)
-        .map_err(|e| {
-            Failure::new(
-                crate::exit::FAILED,
-                format!("TLS certificates: {e}; nothing was changed on any host"),
-            )
-        })?;
+    let now = time::OffsetDateTime::now_utc();
+    let out = crate::tls::certs::ensure(inventory, now, !dry_run, running).map_err(|e| {
+        Failure::new(
+            crate::exit::FAILED,
+            format!("TLS certificates: {e}; nothing was changed on any host"),
+        )
+    })?;
     for made in &out.made {
         if dry_run {
             tracing::info!("TLS: would make {made} before running the plan");

@@ -159,7 +159,7 @@ async fn recover(
         (_, Ok(_)) => "pc.recovery: every node saved the same last Primary view; they restart together and Galera re-forms it (no bootstrap); if it does not within its deadline, every node is stopped cleanly, every position read again, and the bootstrap above is done instead".to_string(),
         (_, Err(why)) => format!("bootstrap ({why}, so Galera's pc.recovery does not apply)"),
     };
-    super::ensure_certs(cx.inventory, cx.dry_run)?;
+    super::ensure_certs(cx.inventory, cx.dry_run, false)?;
     if cx.dry_run {
         return dry_run(
             cx,

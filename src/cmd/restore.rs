@@ -163,7 +163,7 @@ async fn restore_on(
         &stamp,
         args.transfer_timeout.max(1),
     );
-    super::ensure_certs(inventory, args.dry_run)?;
+    super::ensure_certs(inventory, args.dry_run, false)?;
     if args.dry_run {
         return super::print_plan(&plan, args.json);
     }

@@ -73,7 +73,10 @@ async fn up(
         observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
     // The certificates first (on this machine): a running node that serves another one than
     // this machine's gets it, and reloads it.
-    let made = super::ensure_certs(inventory, args.dry_run)?;
+    // Nodes running with TLS trust only their CA: a new one is refused (a switch between
+    // plaintext and TLS is the planner's refusal, with its plan).
+    let running_tls = observed.tls_running.values().any(|tls| *tls);
+    let made = super::ensure_certs(inventory, args.dry_run, running_tls)?;
     observed.tls_stale = stale_certificates(inventory, &statuses, &made);
     mark_waiting(inventory, hosts, &mut observed).await;
     observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;

@@ -246,6 +246,23 @@ pub(super) fn validate(
         .tls
         .as_ref()
         .and_then(|t| tls_section(&mut c, &base, t, &raw.cluster, &cluster));
+    if tls.is_some() {
+        // A member's certificate is NAME.crt beside the CA's ca.crt (here and on the hosts).
+        for (i, n) in raw_nodes
+            .map(|l| l.get_ref().as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            if n.name.get_ref() == "ca" {
+                c.error(
+                    n.name.span(),
+                    format!("nodes[{i}].name"),
+                    "\"ca\" is the CA's file name with [tls]: give the node another name",
+                );
+            }
+        }
+    }
 
     c.diagnostics
         .extend(port_collisions(source, &located.ports, &located.ports));

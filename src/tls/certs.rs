@@ -44,11 +44,14 @@ pub struct Outcome {
 
 /// Makes the CA (when galeractl owns it and it is missing) and every member certificate that
 /// is missing, names another address, or ends within [`RENEW_DAYS`]. With `write` false,
-/// only says what it would make.
+/// only says what it would make. With `running` (nodes of the cluster run with TLS), a new CA, or
+/// certificates to be signed by another CA than the one they have, is refused before anything
+/// is written: the running nodes trust only their CA, and a renewal would not change that.
 pub fn ensure(
     inventory: &Inventory,
     now: OffsetDateTime,
     write: bool,
+    running: bool,
 ) -> Result<Outcome, CertError> {
     let Some(tls) = &inventory.tls else {
         return Ok(Outcome {
@@ -68,6 +71,23 @@ pub fn ensure(
             .map_err(|e| err(&tls.dir, e))?;
     }
     let ca_missing = !tls.ca_cert.exists() || !tls.ca_key.exists();
+    if ca_missing && !tls.own_ca && (tls.ca_cert.exists() || tls.ca_key.exists()) {
+        let (here, gone) = if tls.ca_cert.exists() {
+            (&tls.ca_cert, &tls.ca_key)
+        } else {
+            (&tls.ca_key, &tls.ca_cert)
+        };
+        return Err(err(
+            gone,
+            format!("missing beside {}: galeractl does not replace half of a CA that the cluster may trust; put it back, or remove both to make a new CA (a running cluster cannot switch CA: see the README's TLS section)", here.display()),
+        ));
+    }
+    if ca_missing && running {
+        return Err(err(
+            &tls.ca_cert,
+            "no CA here, while nodes of the cluster run: a new CA would not be trusted by them (a running cluster cannot switch CA: back it up and restore it with the new one, as the README's TLS section says); nothing was made",
+        ));
+    }
     if ca_missing && tls.own_ca {
         return Err(err(
             if tls.ca_cert.exists() { &tls.ca_key } else { &tls.ca_cert },
@@ -114,6 +134,16 @@ pub fn ensure(
                 (Some((ca_pem, _)), Some(pem)) => signed_by(pem, ca_pem.as_bytes()),
                 _ => true,
             };
+        let other_ca = match (&ca, &cert_pem) {
+            (Some((ca_pem, _)), Some(pem)) => !signed_by(pem, ca_pem.as_bytes()),
+            _ => false,
+        };
+        if other_ca && running {
+            return Err(err(
+                &cert_path,
+                "signed by another CA than the one in use, while nodes of the cluster run: they trust only their CA (a running cluster cannot switch CA: back it up and restore it with the new one, as the README's TLS section says); nothing was made",
+            ));
+        }
         if current {
             out.kept.push(cert_path.display().to_string());
         } else {
