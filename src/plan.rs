@@ -297,18 +297,7 @@ pub fn up_with(
     }
     plan.notes.extend(notes);
     // Certificates renewed on running nodes, one at a time, before the cluster is verified.
-    let renew = renew::stages(inventory, observed);
-    if !renew.is_empty() {
-        let verify = plan
-            .stages
-            .last()
-            .is_some_and(|s| s.title == VERIFY)
-            .then(|| plan.stages.pop())
-            .flatten();
-        plan.stages.extend(renew);
-        plan.stages
-            .push(verify.unwrap_or_else(|| verify_stage(inventory.members())));
-    }
+    before_verify(inventory, &mut plan, renew::stages(inventory, observed));
     // Until they are taken out, the members the inventory does not name count in the size.
     let strays = prune::members(observed);
     if let Some(Stage {
@@ -319,18 +308,11 @@ pub fn up_with(
         *size += strays;
     }
     // The arbitrator joins once the nodes run, before the cluster (its member too) is verified.
-    let arbitrator = arbitrator::stages(inventory, observed);
-    if !arbitrator.is_empty() {
-        let verify = plan
-            .stages
-            .last()
-            .is_some_and(|s| s.title == VERIFY)
-            .then(|| plan.stages.pop())
-            .flatten();
-        plan.stages.extend(arbitrator);
-        plan.stages
-            .push(verify.unwrap_or_else(|| verify_stage(inventory.members())));
-    }
+    before_verify(
+        inventory,
+        &mut plan,
+        arbitrator::stages(inventory, observed),
+    );
     if let Some(h) = &inventory.haproxy {
         plan.stages.extend(proxy::stages(inventory, h, observed));
     }
@@ -491,6 +473,23 @@ pub(crate) enum MonitorGrant {
     /// The data (a physical backup's) brings its own accounts and grants, and its position
     /// must stay the backup's: nothing is written before the cluster is verified.
     Leave,
+}
+
+/// `stages` (when any) just before the plan's last stage if it is the verify, then the verify
+/// (made when the plan had none).
+fn before_verify(inventory: &Inventory, plan: &mut Plan, stages: Vec<Stage>) {
+    if stages.is_empty() {
+        return;
+    }
+    let verify = plan
+        .stages
+        .last()
+        .is_some_and(|s| s.title == VERIFY)
+        .then(|| plan.stages.pop())
+        .flatten();
+    plan.stages.extend(stages);
+    plan.stages
+        .push(verify.unwrap_or_else(|| verify_stage(inventory.members())));
 }
 
 /// A cluster that does not exist yet: prepare, bootstrap the first node, join the others one
