@@ -61,6 +61,21 @@ fn opts(t: &SqlTarget) -> OptsBuilder {
         .wait_timeout(Some(60))
 }
 
+/// `work` on `t` within `timeout`, or the timeout's error naming the node's address.
+async fn within<T>(
+    t: &SqlTarget,
+    timeout: Duration,
+    work: impl std::future::Future<Output = Result<T, SqlError>>,
+) -> Result<T, SqlError> {
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| SqlError::Timeout {
+            host: t.host.clone(),
+            port: t.port,
+            ms: timeout.as_millis(),
+        })?
+}
+
 /// Connects, runs one query returning name/value rows, disconnects; all within `timeout`.
 pub async fn query_pairs(
     t: &SqlTarget,
@@ -77,13 +92,7 @@ pub async fn query_pairs(
             .map(|(k, v)| (k, v.unwrap_or_default()))
             .collect())
     };
-    tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| SqlError::Timeout {
-            host: t.host.clone(),
-            port: t.port,
-            ms: timeout.as_millis(),
-        })?
+    within(t, timeout, work).await
 }
 
 /// The node's wsrep status.
@@ -139,11 +148,5 @@ pub async fn query_all(
         let _ = conn.disconnect().await;
         Ok(all)
     };
-    tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| SqlError::Timeout {
-            host: t.host.clone(),
-            port: t.port,
-            ms: timeout.as_millis(),
-        })?
+    within(t, timeout, work).await
 }

@@ -4,7 +4,7 @@
 //! write the manifest beside it.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -224,7 +224,7 @@ async fn on_host(
     if args.dry_run {
         return super::print_plan(&plan, args.json);
     }
-    make_private_dir(&dir.to_path_buf())?;
+    make_private_dir(dir)?;
     let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
     let clock = Instant::now();
     if let Err(mut failure) = super::run_plan(&runner, &plan).await {
@@ -402,7 +402,7 @@ fn physical_read(scanner: xbstream::Scanner) -> Result<StreamRead, String> {
 }
 
 /// A new directory readable by its owner only (a backup holds every row and password hash).
-fn make_private_dir(dir: &PathBuf) -> Result<(), Failure> {
+fn make_private_dir(dir: &Path) -> Result<(), Failure> {
     use std::os::unix::fs::DirBuilderExt;
     let fail = |e: std::io::Error| {
         Failure::new(
