@@ -26,6 +26,8 @@ shift
 
 datadir=/var/lib/mysql
 state=$datadir/grastate.dat
+# galeractl's settings for the node (docker::CONFIG_MOUNT): the cluster address.
+config=/etc/mysql/conf.d/zz-galeractl.cnf
 zero=00000000-0000-0000-0000-000000000000
 
 # field NAME: the value of NAME in grastate.dat.
@@ -74,6 +76,27 @@ if [ -n "$why" ]; then
 		set -- "$@" "--wsrep-start-position=$position"
 		;;
 	esac
+fi
+
+# A joiner whose data directory is empty gets all of it from a donor (a full state transfer,
+# SST, which replaces the whole directory): the image's initialisation (mariadb-install-db, a
+# temporary server, the users) would be thrown away, and costs seconds of CPU per node. So when
+# the cluster address galeractl wrote names other members, the server starts directly, as the
+# image's entrypoint would start it: as the mysql user through gosu. A bootstrap node (address
+# gcomm://) or an image without gosu goes through the image's entrypoint as always.
+address=$(sed -n 's/^[[:space:]]*wsrep_cluster_address[[:space:]]*=[[:space:]]*//p' "$config" 2>/dev/null | tail -n 1)
+joiner_without_data=
+if [ ! -d "$datadir/mysql" ]; then
+	case "$address" in gcomm://?*) joiner_without_data=yes ;; esac
+fi
+if [ -n "$joiner_without_data" ] && { [ "$(id -u)" != 0 ] || command -v gosu >/dev/null 2>&1; }; then
+	note "empty data directory, joining $address: the data comes by a full state transfer (SST), the image's initialisation is skipped"
+	if [ "$(id -u)" = 0 ]; then
+		mkdir -p /run/mysqld
+		find "$datadir" /run/mysqld \! -user mysql -exec chown mysql: '{}' +
+		exec gosu mysql mariadbd "$@"
+	fi
+	exec mariadbd "$@"
 fi
 
 exec "$entrypoint" "$@"

@@ -108,6 +108,53 @@ fn up_on_the_lab() {
         );
     }
 
+    // 4b. The joiners were not initialised by the image: their data came by the copy alone.
+    let first_log = lab.ssh_ok(HOSTS[0], "docker logs local-test-nodea 2>&1");
+    assert!(
+        first_log.contains("initializing the data directory"),
+        "{first_log}"
+    );
+    for (host, name) in [(HOSTS[1], "nodeb"), (HOSTS[2], "nodec")] {
+        let log = lab.ssh_ok(host, &format!("docker logs local-test-{name} 2>&1"));
+        assert!(
+            log.contains("the image's initialisation is skipped")
+                && !log.contains("initializing the data directory"),
+            "{name}:\n{log}"
+        );
+    }
+
+    // 4c. status reads the history record from the first node's host; when that one is stale
+    // it reads every host's (one stale record is no reset), and when all are, it says reset.
+    let inventory = lab.inventory("lab.toml");
+    let status = || {
+        let out = galeractl(&["status", "-i", &inventory, "--json"]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("status --json: {e}: {}", text(&out.stdout)));
+        (out.status.code(), doc)
+    };
+    let (code, doc) = status();
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["recorded_history"], serde_json::json!([uuid]), "{doc}");
+    let record = "/etc/galeractl/local-test/history-uuid";
+    let other = "00000000-1111-2222-3333-444444444444";
+    let stale = format!("cp {record} {record}.kept && echo {other} > {record}");
+    lab.ssh_ok(HOSTS[0], &stale);
+    let (code, doc) = status();
+    assert_eq!(code, Some(0), "{doc}");
+    let mut both = [other.to_string(), uuid.clone()];
+    both.sort();
+    assert_eq!(doc["recorded_history"], serde_json::json!(both), "{doc}");
+    for host in &HOSTS[1..] {
+        lab.ssh_ok(host, &stale);
+    }
+    let (code, doc) = status();
+    assert_eq!(code, Some(2), "{doc}");
+    assert_eq!(doc["verdict"]["verdict"], "history_reset", "{doc}");
+    assert_eq!(doc["recorded_history"], serde_json::json!([other]), "{doc}");
+    for host in HOSTS {
+        lab.ssh_ok(host, &format!("mv {record}.kept {record}"));
+    }
+
     // 5. Secrets: in no ps, no docker inspect, no galeractl log; 0600 on the hosts.
     let monitor = lab.secret("monitor-password");
     for host in HOSTS {

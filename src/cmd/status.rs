@@ -21,7 +21,8 @@ pub struct StatusReport {
     pub cluster: String,
     pub verdict: Verdict,
     /// The cluster state UUIDs galeractl recorded on the hosts (one per distinct record), as
-    /// read; absent when no host could be read or none has a record.
+    /// read: the first node's host's alone when it is the Primary component's UUID, otherwise
+    /// every host's; absent when no host could be read or none has a record.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recorded_history: Vec<String>,
     pub exit_code: u8,
@@ -123,15 +124,23 @@ pub async fn collect(
     timeout: Duration,
     args: &StatusArgs,
 ) -> StatusReport {
-    let (nodes, recorded_history) = tokio::join!(
+    let options = status_ssh_options(args);
+    let first = inventory.nodes.first();
+    let (nodes, first_record) = tokio::join!(
         futures::future::join_all(
             inventory
                 .nodes
                 .iter()
                 .map(|n| node_report(inventory, n, password, timeout, args)),
         ),
-        recorded_history(inventory, args)
+        async {
+            match first {
+                Some(node) => host_record(inventory, node, &options).await,
+                None => None,
+            }
+        }
     );
+    let recorded_history = recorded_history(inventory, &nodes, first_record, &options).await;
     let pairs: Vec<(&str, Option<&NodeStatus>)> = nodes
         .iter()
         .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
@@ -242,28 +251,63 @@ fn status_ssh_options(args: &StatusArgs) -> crate::ssh::SshOptions {
     options
 }
 
-/// The history UUIDs recorded on the nodes' hosts (each distinct one once), read over SSH from
-/// every host at once, within the same short deadlines as the rest of `status`.
-async fn recorded_history(inventory: &Inventory, args: &StatusArgs) -> Vec<String> {
-    let options = status_ssh_options(args);
-    let mut seen = std::collections::BTreeSet::new();
-    let hosts: Vec<&Node> = inventory
-        .nodes
+/// The history UUIDs recorded on the nodes' hosts (each distinct one once). The first node's
+/// host is read alongside the SQL probes; when its record is the Primary component's UUID, the
+/// verdict is settled (the live history is recorded) and no other host is asked: one SSH
+/// connection, whatever the node count. Otherwise (no record there, another UUID, no single
+/// Primary UUID, that host unreachable) every other host is read too, at once, and the verdict
+/// sees all their records, as before.
+async fn recorded_history(
+    inventory: &Inventory,
+    nodes: &[NodeReport],
+    first_record: Option<String>,
+    options: &crate::ssh::SshOptions,
+) -> Vec<String> {
+    let live: std::collections::BTreeSet<&str> = nodes
         .iter()
-        .filter(|n| seen.insert(n.host.as_str()))
+        .filter_map(|n| n.wsrep.as_ref())
+        .filter(|s| s.is_primary())
+        .map(|s| s.cluster_state_uuid.as_str())
         .collect();
-    let options = &options;
-    let records = futures::future::join_all(hosts.into_iter().map(|node| async move {
-        let remote = Remote::connect(&Target::for_node(inventory, node), options)
-            .await
-            .ok()?;
-        let record = observe::recorded_history(&remote, inventory).await;
-        remote.close().await;
-        record
-    }))
-    .await;
-    let distinct: std::collections::BTreeSet<String> = records.into_iter().flatten().collect();
+    let settled = first_record
+        .as_deref()
+        .is_some_and(|r| live.len() == 1 && live.contains(r));
+    let mut distinct: std::collections::BTreeSet<String> = first_record.into_iter().collect();
+    if !settled {
+        let mut seen: std::collections::BTreeSet<&str> = inventory
+            .nodes
+            .first()
+            .map(|n| n.host.as_str())
+            .into_iter()
+            .collect();
+        let others: Vec<&Node> = inventory
+            .nodes
+            .iter()
+            .filter(|n| seen.insert(n.host.as_str()))
+            .collect();
+        let records = futures::future::join_all(
+            others
+                .into_iter()
+                .map(|node| host_record(inventory, node, options)),
+        )
+        .await;
+        distinct.extend(records.into_iter().flatten());
+    }
     distinct.into_iter().collect()
+}
+
+/// The history UUID recorded on a node's host, if the host answers and has one.
+async fn host_record(
+    inventory: &Inventory,
+    node: &Node,
+    options: &crate::ssh::SshOptions,
+) -> Option<String> {
+    let remote = Remote::connect(&Target::for_node(inventory, node), options)
+        .await
+        .ok()?;
+    let record = observe::recorded_history(&remote, inventory).await;
+    remote.close().await;
+    record
 }
 
 async fn node_report(
