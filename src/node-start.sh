@@ -84,16 +84,30 @@ fi
 # the cluster address galeractl wrote names other members, the server starts directly, as the
 # image's entrypoint would start it: as the mysql user through gosu. A bootstrap node (address
 # gcomm://) or an image without gosu goes through the image's entrypoint as always.
-address=$(sed -n 's/^[[:space:]]*wsrep_cluster_address[[:space:]]*=[[:space:]]*//p' "$config" 2>/dev/null | tail -n 1)
+address=$(sed -n 's/^[[:space:]]*wsrep_cluster_address[[:space:]]*=[[:space:]]*\(.*[^[:space:]]\)[[:space:]]*$/\1/p' "$config" 2>/dev/null | tail -n 1)
 joiner_without_data=
 if [ ! -d "$datadir/mysql" ]; then
 	case "$address" in gcomm://?*) joiner_without_data=yes ;; esac
 fi
 if [ -n "$joiner_without_data" ] && { [ "$(id -u)" != 0 ] || command -v gosu >/dev/null 2>&1; }; then
 	note "empty data directory, joining $address: the data comes by a full state transfer (SST), the image's initialisation is skipped"
+	# What the initialisation leaves and an rsync copy keeps (it copies no top-level file): the
+	# server version the system tables are for. Without it the image's entrypoint would take
+	# the copied tables for an older version at the next start, and run mariadb-upgrade on this
+	# node alone (or, after a copy cut short, fail on half-copied tables at every start).
+	version=$(mariadbd --version | sed -n 's/.* Ver \([0-9][0-9]*\.[0-9][0-9.]*-MariaDB\).*/\1/p')
+	case "$version" in
+	'') note "mariadbd --version gave no version: no upgrade-info file written" ;;
+	[0-9].* | 10.*) printf '%s' "$version" >"$datadir/mysql_upgrade_info" ;;
+	*) printf '%s' "$version" >"$datadir/mariadb_upgrade_info" ;;
+	esac
 	if [ "$(id -u)" = 0 ]; then
 		mkdir -p /run/mysqld
-		find "$datadir" /run/mysqld \! -user mysql -exec chown mysql: '{}' +
+		find "$datadir" /run/mysqld \! -user mysql -exec chown mysql: '{}' + ||
+			note "could not give every file under $datadir and /run/mysqld to mysql"
+		# As the image does: the server may read its cgroup's memory pressure.
+		pressure=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup 2>/dev/null)/memory.pressure
+		[ ! -w "$pressure" ] || chown mysql "$pressure" 2>/dev/null || true
 		exec gosu mysql mariadbd "$@"
 	fi
 	exec mariadbd "$@"

@@ -513,13 +513,12 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: Monitor
             nodes: vec![first.name.clone()],
         }),
     });
-    // The grant runs on the bootstrap node while the first joiner starts (steps on different
-    // hosts run together): it is done before that joiner's copy begins.
-    let grant = (grant == MonitorGrant::Give).then(|| monitor_grant_step(inventory, first));
-    if let (Some(step), true) = (&grant, joiners.is_empty()) {
+    // Before any joiner: during a full copy the donor holds a read lock, and a GRANT there
+    // would wait for the whole copy.
+    if grant == MonitorGrant::Give {
         plan.stages.push(Stage {
             title: "let the monitoring user see table definitions (for doctor)".into(),
-            steps: vec![step.clone()],
+            steps: vec![monitor_grant_step(inventory, first)],
             wait: None,
         });
     }
@@ -535,13 +534,6 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: Monitor
         // joiner at once and 38 s one after the other). The others start once the first is
         // a member, so that their handshake overlaps its copy.
         let mut stage = join_stage(inventory, &[second]);
-        if let Some(step) = grant {
-            stage.title = format!(
-                "{}; let the monitoring user see table definitions (for doctor)",
-                stage.title
-            );
-            stage.steps.insert(0, step);
-        }
         if !rest.is_empty() {
             stage.wait = Some(WaitFor::Member {
                 node: second.name.clone(),

@@ -134,10 +134,17 @@ pub async fn collect(
                 .map(|n| node_report(inventory, n, password, timeout, args)),
         ),
         async {
-            match first {
+            let record = match first {
                 Some(node) => host_record(inventory, node, &options).await,
                 None => None,
-            }
+            };
+            // No record there (the host unreachable, or none written): the other hosts are
+            // needed whatever the nodes say, so they are read now, still beside the probes.
+            let others = match record {
+                None => Some(other_records(inventory, &options).await),
+                Some(_) => None,
+            };
+            (record, others)
         }
     );
     let recorded_history = recorded_history(inventory, &nodes, first_record, &options).await;
@@ -260,40 +267,55 @@ fn status_ssh_options(args: &StatusArgs) -> crate::ssh::SshOptions {
 async fn recorded_history(
     inventory: &Inventory,
     nodes: &[NodeReport],
-    first_record: Option<String>,
+    (first_record, others): (Option<String>, Option<Vec<String>>),
     options: &crate::ssh::SshOptions,
 ) -> Vec<String> {
+    let settled = record_settles(first_record.as_deref(), nodes);
+    let mut distinct: std::collections::BTreeSet<String> = first_record.into_iter().collect();
+    if !settled {
+        let others = match others {
+            Some(read) => read,
+            None => other_records(inventory, options).await,
+        };
+        distinct.extend(others);
+    }
+    distinct.into_iter().collect()
+}
+
+/// Whether a host's record settles the history verdict: it is the one state UUID the Primary
+/// nodes report (then no other host's record can change the verdict).
+fn record_settles(record: Option<&str>, nodes: &[NodeReport]) -> bool {
     let live: std::collections::BTreeSet<&str> = nodes
         .iter()
         .filter_map(|n| n.wsrep.as_ref())
         .filter(|s| s.is_primary())
         .map(|s| s.cluster_state_uuid.as_str())
         .collect();
-    let settled = first_record
-        .as_deref()
-        .is_some_and(|r| live.len() == 1 && live.contains(r));
-    let mut distinct: std::collections::BTreeSet<String> = first_record.into_iter().collect();
-    if !settled {
-        let mut seen: std::collections::BTreeSet<&str> = inventory
-            .nodes
-            .first()
-            .map(|n| n.host.as_str())
+    record.is_some_and(|r| live.len() == 1 && live.contains(r))
+}
+
+/// The records on every host but the first node's (each host once), read at once.
+async fn other_records(inventory: &Inventory, options: &crate::ssh::SshOptions) -> Vec<String> {
+    let mut seen: std::collections::BTreeSet<&str> = inventory
+        .nodes
+        .first()
+        .map(|n| n.host.as_str())
+        .into_iter()
+        .collect();
+    let others: Vec<&Node> = inventory
+        .nodes
+        .iter()
+        .filter(|n| seen.insert(n.host.as_str()))
+        .collect();
+    futures::future::join_all(
+        others
             .into_iter()
-            .collect();
-        let others: Vec<&Node> = inventory
-            .nodes
-            .iter()
-            .filter(|n| seen.insert(n.host.as_str()))
-            .collect();
-        let records = futures::future::join_all(
-            others
-                .into_iter()
-                .map(|node| host_record(inventory, node, options)),
-        )
-        .await;
-        distinct.extend(records.into_iter().flatten());
-    }
-    distinct.into_iter().collect()
+            .map(|node| host_record(inventory, node, options)),
+    )
+    .await
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The history UUID recorded on a node's host, if the host answers and has one.
@@ -548,5 +570,42 @@ cluster local-test: degraded: nodeb not answering; cluster size 2 of 3
 "
         );
         assert_eq!(report.exit_code, 1);
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+
+    const LIVE: &str = "5bd3c0a5-c0b0-11ef-8a6e-7e0a8f3a1b11";
+    const OLD: &str = "0f9e6a11-c0b0-11ef-8a6e-7e0a8f3a1b11";
+
+    fn node(uuid: &str, status: &str) -> NodeReport {
+        NodeReport {
+            name: "n".into(),
+            host: "h".into(),
+            port: 4306,
+            container: "running".into(),
+            error: None,
+            wsrep: Some(NodeStatus::from_rows([
+                ("wsrep_cluster_status", status),
+                ("wsrep_cluster_state_uuid", uuid),
+            ])),
+            log: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_the_one_primary_uuid_settles_the_history_verdict() {
+        let primary = [node(LIVE, "Primary"), node(LIVE, "Primary")];
+        assert!(record_settles(Some(LIVE), &primary));
+        assert!(!record_settles(Some(OLD), &primary));
+        assert!(!record_settles(None, &primary));
+        // Two Primary UUIDs (a split), or none (down): every host's record is read.
+        let split = [node(LIVE, "Primary"), node(OLD, "Primary")];
+        assert!(!record_settles(Some(LIVE), &split));
+        let down = [node(LIVE, "non-Primary")];
+        assert!(!record_settles(Some(LIVE), &down));
+        assert!(!record_settles(Some(LIVE), &[]));
     }
 }
