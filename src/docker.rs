@@ -66,6 +66,13 @@ pub enum ClusterAddress {
     Bootstrap,
     /// The other members' Galera addresses, in inventory order.
     Members(Vec<String>),
+    /// A joiner of a new cluster: the other members, and the one node it may take its full copy
+    /// (SST, then IST to its join) from. A node that itself joined by SST while other members
+    /// joined lacks those joins' events in its gcache: chosen as the donor of a later joiner, it
+    /// sends an IST that stops short ("IST didn't contain all write sets"), and that joiner is
+    /// left disconnected (seen on the lab: TLS restore, mariabackup). The bootstrap node was
+    /// Synced throughout, so it has every event.
+    FirstJoin { members: Vec<String>, donor: String },
 }
 
 impl ClusterAddress {
@@ -84,7 +91,9 @@ impl ClusterAddress {
     pub fn gcomm(&self) -> String {
         match self {
             ClusterAddress::Bootstrap => "gcomm://".to_string(),
-            ClusterAddress::Members(list) => format!("gcomm://{}", list.join(",")),
+            ClusterAddress::Members(list) | ClusterAddress::FirstJoin { members: list, .. } => {
+                format!("gcomm://{}", list.join(","))
+            }
         }
     }
 }
@@ -281,8 +290,12 @@ pub fn node_start_path(inventory: &Inventory) -> String {
 /// The node's config file: only what changes over the node's life, the cluster address.
 /// Rewriting it in place changes what the next start of the container reads, without a restart.
 pub fn node_config(address: &ClusterAddress) -> String {
+    let donor = match address {
+        ClusterAddress::FirstJoin { donor, .. } => format!("wsrep_sst_donor={donor}\n"),
+        _ => String::new(),
+    };
     format!(
-        "# managed by galeractl\n[mysqld]\nwsrep_cluster_address={}\n",
+        "# managed by galeractl\n[mysqld]\nwsrep_cluster_address={}\n{donor}",
         address.gcomm()
     )
 }

@@ -503,7 +503,7 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: Monitor
         if n.name == first.name {
             ClusterAddress::Bootstrap
         } else {
-            ClusterAddress::others(inventory, n)
+            first_join(inventory, n, first)
         }
     }));
     plan.stages.push(Stage {
@@ -523,16 +523,15 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: Monitor
         });
     }
     if let Some((second, rest)) = joiners.split_first() {
-        // The first joiner alone, then all the others at once. Each joiner asks for a full
-        // copy (SST); a donor serves one at a time, and a joiner that finds no free donor asks
-        // again a second later, taking any Synced member: so the copies fan out (each joiner
-        // done serves the next ones) instead of queueing on the bootstrap node.
-        // Measured on the lab (issue 21's closing note): the second of two joiners started
-        // together idles ~5 s in Galera's join handshake (its first view is non-Primary),
-        // which costs a 3-node cluster more than it saves; many joiners started together
-        // share that one stall and the fan-out wins (9 nodes: 22 s, against 26 s with every
-        // joiner at once and 38 s one after the other). The others start once the first is
-        // a member, so that their handshake overlaps its copy.
+        // The first joiner alone, then all the others at once, once it is a member: their
+        // starts and join handshakes overlap its copy. Every joiner takes its full copy (SST)
+        // from the bootstrap node only (`wsrep_sst_donor`, see ClusterAddress::FirstJoin): a
+        // donor serves one copy at a time, and a joiner that finds it busy asks again a second
+        // later. Measured on the lab (issue 21's closing note): the second of two joiners
+        // started together idles ~5 s in Galera's join handshake (its first view is
+        // non-Primary), which costs a 3-node cluster more than it saves; many joiners started
+        // together share that one stall. Copies fanned out to joiners done (9 nodes: 22 s
+        // against 38 s) until a joiner's IST from such a donor stopped short.
         let mut stage = join_stage(inventory, &[second]);
         if !rest.is_empty() {
             stage.wait = Some(WaitFor::Member {
@@ -550,20 +549,38 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: Monitor
             plan.stages.push(stage);
         }
         // The bootstrap node's config now names the others: any later start of its
-        // container joins the running cluster instead of forming a new one.
+        // container joins the running cluster instead of forming a new one. The joiners'
+        // configs lose their one donor: a later copy may come from any member.
         let normal_member = write_config_step(
             inventory,
             first,
             &ClusterAddress::others(inventory, first),
             "name the other members in the cluster address",
         );
+        let any_donor: Vec<Step> = joiners
+            .iter()
+            .map(|n| {
+                write_config_step(
+                    inventory,
+                    n,
+                    &ClusterAddress::others(inventory, n),
+                    "any member may be its donor from now on",
+                )
+            })
+            .collect();
         plan.stages.push(Stage {
-            title: format!("make {} a normal member (no restart)", first.name),
-            steps: vec![normal_member.clone()],
+            title: format!(
+                "make {} a normal member, and free the joiners' choice of donor (config files, no restart)",
+                first.name
+            ),
+            steps: std::iter::once(normal_member.clone())
+                .chain(any_donor.iter().cloned())
+                .collect(),
             wait: None,
         });
         // The same if anything fails or the run is interrupted before that stage.
         plan.on_failure.push(normal_member);
+        plan.on_failure.extend(any_donor);
     }
     let hosts: BTreeSet<String> = all.iter().map(|n| n.host.clone()).collect();
     plan.stages.push(record_history_stage(
@@ -573,6 +590,18 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: Monitor
             node: first.name.clone(),
         },
     ));
+}
+
+/// A joiner's config in a new cluster: the other members, and the bootstrap node as its only
+/// donor while the cluster forms (see [`ClusterAddress::FirstJoin`]).
+fn first_join(inventory: &Inventory, node: &Node, first: &Node) -> ClusterAddress {
+    let ClusterAddress::Members(members) = ClusterAddress::others(inventory, node) else {
+        return ClusterAddress::others(inventory, node);
+    };
+    ClusterAddress::FirstJoin {
+        members,
+        donor: first.name.clone(),
+    }
 }
 
 /// The nodes to start as joiners (missing, stopped, or running but not yet Synced: joining

@@ -151,7 +151,7 @@ fn logical_plans_match_golden() {
             "let the monitoring user see table definitions (for doctor)",
             "join nodeb",
             "join nodec",
-            "make nodea a normal member (no restart)",
+            "make nodea a normal member, and free the joiners' choice of donor (config files, no restart)",
             "record the cluster's history (its state UUID) on the hosts",
             "verify",
         ]

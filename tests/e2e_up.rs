@@ -121,6 +121,13 @@ fn up_on_the_lab() {
                 && !log.contains("initializing the data directory"),
             "{name}:\n{log}"
         );
+        // Its copy came from the bootstrap node only; its config no longer pins a donor.
+        assert!(
+            log.contains(&format!("({name}) requested state transfer from 'nodea'")),
+            "{name}:\n{log}"
+        );
+        let config = lab.ssh_ok(host, &format!("cat /etc/galeractl/local-test/{name}.cnf"));
+        assert!(!config.contains("wsrep_sst_donor"), "{config}");
     }
 
     // A joiner's copied system tables are taken for the server's own version: restarted, it
