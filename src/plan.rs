@@ -382,7 +382,7 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
             return Ok(plan);
         }
         new_cluster(inventory, &mut plan, MonitorGrant::Give);
-    } else if !running_cluster(inventory, observed, &running, &mut plan) {
+    } else if !running_cluster(inventory, observed, &mut plan) {
         return Ok(plan);
     }
     plan.stages.push(verify_stage(inventory.members()));
@@ -637,12 +637,7 @@ fn absent_and_stale<'a>(
 
 /// The cluster runs: start what is missing as joiners, then replace changed nodes one at a
 /// time. `false` when nothing is left to do (no verification either).
-fn running_cluster(
-    inventory: &Inventory,
-    observed: &Observed,
-    running: &[&Node],
-    plan: &mut Plan,
-) -> bool {
+fn running_cluster(inventory: &Inventory, observed: &Observed, plan: &mut Plan) -> bool {
     let fact = |node: &Node| observed.nodes.iter().find(|o| o.name == node.name);
     let all: Vec<&Node> = inventory.nodes.iter().collect();
     let (absent, stale) = absent_and_stale(inventory, observed);
@@ -705,24 +700,20 @@ fn running_cluster(
         })
         .collect();
     if !absent.is_empty() {
-        // As for a new cluster: each joiner once the previous is a member, then all Synced.
-        let via = running[0].name.clone();
-        let members = running.len();
+        // One joiner at a time, each Synced before the next starts: a node that joins while
+        // another receives a full copy may pick that one as its donor once it is Synced, and
+        // its gcache lacks the events of that time, the new join among them: the IST stops
+        // short and the joiner is left disconnected (seen on the lab with a new cluster's
+        // joiners, which now take their copies from the bootstrap node only).
         let all_synced = WaitFor::Synced {
             nodes: absent.iter().map(|n| n.name.clone()).collect(),
         };
         for (i, n) in start.iter().enumerate() {
             let mut stage = join_stage(inventory, &[n]);
             stage.steps = start_or_run_steps(inventory, n, fact(n).map(|f| &f.container));
-            stage.wait = Some(if i + 1 < start.len() {
-                WaitFor::Member {
-                    node: n.name.clone(),
-                    via: via.clone(),
-                    size: members + i + 1,
-                }
-            } else {
-                all_synced.clone()
-            });
+            if i + 1 == start.len() {
+                stage.wait = Some(all_synced.clone());
+            }
             plan.stages.push(stage);
         }
         if start.is_empty() {

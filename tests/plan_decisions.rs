@@ -221,10 +221,8 @@ fn two_stopped_nodes_rejoin_in_turn() {
         waits,
         vec![
             None,
-            Some(WaitFor::Member {
-                node: "nodeb".into(),
-                via: "nodea".into(),
-                size: 2
+            Some(WaitFor::Synced {
+                nodes: vec!["nodeb".into()]
             }),
             Some(WaitFor::Synced {
                 nodes: vec!["nodeb".into(), "nodec".into()]
