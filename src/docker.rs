@@ -78,14 +78,15 @@ pub enum ClusterAddress {
 impl ClusterAddress {
     /// Every member of the inventory but `node`.
     pub fn others(inventory: &Inventory, node: &Node) -> Self {
-        ClusterAddress::Members(
-            inventory
-                .nodes
-                .iter()
-                .filter(|n| n.name != node.name)
-                .map(|n| host_port(&inventory.galera_host(n), n.ports.galera))
-                .collect(),
-        )
+        ClusterAddress::Members(other_members(inventory, node))
+    }
+
+    /// A new cluster's joiner: every member but `node`, copying from `donor` only.
+    pub fn first_join(inventory: &Inventory, node: &Node, donor: &Node) -> Self {
+        ClusterAddress::FirstJoin {
+            members: other_members(inventory, node),
+            donor: donor.name.clone(),
+        }
     }
 
     pub fn gcomm(&self) -> String {
@@ -96,6 +97,16 @@ impl ClusterAddress {
             }
         }
     }
+}
+
+/// The Galera addresses of every member but `node`, in inventory order.
+fn other_members(inventory: &Inventory, node: &Node) -> Vec<String> {
+    inventory
+        .nodes
+        .iter()
+        .filter(|n| n.name != node.name)
+        .map(|n| host_port(&inventory.galera_host(n), n.ports.galera))
+        .collect()
 }
 
 pub fn cluster_dir(inventory: &Inventory) -> String {

@@ -503,7 +503,7 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: Monitor
         if n.name == first.name {
             ClusterAddress::Bootstrap
         } else {
-            first_join(inventory, n, first)
+            ClusterAddress::first_join(inventory, n, first)
         }
     }));
     plan.stages.push(Stage {
@@ -590,18 +590,6 @@ pub(crate) fn new_cluster(inventory: &Inventory, plan: &mut Plan, grant: Monitor
             node: first.name.clone(),
         },
     ));
-}
-
-/// A joiner's config in a new cluster: the other members, and the bootstrap node as its only
-/// donor while the cluster forms (see [`ClusterAddress::FirstJoin`]).
-fn first_join(inventory: &Inventory, node: &Node, first: &Node) -> ClusterAddress {
-    let ClusterAddress::Members(members) = ClusterAddress::others(inventory, node) else {
-        return ClusterAddress::others(inventory, node);
-    };
-    ClusterAddress::FirstJoin {
-        members,
-        donor: first.name.clone(),
-    }
 }
 
 /// The nodes to start as joiners (missing, stopped, or running but not yet Synced: joining
