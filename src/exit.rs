@@ -16,8 +16,20 @@ pub const REFUSED: u8 = 3;
 /// Another operator's command holds the cluster's lock (it was waited for, `--lock-wait`);
 /// nothing was changed.
 pub const LOCKED: u8 = 4;
-/// Interrupted by a signal (SIGINT, SIGTERM, SIGHUP); the plan's on-failure steps ran.
+/// Interrupted by a signal (SIGINT, SIGTERM, SIGHUP); the plan's on-failure steps ran. The
+/// code says which: 130 (SIGINT), 129 (SIGHUP: a closed terminal), 143 (SIGTERM), as a shell
+/// reports a process killed by that signal ([`interrupted_as`]).
 pub const INTERRUPTED: u8 = 130;
+
+/// The exit code of a failure with `code`, once `signal` interrupted the command: an
+/// interrupt's code names the signal; any other code stays as it is.
+pub fn interrupted_as(code: u8, signal: Option<&str>) -> u8 {
+    match (code, signal) {
+        (INTERRUPTED, Some("SIGHUP")) => 129,
+        (INTERRUPTED, Some("SIGTERM")) => 143,
+        _ => code,
+    }
+}
 /// Bad command line.
 pub const USAGE: u8 = 64;
 /// Invalid inventory.

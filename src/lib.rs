@@ -2,6 +2,10 @@
 //!
 //! The core (`inventory`, `plan`, `docker`, `galera`) is pure data and decisions, with no I/O;
 //! the edges (`ssh`, `sql`) talk to hosts; `cmd` wires them into the operator's commands.
+#![warn(clippy::disallowed_macros)]
+
+#[macro_use]
+pub mod out;
 
 pub mod arbitrator;
 pub mod backup;
@@ -76,11 +80,20 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             cli::ExportTarget::K8s(k8s) => cmd::export::k8s(k8s),
         },
     };
+    // Output lost to a full disk or a dead terminal makes a command that did its work fail:
+    // what it printed (a plan, a status, a manifest's path) is incomplete.
+    let outcome = match (outcome, out::stdout_lost()) {
+        (Ok(_), Some(why)) => Err(cmd::Failure::new(
+            exit::FAILED,
+            format!("cannot write to stdout ({why}): the output is incomplete"),
+        )),
+        (outcome, _) => outcome,
+    };
     match outcome {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("galeractl: {}", failure.message);
-            ExitCode::from(failure.code)
+            errln!("galeractl: {}", failure.message);
+            ExitCode::from(exit::interrupted_as(failure.code, cmd::signalled()))
         }
     }
 }
@@ -96,7 +109,9 @@ fn init_logging(verbose: u8, quiet: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(out::LogWriter)
+        .log_internal_errors(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .without_time()
         .try_init();

@@ -113,4 +113,25 @@ if [ -n "$joiner_without_data" ] && { [ "$(id -u)" != 0 ] || command -v gosu >/d
 	exec mariadbd "$@"
 fi
 
+# A data directory initialised for this server's major.minor needs no password: neither the
+# image's initialisation nor its upgrade runs. The official image's entrypoint would still read
+# each *_FILE variable and export the password into the environment of mariadbd (readable in
+# /proc/1/environ by the server's user, inherited by every state-transfer script): it gets
+# none. A start that initialises or upgrades keeps them (the lab image's upgrade logs in as
+# root); the next start drops them.
+tables_of_this_server() {
+	server=$(mariadbd --version 2>/dev/null | sed -n 's/.* Ver \([0-9][0-9]*\.[0-9][0-9]*\)\..*/\1/p')
+	for info in "$datadir/mariadb_upgrade_info" "$datadir/mysql_upgrade_info"; do
+		[ -r "$info" ] || continue
+		tables=$(sed -n '1s/^\([0-9][0-9]*\.[0-9][0-9]*\)\..*/\1/p' "$info")
+		[ -n "$server" ] && [ "$tables" = "$server" ]
+		return
+	done
+	return 1
+}
+if [ -d "$datadir/mysql" ] && tables_of_this_server; then
+	unset MARIADB_ROOT_PASSWORD_FILE MARIADB_PASSWORD_FILE MYSQL_ROOT_PASSWORD_FILE \
+		MYSQL_PASSWORD_FILE MARIADB_ROOT_PASSWORD MARIADB_PASSWORD MYSQL_ROOT_PASSWORD \
+		MYSQL_PASSWORD
+fi
 exec "$entrypoint" "$@"

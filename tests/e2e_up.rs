@@ -362,3 +362,40 @@ fn up_on_the_lab() {
     }
     lab.wipe_cluster("second");
 }
+
+/// Review finding M-7: the official image's entrypoint exports the passwords it reads from the
+/// `*_FILE` variables into mariadbd's environment. node-start gives it none when the data
+/// directory is initialised for this server: run in the lab's node image with a stand-in
+/// entrypoint that prints its environment, once over tables of this server's version (no
+/// password) and once over older ones (an upgrade start keeps them).
+#[test]
+fn node_start_hands_the_entrypoint_no_password_once_initialised() {
+    let Some(lab) = Lab::find() else { return };
+    let script = galeractl::docker::NODE_START_SCRIPT.replace('\'', "'\\''");
+    let run = |tables: &str| {
+        lab.ssh_ok(
+            HOSTS[0],
+            &format!(
+                "printf '%s' '{script}' >/tmp/galeractl-node-start-env.sh && docker run --rm \
+                 -e MARIADB_ROOT_PASSWORD_FILE=/run/root -e MARIADB_PASSWORD_FILE=/run/monitor \
+                 -v /tmp/galeractl-node-start-env.sh:/node-start.sh:ro --entrypoint sh \
+                 galeractl-lab/galera:10.11 -c 'mkdir -p /var/lib/mysql/mysql && \
+                 v=$(mariadbd --version | sed -n \"s/.* Ver \\([0-9.]*-MariaDB\\).*/\\1/p\") && \
+                 printf %s \"{tables}\" | sed \"s/SERVER/$v/\" >/var/lib/mysql/mysql_upgrade_info && \
+                 printf \"version: 2.1\\nuuid: 6c0e4a7e-0000-11ef-8000-000000000001\\nseqno: 5\\nsafe_to_bootstrap: 0\\n\" >/var/lib/mysql/grastate.dat && \
+                 printf \"#!/bin/sh\\nenv | grep PASSWORD || echo no password\\n\" >/ep && chmod +x /ep && \
+                 sh /node-start.sh /ep --wsrep-on=ON'; rm -f /tmp/galeractl-node-start-env.sh"
+            ),
+        )
+    };
+    let current = run("SERVER");
+    assert!(
+        current.contains("no password") && !current.contains("PASSWORD_FILE="),
+        "tables of this server: the entrypoint still got a password variable:\n{current}"
+    );
+    let older = run("10.6.1-MariaDB");
+    assert!(
+        older.contains("MARIADB_ROOT_PASSWORD_FILE=/run/root"),
+        "an upgrade start lost the root password file:\n{older}"
+    );
+}

@@ -172,9 +172,9 @@ async fn backup_on(
             "stream_seconds": received.map(|r| r.seconds),
             "manifest": manifest,
         });
-        println!("{doc:#}");
+        outln!("{doc:#}");
     } else {
-        println!(
+        outln!(
             "{}: backup of {} ({}) at {}:{} in {}: {:.1} MB in {secs:.1}s ({:.1} MB/s); {} back in sync",
             inventory.cluster.name,
             node.name,
@@ -256,9 +256,9 @@ async fn on_host(
             "seconds": secs,
             "manifest": manifest,
         });
-        println!("{doc:#}");
+        outln!("{doc:#}");
     } else {
-        println!(
+        outln!(
             "{}: backup of {} kept on {} in {there}, prepared there as a check, at {}:{}: {:.1} MB in {secs:.1}s; its manifest also in {}; {} back in sync",
             inventory.cluster.name,
             node.name,

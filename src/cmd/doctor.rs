@@ -58,9 +58,9 @@ pub async fn run(args: &DoctorArgs) -> Outcome {
     if args.json {
         let text = serde_json::to_string_pretty(&report)
             .map_err(|e| Failure::new(crate::exit::FAILED, format!("cannot encode: {e}")))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", doctor::render(&report));
+        out!("{}", doctor::render(&report));
     }
     Ok(ExitCode::from(report.exit_code))
 }

@@ -29,8 +29,8 @@ pub fn k8s(args: &K8sArgs) -> Outcome {
         },
     );
     for w in &export.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
-    print!("{}", export.yaml);
+    out!("{}", export.yaml);
     Ok(ExitCode::SUCCESS)
 }

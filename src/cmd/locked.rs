@@ -74,7 +74,10 @@ where
         }
         Err(e) => return Err(e.into()),
     };
-    let outcome = guarded.await;
+    // A bug that panics in the work still releases the lock.
+    let outcome = super::guard_panic(guarded)
+        .await
+        .unwrap_or_else(|panic| Err(Failure::new(crate::exit::FAILED, panic)));
     if let Some(lock) = lock {
         if let Err(e) = lock.release(&remote).await {
             tracing::warn!("{e}");

@@ -71,7 +71,7 @@ pub type Outcome = Result<ExitCode, Failure>;
 /// Prints warnings of a loaded inventory on stderr.
 pub fn print_warnings(report: &crate::diagnostic::FileDiagnostics) {
     for d in &report.diagnostics {
-        eprintln!("{}", report.render(d));
+        errln!("{}", report.render(d));
     }
 }
 
@@ -215,9 +215,9 @@ pub fn print_plan(plan: &crate::plan::Plan, json: bool) -> Outcome {
         let text = serde_json::to_string_pretty(plan).map_err(|e| {
             Failure::new(crate::exit::FAILED, format!("cannot encode the plan: {e}"))
         })?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", crate::plan::render(plan));
+        out!("{}", crate::plan::render(plan));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -235,7 +235,10 @@ pub async fn run_plan(
             crate::exit::INTERRUPTED,
             format!("interrupted by {signal}; the step under way may have completed on its host"),
         )),
-        run = runner.run(plan) => run.map_err(|e| (crate::exit::FAILED, e.message)),
+        run = guard_panic(runner.run(plan)) => match run {
+            Ok(run) => run.map_err(|e| (crate::exit::FAILED, e.message)),
+            Err(panic) => Err((crate::exit::FAILED, panic)),
+        },
     };
     match outcome {
         Ok(report) => Ok(report),
@@ -247,6 +250,23 @@ pub async fn run_plan(
             Err(Failure::new(code, message))
         }
     }
+}
+
+/// Runs `work`; a panic in it (a bug) becomes an error, so that the plan's on-failure steps
+/// and the lock's release still run.
+pub async fn guard_panic<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
+    use futures::FutureExt;
+    std::panic::AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            format!("galeractl stopped on an internal error (a bug: please report it): {what}")
+        })
 }
 
 /// The usage error for a node name the inventory at `path` does not have.

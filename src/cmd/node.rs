@@ -131,14 +131,15 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     match container_of(inventory, node, remote).await? {
         Some(row) if row.is_running() => {}
         Some(row) => {
-            println!(
+            outln!(
                 "{}: already stopped (container {name} is {})",
-                node.name, row.state
+                node.name,
+                row.state
             );
             return Ok(ExitCode::SUCCESS);
         }
         None => {
-            println!("{}: already stopped (no container {name})", node.name);
+            outln!("{}: already stopped (no container {name})", node.name);
             return Ok(ExitCode::SUCCESS);
         }
     }
@@ -173,12 +174,9 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
         return Err(super::interrupted_before_change(signal));
     }
     let started = Instant::now();
-    runner(cx, hosts, args)
-        .run(&plan)
-        .await
-        .map_err(|e| Failure::new(exit::FAILED, e.message))?;
+    super::run_plan(&runner(cx, hosts, args), &plan).await?;
     let seqno = saved_seqno(inventory, node, remote).await;
-    println!(
+    outln!(
         "{}: stopped cleanly in {:.1}s; last committed seqno {} (grastate.dat)",
         node.name,
         started.elapsed().as_secs_f64(),
@@ -230,7 +228,7 @@ async fn start_checked(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs
         .position(|n| n.name == node.name)
         .and_then(|i| cx.statuses[i].clone());
     if own.as_ref().is_some_and(NodeStatus::is_healthy) {
-        println!("{}: already running, Synced and Primary", node.name);
+        outln!("{}: already running, Synced and Primary", node.name);
         return Ok(ExitCode::SUCCESS);
     }
     if !others_primary {
@@ -263,13 +261,10 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
         return Err(super::interrupted_before_change(signal));
     }
     let started = Instant::now();
-    runner(cx, hosts, args)
-        .run(&plan)
-        .await
-        .map_err(|e| Failure::new(exit::FAILED, e.message))?;
+    super::run_plan(&runner(cx, hosts, args), &plan).await?;
     let log = observe::log_tail(&remote, &inventory.container_name(node), 400).await;
     let how = galera::catch_up(&log);
-    println!(
+    outln!(
         "{}: Synced in {:.1}s; caught up by {how}",
         node.name,
         started.elapsed().as_secs_f64()

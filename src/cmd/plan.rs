@@ -14,9 +14,9 @@ pub fn run(args: &PlanArgs) -> Outcome {
     if args.json {
         let text = serde_json::to_string_pretty(&plan)
             .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the plan: {e}")))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", plan::render(&plan));
+        out!("{}", plan::render(&plan));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -100,7 +100,7 @@ async fn recover(
     );
     let observed = read::positions(cx).await;
     if !args.json {
-        print!("{}", render::positions(&observed.positions));
+        out!("{}", render::positions(&observed.positions));
     }
     tracing::info!("positions read in {:.1}s", started.elapsed().as_secs_f64());
     // Prepared transactions to resolve, as the operator asked: a plan of its own, then every
@@ -132,7 +132,7 @@ async fn recover(
                 None,
             );
         }
-        println!("{choice}");
+        outln!("{choice}");
         act::run(cx, &plan).await?;
         if let Ok(mut r) = cx.resolved.lock() {
             r.extend(unresolved);
@@ -171,8 +171,8 @@ async fn recover(
             fast.ok(),
         );
     }
-    print!("{}", render::choice(&choice));
-    println!("path: {path}");
+    out!("{}", render::choice(&choice));
+    outln!("path: {path}");
     if matches!(choice, Choice::StopWaiting { .. }) {
         act::run(cx, &plan).await?;
         tracing::info!("reading every position again, the waiting nodes stopped");
@@ -258,22 +258,22 @@ fn print_dry_run(
         };
         let text = serde_json::to_string_pretty(&document)
             .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the plan: {e}")))?;
-        println!("{text}");
+        outln!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
     for line in choice {
-        println!("{line}");
+        outln!("{line}");
     }
-    println!("path: {path}");
-    println!("would run (--dry-run: nothing was changed):");
-    print!("{}", crate::plan::render(plan));
+    outln!("path: {path}");
+    outln!("would run (--dry-run: nothing was changed):");
+    out!("{}", crate::plan::render(plan));
     if let Some(f) = fall_back {
-        println!(
+        outln!(
             "if no Primary component re-forms within {}s: the fall-back, then the bootstrap plan as read again (now, it would be):",
             recover::commands::REFORM_SECS
         );
-        print!("{}", crate::plan::render(f.stop));
-        print!("{}", crate::plan::render(f.then));
+        out!("{}", crate::plan::render(f.stop));
+        out!("{}", crate::plan::render(f.then));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -390,7 +390,7 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
     } else {
         recorded.join(", ")
     };
-    println!(
+    outln!(
         "cluster {}: recovered in {seconds:.1}s; cluster UUID {} ({})",
         inventory.cluster.name,
         uuids.first().copied().unwrap_or("-"),
@@ -426,7 +426,7 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
     }))
     .await;
     for (s, how) in states.iter().zip(catch_ups) {
-        println!("  {s}{how}");
+        outln!("  {s}{how}");
     }
     if kept {
         Ok(ExitCode::SUCCESS)

@@ -91,7 +91,7 @@ async fn restart(
     }
     let runner = super::runner(inventory, hosts, password, &args.remote);
     super::run_plan(&runner, &plan).await?;
-    println!(
+    outln!(
         "cluster {}: {} restarted one at a time in {:.1}s, each caught up by IST",
         inventory.cluster.name,
         nodes

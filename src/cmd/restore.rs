@@ -193,7 +193,7 @@ async fn restore_on(
         backup::Format::MariabackupXbstream => "restored from the backup",
         backup::Format::MariadbDumpSql => "loaded the logical backup (a new history)",
     };
-    println!(
+    outln!(
         "{}: {what} of {} at {}:{} in {:.1}s; {}",
         inventory.cluster.name,
         manifest.node,

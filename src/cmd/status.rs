@@ -110,10 +110,10 @@ pub async fn run(args: &StatusArgs) -> Outcome {
         StatusFormat::Json => {
             let text = serde_json::to_string_pretty(&report)
                 .map_err(|e| Failure::new(crate::exit::FAILED, format!("cannot encode: {e}")))?;
-            println!("{text}");
+            outln!("{text}");
         }
-        StatusFormat::Prometheus => print!("{}", crate::prometheus::render(&report)),
-        StatusFormat::Table => print!("{}", render(&report)),
+        StatusFormat::Prometheus => out!("{}", crate::prometheus::render(&report)),
+        StatusFormat::Table => out!("{}", render(&report)),
     }
     Ok(ExitCode::from(report.exit_code))
 }

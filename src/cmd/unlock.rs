@@ -30,7 +30,7 @@ pub async fn run(args: &UnlockArgs) -> Outcome {
     };
     hosts.close().await;
     let found = result?;
-    println!(
+    outln!(
         "{}",
         lock::unlock_message(&inventory.cluster.name, &found, lock::now_unix())
     );

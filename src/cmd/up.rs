@@ -138,7 +138,7 @@ async fn plan_and_run(
         recorded.clear();
     }
     if args.dry_run {
-        print!("{}", plan::render(&plan));
+        out!("{}", plan::render(&plan));
         return Ok(ExitCode::SUCCESS);
     }
     if plan.stages.is_empty() {
@@ -494,9 +494,9 @@ async fn finish(
         };
         let text = serde_json::to_string_pretty(&summary)
             .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the summary: {e}")))?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        println!(
+        outln!(
             "cluster {}: {} in {seconds:.1}s ({})",
             inventory.cluster.name,
             verdict,
@@ -507,9 +507,12 @@ async fn finish(
             }
         );
         for n in &nodes {
-            println!(
+            outln!(
                 "  {:<12} {:<16} {:<14} {}",
-                n.name, n.host, n.container, n.state
+                n.name,
+                n.host,
+                n.container,
+                n.state
             );
         }
     }

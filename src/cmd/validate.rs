@@ -14,7 +14,7 @@ pub fn run(files: &[std::path::PathBuf]) -> Outcome {
     let mut errors = 0;
     for p in &parsed {
         for d in &p.report.diagnostics {
-            eprintln!("{}", p.report.render(d));
+            errln!("{}", p.report.render(d));
             errors += usize::from(d.is_error());
         }
     }
@@ -29,7 +29,7 @@ pub fn run(files: &[std::path::PathBuf]) -> Outcome {
         .collect();
     for (p, found) in valid.iter().zip(inventory::cross_check(&together)) {
         for d in &found {
-            eprintln!("{}", render(&p.report.path, &p.report.source, d));
+            errln!("{}", render(&p.report.path, &p.report.source, d));
             errors += 1;
         }
     }
@@ -46,7 +46,7 @@ pub fn run(files: &[std::path::PathBuf]) -> Outcome {
     }
     for p in &parsed {
         if let Some(i) = &p.inventory {
-            println!(
+            outln!(
                 "{}: ok: cluster {}, {} node{}",
                 p.report.path.display(),
                 i.cluster.name,

@@ -27,9 +27,12 @@ pub(crate) async fn run(cx: &Context<'_>, plan: &Plan) -> Result<(), Failure> {
             format!("interrupted by {signal}; the step under way may have completed"),
             exit::INTERRUPTED,
         )),
-        run = runner.run_tracked(plan, &progress) => run
-            .map(|_| ())
-            .map_err(|e| (e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)), e.message, exit::FAILED)),
+        run = super::super::guard_panic(runner.run_tracked(plan, &progress)) => match run {
+            Ok(run) => run
+                .map(|_| ())
+                .map_err(|e| (e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)), e.message, exit::FAILED)),
+            Err(panic) => Err((progress.load(Ordering::SeqCst), panic, exit::FAILED)),
+        },
     };
     let Err((next, error, code)) = outcome else {
         return Ok(());
