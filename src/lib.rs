@@ -111,8 +111,14 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         .with_writer(out::LogWriter)
         .log_internal_errors(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(colour())
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+/// Colour in the log: only on a terminal, and never with `NO_COLOR` set (to anything but "").
+fn colour() -> bool {
+    let refused = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !refused && std::io::IsTerminal::is_terminal(&std::io::stderr())
 }

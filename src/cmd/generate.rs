@@ -118,8 +118,61 @@ pub fn man_page() -> Result<Vec<u8>, Failure> {
         buf.extend_from_slice(format!(".SH \"GALERACTL {}\"\n", name.to_uppercase()).as_bytes());
         buf.extend_from_slice(text.as_bytes());
     }
+    buf.extend_from_slice(MAN_TAIL.as_bytes());
     Ok(buf)
 }
+
+/// The man page's last sections: what the exit code says, what the environment changes, and
+/// which files galeractl reads and writes.
+const MAN_TAIL: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+Success; for \fBstatus\fR, the cluster is healthy.
+.TP
+\fB1\fR
+\fBstatus\fR: degraded, but a Primary component serves. \fBdoctor\fR: findings.
+.TP
+\fB2\fR
+Failed: a host, container, check or wait did not do what was needed; for \fBstatus\fR, no Primary component.
+.TP
+\fB3\fR
+Refused for safety; nothing was changed.
+.TP
+\fB4\fR
+Another operator's command holds the cluster's lock; nothing was changed.
+.TP
+\fB64\fR
+Bad command line.
+.TP
+\fB65\fR
+Invalid inventory, or a secret file missing, empty, unreadable or too open.
+.TP
+\fB66\fR
+Inventory file missing or unreadable, or no inventory given.
+.TP
+\fB129\fR, \fB130\fR, \fB143\fR
+Interrupted by SIGHUP (a closed terminal), SIGINT or SIGTERM: the plan's on-failure steps ran and the lock was released.
+.SH ENVIRONMENT
+.TP
+\fBGALERACTL_INVENTORY\fR
+The inventory, when none is given as an argument or with \fB\-i\fR.
+.TP
+\fBRUST_LOG\fR
+The log's filter (for example \fBdebug\fR); it wins over \fB\-v\fR and \fB\-q\fR.
+.TP
+\fBNO_COLOR\fR
+When set and not empty, the log has no colours (they appear only on a terminal anyway).
+.SH FILES
+.TP
+\fB./galeractl.toml\fR
+The inventory, when none is named.
+.TP
+\fBCONFIG_DIR/CLUSTER/\fR on each host (\fB/etc/galeractl/CLUSTER\fR by default)
+The nodes' configuration, the node start script, the secrets mounted into the containers (0600), the recorded history (\fBhistory-uuid\fR) and the cluster's lock.
+.TP
+\fB~/.ssh/known_hosts\fR, or the inventory's \fB[ssh] known_hosts\fR
+The hosts' keys, checked on every connection.
+"#;
 
 /// `galeractl man`: the man page on stdout (`galeractl man | man -l -`).
 pub fn man() -> Outcome {
