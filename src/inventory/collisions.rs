@@ -97,6 +97,27 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
             owner,
             at.clone(),
         );
+        // galeractl's one-off containers on the node's volume: recovery's reads and writes,
+        // and `backup --on-host`'s check. Removed by name when left over, so no other
+        // container may hold these names.
+        for (name, what) in [
+            (
+                crate::recover::oneoff::oneoff_name(inventory, node),
+                "recovery's one-off",
+            ),
+            (
+                crate::backup::plans::check_container(inventory, node),
+                "the backup check",
+            ),
+        ] {
+            claim(
+                &node.host,
+                "container",
+                name,
+                format!("{what} of node {:?}", node.name),
+                at.clone(),
+            );
+        }
         if inventory.haproxy.is_some() {
             claim(
                 &node.host,
@@ -117,6 +138,18 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
             crate::haproxy::proxy_container(inventory),
             "haproxy".to_string(),
             (span, "haproxy.host".to_string()),
+        );
+    }
+    if let Some(a) = &inventory.arbitrator {
+        let span = raw
+            .and_then(|r| r.arbitrator.as_ref())
+            .map_or(0..0, |a| a.host.span());
+        claim(
+            &a.host,
+            "container",
+            crate::arbitrator::container(inventory),
+            "the arbitrator".to_string(),
+            (span, "arbitrator.host".to_string()),
         );
     }
     claims.sort_by_key(|c| c.span.start);

@@ -1,0 +1,109 @@
+//! Issue 28: inputs that `validate` accepted and that broke only at run time (the safety
+//! review's L-1, L-2, L-3, L-5, L-8). Each test asserts the exact diagnostic, located at
+//! file:line:col, through the real binary. Nothing here touches a host.
+
+mod support;
+use support::*;
+
+const CLUSTER: &str = r#"[cluster]
+name = "c1"
+image = "mariadb:11.4"
+root_password_file = "root.pw"
+monitor_password_file = "monitor.pw"
+"#;
+
+const THREE_NODES: &str = r#"
+[[nodes]]
+name = "nodea"
+host = "10.0.0.1"
+
+[[nodes]]
+name = "nodeb"
+host = "10.0.0.2"
+
+[[nodes]]
+name = "nodec"
+host = "10.0.0.3"
+"#;
+
+/// Writes `inv.toml` with `body` and 0600 secrets (`root.pw`, `monitor.pw`, plus `extra`
+/// with their contents) into a fresh directory, and runs `galeractl COMMAND inv.toml` there:
+/// (exit code, stdout, stderr).
+fn run(test: &str, command: &str, body: &str, extra: &[(&str, &str)]) -> (i32, String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch(test);
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    for (file, content) in extra {
+        let path = dir.join(file);
+        std::fs::write(&path, content).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(dir.join("inv.toml"), body).unwrap_or_else(|e| panic!("{e}"));
+    let out = galeractl_in(&dir, &[command, "inv.toml"]);
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+fn assert_invalid(test: &str, body: &str, expected_stderr: &str) {
+    let (code, stdout, stderr) = run(test, "validate", body, &[]);
+    assert_eq!(stderr, expected_stderr, "stderr of {test}");
+    assert_eq!((code, stdout.as_str()), (65, ""), "{test}");
+}
+
+/// The stderr of `validate` on `body`, whatever it is (to show while writing a test).
+fn stderr_of(test: &str, body: &str) -> String {
+    run(test, "validate", body, &[]).2
+}
+
+#[test]
+fn auxiliary_container_names_are_claimed() {
+    let body = format!(
+        "{CLUSTER}\n[[nodes]]\nname = \"a\"\nhost = \"10.0.0.1\"\n\n[[nodes]]\nname = \"a-recover\"\nhost = \"10.0.0.1\"\nports = {{ mysql = 14306, galera = 15567, sst = 15444, ist = 15568 }}\n\n[[nodes]]\nname = \"a-backup-check\"\nhost = \"10.0.0.1\"\nports = {{ mysql = 24306, galera = 25567, sst = 25444, ist = 25568 }}\n\n[[nodes]]\nname = \"garbd\"\nhost = \"10.0.0.4\"\n\n[arbitrator]\nhost = \"10.0.0.4\"\nport = 6567\n"
+    );
+    assert_invalid(
+        "aux_names",
+        &body,
+        "\
+inv.toml:12:8: error: nodes[1].name: container name \"c1-a-recover\" on host 10.0.0.1 is used twice: by recovery's one-off of node \"a\" (line 8) and by node \"a-recover\"
+ 12 | name = \"a-recover\"
+    |        ^^^^^^^^^^^
+inv.toml:17:8: error: nodes[2].name: container name \"c1-a-backup-check\" on host 10.0.0.1 is used twice: by the backup check of node \"a\" (line 8) and by node \"a-backup-check\"
+ 17 | name = \"a-backup-check\"
+    |        ^^^^^^^^^^^^^^^^
+inv.toml:26:8: error: arbitrator.host: container name \"c1-garbd\" on host 10.0.0.4 is used twice: by node \"garbd\" (line 22) and by the arbitrator
+ 26 | host = \"10.0.0.4\"
+    |        ^^^^^^^^^^
+galeractl: 3 errors in 1 inventory
+",
+    );
+}
+
+#[test]
+fn another_clusters_one_off_name_is_claimed_across_files() {
+    let dir = scratch("aux_cross");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    let one = format!("{CLUSTER}[[nodes]]\nname = \"b\"\nhost = \"db1.example\"\n")
+        .replace("\"c1\"", "\"a\"");
+    let two = format!(
+        "{CLUSTER}ports = {{ mysql = 4307, galera = 5577, sst = 5454, ist = 5578 }}\n[[nodes]]\nname = \"recover\"\nhost = \"db1.example\"\n"
+    )
+    .replace("\"c1\"", "\"a-b\"");
+    std::fs::write(dir.join("one.toml"), one).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("two.toml"), two).unwrap_or_else(|e| panic!("{e}"));
+    let out = galeractl_in(&dir, &["validate", "one.toml", "two.toml"]);
+    assert_eq!(
+        text(&out.stderr),
+        "two.toml:8:8: error: nodes[0].name: container name \"a-b-recover\" on host db1.example is used twice: by cluster \"a\" (recovery's one-off of node \"b\") and by node \"recover\"
+ 8 | name = \"recover\"
+   |        ^^^^^^^^^
+galeractl: 1 error in 2 inventories
+"
+    );
+    assert_eq!(out.status.code(), Some(65));
+}
