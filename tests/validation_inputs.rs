@@ -107,3 +107,56 @@ galeractl: 1 error in 2 inventories
     );
     assert_eq!(out.status.code(), Some(65));
 }
+
+#[test]
+fn options_that_defeat_galeractl_are_refused_with_why() {
+    let body = format!(
+        "{CLUSTER}mariadbd_options = [\n  \"--wsrep-sst-donor=nodec\",\n  \"--innodb-data-home-dir=/srv\",\n  \"--log-error=/tmp/e\",\n  \"--skip-networking\",\n  \"--defaults-file=/x\",\n  \"--wsrep-new-cluster \",\n  \"--max-connections=5\\n  replicas: 0\",\n]\n{THREE_NODES}"
+    );
+    assert_invalid(
+        "options_refused",
+        &body,
+        "\
+inv.toml:7:3: error: cluster.mariadbd_options[0]: \"--wsrep-sst-donor=nodec\" sets wsrep-sst-donor, which would override the donor galeractl chooses (a new cluster's joiners copy from the bootstrap node)
+ 7 |   \"--wsrep-sst-donor=nodec\",
+   |   ^^^^^^^^^^^^^^^^^^^^^^^^^
+inv.toml:8:3: error: cluster.mariadbd_options[1]: \"--innodb-data-home-dir=/srv\" sets innodb-data-home-dir, which would keep durable state outside the node's data volume, where a rolling replace deletes it and recovery does not look
+ 8 |   \"--innodb-data-home-dir=/srv\",
+   |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+inv.toml:9:3: error: cluster.mariadbd_options[2]: \"--log-error=/tmp/e\" sets log-error, which would send the server's log to a file, and galeractl reads it with docker logs (IST or SST, recover, the logs command)
+ 9 |   \"--log-error=/tmp/e\",
+   |   ^^^^^^^^^^^^^^^^^^^^
+inv.toml:10:3: error: cluster.mariadbd_options[3]: \"--skip-networking\" sets skip-networking, which would close the TCP port that galeractl's probes and every client use
+ 10 |   \"--skip-networking\",
+    |   ^^^^^^^^^^^^^^^^^^^
+inv.toml:11:3: error: cluster.mariadbd_options[4]: \"--defaults-file=/x\" sets defaults-file, which mariadbd takes only as its first argument and refuses anywhere else (a crash loop)
+ 11 |   \"--defaults-file=/x\",
+    |   ^^^^^^^^^^^^^^^^^^^^
+inv.toml:12:3: error: cluster.mariadbd_options[5]: \"--wsrep-new-cluster \" has a character no option name holds (whitespace, a control character, ...): mariadbd would stop on an unknown option; names are letters, digits, '-', '_' and '.'
+ 12 |   \"--wsrep-new-cluster \",
+    |   ^^^^^^^^^^^^^^^^^^^^^^
+inv.toml:13:3: error: cluster.mariadbd_options[6]: \"--max-connections=5\\n  replicas: 0\" has a control character (a newline, a tab, ...) in its value, which mariadbd refuses and which would break the exported option file
+ 13 |   \"--max-connections=5\\n  replicas: 0\",
+    |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+galeractl: 7 errors in 1 inventory
+",
+    );
+}
+
+#[test]
+fn a_path_with_a_control_character_is_refused() {
+    let body = format!(
+        "{}{THREE_NODES}",
+        CLUSTER.replace("\"root.pw\"", "\"root.pw\\n  image: evil\"")
+    );
+    assert_invalid(
+        "path_control",
+        &body,
+        "\
+inv.toml:4:22: error: cluster.root_password_file: path \"root.pw\\n  image: evil\" has a control character (a newline, a tab, ...): rename the file
+ 4 | root_password_file = \"root.pw\\n  image: evil\"
+   |                      ^^^^^^^^^^^^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}

@@ -116,6 +116,24 @@ impl Checker<'_> {
         text.clone()
     }
 
+    /// A path on this machine, resolved from the inventory's directory. A control character
+    /// in it (a newline, ...) is refused: no file needs one, and it would break every text the
+    /// path is written into (a plan, `export k8s`'s comments).
+    fn path(&mut self, base: &Path, value: &S<String>, key: &str) -> PathBuf {
+        let text = value.get_ref();
+        if text.chars().any(char::is_control) {
+            self.error(
+                value.span(),
+                key,
+                format!(
+                    "path {} has a control character (a newline, a tab, ...): rename the file",
+                    shown(text)
+                ),
+            );
+        }
+        resolve(base, text)
+    }
+
     fn image(&mut self, value: &S<String>, key: &str) -> String {
         self.judged(value, key, "image ", rules::image_problem)
     }
@@ -381,8 +399,12 @@ fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluste
         name,
         image: c.image(&rc.image, "cluster.image"),
         distribute_image: rc.distribute_image,
-        root_password_file: resolve(base, rc.root_password_file.get_ref()),
-        monitor_password_file: resolve(base, rc.monitor_password_file.get_ref()),
+        root_password_file: c.path(base, &rc.root_password_file, "cluster.root_password_file"),
+        monitor_password_file: c.path(
+            base,
+            &rc.monitor_password_file,
+            "cluster.monitor_password_file",
+        ),
         monitor_user,
         volume_template,
         container_template,
@@ -396,11 +418,11 @@ fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluste
         sst_password_file: rc
             .sst_password_file
             .as_ref()
-            .map(|p| resolve(base, p.get_ref())),
+            .map(|p| c.path(base, p, "cluster.sst_password_file")),
         backup_password_file: rc
             .backup_password_file
             .as_ref()
-            .map(|p| resolve(base, p.get_ref())),
+            .map(|p| c.path(base, p, "cluster.backup_password_file")),
         durability: c.one_of(
             rc.durability.as_ref(),
             "cluster.durability",
@@ -486,6 +508,18 @@ fn mariadbd_option(c: &mut Checker<'_>, i: usize, opt: &S<String>) -> String {
             "{} abbreviates {managed} (mariadbd takes a unique prefix of an option's name for the option), which galeractl manages itself",
             shown(text)
         )),
+        Err(OptionProblem::Refused(name, why)) => Some(format!(
+            "{} sets {name}, which {why}",
+            shown(text)
+        )),
+        Err(OptionProblem::BadName) => Some(format!(
+            "{} has a character no option name holds (whitespace, a control character, ...): mariadbd would stop on an unknown option; names are letters, digits, '-', '_' and '.'",
+            shown(text)
+        )),
+        Err(OptionProblem::ControlInValue) => Some(format!(
+            "{} has a control character (a newline, a tab, ...) in its value, which mariadbd refuses and which would break the exported option file",
+            shown(text)
+        )),
     };
     if let Some(message) = problem {
         c.error(opt.span(), key, message);
@@ -503,7 +537,7 @@ fn ssh_section(
     let mut file = |value: &Option<S<String>>, key: &str| {
         value.as_ref().map(|f| {
             located.ssh_files.insert(key.to_string(), f.span());
-            resolve(base, f.get_ref())
+            c.path(base, f, key)
         })
     };
     let identity = file(&rs.identity, "ssh.identity");
@@ -556,7 +590,7 @@ fn nodes_section(
             located
                 .ssh_files
                 .insert(format!("{key}.ssh_identity"), f.span());
-            resolve(base, f.get_ref())
+            c.path(base, f, &format!("{key}.ssh_identity"))
         });
         let node = Node {
             name: name.clone(),
@@ -665,7 +699,7 @@ fn haproxy_section(
         stats_user: h.stats_user.as_ref().map_or("admin".to_string(), |u| {
             c.name(u, "haproxy.stats_user", "user name")
         }),
-        stats_password_file: resolve(base, h.stats_password_file.get_ref()),
+        stats_password_file: c.path(base, &h.stats_password_file, "haproxy.stats_password_file"),
         routing: c.one_of(
             h.routing.as_ref(),
             "haproxy.routing",
@@ -732,13 +766,22 @@ fn tls_section(
         );
     }
     let dir = match &t.dir {
-        Some(d) => resolve(base, &c.non_empty(d, "tls.dir")),
+        Some(d) => {
+            c.non_empty(d, "tls.dir");
+            c.path(base, d, "tls.dir")
+        }
         None => base.join(DEFAULT_TLS_DIR.replace("{cluster}", &cluster.name)),
     };
     let own = match (&t.ca_cert, &t.ca_key) {
         (Some(cert), Some(key)) => Some((
-            resolve(base, &c.non_empty(cert, "tls.ca_cert")),
-            resolve(base, &c.non_empty(key, "tls.ca_key")),
+            {
+                c.non_empty(cert, "tls.ca_cert");
+                c.path(base, cert, "tls.ca_cert")
+            },
+            {
+                c.non_empty(key, "tls.ca_key");
+                c.path(base, key, "tls.ca_key")
+            },
         )),
         (None, None) => None,
         (Some(v), None) | (None, Some(v)) => {
