@@ -160,3 +160,32 @@ galeractl: 1 error in 1 inventory
 ",
     );
 }
+
+#[test]
+fn a_system_or_world_writable_config_dir_is_refused() {
+    let body = format!(
+        "{}config_dir = \"/etc\"\n{THREE_NODES}",
+        CLUSTER.replace("\"c1\"", "\"ssh\"")
+    );
+    assert_invalid(
+        "config_dir_etc",
+        &body,
+        "\
+inv.toml:6:14: error: cluster.config_dir: \"/etc\" is a system directory: the cluster's directory in it could be one the system uses (/etc/ssh, /var/lib/docker), which galeractl would make 0700 and write into; give galeractl a directory of its own, such as \"/etc/galeractl\"
+ 6 | config_dir = \"/etc\"
+   |              ^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+    let body = format!("{CLUSTER}config_dir = \"/tmp/galeractl\"\n{THREE_NODES}");
+    assert_invalid(
+        "config_dir_tmp",
+        &body,
+        "\
+inv.toml:6:14: error: cluster.config_dir: \"/tmp/galeractl\" is in /tmp, which every user may write: another user could make the cluster's directory first and own it
+ 6 | config_dir = \"/tmp/galeractl\"
+   |              ^^^^^^^^^^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}

@@ -226,9 +226,70 @@ pub(super) fn config_dir_problem(dir: &str) -> Option<&'static str> {
         Some("contains ':', which docker's --volume takes as the end of the host path")
     } else if dir.trim_end_matches('/').is_empty() {
         Some("is the root directory: give galeractl a directory of its own, such as \"/etc/galeractl\"")
+    } else if dir.split('/').any(|part| part == "." || part == "..") {
+        Some("has a '.' or '..' part: write the directory itself")
+    } else if let Some(open) = WORLD_WRITABLE.iter().find(|w| within(dir, w)) {
+        Some(match *open {
+            "/tmp" => "is in /tmp, which every user may write: another user could make the cluster's directory first and own it",
+            "/var/tmp" => "is in /var/tmp, which every user may write: another user could make the cluster's directory first and own it",
+            _ => "is in /dev/shm, which every user may write: another user could make the cluster's directory first and own it",
+        })
+    } else if SYSTEM_DIRS.contains(&dir.trim_end_matches('/').replace("//", "/").as_str()) {
+        Some("is a system directory: the cluster's directory in it could be one the system uses (/etc/ssh, /var/lib/docker), which galeractl would make 0700 and write into; give galeractl a directory of its own, such as \"/etc/galeractl\"")
     } else {
         None
     }
+}
+
+/// Directories every user may write (sticky, mode 1777 on common systems).
+const WORLD_WRITABLE: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
+
+/// Directories whose subdirectories belong to the system or to other software: the cluster's
+/// directory `<config_dir>/<cluster>` must not be one of those.
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/usr/local",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/usr/local/sbin",
+    "/usr/sbin",
+    "/usr/share",
+    "/var",
+    "/var/cache",
+    "/var/lib",
+    "/var/log",
+    "/var/mail",
+    "/var/opt",
+    "/var/run",
+    "/var/spool",
+    "/var/www",
+];
+
+/// Whether `dir` is `parent` or below it.
+fn within(dir: &str, parent: &str) -> bool {
+    dir.strip_prefix(parent)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// What makes `size` unusable as Galera's `gcache.size`, if anything: digits and an optional
@@ -466,7 +527,26 @@ mod tests {
         assert!(image_problem("mariadb\t").is_some());
         assert!(config_dir_problem("/etc/galeractl").is_none());
         assert!(config_dir_problem("/opt/my dir").is_none());
-        for bad in ["etc/galeractl", "/opt/a:b", "/", "//", "/opt/a\nb", ""] {
+        assert!(config_dir_problem("/var/lib/galeractl").is_none());
+        assert!(config_dir_problem("/tmpfiles/galeractl").is_none());
+        for bad in [
+            "etc/galeractl",
+            "/opt/a:b",
+            "/",
+            "//",
+            "/opt/a\nb",
+            "",
+            "/etc",
+            "/etc/",
+            "/var/lib",
+            "/usr",
+            "/tmp",
+            "/tmp/galeractl",
+            "/var/tmp/x",
+            "/dev/shm",
+            "/etc/galeractl/../ssh",
+            "/./etc",
+        ] {
             assert!(config_dir_problem(bad).is_some(), "{bad:?}");
         }
         assert!(provider_problem("/usr/lib/galera/libgalera_smm.so").is_none());
