@@ -55,15 +55,10 @@ fn assert_invalid(test: &str, body: &str, expected_stderr: &str) {
     assert_eq!((code, stdout.as_str()), (65, ""), "{test}");
 }
 
-/// The stderr of `validate` on `body`, whatever it is (to show while writing a test).
-fn stderr_of(test: &str, body: &str) -> String {
-    run(test, "validate", body, &[]).2
-}
-
 #[test]
 fn auxiliary_container_names_are_claimed() {
     let body = format!(
-        "{CLUSTER}\n[[nodes]]\nname = \"a\"\nhost = \"10.0.0.1\"\n\n[[nodes]]\nname = \"a-recover\"\nhost = \"10.0.0.1\"\nports = {{ mysql = 14306, galera = 15567, sst = 15444, ist = 15568 }}\n\n[[nodes]]\nname = \"a-backup-check\"\nhost = \"10.0.0.1\"\nports = {{ mysql = 24306, galera = 25567, sst = 25444, ist = 25568 }}\n\n[[nodes]]\nname = \"garbd\"\nhost = \"10.0.0.4\"\n\n[arbitrator]\nhost = \"10.0.0.4\"\nport = 6567\n"
+        "{CLUSTER}\n[[nodes]]\nname = \"a\"\nhost = \"10.0.0.1\"\n\n[[nodes]]\nname = \"a-recover\"\nhost = \"10.0.0.1\"\nports = {{ mysql = 14306, galera = 15567, sst = 15444, ist = 15568 }}\n\n[[nodes]]\nname = \"a-backup-check\"\nhost = \"10.0.0.1\"\nports = {{ mysql = 24306, galera = 25567, sst = 25444, ist = 25568 }}\n\n[[nodes]]\nname = \"garbd\"\nhost = \"10.0.0.4\"\n\n[arbitrator]\nhost = \"10.0.0.4\"\nport = 6567\nimage = \"galera-arbitrator:4\"\n"
     );
     assert_invalid(
         "aux_names",
@@ -188,4 +183,181 @@ inv.toml:6:14: error: cluster.config_dir: \"/tmp/galeractl\" is in /tmp, which e
 galeractl: 1 error in 1 inventory
 ",
     );
+}
+
+#[test]
+fn tls_with_local_nodes_is_refused() {
+    let body = format!(
+        "{CLUSTER}sst_method = \"mariabackup\"\nsst_password_file = \"root.pw\"\n\n[[nodes]]\nname = \"nodea\"\nhost = \"local\"\n\n[tls]\nenabled = true\n"
+    );
+    assert_invalid(
+        "tls_local",
+        &body,
+        "\
+inv.toml:14:11: error: tls.enabled: [tls] is not supported for a cluster of local nodes yet: the certificates would name \"local\", which the probes (to 127.0.0.1) and the SST donor's check of the joiner's name reject
+ 14 | enabled = true
+    |           ^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn a_local_proxy_or_arbitrator_with_remote_nodes_is_refused() {
+    let body = format!(
+        "{CLUSTER}{THREE_NODES}\n[haproxy]\nhost = \"local\"\nstats_password_file = \"root.pw\"\n\n[arbitrator]\nhost = \"local\"\nimage = \"galera-arbitrator:4\"\n"
+    );
+    assert_invalid(
+        "local_proxy_remote_nodes",
+        &body,
+        "\
+inv.toml:20:8: error: haproxy.host: \"local\" (this machine) with nodes on other hosts: the nodes could not reach it, and it would advertise \"local\" to them; give the host they reach it at
+ 20 | host = \"local\"
+    |        ^^^^^^^
+inv.toml:24:8: error: arbitrator.host: \"local\" (this machine) with nodes on other hosts: the nodes could not reach it, and it would advertise \"local\" to them; give the host they reach it at
+ 24 | host = \"local\"
+    |        ^^^^^^^
+galeractl: 2 errors in 1 inventory
+",
+    );
+}
+
+#[test]
+fn a_built_in_docker_network_is_refused_for_local_nodes() {
+    let body =
+        format!("{CLUSTER}network = \"host\"\n\n[[nodes]]\nname = \"nodea\"\nhost = \"local\"\n");
+    assert_invalid(
+        "local_network_host",
+        &body,
+        "\
+inv.toml:6:11: error: cluster.network: Docker's network \"host\" gives containers no names to reach each other by, and local nodes find each other by container name; leave network out (galeractl makes galeractl-c1) or name a network of your own
+ 6 | network = \"host\"
+   |           ^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn an_upper_case_image_and_a_provider_with_shell_characters_are_refused() {
+    let body = format!(
+        "{}provider = \"/usr/lib/galera/libgalera_smm.so;x\"\n{THREE_NODES}",
+        CLUSTER.replace("mariadb:11.4", "MariaDB:11.4")
+    );
+    assert_invalid(
+        "image_case_provider",
+        &body,
+        "\
+inv.toml:3:9: error: cluster.image: image \"MariaDB:11.4\" has upper case in its repository name, which docker refuses: write the name in lower case (a tag may keep its case)
+ 3 | image = \"MariaDB:11.4\"
+   |         ^^^^^^^^^^^^^^
+inv.toml:6:12: error: cluster.provider: provider \"/usr/lib/galera/libgalera_smm.so;x\" has a character a library's path does not need (';', '$', quotes, ...): use letters, digits, '/', '.', '_', '+' and '-'
+ 6 | provider = \"/usr/lib/galera/libgalera_smm.so;x\"
+   |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+galeractl: 2 errors in 1 inventory
+",
+    );
+}
+
+#[test]
+fn tls_dir_root_and_one_file_for_the_ca_cert_and_key_are_refused() {
+    let body = format!(
+        "{CLUSTER}sst_method = \"mariabackup\"\nsst_password_file = \"root.pw\"\n{THREE_NODES}\n[tls]\nenabled = true\ndir = \"/\"\nca_cert = \"ca.pem\"\nca_key = \"ca.pem\"\n"
+    );
+    assert_invalid(
+        "tls_dir_root",
+        &body,
+        "\
+inv.toml:23:7: error: tls.dir: \"/\" is the root directory: galeractl writes the CA and every member's key there; give the certificates a directory of their own
+ 23 | dir = \"/\"
+    |       ^^^
+inv.toml:25:10: error: tls.ca_key: \"ca.pem\" is also ca_cert: the CA's key and its certificate are two files (the key stays on this machine, the certificate goes to every host)
+ 25 | ca_key = \"ca.pem\"
+    |          ^^^^^^^^
+galeractl: 2 errors in 1 inventory
+",
+    );
+}
+
+#[test]
+fn a_host_named_local_in_another_case_is_refused() {
+    let body = format!("{CLUSTER}\n[[nodes]]\nname = \"nodea\"\nhost = \"LOCAL\"\n");
+    assert_invalid(
+        "host_upper_local",
+        &body,
+        "\
+inv.toml:9:8: error: nodes[0].host: \"LOCAL\" would be a host reached over SSH: only \"local\", in lower case, means this machine; write \"local\" or the host's name
+ 9 | host = \"LOCAL\"
+   |        ^^^^^^^
+galeractl: 1 error in 1 inventory
+",
+    );
+}
+
+#[test]
+fn an_arbitrator_without_its_own_image_is_warned_about() {
+    let body = format!(
+        "{CLUSTER}\n[[nodes]]\nname = \"nodea\"\nhost = \"10.0.0.1\"\n\n[[nodes]]\nname = \"nodeb\"\nhost = \"10.0.0.2\"\n\n[arbitrator]\nhost = \"10.0.0.3\"\n"
+    );
+    let (code, stdout, stderr) = run("arbitrator_image", "validate", &body, &[]);
+    assert_eq!(
+        stderr,
+        "\
+inv.toml:16:8: warning: arbitrator.image: garbd runs from the node image \"mariadb:11.4\" when [arbitrator].image is left out, and the node image may not contain garbd; set [arbitrator].image
+ 16 | host = \"10.0.0.3\"
+    |        ^^^^^^^^^^
+"
+    );
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "inv.toml: ok: cluster c1, 2 nodes\n")
+    );
+}
+
+#[test]
+fn secrets_that_break_at_run_time_are_refused_by_validate_and_warned_about_by_plan() {
+    let body = format!(
+        "{}backup_password_file = \"backup.pw\"\n{THREE_NODES}\n[haproxy]\nhost = \"10.0.0.9\"\nstats_password_file = \"stats.pw\"\n",
+        CLUSTER.replace("\"monitor.pw\"", "\"monitor-crlf.pw\"")
+    );
+    let secrets = [
+        ("monitor-crlf.pw", "s3cret\r\n"),
+        ("backup.pw", "a b#c\n"),
+        ("stats.pw", "YWJj/ZGVm+Z2hp==\n"),
+    ];
+    let (code, stdout, stderr) = run("secret_text", "validate", &body, &secrets);
+    assert_eq!(
+        stderr,
+        "\
+inv.toml:5:25: error: cluster.monitor_password_file: secret file monitor-crlf.pw ends in a carriage return (a CRLF line end): the image keeps it in the password and galeractl does not, so galeractl could not log in; remove it (dos2unix monitor-crlf.pw)
+ 5 | monitor_password_file = \"monitor-crlf.pw\"
+   |                         ^^^^^^^^^^^^^^^^^
+inv.toml:6:24: error: cluster.backup_password_file: the password in backup.pw has characters that galeractl does not write into a configuration file: use letters, digits and ._~!@%^*+=- (openssl rand -hex 24 makes one)
+ 6 | backup_password_file = \"backup.pw\"
+   |                        ^^^^^^^^^^^
+inv.toml:22:23: error: haproxy.stats_password_file: the password in stats.pw has characters that galeractl does not write into a configuration file: use letters, digits and ._~!@%^*+=- (openssl rand -hex 24 makes one)
+ 22 | stats_password_file = \"stats.pw\"
+    |                       ^^^^^^^^^^
+galeractl: 3 errors in 1 inventory
+"
+    );
+    assert_eq!((code, stdout.as_str()), (65, ""));
+    // `plan` shows what would happen: the same findings, as warnings.
+    let (code, stdout, stderr) = run("secret_text_plan", "plan", &body, &secrets);
+    assert_eq!(
+        stderr,
+        "\
+inv.toml:5:25: warning: cluster.monitor_password_file: secret file monitor-crlf.pw ends in a carriage return (a CRLF line end): the image keeps it in the password and galeractl does not, so galeractl could not log in; remove it (dos2unix monitor-crlf.pw) (up will refuse this)
+ 5 | monitor_password_file = \"monitor-crlf.pw\"
+   |                         ^^^^^^^^^^^^^^^^^
+inv.toml:6:24: warning: cluster.backup_password_file: the password in backup.pw has characters that galeractl does not write into a configuration file: use letters, digits and ._~!@%^*+=- (openssl rand -hex 24 makes one) (up will refuse this)
+ 6 | backup_password_file = \"backup.pw\"
+   |                        ^^^^^^^^^^^
+inv.toml:22:23: warning: haproxy.stats_password_file: the password in stats.pw has characters that galeractl does not write into a configuration file: use letters, digits and ._~!@%^*+=- (openssl rand -hex 24 makes one) (up will refuse this)
+ 22 | stats_password_file = \"stats.pw\"
+    |                       ^^^^^^^^^^
+"
+    );
+    assert!(stdout.starts_with("# plan for cluster c1\n"), "{stdout}");
+    assert_eq!(code, 0);
 }

@@ -210,8 +210,27 @@ pub(super) fn image_problem(image: &str) -> Option<&'static str> {
         Some("starts with '-', so docker would take it for an option")
     } else if image.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Some("contains whitespace or a control character, which no image reference holds")
+    } else if repository_path(image)
+        .chars()
+        .any(|c| c.is_ascii_uppercase())
+    {
+        Some("has upper case in its repository name, which docker refuses: write the name in lower case (a tag may keep its case)")
     } else {
         None
+    }
+}
+
+/// The repository path of an image reference: without the registry host (a first part with a
+/// '.' or ':', or `localhost`, which may have upper case), the tag and the digest.
+fn repository_path(image: &str) -> &str {
+    let name = image.split('@').next().unwrap_or(image);
+    let name = match name.rfind(':') {
+        Some(i) if !name[i..].contains('/') => &name[..i],
+        _ => name,
+    };
+    match name.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => rest,
+        _ => name,
     }
 }
 
@@ -332,6 +351,11 @@ pub(super) fn provider_problem(provider: &str) -> Option<&'static str> {
         .any(|c| c.is_whitespace() || c.is_control())
     {
         Some("contains whitespace or a control character")
+    } else if !provider
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '+' | '-'))
+    {
+        Some("has a character a library's path does not need (';', '$', quotes, ...): use letters, digits, '/', '.', '_', '+' and '-'")
     } else {
         None
     }
@@ -525,6 +549,11 @@ mod tests {
         assert!(image_problem("--privileged").is_some());
         assert!(image_problem("mariadb:11.4 --rm").is_some());
         assert!(image_problem("mariadb\t").is_some());
+        assert!(image_problem("MariaDB:11.4").is_some());
+        assert!(image_problem("team/MariaDB@sha256:ab").is_some());
+        assert!(image_problem("mariadb:11.4-Noble").is_none());
+        assert!(image_problem("Registry.Example:5000/team/mariadb:V1").is_none());
+        assert!(image_problem("localhost:5000/mariadb").is_none());
         assert!(config_dir_problem("/etc/galeractl").is_none());
         assert!(config_dir_problem("/opt/my dir").is_none());
         assert!(config_dir_problem("/var/lib/galeractl").is_none());
@@ -552,6 +581,9 @@ mod tests {
         assert!(provider_problem("/usr/lib/galera/libgalera_smm.so").is_none());
         assert!(provider_problem("libgalera_smm.so").is_some());
         assert!(provider_problem("/usr/lib/gal era.so").is_some());
+        assert!(provider_problem("/usr/lib/galera/libgalera_smm.so;x").is_some());
+        assert!(provider_problem("/usr/lib/$(x).so").is_some());
+        assert!(provider_problem("/usr/lib64/galera-4/libgalera_smm.so").is_none());
     }
 
     #[test]
