@@ -56,9 +56,48 @@ pub fn resource_name(cluster: &str) -> String {
     name.trim_matches('-').to_string()
 }
 
-/// A YAML scalar: a double-quoted string (JSON's escapes are YAML's).
+/// Whether YAML would take `c` for a line break or refuses it unescaped: control characters
+/// (C0, DEL, C1 with NEL), the Unicode line and paragraph separators (line breaks in YAML
+/// 1.1), the byte order mark and the non-characters U+FFFE and U+FFFF.
+fn breaks_yaml(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+}
+
+/// A YAML scalar: a double-quoted string, with `"`, `\` and every character of
+/// [`breaks_yaml`] escaped, so no value can end the scalar or start a new line.
 fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if breaks_yaml(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text for a `#` comment line: every character of [`breaks_yaml`] written as `\u{...}`, so
+/// that it cannot end the comment and start a line of YAML.
+fn comment_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if breaks_yaml(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A path as the operator reads it in the inventory: relative to the inventory's directory
@@ -166,7 +205,7 @@ pub fn render(inventory: &Inventory, options: &Options) -> Export {
     let name = resource_name(&c.name);
     let secret = format!("{name}-root");
     let warnings = warnings(inventory, &name);
-    let root_file = shown(&c.root_password_file, inventory);
+    let root_file = comment_text(&shown(&c.root_password_file, inventory));
     let mut y = String::new();
     y.push_str(&format!(
         "# galeractl export k8s: the cluster {:?} as a mariadb-operator MariaDB resource.\n",
@@ -174,7 +213,7 @@ pub fn render(inventory: &Inventory, options: &Options) -> Export {
     ));
     y.push_str("# Create the Secret first; its value is never written here.\n");
     for w in &warnings {
-        y.push_str(&format!("# warning: {w}\n"));
+        y.push_str(&format!("# warning: {}\n", comment_text(w)));
     }
     // The Secret is a commented template: applied as a document with an empty value, it would
     // blank an existing Secret's password.
@@ -217,12 +256,26 @@ pub fn render(inventory: &Inventory, options: &Options) -> Export {
         Durability::Durable => 1,
         Durability::Fast => 2,
     };
-    y.push_str("  myCnf: |\n    [mariadb]\n");
-    y.push_str(&format!("    innodb_flush_log_at_trx_commit={flush}\n"));
-    for option in &c.mariadbd_options {
-        y.push_str(&format!("    {}\n", cnf_line(option)));
-    }
+    let mut cnf = vec![
+        "[mariadb]".to_string(),
+        format!("innodb_flush_log_at_trx_commit={flush}"),
+    ];
+    cnf.extend(c.mariadbd_options.iter().map(|o| cnf_line(o)));
+    y.push_str(&my_cnf(&cnf));
     Export { yaml: y, warnings }
+}
+
+/// The `myCnf` key: a literal block of the lines when none can break out of it (the
+/// inventory's validation refuses control characters in options), else one quoted scalar.
+fn my_cnf(lines: &[String]) -> String {
+    if lines.iter().any(|l| l.chars().any(breaks_yaml)) {
+        return format!("  myCnf: {}\n", quoted(&(lines.join("\n") + "\n")));
+    }
+    let mut y = "  myCnf: |\n".to_string();
+    for line in lines {
+        y.push_str(&format!("    {line}\n"));
+    }
+    y
 }
 
 #[cfg(test)]
@@ -249,5 +302,27 @@ mod tests {
         assert_eq!(cnf_line("--max-connections=500"), "max_connections=500");
         assert_eq!(cnf_line("--skip-name-resolve"), "skip_name_resolve");
         assert_eq!(cnf_line("--log-output=FILE,TABLE"), "log_output=FILE,TABLE");
+    }
+
+    #[test]
+    fn no_value_breaks_out_of_its_scalar_or_comment() {
+        let lines = vec![
+            "[mariadb]".to_string(),
+            "max_connections=5\n  image: \"evil/image\"\n  replicas: 0\n#".to_string(),
+        ];
+        assert_eq!(
+            my_cnf(&lines),
+            "  myCnf: \"[mariadb]\\nmax_connections=5\\n  image: \\\"evil/image\\\"\\n  replicas: 0\\n#\\n\"\n"
+        );
+        assert_eq!(
+            my_cnf(&["[mariadb]".into(), "a=\u{2028}b".into()]),
+            "  myCnf: \"[mariadb]\\na=\\u2028b\\n\"\n"
+        );
+        assert_eq!(
+            my_cnf(&["[mariadb]".into(), "max_connections=5".into()]),
+            "  myCnf: |\n    [mariadb]\n    max_connections=5\n"
+        );
+        assert_eq!(quoted("a\"b\\c\u{7f}\r"), "\"a\\\"b\\\\c\\u007f\\u000d\"");
+        assert_eq!(comment_text("x\ny\u{2029}"), "x\\u{a}y\\u{2029}");
     }
 }

@@ -268,7 +268,7 @@ impl Runner<'_> {
                     .map_err(at)?;
             }
             Some(Stdin::SecretFile(path)) => {
-                let bytes = std::fs::read(path).map_err(|e| {
+                let bytes = crate::secret::read_upload(path).map_err(|e| {
                     fail(format!(
                         "step {n}: cannot read secret file {}: {e}",
                         path.display()

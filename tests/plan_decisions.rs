@@ -476,7 +476,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
             "[10.10.10.13] docker stop --time 120 local-test-noded",
             "[10.10.10.13] docker rm local-test-noded",
             "[10.10.10.13] docker rm --force local-test-noded-check || true",
-            "[10.10.10.13] sh -c 'if [ -z \"$(docker ps -aq --filter \"label=$1\")\" ]; then rm -rf -- \"$2\"; else echo \"kept $2: a container of the cluster is still here\"; fi' galeractl-prune io.galeractl.cluster=local-test /etc/galeractl/local-test",
+            "[10.10.10.13] sh -c 'ids=$(docker ps -aq --filter \"label=$1\") || exit; if [ -n \"$ids\" ]; then echo \"kept $2: a container of the cluster is still here\"; exit 0; fi; cd -- \"$2\" 2>/dev/null || exit 0; rm -f -- ./*.cnf ./*.sql ./history-uuid ./node-start.sh ./haproxy.cfg ./check.sh ./tls-*.crt ./tls-*.key ./tls-*.pem ./secrets/root-password ./secrets/monitor-password ./secrets/backup.cnf ./drain/*/drained ./lock/holder; rmdir -- ./drain/* secrets drain lock 2>/dev/null; cd / && rmdir -- \"$2\" 2>/dev/null || echo \"kept $2: it holds files that galeractl does not write\"' galeractl-prune io.galeractl.cluster=local-test /etc/galeractl/local-test",
         ]
     );
     assert!(plan::render(&pruned).ends_with(

@@ -828,7 +828,7 @@ fn backup_password_file_is_a_secret_file() {
 #[test]
 fn local_nodes_are_all_or_nothing_and_run_no_proxy_yet() {
     let body = format!(
-        "{CLUSTER}network = \"-bad\"\n\n[[nodes]]\nname = \"nodea\"\nhost = \"local\"\n\n[[nodes]]\nname = \"nodeb\"\nhost = \"10.0.0.2\"\n\n[arbitrator]\nhost = \"local\"\n"
+        "{CLUSTER}network = \"-bad\"\n\n[[nodes]]\nname = \"nodea\"\nhost = \"local\"\n\n[[nodes]]\nname = \"nodeb\"\nhost = \"10.0.0.2\"\n\n[arbitrator]\nhost = \"local\"\nimage = \"galera-arbitrator:4\"\n"
     );
     assert_invalid(
         "local_all_or_nothing",

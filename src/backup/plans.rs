@@ -107,6 +107,11 @@ umask 077
 cat /backup/manifest.toml
 ";
 
+/// The name of `backup --on-host`'s scratch check container on `node`'s host.
+pub fn check_container(inventory: &Inventory, node: &Node) -> String {
+    format!("{}-backup-check", inventory.container_name(node))
+}
+
 /// A physical backup kept on `node`'s own host in `host_dir` (the stream, then its manifest),
 /// nothing copied to this machine but the manifest (`manifest`): the node desynced for the
 /// copy, back in sync before the check, which extracts and prepares the copy (`mariadb-backup
@@ -142,11 +147,12 @@ pub fn on_host(
             None,
         )
     };
-    let check_name = format!("{}-backup-check", inventory.container_name(node));
+    let check_name = check_container(inventory, node);
     let mut check = words(&["docker", "run", "--rm", "--name"]);
     check.push(check_name.clone());
     check.push("--label".into());
     check.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    check.extend(["--label".into(), oneoff::oneoff_label()]);
     check.extend(words(&["--network", "none", "--volume"]));
     check.push(format!("{host_dir}:/backup"));
     check.extend(words(&["--entrypoint", "bash"]));
@@ -200,8 +206,7 @@ pub fn on_host(
             None,
         )
     };
-    let mut stop_check = words(&["docker", "rm", "--force"]);
-    stop_check.push(check_name.clone());
+    let stop_check = oneoff::remove_labelled(inventory, &check_name);
     let stop_check = Step {
         ignore_exit: true,
         ..Step::on_node(
@@ -293,6 +298,7 @@ fn aside_steps(inventory: &Inventory, node: &Node, stamp: &str) -> Vec<Step> {
     mv.push(oneoff::oneoff_name(inventory, node));
     mv.push("--label".into());
     mv.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    mv.extend(["--label".into(), oneoff::oneoff_label()]);
     mv.extend(words(&["--network", "none", "--volume"]));
     mv.push(format!("{}:/from", inventory.volume_name(node)));
     mv.push("--volume".into());

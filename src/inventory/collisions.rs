@@ -26,6 +26,9 @@ pub(super) struct Claim {
     span: Range<usize>,
     /// The key path reported, e.g. `nodes[1].name`; empty for ports, located at their value.
     path: String,
+    /// A one-off's name, made from a node's container name with a suffix: two of them meet
+    /// only when their nodes' containers do, which is reported already.
+    derived: bool,
 }
 
 fn port_claims(uses: &[PortUse]) -> Vec<Claim> {
@@ -38,6 +41,7 @@ fn port_claims(uses: &[PortUse]) -> Vec<Claim> {
             cluster: u.cluster.clone(),
             span: u.span.clone(),
             path: String::new(),
+            derived: false,
         })
         .collect()
 }
@@ -58,6 +62,9 @@ pub(super) fn port_collisions(
     }
 }
 
+/// The kind of a claim on a one-off container's name (a container name all the same).
+const ONE_OFF: &str = "one-off container";
+
 /// The container and volume names an inventory creates on each host, located at the node's
 /// name (its containers and volume) or at the proxy's host (its container) when `raw` is given.
 pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> Vec<Claim> {
@@ -67,10 +74,13 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
     let mut claims = Vec::new();
     let mut claim =
         |host: &str, kind: &str, name: String, owner: String, at: (Range<usize>, String)| {
+            let derived = kind == ONE_OFF;
+            let kind = if derived { "container" } else { kind };
             claims.push(Claim {
                 key: (host_key(host), format!("{kind} {name}")),
                 host: host.to_string(),
                 what: format!("{kind} name {}", shown(&name)),
+                derived,
                 owner,
                 cluster: inventory.cluster.name.clone(),
                 span: at.0,
@@ -97,6 +107,27 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
             owner,
             at.clone(),
         );
+        // galeractl's one-off containers on the node's volume: recovery's reads and writes,
+        // and `backup --on-host`'s check. Removed by name when left over, so no other
+        // container may hold these names.
+        for (name, what) in [
+            (
+                crate::recover::oneoff::oneoff_name(inventory, node),
+                "recovery's one-off",
+            ),
+            (
+                crate::backup::plans::check_container(inventory, node),
+                "the backup check",
+            ),
+        ] {
+            claim(
+                &node.host,
+                ONE_OFF,
+                name,
+                format!("{what} of node {:?}", node.name),
+                at.clone(),
+            );
+        }
         if inventory.haproxy.is_some() {
             claim(
                 &node.host,
@@ -119,6 +150,18 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
             (span, "haproxy.host".to_string()),
         );
     }
+    if let Some(a) = &inventory.arbitrator {
+        let span = raw
+            .and_then(|r| r.arbitrator.as_ref())
+            .map_or(0..0, |a| a.host.span());
+        claim(
+            &a.host,
+            "container",
+            crate::arbitrator::container(inventory),
+            "the arbitrator".to_string(),
+            (span, "arbitrator.host".to_string()),
+        );
+    }
     claims.sort_by_key(|c| c.span.start);
     claims
 }
@@ -135,7 +178,10 @@ pub(super) fn collisions(
     let mut out = Vec::new();
     for (i, u) in new.iter().enumerate() {
         let limit = if same_list { i } else { earlier.len() };
-        if let Some(first) = earlier[..limit].iter().find(|e| e.key == u.key) {
+        if let Some(first) = earlier[..limit]
+            .iter()
+            .find(|e| e.key == u.key && !(e.derived && u.derived))
+        {
             let whose = if first.cluster == u.cluster {
                 first.owner.clone()
             } else {

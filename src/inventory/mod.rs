@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, FileDiagnostics};
 
 pub use collisions::cross_check;
+pub(crate) use files::{read_regular, SECRET, UPLOAD};
 pub use validate::{Located, PortUse};
 
 /// The seed's port set: MySQL published on 4306, Galera 5567, SST 5444, IST 5568.
@@ -459,7 +460,29 @@ pub enum SecretFileFacts {
     Empty,
     /// Larger than [`MAX_SECRET_BYTES`], with its size.
     TooLarge(u64),
-    Mode(u32),
+    /// Its mode, and what is known of its text when it could be read here as UTF-8.
+    Present(u32, Option<SecretText>),
+}
+
+/// What validation needs to know of a secret's text, never the text itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretText {
+    /// A carriage return before the trailing newlines (a CRLF file): the image keeps it as
+    /// part of the password, galeractl drops it, so the two never agree.
+    pub ends_in_cr: bool,
+    /// Every character (the line end aside) is one galeractl writes into an option file
+    /// unquoted ([`crate::secret::is_plain`]).
+    pub plain: bool,
+}
+
+impl SecretText {
+    pub fn of(raw: &str) -> SecretText {
+        let value = raw.trim_end_matches('\n');
+        SecretText {
+            ends_in_cr: value.ends_with('\r'),
+            plain: crate::secret::is_plain(value.trim_end_matches(['\n', '\r'])),
+        }
+    }
 }
 
 /// What validation needs to know of an SSH file the inventory names (identity, known_hosts,

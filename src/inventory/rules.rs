@@ -101,6 +101,30 @@ pub(super) const MANAGED_OPTIONS: &[&str] = &[
     "datadir",
 ];
 
+/// Options that galeractl does not manage but that defeat what it relies on, each with why
+/// (one clause, after "which").
+pub(super) const REFUSED_OPTIONS: &[(&str, &str)] = &[
+    ("wsrep-sst-donor", "would override the donor galeractl chooses (a new cluster's joiners copy from the bootstrap node)"),
+    ("innodb-data-home-dir", DIR_WHY),
+    ("innodb-log-group-home-dir", DIR_WHY),
+    ("innodb-undo-directory", DIR_WHY),
+    ("wsrep-data-home-dir", DIR_WHY),
+    ("log-error", "would send the server's log to a file, and galeractl reads it with docker logs (IST or SST, recover, the logs command)"),
+    ("bind-address", "could stop the server listening where galeractl's probes and HAProxy reach it (its published port)"),
+    ("skip-networking", "would close the TCP port that galeractl's probes and every client use"),
+    ("socket", "would move the socket that galeractl's root scripts use inside the container"),
+    ("skip-grant-tables", "would let anyone who reaches the port in as any user, with no password"),
+    ("defaults-file", DEFAULTS_WHY),
+    ("defaults-extra-file", DEFAULTS_WHY),
+    ("defaults-group-suffix", DEFAULTS_WHY),
+    ("no-defaults", DEFAULTS_WHY),
+    ("print-defaults", DEFAULTS_WHY),
+];
+
+const DIR_WHY: &str = "would keep durable state outside the node's data volume, where a rolling replace deletes it and recovery does not look";
+const DEFAULTS_WHY: &str =
+    "mariadbd takes only as its first argument and refuses anywhere else (a crash loop)";
+
 /// Prefixes mariadbd's option parser takes off a name before it looks the name up: `loose-`
 /// (ignore if unknown), `skip-`/`disable-` (set to off), `enable-`, `maximum-` and `autoset-`.
 /// `loose-` combines with the others (`--loose-skip-wsrep-on`).
@@ -121,6 +145,12 @@ pub(super) enum OptionProblem {
     Sets(&'static str),
     /// A unique prefix of a managed option's name, which mariadbd accepts as that option.
     Abbreviates(&'static str),
+    /// Sets (or abbreviates) an option that defeats galeractl's mechanisms: its name and why.
+    Refused(&'static str, &'static str),
+    /// A name with a character no option name holds: whitespace, a control character, ...
+    BadName,
+    /// A control character (a newline, a tab, ...) in the value.
+    ControlInValue,
 }
 
 /// Compares an option's name with the managed ones the way mariadbd reads it: `_` and `-` are
@@ -131,25 +161,43 @@ pub(super) fn check_option(text: &str) -> Result<(), OptionProblem> {
     let Some(rest) = text.strip_prefix("--") else {
         return Err(OptionProblem::Malformed);
     };
-    let written = rest.split('=').next().unwrap_or("");
+    let (written, value) = rest.split_once('=').unwrap_or((rest, ""));
+    if !written
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(OptionProblem::BadName);
+    }
+    if value.chars().any(char::is_control) {
+        return Err(OptionProblem::ControlInValue);
+    }
     let normalised = written
         .trim_start_matches(['-', '_'])
         .replace('_', "-")
         .to_ascii_lowercase();
     let mut name = normalised.as_str();
     loop {
-        if name.is_empty() {
+        if name.is_empty() || name.ends_with('-') {
             return Err(OptionProblem::Malformed);
         }
         if let Some(managed) = MANAGED_OPTIONS.iter().find(|m| **m == name) {
             return Err(OptionProblem::Sets(managed));
         }
+        if let Some((refused, why)) = REFUSED_OPTIONS.iter().find(|(r, _)| *r == name) {
+            return Err(OptionProblem::Refused(refused, why));
+        }
         if !EXACT_OPTIONS.contains(&name) {
             if let Some(managed) = MANAGED_OPTIONS.iter().find(|m| m.starts_with(name)) {
                 return Err(OptionProblem::Abbreviates(managed));
             }
+            if let Some((refused, why)) = REFUSED_OPTIONS.iter().find(|(r, _)| r.starts_with(name))
+            {
+                return Err(OptionProblem::Refused(refused, why));
+            }
         }
         match OPTION_PREFIXES.iter().find_map(|p| name.strip_prefix(p)) {
+            // `--loose--x`: after a prefix the rest must itself be a name.
+            Some(shorter) if shorter.starts_with('-') => return Err(OptionProblem::Malformed),
             Some(shorter) => name = shorter,
             None => return Ok(()),
         }
@@ -162,8 +210,27 @@ pub(super) fn image_problem(image: &str) -> Option<&'static str> {
         Some("starts with '-', so docker would take it for an option")
     } else if image.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Some("contains whitespace or a control character, which no image reference holds")
+    } else if repository_path(image)
+        .chars()
+        .any(|c| c.is_ascii_uppercase())
+    {
+        Some("has upper case in its repository name, which docker refuses: write the name in lower case (a tag may keep its case)")
     } else {
         None
+    }
+}
+
+/// The repository path of an image reference: without the registry host (a first part with a
+/// '.' or ':', or `localhost`, which may have upper case), the tag and the digest.
+fn repository_path(image: &str) -> &str {
+    let name = image.split('@').next().unwrap_or(image);
+    let name = match name.rfind(':') {
+        Some(i) if !name[i..].contains('/') => &name[..i],
+        _ => name,
+    };
+    match name.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => rest,
+        _ => name,
     }
 }
 
@@ -178,9 +245,70 @@ pub(super) fn config_dir_problem(dir: &str) -> Option<&'static str> {
         Some("contains ':', which docker's --volume takes as the end of the host path")
     } else if dir.trim_end_matches('/').is_empty() {
         Some("is the root directory: give galeractl a directory of its own, such as \"/etc/galeractl\"")
+    } else if dir.split('/').any(|part| part == "." || part == "..") {
+        Some("has a '.' or '..' part: write the directory itself")
+    } else if let Some(open) = WORLD_WRITABLE.iter().find(|w| within(dir, w)) {
+        Some(match *open {
+            "/tmp" => "is in /tmp, which every user may write: another user could make the cluster's directory first and own it",
+            "/var/tmp" => "is in /var/tmp, which every user may write: another user could make the cluster's directory first and own it",
+            _ => "is in /dev/shm, which every user may write: another user could make the cluster's directory first and own it",
+        })
+    } else if SYSTEM_DIRS.contains(&dir.trim_end_matches('/').replace("//", "/").as_str()) {
+        Some("is a system directory: the cluster's directory in it could be one the system uses (/etc/ssh, /var/lib/docker), which galeractl would make 0700 and write into; give galeractl a directory of its own, such as \"/etc/galeractl\"")
     } else {
         None
     }
+}
+
+/// Directories every user may write (sticky, mode 1777 on common systems).
+const WORLD_WRITABLE: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
+
+/// Directories whose subdirectories belong to the system or to other software: the cluster's
+/// directory `<config_dir>/<cluster>` must not be one of those.
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/usr/local",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/usr/local/sbin",
+    "/usr/sbin",
+    "/usr/share",
+    "/var",
+    "/var/cache",
+    "/var/lib",
+    "/var/log",
+    "/var/mail",
+    "/var/opt",
+    "/var/run",
+    "/var/spool",
+    "/var/www",
+];
+
+/// Whether `dir` is `parent` or below it.
+fn within(dir: &str, parent: &str) -> bool {
+    dir.strip_prefix(parent)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// What makes `size` unusable as Galera's `gcache.size`, if anything: digits and an optional
@@ -223,6 +351,11 @@ pub(super) fn provider_problem(provider: &str) -> Option<&'static str> {
         .any(|c| c.is_whitespace() || c.is_control())
     {
         Some("contains whitespace or a control character")
+    } else if !provider
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '+' | '-'))
+    {
+        Some("has a character a library's path does not need (';', '$', quotes, ...): use letters, digits, '/', '.', '_', '+' and '-'")
     } else {
         None
     }
@@ -306,11 +439,70 @@ mod tests {
             "--skip-innodb",
             "--innodb-buffer-pool-size=1G",
             "--wsrep-slave-threads=4",
-            "--wsrep-sst-donor=nodeb",
+            "--wsrep-sst-donor-rejects-queries=ON",
             "--log-bin",
             "--portable",
         ] {
             assert_eq!(check_option(text), Ok(()), "{text}");
+        }
+    }
+
+    #[test]
+    fn options_that_defeat_galeractl_are_refused() {
+        for (text, refused) in [
+            ("--wsrep-sst-donor=nodeb", "wsrep-sst-donor"),
+            ("--loose_wsrep_sst_donor=nodeb", "wsrep-sst-donor"),
+            ("--innodb-data-home-dir=/x", "innodb-data-home-dir"),
+            (
+                "--innodb_log_group_home_dir=/x",
+                "innodb-log-group-home-dir",
+            ),
+            ("--innodb-undo-directory=/x", "innodb-undo-directory"),
+            ("--wsrep-data-home-dir=/x", "wsrep-data-home-dir"),
+            ("--log-error=/var/log/x", "log-error"),
+            ("--bind-address=127.0.0.1", "bind-address"),
+            ("--skip-networking", "skip-networking"),
+            ("--loose-skip-networking", "skip-networking"),
+            ("--socket=/tmp/x.sock", "socket"),
+            ("--skip-grant-tables", "skip-grant-tables"),
+            ("--defaults-file=/x", "defaults-file"),
+            ("--defaults-extra-file=/x", "defaults-extra-file"),
+            ("--defaults-group-suffix=x", "defaults-group-suffix"),
+            ("--no-defaults", "no-defaults"),
+            ("--print-defaults", "print-defaults"),
+            ("--bind-addr=0.0.0.0", "bind-address"),
+        ] {
+            assert!(
+                matches!(check_option(text), Err(OptionProblem::Refused(r, _)) if r == refused),
+                "{text}: {:?}",
+                check_option(text)
+            );
+        }
+    }
+
+    #[test]
+    fn names_and_values_with_characters_no_option_holds_are_refused() {
+        for text in [
+            "--wsrep-new-cluster ",
+            "--max connections=1",
+            "--wsrep\u{2010}new\u{2010}cluster",
+            "--max-connections\n=1",
+        ] {
+            assert_eq!(check_option(text), Err(OptionProblem::BadName), "{text:?}");
+        }
+        for text in [
+            "--max-connections=500\n[mysqld]\nwsrep_new_cluster",
+            "--max-connections=5\r",
+            "--init-connect=a\tb",
+        ] {
+            assert_eq!(
+                check_option(text),
+                Err(OptionProblem::ControlInValue),
+                "{text:?}"
+            );
+        }
+        for text in ["--loose--wsrep-new-cluster", "--loose-_wsrep_new_cluster"] {
+            assert_eq!(check_option(text), Err(OptionProblem::Malformed), "{text}");
         }
     }
 
@@ -357,14 +549,41 @@ mod tests {
         assert!(image_problem("--privileged").is_some());
         assert!(image_problem("mariadb:11.4 --rm").is_some());
         assert!(image_problem("mariadb\t").is_some());
+        assert!(image_problem("MariaDB:11.4").is_some());
+        assert!(image_problem("team/MariaDB@sha256:ab").is_some());
+        assert!(image_problem("mariadb:11.4-Noble").is_none());
+        assert!(image_problem("Registry.Example:5000/team/mariadb:V1").is_none());
+        assert!(image_problem("localhost:5000/mariadb").is_none());
         assert!(config_dir_problem("/etc/galeractl").is_none());
         assert!(config_dir_problem("/opt/my dir").is_none());
-        for bad in ["etc/galeractl", "/opt/a:b", "/", "//", "/opt/a\nb", ""] {
+        assert!(config_dir_problem("/var/lib/galeractl").is_none());
+        assert!(config_dir_problem("/tmpfiles/galeractl").is_none());
+        for bad in [
+            "etc/galeractl",
+            "/opt/a:b",
+            "/",
+            "//",
+            "/opt/a\nb",
+            "",
+            "/etc",
+            "/etc/",
+            "/var/lib",
+            "/usr",
+            "/tmp",
+            "/tmp/galeractl",
+            "/var/tmp/x",
+            "/dev/shm",
+            "/etc/galeractl/../ssh",
+            "/./etc",
+        ] {
             assert!(config_dir_problem(bad).is_some(), "{bad:?}");
         }
         assert!(provider_problem("/usr/lib/galera/libgalera_smm.so").is_none());
         assert!(provider_problem("libgalera_smm.so").is_some());
         assert!(provider_problem("/usr/lib/gal era.so").is_some());
+        assert!(provider_problem("/usr/lib/galera/libgalera_smm.so;x").is_some());
+        assert!(provider_problem("/usr/lib/$(x).so").is_some());
+        assert!(provider_problem("/usr/lib64/galera-4/libgalera_smm.so").is_none());
     }
 
     #[test]

@@ -116,6 +116,24 @@ impl Checker<'_> {
         text.clone()
     }
 
+    /// A path on this machine, resolved from the inventory's directory. A control character
+    /// in it (a newline, ...) is refused: no file needs one, and it would break every text the
+    /// path is written into (a plan, `export k8s`'s comments).
+    fn path(&mut self, base: &Path, value: &S<String>, key: &str) -> PathBuf {
+        let text = value.get_ref();
+        if text.chars().any(char::is_control) {
+            self.error(
+                value.span(),
+                key,
+                format!(
+                    "path {} has a control character (a newline, a tab, ...): rename the file",
+                    shown(text)
+                ),
+            );
+        }
+        resolve(base, text)
+    }
+
     fn image(&mut self, value: &S<String>, key: &str) -> String {
         self.judged(value, key, "image ", rules::image_problem)
     }
@@ -242,10 +260,11 @@ pub(super) fn validate(
     });
 
     local_hosts(&mut c, &raw);
+    let raw_nodes_list = raw_nodes.map_or(&[][..], |l| l.get_ref().as_slice());
     let tls = raw
         .tls
         .as_ref()
-        .and_then(|t| tls_section(&mut c, &base, t, &raw.cluster, &cluster));
+        .and_then(|t| tls_section(&mut c, &base, t, &raw.cluster, &cluster, raw_nodes_list));
     if tls.is_some() {
         // A member's certificate is NAME.crt beside the CA's ca.crt (here and on the hosts).
         for (i, n) in raw_nodes
@@ -381,8 +400,12 @@ fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluste
         name,
         image: c.image(&rc.image, "cluster.image"),
         distribute_image: rc.distribute_image,
-        root_password_file: resolve(base, rc.root_password_file.get_ref()),
-        monitor_password_file: resolve(base, rc.monitor_password_file.get_ref()),
+        root_password_file: c.path(base, &rc.root_password_file, "cluster.root_password_file"),
+        monitor_password_file: c.path(
+            base,
+            &rc.monitor_password_file,
+            "cluster.monitor_password_file",
+        ),
         monitor_user,
         volume_template,
         container_template,
@@ -396,11 +419,11 @@ fn cluster_section(c: &mut Checker<'_>, base: &Path, rc: &RawCluster) -> (Cluste
         sst_password_file: rc
             .sst_password_file
             .as_ref()
-            .map(|p| resolve(base, p.get_ref())),
+            .map(|p| c.path(base, p, "cluster.sst_password_file")),
         backup_password_file: rc
             .backup_password_file
             .as_ref()
-            .map(|p| resolve(base, p.get_ref())),
+            .map(|p| c.path(base, p, "cluster.backup_password_file")),
         durability: c.one_of(
             rc.durability.as_ref(),
             "cluster.durability",
@@ -486,6 +509,18 @@ fn mariadbd_option(c: &mut Checker<'_>, i: usize, opt: &S<String>) -> String {
             "{} abbreviates {managed} (mariadbd takes a unique prefix of an option's name for the option), which galeractl manages itself",
             shown(text)
         )),
+        Err(OptionProblem::Refused(name, why)) => Some(format!(
+            "{} sets {name}, which {why}",
+            shown(text)
+        )),
+        Err(OptionProblem::BadName) => Some(format!(
+            "{} has a character no option name holds (whitespace, a control character, ...): mariadbd would stop on an unknown option; names are letters, digits, '-', '_' and '.'",
+            shown(text)
+        )),
+        Err(OptionProblem::ControlInValue) => Some(format!(
+            "{} has a control character (a newline, a tab, ...) in its value, which mariadbd refuses and which would break the exported option file",
+            shown(text)
+        )),
     };
     if let Some(message) = problem {
         c.error(opt.span(), key, message);
@@ -503,7 +538,7 @@ fn ssh_section(
     let mut file = |value: &Option<S<String>>, key: &str| {
         value.as_ref().map(|f| {
             located.ssh_files.insert(key.to_string(), f.span());
-            resolve(base, f.get_ref())
+            c.path(base, f, key)
         })
     };
     let identity = file(&rs.identity, "ssh.identity");
@@ -556,7 +591,7 @@ fn nodes_section(
             located
                 .ssh_files
                 .insert(format!("{key}.ssh_identity"), f.span());
-            resolve(base, f.get_ref())
+            c.path(base, f, &format!("{key}.ssh_identity"))
         });
         let node = Node {
             name: name.clone(),
@@ -665,7 +700,7 @@ fn haproxy_section(
         stats_user: h.stats_user.as_ref().map_or("admin".to_string(), |u| {
             c.name(u, "haproxy.stats_user", "user name")
         }),
-        stats_password_file: resolve(base, h.stats_password_file.get_ref()),
+        stats_password_file: c.path(base, &h.stats_password_file, "haproxy.stats_password_file"),
         routing: c.one_of(
             h.routing.as_ref(),
             "haproxy.routing",
@@ -716,6 +751,7 @@ fn tls_section(
     t: &RawTls,
     rc: &RawCluster,
     cluster: &Cluster,
+    nodes: &[RawNode],
 ) -> Option<Tls> {
     if !*t.enabled.get_ref() {
         return None;
@@ -731,14 +767,48 @@ fn tls_section(
             "[tls] needs sst_method = \"mariabackup\": its transfer is encrypted and verified by socat's OpenSSL, which the node image has; rsync SST is encrypted only through stunnel, which the node image lacks, and would send every data file in the clear",
         );
     }
+    if cluster_is_local(nodes) {
+        c.error(
+            t.enabled.span(),
+            "tls.enabled",
+            "[tls] is not supported for a cluster of local nodes yet: the certificates would name \"local\", which the probes (to 127.0.0.1) and the SST donor's check of the joiner's name reject",
+        );
+    }
     let dir = match &t.dir {
-        Some(d) => resolve(base, &c.non_empty(d, "tls.dir")),
+        Some(d) => {
+            c.non_empty(d, "tls.dir");
+            if !d.get_ref().is_empty() && d.get_ref().trim_end_matches('/').is_empty() {
+                c.error(
+                    d.span(),
+                    "tls.dir",
+                    "\"/\" is the root directory: galeractl writes the CA and every member's key there; give the certificates a directory of their own",
+                );
+            }
+            c.path(base, d, "tls.dir")
+        }
         None => base.join(DEFAULT_TLS_DIR.replace("{cluster}", &cluster.name)),
     };
     let own = match (&t.ca_cert, &t.ca_key) {
+        (Some(cert), Some(key)) if cert.get_ref() == key.get_ref() => {
+            c.error(
+                key.span(),
+                "tls.ca_key",
+                format!(
+                    "{} is also ca_cert: the CA's key and its certificate are two files (the key stays on this machine, the certificate goes to every host)",
+                    shown(key.get_ref())
+                ),
+            );
+            None
+        }
         (Some(cert), Some(key)) => Some((
-            resolve(base, &c.non_empty(cert, "tls.ca_cert")),
-            resolve(base, &c.non_empty(key, "tls.ca_key")),
+            {
+                c.non_empty(cert, "tls.ca_cert");
+                c.path(base, cert, "tls.ca_cert")
+            },
+            {
+                c.non_empty(key, "tls.ca_key");
+                c.path(base, key, "tls.ca_key")
+            },
         )),
         (None, None) => None,
         (Some(v), None) | (None, Some(v)) => {
@@ -783,6 +853,16 @@ fn arbitrator_section(
         cluster: cluster.name.clone(),
         span: if ps == (0..0) { a.host.span() } else { ps },
     });
+    if a.image.is_none() {
+        c.diagnostics.push(Diagnostic::warning(
+            a.host.span(),
+            "arbitrator.image",
+            format!(
+                "garbd runs from the node image {} when [arbitrator].image is left out, and the node image may not contain garbd; set [arbitrator].image",
+                shown(&cluster.image)
+            ),
+        ));
+    }
     Arbitrator {
         host,
         image: a
@@ -821,6 +901,16 @@ fn shared_hosts(c: &mut Checker<'_>, raw: &RawInventory) {
         let host = value.get_ref();
         if check_address(host).is_err() {
             continue; // already reported
+        }
+        if host != LOCAL_HOST && host.eq_ignore_ascii_case(LOCAL_HOST) {
+            c.error(
+                value.span(),
+                key.as_str(),
+                format!(
+                    "{} would be a host reached over SSH: only \"local\", in lower case, means this machine; write \"local\" or the host's name",
+                    shown(host)
+                ),
+            );
         }
         if member && members > 1 {
             if let Some(what) = rules::local_only(host) {
@@ -880,16 +970,41 @@ pub(super) fn check_secret_files(
                 "secret file {shown} is {size} bytes: a password file may hold at most {} bytes",
                 MAX_SECRET_BYTES
             )),
-            SecretFileFacts::Mode(mode) if mode & 0o077 != 0 => Some(format!(
+            SecretFileFacts::Present(mode, _) if mode & 0o077 != 0 => Some(format!(
                 "secret file {shown} is readable by group or others (mode {mode:04o}): run chmod 600 {shown}"
             )),
-            SecretFileFacts::Mode(_) => None,
+            SecretFileFacts::Present(_, Some(text)) => secret_text_problem(key, &shown, text),
+            SecretFileFacts::Present(_, None) => None,
         };
         if let Some(message) = problem {
             out.push(Diagnostic::error(span, key, message));
         }
     }
     out
+}
+
+/// What in a secret's text breaks at run time, for the key that names it: the monitoring
+/// password must read the same to galeractl and to the image (no CRLF line end); the SST,
+/// backup and stats passwords are written into option files unquoted.
+fn secret_text_problem(
+    key: &str,
+    shown: &std::path::Display<'_>,
+    text: SecretText,
+) -> Option<String> {
+    match key {
+        "cluster.monitor_password_file" if text.ends_in_cr => Some(format!(
+            "secret file {shown} ends in a carriage return (a CRLF line end): the image keeps it in the password and galeractl does not, so galeractl could not log in; remove it (dos2unix {shown})"
+        )),
+        "cluster.sst_password_file" | "cluster.backup_password_file" | "haproxy.stats_password_file"
+            if !text.plain =>
+        {
+            Some(format!(
+                "the password in {shown} has characters that galeractl does not write into a configuration file: use letters, digits and {} (openssl rand -hex 24 makes one)",
+                crate::secret::PLAIN_PUNCTUATION
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Every SSH file the inventory names, with its key and what it is.
@@ -936,6 +1051,14 @@ pub(super) fn check_ssh_files(
     out
 }
 
+/// Docker's own networks, on which containers do not resolve each other's names.
+const BUILT_IN_NETWORKS: &[&str] = &["host", "bridge", "none", "default"];
+
+/// Whether the inventory's nodes run on this machine (`host = "local"`).
+fn cluster_is_local(nodes: &[RawNode]) -> bool {
+    nodes.iter().any(|n| n.host.get_ref() == LOCAL_HOST)
+}
+
 /// `host = "local"` (this machine's Docker, no SSH) is all or nothing: a local node's address
 /// is its container's name on this machine's network, which no other host can reach; and the
 /// proxy and the arbitrator are not run locally yet.
@@ -945,7 +1068,32 @@ fn local_hosts(c: &mut Checker<'_>, raw: &RawInventory) {
     };
     let local = |h: &S<String>| h.get_ref() == LOCAL_HOST;
     if !nodes.get_ref().iter().any(|n| local(&n.host)) {
+        for (key, host) in [
+            ("haproxy.host", raw.haproxy.as_ref().map(|h| &h.host)),
+            ("arbitrator.host", raw.arbitrator.as_ref().map(|a| &a.host)),
+        ] {
+            if let Some(h) = host.filter(|h| local(h)) {
+                c.error(
+                    h.span(),
+                    key,
+                    "\"local\" (this machine) with nodes on other hosts: the nodes could not reach it, and it would advertise \"local\" to them; give the host they reach it at",
+                );
+            }
+        }
         return;
+    }
+    if let Some(n) = &raw.cluster.network {
+        if BUILT_IN_NETWORKS.contains(&n.get_ref().as_str()) {
+            c.error(
+                n.span(),
+                "cluster.network",
+                format!(
+                    "Docker's network {} gives containers no names to reach each other by, and local nodes find each other by container name; leave network out (galeractl makes {}) or name a network of your own",
+                    shown(n.get_ref()),
+                    DEFAULT_NETWORK.replace("{cluster}", raw.cluster.name.get_ref())
+                ),
+            );
+        }
     }
     for (i, n) in nodes.get_ref().iter().enumerate() {
         if !local(&n.host) {

@@ -3,7 +3,7 @@
 //! run `mariadbd --wsrep-recover`, or write grastate.dat; and the start and stop of the node's
 //! own container. Pure builders; nothing here runs anything.
 
-use crate::docker::{self, Argv, LABEL_CLUSTER};
+use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_ROLE};
 use crate::inventory::{Inventory, Node};
 
 pub const DATADIR: &str = "/var/lib/mysql";
@@ -32,10 +32,12 @@ pub(crate) fn oneoff(inventory: &Inventory, node: &Node, read_only: bool, stdin:
     }
     a.extend(["--name".into(), oneoff_name(inventory, node)]);
     // The cluster label (and no node label): `wipe` finds a leftover, and it is never taken
-    // for the node's own container.
+    // for the node's own container. The role label: only such a container is removed by name.
     a.extend([
         "--label".into(),
         format!("{LABEL_CLUSTER}={}", inventory.cluster.name),
+        "--label".into(),
+        oneoff_label(),
     ]);
     a.extend(words(&["--network", "none", "--volume"]));
     let mut mount = format!("{}:{DATADIR}", inventory.volume_name(node));
@@ -118,10 +120,30 @@ pub fn restore_grastate_if_cleared(inventory: &Inventory, node: &Node) -> Argv {
 }
 
 pub fn remove_oneoff(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = words(&["docker", "rm", "--force"]);
-    a.push(oneoff_name(inventory, node));
+    remove_labelled(inventory, &oneoff_name(inventory, node))
+}
+
+/// The role label of galeractl's one-off containers (recovery's, the backup check, the
+/// restore's aside copy): a container is removed by name only when it carries it.
+pub fn oneoff_label() -> String {
+    format!("{LABEL_ROLE}=oneoff")
+}
+
+/// Force-removes the container `name` only if it is one of this cluster's one-offs (its
+/// cluster and role labels): a container of the operator's that happens to hold the name is
+/// left alone. Exits 0 when there is nothing to remove.
+pub fn remove_labelled(inventory: &Inventory, name: &str) -> Argv {
+    let mut a = words(&["sh", "-c", REMOVE_LABELLED, "galeractl-remove"]);
+    a.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    a.push(oneoff_label());
+    // A name filter is a regular expression on "/NAME": anchored, and its dots literal.
+    a.push(format!("^/{}$", name.replace('.', "\\.")));
     a
 }
+
+/// `$1`, `$2`: the labels; `$3`: the anchored name.
+const REMOVE_LABELLED: &str = "ids=$(docker ps -aq --filter \"label=$1\" --filter \"label=$2\" --filter \"name=$3\") || exit; \
+if [ -n \"$ids\" ]; then docker rm --force $ids; fi";
 
 pub fn volume_exists(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = words(&["docker", "volume", "inspect", "--format", "{{.Name}}"]);

@@ -667,11 +667,11 @@ fn oneoff_commands_touch_only_the_nodes_volume() {
     let join = |a: Vec<String>| crate::docker::shell_join(&a);
     assert_eq!(
         join(oneoff::read_grastate(&inventory, node)),
-        "docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --network none --volume recovery-nodeb-data:/var/lib/mysql:ro --entrypoint cat galeractl-lab/galera:10.11 /var/lib/mysql/grastate.dat"
+        "docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql:ro --entrypoint cat galeractl-lab/galera:10.11 /var/lib/mysql/grastate.dat"
     );
     let recover = join(oneoff::wsrep_recover(&inventory, node));
     assert!(
-        recover.starts_with("docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --network none --volume recovery-nodeb-data:/var/lib/mysql galeractl-lab/galera:10.11 --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so "),
+        recover.starts_with("docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql galeractl-lab/galera:10.11 --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so "),
         "{recover}"
     );
     assert!(
@@ -693,6 +693,11 @@ fn oneoff_commands_touch_only_the_nodes_volume() {
     assert_eq!(
         join(crate::docker::stop_node(&inventory, node)),
         "docker stop --time 120 recovery-nodeb"
+    );
+    // A leftover is removed only when it carries the cluster's and the one-off's labels.
+    assert_eq!(
+        join(oneoff::remove_oneoff(&inventory, node)),
+        "sh -c 'ids=$(docker ps -aq --filter \"label=$1\" --filter \"label=$2\" --filter \"name=$3\") || exit; if [ -n \"$ids\" ]; then docker rm --force $ids; fi' galeractl-remove io.galeractl.cluster=recovery io.galeractl.role=oneoff '^/recovery-nodeb-recover$'"
     );
 }
 
