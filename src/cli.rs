@@ -244,6 +244,11 @@ pub struct UpArgs {
     /// version.
     #[arg(long)]
     pub force: bool,
+    /// Bootstrap a new, empty cluster although no node of the inventory has data and the
+    /// hosts still hold this cluster's stopped containers or volumes under other node names,
+    /// or its history record (left as they are; the record is rewritten).
+    #[arg(long)]
+    pub new_history: bool,
 }
 
 #[derive(Debug, Args)]

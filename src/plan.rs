@@ -10,12 +10,16 @@ use serde::Serialize;
 mod arbitrator;
 mod proxy;
 mod prune;
+mod remnants;
 mod renew;
 mod restart;
 mod upgrade;
 
-pub use crate::facts::{ContainerFact, Gcache, Observed, ObservedNode, Stray, Versions};
+pub use crate::facts::{
+    ContainerFact, Gcache, Observed, ObservedNode, Stray, StrayVolume, Versions,
+};
 pub use prune::{members as prune_members, UpOptions};
+pub use remnants::NEW_HISTORY_FLAG;
 pub use restart::restart;
 pub use upgrade::{gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};
 
@@ -242,6 +246,10 @@ pub enum PlanError {
     WaitingNonPrimary { cluster: String, nodes: String },
     #[error("cluster {cluster} has data ({evidence}) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead")]
     NeedsRecovery { cluster: String, evidence: String },
+    #[error("cluster {cluster}: no node of the inventory serves, but containers of this cluster run under node names the inventory does not have ({containers}): they may be serving; nothing was changed. Put their names back in the inventory and run `galeractl status`, or stop them cleanly first; never bootstrap beside them")]
+    StraysRunning { cluster: String, containers: String },
+    #[error("cluster {cluster}: no node of the inventory has a container or data, but the hosts hold this cluster's {evidence}. Bootstrapping a new, empty cluster beside them would start another history on the same ports, and the record would no longer show the reset; nothing was changed. If these are the cluster's nodes under their old names, put those names back in the inventory and run `galeractl up` (or `galeractl recover` when none of them runs); to throw the old data away, remove those containers and volumes first; only to start an empty cluster on purpose (the old containers and volumes stay as they are, the record is rewritten), pass {flag}", flag = NEW_HISTORY_FLAG)]
+    OldClusterLeft { cluster: String, evidence: String },
     #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the image runs MariaDB {image}, older than the {running} running now; a downgrade across major versions is not supported by MariaDB (its data files and system tables may not be read back). Restore a backup instead, or pass --force")]
     Downgrade {
         cluster: String,
@@ -286,7 +294,7 @@ pub fn up_with(
 ) -> Result<Plan, PlanError> {
     refuse_tls_change(inventory, observed)?;
     let notes = upgrade::check(inventory, observed, options.force)?;
-    let mut plan = node_plan(inventory, observed)?;
+    let mut plan = node_plan(inventory, observed, options.new_history)?;
     if let Some(tls) = &inventory.tls {
         plan.notes.push(format!(
             "TLS: the certificates come from {} (CA {}); `up` makes the CA when it is galeractl's and missing, and a member's certificate when it is missing, names another address or ends within {} days, before it runs this plan",
@@ -363,7 +371,11 @@ fn refuse_tls_change(inventory: &Inventory, observed: &Observed) -> Result<(), P
     })
 }
 
-fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
+fn node_plan(
+    inventory: &Inventory,
+    observed: &Observed,
+    new_history: bool,
+) -> Result<Plan, PlanError> {
     let fact = |node: &Node| observed.nodes.iter().find(|o| o.name == node.name);
     let running: Vec<&Node> = inventory
         .nodes
@@ -377,10 +389,12 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
         on_failure: Vec::new(),
     };
     if running.is_empty() {
+        remnants::refuse_running(inventory, observed)?;
         refuse_without_a_primary(inventory, observed)?;
         if inventory.nodes.is_empty() {
             return Ok(plan);
         }
+        plan.notes = remnants::check(inventory, observed, new_history)?;
         new_cluster(inventory, &mut plan, MonitorGrant::Give);
     } else if !running_cluster(inventory, observed, &mut plan) {
         return Ok(plan);

@@ -175,6 +175,66 @@ fn data_without_a_primary_component_is_never_bootstrapped_over() {
     }
 }
 
+/// Review 2, M-2: the nodes renamed in the inventory while the cluster was stopped: the old
+/// containers (stopped) and the history record forbid a new, empty cluster beside them.
+#[test]
+fn renamed_nodes_never_get_a_new_empty_cluster_beside_the_old_one() {
+    let inv = inventory();
+    let mut observed = Observed::default();
+    for (i, n) in inv.nodes.iter().enumerate() {
+        observed.nodes.push(ObservedNode {
+            name: n.name.clone(),
+            container: ContainerFact::Missing,
+            volume: false,
+            synced_primary: false,
+            sql: String::new(),
+            waiting_non_primary: false,
+            config: None,
+        });
+        observed.strays.push(plan::Stray {
+            name: format!("old{i}"),
+            host: n.host.clone(),
+            container: format!("local-test-old{i}"),
+            running: false,
+            member: false,
+        });
+        observed
+            .history
+            .insert(n.host.clone(), Some(UUID.to_string()));
+    }
+    let refused = plan::up(&inv, &observed).map(|p| plan::render(&p));
+    assert_eq!(
+        refused.map_err(|e| e.to_string()),
+        Err(format!("cluster local-test: no node of the inventory has a container or data, but the hosts hold this cluster's container local-test-old0 of node old0 on 10.10.10.10 (stopped); container local-test-old1 of node old1 on 10.10.10.11 (stopped); container local-test-old2 of node old2 on 10.10.10.12 (stopped); history record {UUID} in /etc/galeractl/local-test/history-uuid on 10.10.10.10, 10.10.10.11, 10.10.10.12. Bootstrapping a new, empty cluster beside them would start another history on the same ports, and the record would no longer show the reset; nothing was changed. If these are the cluster's nodes under their old names, put those names back in the inventory and run `galeractl up` (or `galeractl recover` when none of them runs); to throw the old data away, remove those containers and volumes first; only to start an empty cluster on purpose (the old containers and volumes stay as they are, the record is rewritten), pass --new-history"))
+    );
+    // On purpose: a new history, said first, then the usual new cluster.
+    let plan = plan::up_with(
+        &inv,
+        &observed,
+        plan::UpOptions {
+            new_history: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.notes[0].starts_with("--new-history: a new, empty cluster with a new history"));
+    assert!(plan.records_history());
+    // One of them runs: it may serve; no flag goes past that.
+    observed.strays[1].running = true;
+    let refused = plan::up_with(
+        &inv,
+        &observed,
+        plan::UpOptions {
+            new_history: true,
+            ..Default::default()
+        },
+    );
+    assert!(
+        matches!(refused, Err(PlanError::StraysRunning { ref containers, .. }) if containers == "local-test-old1 (old1 on 10.10.10.11)"),
+        "{refused:?}"
+    );
+}
+
 #[test]
 fn provider_options_with_semicolons_are_quoted_in_the_printed_plan() {
     let source = include_str!("../inventory.example.toml").replace("10.10.10.12", "db-3.example");
@@ -465,8 +525,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         &observed,
         plan::UpOptions {
             prune: true,
-            delete_data: false,
-            force: false,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -488,7 +547,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         plan::UpOptions {
             prune: true,
             delete_data: true,
-            force: false,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -508,8 +567,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         &observed,
         plan::UpOptions {
             prune: true,
-            delete_data: false,
-            force: false,
+            ..Default::default()
         },
     );
     assert!(

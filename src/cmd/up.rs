@@ -83,6 +83,11 @@ async fn up(
     let (strays, extra) =
         super::strays::find(inventory, hosts, &statuses, &args.remote, args.prune).await?;
     observed.strays = strays;
+    // No node of the inventory serves: the data of other node names is evidence against a
+    // new cluster.
+    if !observed.nodes.iter().any(|o| o.synced_primary) {
+        observed.stray_volumes = super::strays::volumes(inventory, hosts).await;
+    }
     let strays = plan::prune_members(&observed);
     observed.arbitrator_member =
         inventory.arbitrator.is_some() && crate::arbitrator::is_member(&statuses, strays);
@@ -126,6 +131,7 @@ async fn plan_and_run(
         prune: args.prune,
         delete_data: args.delete_data,
         force: args.force,
+        new_history: args.new_history,
     };
     let plan = plan::up_with(inventory, &observed, options)
         .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
