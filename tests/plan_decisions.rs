@@ -639,7 +639,21 @@ fn a_node_serving_an_old_certificate_reloads_a_new_one_without_a_restart() {
         .collect();
     assert_eq!(steps.len(), 3, "{steps:?}");
     assert!(steps[0].starts_with("cp /dev/stdin /etc/galeractl/local-test/tls-nodeb.crt"));
-    assert!(steps[2].contains("FLUSH SSL; SET GLOBAL wsrep_provider_options="));
+    let reload = &plan.stages[0].steps[2];
+    assert_eq!(
+        reload.argv,
+        ["docker", "exec", "-i", "local-test-nodeb", "bash", "-c"]
+            .map(String::from)
+            .into_iter()
+            .chain([docker::root_sql_script()])
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        reload.stdin,
+        Some(plan::Stdin::Text(
+            "FLUSH SSL;\nSET GLOBAL wsrep_provider_options='socket.ssl_reload=1';\n".into()
+        ))
+    );
     assert!(!steps
         .iter()
         .any(|s| s.contains("docker run") || s.contains("docker stop")));
