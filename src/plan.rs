@@ -785,6 +785,15 @@ fn running_cluster(inventory: &Inventory, observed: &Observed, plan: &mut Plan) 
 }
 
 impl Plan {
+    /// Whether a step sends this machine's file `path` to a host (a secret file's content).
+    pub fn reads_local(&self, path: &std::path::Path) -> bool {
+        self.steps().any(|s| match &s.stdin {
+            Some(Stdin::SecretFile(p)) => p == path,
+            Some(Stdin::TextWithSecret { secret, .. }) => secret == path,
+            _ => false,
+        })
+    }
+
     /// Every step of every stage, in order (not the on-failure steps).
     pub fn steps(&self) -> impl Iterator<Item = &Step> {
         self.stages.iter().flat_map(|s| &s.steps)

@@ -658,3 +658,21 @@ fn a_node_serving_an_old_certificate_reloads_a_new_one_without_a_restart() {
         .iter()
         .any(|s| s.contains("docker run") || s.contains("docker stop")));
 }
+
+/// Review 2, M-6: start-node checks this machine's CA against the hosts' only when its plan
+/// uploads it (a node created anew), not for a plain `docker start`.
+#[test]
+fn start_node_uploads_the_local_ca_only_when_it_creates_the_container() {
+    let tls = tls_inventory();
+    let Some(ca) = tls.tls.as_ref().map(|t| t.ca_cert.clone()) else {
+        panic!("no [tls]")
+    };
+    let node = &tls.nodes[2];
+    let same = ContainerFact::Stopped {
+        spec: spec(&tls, &node.name),
+    };
+    let other = ContainerFact::Stopped { spec: "old".into() };
+    assert!(!plan::start_node(&tls, node, &same).reads_local(&ca));
+    assert!(plan::start_node(&tls, node, &other).reads_local(&ca));
+    assert!(plan::start_node(&tls, node, &ContainerFact::Missing).reads_local(&ca));
+}

@@ -14,6 +14,7 @@ pub mod restore;
 pub mod sql;
 pub mod status;
 pub mod strays;
+pub mod trusted_ca;
 pub mod unlock;
 pub mod up;
 pub mod validate;

@@ -279,6 +279,16 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
         Some(r) => ContainerFact::Stopped { spec: r.spec },
     };
     let plan = plan::start_node(inventory, node, &fact);
+    // It uploads this machine's TLS files: they must be the cluster's CA's (never a new CA),
+    // and the node's certificate is made or renewed with it first.
+    if inventory
+        .tls
+        .as_ref()
+        .is_some_and(|t| plan.reads_local(&t.ca_cert))
+    {
+        super::trusted_ca::check(inventory, hosts, &format!("start-node {}", node.name)).await?;
+        super::ensure_certs(inventory, args.dry_run, true)?;
+    }
     if args.dry_run {
         return super::print_plan(&plan, args.json);
     }
