@@ -308,7 +308,9 @@ pub struct NodeArgs {
     pub inventory: InventoryArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
-    /// stop-node: stop even when the cluster would lose its quorum.
+    /// stop-node: stop even when the cluster would lose its quorum. start-node: create the
+    /// container across a downgrade of MariaDB's release series, or when the versions cannot
+    /// be read.
     #[arg(long)]
     pub force: bool,
     /// Print the plan (pasteable commands per host) after the checks, and change nothing.

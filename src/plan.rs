@@ -250,12 +250,14 @@ pub enum PlanError {
     StraysRunning { cluster: String, containers: String },
     #[error("cluster {cluster}: no node of the inventory has a container or data, but the hosts hold this cluster's {evidence}. Bootstrapping a new, empty cluster beside them would start another history on the same ports, and the record would no longer show the reset; nothing was changed. If these are the cluster's nodes under their old names, put those names back in the inventory and run `galeractl up` (or `galeractl recover` when none of them runs); to throw the old data away, remove those containers and volumes first; only to start an empty cluster on purpose (the old containers and volumes stay as they are, the record is rewritten), pass {flag}", flag = NEW_HISTORY_FLAG)]
     OldClusterLeft { cluster: String, evidence: String },
-    #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the image runs MariaDB {image}, older than the {running} running now; a downgrade across major versions is not supported by MariaDB (its data files and system tables may not be read back). Restore a backup instead, or pass --force")]
+    #[error("cluster {cluster}: refusing to create a node's container from the inventory's image, nothing was changed: the image runs MariaDB {image}, older than the {running} running now; a downgrade across major versions is not supported by MariaDB (its data files and system tables may not be read back). Restore a backup instead, or pass --force")]
     Downgrade {
         cluster: String,
         running: String,
         image: String,
     },
+    #[error("cluster {cluster}: refusing to create a node's container from {image}, nothing was changed: the MariaDB version the cluster runs or the image's could not be read, so a downgrade cannot be ruled out (a downgrade across major versions is not supported by MariaDB). Check that a node serves and that the image runs (`docker run --rm --entrypoint mariadbd {image} --version`), or pass --force")]
+    VersionUnknown { cluster: String, image: String },
     #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the donors' gcache keeps {size} of write-sets, and at {per_minute} per minute a node away {secs}s misses about {needed}: it would come back by a full copy (SST), which between two versions is unsafe. Wait for a quieter time, or pass --force; a larger cluster.gcache_size (rolled in with --force, at a quiet time) avoids this next time", secs = ASSUMED_DOWNTIME_SECS)]
     GcacheTooSmall {
         cluster: String,
@@ -871,10 +873,50 @@ pub(crate) fn verify_stage(size: usize) -> Stage {
     }
 }
 
+/// Whether `start_node` creates the node's container (missing, or built from another spec).
+pub fn start_node_creates(inventory: &Inventory, node: &Node, container: &ContainerFact) -> bool {
+    let want = docker::run_node(inventory, node);
+    let want_spec = docker::spec_of(&want).unwrap_or_default();
+    match container {
+        ContainerFact::Running { .. } => false,
+        ContainerFact::Stopped { spec } => spec != want_spec,
+        ContainerFact::Missing => true,
+    }
+}
+
 /// The plan that brings one node back as a joiner of the running cluster: its files, then its
 /// stopped container started (or, when missing or built from another spec, created anew), then
-/// a wait until it is Synced.
-pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact) -> Plan {
+/// a wait until it is Synced. A container created anew passes the rolling upgrade's version
+/// guard first (`versions`: what the serving nodes run and the image has; a downgrade or an
+/// unreadable version is refused unless `force`), and with a new release series the node
+/// must have come back by IST.
+pub fn start_node(
+    inventory: &Inventory,
+    node: &Node,
+    container: &ContainerFact,
+    versions: Option<&Versions>,
+    force: bool,
+) -> Result<Plan, PlanError> {
+    let (notes, ist_only) = if start_node_creates(inventory, node, container) {
+        upgrade::check_created(inventory, &node.name, versions, force)?
+    } else {
+        (Vec::new(), false)
+    };
+    let mut plan = start_node_unchecked(inventory, node, container);
+    plan.notes = notes;
+    if ist_only {
+        plan.stages.push(Stage {
+            title: format!("{} caught up", node.name),
+            steps: Vec::new(),
+            wait: Some(WaitFor::JoinedByIst {
+                node: node.name.clone(),
+            }),
+        });
+    }
+    Ok(plan)
+}
+
+fn start_node_unchecked(inventory: &Inventory, node: &Node, container: &ContainerFact) -> Plan {
     let want = docker::run_node(inventory, node);
     let want_spec = docker::spec_of(&want).unwrap_or_default();
     let mut steps = Vec::new();

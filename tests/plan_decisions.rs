@@ -48,6 +48,11 @@ fn running(inv: &Inventory) -> Observed {
             .map(|n| (n.host.clone(), Some(UUID.to_string())))
             .collect(),
         cluster_uuid: Some(UUID.to_string()),
+        // What `up` reads before a rolling replace: one release series.
+        versions: Some(plan::Versions {
+            running: "11.4.7-MariaDB".into(),
+            image: "11.4.8-MariaDB".into(),
+        }),
         ..Observed::default()
     }
 }
@@ -372,6 +377,26 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
     };
     observed.nodes[2].synced_primary = false;
     observed.nodes[1].synced_primary = false;
+    // Review 2, M-3: the versions could not be read: refused (fails closed) unless forced.
+    let read = observed.versions.take();
+    assert_eq!(
+        plan::up(&inv, &observed).map_err(|e| e.to_string()).err(),
+        Some("cluster local-test: refusing to create a node's container from mariadb:11.4, nothing was changed: the MariaDB version the cluster runs or the image's could not be read, so a downgrade cannot be ruled out (a downgrade across major versions is not supported by MariaDB). Check that a node serves and that the image runs (`docker run --rm --entrypoint mariadbd mariadb:11.4 --version`), or pass --force".to_string())
+    );
+    let forced = plan::up_with(
+        &inv,
+        &observed,
+        plan::UpOptions {
+            force: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        forced.notes[0],
+        "--force: the version running or the image's could not be read: a downgrade was not checked"
+    );
+    observed.versions = read;
     let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
     // nodec runs but is not Synced (a joiner mid-transfer, or a donor): it is waited for like
     // any running node, never stopped at once.
@@ -395,11 +420,10 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
             node: "nodea".into()
         })
     );
-    // Neither the versions nor the gcache could be read: said, and IST checked after the fact.
+    // The gcache could not be read: said, and IST checked after the fact.
     assert_eq!(
         plan.notes,
         vec![
-            "the version running or the image's could not be read: a downgrade was not checked",
             "the gcache's size or the write rate could not be read: each replaced node is checked to come back by IST after the fact"
         ]
     );
@@ -426,7 +450,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert!(forced.notes[1].starts_with("--force: the gcache keeps 128.0 MiB"));
+    assert!(forced.notes[0].starts_with("--force: the gcache keeps 128.0 MiB"));
     observed.gcache = Some(plan::Gcache {
         size_bytes: 128 << 20,
         bytes_per_minute: 1 << 20,
@@ -434,7 +458,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
     });
     let fine = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        fine.notes[1..],
+        fine.notes,
         vec!["each replaced node comes back by IST: the gcache keeps 128.0 MiB, write-sets came at 1.0 MiB per minute (measured over 2s), a node is assumed away 120s"]
     );
     observed.gcache = None;
@@ -672,7 +696,78 @@ fn start_node_uploads_the_local_ca_only_when_it_creates_the_container() {
         spec: spec(&tls, &node.name),
     };
     let other = ContainerFact::Stopped { spec: "old".into() };
-    assert!(!plan::start_node(&tls, node, &same).reads_local(&ca));
-    assert!(plan::start_node(&tls, node, &other).reads_local(&ca));
-    assert!(plan::start_node(&tls, node, &ContainerFact::Missing).reads_local(&ca));
+    let v = plan::Versions {
+        running: "11.4.8-MariaDB".into(),
+        image: "11.4.8-MariaDB".into(),
+    };
+    let start = |fact: &ContainerFact| {
+        plan::start_node(&tls, node, fact, Some(&v), false).unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert!(!start(&same).reads_local(&ca));
+    assert!(start(&other).reads_local(&ca));
+    assert!(start(&ContainerFact::Missing).reads_local(&ca));
+}
+
+/// Review 2, M-3: `stop-node nodec`, the image changed, `start-node nodec`: the container made
+/// anew passes the rolling upgrade's version guard, as `up` would.
+#[test]
+fn start_node_creating_a_container_passes_the_upgrade_guard() {
+    let inv = inventory();
+    let nodec = inv.node("nodec").unwrap_or_else(|| panic!("no nodec"));
+    let old = ContainerFact::Stopped {
+        spec: "0000000000000000".into(),
+    };
+    let versions = |running: &str, image: &str| plan::Versions {
+        running: running.into(),
+        image: image.into(),
+    };
+    // A downgrade: refused, nothing planned; --force goes past it and says so.
+    let down = versions("11.8.3-MariaDB-ubu2404", "10.11.14-MariaDB-ubu2204");
+    assert_eq!(
+        plan::start_node(&inv, nodec, &old, Some(&down), false).map_err(|e| e.to_string()).err(),
+        Some("cluster local-test: refusing to create a node's container from the inventory's image, nothing was changed: the image runs MariaDB 10.11.14-MariaDB-ubu2204, older than the 11.8.3-MariaDB-ubu2404 running now; a downgrade across major versions is not supported by MariaDB (its data files and system tables may not be read back). Restore a backup instead, or pass --force".to_string())
+    );
+    let forced =
+        plan::start_node(&inv, nodec, &old, Some(&down), true).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        forced.notes,
+        [
+            "--force: a downgrade from 11.8.3-MariaDB-ubu2404 to 10.11.14-MariaDB-ubu2204",
+            "nodec is created from an image with MariaDB 10.11.14-MariaDB-ubu2204, while 11.8.3-MariaDB-ubu2404 runs: it must come back by IST (a full copy between two versions is unsafe)"
+        ]
+    );
+    // The versions could not be read: refused (fails closed), for a missing container too.
+    for fact in [&old, &ContainerFact::Missing] {
+        assert!(matches!(
+            plan::start_node(&inv, nodec, fact, None, false),
+            Err(PlanError::VersionUnknown { .. })
+        ));
+    }
+    // An upgrade: allowed, and the node must have come back by IST.
+    let up = versions("10.11.14-MariaDB", "11.8.3-MariaDB");
+    let plan =
+        plan::start_node(&inv, nodec, &old, Some(&up), false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan.stages.last().and_then(|s| s.wait.clone()),
+        Some(WaitFor::JoinedByIst {
+            node: "nodec".into()
+        })
+    );
+    // The same series: no note, no IST-only check (a full copy is fine then).
+    let same = versions("11.4.7-MariaDB", "11.4.8-MariaDB");
+    let plan =
+        plan::start_node(&inv, nodec, &old, Some(&same), false).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.notes.is_empty());
+    assert_eq!(
+        plan.stages.last().and_then(|s| s.wait.clone()),
+        Some(WaitFor::Synced {
+            nodes: vec!["nodec".into()]
+        })
+    );
+    // Its own stopped container, same spec: a plain start, no version read or checked.
+    let own = ContainerFact::Stopped {
+        spec: spec(&inv, "nodec"),
+    };
+    assert!(!plan::start_node_creates(&inv, nodec, &own));
+    assert!(plan::start_node(&inv, nodec, &own, None, false).is_ok());
 }

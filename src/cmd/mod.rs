@@ -18,6 +18,7 @@ pub mod trusted_ca;
 pub mod unlock;
 pub mod up;
 pub mod validate;
+pub mod versions;
 
 use std::process::ExitCode;
 

@@ -278,7 +278,19 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
         Some(r) if r.is_running() => ContainerFact::Running { spec: r.spec },
         Some(r) => ContainerFact::Stopped { spec: r.spec },
     };
-    let plan = plan::start_node(inventory, node, &fact);
+    // A container created anew: the rolling upgrade's version guard, as `up` has it.
+    let versions = if plan::start_node_creates(inventory, node, &fact) {
+        super::versions::read(inventory, hosts, &cx.password, &cx.statuses).await
+    } else {
+        None
+    };
+    let plan = plan::start_node(inventory, node, &fact, versions.as_ref(), args.force)
+        .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
+    if !args.dry_run {
+        for note in &plan.notes {
+            tracing::warn!("{note}");
+        }
+    }
     // It uploads this machine's TLS files: they must be the cluster's CA's (never a new CA),
     // and the node's certificate is made or renewed with it first.
     if inventory
