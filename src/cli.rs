@@ -416,6 +416,10 @@ pub struct RestoreArgs {
     /// node's data is moved to a volume VOLUME-aside-STAMP (not deleted).
     #[arg(long)]
     pub replace: bool,
+    /// Restore a backup whose manifest names another cluster than the inventory's (refused
+    /// without it: an old or wrong backup over this cluster).
+    #[arg(long)]
+    pub from_other_cluster: bool,
     /// Seconds the copy onto the first node may take.
     #[arg(long, default_value_t = 21600, value_name = "SECS")]
     pub transfer_timeout: u64,
