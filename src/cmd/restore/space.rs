@@ -8,25 +8,34 @@
 use crate::docker::LABEL_CLUSTER;
 use crate::inventory::{Inventory, Node};
 
+/// Where the one-off mounts the volumes (`/measure/0`, `/measure/1`, ...).
+const MOUNT: &str = "/measure/";
+
 /// The copy must fit with this share to spare (files written meanwhile, filesystem overhead).
 pub const SPARE_PERCENT: u64 = 5;
 
 /// The read-only one-off that prints, per volume of `nodes` (all on one host), `du -sk`'s
-/// kibibytes and its mount point, then `df -Pk`'s line for the first one's filesystem.
+/// kibibytes and its mount point, then `df -Pk`'s line for the first one's filesystem (the
+/// one the aside volumes are made on: the same Docker data root).
 pub fn measure_argv(inventory: &Inventory, nodes: &[&Node]) -> Vec<String> {
     let mut a: Vec<String> = ["docker", "run", "--rm", "--label"]
         .map(String::from)
         .to_vec();
     a.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
     a.extend(["--network", "none"].map(String::from));
+    let mut mounts = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         a.push("--volume".into());
-        a.push(format!("{}:/v{i}:ro", inventory.volume_name(n)));
+        a.push(format!("{}:{MOUNT}{i}:ro", inventory.volume_name(n)));
+        mounts.push(format!("{MOUNT}{i}"));
     }
     a.extend(["--entrypoint", "sh"].map(String::from));
     a.push(inventory.cluster.image.clone());
     a.push("-c".into());
-    a.push("set -e; du -sk /v*; df -Pk /v0 | tail -n 1".into());
+    a.push(format!(
+        "set -e; du -sk {}; df -Pk {MOUNT}0 | tail -n 1",
+        mounts.join(" ")
+    ));
     a
 }
 
@@ -38,7 +47,7 @@ pub fn parse(text: &str) -> Option<(u64, u64)> {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            [kib, path] if path.starts_with("/v") => {
+            [kib, path] if path.starts_with(MOUNT) => {
                 used = used.checked_add(kib.parse().ok()?)?;
             }
             [_, _, _, avail, _, _] => available = Some(avail.parse().ok()?),
@@ -80,16 +89,18 @@ mod tests {
         let nodes: Vec<&Node> = inventory.nodes.iter().collect();
         assert_eq!(
             measure_argv(&inventory, &nodes).join(" "),
-            "docker run --rm --label io.galeractl.cluster=c --network none --volume c-a-data:/v0:ro --volume c-b-data:/v1:ro --entrypoint sh img:1 -c set -e; du -sk /v*; df -Pk /v0 | tail -n 1"
+            "docker run --rm --label io.galeractl.cluster=c --network none --volume c-a-data:/measure/0:ro --volume c-b-data:/measure/1:ro --entrypoint sh img:1 -c set -e; du -sk /measure/0 /measure/1; df -Pk /measure/0 | tail -n 1"
         );
     }
 
     #[test]
     fn used_and_available_are_read_and_judged() {
-        let out = "1048576\t/v0\n524288\t/v1\n/dev/sda1 20511312 18000000 1400000 93% /v0\n";
+        // As the lab's docker printed it (the sizes changed).
+        let out = "1048576\t/measure/0\n524288\t/measure/1\n/dev/vda         264212084 44296912  1400000      47% /measure/0\n";
         assert_eq!(parse(out), Some((1_572_864, 1_400_000)));
         assert_eq!(parse("garbage\n"), None);
-        assert_eq!(parse("12\t/v0\n"), None);
+        assert_eq!(parse("12\t/measure/0\n"), None);
+        assert_eq!(parse("6840\t/var\n"), None);
         let volumes = ["c-a-data".to_string(), "c-b-data".to_string()];
         assert_eq!(
             judge("10.0.0.1", &volumes, 1_572_864, 1_400_000),
