@@ -244,6 +244,11 @@ pub struct UpArgs {
     /// version.
     #[arg(long)]
     pub force: bool,
+    /// Bootstrap a new, empty cluster although no node of the inventory has data and the
+    /// hosts still hold this cluster's stopped containers or volumes under other node names,
+    /// or its history record (left as they are; the record is rewritten).
+    #[arg(long)]
+    pub new_history: bool,
 }
 
 #[derive(Debug, Args)]
@@ -303,7 +308,9 @@ pub struct NodeArgs {
     pub inventory: InventoryArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
-    /// stop-node: stop even when the cluster would lose its quorum.
+    /// stop-node: stop even when the cluster would lose its quorum. start-node: create the
+    /// container across a downgrade of MariaDB's release series, or when the versions cannot
+    /// be read.
     #[arg(long)]
     pub force: bool,
     /// Print the plan (pasteable commands per host) after the checks, and change nothing.
@@ -409,6 +416,10 @@ pub struct RestoreArgs {
     /// node's data is moved to a volume VOLUME-aside-STAMP (not deleted).
     #[arg(long)]
     pub replace: bool,
+    /// Restore a backup whose manifest names another cluster than the inventory's (refused
+    /// without it: an old or wrong backup over this cluster).
+    #[arg(long)]
+    pub from_other_cluster: bool,
     /// Seconds the copy onto the first node may take.
     #[arg(long, default_value_t = 21600, value_name = "SECS")]
     pub transfer_timeout: u64,

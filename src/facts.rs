@@ -24,6 +24,9 @@ pub struct Observed {
     pub tls_stale: Vec<String>,
     /// The cluster's nodes that the inventory does not name.
     pub strays: Vec<Stray>,
+    /// Data volumes labelled with the cluster for a node the inventory does not name (an old
+    /// name's data), read when no node of the inventory serves.
+    pub stray_volumes: Vec<StrayVolume>,
     /// How far back the serving nodes' gcache reaches, and the write rate: whether a node
     /// taken down for a rolling replace can come back by IST (read when one is planned).
     pub gcache: Option<Gcache>,
@@ -73,6 +76,15 @@ pub struct Stray {
     pub running: bool,
     /// The members' list of addresses names it: it is in the Primary component now.
     pub member: bool,
+}
+
+/// A data volume of the cluster whose node label the inventory does not name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrayVolume {
+    pub host: String,
+    pub volume: String,
+    /// Its `io.galeractl.node` label.
+    pub node: String,
 }
 
 /// The gcache's size and how fast write-sets fill it, as a serving node reports them.

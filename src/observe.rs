@@ -366,6 +366,7 @@ pub async fn observed(
                 })
                 .collect(),
             strays: Vec::new(),
+            stray_volumes: Vec::new(),
             tls_stale: Vec::new(),
             tls_running: inventory
                 .nodes

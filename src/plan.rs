@@ -10,12 +10,16 @@ use serde::Serialize;
 mod arbitrator;
 mod proxy;
 mod prune;
+mod remnants;
 mod renew;
 mod restart;
 mod upgrade;
 
-pub use crate::facts::{ContainerFact, Gcache, Observed, ObservedNode, Stray, Versions};
+pub use crate::facts::{
+    ContainerFact, Gcache, Observed, ObservedNode, Stray, StrayVolume, Versions,
+};
 pub use prune::{members as prune_members, UpOptions};
+pub use remnants::NEW_HISTORY_FLAG;
 pub use restart::restart;
 pub use upgrade::{gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};
 
@@ -242,12 +246,18 @@ pub enum PlanError {
     WaitingNonPrimary { cluster: String, nodes: String },
     #[error("cluster {cluster} has data ({evidence}) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead")]
     NeedsRecovery { cluster: String, evidence: String },
-    #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the image runs MariaDB {image}, older than the {running} running now; a downgrade across major versions is not supported by MariaDB (its data files and system tables may not be read back). Restore a backup instead, or pass --force")]
+    #[error("cluster {cluster}: no node of the inventory serves, but containers of this cluster run under node names the inventory does not have ({containers}): they may be serving; nothing was changed. Put their names back in the inventory and run `galeractl status`, or stop them cleanly first; never bootstrap beside them")]
+    StraysRunning { cluster: String, containers: String },
+    #[error("cluster {cluster}: no node of the inventory has a container or data, but the hosts hold this cluster's {evidence}. Bootstrapping a new, empty cluster beside them would start another history on the same ports, and the record would no longer show the reset; nothing was changed. If these are the cluster's nodes under their old names, put those names back in the inventory and run `galeractl up` (or `galeractl recover` when none of them runs); to throw the old data away, remove those containers and volumes first; only to start an empty cluster on purpose (the old containers and volumes stay as they are, the record is rewritten), pass {flag}", flag = NEW_HISTORY_FLAG)]
+    OldClusterLeft { cluster: String, evidence: String },
+    #[error("cluster {cluster}: refusing to create a node's container from the inventory's image, nothing was changed: the image runs MariaDB {image}, older than the {running} running now; a downgrade across major versions is not supported by MariaDB (its data files and system tables may not be read back). Restore a backup instead, or pass --force")]
     Downgrade {
         cluster: String,
         running: String,
         image: String,
     },
+    #[error("cluster {cluster}: refusing to create a node's container from {image}, nothing was changed: the MariaDB version the cluster runs or the image's could not be read, so a downgrade cannot be ruled out (a downgrade across major versions is not supported by MariaDB). Check that a node serves and that the image runs (`docker run --rm --entrypoint mariadbd {image} --version`), or pass --force")]
+    VersionUnknown { cluster: String, image: String },
     #[error("cluster {cluster}: refusing to replace a running node, nothing was changed: the donors' gcache keeps {size} of write-sets, and at {per_minute} per minute a node away {secs}s misses about {needed}: it would come back by a full copy (SST), which between two versions is unsafe. Wait for a quieter time, or pass --force; a larger cluster.gcache_size (rolled in with --force, at a quiet time) avoids this next time", secs = ASSUMED_DOWNTIME_SECS)]
     GcacheTooSmall {
         cluster: String,
@@ -286,7 +296,7 @@ pub fn up_with(
 ) -> Result<Plan, PlanError> {
     refuse_tls_change(inventory, observed)?;
     let notes = upgrade::check(inventory, observed, options.force)?;
-    let mut plan = node_plan(inventory, observed)?;
+    let mut plan = node_plan(inventory, observed, options.new_history)?;
     if let Some(tls) = &inventory.tls {
         plan.notes.push(format!(
             "TLS: the certificates come from {} (CA {}); `up` makes the CA when it is galeractl's and missing, and a member's certificate when it is missing, names another address or ends within {} days, before it runs this plan",
@@ -363,7 +373,11 @@ fn refuse_tls_change(inventory: &Inventory, observed: &Observed) -> Result<(), P
     })
 }
 
-fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanError> {
+fn node_plan(
+    inventory: &Inventory,
+    observed: &Observed,
+    new_history: bool,
+) -> Result<Plan, PlanError> {
     let fact = |node: &Node| observed.nodes.iter().find(|o| o.name == node.name);
     let running: Vec<&Node> = inventory
         .nodes
@@ -377,10 +391,12 @@ fn node_plan(inventory: &Inventory, observed: &Observed) -> Result<Plan, PlanErr
         on_failure: Vec::new(),
     };
     if running.is_empty() {
+        remnants::refuse_running(inventory, observed)?;
         refuse_without_a_primary(inventory, observed)?;
         if inventory.nodes.is_empty() {
             return Ok(plan);
         }
+        plan.notes = remnants::check(inventory, observed, new_history)?;
         new_cluster(inventory, &mut plan, MonitorGrant::Give);
     } else if !running_cluster(inventory, observed, &mut plan) {
         return Ok(plan);
@@ -771,6 +787,15 @@ fn running_cluster(inventory: &Inventory, observed: &Observed, plan: &mut Plan) 
 }
 
 impl Plan {
+    /// Whether a step sends this machine's file `path` to a host (a secret file's content).
+    pub fn reads_local(&self, path: &std::path::Path) -> bool {
+        self.steps().any(|s| match &s.stdin {
+            Some(Stdin::SecretFile(p)) => p == path,
+            Some(Stdin::TextWithSecret { secret, .. }) => secret == path,
+            _ => false,
+        })
+    }
+
     /// Every step of every stage, in order (not the on-failure steps).
     pub fn steps(&self) -> impl Iterator<Item = &Step> {
         self.stages.iter().flat_map(|s| &s.steps)
@@ -848,10 +873,50 @@ pub(crate) fn verify_stage(size: usize) -> Stage {
     }
 }
 
+/// Whether `start_node` creates the node's container (missing, or built from another spec).
+pub fn start_node_creates(inventory: &Inventory, node: &Node, container: &ContainerFact) -> bool {
+    let want = docker::run_node(inventory, node);
+    let want_spec = docker::spec_of(&want).unwrap_or_default();
+    match container {
+        ContainerFact::Running { .. } => false,
+        ContainerFact::Stopped { spec } => spec != want_spec,
+        ContainerFact::Missing => true,
+    }
+}
+
 /// The plan that brings one node back as a joiner of the running cluster: its files, then its
 /// stopped container started (or, when missing or built from another spec, created anew), then
-/// a wait until it is Synced.
-pub fn start_node(inventory: &Inventory, node: &Node, container: &ContainerFact) -> Plan {
+/// a wait until it is Synced. A container created anew passes the rolling upgrade's version
+/// guard first (`versions`: what the serving nodes run and the image has; a downgrade or an
+/// unreadable version is refused unless `force`), and with a new release series the node
+/// must have come back by IST.
+pub fn start_node(
+    inventory: &Inventory,
+    node: &Node,
+    container: &ContainerFact,
+    versions: Option<&Versions>,
+    force: bool,
+) -> Result<Plan, PlanError> {
+    let (notes, ist_only) = if start_node_creates(inventory, node, container) {
+        upgrade::check_created(inventory, &node.name, versions, force)?
+    } else {
+        (Vec::new(), false)
+    };
+    let mut plan = start_node_unchecked(inventory, node, container);
+    plan.notes = notes;
+    if ist_only {
+        plan.stages.push(Stage {
+            title: format!("{} caught up", node.name),
+            steps: Vec::new(),
+            wait: Some(WaitFor::JoinedByIst {
+                node: node.name.clone(),
+            }),
+        });
+    }
+    Ok(plan)
+}
+
+fn start_node_unchecked(inventory: &Inventory, node: &Node, container: &ContainerFact) -> Plan {
     let want = docker::run_node(inventory, node);
     let want_spec = docker::spec_of(&want).unwrap_or_default();
     let mut steps = Vec::new();

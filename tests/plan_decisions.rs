@@ -48,6 +48,11 @@ fn running(inv: &Inventory) -> Observed {
             .map(|n| (n.host.clone(), Some(UUID.to_string())))
             .collect(),
         cluster_uuid: Some(UUID.to_string()),
+        // What `up` reads before a rolling replace: one release series.
+        versions: Some(plan::Versions {
+            running: "11.4.7-MariaDB".into(),
+            image: "11.4.8-MariaDB".into(),
+        }),
         ..Observed::default()
     }
 }
@@ -173,6 +178,66 @@ fn data_without_a_primary_component_is_never_bootstrapped_over() {
         ),
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+/// Review 2, M-2: the nodes renamed in the inventory while the cluster was stopped: the old
+/// containers (stopped) and the history record forbid a new, empty cluster beside them.
+#[test]
+fn renamed_nodes_never_get_a_new_empty_cluster_beside_the_old_one() {
+    let inv = inventory();
+    let mut observed = Observed::default();
+    for (i, n) in inv.nodes.iter().enumerate() {
+        observed.nodes.push(ObservedNode {
+            name: n.name.clone(),
+            container: ContainerFact::Missing,
+            volume: false,
+            synced_primary: false,
+            sql: String::new(),
+            waiting_non_primary: false,
+            config: None,
+        });
+        observed.strays.push(plan::Stray {
+            name: format!("old{i}"),
+            host: n.host.clone(),
+            container: format!("local-test-old{i}"),
+            running: false,
+            member: false,
+        });
+        observed
+            .history
+            .insert(n.host.clone(), Some(UUID.to_string()));
+    }
+    let refused = plan::up(&inv, &observed).map(|p| plan::render(&p));
+    assert_eq!(
+        refused.map_err(|e| e.to_string()),
+        Err(format!("cluster local-test: no node of the inventory has a container or data, but the hosts hold this cluster's container local-test-old0 of node old0 on 10.10.10.10 (stopped); container local-test-old1 of node old1 on 10.10.10.11 (stopped); container local-test-old2 of node old2 on 10.10.10.12 (stopped); history record {UUID} in /etc/galeractl/local-test/history-uuid on 10.10.10.10, 10.10.10.11, 10.10.10.12. Bootstrapping a new, empty cluster beside them would start another history on the same ports, and the record would no longer show the reset; nothing was changed. If these are the cluster's nodes under their old names, put those names back in the inventory and run `galeractl up` (or `galeractl recover` when none of them runs); to throw the old data away, remove those containers and volumes first; only to start an empty cluster on purpose (the old containers and volumes stay as they are, the record is rewritten), pass --new-history"))
+    );
+    // On purpose: a new history, said first, then the usual new cluster.
+    let plan = plan::up_with(
+        &inv,
+        &observed,
+        plan::UpOptions {
+            new_history: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.notes[0].starts_with("--new-history: a new, empty cluster with a new history"));
+    assert!(plan.records_history());
+    // One of them runs: it may serve; no flag goes past that.
+    observed.strays[1].running = true;
+    let refused = plan::up_with(
+        &inv,
+        &observed,
+        plan::UpOptions {
+            new_history: true,
+            ..Default::default()
+        },
+    );
+    assert!(
+        matches!(refused, Err(PlanError::StraysRunning { ref containers, .. }) if containers == "local-test-old1 (old1 on 10.10.10.11)"),
+        "{refused:?}"
+    );
 }
 
 #[test]
@@ -312,6 +377,26 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
     };
     observed.nodes[2].synced_primary = false;
     observed.nodes[1].synced_primary = false;
+    // Review 2, M-3: the versions could not be read: refused (fails closed) unless forced.
+    let read = observed.versions.take();
+    assert_eq!(
+        plan::up(&inv, &observed).map_err(|e| e.to_string()).err(),
+        Some("cluster local-test: refusing to create a node's container from mariadb:11.4, nothing was changed: the MariaDB version the cluster runs or the image's could not be read, so a downgrade cannot be ruled out (a downgrade across major versions is not supported by MariaDB). Check that a node serves and that the image runs (`docker run --rm --entrypoint mariadbd mariadb:11.4 --version`), or pass --force".to_string())
+    );
+    let forced = plan::up_with(
+        &inv,
+        &observed,
+        plan::UpOptions {
+            force: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        forced.notes[0],
+        "--force: the version running or the image's could not be read: a downgrade was not checked"
+    );
+    observed.versions = read;
     let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
     // nodec runs but is not Synced (a joiner mid-transfer, or a donor): it is waited for like
     // any running node, never stopped at once.
@@ -335,11 +420,10 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
             node: "nodea".into()
         })
     );
-    // Neither the versions nor the gcache could be read: said, and IST checked after the fact.
+    // The gcache could not be read: said, and IST checked after the fact.
     assert_eq!(
         plan.notes,
         vec![
-            "the version running or the image's could not be read: a downgrade was not checked",
             "the gcache's size or the write rate could not be read: each replaced node is checked to come back by IST after the fact"
         ]
     );
@@ -366,7 +450,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert!(forced.notes[1].starts_with("--force: the gcache keeps 128.0 MiB"));
+    assert!(forced.notes[0].starts_with("--force: the gcache keeps 128.0 MiB"));
     observed.gcache = Some(plan::Gcache {
         size_bytes: 128 << 20,
         bytes_per_minute: 1 << 20,
@@ -374,7 +458,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
     });
     let fine = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        fine.notes[1..],
+        fine.notes,
         vec!["each replaced node comes back by IST: the gcache keeps 128.0 MiB, write-sets came at 1.0 MiB per minute (measured over 2s), a node is assumed away 120s"]
     );
     observed.gcache = None;
@@ -465,8 +549,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         &observed,
         plan::UpOptions {
             prune: true,
-            delete_data: false,
-            force: false,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -488,7 +571,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         plan::UpOptions {
             prune: true,
             delete_data: true,
-            force: false,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -508,8 +591,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         &observed,
         plan::UpOptions {
             prune: true,
-            delete_data: false,
-            force: false,
+            ..Default::default()
         },
     );
     assert!(
@@ -581,8 +663,111 @@ fn a_node_serving_an_old_certificate_reloads_a_new_one_without_a_restart() {
         .collect();
     assert_eq!(steps.len(), 3, "{steps:?}");
     assert!(steps[0].starts_with("cp /dev/stdin /etc/galeractl/local-test/tls-nodeb.crt"));
-    assert!(steps[2].contains("FLUSH SSL; SET GLOBAL wsrep_provider_options="));
+    let reload = &plan.stages[0].steps[2];
+    assert_eq!(
+        reload.argv,
+        ["docker", "exec", "-i", "local-test-nodeb", "bash", "-c"]
+            .map(String::from)
+            .into_iter()
+            .chain([docker::root_sql_script()])
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        reload.stdin,
+        Some(plan::Stdin::Text(
+            "FLUSH SSL;\nSET GLOBAL wsrep_provider_options='socket.ssl_reload=1';\n".into()
+        ))
+    );
     assert!(!steps
         .iter()
         .any(|s| s.contains("docker run") || s.contains("docker stop")));
+}
+
+/// Review 2, M-6: start-node checks this machine's CA against the hosts' only when its plan
+/// uploads it (a node created anew), not for a plain `docker start`.
+#[test]
+fn start_node_uploads_the_local_ca_only_when_it_creates_the_container() {
+    let tls = tls_inventory();
+    let Some(ca) = tls.tls.as_ref().map(|t| t.ca_cert.clone()) else {
+        panic!("no [tls]")
+    };
+    let node = &tls.nodes[2];
+    let same = ContainerFact::Stopped {
+        spec: spec(&tls, &node.name),
+    };
+    let other = ContainerFact::Stopped { spec: "old".into() };
+    let v = plan::Versions {
+        running: "11.4.8-MariaDB".into(),
+        image: "11.4.8-MariaDB".into(),
+    };
+    let start = |fact: &ContainerFact| {
+        plan::start_node(&tls, node, fact, Some(&v), false).unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert!(!start(&same).reads_local(&ca));
+    assert!(start(&other).reads_local(&ca));
+    assert!(start(&ContainerFact::Missing).reads_local(&ca));
+}
+
+/// Review 2, M-3: `stop-node nodec`, the image changed, `start-node nodec`: the container made
+/// anew passes the rolling upgrade's version guard, as `up` would.
+#[test]
+fn start_node_creating_a_container_passes_the_upgrade_guard() {
+    let inv = inventory();
+    let nodec = inv.node("nodec").unwrap_or_else(|| panic!("no nodec"));
+    let old = ContainerFact::Stopped {
+        spec: "0000000000000000".into(),
+    };
+    let versions = |running: &str, image: &str| plan::Versions {
+        running: running.into(),
+        image: image.into(),
+    };
+    // A downgrade: refused, nothing planned; --force goes past it and says so.
+    let down = versions("11.8.3-MariaDB-ubu2404", "10.11.14-MariaDB-ubu2204");
+    assert_eq!(
+        plan::start_node(&inv, nodec, &old, Some(&down), false).map_err(|e| e.to_string()).err(),
+        Some("cluster local-test: refusing to create a node's container from the inventory's image, nothing was changed: the image runs MariaDB 10.11.14-MariaDB-ubu2204, older than the 11.8.3-MariaDB-ubu2404 running now; a downgrade across major versions is not supported by MariaDB (its data files and system tables may not be read back). Restore a backup instead, or pass --force".to_string())
+    );
+    let forced =
+        plan::start_node(&inv, nodec, &old, Some(&down), true).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        forced.notes,
+        [
+            "--force: a downgrade from 11.8.3-MariaDB-ubu2404 to 10.11.14-MariaDB-ubu2204",
+            "nodec is created from an image with MariaDB 10.11.14-MariaDB-ubu2204, while 11.8.3-MariaDB-ubu2404 runs: it must come back by IST (a full copy between two versions is unsafe)"
+        ]
+    );
+    // The versions could not be read: refused (fails closed), for a missing container too.
+    for fact in [&old, &ContainerFact::Missing] {
+        assert!(matches!(
+            plan::start_node(&inv, nodec, fact, None, false),
+            Err(PlanError::VersionUnknown { .. })
+        ));
+    }
+    // An upgrade: allowed, and the node must have come back by IST.
+    let up = versions("10.11.14-MariaDB", "11.8.3-MariaDB");
+    let plan =
+        plan::start_node(&inv, nodec, &old, Some(&up), false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan.stages.last().and_then(|s| s.wait.clone()),
+        Some(WaitFor::JoinedByIst {
+            node: "nodec".into()
+        })
+    );
+    // The same series: no note, no IST-only check (a full copy is fine then).
+    let same = versions("11.4.7-MariaDB", "11.4.8-MariaDB");
+    let plan =
+        plan::start_node(&inv, nodec, &old, Some(&same), false).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.notes.is_empty());
+    assert_eq!(
+        plan.stages.last().and_then(|s| s.wait.clone()),
+        Some(WaitFor::Synced {
+            nodes: vec!["nodec".into()]
+        })
+    );
+    // Its own stopped container, same spec: a plain start, no version read or checked.
+    let own = ContainerFact::Stopped {
+        spec: spec(&inv, "nodec"),
+    };
+    assert!(!plan::start_node_creates(&inv, nodec, &own));
+    assert!(plan::start_node(&inv, nodec, &own, None, false).is_ok());
 }

@@ -14,9 +14,11 @@ pub mod restore;
 pub mod sql;
 pub mod status;
 pub mod strays;
+pub mod trusted_ca;
 pub mod unlock;
 pub mod up;
 pub mod validate;
+pub mod versions;
 
 use std::process::ExitCode;
 

@@ -36,6 +36,19 @@ pub fn quorum_after_stop(members: usize, healthy_others: &[&str], node: &str) ->
     )
 }
 
+/// The arithmetic, with the members the inventory does not name (counted, never as healthy).
+pub fn with_unnamed(arithmetic: String, unnamed: &[(String, u16)]) -> String {
+    if unnamed.is_empty() {
+        return arithmetic;
+    }
+    let list: Vec<String> = unnamed.iter().map(|(h, p)| format!("{h}:{p}")).collect();
+    format!(
+        "{arithmetic}; the members count {} the inventory does not name ({}), whose state galeractl does not read (`galeractl up --prune` takes them out)",
+        list.len(),
+        list.join(", ")
+    )
+}
+
 struct Context {
     inventory: Inventory,
     password: Secret,
@@ -150,10 +163,20 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
         .filter(|(n, s)| n.name != node.name && s.as_ref().is_some_and(NodeStatus::is_healthy))
         .map(|(n, _)| n.name.as_str())
         .collect();
-    if inventory.arbitrator.is_some() && crate::arbitrator::surely_member(&cx.statuses, 0) {
+    // Members the inventory does not name (the members' own list of addresses) are no
+    // arbitrator; they count as members, never as healthy ones (their state is not read).
+    let unnamed = super::strays::foreign_members(inventory, &cx.statuses);
+    if inventory.arbitrator.is_some()
+        && crate::arbitrator::surely_member(&cx.statuses, unnamed.len())
+    {
         healthy_others.push("the arbitrator");
     }
-    let (ok, arithmetic) = quorum_after_stop(inventory.members(), &healthy_others, &node.name);
+    let (ok, arithmetic) = quorum_after_stop(
+        inventory.members() + unnamed.len(),
+        &healthy_others,
+        &node.name,
+    );
+    let arithmetic = with_unnamed(arithmetic, &unnamed);
     if !ok && !args.force {
         return Err(Failure::new(
             exit::REFUSED,
@@ -253,7 +276,29 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
         Some(r) if r.is_running() => ContainerFact::Running { spec: r.spec },
         Some(r) => ContainerFact::Stopped { spec: r.spec },
     };
-    let plan = plan::start_node(inventory, node, &fact);
+    // A container created anew: the rolling upgrade's version guard, as `up` has it.
+    let versions = if plan::start_node_creates(inventory, node, &fact) {
+        super::versions::read(inventory, hosts, &cx.password, &cx.statuses).await
+    } else {
+        None
+    };
+    let plan = plan::start_node(inventory, node, &fact, versions.as_ref(), args.force)
+        .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
+    if !args.dry_run {
+        for note in &plan.notes {
+            tracing::warn!("{note}");
+        }
+    }
+    // It uploads this machine's TLS files: they must be the cluster's CA's (never a new CA),
+    // and the node's certificate is made or renewed with it first.
+    if inventory
+        .tls
+        .as_ref()
+        .is_some_and(|t| plan.reads_local(&t.ca_cert))
+    {
+        super::trusted_ca::check(inventory, hosts, &format!("start-node {}", node.name)).await?;
+        super::ensure_certs(inventory, args.dry_run, true)?;
+    }
     if args.dry_run {
         return super::print_plan(&plan, args.json);
     }
@@ -289,5 +334,41 @@ mod tests {
         assert!(!quorum_after_stop(4, &["a", "b"], "c").0);
         assert!(quorum_after_stop(5, &["a", "b", "c"], "d").0);
         assert!(!quorum_after_stop(1, &[], "a").0);
+    }
+
+    /// Review 2, L-7: a stray member is no arbitrator: with garbd down and one member the
+    /// inventory does not name, stopping one of two healthy nodes is refused, and says why.
+    #[test]
+    fn a_stray_member_is_counted_as_such_not_as_the_arbitrator() {
+        let primary = |size: &str| {
+            Some(NodeStatus::from_rows([
+                ("wsrep_cluster_status", "Primary"),
+                ("wsrep_local_state_comment", "Synced"),
+                ("wsrep_ready", "ON"),
+                ("wsrep_connected", "ON"),
+                ("wsrep_cluster_size", size),
+                (
+                    "wsrep_incoming_addresses",
+                    "10.0.0.1:4306,10.0.0.2:4306,10.0.0.9:4306",
+                ),
+            ]))
+        };
+        let statuses = [primary("3"), primary("3")];
+        // Without the stray's count, the third member would be taken for garbd.
+        assert!(crate::arbitrator::surely_member(&statuses, 0));
+        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"10.0.0.1\"\n\n[[nodes]]\nname = \"b\"\nhost = \"10.0.0.2\"\n\n[arbitrator]\nhost = \"10.0.0.3\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        let unnamed = crate::cmd::strays::foreign_members(&inventory, &statuses);
+        assert_eq!(unnamed, vec![("10.0.0.9".to_string(), 4306)]);
+        assert!(!crate::arbitrator::surely_member(&statuses, unnamed.len()));
+        let (ok, why) = quorum_after_stop(inventory.members() + unnamed.len(), &["a"], "b");
+        assert!(!ok);
+        assert_eq!(
+            with_unnamed(why, &unnamed),
+            "after stopping b, 1 of 4 members would be Synced and Primary (a); a majority of 4 is 3; the members count 1 the inventory does not name (10.0.0.9:4306), whose state galeractl does not read (`galeractl up --prune` takes them out)"
+        );
     }
 }

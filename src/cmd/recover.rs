@@ -69,7 +69,12 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     // Even a dry-run runs crash recovery on the volumes: it holds the lock too. Recovery
     // after losing the lock's host goes on without it, with a warning.
     let wait = Duration::from_secs(args.remote.lock_wait);
-    let work = recover(&cx, args, started, true);
+    let work = async {
+        // The cluster exists: its CA must be this machine's (checked before anything is read
+        // or changed); recover never makes one.
+        super::trusted_ca::check(&inventory, &hosts, "recover").await?;
+        recover(&cx, args, started, true).await
+    };
     let result = super::locked::locked(&inventory, &hosts, "recover", wait, true, work).await;
     hosts.close().await;
     result

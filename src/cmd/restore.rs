@@ -18,6 +18,8 @@ use crate::ssh::Hosts;
 
 use super::PROBE_TIMEOUT;
 
+mod space;
+
 /// The manifest and the backup's file, from the backup's directory or its manifest's path.
 fn read_manifest(given: &Path) -> Result<(Manifest, PathBuf), Failure> {
     let path = if given.is_dir() {
@@ -77,8 +79,14 @@ pub async fn run(args: &RestoreArgs) -> Outcome {
     let path = inventory_path(&args.inventory)?;
     let (inventory, password) = super::backup::load(&path)?;
     if manifest.cluster != inventory.cluster.name {
+        if !args.from_other_cluster {
+            return Err(Failure::new(
+                exit::REFUSED,
+                other_cluster(&manifest.cluster, &inventory.cluster.name),
+            ));
+        }
         tracing::warn!(
-            "the backup is of cluster {}, restored as cluster {}",
+            "--from-other-cluster: the backup is of cluster {}, restored as cluster {}",
             manifest.cluster,
             inventory.cluster.name
         );
@@ -96,6 +104,63 @@ pub async fn run(args: &RestoreArgs) -> Outcome {
     };
     hosts.close().await;
     result
+}
+
+/// The refusal of a backup of another cluster.
+fn other_cluster(backup: &str, inventory: &str) -> String {
+    format!(
+        "refusing to restore, nothing was changed: the backup is of cluster {backup} (its manifest), and the inventory's cluster is {inventory}: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as {inventory} on purpose, pass --from-other-cluster"
+    )
+}
+
+/// Before the first stop: each host with data to move aside has room for its copy (refused
+/// otherwise; a host that cannot be measured fails the command).
+async fn aside_space(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    present: &[Present],
+) -> Result<(), Failure> {
+    let mut by_host: std::collections::BTreeMap<&str, Vec<&crate::inventory::Node>> =
+        Default::default();
+    for node in &inventory.nodes {
+        if present.iter().any(|p| p.node == node.name && p.volume) {
+            by_host.entry(node.host.as_str()).or_default().push(node);
+        }
+    }
+    let mut refused = Vec::new();
+    for (host, nodes) in by_host {
+        let remote = hosts
+            .get(host)
+            .ok_or_else(|| Failure::new(exit::FAILED, format!("host {host} is not connected")))?;
+        let argv = space::measure_argv(inventory, &nodes);
+        let cannot = |why: String| {
+            Failure::new(
+                exit::FAILED,
+                format!("host {host}: cannot measure the data to move aside and the free space ({why}); nothing was changed"),
+            )
+        };
+        let out = remote
+            .run(&argv, None, Duration::from_secs(300))
+            .await
+            .map_err(|e| cannot(e.to_string()))?;
+        if out.code != 0 {
+            return Err(cannot(format!("exit {}: {}", out.code, out.stderr.trim())));
+        }
+        let (used, available) = space::parse(&out.stdout)
+            .ok_or_else(|| cannot(format!("unexpected output {:?}", out.stdout.trim())))?;
+        let volumes: Vec<String> = nodes.iter().map(|n| inventory.volume_name(n)).collect();
+        refused.extend(space::judge(host, &volumes, used, available));
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        exit::REFUSED,
+        format!(
+            "refusing to restore --replace, nothing was changed (no container stopped): {}. Free space there, or move the old data elsewhere yourself and remove its volume, then run again",
+            refused.join("; ")
+        ),
+    ))
 }
 
 /// Each node's container and volume, as its host shows them.
@@ -154,6 +219,7 @@ async fn restore_on(
             ),
         ));
     }
+    aside_space(inventory, hosts, &present).await?;
     let stamp = backup::stamp(&crate::lock::format_utc(crate::lock::now_unix()));
     let plan = backup::restore(
         inventory,
@@ -203,4 +269,16 @@ async fn restore_on(
         at.join(", ")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Review 2, L-6: another cluster's backup is refused unless --from-other-cluster.
+    #[test]
+    fn another_clusters_backup_is_refused_with_the_flag_named() {
+        assert_eq!(
+            super::other_cluster("old", "c1"),
+            "refusing to restore, nothing was changed: the backup is of cluster old (its manifest), and the inventory's cluster is c1: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as c1 on purpose, pass --from-other-cluster"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use super::Failure;
 use crate::galera::NodeStatus;
 use crate::inventory::Inventory;
 use crate::observe;
-use crate::plan::Stray;
+use crate::plan::{Stray, StrayVolume};
 use crate::ssh::{Hosts, Target};
 
 /// The members' client addresses (`host`, `port`) that are no node of the inventory (the
@@ -112,6 +112,62 @@ pub async fn find(
     Ok((strays, extra))
 }
 
+/// `docker volume ls` of the cluster's labelled volumes: name and node label, a tab between.
+pub fn volumes_argv(inventory: &Inventory) -> Vec<String> {
+    [
+        "docker",
+        "volume",
+        "ls",
+        "--filter",
+        &format!(
+            "label={}={}",
+            crate::docker::LABEL_CLUSTER,
+            inventory.cluster.name
+        ),
+        "--format",
+        &format!(
+            "{{{{.Name}}}}\t{{{{.Label \"{}\"}}}}",
+            crate::docker::LABEL_NODE
+        ),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The volumes in [`volumes_argv`]'s output whose node the inventory does not name.
+pub fn parse_volumes(inventory: &Inventory, host: &str, text: &str) -> Vec<StrayVolume> {
+    text.lines()
+        .filter_map(|line| {
+            let (volume, node) = line.split_once('\t')?;
+            let node = node.trim();
+            (!node.is_empty() && inventory.node(node).is_none()).then(|| StrayVolume {
+                host: host.to_string(),
+                volume: volume.to_string(),
+                node: node.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The cluster's data volumes on `hosts` for nodes the inventory does not name (a host whose
+/// docker does not answer is warned about: `up` gathered its facts just before).
+pub async fn volumes(inventory: &Inventory, hosts: &Hosts) -> Vec<StrayVolume> {
+    let argv = volumes_argv(inventory);
+    let lists = futures::future::join_all(hosts.all().map(|r| {
+        let argv = &argv;
+        async move { (r.host.clone(), r.run_ok(argv, None).await) }
+    }))
+    .await;
+    let mut found = Vec::new();
+    for (host, list) in lists {
+        match list {
+            Ok(text) => found.extend(parse_volumes(inventory, &host, &text)),
+            Err(e) => tracing::warn!("host {host}: the cluster's volumes cannot be listed: {e}"),
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +192,46 @@ mod tests {
             vec![
                 ("fd00::7".to_string(), 4306),
                 ("10.0.0.3".to_string(), 4306)
+            ]
+        );
+    }
+
+    #[test]
+    fn volumes_of_names_the_inventory_does_not_have() {
+        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"h1\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        assert_eq!(
+            volumes_argv(&inventory),
+            [
+                "docker",
+                "volume",
+                "ls",
+                "--filter",
+                "label=io.galeractl.cluster=c",
+                "--format",
+                "{{.Name}}\t{{.Label \"io.galeractl.node\"}}"
+            ]
+        );
+        assert_eq!(
+            parse_volumes(
+                &inventory,
+                "h1",
+                "c-a-data\ta\nc-old-data\told\nother\t\nc-old-data-aside-1\told\n"
+            ),
+            vec![
+                StrayVolume {
+                    host: "h1".into(),
+                    volume: "c-old-data".into(),
+                    node: "old".into()
+                },
+                StrayVolume {
+                    host: "h1".into(),
+                    volume: "c-old-data-aside-1".into(),
+                    node: "old".into()
+                }
             ]
         );
     }

@@ -83,6 +83,11 @@ async fn up(
     let (strays, extra) =
         super::strays::find(inventory, hosts, &statuses, &args.remote, args.prune).await?;
     observed.strays = strays;
+    // No node of the inventory serves: the data of other node names is evidence against a
+    // new cluster.
+    if !observed.nodes.iter().any(|o| o.synced_primary) {
+        observed.stray_volumes = super::strays::volumes(inventory, hosts).await;
+    }
     let strays = plan::prune_members(&observed);
     observed.arbitrator_member =
         inventory.arbitrator.is_some() && crate::arbitrator::is_member(&statuses, strays);
@@ -126,6 +131,7 @@ async fn plan_and_run(
         prune: args.prune,
         delete_data: args.delete_data,
         force: args.force,
+        new_history: args.new_history,
     };
     let plan = plan::up_with(inventory, &observed, options)
         .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
@@ -241,40 +247,7 @@ async fn upgrade_facts(
             });
         }
     }
-    // The newest release series any serving node runs (a half-done upgrade mixes them).
-    let serving: Vec<&crate::inventory::Node> = inventory
-        .nodes
-        .iter()
-        .zip(&after)
-        .filter(|(_, s)| s.as_ref().is_some_and(galera::NodeStatus::is_healthy))
-        .map(|(n, _)| n)
-        .collect();
-    let versions = futures::future::join_all(serving.iter().map(|n| {
-        let target = observe::monitor_target(inventory, n, password);
-        async move { observe::running_version(&target, PROBE_TIMEOUT).await }
-    }))
-    .await;
-    let running = versions
-        .into_iter()
-        .flatten()
-        .max_by_key(|v| plan::series(v));
-    let mut image = None;
-    for remote in hosts.all() {
-        if observe::image_present(remote, &inventory.cluster.image)
-            .await
-            .unwrap_or(false)
-        {
-            image = observe::image_version(remote, &inventory.cluster.image).await;
-            break;
-        }
-    }
-    // No host has it yet (it will be copied from this machine): read it here.
-    if image.is_none() {
-        image = observe::local_image_version(&inventory.cluster.image).await;
-    }
-    if let (Some(running), Some(image)) = (running, image) {
-        observed.versions = Some(plan::Versions { running, image });
-    }
+    observed.versions = super::versions::read(inventory, hosts, password, &after).await;
 }
 
 /// For each running node whose SQL is silent: whether its own log says it waits non-Primary

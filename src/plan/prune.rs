@@ -17,6 +17,9 @@ pub struct UpOptions {
     pub delete_data: bool,
     /// Roll on although a node may not come back by IST, or across a downgrade (`--force`).
     pub force: bool,
+    /// Bootstrap a new, empty cluster although the hosts hold this cluster's stopped
+    /// containers or volumes under other node names, or a history record (`--new-history`).
+    pub new_history: bool,
 }
 
 /// How many strays the running cluster counts as members (its size until they are removed).

@@ -3,7 +3,7 @@
 //! unsafe, so the donors' gcache must cover a node's downtime; and a downgrade of MariaDB's
 //! major version is refused. Both unless `--force`.
 
-use super::{ContainerFact, Observed, PlanError};
+use super::{ContainerFact, Observed, PlanError, Versions};
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -34,29 +34,7 @@ pub fn check(
     }
     let mut notes = Vec::new();
     let cluster = inventory.cluster.name.clone();
-    if let Some(v) = &observed.versions {
-        if let (Some(from), Some(to)) = (series(&v.running), series(&v.image)) {
-            if to < from {
-                if !force {
-                    return Err(PlanError::Downgrade {
-                        cluster,
-                        running: v.running.clone(),
-                        image: v.image.clone(),
-                    });
-                }
-                notes.push(format!(
-                    "--force: a downgrade from {} to {}",
-                    v.running, v.image
-                ));
-            }
-        }
-    }
-    if observed.versions.is_none() {
-        notes.push(
-            "the version running or the image's could not be read: a downgrade was not checked"
-                .into(),
-        );
-    }
+    version_guard(inventory, observed.versions.as_ref(), force, &mut notes)?;
     match &observed.gcache {
         Some(g) => {
             let needed = g.bytes_per_minute * ASSUMED_DOWNTIME_SECS / 60;
@@ -88,6 +66,77 @@ pub fn check(
         ),
     }
     Ok(notes)
+}
+
+/// The versions running and in the image: a downgrade of the release series is refused, and
+/// so is a version that could not be read (the check fails closed), both unless `force`.
+/// `Ok(true)` when the series differ (or are not known): the node must come back by IST.
+fn version_guard(
+    inventory: &Inventory,
+    versions: Option<&Versions>,
+    force: bool,
+    notes: &mut Vec<String>,
+) -> Result<bool, PlanError> {
+    let cluster = inventory.cluster.name.clone();
+    let Some(v) = versions else {
+        if !force {
+            return Err(PlanError::VersionUnknown {
+                cluster,
+                image: inventory.cluster.image.clone(),
+            });
+        }
+        notes.push(
+            "--force: the version running or the image's could not be read: a downgrade was not checked".into(),
+        );
+        return Ok(true);
+    };
+    let (Some(from), Some(to)) = (series(&v.running), series(&v.image)) else {
+        if !force {
+            return Err(PlanError::VersionUnknown {
+                cluster,
+                image: inventory.cluster.image.clone(),
+            });
+        }
+        notes.push(format!(
+            "--force: the versions {} and {} could not be compared: a downgrade was not checked",
+            v.running, v.image
+        ));
+        return Ok(true);
+    };
+    if to < from {
+        if !force {
+            return Err(PlanError::Downgrade {
+                cluster,
+                running: v.running.clone(),
+                image: v.image.clone(),
+            });
+        }
+        notes.push(format!(
+            "--force: a downgrade from {} to {}",
+            v.running, v.image
+        ));
+    }
+    Ok(to != from)
+}
+
+/// `start-node` (or recovery) creating `node`'s container anew, from the inventory's spec: the
+/// version guard of a rolling upgrade, against the version the serving nodes run. With a new
+/// release series, the notes say so, and `Ok(true)` asks that the node come back by IST.
+pub fn check_created(
+    inventory: &Inventory,
+    node: &str,
+    versions: Option<&Versions>,
+    force: bool,
+) -> Result<(Vec<String>, bool), PlanError> {
+    let mut notes = Vec::new();
+    let ist_only = version_guard(inventory, versions, force, &mut notes)?;
+    if let (true, Some(v)) = (ist_only, versions) {
+        notes.push(format!(
+            "{node} is created from an image with MariaDB {}, while {} runs: it must come back by IST (a full copy between two versions is unsafe)",
+            v.image, v.running
+        ));
+    }
+    Ok((notes, ist_only))
 }
 
 /// Bytes as MiB, one decimal.

@@ -1,0 +1,111 @@
+//! `restore --replace` moves each node's current data aside by a full copy (`cp -a`, then the
+//! original removed), after every node container is stopped and removed: a host without the
+//! room for that copy would fail there with the whole cluster down. So, before the first stop,
+//! each host with data to move says how much the volumes hold and how much their filesystem
+//! has free (`du` and `df` in a read-only one-off container of the node image, as the move's
+//! own container sees them); too little is refused.
+
+use crate::docker::LABEL_CLUSTER;
+use crate::inventory::{Inventory, Node};
+
+/// Where the one-off mounts the volumes (`/measure/0`, `/measure/1`, ...).
+const MOUNT: &str = "/measure/";
+
+/// The copy must fit with this share to spare (files written meanwhile, filesystem overhead).
+pub const SPARE_PERCENT: u64 = 5;
+
+/// The read-only one-off that prints, per volume of `nodes` (all on one host), `du -sk`'s
+/// kibibytes and its mount point, then `df -Pk`'s line for the first one's filesystem (the
+/// one the aside volumes are made on: the same Docker data root).
+pub fn measure_argv(inventory: &Inventory, nodes: &[&Node]) -> Vec<String> {
+    let mut a: Vec<String> = ["docker", "run", "--rm", "--label"]
+        .map(String::from)
+        .to_vec();
+    a.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    a.extend(["--network", "none"].map(String::from));
+    let mut mounts = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        a.push("--volume".into());
+        a.push(format!("{}:{MOUNT}{i}:ro", inventory.volume_name(n)));
+        mounts.push(format!("{MOUNT}{i}"));
+    }
+    a.extend(["--entrypoint", "sh"].map(String::from));
+    a.push(inventory.cluster.image.clone());
+    a.push("-c".into());
+    a.push(format!(
+        "set -e; du -sk {}; df -Pk {MOUNT}0 | tail -n 1",
+        mounts.join(" ")
+    ));
+    a
+}
+
+/// Used kibibytes (the `du` lines' sum) and the filesystem's available kibibytes (`df`'s
+/// fourth column), from [`measure_argv`]'s output; `None` when it is not that shape.
+pub fn parse(text: &str) -> Option<(u64, u64)> {
+    let mut used = 0u64;
+    let mut available = None;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            [kib, path] if path.starts_with(MOUNT) => {
+                used = used.checked_add(kib.parse().ok()?)?;
+            }
+            [_, _, _, avail, _, _] => available = Some(avail.parse().ok()?),
+            _ => return None,
+        }
+    }
+    Some((used, available?))
+}
+
+/// The refusal for one host, when the copy does not fit (`volumes`: their names).
+pub fn judge(host: &str, volumes: &[String], used_kib: u64, available_kib: u64) -> Option<String> {
+    let needed = used_kib.saturating_add(used_kib * SPARE_PERCENT / 100);
+    (needed > available_kib).then(|| {
+        format!(
+            "host {host}: moving the current data aside copies it before removing it, so {} ({}) needs {} free on that filesystem ({SPARE_PERCENT}% to spare), and it has {}",
+            mib(used_kib),
+            volumes.join(", "),
+            mib(needed),
+            mib(available_kib)
+        )
+    })
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_off_reads_every_volume_of_the_host_read_only() {
+        let source = "[cluster]\nname = \"c\"\nimage = \"img:1\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"h\"\n\n[[nodes]]\nname = \"b\"\nhost = \"h\"\n[nodes.ports]\nmysql = 4307\ngalera = 4567\nsst = 4444\nist = 4568\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        let nodes: Vec<&Node> = inventory.nodes.iter().collect();
+        assert_eq!(
+            measure_argv(&inventory, &nodes).join(" "),
+            "docker run --rm --label io.galeractl.cluster=c --network none --volume c-a-data:/measure/0:ro --volume c-b-data:/measure/1:ro --entrypoint sh img:1 -c set -e; du -sk /measure/0 /measure/1; df -Pk /measure/0 | tail -n 1"
+        );
+    }
+
+    #[test]
+    fn used_and_available_are_read_and_judged() {
+        // As the lab's docker printed it (the sizes changed).
+        let out = "1048576\t/measure/0\n524288\t/measure/1\n/dev/vda         264212084 44296912  1400000      47% /measure/0\n";
+        assert_eq!(parse(out), Some((1_572_864, 1_400_000)));
+        assert_eq!(parse("garbage\n"), None);
+        assert_eq!(parse("12\t/measure/0\n"), None);
+        assert_eq!(parse("6840\t/var\n"), None);
+        let volumes = ["c-a-data".to_string(), "c-b-data".to_string()];
+        assert_eq!(
+            judge("10.0.0.1", &volumes, 1_572_864, 1_400_000),
+            Some("host 10.0.0.1: moving the current data aside copies it before removing it, so 1536.0 MiB (c-a-data, c-b-data) needs 1612.8 MiB free on that filesystem (5% to spare), and it has 1367.2 MiB".to_string())
+        );
+        assert_eq!(judge("10.0.0.1", &volumes, 1_000_000, 1_400_000), None);
+    }
+}
