@@ -1,5 +1,5 @@
 //! End to end on the lab: the safety review's L-1 (issue 28), on a cluster of its own
-//! ("inputs", ports 4486/5757/5634/5758). galeractl force-removes a leftover one-off container
+//! ("inputs", ports 4536/5817/5694/5818). galeractl force-removes a leftover one-off container
 //! by name only when it carries the one-off label: with every node stopped, `recover --dry-run`
 //! reads the positions through one-off containers named `<container>-recover`;
 //! 1. a foreign container that holds nodea's one-off name (no label) keeps running;
@@ -18,7 +18,7 @@ const IMAGE: &str = "galeractl-lab/galera:10.11";
 fn inventory(lab: &Lab) -> PathBuf {
     let dir = scratch("e2e_inputs");
     let path = dir.join("inputs.toml");
-    let inv = lab.cluster_inventory(CLUSTER, [4486, 5757, 5634, 5758]);
+    let inv = lab.cluster_inventory(CLUSTER, [4536, 5817, 5694, 5818]);
     std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
     path
 }

@@ -2,7 +2,7 @@
 //! the cluster is stopped. `up` must not bootstrap a new, empty cluster beside the old
 //! containers: it refuses (exit 3), naming them and the history record, and changes nothing;
 //! with the old names back, `recover` brings the cluster back with its rows. Cluster
-//! "renamed", ports 4476/5757/5634/5758.
+//! "renamed", ports 4526/5807/5684/5808.
 
 mod support;
 
@@ -13,10 +13,10 @@ use support::writer::NODES;
 use support::*;
 
 const CLUSTER: &str = "renamed";
-const PORT: u16 = 4476;
+const PORT: u16 = 4526;
 
 fn inventory(lab: &Lab, dir: &Path, file: &str, rename: bool) -> String {
-    let mut text = lab.cluster_inventory(CLUSTER, [PORT, 5757, 5634, 5758]);
+    let mut text = lab.cluster_inventory(CLUSTER, [PORT, 5807, 5684, 5808]);
     if rename {
         for n in NODES {
             let from = format!("name = \"{n}\"");
