@@ -285,7 +285,11 @@ async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut plan:
         .iter()
         .enumerate()
         .filter(|(_, o)| {
-            matches!(o.container, plan::ContainerFact::Running { .. }) && !o.synced_primary
+            // A server that answered with an error (refused the monitoring user) serves: its
+            // log is no reason to call it waiting.
+            matches!(o.container, plan::ContainerFact::Running { .. })
+                && !o.synced_primary
+                && !matches!(&o.sql, plan::SqlSaid::NoAnswer(e) if e.server_answered())
         })
         .map(|(i, _)| i)
         .collect();
@@ -303,9 +307,6 @@ async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut plan:
     for (i, log) in silent.into_iter().zip(logs) {
         if log.is_some_and(|l| galera::last_view_is_non_primary(&l)) {
             observed.nodes[i].waiting_non_primary = true;
-            observed.nodes[i]
-                .sql
-                .push_str("; its log: waits non-Primary");
         }
     }
 }
