@@ -88,6 +88,8 @@ pub enum StepKind {
     CreateProxy,
     /// Creates the arbitrator's container (garbd): its image must be on its host.
     CreateArbitrator,
+    /// Creates a node's health endpoint container (HAProxy's check of that node).
+    CreateCheck,
 }
 
 impl Step {
