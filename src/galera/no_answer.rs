@@ -41,6 +41,18 @@ impl NoAnswer {
         )
     }
 
+    /// One word for a table's column.
+    pub fn short(&self) -> &'static str {
+        match self {
+            NoAnswer::AccessDenied { .. } => "access-denied",
+            NoAnswer::ServerError { .. } => "server-error",
+            NoAnswer::Refused => "refused",
+            NoAnswer::Timeout { .. } => "timeout",
+            NoAnswer::Tls { .. } => "tls-error",
+            NoAnswer::Other { .. } => "no-answer",
+        }
+    }
+
     pub fn is_access_denied(&self) -> bool {
         matches!(self, NoAnswer::AccessDenied { .. })
     }
