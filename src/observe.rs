@@ -12,6 +12,8 @@ use crate::secret::Secret;
 use crate::sql::{self, SqlTarget};
 use crate::ssh::{Remote, SshError};
 
+pub mod program;
+
 /// One container on a host, from `docker ps -a`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerRow {
