@@ -40,7 +40,7 @@ pub fn judge(code: i32, output: &str) -> ProgramCheck {
         0 => ProgramCheck::Runs,
         // docker's own error comes first, its advice after.
         126 | 127 => ProgramCheck::Missing(lines.next().unwrap_or_default().to_string()),
-        _ => ProgramCheck::Fails(code, lines.last().unwrap_or_default().to_string()),
+        _ => ProgramCheck::Fails(code, lines.next_back().unwrap_or_default().to_string()),
     }
 }
 
