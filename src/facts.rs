@@ -49,14 +49,69 @@ pub struct ObservedNode {
     pub volume: bool,
     /// The node answers SQL and is Synced in a Primary component.
     pub synced_primary: bool,
-    /// What its SQL said when it is not: its wsrep state, or why it did not answer (empty when
-    /// it was not asked: its container does not run).
-    pub sql: String,
+    /// What its SQL said: its wsrep state, or why it gave none (not asked when its container
+    /// does not run).
+    pub sql: SqlSaid,
     /// Its container runs, its SQL is silent, and its own log says its last view since its
     /// start is non-Primary: it waits for a Primary component.
     pub waiting_non_primary: bool,
     /// The content of the node's config file on its host, when it could be read.
     pub config: Option<String>,
+}
+
+/// What a node's SQL said when `up` asked it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SqlSaid {
+    /// Not asked: its container does not run.
+    #[default]
+    NotAsked,
+    /// Its wsrep state: `wsrep_cluster_status` and `wsrep_local_state_comment`.
+    State {
+        cluster_status: String,
+        local_state: String,
+    },
+    /// It gave no status, and why.
+    NoAnswer(crate::galera::NoAnswer),
+}
+
+impl SqlSaid {
+    pub fn of(probe: &crate::galera::Probe) -> SqlSaid {
+        match probe {
+            Ok(s) => SqlSaid::State {
+                cluster_status: s.cluster_status.clone(),
+                local_state: s.local_state.clone(),
+            },
+            Err(e) => SqlSaid::NoAnswer(e.clone()),
+        }
+    }
+
+    /// Its server answered and refused the monitoring user.
+    pub fn access_denied(&self) -> bool {
+        matches!(self, SqlSaid::NoAnswer(e) if e.is_access_denied())
+    }
+
+    /// Its server answered something (a state, or an error such as access denied): a process
+    /// serves on its port.
+    pub fn server_answered(&self) -> bool {
+        match self {
+            SqlSaid::NotAsked => false,
+            SqlSaid::State { .. } => true,
+            SqlSaid::NoAnswer(e) => e.server_answered(),
+        }
+    }
+}
+
+impl std::fmt::Display for SqlSaid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SqlSaid::NotAsked => f.write_str("not asked"),
+            SqlSaid::State {
+                cluster_status,
+                local_state,
+            } => write!(f, "{cluster_status} {local_state}"),
+            SqlSaid::NoAnswer(e) => write!(f, "{e}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

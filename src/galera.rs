@@ -5,6 +5,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+mod no_answer;
+pub use no_answer::{access_denied_advice, denied, said, NoAnswer, Probe};
+
 /// The wsrep status of one node, from `SHOW GLOBAL STATUS LIKE 'wsrep_%'`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct NodeStatus {

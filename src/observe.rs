@@ -5,12 +5,14 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
-use crate::galera::NodeStatus;
+use crate::galera::{NoAnswer, NodeStatus, Probe};
 use crate::inventory::{Inventory, Node};
-use crate::plan::{ContainerFact, Observed, ObservedNode};
+use crate::plan::{ContainerFact, Observed, ObservedNode, SqlSaid};
 use crate::secret::Secret;
 use crate::sql::{self, SqlTarget};
 use crate::ssh::{Remote, SshError};
+
+pub mod program;
 
 /// One container on a host, from `docker ps -a`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,21 +239,48 @@ pub fn monitor_target(inventory: &Inventory, node: &Node, password: &Secret) -> 
     }
 }
 
-/// The wsrep status of each named node (`None`: no answer, or not in the inventory), probed in
-/// parallel as the monitoring user, each within `timeout`.
+/// The wsrep status of each named node, or why there is none, probed in parallel as the
+/// monitoring user, each within `timeout`.
+pub async fn probes<S: AsRef<str>>(
+    inventory: &Inventory,
+    names: &[S],
+    password: &Secret,
+    timeout: Duration,
+) -> Vec<Probe> {
+    futures::future::join_all(names.iter().map(|name| async move {
+        let Some(node) = inventory.node(name.as_ref()) else {
+            return Err(NoAnswer::Other {
+                message: format!("{} is not in the inventory", name.as_ref()),
+            });
+        };
+        sql::probe(&monitor_target(inventory, node, password), timeout).await
+    }))
+    .await
+}
+
+/// [`probes`] for every node of the inventory, in inventory order.
+pub async fn probe_every(
+    inventory: &Inventory,
+    password: &Secret,
+    timeout: Duration,
+) -> Vec<Probe> {
+    let names: Vec<&str> = inventory.nodes.iter().map(|n| n.name.as_str()).collect();
+    probes(inventory, &names, password, timeout).await
+}
+
+/// The wsrep status of each named node (`None`: no answer, whatever the reason, or not in the
+/// inventory), probed in parallel as the monitoring user, each within `timeout`.
 pub async fn probe_named<S: AsRef<str>>(
     inventory: &Inventory,
     names: &[S],
     password: &Secret,
     timeout: Duration,
 ) -> Vec<Option<NodeStatus>> {
-    futures::future::join_all(names.iter().map(|name| async move {
-        let node = inventory.node(name.as_ref())?;
-        sql::probe(&monitor_target(inventory, node, password), timeout)
-            .await
-            .ok()
-    }))
-    .await
+    probes(inventory, names, password, timeout)
+        .await
+        .into_iter()
+        .map(Result::ok)
+        .collect()
 }
 
 /// [`probe_named`] for every node of the inventory, in inventory order.
@@ -290,23 +319,21 @@ pub async fn observed(
             .is_some_and(ContainerRow::is_running);
         async move {
             if running {
-                sql::probe(&target, probe_timeout)
-                    .await
-                    .map_err(|e| format!("no SQL answer: {e}"))
+                Some(sql::probe(&target, probe_timeout).await)
             } else {
-                Err(String::new())
+                None
             }
         }
     });
     let answers = futures::future::join_all(probes).await;
-    let said: Vec<String> = answers
+    let said: Vec<SqlSaid> = answers
         .iter()
-        .map(|a| match a {
-            Ok(s) => format!("{} {}", s.cluster_status, s.local_state),
-            Err(e) => e.clone(),
-        })
+        .map(|a| a.as_ref().map_or(SqlSaid::NotAsked, SqlSaid::of))
         .collect();
-    let statuses: Vec<Option<NodeStatus>> = answers.into_iter().map(Result::ok).collect();
+    let statuses: Vec<Option<NodeStatus>> = answers
+        .into_iter()
+        .map(|a| a.and_then(Result::ok))
+        .collect();
     let nodes = inventory
         .nodes
         .iter()

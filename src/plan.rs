@@ -16,7 +16,7 @@ mod restart;
 mod upgrade;
 
 pub use crate::facts::{
-    ContainerFact, Gcache, Observed, ObservedNode, Stray, StrayVolume, Versions,
+    ContainerFact, Gcache, Observed, ObservedNode, SqlSaid, Stray, StrayVolume, Versions,
 };
 pub use prune::{members as prune_members, UpOptions};
 pub use remnants::NEW_HISTORY_FLAG;
@@ -92,6 +92,8 @@ pub enum StepKind {
     CreateProxy,
     /// Creates the arbitrator's container (garbd): its image must be on its host.
     CreateArbitrator,
+    /// Creates a node's health endpoint container (HAProxy's check of that node).
+    CreateCheck,
 }
 
 impl Step {
@@ -242,6 +244,12 @@ impl std::fmt::Display for WaitFor {
 pub enum PlanError {
     #[error("cluster {cluster}: containers run but none answers SQL as Synced in a Primary component ({nodes}); galeractl cannot tell whether they serve, so it changes nothing. Check that this machine reaches their SQL port, the monitoring password and max_connections, or wait for a start in progress; do not bootstrap beside them")]
     SilentRunning { cluster: String, nodes: String },
+    #[error("cluster {cluster}: containers run and answer SQL, but refuse the monitoring user ({nodes}); galeractl cannot tell whether they serve, so it changes nothing (no bootstrap beside them): {advice}")]
+    MonitorDenied {
+        cluster: String,
+        nodes: String,
+        advice: String,
+    },
     #[error("cluster {cluster}: no node serves, and every running node waits non-Primary ({nodes}: its last view since its start is non-Primary), as after a power cut that hit while the cluster re-formed; run `galeractl recover`: it stops them, reads every position and brings the cluster back keeping its history")]
     WaitingNonPrimary { cluster: String, nodes: String },
     #[error("cluster {cluster} has data ({evidence}) but no node is running and Primary: bootstrapping a new cluster over it could lose data; run `galeractl recover` instead")]
@@ -428,6 +436,23 @@ fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Resul
         .iter()
         .filter(|o| matches!(o.container, ContainerFact::Running { .. }))
         .collect();
+    // A node that refuses the monitoring user runs and may serve: never silent, never a
+    // reason to recover; the password file is what is wrong.
+    let denied: Vec<String> = running_nodes
+        .iter()
+        .filter(|o| o.sql.access_denied())
+        .map(|o| format!("{}: {}", o.name, o.sql))
+        .collect();
+    if !denied.is_empty() {
+        return Err(PlanError::MonitorDenied {
+            cluster: inventory.cluster.name.clone(),
+            nodes: denied.join("; "),
+            advice: crate::galera::access_denied_advice(
+                &inventory.cluster.monitor_user,
+                &inventory.cluster.monitor_password_file,
+            ),
+        });
+    }
     if !running_nodes.is_empty() && running_nodes.iter().all(|o| o.waiting_non_primary) {
         return Err(PlanError::WaitingNonPrimary {
             cluster: inventory.cluster.name.clone(),
@@ -440,7 +465,14 @@ fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Resul
     }
     let silent: Vec<String> = running_nodes
         .iter()
-        .map(|o| format!("{}: {}", o.name, o.sql))
+        .map(|o| {
+            let waits = if o.waiting_non_primary {
+                "; its log: waits non-Primary"
+            } else {
+                ""
+            };
+            format!("{}: {}{waits}", o.name, o.sql)
+        })
         .collect();
     if !silent.is_empty() {
         return Err(PlanError::SilentRunning {

@@ -161,6 +161,7 @@ mod tests {
             port: 4306,
             container: "running".into(),
             error: None,
+            no_answer: None,
             wsrep,
             log: Vec::new(),
         };
@@ -175,6 +176,7 @@ mod tests {
             ],
             proxy: None,
             arbitrator: None,
+            advice: None,
         }
     }
 

@@ -83,6 +83,9 @@ pub enum Reading {
     NoData,
     PreparedTransactions(String),
     Unreadable(String),
+    /// The node's server answers SQL but refuses the monitoring user: it runs, and may serve
+    /// in a Primary component; its state is unknown (the server's message).
+    AccessDenied(String),
     /// The container runs, its SQL does not answer, and its log says why: its last view since
     /// its start is non-Primary (it waits for a Primary component that no longer exists, as
     /// after a power cut that hit while the cluster re-formed).
@@ -200,6 +203,8 @@ pub enum Refusal {
     Unreadable(Vec<(String, String)>),
     #[error("the container of {} runs but its SQL does not answer: it may be serving in a Primary component galeractl cannot see, and bootstrapping another beside it would split the cluster in two (both taking writes). Make it answer (the SQL port from this machine, the monitoring password, max_connections, a slow start), or stop it, then run again", list_why(.0))]
     RunningButSilent(Vec<(String, String)>),
+    #[error("{} run and answer SQL but refuse the monitoring user: galeractl cannot read their state, and they may serve in a Primary component, so nothing is bootstrapped beside them and none is given up, whatever is forced; nothing was changed", list_why(.0))]
+    MonitorDenied(Vec<(String, String)>),
     #[error("--force-without names {}, whose position can be read: it is for nodes that cannot be read; nothing was changed", .0.join(", "))]
     WithoutReadable(Vec<String>),
     #[error("crash recovery cannot resolve prepared transactions on {}; nothing was changed. Decide whether they commit or roll back, then run again with --tc-heuristic-recover=commit or --tc-heuristic-recover=rollback", list_why(.0))]
@@ -287,6 +292,17 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
 /// No bootstrap while a node's position is unknown, unless the operator gave it up by name;
 /// never beside a container that runs without answering (it may be a Primary's member).
 fn refuse_unread(nodes: &[NodePosition], safety: &Safety) -> Result<(), Refusal> {
+    // First, and given up or not: a node whose server answers serves, as far as anyone knows.
+    let denied: Vec<(String, String)> = nodes
+        .iter()
+        .filter_map(|n| match &n.reading {
+            Reading::AccessDenied(why) => Some((n.name.clone(), why.clone())),
+            _ => None,
+        })
+        .collect();
+    if !denied.is_empty() {
+        return Err(Refusal::MonitorDenied(denied));
+    }
     let given_up = |n: &NodePosition| safety.without.contains(&n.name);
     let not_unreadable: Vec<String> = safety
         .without
@@ -633,6 +649,10 @@ fn join_primary(
         match (&n.reading, n.container) {
             (Reading::Primary { .. }, _) => {}
             (Reading::Unreadable(why), _) => notes.push(format!("{} left alone: {why}", n.name)),
+            (Reading::AccessDenied(why), _) => notes.push(format!(
+                "{} left alone: it answers SQL but refuses the monitoring user ({why})",
+                n.name
+            )),
             (_, Container::Running) => notes.push(format!(
                 "{} runs outside the Primary component (joining?): left alone",
                 n.name

@@ -16,6 +16,9 @@ use crate::plan::{Guard, Plan, Stage, Stdin, Stdout, Step, WaitFor};
 use crate::secret::Secret;
 use crate::ssh::Hosts;
 
+mod watch;
+use watch::Watched;
+
 /// How long `docker load` of an image may take.
 const IMAGE_COPY_TIMEOUT: Duration = Duration::from_secs(900);
 /// How often a waited-for condition is checked.
@@ -98,6 +101,8 @@ impl Runner<'_> {
     ) -> Result<RunReport, RunError> {
         let mut report = RunReport::default();
         let mut number = 0;
+        // The containers the plan started so far: every later wait watches them too.
+        let mut started: Vec<Watched> = Vec::new();
         for (i, stage) in plan.stages.iter().enumerate() {
             progress.store(i, Ordering::SeqCst);
             tracing::info!("stage {}/{}: {}", i + 1, plan.stages.len(), stage.title);
@@ -116,10 +121,15 @@ impl Runner<'_> {
             report.steps_run += done.ran;
             report.steps_skipped += done.skipped;
             report.received.extend(done.received);
+            let created = stage
+                .steps
+                .iter()
+                .filter_map(|s| watch::started_by(self.inventory, s));
+            started = watch::merged(started, &created.collect::<Vec<_>>());
             if let Some(wait) = &stage.wait {
-                let started = Instant::now();
-                self.wait(wait).await.map_err(stopped)?;
-                tracing::info!("  ok: {wait} ({:.1}s)", started.elapsed().as_secs_f64());
+                let began = Instant::now();
+                self.wait_watching(wait, &started).await.map_err(stopped)?;
+                tracing::info!("  ok: {wait} ({:.1}s)", began.elapsed().as_secs_f64());
             }
         }
         progress.store(plan.stages.len(), Ordering::SeqCst);
@@ -250,16 +260,17 @@ impl Runner<'_> {
                     .map_err(at)?;
             }
             Some(Stdin::ClusterStateUuid { node }) => {
-                let seen = self.statuses(&[node.as_str()]).await;
-                let uuid = seen
-                    .first()
-                    .and_then(|(_, s)| s.as_ref())
+                let seen = self.probes(&[node.as_str()]).await;
+                let probe = seen.first().map(|(_, p)| p);
+                let uuid = probe
+                    .and_then(|p| p.as_ref().ok())
                     .map(|s| s.cluster_state_uuid.clone())
                     .filter(|u| galera::is_history(u))
                     .ok_or_else(|| {
                         fail(format!(
-                            "step {n} ({}): {node} reports no cluster state UUID",
-                            step.description
+                            "step {n} ({}): {node} reports no cluster state UUID ({})",
+                            step.description,
+                            probe.map_or_else(String::new, galera::said)
                         ))
                     })?;
                 remote
@@ -319,8 +330,8 @@ impl Runner<'_> {
         })
     }
 
-    async fn statuses(&self, names: &[&str]) -> Vec<(String, Option<NodeStatus>)> {
-        let found = observe::probe_named(
+    async fn probes(&self, names: &[&str]) -> Vec<(String, galera::Probe)> {
+        let found = observe::probes(
             self.inventory,
             names,
             &self.monitor_password,
@@ -333,6 +344,12 @@ impl Runner<'_> {
     /// Polls until `wait` holds or the deadline passes; on a deadline, says what was seen
     /// last and shows the log tail of each node that was not there yet.
     pub async fn wait(&self, wait: &WaitFor) -> Result<(), RunError> {
+        self.wait_watching(wait, &[]).await
+    }
+
+    /// [`Runner::wait`], watching `started` (the containers the plan started before it) besides
+    /// the waited-for nodes: one that exits or loops fails the wait at once.
+    async fn wait_watching(&self, wait: &WaitFor, started: &[Watched]) -> Result<(), RunError> {
         match wait {
             WaitFor::ProxyDrained { node } | WaitFor::ProxyUp { node } => {
                 return self.wait_proxy(wait, node).await
@@ -365,28 +382,24 @@ impl Runner<'_> {
         };
         let deadline = Instant::now() + timeout;
         let spinner = spinner(&format!("waiting: {wait}"));
-        let mut watched = names.clone();
+        let mut waited = names.clone();
         if let WaitFor::Member { node, .. } = wait {
-            watched.push(node.as_str());
+            waited.push(node.as_str());
         }
+        let watched = watch::merged(watch::nodes(self.inventory, &waited), started);
         // Restart counts when the wait began: a count that grows is a crash loop.
         let restarts_at_start = self.restart_counts(&watched).await;
         let mut last_check_of_containers = Instant::now();
         loop {
-            let seen = self.statuses(&names).await;
-            let pending: Vec<String> = seen
+            let probes = self.probes(&names).await;
+            let pending: Vec<String> = probes
                 .iter()
-                .filter(|(_, s)| !s.as_ref().is_some_and(NodeStatus::is_healthy))
-                .map(|(n, s)| {
-                    format!(
-                        "{n}: {}",
-                        s.as_ref().map_or("no answer".to_string(), |s| format!(
-                            "{} {}",
-                            s.cluster_status, s.local_state
-                        ))
-                    )
-                })
+                .filter(|(_, p)| !p.as_ref().is_ok_and(NodeStatus::is_healthy))
+                .map(|(n, p)| format!("{n}: {}", galera::said(p)))
                 .collect();
+            let denied = galera::denied(probes.iter().map(|(n, p)| (n.as_str(), p)));
+            let seen: Vec<(String, Option<NodeStatus>)> =
+                probes.into_iter().map(|(n, p)| (n, p.ok())).collect();
             let done = match wait {
                 WaitFor::Synced { .. } => pending.is_empty(),
                 WaitFor::Member { size, .. } => seen.iter().any(|(_, s)| {
@@ -440,6 +453,15 @@ impl Runner<'_> {
                     timeout.as_secs(),
                     pending.join(", ")
                 );
+                if !denied.is_empty() {
+                    message.push_str(&format!(
+                        "; {}",
+                        galera::access_denied_advice(
+                            &self.inventory.cluster.monitor_user,
+                            &self.inventory.cluster.monitor_password_file
+                        )
+                    ));
+                }
                 for (name, status) in &seen {
                     if !status.as_ref().is_some_and(NodeStatus::is_healthy) {
                         message.push_str(&self.log_of(name).await);
@@ -519,13 +541,19 @@ impl Runner<'_> {
         }
     }
 
-    /// Fails when one of `names` answers SQL now.
+    /// Fails when one of `names` answers SQL now: with its status, or with an error of its
+    /// server (one that refuses the monitoring user runs, and may serve).
     async fn check_silent(&self, names: &[&str]) -> Result<(), RunError> {
         let answering: Vec<String> = self
-            .statuses(names)
+            .probes(names)
             .await
             .into_iter()
-            .filter_map(|(n, s)| s.map(|s| format!("{n} ({} {})", s.cluster_status, s.local_state)))
+            .filter(|(_, p)| {
+                p.as_ref()
+                    .err()
+                    .is_none_or(galera::NoAnswer::server_answered)
+            })
+            .map(|(n, p)| format!("{n} ({})", galera::said(&p)))
             .collect();
         if answering.is_empty() {
             Ok(())
@@ -552,57 +580,54 @@ impl Runner<'_> {
         )
     }
 
-    async fn restart_counts(&self, names: &[&str]) -> BTreeMap<String, u64> {
-        let counts = futures::future::join_all(names.iter().map(|name| async move {
-            let node = self.inventory.node(name)?;
-            let remote = self.hosts.get(&node.host)?;
-            let seen = observe::liveness(&remote, &self.inventory.container_name(node)).await?;
-            Some((name.to_string(), seen.restarts))
+    async fn restart_counts(&self, watched: &[Watched]) -> BTreeMap<(String, String), u64> {
+        let counts = futures::future::join_all(watched.iter().map(|w| async move {
+            let remote = self.hosts.get(&w.host)?;
+            let seen = observe::liveness(&remote, &w.container).await?;
+            Some(((w.host.clone(), w.container.clone()), seen.restarts))
         }))
         .await;
         counts.into_iter().flatten().collect()
     }
 
-    /// A container that exited, or that its restart policy keeps restarting, will not become
-    /// Synced: stop waiting for it at once, with its last log lines.
+    /// A container that exited, or that its restart policy keeps restarting, will not serve:
+    /// stop waiting at once, with its last log lines.
     async fn fail_if_not_alive(
         &self,
-        names: &[&str],
-        restarts_at_start: &BTreeMap<String, u64>,
+        watched: &[Watched],
+        restarts_at_start: &BTreeMap<(String, String), u64>,
     ) -> Result<(), RunError> {
-        let seen = futures::future::join_all(names.iter().map(|name| async move {
-            let node = self.inventory.node(name)?;
-            let remote = self.hosts.get(&node.host)?;
-            let container = self.inventory.container_name(node);
-            let live = observe::liveness(&remote, &container).await?;
-            Some((*name, container, live))
+        let seen = futures::future::join_all(watched.iter().map(|w| async move {
+            let remote = self.hosts.get(&w.host)?;
+            let live = observe::liveness(&remote, &w.container).await?;
+            Some((w, live))
         }))
         .await;
-        for (name, container, live) in seen.into_iter().flatten() {
+        for (w, live) in seen.into_iter().flatten() {
             let before = restarts_at_start
-                .get(name)
-                .copied()
-                .unwrap_or(live.restarts);
-            let why = match live.state.as_str() {
-                "exited" | "dead" => Some(format!("{} instead of becoming Synced", live.state)),
-                "restarting" => Some(format!(
-                    "is being restarted by its restart policy (crash loop; {} restarts so far)",
-                    live.restarts
-                )),
-                _ if live.restarts > before => Some(format!(
-                    "crashed and was restarted {} time(s) while waited for (crash loop)",
-                    live.restarts - before
-                )),
-                _ => None,
-            };
-            if let Some(why) = why {
+                .get(&(w.host.clone(), w.container.clone()))
+                .copied();
+            if let Some(why) = watch::failing(&live, before) {
                 return Err(fail(format!(
-                    "{name}: container {container} {why}{}",
-                    self.log_of(name).await
+                    "{}: container {} on {} {why}{}",
+                    w.what,
+                    w.container,
+                    w.host,
+                    self.log_of_container(&w.host, &w.container).await
                 )));
             }
         }
         Ok(())
+    }
+
+    async fn log_of_container(&self, host: &str, container: &str) -> String {
+        let Some(remote) = self.hosts.get(host) else {
+            return String::new();
+        };
+        format!(
+            "\n--- last lines of {container} on {host}:\n{}",
+            observe::log_tail(&remote, container, 15).await
+        )
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder};
 
-use crate::galera::NodeStatus;
+use crate::galera::{NoAnswer, NodeStatus, Probe};
 use crate::secret::Secret;
 
 #[derive(Debug, Clone)]
@@ -95,22 +95,82 @@ pub async fn query_pairs(
     within(t, timeout, work).await
 }
 
-/// The node's wsrep status.
-pub async fn probe(t: &SqlTarget, timeout: Duration) -> Result<NodeStatus, SqlError> {
+/// The node's wsrep status, or why there is none (the server refused the monitoring user, the
+/// port refused the connection, the deadline passed...).
+pub async fn probe(t: &SqlTarget, timeout: Duration) -> Probe {
     // Only the variables read: a smaller answer to parse, on every probe.
-    let rows = query_pairs(
-        t,
-        "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment', \
-         'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_connected', 'wsrep_ready', \
-         'wsrep_last_committed', 'wsrep_cluster_state_uuid', 'wsrep_flow_control_paused', \
-         'wsrep_incoming_addresses', 'wsrep_replicated_bytes', 'wsrep_received_bytes', \
-         'Ssl_server_not_after')",
-        timeout,
-    )
-    .await?;
-    Ok(NodeStatus::from_rows(
-        rows.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ))
+    let work = async {
+        let mut conn = Conn::new(opts(t)).await?;
+        let rows: Vec<(String, Option<String>)> = conn
+            .query(
+                "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment', \
+                 'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_connected', 'wsrep_ready', \
+                 'wsrep_last_committed', 'wsrep_cluster_state_uuid', 'wsrep_flow_control_paused', \
+                 'wsrep_incoming_addresses', 'wsrep_replicated_bytes', 'wsrep_received_bytes', \
+                 'Ssl_server_not_after')",
+            )
+            .await?;
+        let _ = conn.disconnect().await;
+        Ok::<_, mysql_async::Error>(rows)
+    };
+    let rows = match tokio::time::timeout(timeout, work).await {
+        Err(_) => {
+            return Err(NoAnswer::Timeout {
+                ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            })
+        }
+        Ok(Err(e)) => return Err(no_answer(&e)),
+        Ok(Ok(rows)) => rows,
+    };
+    Ok(NodeStatus::from_rows(rows.iter().map(|(k, v)| {
+        (k.as_str(), v.as_deref().unwrap_or_default())
+    })))
+}
+
+/// MySQL's `ER_ACCESS_DENIED_ERROR`, `ER_DBACCESS_DENIED_ERROR`, `ER_ACCESS_DENIED_NO_PASSWORD_ERROR`.
+const ACCESS_DENIED_CODES: [u16; 3] = [1045, 1044, 1698];
+
+/// Why a connection or its query failed, as a [`NoAnswer`].
+fn no_answer(e: &mysql_async::Error) -> NoAnswer {
+    use mysql_async::{DriverError, Error, IoError};
+    match e {
+        Error::Server(s) if ACCESS_DENIED_CODES.contains(&s.code) => NoAnswer::AccessDenied {
+            message: s.message.clone(),
+        },
+        Error::Server(s) => NoAnswer::ServerError {
+            code: s.code,
+            message: s.message.clone(),
+        },
+        Error::Io(IoError::Tls(t)) => NoAnswer::Tls {
+            message: t.to_string(),
+        },
+        Error::Io(IoError::Io(io)) => io_no_answer(io),
+        Error::Driver(DriverError::NoClientSslFlagFromServer) => NoAnswer::Tls {
+            message: e.to_string(),
+        },
+        other => NoAnswer::Other {
+            message: other.to_string(),
+        },
+    }
+}
+
+fn io_no_answer(io: &std::io::Error) -> NoAnswer {
+    if io.kind() == std::io::ErrorKind::ConnectionRefused {
+        return NoAnswer::Refused;
+    }
+    // rustls' own errors reach the client wrapped in an I/O error.
+    let tls = io
+        .get_ref()
+        .is_some_and(|inner| inner.is::<tokio_rustls::rustls::Error>());
+    if tls {
+        NoAnswer::Tls {
+            message: io.to_string(),
+        }
+    } else {
+        NoAnswer::Other {
+            message: io.to_string(),
+        }
+    }
 }
 
 /// One row, each value as text (`None` for NULL).

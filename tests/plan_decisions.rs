@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use galeractl::docker;
+use galeractl::galera::NoAnswer;
 use galeractl::inventory::{parse, Inventory};
-use galeractl::plan::{self, ContainerFact, Observed, ObservedNode, PlanError, WaitFor};
+use galeractl::plan::{self, ContainerFact, Observed, ObservedNode, PlanError, SqlSaid, WaitFor};
 
 fn inventory() -> Inventory {
     let source = include_str!("../inventory.example.toml");
@@ -35,7 +36,10 @@ fn running(inv: &Inventory) -> Observed {
                 },
                 volume: true,
                 synced_primary: true,
-                sql: "Primary Synced".into(),
+                sql: SqlSaid::State {
+                    cluster_status: "Primary".into(),
+                    local_state: "Synced".into(),
+                },
                 waiting_non_primary: false,
                 config: Some(docker::node_config(&docker::ClusterAddress::others(inv, n))),
             })
@@ -192,7 +196,7 @@ fn renamed_nodes_never_get_a_new_empty_cluster_beside_the_old_one() {
             container: ContainerFact::Missing,
             volume: false,
             synced_primary: false,
-            sql: String::new(),
+            sql: SqlSaid::NotAsked,
             waiting_non_primary: false,
             config: None,
         });
@@ -344,15 +348,43 @@ fn running_but_silent_containers_are_named_not_sent_to_recover() {
     let mut observed = running(&inv);
     for n in &mut observed.nodes {
         n.synced_primary = false;
-        n.sql = "no SQL answer: 10.10.10.10:4306: no answer within 2000 ms".into();
+        n.sql = SqlSaid::NoAnswer(NoAnswer::Timeout { ms: 2000 });
     }
     let error = plan::up(&inv, &observed)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
-        error.starts_with("cluster local-test: containers run but none answers SQL as Synced in a Primary component (nodea: no SQL answer: 10.10.10.10:4306: no answer within 2000 ms; nodeb: "),
+        error.starts_with("cluster local-test: containers run but none answers SQL as Synced in a Primary component (nodea: no answer within 2000 ms; nodeb: "),
         "{error}"
+    );
+    assert!(!error.contains("recover"), "{error}");
+}
+
+#[test]
+fn nodes_that_refuse_the_monitoring_user_serve_and_the_password_file_is_named() {
+    let inv = inventory();
+    let mut observed = running(&inv);
+    for n in &mut observed.nodes {
+        n.synced_primary = false;
+        n.sql = SqlSaid::NoAnswer(NoAnswer::AccessDenied {
+            message: "Access denied for user 'monitor'@'10.0.0.1' (using password: YES)".into(),
+        });
+        // Even when their logs would say they wait non-Primary: they answered.
+        n.waiting_non_primary = true;
+    }
+    observed.nodes[2].sql = SqlSaid::NoAnswer(NoAnswer::Refused);
+    observed.nodes[2].waiting_non_primary = false;
+    let error = plan::up(&inv, &observed)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    let file = inv.cluster.monitor_password_file.display();
+    assert_eq!(
+        error,
+        format!(
+            "cluster local-test: containers run and answer SQL, but refuse the monitoring user (nodea: access denied (Access denied for user 'monitor'@'10.0.0.1' (using password: YES)); nodeb: access denied (Access denied for user 'monitor'@'10.0.0.1' (using password: YES))); galeractl cannot tell whether they serve, so it changes nothing (no bootstrap beside them): the nodes refuse the monitoring user 'galeractl_monitor': the password in {file} (cluster.monitor_password_file) is not the one the nodes have for 'galeractl_monitor'; put the cluster's password back in that file (or set that password for 'galeractl_monitor' on the nodes), then run again"
+        )
     );
     assert!(!error.contains("recover"), "{error}");
 }

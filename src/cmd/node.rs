@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::NodeArgs;
 use crate::exit;
-use crate::galera::{self, NodeStatus};
+use crate::galera::{self, NodeStatus, Probe};
 use crate::inventory::{self, Inventory, Node};
 use crate::observe;
 use crate::plan::{self, ContainerFact};
@@ -52,7 +52,8 @@ pub fn with_unnamed(arithmetic: String, unnamed: &[(String, u16)]) -> String {
 struct Context {
     inventory: Inventory,
     password: Secret,
-    statuses: Vec<Option<NodeStatus>>,
+    /// Each node's probe, in inventory order.
+    probes: Vec<Probe>,
 }
 
 async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
@@ -68,7 +69,7 @@ async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
         Context {
             inventory,
             password,
-            statuses: Vec::new(),
+            probes: Vec::new(),
         },
         node,
     ))
@@ -116,7 +117,7 @@ pub async fn stop(args: &NodeArgs) -> Outcome {
     let command = format!("stop-node {}", node.name);
     let result = guarded(&inventory, &hosts, args, &command, async {
         // Read once the lock is held: another operator's stop lands before this decision.
-        cx.statuses = observe::probe_all(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
+        cx.probes = observe::probe_every(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
         stop_on(&cx, &node, &hosts, args).await
     })
     .await;
@@ -156,18 +157,20 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
             return Ok(ExitCode::SUCCESS);
         }
     }
+    let statuses: Vec<Option<NodeStatus>> = cx.probes.iter().map(|p| p.clone().ok()).collect();
     let mut healthy_others: Vec<&str> = inventory
         .nodes
         .iter()
-        .zip(&cx.statuses)
+        .zip(&statuses)
         .filter(|(n, s)| n.name != node.name && s.as_ref().is_some_and(NodeStatus::is_healthy))
         .map(|(n, _)| n.name.as_str())
         .collect();
     // Members the inventory does not name (the members' own list of addresses) are no
-    // arbitrator; they count as members, never as healthy ones (their state is not read).
-    let unnamed = super::strays::foreign_members(inventory, &cx.statuses);
-    if inventory.arbitrator.is_some()
-        && crate::arbitrator::surely_member(&cx.statuses, unnamed.len())
+    // arbitrator; they count as members, never as healthy ones (their state is not read). A
+    // node that refuses the monitoring user counts here as one whose SQL is silent: it may be
+    // the extra member itself, so the arbitrator is not counted for it.
+    let unnamed = super::strays::foreign_members(inventory, &statuses);
+    if inventory.arbitrator.is_some() && crate::arbitrator::surely_member(&statuses, unnamed.len())
     {
         healthy_others.push("the arbitrator");
     }
@@ -181,8 +184,9 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
         return Err(Failure::new(
             exit::REFUSED,
             format!(
-                "refusing to stop {}: the cluster would lose quorum: {arithmetic}. Nothing was stopped; --force overrides",
-                node.name
+                "refusing to stop {}: the cluster would lose quorum: {arithmetic}{}. Nothing was stopped; --force overrides",
+                node.name,
+                not_counted(inventory, &cx.probes, &node.name)
             ),
         ));
     }
@@ -228,7 +232,7 @@ pub async fn start(args: &NodeArgs) -> Outcome {
     let inventory = cx.inventory.clone();
     let command = format!("start-node {}", node.name);
     let result = guarded(&inventory, &hosts, args, &command, async {
-        cx.statuses = observe::probe_all(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
+        cx.probes = observe::probe_every(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
         start_checked(&cx, &node, &hosts, args).await
     })
     .await;
@@ -239,31 +243,107 @@ pub async fn start(args: &NodeArgs) -> Outcome {
 /// Starts the node unless it serves already, or there is no cluster to join.
 async fn start_checked(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
     let inventory = &cx.inventory;
-    let others_primary = inventory
-        .nodes
-        .iter()
-        .zip(&cx.statuses)
-        .any(|(n, s)| n.name != node.name && s.as_ref().is_some_and(NodeStatus::is_healthy));
-    let own = cx
-        .inventory
+    let own = inventory
         .nodes
         .iter()
         .position(|n| n.name == node.name)
-        .and_then(|i| cx.statuses[i].clone());
-    if own.as_ref().is_some_and(NodeStatus::is_healthy) {
+        .and_then(|i| cx.probes.get(i))
+        .and_then(|p| p.as_ref().ok());
+    if own.is_some_and(NodeStatus::is_healthy) {
         outln!("{}: already running, Synced and Primary", node.name);
         return Ok(ExitCode::SUCCESS);
     }
-    if !others_primary {
-        return Err(Failure::new(
-            exit::REFUSED,
-            format!(
-                "refusing to start {}: no other node is Synced in a Primary component, so there is no cluster to join; after a full outage run `galeractl recover`",
-                node.name
-            ),
-        ));
+    if let Some(refusal) = start_refusal(inventory, &node.name, &cx.probes) {
+        return Err(Failure::new(exit::REFUSED, refusal));
     }
     start_on(cx, node, hosts, args).await
+}
+
+/// Why `start-node` must not start `node` now: no other node is known to be Synced in a
+/// Primary component. Nodes that refuse the monitoring user run and may serve: then the
+/// password file is named, and a full outage (and `recover`) is not suggested.
+pub fn start_refusal(inventory: &Inventory, node: &str, probes: &[Probe]) -> Option<String> {
+    let others: Vec<(&str, &Probe)> = inventory
+        .nodes
+        .iter()
+        .zip(probes)
+        .filter(|(n, _)| n.name != node)
+        .map(|(n, p)| (n.name.as_str(), p))
+        .collect();
+    if others
+        .iter()
+        .any(|(_, p)| p.as_ref().is_ok_and(NodeStatus::is_healthy))
+    {
+        return None;
+    }
+    let seen = others
+        .iter()
+        .map(|(n, p)| format!("{n}: {}", galera::said(p)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let denied: Vec<&str> = others
+        .iter()
+        .filter(|(_, p)| {
+            p.as_ref()
+                .err()
+                .is_some_and(galera::NoAnswer::is_access_denied)
+        })
+        .map(|(n, _)| *n)
+        .collect();
+    if !denied.is_empty() {
+        return Some(format!(
+            "refusing to start {node}: no other node is known to be Synced in a Primary component ({seen}); {} run and answer SQL but refuse the monitoring user, so their state is unknown and they may serve: {}",
+            denied.join(", "),
+            galera::access_denied_advice(
+                &inventory.cluster.monitor_user,
+                &inventory.cluster.monitor_password_file
+            )
+        ));
+    }
+    let answered = others.iter().any(|(_, p)| {
+        p.as_ref()
+            .err()
+            .is_some_and(galera::NoAnswer::server_answered)
+    });
+    if answered {
+        return Some(format!(
+            "refusing to start {node}: no other node is known to be Synced in a Primary component ({seen}); a node whose server answers with an error runs and may serve: make it answer the monitoring user, then run again"
+        ));
+    }
+    Some(format!(
+        "refusing to start {node}: no other node is Synced in a Primary component ({seen}), so there is no cluster to join; after a full outage run `galeractl recover`"
+    ))
+}
+
+/// For `stop-node`'s refusal: the other nodes not counted as Synced and Primary because they
+/// gave no status, and why (the password file when they refuse the monitoring user).
+fn not_counted(inventory: &Inventory, probes: &[Probe], node: &str) -> String {
+    let silent: Vec<(&str, &Probe)> = inventory
+        .nodes
+        .iter()
+        .zip(probes)
+        .filter(|(n, p)| n.name != node && p.is_err())
+        .map(|(n, p)| (n.name.as_str(), p))
+        .collect();
+    if silent.is_empty() {
+        return String::new();
+    }
+    let list = silent
+        .iter()
+        .map(|(n, p)| format!("{n}: {}", galera::said(p)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if galera::denied(silent.iter().copied()).is_empty() {
+        format!(" (not counted: {list})")
+    } else {
+        format!(
+            " (not counted: {list}; {})",
+            galera::access_denied_advice(
+                &inventory.cluster.monitor_user,
+                &inventory.cluster.monitor_password_file
+            )
+        )
+    }
 }
 
 async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
@@ -278,7 +358,8 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
     };
     // A container created anew: the rolling upgrade's version guard, as `up` has it.
     let versions = if plan::start_node_creates(inventory, node, &fact) {
-        super::versions::read(inventory, hosts, &cx.password, &cx.statuses).await
+        let statuses: Vec<Option<NodeStatus>> = cx.probes.iter().map(|p| p.clone().ok()).collect();
+        super::versions::read(inventory, hosts, &cx.password, &statuses).await
     } else {
         None
     };
@@ -320,6 +401,101 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::galera::NoAnswer;
+
+    fn inventory() -> Inventory {
+        let text = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"/s/root.pw\"\nmonitor_password_file = \"/s/monitor.pw\"\nmonitor_user = \"monitor\"\n[[nodes]]\nname = \"nodea\"\nhost = \"h1\"\n[[nodes]]\nname = \"nodeb\"\nhost = \"h2\"\n[[nodes]]\nname = \"nodec\"\nhost = \"h3\"\n";
+        crate::inventory::parse(std::path::Path::new("/s/x.toml"), text)
+            .inventory
+            .unwrap_or_else(|| panic!("inventory"))
+    }
+
+    fn denied() -> Probe {
+        Err(NoAnswer::AccessDenied {
+            message: "Access denied for user 'monitor'@'10.0.0.9' (using password: YES)".into(),
+        })
+    }
+
+    fn synced() -> Probe {
+        Ok(NodeStatus::from_rows([
+            ("wsrep_cluster_status", "Primary"),
+            ("wsrep_local_state_comment", "Synced"),
+            ("wsrep_ready", "ON"),
+            ("wsrep_cluster_size", "2"),
+        ]))
+    }
+
+    #[test]
+    fn start_refused_beside_peers_that_refuse_the_monitor_names_the_password_file() {
+        let inv = inventory();
+        let probes = [denied(), Err(NoAnswer::Refused), denied()];
+        assert_eq!(
+            start_refusal(&inv, "nodeb", &probes).as_deref(),
+            Some("refusing to start nodeb: no other node is known to be Synced in a Primary component (nodea: access denied (Access denied for user 'monitor'@'10.0.0.9' (using password: YES)); nodec: access denied (Access denied for user 'monitor'@'10.0.0.9' (using password: YES))); nodea, nodec run and answer SQL but refuse the monitoring user, so their state is unknown and they may serve: the nodes refuse the monitoring user 'monitor': the password in /s/monitor.pw (cluster.monitor_password_file) is not the one the nodes have for 'monitor'; put the cluster's password back in that file (or set that password for 'monitor' on the nodes), then run again")
+        );
+        // One denied, one silent: still no advice to recover.
+        let probes = [
+            denied(),
+            Err(NoAnswer::Refused),
+            Err(NoAnswer::Timeout { ms: 2000 }),
+        ];
+        let refusal = start_refusal(&inv, "nodeb", &probes).unwrap_or_default();
+        assert!(
+            refusal.contains("nodea run and answer SQL but refuse the monitoring user"),
+            "{refusal}"
+        );
+        assert!(!refusal.contains("recover"), "{refusal}");
+        // Another server error: it runs too.
+        let busy = Err(NoAnswer::ServerError {
+            code: 1040,
+            message: "Too many connections".into(),
+        });
+        let refusal = start_refusal(
+            &inv,
+            "nodeb",
+            &[busy, Err(NoAnswer::Refused), Err(NoAnswer::Refused)],
+        )
+        .unwrap_or_default();
+        assert!(!refusal.contains("recover"), "{refusal}");
+    }
+
+    #[test]
+    fn start_refused_after_a_full_outage_says_why_each_peer_is_silent() {
+        let inv = inventory();
+        let probes = [
+            Err(NoAnswer::Refused),
+            Err(NoAnswer::Refused),
+            Err(NoAnswer::Timeout { ms: 2000 }),
+        ];
+        assert_eq!(
+            start_refusal(&inv, "nodeb", &probes).as_deref(),
+            Some("refusing to start nodeb: no other node is Synced in a Primary component (nodea: connection refused; nodec: no answer within 2000 ms), so there is no cluster to join; after a full outage run `galeractl recover`")
+        );
+        // A Synced peer: nothing refused, whatever the others say.
+        assert_eq!(
+            start_refusal(&inv, "nodeb", &[denied(), Err(NoAnswer::Refused), synced()]),
+            None
+        );
+    }
+
+    #[test]
+    fn stop_refusal_lists_the_peers_not_counted() {
+        let inv = inventory();
+        let probes = [synced(), synced(), denied()];
+        assert_eq!(
+            not_counted(&inv, &probes, "nodea"),
+            " (not counted: nodec: access denied (Access denied for user 'monitor'@'10.0.0.9' (using password: YES)); the nodes refuse the monitoring user 'monitor': the password in /s/monitor.pw (cluster.monitor_password_file) is not the one the nodes have for 'monitor'; put the cluster's password back in that file (or set that password for 'monitor' on the nodes), then run again)"
+        );
+        let probes = [synced(), synced(), Err(NoAnswer::Refused)];
+        assert_eq!(
+            not_counted(&inv, &probes, "nodea"),
+            " (not counted: nodec: connection refused)"
+        );
+        assert_eq!(
+            not_counted(&inv, &[synced(), synced(), synced()], "nodea"),
+            ""
+        );
+    }
 
     #[test]
     fn quorum_arithmetic() {

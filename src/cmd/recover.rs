@@ -149,8 +149,22 @@ async fn recover(
         force: args.force,
         without: args.force_without.iter().cloned().collect(),
     };
-    let choice = recover::choose_bootstrap_node(&observed.positions, &safety)
-        .map_err(|r| Failure::new(exit::REFUSED, format!("refused, nothing was changed: {r}")))?;
+    let choice = recover::choose_bootstrap_node(&observed.positions, &safety).map_err(|r| {
+        let advice = match &r {
+            recover::Refusal::MonitorDenied(_) => format!(
+                "; {}",
+                crate::galera::access_denied_advice(
+                    &inventory.cluster.monitor_user,
+                    &inventory.cluster.monitor_password_file
+                )
+            ),
+            _ => String::new(),
+        };
+        Failure::new(
+            exit::REFUSED,
+            format!("refused, nothing was changed: {r}{advice}"),
+        )
+    })?;
     let stages = recover::actions(&choice);
     let plan = recover::commands::plan(inventory, &choice, &stages);
     let fast = if pc_recovery {

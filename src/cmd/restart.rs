@@ -63,19 +63,44 @@ async fn restart(
 ) -> Outcome {
     let password = monitor_password(inventory)?;
     // Read once the lock is held: every member must serve before the first stop.
-    let statuses = observe::probe_all(inventory, &password, PROBE_TIMEOUT).await;
+    let probes = observe::probe_every(inventory, &password, PROBE_TIMEOUT).await;
     let pairs: Vec<(&str, Option<&galera::NodeStatus>)> = inventory
         .nodes
         .iter()
-        .zip(&statuses)
-        .map(|(n, s)| (n.name.as_str(), s.as_ref()))
+        .zip(&probes)
+        .map(|(n, p)| (n.name.as_str(), p.as_ref().ok()))
         .collect();
     let verdict = galera::verdict(inventory.members(), &pairs, &[]);
     if verdict != galera::Verdict::Healthy {
+        let named: Vec<(&str, &galera::Probe)> = inventory
+            .nodes
+            .iter()
+            .zip(&probes)
+            .map(|(n, p)| (n.name.as_str(), p))
+            .collect();
+        let silent: Vec<String> = named
+            .iter()
+            .filter(|(_, p)| p.is_err())
+            .map(|(n, p)| format!("{n}: {}", galera::said(p)))
+            .collect();
+        let why = if silent.is_empty() {
+            String::new()
+        } else if galera::denied(named.iter().copied()).is_empty() {
+            format!(" ({})", silent.join("; "))
+        } else {
+            format!(
+                " ({}; {})",
+                silent.join("; "),
+                galera::access_denied_advice(
+                    &inventory.cluster.monitor_user,
+                    &inventory.cluster.monitor_password_file
+                )
+            )
+        };
         return Err(Failure::new(
             exit::REFUSED,
             format!(
-                "refusing to restart, nothing was changed: cluster {} is {verdict}; a rolling restart takes one member out at a time from a healthy cluster (run `galeractl up` first)",
+                "refusing to restart, nothing was changed: cluster {} is {verdict}{why}; a rolling restart takes one member out at a time from a healthy cluster (run `galeractl up` first)",
                 inventory.cluster.name
             ),
         ));

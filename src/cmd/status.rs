@@ -33,6 +33,10 @@ pub struct StatusReport {
     /// Present when the inventory has an `[arbitrator]` section.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arbitrator: Option<ArbitratorReport>,
+    /// What to fix when nodes refuse the monitoring user (its password file); absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
 }
 
 /// garbd: a member without data, so no SQL; its container's state over SSH, and whether the
@@ -80,6 +84,10 @@ pub struct NodeReport {
     /// Why SQL gave no status; absent when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The same reason as data (`kind`: access_denied, server_error, refused, timeout, tls,
+    /// other); absent when SQL gave a status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_answer: Option<galera::NoAnswer>,
     pub wsrep: Option<NodeStatus>,
     /// Last log lines of the container (with -v, for nodes that do not answer).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -171,8 +179,22 @@ pub async fn collect(
         }
         None => None,
     };
+    let advice = nodes
+        .iter()
+        .any(|n| {
+            n.no_answer
+                .as_ref()
+                .is_some_and(galera::NoAnswer::is_access_denied)
+        })
+        .then(|| {
+            galera::access_denied_advice(
+                &inventory.cluster.monitor_user,
+                &inventory.cluster.monitor_password_file,
+            )
+        });
     StatusReport {
         cluster: inventory.cluster.name.clone(),
+        advice,
         recorded_history,
         exit_code: verdict.exit_code(),
         verdict,
@@ -346,6 +368,7 @@ async fn node_report(
         port: node.ports.mysql,
         container: "unknown".into(),
         error: None,
+        no_answer: None,
         wsrep: None,
         log: Vec::new(),
     };
@@ -355,7 +378,8 @@ async fn node_report(
             report.wsrep = Some(status);
         }
         Err(e) => {
-            report.error = Some(e.to_string());
+            report.error = Some(format!("{}:{}: {e}", target.host, target.port));
+            report.no_answer = Some(e);
             // SQL is silent: ask the host what the container is doing.
             let options = status_ssh_options(args);
             match Remote::connect(&Target::for_node(inventory, node), &options).await {
@@ -421,8 +445,9 @@ pub fn render(report: &StatusReport) -> String {
                 format!("{:.3}", s.flow_control_paused),
             ],
             None => {
-                let mut r = vec![n.name.clone(), host, container];
-                r.extend(["-"; 8].iter().map(|s| s.to_string()));
+                let why = n.no_answer.as_ref().map_or("-", galera::NoAnswer::short);
+                let mut r = vec![n.name.clone(), host, container, why.to_string()];
+                r.extend(["-"; 7].iter().map(|s| s.to_string()));
                 r
             }
         });
@@ -468,6 +493,9 @@ pub fn render(report: &StatusReport) -> String {
         for line in &n.log {
             out.push_str(&format!("{}| {line}\n", n.name));
         }
+    }
+    if let Some(advice) = &report.advice {
+        out.push_str(&format!("{advice}\n"));
     }
     if let Some(p) = &report.proxy {
         let backends: Vec<String> = p
@@ -536,6 +564,7 @@ mod tests {
                 error: wsrep
                     .is_none()
                     .then(|| format!("{host}:4306: connection refused")),
+                no_answer: wsrep.is_none().then_some(galera::NoAnswer::Refused),
                 wsrep,
                 log: Vec::new(),
             };
@@ -557,19 +586,70 @@ mod tests {
             nodes,
             proxy: None,
             arbitrator: None,
+            advice: None,
         };
         assert_eq!(
             render(&report),
             "\
-NODE   HOST           CONTAINER  STATE   CLUSTER  SIZE  CONN  READY  SEQNO  UUID      FC_PAUSED
-nodea  10.0.0.1:4306  running    Synced  Primary  2     ON    ON     12     5bd3c0a5  0.000
-nodeb  10.0.0.2:4306  exited     -       -        -     -     -      -      -         -
-nodec  10.0.0.3:4306  running    Synced  Primary  2     ON    ON     12     5bd3c0a5  0.000
+NODE   HOST           CONTAINER  STATE    CLUSTER  SIZE  CONN  READY  SEQNO  UUID      FC_PAUSED
+nodea  10.0.0.1:4306  running    Synced   Primary  2     ON    ON     12     5bd3c0a5  0.000
+nodeb  10.0.0.2:4306  exited     refused  -        -     -     -      -      -         -
+nodec  10.0.0.3:4306  running    Synced   Primary  2     ON    ON     12     5bd3c0a5  0.000
 nodeb: no SQL answer: 10.0.0.2:4306: connection refused
 cluster local-test: degraded: nodeb not answering; cluster size 2 of 3
 "
         );
         assert_eq!(report.exit_code, 1);
+    }
+
+    #[test]
+    fn nodes_that_refuse_the_monitoring_user_say_so_with_the_file_to_fix() {
+        let denied = galera::NoAnswer::AccessDenied {
+            message: "Access denied for user 'monitor'@'10.0.0.9' (using password: YES)".into(),
+        };
+        let nodes: Vec<NodeReport> = ["nodea", "nodeb"]
+            .iter()
+            .map(|name| NodeReport {
+                name: name.to_string(),
+                host: "10.0.0.1".into(),
+                port: 4306,
+                container: "running".into(),
+                error: Some(format!("10.0.0.1:4306: {denied}")),
+                no_answer: Some(denied.clone()),
+                wsrep: None,
+                log: Vec::new(),
+            })
+            .collect();
+        let pairs: Vec<(&str, Option<&NodeStatus>)> =
+            nodes.iter().map(|n| (n.name.as_str(), None)).collect();
+        let verdict = galera::verdict(2, &pairs, &[]);
+        let report = StatusReport {
+            cluster: "c".into(),
+            recorded_history: Vec::new(),
+            exit_code: verdict.exit_code(),
+            verdict,
+            nodes,
+            proxy: None,
+            arbitrator: None,
+            advice: Some("the nodes refuse the monitoring user 'monitor': ...".into()),
+        };
+        let text = render(&report);
+        assert!(text.starts_with("\
+NODE   HOST           CONTAINER  STATE          CLUSTER  SIZE  CONN  READY  SEQNO  UUID  FC_PAUSED
+nodea  10.0.0.1:4306  running    access-denied  -        -     -     -      -      -     -
+nodeb  10.0.0.1:4306  running    access-denied  -        -     -     -      -      -     -
+nodea: no SQL answer: 10.0.0.1:4306: access denied (Access denied for user 'monitor'@'10.0.0.9' (using password: YES))
+"), "{text}");
+        assert!(
+            text.contains("\nthe nodes refuse the monitoring user 'monitor': ...\n"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&report).unwrap_or_default();
+        assert_eq!(
+            json["nodes"][0]["no_answer"],
+            serde_json::json!({"kind": "access_denied", "message": "Access denied for user 'monitor'@'10.0.0.9' (using password: YES)"})
+        );
+        assert_eq!(report.exit_code, crate::exit::FAILED);
     }
 }
 
@@ -587,6 +667,7 @@ mod history_tests {
             port: 4306,
             container: "running".into(),
             error: None,
+            no_answer: None,
             wsrep: Some(NodeStatus::from_rows([
                 ("wsrep_cluster_status", status),
                 ("wsrep_cluster_state_uuid", uuid),

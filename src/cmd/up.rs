@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::UpArgs;
 use crate::inventory::{self, Inventory};
+use crate::observe::program::ProgramCheck;
 use crate::observe::{self, HostFacts};
 use crate::plan::{self, Plan, Stdin, StepKind};
 use crate::ssh::Hosts;
@@ -258,7 +259,11 @@ async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut plan:
         .iter()
         .enumerate()
         .filter(|(_, o)| {
-            matches!(o.container, plan::ContainerFact::Running { .. }) && !o.synced_primary
+            // A server that answered with an error (refused the monitoring user) serves: its
+            // log is no reason to call it waiting.
+            matches!(o.container, plan::ContainerFact::Running { .. })
+                && !o.synced_primary
+                && !matches!(&o.sql, plan::SqlSaid::NoAnswer(e) if e.server_answered())
         })
         .map(|(i, _)| i)
         .collect();
@@ -276,9 +281,6 @@ async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut plan:
     for (i, log) in silent.into_iter().zip(logs) {
         if log.is_some_and(|l| galera::last_view_is_non_primary(&l)) {
             observed.nodes[i].waiting_non_primary = true;
-            observed.nodes[i]
-                .sql
-                .push_str("; its log: waits non-Primary");
         }
     }
 }
@@ -505,15 +507,24 @@ async fn finish(
 /// When the plan deploys HAProxy or the arbitrator: its image must be on its host (no
 /// registry to pull from), checked before anything changes.
 async fn aux_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Result<(), Failure> {
-    let mut wanted: Vec<(StepKind, &str, &str, &str)> = Vec::new();
+    // Each image is there, and runs its program (the same entrypoint its container gets).
+    let mut wanted: Vec<(StepKind, &str, &str, &str, [&str; 2])> = Vec::new();
     if let Some(h) = &inventory.haproxy {
-        wanted.push((StepKind::CreateProxy, "HAProxy", &h.host, &h.image));
+        let program = ["haproxy", "-v"];
+        wanted.push((StepKind::CreateProxy, "HAProxy", &h.host, &h.image, program));
     }
     if let Some(a) = &inventory.arbitrator {
-        wanted.push((StepKind::CreateArbitrator, "arbitrator", &a.host, &a.image));
+        let program = ["garbd", "--version"];
+        wanted.push((
+            StepKind::CreateArbitrator,
+            "arbitrator",
+            &a.host,
+            &a.image,
+            program,
+        ));
     }
     let mut problems = Vec::new();
-    for (kind, what, host, image) in wanted {
+    for (kind, what, host, image, [program, flag]) in wanted {
         let Some(remote) = hosts
             .get(host)
             .filter(|_| plan.steps_of(kind).next().is_some())
@@ -522,8 +533,24 @@ async fn aux_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Res
         };
         match observe::image_present(&remote, image).await {
             Ok(true) => {}
-            Ok(false) => problems.push(format!(
-                "host {host}: {what} image {image} is missing (load it there)"
+            Ok(false) => {
+                problems.push(format!(
+                    "host {host}: {what} image {image} is missing (load it there)"
+                ));
+                continue;
+            }
+            Err(e) => {
+                problems.push(e.to_string());
+                continue;
+            }
+        }
+        match observe::program::check(&remote, image, program, flag).await {
+            Ok(ProgramCheck::Runs) => {}
+            Ok(ProgramCheck::Missing(said)) => problems.push(format!(
+                "host {host}: {what} image {image} has no {program} (its container would loop, restarting): {said}"
+            )),
+            Ok(ProgramCheck::Fails(code, said)) => problems.push(format!(
+                "host {host}: {what} image {image}: `{program} {flag}` exits {code}: {said}"
             )),
             Err(e) => problems.push(e.to_string()),
         }

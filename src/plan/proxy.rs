@@ -74,16 +74,19 @@ pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) ->
         if old {
             checks.push(remove(&node.host, &name));
         }
-        checks.push(step(
-            &node.host,
-            Some(&node.name),
-            format!(
-                "{}: start its health endpoint on port {}",
-                node.name, h.check_port
-            ),
-            want,
-            None,
-        ));
+        checks.push(Step {
+            kind: super::StepKind::CreateCheck,
+            ..step(
+                &node.host,
+                Some(&node.name),
+                format!(
+                    "{}: start its health endpoint on port {}",
+                    node.name, h.check_port
+                ),
+                want,
+                None,
+            )
+        });
     }
     if !checks.is_empty() {
         stages.push(Stage {

@@ -45,6 +45,7 @@ impl PositionRow {
                 format!("unresolved prepared transactions: {why}"),
             ),
             Reading::Unreadable(why) => (dash(), dash(), dash(), format!("unreadable: {why}")),
+            Reading::AccessDenied(why) => (dash(), dash(), dash(), format!("access denied: {why}")),
             Reading::WaitingNonPrimary(why) => (dash(), dash(), dash(), format!("waiting: {why}")),
         };
         PositionRow {

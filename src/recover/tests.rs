@@ -423,6 +423,56 @@ fn never_a_bootstrap_beside_a_running_container_that_is_silent() {
 }
 
 #[test]
+fn a_node_that_refuses_the_monitoring_user_is_never_bootstrapped_beside_nor_given_up() {
+    let clean = Reading::Position {
+        uuid: U.into(),
+        seqno: 100,
+        safe_to_bootstrap: true,
+        source: Source::Grastate,
+    };
+    let denied = || {
+        Reading::AccessDenied(
+            "container c-nodea runs; its SQL: access denied (Access denied for user 'monitor'@'10.0.0.9' (using password: YES))".into(),
+        )
+    };
+    let mut nodes = three(denied(), clean.clone(), clean);
+    nodes[0].container = Container::Running;
+    for safety in [
+        Safety::strict(),
+        Safety::forced(),
+        without(&["nodea"]),
+        Safety {
+            force: true,
+            without: ["nodea".to_string()].into_iter().collect(),
+        },
+    ] {
+        let refusal = choose_bootstrap_node(&nodes, &safety)
+            .err()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            refusal,
+            "nodea (container c-nodea runs; its SQL: access denied (Access denied for user 'monitor'@'10.0.0.9' (using password: YES))) run and answer SQL but refuse the monitoring user: galeractl cannot read their state, and they may serve in a Primary component, so nothing is bootstrapped beside them and none is given up, whatever is forced; nothing was changed",
+            "{safety:?}"
+        );
+    }
+    // Unreachable over SSH (container unknown) and denied: the same.
+    nodes[0].container = Container::Unknown;
+    assert!(matches!(
+        choose_bootstrap_node(&nodes, &Safety::forced()),
+        Err(Refusal::MonitorDenied(_))
+    ));
+    // Beside a Primary component: left alone, never joined or restarted.
+    nodes[1].reading = Reading::Primary {
+        uuid: U.into(),
+        seqno: 120,
+    };
+    let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
+    let stages = actions(&choice);
+    assert!(!format!("{stages:?}").contains("\"nodea\""), "{stages:?}");
+}
+
+#[test]
 fn force_without_a_readable_node_is_refused() {
     let nodes = three(recovered(4), recovered(5), recovered(6));
     assert_eq!(

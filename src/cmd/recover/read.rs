@@ -84,7 +84,23 @@ async fn read_node(
                 None,
                 None,
             ),
-            Err(_) => (at(Container::Unknown, Reading::Unreadable(why)), None, None),
+            // Its server answers: it runs, whatever SSH says.
+            Err(e) if e.is_access_denied() => (
+                at(
+                    Container::Unknown,
+                    Reading::AccessDenied(format!("{why}; its SQL: {e}")),
+                ),
+                None,
+                None,
+            ),
+            Err(e) => (
+                at(
+                    Container::Unknown,
+                    Reading::Unreadable(format!("{why}; its SQL: {e}")),
+                ),
+                None,
+                None,
+            ),
         };
     };
     let rows = match observe::containers(&remote).await {
@@ -145,6 +161,12 @@ async fn running(cx: &Context<'_>, node: &Node, row: &ContainerRow) -> Reading {
             "container {} runs ({} {}) without a known position",
             row.name, s.cluster_status, s.local_state
         )),
+        // Its server refuses the monitoring user: it runs and may serve; its log is no reason
+        // to call it waiting. (Another server error leaves it unreadable while it runs, and
+        // the silence check before any bootstrap refuses a server that answers.)
+        Err(e) if e.is_access_denied() => {
+            Reading::AccessDenied(format!("container {} runs; its SQL: {e}", row.name))
+        }
         Err(e) => {
             // Its own log may say why: a node that waits non-Primary does not open its SQL port.
             let log = match cx.hosts.get(&node.host) {
