@@ -66,11 +66,12 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
         dry_run: args.dry_run,
         resolved: Default::default(),
     };
-    // Even a dry-run runs crash recovery on the volumes: it holds the lock too. Recovery
-    // after losing the lock's host goes on without it, with a warning.
+    // Even a dry-run runs crash recovery on the volumes: it holds the lock too, taken on a
+    // majority of the node hosts; without one it goes on only with --without-lock.
     let wait = Duration::from_secs(args.remote.lock_wait);
     let work = recover(&cx, args, started, true);
-    let result = super::locked::locked(&inventory, &hosts, "recover", wait, true, work).await;
+    let without = args.without_lock;
+    let result = super::locked::locked(&inventory, &hosts, "recover", wait, without, work).await;
     hosts.close().await;
     result
 }
