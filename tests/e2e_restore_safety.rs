@@ -1,0 +1,343 @@
+//! End to end on the lab: the second safety review's restore and arbitrator findings, each on a
+//! cluster of its own.
+//! - M-8 (`rsafe`, with HAProxy): a writer through HAProxy during a logical `restore --replace`
+//!   loses no write acknowledged after the restore's first stage (every node drained);
+//! - M-1 (`rstray`): `restore` refuses while a member the inventory does not name runs; once it
+//!   is pruned, the restore starts a new history, and the stray put back joins by a full copy
+//!   with the same rows as the others;
+//! - M-5 (`rgarb`, nodes a and b and garbd): a partitioned from b and garbd, b's SSH and SQL
+//!   unreachable from here: `recover --force-without nodeb` is refused naming garbd's view.
+
+mod support;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::lab::{sql, wait_until, wsrep, Lab, HOSTS, MORE_HOSTS};
+use support::writer::Writer;
+use support::*;
+
+/// Runs galeractl with `-v`, and notes when a stderr line containing `mark` first appeared.
+fn run_marked(args: &[&str], mark: &str) -> (std::process::Output, Option<Instant>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .arg("-v")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn galeractl: {e}"));
+    let seen: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let (s, mark) = (seen.clone(), mark.to_string());
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains(&mark) {
+                let mut at = s.lock().unwrap_or_else(|e| e.into_inner());
+                at.get_or_insert_with(Instant::now);
+            }
+            all.extend_from_slice(line.as_bytes());
+            all.push(b'\n');
+        }
+        all
+    });
+    let mut out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    out.stderr = reader.join().unwrap_or_default();
+    let at = *seen.lock().unwrap_or_else(|e| e.into_inner());
+    (out, at)
+}
+
+fn ids(port: u16, host: &str, root: &str, table: &str) -> Vec<u64> {
+    sql(host, port, root, &[&format!("select id from {table}")])
+        .iter()
+        .filter_map(|r| r.first().and_then(|v| v.parse().ok()))
+        .collect()
+}
+
+/// M-8: every write acknowledged through HAProxy once the nodes are drained is there after a
+/// logical restore (today's writes into the bootstrapped node were dropped by the dump).
+#[test]
+fn a_logical_restore_loses_no_write_acknowledged_through_the_proxy() {
+    let Some(lab) = Lab::find() else { return };
+    const CLUSTER: &str = "rsafe";
+    const PORT: u16 = 4416;
+    const PROXY_PORT: u16 = 3356;
+    lab.wipe_cluster(CLUSTER);
+    let dir = scratch("e2e_restore_proxy");
+    let root = lab.secret("root-password");
+    let inv = format!(
+        "{}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY_PORT}\nstats_port = 4449\ncheck_port = 9250\nstats_user = \"admin\"\nstats_password_file = \"{}\"\n",
+        lab.cluster_inventory(CLUSTER, [PORT, 5697, 5574, 5698]),
+        HOSTS[0],
+        lab.out.join("secrets/haproxy-stats-password").display()
+    );
+    let path = dir.join("rsafe.toml");
+    std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
+    let inv = path.display().to_string();
+    galeractl_ok(&["up", &inv]);
+    sql(
+        HOSTS[0],
+        PORT,
+        &root,
+        &[
+            "create database rs",
+            "create table rs.w (id bigint primary key, via varchar(16) not null)",
+            "insert into rs.w values (1, 'before')",
+        ],
+    );
+    let to = dir.join("backups");
+    std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
+    let to_text = to.display().to_string();
+    let doc = galeractl_ok(&["backup", &inv, "--logical", "--to", &to_text, "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}"));
+    let backup = doc["directory"].as_str().unwrap_or_default().to_string();
+
+    // Through the proxy (on HOSTS[0]) all along the restore.
+    let writer = Writer::start(PROXY_PORT, &root, "rs.w", 1000, &[0]);
+    writer.wait_for(20);
+    let (out, drained) = run_marked(&["restore", &backup, &inv, "--replace"], "stage 2/");
+    let ended = Instant::now();
+    writer.wait_for(20);
+    let acks = writer.finish();
+    assert!(
+        out.status.success(),
+        "restore: {}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let drained = drained.unwrap_or_else(|| panic!("no stage 2: {}", text(&out.stderr)));
+    let present = ids(PORT, HOSTS[2], &root, "rs.w");
+    let lost: Vec<u64> = acks
+        .iter()
+        .filter(|a| a.at > drained && !present.contains(&a.id))
+        .map(|a| a.id)
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "acknowledged after the drain, then lost: {lost:?}"
+    );
+    // And nothing was acknowledged while drained, until the restore's end.
+    let during = acks
+        .iter()
+        .filter(|a| a.at > drained + Duration::from_secs(2) && a.at < ended)
+        .count();
+    assert!(during <= 5, "{during} writes served during the restore");
+    for host in HOSTS {
+        assert_eq!(
+            ids(PORT, host, &root, "rs.w").len(),
+            present.len(),
+            "{host}"
+        );
+    }
+    lab.wipe_cluster(CLUSTER);
+}
+
+/// M-1: a stray member blocks `restore`; pruned, the restore is a new history, and the stray's
+/// host put back in the inventory joins by a full copy with the restored rows only.
+#[test]
+fn a_restore_refuses_beside_a_stray_and_starts_a_new_history() {
+    let Some(lab) = Lab::find() else { return };
+    const CLUSTER: &str = "rstray";
+    const PORT: u16 = 4426;
+    lab.wipe_cluster(CLUSTER);
+    for host in MORE_HOSTS {
+        let _ = lab.ssh(
+            host,
+            &format!("docker rm -f {CLUSTER}-noded; docker volume rm -f {CLUSTER}-noded-data"),
+        );
+    }
+    let dir = scratch("e2e_restore_stray");
+    let root = lab.secret("root-password");
+    let three = lab.cluster_inventory(CLUSTER, [PORT, 5707, 5584, 5708]);
+    let four = format!(
+        "{three}\n[[nodes]]\nname = \"noded\"\nhost = \"{}\"\n",
+        MORE_HOSTS[0]
+    );
+    let (p3, p4) = (dir.join("three.toml"), dir.join("four.toml"));
+    std::fs::write(&p3, &three).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&p4, &four).unwrap_or_else(|e| panic!("{e}"));
+    let (three, four) = (p3.display().to_string(), p4.display().to_string());
+    galeractl_ok(&["up", &four]);
+    // noded stays a member, unpruned.
+    galeractl_ok(&["up", &three]);
+    sql(
+        HOSTS[0],
+        PORT,
+        &root,
+        &[
+            "create database rs",
+            "create table rs.t (id int primary key)",
+            "insert into rs.t values (1), (2)",
+        ],
+    );
+    let to = dir.join("backups");
+    std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
+    let doc = galeractl_ok(&[
+        "backup",
+        &three,
+        "--to",
+        &to.display().to_string(),
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}"));
+    let backup = doc["directory"].as_str().unwrap_or_default().to_string();
+    let old_uuid = doc["manifest"]["cluster_uuid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let values: Vec<String> = (100..200).map(|i| format!("({i})")).collect();
+    sql(
+        MORE_HOSTS[0],
+        PORT,
+        &root,
+        &[&format!("insert into rs.t values {}", values.join(", "))],
+    );
+
+    let refused = galeractl(&["restore", &backup, &three, "--replace"]);
+    let said = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains(
+            "refusing to restore: cluster rstray has nodes the inventory does not name: noded on"
+        ) && said.contains("(a member of the cluster)"),
+        "{said}"
+    );
+    assert_eq!(
+        wsrep(MORE_HOSTS[0], PORT, &root, "wsrep_cluster_size").as_deref(),
+        Some("4"),
+        "the refusal changed something"
+    );
+
+    galeractl_ok(&["up", &three, "--prune", "--delete-data"]);
+    galeractl_ok(&["restore", &backup, &three, "--replace"]);
+    let uuid = wsrep(HOSTS[0], PORT, &root, "wsrep_cluster_state_uuid").unwrap_or_default();
+    assert_ne!(uuid, old_uuid, "the restore kept the backed-up history");
+    // The stray back in the inventory: a full copy of the restored rows.
+    galeractl_ok(&["up", &four]);
+    wait_until("noded Synced", Duration::from_secs(120), || {
+        wsrep(MORE_HOSTS[0], PORT, &root, "wsrep_local_state_comment").as_deref() == Some("Synced")
+    });
+    let checksum = sql(HOSTS[0], PORT, &root, &["checksum table rs.t"]);
+    for host in HOSTS.iter().chain(&MORE_HOSTS[..1]) {
+        assert_eq!(
+            sql(host, PORT, &root, &["checksum table rs.t"]),
+            checksum,
+            "{host}"
+        );
+        assert_eq!(
+            wsrep(host, PORT, &root, "wsrep_cluster_state_uuid").as_deref(),
+            Some(uuid.as_str()),
+            "{host}"
+        );
+    }
+    assert_eq!(
+        sql(MORE_HOSTS[0], PORT, &root, &["select count(*) from rs.t"]),
+        vec![vec!["2".to_string()]]
+    );
+    galeractl_ok(&["up", &three, "--prune", "--delete-data"]);
+    lab.wipe_cluster(CLUSTER);
+}
+
+/// Drops traffic on a lab host (INPUT), removed when dropped.
+struct Dropped<'a> {
+    lab: &'a Lab,
+    host: &'a str,
+    rule: String,
+}
+
+impl<'a> Dropped<'a> {
+    fn on(lab: &'a Lab, host: &'a str, rule: &str) -> Dropped<'a> {
+        lab.ssh_ok(host, &format!("iptables -I INPUT {rule}"));
+        Dropped {
+            lab,
+            host,
+            rule: rule.to_string(),
+        }
+    }
+}
+
+impl Drop for Dropped<'_> {
+    fn drop(&mut self) {
+        let _ = self.lab.ssh(
+            self.host,
+            &format!("while iptables -D INPUT {}; do :; done", self.rule),
+        );
+    }
+}
+
+/// M-5: nodea cut off from nodeb and garbd, which keep a Primary component; nodeb unreachable
+/// from here over SSH (its inventory port closed) and SQL (filtered). `recover --force-without
+/// nodeb` is refused, naming garbd's view, and nodea is not bootstrapped.
+#[test]
+fn recover_force_without_asks_the_arbitrator() {
+    let Some(lab) = Lab::find() else { return };
+    const CLUSTER: &str = "rgarb";
+    const PORT: u16 = 4436;
+    lab.wipe_cluster(CLUSTER);
+    let root = lab.secret("root-password");
+    let dir = scratch("e2e_restore_garbd");
+    let full = lab.cluster_inventory(CLUSTER, [PORT, 5717, 5594, 5718]);
+    let two = full
+        .split("[[nodes]]")
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("[[nodes]]");
+    let inv = format!(
+        "{two}\n[arbitrator]\nhost = \"{}\"\nimage = \"galeractl-lab/garbd:bookworm\"\n",
+        HOSTS[2]
+    );
+    let path = dir.join("rgarb.toml");
+    std::fs::write(&path, &inv).unwrap_or_else(|e| panic!("{e}"));
+    let path = path.display().to_string();
+    galeractl_ok(&["up", &path]);
+    // nodeb's SSH out of reach for galeractl: its node's ssh port closed in a copy.
+    let b = format!("name = \"nodeb\"\nhost = \"{}\"", HOSTS[1]);
+    assert!(inv.contains(&b), "{inv}");
+    let cut = dir.join("rgarb-cut.toml");
+    std::fs::write(&cut, inv.replace(&b, &format!("{b}\nssh_port = 1")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cut = cut.display().to_string();
+    {
+        // nodea partitioned from nodeb and garbd (both directions, on nodea's host).
+        let _from_b = Dropped::on(&lab, HOSTS[0], &format!("-s {} -j DROP", HOSTS[1]));
+        let _from_garbd = Dropped::on(&lab, HOSTS[0], &format!("-s {} -j DROP", HOSTS[2]));
+        let _b_sql = Dropped::on(
+            &lab,
+            HOSTS[1],
+            &format!("-p tcp -s 10.77.0.1 --dport {PORT} -j DROP"),
+        );
+        wait_until("nodea non-Primary", Duration::from_secs(60), || {
+            wsrep(HOSTS[0], PORT, &root, "wsrep_cluster_status").as_deref() == Some("non-Primary")
+        });
+        let out = galeractl(&[
+            "recover",
+            &cut,
+            "--force-without",
+            "nodeb",
+            "--connect-timeout",
+            "3",
+        ]);
+        let said = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{said}\n{}", text(&out.stdout));
+        assert!(
+            said.contains("the arbitrator (garbd) is in a Primary component with")
+                && said.contains("without nodea"),
+            "{said}"
+        );
+        assert_ne!(
+            wsrep(HOSTS[0], PORT, &root, "wsrep_cluster_status").as_deref(),
+            Some("Primary"),
+            "nodea was bootstrapped beside nodeb and garbd"
+        );
+    }
+    wait_until(
+        "nodea back in the Primary",
+        Duration::from_secs(120),
+        || wsrep(HOSTS[0], PORT, &root, "wsrep_cluster_status").as_deref() == Some("Primary"),
+    );
+    lab.wipe_cluster(CLUSTER);
+}
