@@ -156,6 +156,25 @@ mod tests {
         );
     }
 
+    /// The same lines as a MariaDB server writes them (`[Note] WSREP:` prefixes), a member's
+    /// name with a dash: the prefix does not matter, the last component does.
+    #[test]
+    fn lines_with_a_server_prefix() {
+        let log = "\
+2026-11-26 15:10:02 0 [Note] WSREP: New COMPONENT: primary = yes, bootstrap = no, my_idx = 0, memb_num = 3
+2026-11-26 15:10:02 0 [Note] WSREP: STATE EXCHANGE: Waiting for state UUID.
+2026-11-26 15:10:02 0 [Note] WSREP: STATE EXCHANGE: got state msg: 2c8e7d0a-e9b9-11f1-8c1b-0a3f5d6e7b90 from 0 (garb)
+2026-11-26 15:10:02 0 [Note] WSREP: STATE EXCHANGE: got state msg: 2c8e7d0a-e9b9-11f1-8c1b-0a3f5d6e7b90 from 1 (db-node-2)
+2026-11-26 15:10:02 0 [Note] WSREP: STATE EXCHANGE: got state msg: 2c8e7d0a-e9b9-11f1-8c1b-0a3f5d6e7b90 from 2 (nodea)
+";
+        assert_eq!(
+            last_view(log).map(|v| v.names),
+            Some(vec!["garb".into(), "db-node-2".into(), "nodea".into()])
+        );
+        assert!(judge(true, log, "nodea").is_ok());
+        assert!(judge(true, log, "nodeb").is_err());
+    }
+
     #[test]
     fn only_the_last_component_counts() {
         let alone = format!(
