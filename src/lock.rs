@@ -5,7 +5,7 @@
 //! hosts first takes the cluster's lock. Its parts are directories `<config_dir>/<cluster>/lock`,
 //! one on each distinct node host, each made with `mkdir`, which fails atomically when the
 //! directory already exists (kamal's deploy lock works the same way). A command holds the lock
-//! when it took a strict majority of the parts ([`quorum`]): two majorities share a host, so two
+//! when it took a strict majority of the parts and saw no other holder's ([`quorum`]): two majorities share a host, so two
 //! operators never both hold it, even when a partition hides a host from one of them, and the
 //! order of the inventory's nodes does not matter. Inside each part, the file `holder` says who
 //! holds it, since when, running what, and carries a random token, so that a release removes

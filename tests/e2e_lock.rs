@@ -201,6 +201,28 @@ fn acquire_refuses_waits_and_releases_only_its_own() {
         two.close().await;
 
         let hosts = connect(&inv, &HOSTS).await;
+        // A part on host1 alone (a galeractl that locked there only, or a killed contender's)
+        // is waited for, even though host2 and host3 are free: a majority is not enough.
+        lab.ssh_ok(
+            "host1",
+            &format!(
+                "mkdir -p {LOCK_DIR} && printf '%s\\n' who=root@old pid=77 command=up 'since=2025-01-02 03:04:05 UTC' token=00000000000000aa >{LOCK_DIR}/holder"
+            ),
+        );
+        let beside_old = lock::acquire(&hosts, &inv, "up", Duration::ZERO).await;
+        let Err(LockError::Held(held)) = beside_old else {
+            panic!("not refused: {beside_old:?}")
+        };
+        assert_eq!(held.holder.as_ref().map(|h| h.pid), Some(77));
+        assert_eq!(
+            all_parts(&lock::remove(&hosts, &inv).await)
+                .iter()
+                .filter(|(_, f)| *f != Found::NotLocked)
+                .count(),
+            1,
+            "only host1's part was there"
+        );
+
         // Taken: the holder file on each host is ours, whole.
         let first = lock::acquire(&hosts, &inv, "up", Duration::ZERO)
             .await

@@ -174,7 +174,8 @@ async fn release_parts(
 
 /// Takes the cluster's lock for `command` (its words, such as `stop-node nodeb`): a part on
 /// each of the lock's hosts ([`hosts`]) that `hosts` reaches, all at once, held when a strict
-/// majority is ours. While another process holds parts, gives ours back and tries again every
+/// majority is ours and no other holder's part was seen. While another process holds a part,
+/// gives ours back and tries again every
 /// [`POLL`] or a little more (so two contenders do not keep meeting) until `wait` has passed
 /// (saying once, at info, whom it waits for), then fails with [`LockError::Held`]. A `wait` of
 /// zero tries once. When too few hosts answer and nobody else holds a part, fails with

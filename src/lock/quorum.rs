@@ -1,5 +1,5 @@
 //! Where the lock lives, and when it is held: a part on every node host, held as a whole when
-//! this process took a strict majority of the parts. Pure: the host list and the verdict of one
+//! this process took a strict majority of the parts and saw no other holder's. Pure: the host list and the verdict of one
 //! round of `mkdir`s, unit-tested exactly.
 //!
 //! Any two strict majorities of one host set share a host, and `mkdir` on that host lets only one
@@ -51,10 +51,10 @@ pub enum Part {
 /// What a round's answers mean.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// A strict majority is ours: the lock is held.
+    /// A strict majority is ours, and no other holder was seen: the lock is held.
     Hold,
-    /// Another process holds parts and we have no majority: give ours back, wait, try again.
-    /// The holder of the first held part (in host order), for the message.
+    /// Another process holds a part: give ours back, wait, try again. The holder of the first
+    /// held part (in host order), for the message.
     Contended(Option<Holder>),
     /// No other holder, but too many hosts did not answer for a majority: `(host, why)` of each.
     NoMajority {
@@ -63,17 +63,21 @@ pub enum Verdict {
     },
 }
 
-/// The verdict of one round: `answers` holds one `(host, part)` per lock host.
+/// The verdict of one round: `answers` holds one `(host, part)` per lock host. Any part held
+/// by another process is waited for, even beside a majority of ours: it may be a contender's
+/// that will give way, but also a holder's that a partition keeps from its other parts, a part
+/// left by a killed process (for `galeractl unlock`), or a lock taken by a galeractl that
+/// locks on one host only.
 pub fn judge(answers: &[(String, Part)]) -> Verdict {
-    let taken = answers.iter().filter(|(_, p)| *p == Part::Taken).count();
-    if taken >= majority(answers.len()) {
-        return Verdict::Hold;
-    }
     if let Some(holder) = answers.iter().find_map(|(_, p)| match p {
         Part::Held(h) => Some(h.clone()),
         _ => None,
     }) {
         return Verdict::Contended(holder);
+    }
+    let taken = answers.iter().filter(|(_, p)| *p == Part::Taken).count();
+    if taken >= majority(answers.len()) {
+        return Verdict::Hold;
     }
     Verdict::NoMajority {
         taken,
@@ -153,19 +157,21 @@ mod tests {
     }
 
     #[test]
-    fn a_majority_taken_holds_even_beside_another_holder() {
+    fn a_majority_holds_and_any_other_holder_is_waited_for() {
         let a = answers(&[
-            ("h1", Part::Taken),
-            ("h2", Part::Held(Some(h("01")))),
-            ("h3", Part::Taken),
-        ]);
-        assert_eq!(judge(&a), Verdict::Hold);
-        let b = answers(&[
             ("h1", Part::Taken),
             ("h2", Part::Failed("down".into())),
             ("h3", Part::Taken),
         ]);
-        assert_eq!(judge(&b), Verdict::Hold);
+        assert_eq!(judge(&a), Verdict::Hold);
+        // Beside a majority of ours, another's part still waits: a stale part, or an older
+        // galeractl's one-host lock.
+        let b = answers(&[
+            ("h1", Part::Taken),
+            ("h2", Part::Held(Some(h("01")))),
+            ("h3", Part::Taken),
+        ]);
+        assert_eq!(judge(&b), Verdict::Contended(Some(h("01"))));
     }
 
     #[test]
