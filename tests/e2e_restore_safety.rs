@@ -14,8 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::lab::{sql, wait_until, wsrep, Lab, HOSTS, MORE_HOSTS};
-use support::writer::Writer;
+use support::lab::{sql, try_sql, wait_until, wsrep, Lab, HOSTS, MORE_HOSTS};
 use support::*;
 
 /// Runs galeractl with `-v`, and notes when a stderr line containing `mark` first appeared.
@@ -58,6 +57,65 @@ fn ids(port: u16, host: &str, root: &str, table: &str) -> Vec<u64> {
         .collect()
 }
 
+/// Inserts ids from 1000 up through `port` on HOSTS[0], each with `create ... if not exists`
+/// first, until finished; keeps each acknowledged id and when.
+struct AppWriter {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    acked: Arc<Mutex<Vec<(u64, Instant)>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl AppWriter {
+    fn start(port: u16, password: &str) -> AppWriter {
+        use std::sync::atomic::Ordering;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let acked: Arc<Mutex<Vec<(u64, Instant)>>> = Arc::default();
+        let (s, a, password) = (stop.clone(), acked.clone(), password.to_string());
+        let thread = std::thread::spawn(move || {
+            let mut id = 1000u64;
+            while !s.load(Ordering::SeqCst) {
+                let insert = format!("insert into rs.w values ({id}, 'app')");
+                let statements = [
+                    "create database if not exists rs",
+                    "create table if not exists rs.w (id bigint primary key, via varchar(16) not null)",
+                    insert.as_str(),
+                ];
+                if try_sql(HOSTS[0], port, &password, &statements).is_ok() {
+                    a.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((id, Instant::now()));
+                    id += 1;
+                }
+            }
+        });
+        AppWriter {
+            stop,
+            acked,
+            thread: Some(thread),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.acked.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Until `more` writes beyond the current count are acknowledged (at most 60 s).
+    fn wait_for(&self, more: usize) {
+        let target = self.count() + more;
+        wait_until("writes through the proxy", Duration::from_secs(60), || {
+            self.count() >= target
+        });
+    }
+
+    fn finish(mut self) -> Vec<(u64, Instant)> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        std::mem::take(&mut *self.acked.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 /// M-8: every write acknowledged through HAProxy from the bootstrap on is there after a logical
 /// restore (before the fix, writes into the bootstrapped node were dropped by the dump).
 #[test]
@@ -96,8 +154,10 @@ fn a_logical_restore_loses_no_write_acknowledged_through_the_proxy() {
     let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}"));
     let backup = doc["directory"].as_str().unwrap_or_default().to_string();
 
-    // Through the proxy (on HOSTS[0]) all along the restore.
-    let writer = Writer::start(PROXY_PORT, &root, "rs.w", 1000, &[0]);
+    // Through the proxy (on HOSTS[0]) all along the restore, as an application that creates
+    // its schema when it is missing (so that a write into the empty bootstrapped node
+    // succeeds, as it would for such an application).
+    let writer = AppWriter::start(PROXY_PORT, &root);
     writer.wait_for(20);
     // Writes before the bootstrap land in the old cluster, which the restore replaces by
     // design; from the bootstrap on, every acknowledged write must stay.
@@ -119,8 +179,8 @@ fn a_logical_restore_loses_no_write_acknowledged_through_the_proxy() {
     let present = ids(PORT, HOSTS[2], &root, "rs.w");
     let lost: Vec<u64> = acks
         .iter()
-        .filter(|a| a.at > bootstrap && !present.contains(&a.id))
-        .map(|a| a.id)
+        .filter(|(id, at)| *at > bootstrap && !present.contains(id))
+        .map(|(id, _)| *id)
         .collect();
     assert!(
         lost.is_empty(),
@@ -130,7 +190,7 @@ fn a_logical_restore_loses_no_write_acknowledged_through_the_proxy() {
     // stage, the undrain (a few may come between it and the exit).
     let during = acks
         .iter()
-        .filter(|a| a.at > bootstrap && a.at < ended)
+        .filter(|(_, at)| *at > bootstrap && *at < ended)
         .count();
     assert!(during <= 5, "{during} writes served during the restore");
     for host in HOSTS {
