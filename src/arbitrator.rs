@@ -3,6 +3,8 @@
 //! loss of one node), stores nothing and serves no client. Pure builders; `plan::arbitrator`
 //! places them.
 
+pub mod view;
+
 use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_ROLE, LABEL_SPEC, RESTART_POLICY};
 use crate::inventory::{host_port, Arbitrator, Inventory};
 

@@ -2,6 +2,7 @@
 //! stream, and the plans. The commands (`cmd/backup.rs`, `cmd/restore.rs`) run them.
 
 pub mod dump;
+mod fence;
 pub mod manifest;
 pub mod plans;
 pub mod xbstream;

@@ -343,6 +343,10 @@ pub struct RecoverArgs {
     /// by a full copy. Never for a node whose container runs and answers.
     #[arg(long, value_name = "NODE", value_delimiter = ',')]
     pub force_without: Vec<String>,
+    /// Go on without the cluster's lock when a majority of its node hosts cannot be reached
+    /// (hosts lost for good). Make sure nobody else runs galeractl on the cluster.
+    #[arg(long)]
+    pub without_lock: bool,
     /// Resolve prepared transactions that crash recovery cannot: commit or roll them back
     /// (mariadbd --tc-heuristic-recover) before reading the position.
     #[arg(long, value_enum, value_name = "ACTION")]

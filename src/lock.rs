@@ -2,17 +2,20 @@
 //!
 //! Two commands that change one cluster at the same time (two `up`, an `up` beside a
 //! `stop-node`) would each plan from facts the other is changing. So a command that changes
-//! hosts first takes the cluster's lock: a directory `<config_dir>/<cluster>/lock` on the host of
-//! the inventory's first node, made with `mkdir`, which fails atomically when the directory
-//! already exists (kamal's deploy lock works the same way). Inside it, the file `holder` says
-//! who holds it, since when, running what, and carries a random token, so that a release removes
-//! only the lock it took. `galeractl unlock` removes a lock whoever holds it, for a lock whose
-//! process is gone.
+//! hosts first takes the cluster's lock. Its parts are directories `<config_dir>/<cluster>/lock`,
+//! one on each distinct node host, each made with `mkdir`, which fails atomically when the
+//! directory already exists (kamal's deploy lock works the same way). A command holds the lock
+//! when it took a strict majority of the parts and saw no other holder's ([`quorum`]): two majorities share a host, so two
+//! operators never both hold it, even when a partition hides a host from one of them, and the
+//! order of the inventory's nodes does not matter. Inside each part, the file `holder` says who
+//! holds it, since when, running what, and carries a random token, so that a release removes
+//! only the parts it took. `galeractl unlock` removes every host's part whoever holds it, for a
+//! lock whose process is gone.
 //!
-//! The module has a pure half (paths, the argv of each host command, the holder file's text
-//! and parser, the messages), unit-tested exactly, and an edge half ([`acquire`],
-//! [`Lock::release`], [`with_lock`], [`read`], [`remove`]) that runs those commands through
-//! `Remote::run` with a deadline. Dates are in `utc`.
+//! The module has a pure half (the hosts and the verdict of a round, the argv of each host
+//! command, the holder file's text and parser, the messages), unit-tested exactly, and an edge
+//! half ([`acquire`], [`Lock::release`], [`with_lock`], [`read`], [`remove`]) that runs those
+//! commands through `Remote::run` with a deadline. Dates are in `utc`.
 //!
 //! There is no async `Drop`, so the lock cannot release itself. [`with_lock`] is the way to hold
 //! it: it takes the lock, awaits the command's future, and releases on every path on which that
@@ -29,7 +32,6 @@ use std::time::Duration;
 
 use crate::docker::{shell_quote, Argv};
 use crate::inventory::Inventory;
-use crate::ssh::Target;
 
 /// Exit status of the host commands below when the lock exists and is not ours (their stdout
 /// is then the holder file, possibly empty).
@@ -42,20 +44,7 @@ pub const POLL: Duration = Duration::from_millis(500);
 /// lines was not written by galeractl, and a message should not quote it.
 const MAX_FIELD: usize = 256;
 
-/// The host that keeps the lock: the inventory's first node's.
-pub fn host(inventory: &Inventory) -> Option<&str> {
-    inventory.nodes.first().map(|n| n.host.as_str())
-}
-
-/// How to reach the lock's host; a command connects to it besides the hosts it changes.
-pub fn target(inventory: &Inventory) -> Option<Target> {
-    inventory
-        .nodes
-        .first()
-        .map(|n| Target::for_node(inventory, n))
-}
-
-/// The lock directory on the lock's host.
+/// The lock's directory (one part of it) on each of its hosts.
 pub fn dir(inventory: &Inventory) -> String {
     format!("{}/lock", inventory.cluster_dir())
 }
@@ -249,15 +238,33 @@ pub enum Found {
     Locked(Option<Holder>),
 }
 
-/// The line `galeractl unlock` prints about the lock it removed, or did not find.
-pub fn unlock_message(cluster: &str, removed: &Found, now_unix: i64) -> String {
-    match removed {
-        Found::NotLocked => format!("cluster {cluster}: not locked"),
-        Found::Locked(holder) => format!(
-            "cluster {cluster}: removed the lock held by {}",
-            describe(holder.as_ref(), now_unix)
-        ),
+/// What `galeractl unlock` prints about the parts it removed (per lock host, in host order), or
+/// did not find: one line per holder, naming the hosts its parts were on.
+pub fn unlock_message(cluster: &str, removed: &[(String, Found)], now_unix: i64) -> String {
+    let mut holders: Vec<(String, Vec<&str>)> = Vec::new();
+    for (host, found) in removed {
+        let Found::Locked(holder) = found else {
+            continue;
+        };
+        let who = describe(holder.as_ref(), now_unix);
+        match holders.iter_mut().find(|(w, _)| *w == who) {
+            Some((_, hosts)) => hosts.push(host),
+            None => holders.push((who, vec![host])),
+        }
     }
+    if holders.is_empty() {
+        return format!("cluster {cluster}: not locked");
+    }
+    holders
+        .iter()
+        .map(|(who, hosts)| {
+            format!(
+                "cluster {cluster}: removed the lock held by {who} on {}",
+                hosts.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One line of printable text: control characters (a newline in a name) become `?`.
@@ -269,9 +276,11 @@ fn one_line(text: &str) -> String {
 }
 
 mod edge;
+pub mod quorum;
 mod utc;
 
 pub use edge::{acquire, now_unix, read, remove, with_lock, Lock, LockError, COMMAND_DEADLINE};
+pub use quorum::{hosts, majority, targets};
 pub use utc::{ago, format_utc, parse_utc};
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-mod arbitrator;
+pub(crate) mod arbitrator;
 mod proxy;
 mod prune;
 mod remnants;

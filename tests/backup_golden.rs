@@ -167,6 +167,56 @@ fn logical_plans_match_golden() {
     );
 }
 
+/// M-1 and M-8: with `[haproxy]` and `[arbitrator]`, a logical `restore --replace` drains every
+/// node before its first change and undrains them after the verify (and on a failure), and
+/// removes garbd before the nodes stop, deploying it again before the verify that counts it.
+#[test]
+fn a_restore_behind_a_proxy_with_an_arbitrator_matches_golden() {
+    let path = Path::new("tests/golden/backup.toml");
+    let source = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{e}"));
+    let source = format!(
+        "{source}\n[haproxy]\nhost = \"10.10.10.20\"\nimage = \"haproxy:2.8\"\nstats_password_file = \"/etc/galeractl-secrets/stats\"\n\n[arbitrator]\nhost = \"10.10.10.21\"\nimage = \"galera-arbitrator:26.4\"\n"
+    );
+    let parsed = galeractl::inventory::parse(path, &source);
+    let inv = parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+    let file = Path::new("backups/local-test-20261126T165113Z/dump.sql");
+    let logical = Manifest {
+        format: Format::MariadbDumpSql,
+        file: backup::LOGICAL_FILE.into(),
+        ..manifest()
+    };
+    let there: Vec<Present> = inv
+        .nodes
+        .iter()
+        .map(|n| Present {
+            node: n.name.clone(),
+            container: true,
+            volume: true,
+        })
+        .collect();
+    let plan = backup::restore(&inv, &logical, file, &there, "20261127T090000Z", 21600);
+    let titles: Vec<&str> = plan.stages.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles.first().copied(),
+        Some("drain every node: HAProxy sends no client to the cluster until the restore is verified")
+    );
+    assert_eq!(
+        titles[titles.len() - 2..],
+        [
+            "verify",
+            "undrain every node: HAProxy sends clients to the restored cluster"
+        ]
+    );
+    let load = titles
+        .iter()
+        .position(|t| t.starts_with("load the logical backup"))
+        .unwrap_or_else(|| panic!("{titles:?}"));
+    assert!(load > 0 && load < titles.len() - 2, "{titles:?}");
+    assert_golden("restore-proxy-arbitrator.plan", &both(&plan).0);
+}
+
 /// `backup --on-host`: the copy and its check on the node's host, the manifest captured here;
 /// on a failure, the copy and the check stopped there before the node is brought back in sync
 /// and the directory removed.

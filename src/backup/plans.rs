@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::fence;
 use super::manifest::{Format, Manifest};
 use crate::docker::{self, Argv, DESYNC_PROCEDURE, LABEL_CLUSTER, SECRETS_MOUNT};
 use crate::inventory::{Inventory, Node};
@@ -371,16 +372,19 @@ fn restore_stage(
             ])),
         )
     };
+    // A NEW history: no position, so the bootstrap gets a new cluster UUID. A volume or a
+    // member still on the backed-up history (a stray, a volume moved aside, a DR copy) can
+    // then only rejoin by a full copy, never by IST on top of transactions that differ.
     let grastate = Step::on_node(
         first,
         format!(
-            "{name}: grastate.dat at the backup's position {}:{}, safe_to_bootstrap 1",
+            "{name}: grastate.dat with no position, safe_to_bootstrap 1: a NEW history (the backup was at {}:{})",
             manifest.cluster_uuid, manifest.seqno
         ),
         oneoff_script(inventory, first, GRASTATE_SCRIPT),
         Some(Stdin::Text(crate::recover::commands::grastate_text(
-            &manifest.cluster_uuid,
-            manifest.seqno,
+            crate::recover::ZERO_UUID,
+            -1,
             true,
         ))),
     );
@@ -430,7 +434,9 @@ pub fn restore(
     stamp: &str,
     transfer_secs: u64,
 ) -> Plan {
-    let mut stages = Vec::new();
+    let mut stages: Vec<Stage> = Vec::new();
+    stages.extend(fence::drain_stage(inventory));
+    stages.extend(fence::arbitrator_stop_stage(inventory));
     let is = |p: &Present, n: &Node| p.node == n.name;
     let with = |f: fn(&Present) -> bool| -> Vec<&Node> {
         inventory
@@ -504,11 +510,15 @@ pub fn restore(
         }
     }
     stages.extend(fresh_stages);
+    stages.extend(fence::arbitrator_deploy_stages(inventory));
     stages.push(plan::verify_stage(inventory.members()));
+    stages.extend(fence::undrain_stage(inventory));
+    let mut on_failure = fresh.on_failure;
+    on_failure.extend(fence::undrain_steps(inventory));
     Plan {
         cluster: inventory.cluster.name.clone(),
         notes,
         stages,
-        on_failure: fresh.on_failure,
+        on_failure,
     }
 }

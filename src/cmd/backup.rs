@@ -48,11 +48,12 @@ pub async fn run(args: &BackupArgs) -> Outcome {
     let node = backup::choose_node(&inventory, &statuses, args.node.as_deref())
         .map_err(|e| Failure::new(exit::REFUSED, format!("{e}; nothing was changed")))?
         .clone();
-    let mut targets = vec![Target::for_node(&inventory, &node)];
-    if !args.dry_run {
-        targets.extend(crate::lock::target(&inventory));
-    }
-    let hosts = super::connect(targets, &args.remote).await?;
+    let targets = vec![Target::for_node(&inventory, &node)];
+    let hosts = if args.dry_run {
+        super::connect(targets, &args.remote).await?
+    } else {
+        super::locked::connect_with_lock_hosts(targets, &inventory, &args.remote).await?
+    };
     let result = if args.dry_run {
         backup_on(&inventory, &password, &node, &hosts, args).await
     } else {

@@ -12,39 +12,28 @@ use crate::ssh::Hosts;
 /// before the lock is released anyway (a second Ctrl-C ends the process at once).
 const INTERRUPT_GRACE: Duration = Duration::from_secs(600);
 
-/// Runs `work` holding the cluster's lock, taken on the lock's host through `hosts` (which
-/// must be connected to it), waiting up to `wait` for another holder. An interrupt does not
+/// Runs `work` holding the cluster's lock, taken on a majority of the lock's hosts
+/// (`crate::lock::hosts`) through `hosts` (the ones not connected count as out of reach),
+/// waiting up to `wait` for another holder. An interrupt does not
 /// drop `work`: the command sees the signal at its next check (before its first change, or in
-/// its runner, which compensates) and returns, then the lock is released. When
-/// `without_lock_host` is true and that host is out of reach (`recover` after losing it),
-/// the work runs without the lock, with a warning.
+/// its runner, which compensates) and returns, then the lock is released. Without a majority
+/// (too many hosts out of reach, and no other holder), the command is refused, unless
+/// `without_lock` (`recover --without-lock`, after losing hosts for good): then the work runs
+/// without the lock, with a warning.
 pub async fn locked<F>(
     inventory: &Inventory,
     hosts: &Hosts,
     command: &str,
     wait: Duration,
-    without_lock_host: bool,
+    without_lock: bool,
     work: F,
 ) -> Outcome
 where
     F: Future<Output = Outcome>,
 {
-    let Some(host) = crate::lock::host(inventory) else {
+    if crate::lock::hosts(inventory).is_empty() {
         return work.await;
-    };
-    let Some(remote) = hosts.get(host) else {
-        if without_lock_host {
-            tracing::warn!(
-                "the cluster lock lives on {host}, which is out of reach: {command} runs WITHOUT the lock; make sure nobody else runs galeractl on cluster {} now",
-                inventory.cluster.name
-            );
-            return work.await;
-        }
-        return Err(Failure::new(
-            crate::exit::FAILED,
-            format!("host {host} (the cluster lock's) is not connected; nothing was changed"),
-        ));
-    };
+    }
     let guarded = async {
         let mut work = std::pin::pin!(work);
         tokio::select! {
@@ -61,16 +50,21 @@ where
             }
         }
     };
-    let lock = match crate::lock::acquire(&remote, inventory, command, wait).await {
+    let lock = match crate::lock::acquire(hosts, inventory, command, wait).await {
         Ok(lock) => Some(lock),
-        // After a power cut the lock's host may answer and still refuse the lock (a full or
-        // read-only filesystem): recovery goes on, as when the host is gone.
-        Err(e @ crate::lock::LockError::Remote { .. }) if without_lock_host => {
+        Err(crate::lock::LockError::NoMajority(why)) if without_lock => {
             tracing::warn!(
-                "the cluster lock cannot be taken ({e}): {command} runs WITHOUT the lock; make sure nobody else runs galeractl on cluster {} now",
+                "{why}: {command} runs WITHOUT the lock (--without-lock); make sure nobody else runs galeractl on cluster {} now",
                 inventory.cluster.name
             );
             None
+        }
+        Err(e @ crate::lock::LockError::NoMajority(_)) => {
+            let mut failure = Failure::from(e);
+            failure.message.push_str(
+                "; only `recover --without-lock` goes on without it, for hosts that are down for good",
+            );
+            return Err(failure);
         }
         Err(e) => return Err(e.into()),
     };
@@ -79,7 +73,7 @@ where
         .await
         .unwrap_or_else(|panic| Err(Failure::new(crate::exit::FAILED, panic)));
     if let Some(lock) = lock {
-        if let Err(e) = lock.release(&remote).await {
+        for e in lock.release(hosts).await {
             tracing::warn!("{e}");
         }
     }
@@ -99,4 +93,24 @@ async fn second_signal() {
         _ = int.recv() => {}
         _ = term.recv() => {}
     }
+}
+
+/// Connects to `targets` (any out of reach fails the command, before any change) and to the
+/// lock's hosts it can reach: a lock host out of reach is for the lock to judge (a majority is
+/// enough), not a failure here.
+pub async fn connect_with_lock_hosts(
+    targets: Vec<crate::ssh::Target>,
+    inventory: &Inventory,
+    remote: &crate::cli::RemoteArgs,
+) -> Result<Hosts, Failure> {
+    let hosts = super::connect(targets, remote).await?;
+    let more = crate::lock::targets(inventory)
+        .into_iter()
+        .filter(|t| hosts.get(&t.host).is_none())
+        .collect();
+    let (lock_hosts, unreached) = Hosts::connect_reachable(more, &super::ssh_options(remote)).await;
+    for e in unreached {
+        tracing::debug!("a lock host out of reach: {e}");
+    }
+    Ok(hosts.joined(lock_hosts))
 }

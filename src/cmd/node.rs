@@ -75,13 +75,13 @@ async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
     ))
 }
 
-/// Connects to the node's host and, unless `--dry-run`, the cluster lock's.
+/// Connects to the node's host and, unless `--dry-run`, the cluster lock's hosts.
 async fn connect_for(cx: &Context, node: &Node, args: &NodeArgs) -> Result<Hosts, Failure> {
-    let mut targets = vec![Target::for_node(&cx.inventory, node)];
-    if !args.dry_run {
-        targets.extend(crate::lock::target(&cx.inventory));
+    let targets = vec![Target::for_node(&cx.inventory, node)];
+    if args.dry_run {
+        return super::connect(targets, &args.remote).await;
     }
-    super::connect(targets, &args.remote).await
+    super::locked::connect_with_lock_hosts(targets, &cx.inventory, &args.remote).await
 }
 
 /// Runs `work` holding the cluster lock (none for `--dry-run`, which changes nothing).

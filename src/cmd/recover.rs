@@ -66,8 +66,8 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
         dry_run: args.dry_run,
         resolved: Default::default(),
     };
-    // Even a dry-run runs crash recovery on the volumes: it holds the lock too. Recovery
-    // after losing the lock's host goes on without it, with a warning.
+    // Even a dry-run runs crash recovery on the volumes: it holds the lock too, taken on a
+    // majority of the node hosts; without one it goes on only with --without-lock.
     let wait = Duration::from_secs(args.remote.lock_wait);
     let work = async {
         // The cluster exists: its CA must be this machine's (checked before anything is read
@@ -75,9 +75,76 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
         super::trusted_ca::check(&inventory, &hosts, "recover").await?;
         recover(&cx, args, started, true).await
     };
-    let result = super::locked::locked(&inventory, &hosts, "recover", wait, true, work).await;
+    let without = args.without_lock;
+    let result = super::locked::locked(&inventory, &hosts, "recover", wait, without, work).await;
     hosts.close().await;
     result
+}
+
+/// With `[arbitrator]`, before a new history is bootstrapped from `chosen`: garbd's last view,
+/// read from its container's log on its host (`crate::arbitrator::view`). `Err` when garbd is
+/// in a Primary component without `chosen`, or runs and its state cannot be told.
+async fn consult_arbitrator(
+    inventory: &Inventory,
+    chosen: &str,
+    remote: &crate::cli::RemoteArgs,
+) -> Result<(), String> {
+    let Some(a) = &inventory.arbitrator else {
+        return Ok(());
+    };
+    let name = crate::arbitrator::container(inventory);
+    let target = Target::for_host(inventory, &a.host);
+    let (hosts, errors) = Hosts::connect_reachable(vec![target], &ssh_options(remote)).await;
+    let result = match hosts.get(&a.host) {
+        None => Err(format!(
+            "the arbitrator's host {} cannot be reached ({}), so garbd may be in a Primary component with the given-up nodes",
+            a.host,
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        )),
+        Some(r) => garbd_state(&r, &name).await.and_then(|(running, log)| {
+            crate::arbitrator::view::judge(running, &log, chosen)
+        }),
+    };
+    hosts.close().await;
+    let seen = result?;
+    tracing::info!("{seen}");
+    Ok(())
+}
+
+/// Whether garbd's container runs, and the last lines of its log.
+async fn garbd_state(remote: &crate::ssh::Remote, name: &str) -> Result<(bool, String), String> {
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    let inspect = words(&["docker", "inspect", "--format", "{{.State.Running}}", name]);
+    let deadline = remote.command_timeout();
+    let out = remote
+        .run(&inspect, None, deadline)
+        .await
+        .map_err(|e| format!("cannot tell whether garbd runs: {e}"))?;
+    if out.code != 0 {
+        if out.stderr.contains("No such") {
+            return Ok((false, String::new()));
+        }
+        return Err(format!(
+            "cannot tell whether garbd runs: docker inspect {name} exited {}: {}",
+            out.code,
+            out.stderr.trim()
+        ));
+    }
+    if out.stdout.trim() != "true" {
+        return Ok((false, String::new()));
+    }
+    let logs = words(&[
+        "sh",
+        "-c",
+        "docker logs --tail 400 \"$1\" 2>&1",
+        "galeractl-garbd-log",
+        name,
+    ]);
+    let log = remote
+        .run_ok(&logs, None)
+        .await
+        .map_err(|e| format!("garbd runs, but its log cannot be read: {e}"))?;
+    Ok((true, log))
 }
 
 fn host_of(e: &SshError) -> String {
@@ -165,6 +232,21 @@ async fn recover(
             format!("refused, nothing was changed: {r}{advice}"),
         )
     })?;
+    if let Choice::Bootstrap {
+        node,
+        new_history: true,
+        ..
+    } = &choice
+    {
+        consult_arbitrator(inventory, node, &args.remote)
+            .await
+            .map_err(|why| {
+                Failure::new(
+                    exit::REFUSED,
+                    format!("refused, nothing was changed: {why}"),
+                )
+            })?;
+    }
     let stages = recover::actions(&choice);
     let plan = recover::commands::plan(inventory, &choice, &stages);
     let fast = if pc_recovery {

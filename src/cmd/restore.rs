@@ -188,6 +188,23 @@ async fn present(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<Present>, F
     Ok(out)
 }
 
+/// Refused while the cluster has nodes the inventory does not name (`cmd::strays`).
+async fn refuse_strays(
+    inventory: &Inventory,
+    password: &Secret,
+    hosts: &Hosts,
+    args: &RestoreArgs,
+) -> Result<(), Failure> {
+    let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
+    let (strays, extra) =
+        super::strays::find(inventory, hosts, &statuses, &args.remote, false).await?;
+    extra.close().await;
+    match super::strays::restore_refusal(&inventory.cluster.name, &strays) {
+        Some(why) => Err(Failure::new(exit::REFUSED, why)),
+        None => Ok(()),
+    }
+}
+
 async fn restore_on(
     inventory: &Inventory,
     password: &Secret,
@@ -196,6 +213,7 @@ async fn restore_on(
     hosts: &Hosts,
     args: &RestoreArgs,
 ) -> Outcome {
+    refuse_strays(inventory, password, hosts, args).await?;
     let present = present(inventory, hosts).await?;
     let evidence: Vec<String> = present
         .iter()

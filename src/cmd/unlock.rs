@@ -1,38 +1,55 @@
-//! `galeractl unlock`: removes the cluster's lock whoever holds it, for a lock left behind by a
-//! command that is gone (killed, its machine lost). It prints whom the lock named, so the
-//! operator can see it was the process they meant.
+//! `galeractl unlock`: removes every host's part of the cluster's lock whoever holds it, for a
+//! lock left behind by a command that is gone (killed, its machine lost). It prints whom each
+//! part named, so the operator can see it was the process they meant, and fails naming the
+//! hosts it could not reach (their parts may stay: run it again once they answer).
 
 use std::process::ExitCode;
 
-use super::{inventory_path, print_warnings, Failure, Outcome};
+use super::{inventory_path, print_warnings, ssh_options, Failure, Outcome};
 use crate::cli::UnlockArgs;
 use crate::exit;
 use crate::inventory;
 use crate::lock;
+use crate::ssh::Hosts;
 
 pub async fn run(args: &UnlockArgs) -> Outcome {
     let path = inventory_path(&args.inventory)?;
     // No secret is read: a missing secret file must not keep a lock in place.
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Advisory)?;
     print_warnings(&report);
-    let target = lock::target(&inventory)
-        .ok_or_else(|| Failure::new(exit::INVALID_INVENTORY, "the inventory has no nodes"))?;
-    let host = target.host.clone();
-    let hosts = super::connect(vec![target], &args.remote).await?;
-    let result = match hosts.get(&host) {
-        Some(remote) => lock::remove(&remote, &inventory)
-            .await
-            .map_err(Failure::from),
-        None => Err(Failure::new(
-            exit::FAILED,
-            format!("host {host} is not connected"),
-        )),
-    };
+    let targets = lock::targets(&inventory);
+    if targets.is_empty() {
+        return Err(Failure::new(
+            exit::INVALID_INVENTORY,
+            "the inventory has no nodes",
+        ));
+    }
+    // The hosts out of reach are reported below, with the parts that could not be removed.
+    let (hosts, unreached) = Hosts::connect_reachable(targets, &ssh_options(&args.remote)).await;
+    let results = lock::remove(&hosts, &inventory).await;
     hosts.close().await;
-    let found = result?;
+    let mut removed = Vec::new();
+    let mut missed: Vec<String> = unreached.iter().map(ToString::to_string).collect();
+    for (host, result) in results {
+        match result {
+            Ok(found) => removed.push((host, found)),
+            // Its ssh error is in `unreached` already.
+            Err(lock::LockError::NotConnected { .. }) => {}
+            Err(e) => missed.push(e.to_string()),
+        }
+    }
     outln!(
         "{}",
-        lock::unlock_message(&inventory.cluster.name, &found, lock::now_unix())
+        lock::unlock_message(&inventory.cluster.name, &removed, lock::now_unix())
     );
+    if !missed.is_empty() {
+        return Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "{}; the lock's part there may remain: run `galeractl unlock` again once it answers",
+                missed.join("; ")
+            ),
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }

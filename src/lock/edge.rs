@@ -4,12 +4,13 @@
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::quorum::{judge, no_majority_message, Part, Verdict};
 use super::{
-    acquire_argv, describe, dir, host, read_argv, release_argv, remove_argv, Found, Held, Holder,
+    acquire_argv, describe, dir, read_argv, release_argv, remove_argv, Found, Held, Holder,
     EXIT_ABSENT, EXIT_HELD, POLL,
 };
 use crate::inventory::Inventory;
-use crate::ssh::{Remote, SshError};
+use crate::ssh::{Hosts, Remote, SshError};
 
 /// The deadline of one lock command on the host (at most the remote command deadline): each is
 /// a `mkdir`, a `cat` or a `mv`, and a host that takes longer than this is not answering.
@@ -21,39 +22,42 @@ pub enum LockError {
     /// Someone else holds the lock and did not release it within the wait.
     #[error("{0}")]
     Held(Box<Held>),
-    /// A lock command failed, or did not answer within its deadline, on the lock's host.
-    #[error("cluster {cluster}: cannot {action} the lock in {dir}: {source}")]
+    /// No other holder, but too few of the lock's hosts answered for a majority (the message
+    /// names each silent host and why).
+    #[error("{0}")]
+    NoMajority(String),
+    /// A lock command failed, or did not answer within its deadline, on one of the lock's hosts.
+    #[error("cluster {cluster}: cannot {action} the lock in {dir} on {host}: {source}")]
     Remote {
         cluster: String,
         action: &'static str,
+        host: String,
         dir: String,
         source: SshError,
     },
-    /// The connection given is not to the lock's host (a wiring mistake).
-    #[error(
-        "cluster {cluster}: the lock lives on {expected}, but the connection given is to {got}"
-    )]
-    WrongHost {
-        cluster: String,
-        expected: String,
-        got: String,
-    },
-    /// At release: the lock is there but carries another token (removed by `galeractl unlock`,
+    /// One of the lock's hosts is not connected.
+    #[error("cluster {cluster}: the lock's host {host} is not connected")]
+    NotConnected { cluster: String, host: String },
+    /// At release: a part is there but carries another token (removed by `galeractl unlock`,
     /// then taken by another command). It was left alone.
-    #[error("cluster {cluster}: the lock is no longer ours, so it was left in place: it is held by {holder}")]
-    NotOurs { cluster: String, holder: String },
-    /// At release: there is no lock any more (removed by `galeractl unlock`).
-    #[error(
-        "cluster {cluster}: the lock was already gone at release (removed by `galeractl unlock`?)"
-    )]
-    Gone { cluster: String },
+    #[error("cluster {cluster}: the lock on {host} is no longer ours, so it was left in place: it is held by {holder}")]
+    NotOurs {
+        cluster: String,
+        host: String,
+        holder: String,
+    },
+    /// At release: a part is gone (removed by `galeractl unlock`).
+    #[error("cluster {cluster}: the lock on {host} was already gone at release (removed by `galeractl unlock`?)")]
+    Gone { cluster: String, host: String },
 }
 
 impl LockError {
-    /// `exit::LOCKED` for a lock held by another operator, `exit::FAILED` for the rest.
+    /// `exit::LOCKED` for a lock held by another operator, `exit::REFUSED` without a majority,
+    /// `exit::FAILED` for the rest.
     pub fn exit_code(&self) -> u8 {
         match self {
             LockError::Held(_) => crate::exit::LOCKED,
+            LockError::NoMajority(_) => crate::exit::REFUSED,
             _ => crate::exit::FAILED,
         }
     }
@@ -66,7 +70,7 @@ impl From<LockError> for crate::cmd::Failure {
         // Taking the lock comes before any change; a held lock's message says what to do.
         if matches!(
             e,
-            LockError::WrongHost { .. } | LockError::Remote { action: "take", .. }
+            LockError::NoMajority(_) | LockError::Remote { action: "take", .. }
         ) {
             message.push_str("; nothing was changed");
         }
@@ -74,55 +78,36 @@ impl From<LockError> for crate::cmd::Failure {
     }
 }
 
-/// A lock this process holds. Release it with [`Lock::release`] (or hold it with
-/// [`with_lock`], which does); a `Lock` dropped unreleased stays on the host, and says so in
-/// the log.
+/// A lock this process holds: its parts on a majority of the lock's hosts. Release it with
+/// [`Lock::release`] (or hold it with [`with_lock`], which does); a `Lock` dropped unreleased
+/// stays on the hosts, and says so in the log.
 #[derive(Debug)]
-#[must_use = "a lock stays on the host until Lock::release; prefer with_lock"]
+#[must_use = "a lock stays on the hosts until Lock::release; prefer with_lock"]
 pub struct Lock {
     cluster: String,
-    host: String,
+    /// The hosts where our part was taken.
+    parts: Vec<String>,
     dir: String,
     holder: Holder,
     released: bool,
 }
 
 impl Lock {
-    /// Who we are, as the holder file on the host says.
+    /// Who we are, as the holder file on each host says.
     pub fn holder(&self) -> &Holder {
         &self.holder
     }
 
-    /// Removes the lock if it is still ours (best effort: the result is for the log).
-    pub async fn release(mut self, remote: &Remote) -> Result<(), LockError> {
-        self.released = true;
-        let argv = release_argv(&self.dir, &self.holder.token);
-        let out = run(remote, &argv, None)
-            .await
-            .map_err(|source| self.remote_error("release", source))?;
-        match out.code {
-            0 => {
-                tracing::debug!(cluster = %self.cluster, "released the lock on {}", self.host);
-                Ok(())
-            }
-            EXIT_HELD => Err(LockError::NotOurs {
-                cluster: self.cluster.clone(),
-                holder: describe(Holder::parse(&out.stdout).as_ref(), now_unix()),
-            }),
-            EXIT_ABSENT => Err(LockError::Gone {
-                cluster: self.cluster.clone(),
-            }),
-            code => Err(self.remote_error("release", failed(remote, &argv, code, &out))),
-        }
+    /// The hosts that hold our parts.
+    pub fn parts(&self) -> &[String] {
+        &self.parts
     }
 
-    fn remote_error(&self, action: &'static str, source: SshError) -> LockError {
-        LockError::Remote {
-            cluster: self.cluster.clone(),
-            action,
-            dir: self.dir.clone(),
-            source,
-        }
+    /// Removes each part that is still ours (best effort: what went wrong is for the log).
+    pub async fn release(mut self, hosts: &Hosts) -> Vec<LockError> {
+        self.released = true;
+        let parts = std::mem::take(&mut self.parts);
+        release_parts(hosts, &self.cluster, &self.dir, &self.holder.token, &parts).await
     }
 }
 
@@ -133,34 +118,78 @@ impl Drop for Lock {
                 "cluster {}: the lock in {} on {} was not released; `galeractl unlock` removes it",
                 self.cluster,
                 self.dir,
-                self.host
+                self.parts.join(", ")
             );
         }
     }
 }
 
-/// Takes the cluster's lock on `remote` (the lock's host, see [`host`]) for `command` (its
-/// words, such as `stop-node nodeb`). While another operator holds it, tries again every
-/// [`POLL`] until `wait` has passed (saying once, at info, whom it waits for), then fails with
-/// [`LockError::Held`]. A `wait` of zero tries once.
+/// Releases our parts (by `token`) on `parts`, all at once.
+async fn release_parts(
+    hosts: &Hosts,
+    cluster: &str,
+    dir: &str,
+    token: &str,
+    parts: &[String],
+) -> Vec<LockError> {
+    let argv = release_argv(dir, token);
+    let results = futures::future::join_all(parts.iter().map(|host| {
+        let argv = &argv;
+        async move {
+            let Some(remote) = hosts.get(host) else {
+                return Err(LockError::NotConnected {
+                    cluster: cluster.to_string(),
+                    host: host.clone(),
+                });
+            };
+            let remote_error = |source| LockError::Remote {
+                cluster: cluster.to_string(),
+                action: "release",
+                host: host.clone(),
+                dir: dir.to_string(),
+                source,
+            };
+            let out = run(&remote, argv, None).await.map_err(remote_error)?;
+            match out.code {
+                0 => {
+                    tracing::debug!(cluster, "released the lock on {host}");
+                    Ok(())
+                }
+                EXIT_HELD => Err(LockError::NotOurs {
+                    cluster: cluster.to_string(),
+                    host: host.clone(),
+                    holder: describe(Holder::parse(&out.stdout).as_ref(), now_unix()),
+                }),
+                EXIT_ABSENT => Err(LockError::Gone {
+                    cluster: cluster.to_string(),
+                    host: host.clone(),
+                }),
+                code => Err(remote_error(failed(&remote, argv, code, &out))),
+            }
+        }
+    }))
+    .await;
+    results.into_iter().filter_map(Result::err).collect()
+}
+
+/// Takes the cluster's lock for `command` (its words, such as `stop-node nodeb`): a part on
+/// each of the lock's hosts ([`hosts`]) that `hosts` reaches, all at once, held when a strict
+/// majority is ours and no other holder's part was seen. While another process holds a part,
+/// gives ours back and tries again every
+/// [`POLL`] or a little more (so two contenders do not keep meeting) until `wait` has passed
+/// (saying once, at info, whom it waits for), then fails with [`LockError::Held`]. A `wait` of
+/// zero tries once. When too few hosts answer and nobody else holds a part, fails with
+/// [`LockError::NoMajority`] at once.
 pub async fn acquire(
-    remote: &Remote,
+    hosts: &Hosts,
     inventory: &Inventory,
     command: &str,
     wait: Duration,
 ) -> Result<Lock, LockError> {
-    let cluster = inventory.cluster.name.clone();
-    let expected = host(inventory).unwrap_or("no host (the inventory has no nodes)");
-    if remote.host != expected {
-        return Err(LockError::WrongHost {
-            cluster,
-            expected: expected.to_string(),
-            got: remote.host.clone(),
-        });
-    }
+    let lock_hosts = super::hosts(inventory);
     let mut lock = Lock {
-        cluster,
-        host: remote.host.clone(),
+        cluster: inventory.cluster.name.clone(),
+        parts: Vec::new(),
         dir: dir(inventory),
         holder: Holder::new(
             &local_user_and_machine(),
@@ -177,54 +206,91 @@ pub async fn acquire(
     let started = Instant::now();
     let mut told = false;
     loop {
-        let out = match run(remote, &argv, Some(text.as_bytes())).await {
-            Ok(out) => out,
-            Err(source) => {
-                // The answer may be what was lost, after the mkdir: remove the lock if it is ours.
-                let release = release_argv(&lock.dir, &lock.holder.token);
-                if let Err(e) = run(remote, &release, None).await {
-                    tracing::debug!(
-                        "cluster {}: cleaning up after a failed take: {e}",
-                        lock.cluster
-                    );
-                }
-                return Err(lock.remote_error("take", source));
+        let answers: Vec<(String, Part)> =
+            futures::future::join_all(lock_hosts.iter().map(|host| {
+                let (argv, text, lock) = (&argv, &text, &lock);
+                async move { (host.clone(), take_part(hosts, host, argv, text, lock).await) }
+            }))
+            .await;
+        let taken: Vec<String> = answers
+            .iter()
+            .filter(|(_, p)| *p == Part::Taken)
+            .map(|(h, _)| h.clone())
+            .collect();
+        let verdict = judge(&answers);
+        if verdict != Verdict::Hold {
+            let token = &lock.holder.token;
+            for e in release_parts(hosts, &lock.cluster, &lock.dir, token, &taken).await {
+                tracing::warn!("giving back a part of the lock: {e}");
             }
-        };
-        match out.code {
-            0 => {
-                tracing::debug!(cluster = %lock.cluster, "took the lock {} on {}", lock.dir, lock.host);
+        }
+        let holder = match verdict {
+            Verdict::Hold => {
+                tracing::debug!(cluster = %lock.cluster, "took the lock {} on {}", lock.dir, taken.join(", "));
+                lock.parts = taken;
                 lock.released = false;
                 return Ok(lock);
             }
-            EXIT_HELD => {
-                let holder = Holder::parse(&out.stdout);
-                let waited = started.elapsed();
-                if waited >= wait {
-                    return Err(LockError::Held(Box::new(Held {
-                        cluster: lock.cluster.clone(),
-                        inventory: inventory.path.display().to_string(),
-                        holder,
-                        seen_unix: now_unix(),
-                    })));
-                }
-                if !told {
-                    tracing::info!(
-                        "cluster {}: waiting up to {} s for the lock held by {}",
-                        lock.cluster,
-                        wait.as_secs(),
-                        describe(holder.as_ref(), now_unix())
-                    );
-                    told = true;
-                }
-                tokio::time::sleep(POLL.min(wait - waited)).await;
+            Verdict::Contended(holder) => holder,
+            Verdict::NoMajority { taken, failed } => {
+                return Err(LockError::NoMajority(no_majority_message(
+                    &lock.cluster,
+                    lock_hosts.len(),
+                    taken,
+                    &failed,
+                )))
             }
-            code => {
-                let source = failed(remote, &argv, code, &out);
-                return Err(lock.remote_error("take", source));
+        };
+        let waited = started.elapsed();
+        if waited >= wait {
+            return Err(LockError::Held(Box::new(Held {
+                cluster: lock.cluster.clone(),
+                inventory: inventory.path.display().to_string(),
+                holder,
+                seen_unix: now_unix(),
+            })));
+        }
+        if !told {
+            tracing::info!(
+                "cluster {}: waiting up to {} s for the lock held by {}",
+                lock.cluster,
+                wait.as_secs(),
+                describe(holder.as_ref(), now_unix())
+            );
+            told = true;
+        }
+        tokio::time::sleep((POLL + jitter()).min(wait - waited)).await;
+    }
+}
+
+/// One host's `mkdir` of our part.
+async fn take_part(hosts: &Hosts, host: &str, argv: &[String], text: &str, lock: &Lock) -> Part {
+    let Some(remote) = hosts.get(host) else {
+        return Part::Failed("not connected".to_string());
+    };
+    match run(&remote, argv, Some(text.as_bytes())).await {
+        Ok(out) if out.code == 0 => Part::Taken,
+        Ok(out) if out.code == EXIT_HELD => Part::Held(Holder::parse(&out.stdout)),
+        Ok(out) => Part::Failed(failed(&remote, argv, out.code, &out).to_string()),
+        Err(source) => {
+            // The answer may be what was lost, after the mkdir: remove the part if it is ours.
+            let release = release_argv(&lock.dir, &lock.holder.token);
+            if let Err(e) = run(&remote, &release, None).await {
+                tracing::debug!(
+                    "cluster {}: cleaning up after a failed take on {host}: {e}",
+                    lock.cluster
+                );
             }
+            Part::Failed(source.to_string())
         }
     }
+}
+
+/// Up to half a [`POLL`] more, at random.
+fn jitter() -> Duration {
+    let half = u64::try_from(POLL.as_millis() / 2).unwrap_or(250).max(1);
+    let random = u64::from_str_radix(&new_token(), 16).unwrap_or(0);
+    Duration::from_millis(random % half)
 }
 
 /// Runs `f` holding the cluster's lock: takes it (see [`acquire`]), awaits `f`, then releases
@@ -236,7 +302,7 @@ pub async fn acquire(
 /// survive (with `tokio::select!` on [`crate::cmd::interrupted`]) and return, and then the lock
 /// is released.
 pub async fn with_lock<F, T>(
-    remote: &Remote,
+    hosts: &Hosts,
     inventory: &Inventory,
     command: &str,
     wait: Duration,
@@ -245,22 +311,46 @@ pub async fn with_lock<F, T>(
 where
     F: Future<Output = T>,
 {
-    let lock = acquire(remote, inventory, command, wait).await?;
+    let lock = acquire(hosts, inventory, command, wait).await?;
     let out = f.await;
-    if let Err(e) = lock.release(remote).await {
+    for e in lock.release(hosts).await {
         tracing::warn!("{e}");
     }
     Ok(out)
 }
 
-/// Removes the cluster's lock whoever holds it (`galeractl unlock`); returns what it removed.
-pub async fn remove(remote: &Remote, inventory: &Inventory) -> Result<Found, LockError> {
-    found(remote, inventory, "remove", remove_argv).await
+/// Removes every host's part of the cluster's lock, whoever holds it (`galeractl unlock`);
+/// returns, per lock host in order, what it removed.
+pub async fn remove(
+    hosts: &Hosts,
+    inventory: &Inventory,
+) -> Vec<(String, Result<Found, LockError>)> {
+    on_every_host(hosts, inventory, "remove", remove_argv).await
 }
 
-/// Who holds the cluster's lock, changing nothing.
-pub async fn read(remote: &Remote, inventory: &Inventory) -> Result<Found, LockError> {
-    found(remote, inventory, "read", read_argv).await
+/// Who holds each host's part of the cluster's lock, changing nothing.
+pub async fn read(hosts: &Hosts, inventory: &Inventory) -> Vec<(String, Result<Found, LockError>)> {
+    on_every_host(hosts, inventory, "read", read_argv).await
+}
+
+async fn on_every_host(
+    hosts: &Hosts,
+    inventory: &Inventory,
+    action: &'static str,
+    argv_of: fn(&str) -> crate::docker::Argv,
+) -> Vec<(String, Result<Found, LockError>)> {
+    let lock_hosts = super::hosts(inventory);
+    futures::future::join_all(lock_hosts.into_iter().map(|host| async move {
+        let found = match hosts.get(&host) {
+            Some(remote) => found(&remote, inventory, action, argv_of).await,
+            None => Err(LockError::NotConnected {
+                cluster: inventory.cluster.name.clone(),
+                host: host.clone(),
+            }),
+        };
+        (host, found)
+    }))
+    .await
 }
 
 /// Runs `argv_of(lock dir)`, whose output is the holder file (exit 0) or nothing (no lock).
@@ -275,6 +365,7 @@ async fn found(
     let error = |source| LockError::Remote {
         cluster: inventory.cluster.name.clone(),
         action,
+        host: remote.host.clone(),
         dir: dir.clone(),
         source,
     };

@@ -27,13 +27,13 @@ fn holder() -> Holder {
 }
 
 #[test]
-fn the_lock_lives_in_the_cluster_directory_on_the_first_nodes_host() {
+fn the_lock_lives_in_the_cluster_directory_on_every_node_host() {
     let inv = example();
-    assert_eq!(host(&inv), Some("10.10.10.10"));
+    assert_eq!(hosts(&inv), ["10.10.10.10", "10.10.10.11", "10.10.10.12"]);
     assert_eq!(dir(&inv), "/etc/galeractl/local-test/lock");
-    let t = target(&inv).unwrap_or_else(|| panic!("no target"));
-    assert_eq!(t.host, "10.10.10.10");
-    assert_eq!(t.user.as_deref(), Some("root"));
+    let t = targets(&inv);
+    assert_eq!(t[0].host, "10.10.10.10");
+    assert_eq!(t[0].user.as_deref(), Some("root"));
 }
 
 #[test]
@@ -217,24 +217,42 @@ fn lock_errors_map_to_exit_codes() {
     assert!(failure.message.ends_with("\"galeractl unlock lab.toml\""));
     let gone = crate::cmd::Failure::from(LockError::Gone {
         cluster: "lab".into(),
+        host: "h1".into(),
     });
     assert_eq!(gone.code, crate::exit::FAILED);
+    let none = crate::cmd::Failure::from(LockError::NoMajority("cluster lab: cannot".into()));
+    assert_eq!(none.code, crate::exit::REFUSED);
+    assert_eq!(none.message, "cluster lab: cannot; nothing was changed");
 }
 
 #[test]
 fn unlock_messages() {
     let now = 1_795_711_200 + 3 * 3600 + 5;
+    let at = |parts: &[(&str, Found)]| {
+        let parts: Vec<(String, Found)> = parts
+            .iter()
+            .map(|(h, f)| (h.to_string(), f.clone()))
+            .collect();
+        unlock_message("lab", &parts, now)
+    };
     assert_eq!(
-        unlock_message("lab", &Found::NotLocked, now),
+        at(&[("h1", Found::NotLocked), ("h2", Found::NotLocked)]),
         "cluster lab: not locked"
     );
+    assert_eq!(at(&[]), "cluster lab: not locked");
     assert_eq!(
-        unlock_message("lab", &Found::Locked(Some(holder())), now),
-        "cluster lab: removed the lock held by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (3 h ago)"
+        at(&[
+            ("h1", Found::Locked(Some(holder()))),
+            ("h2", Found::NotLocked),
+            ("h3", Found::Locked(Some(holder()))),
+        ]),
+        "cluster lab: removed the lock held by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (3 h ago) on h1, h3"
     );
+    // Two holders' parts (two contenders, one killed while taking): one line each.
     assert_eq!(
-        unlock_message("lab", &Found::Locked(None), now),
-        "cluster lab: removed the lock held by an unknown process (the lock has no readable holder file)"
+        at(&[("h1", Found::Locked(None)), ("h2", Found::Locked(Some(holder())))]),
+        "cluster lab: removed the lock held by an unknown process (the lock has no readable holder file) on h1\n\
+         cluster lab: removed the lock held by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (3 h ago) on h2"
     );
 }
 
