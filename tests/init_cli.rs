@@ -227,7 +227,7 @@ next:
     assert_eq!(inventory.cluster.sst_method, "mariabackup");
     assert_eq!(inventory.cluster.image, "mariadb:11.4");
     assert!(inventory.haproxy.is_none());
-    // `plan` finds it as ./galeractl.toml's neighbour reads it: no warning either.
+    // `plan`, which reads no secret, has no warning either.
     let (code, _, stderr) = run_in(&dir, &["plan", "galeractl.toml"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
 }
@@ -370,4 +370,25 @@ arbitrator\n 33 | [[nodes]]\n    | ^\n";
         (code, stdout.as_str(), stderr.as_str()),
         (0, "two/galeractl.toml: ok: cluster two, 2 nodes\n", warning)
     );
+}
+
+#[test]
+fn an_existing_secrets_directory_is_used_and_an_open_one_warned_about() {
+    let dir = scratch("init-secrets-dir");
+    let secrets = dir.join("secrets");
+    std::fs::create_dir(&secrets).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o750))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run_in(&dir, &["init", "--cluster", "c", "--host", "10.0.0.1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr,
+        "galeractl: warning: secrets/ exists with mode 0750: others may list it; `chmod 700 secrets`\n"
+    );
+    assert!(
+        stdout.starts_with("wrote secrets/root-password (0600)"),
+        "{stdout}"
+    );
+    assert_eq!(mode(&secrets), 0o750);
+    assert_eq!(mode(&secrets.join("backup-password")), 0o600);
 }

@@ -20,6 +20,7 @@ pub fn run(args: &InitArgs) -> Outcome {
     let layout = Layout::new(&args.dir, &spec);
     check_text(&layout, &text)?;
     layout.refuse_existing()?;
+    layout.warn_open_secrets_dir();
     if args.dry_run {
         print_dry_run(&layout, &text);
         return Ok(ExitCode::SUCCESS);
@@ -166,6 +167,22 @@ impl Layout {
                 if existing.len() == 1 { "it" } else { "them" },
             ),
         ))
+    }
+
+    /// An existing secrets/ is used as it is, but others should not list it.
+    fn warn_open_secrets_dir(&self) {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(&self.secrets_dir.path) else {
+            return;
+        };
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            errln!(
+                "galeractl: warning: {}/ exists with mode {mode:04o}: others may list it; `chmod 700 {}`",
+                self.secrets_dir.shown,
+                crate::docker::shell_quote(&self.secrets_dir.shown)
+            );
+        }
     }
 
     /// The directories this run has to make: DIR's missing ancestors, DIR, then secrets/.
