@@ -24,6 +24,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a new inventory (galeractl.toml) and its secret files (random passwords) for the
+    /// given hosts, in DIR; never overwrites a file. Touches no host.
+    Init(InitArgs),
     /// Print the steps that `up` would run on a cluster that does not exist yet.
     Plan(PlanArgs),
     /// Check one or several inventories, together: ports shared across clusters on one host.
@@ -71,6 +74,42 @@ pub enum Command {
     /// Print the cluster for another platform (k8s: a mariadb-operator MariaDB resource and its
     /// Secret's template); touches no host and reads no secret.
     Export(ExportArgs),
+}
+
+/// `galeractl init`: a new cluster's inventory from its hosts.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The Galera cluster's name (also in container and volume names).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: String,
+    /// A node's host (IP address or host name), once per node (or comma-separated), in
+    /// order: the first bootstraps; the nodes are named nodea, nodeb, ...
+    #[arg(
+        long = "host",
+        value_name = "HOST",
+        required = true,
+        value_delimiter = ','
+    )]
+    pub hosts: Vec<String>,
+    /// The SSH login user on the hosts ([ssh] user; default: ssh's own).
+    #[arg(long, value_name = "USER")]
+    pub ssh_user: Option<String>,
+    /// The SSH private key ([ssh] identity); it must exist.
+    #[arg(long, value_name = "FILE")]
+    pub ssh_identity: Option<PathBuf>,
+    /// Put HAProxy in front of the nodes, on this host (it gets a stats password too).
+    #[arg(long, value_name = "HOST")]
+    pub haproxy_host: Option<String>,
+    /// The node image (the official mariadb image's contract).
+    #[arg(long, value_name = "IMAGE", default_value = crate::init::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Where to write galeractl.toml and secrets/ (made if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Print what would be written (the inventory, the secret files' names, never a secret)
+    /// and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ pub mod exit;
 pub mod facts;
 pub mod galera;
 pub mod haproxy;
+pub mod init;
 pub mod inventory;
 pub mod k8s;
 pub mod lock;
@@ -55,6 +56,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     init_logging(cli.verbose, cli.quiet);
     let outcome = match &cli.command {
+        cli::Command::Init(args) => cmd::init::run(args),
         cli::Command::Plan(args) => cmd::plan::run(args),
         cli::Command::Validate(args) => cmd::validate::run(&args.inventories),
         cli::Command::Up(args) => cmd::block_on(cmd::up::run(args)),

@@ -4,6 +4,7 @@ pub mod backup;
 pub mod doctor;
 pub mod export;
 pub mod generate;
+pub mod init;
 pub mod locked;
 pub mod logs;
 pub mod node;
