@@ -403,9 +403,10 @@ fn the_deb_installs_into_a_clean_debian_12() {
             "no {ROOTFS_CACHE}/rootfs-bookworm-minbase-*.tar (lab/lab up or lab/lab images makes it)"
         ));
     };
-    let a = artifacts();
+    // The image first: the other test is packaging meanwhile.
     let started = Instant::now();
     let image = clean_image(&rootfs);
+    let a = artifacts();
     let c = Container(format!("galeractl-test-packaging-{}", std::process::id()));
     // No network: everything the .deb needs is already in the image.
     docker_ok(&[
@@ -487,7 +488,7 @@ fn the_deb_installs_into_a_clean_debian_12() {
     exec("! test -e /usr/bin/galeractl && ! test -e /usr/share/doc/galeractl && ! man -w galeractl 2>/dev/null");
     drop(c);
     eprintln!(
-        "clean image and the checks in it: {:.1}s",
+        "the clean image, the packages and the checks in it: {:.1}s",
         started.elapsed().as_secs_f64()
     );
 }
