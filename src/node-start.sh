@@ -47,6 +47,26 @@ if [ -d "$datadir/mysql" ]; then
 	fi
 fi
 
+# series: the MAJOR MINOR of the first version on stdin ("10.11.6-MariaDB" gives "10 11").
+series() { sed -n '1s/^[^0-9]*\([0-9][0-9]*\)\.\([0-9][0-9]*\)\..*/\1 \2/p'; }
+server_series=$(mariadbd --version 2>/dev/null | series)
+# The release series the data directory's system tables are for (none before initialisation).
+tables_series=
+for info in "$datadir/mariadb_upgrade_info" "$datadir/mysql_upgrade_info"; do
+	if [ -r "$info" ]; then
+		tables_series=$(series <"$info")
+		break
+	fi
+done
+# A server of an older release series than the tables (the inventory's image set back, or a
+# container created anew from another image after an outage) is a downgrade, which MariaDB does
+# not support: the node does not start, whoever starts it (galeractl, the restart policy, a
+# docker start by hand), and its data stays as it is.
+if [ -n "$server_series" ] && [ -n "$tables_series" ] &&
+	[ -n "$(echo "$server_series $tables_series" | awk '$1 < $3 || ($1 == $3 && $2 < $4) { print "older" }')" ]; then
+	fail "this server ($(echo "$server_series" | tr ' ' .)) is of an older release series than the data directory's tables ($(echo "$tables_series" | tr ' ' .)): a downgrade, which MariaDB does not support; the node is not started and its data is untouched: give the inventory an image of MariaDB $(echo "$tables_series" | tr ' ' .) or newer"
+fi
+
 if [ -n "$why" ]; then
 	note "$why: recovering the node's position from InnoDB (mariadbd --wsrep-recover)"
 	log=$(mktemp /tmp/galeractl-wsrep-recover.XXXXXX)
@@ -119,17 +139,7 @@ fi
 # /proc/1/environ by the server's user, inherited by every state-transfer script): it gets
 # none. A start that initialises or upgrades keeps them (the lab image's upgrade logs in as
 # root); the next start drops them.
-tables_of_this_server() {
-	server=$(mariadbd --version 2>/dev/null | sed -n 's/.* Ver \([0-9][0-9]*\.[0-9][0-9]*\)\..*/\1/p')
-	for info in "$datadir/mariadb_upgrade_info" "$datadir/mysql_upgrade_info"; do
-		[ -r "$info" ] || continue
-		tables=$(sed -n '1s/^\([0-9][0-9]*\.[0-9][0-9]*\)\..*/\1/p' "$info")
-		[ -n "$server" ] && [ "$tables" = "$server" ]
-		return
-	done
-	return 1
-}
-if [ -d "$datadir/mysql" ] && tables_of_this_server; then
+if [ -d "$datadir/mysql" ] && [ -n "$server_series" ] && [ "$tables_series" = "$server_series" ]; then
 	unset MARIADB_ROOT_PASSWORD_FILE MARIADB_PASSWORD_FILE MYSQL_ROOT_PASSWORD_FILE \
 		MYSQL_PASSWORD_FILE MARIADB_ROOT_PASSWORD MARIADB_PASSWORD MYSQL_ROOT_PASSWORD \
 		MYSQL_PASSWORD

@@ -650,17 +650,7 @@ pub async fn image_version(remote: &Remote, image: &str) -> Option<String> {
 
 /// `mariadbd --version` in a one-off container of `image`, without network.
 fn image_version_argv(image: &str) -> Vec<String> {
-    words(&[
-        "docker",
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--entrypoint",
-        "mariadbd",
-        image,
-        "--version",
-    ])
+    program::argv(image, "mariadbd", "--version")
 }
 
 /// [`image_version`] on this machine's docker (the image `up` would copy to the hosts).

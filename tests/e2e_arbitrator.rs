@@ -101,7 +101,7 @@ fn two_nodes_and_an_arbitrator_keep_a_primary_component() {
     let text_status = galeractl(&["status", &with]);
     let shown = text(&text_status.stdout);
     assert!(
-        shown.contains("\narbitrator  10.77.0.13:5647  running    -       member "),
+        shown.contains("\narbitrator  10.77.0.13:5647  running    -        member "),
         "{shown}"
     );
     // nodeb comes back by IST and has the row.
