@@ -216,16 +216,26 @@ pub struct Held {
     pub holder: Option<Holder>,
     /// When it was seen (seconds since the epoch), for the holder's age.
     pub seen_unix: i64,
+    /// The holder was this machine's, and its process is gone (a `kill -9`, a crash): the lock
+    /// is a leftover. Only said, never acted on: the operator runs `unlock`.
+    pub holder_gone: bool,
 }
 
 impl fmt::Display for Held {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let holder = describe(self.holder.as_ref(), self.seen_unix);
+        let unlock = shell_quote(&self.inventory);
+        if self.holder_gone {
+            return write!(
+                f,
+                "cluster {}: locked by {holder}, a process of this machine that no longer runs: the lock is a leftover; make sure no galeractl of another machine acts on the cluster, then run \"galeractl unlock {unlock}\"",
+                self.cluster
+            );
+        }
         write!(
             f,
-            "cluster {}: locked by {}; wait for it, or if that process is gone run \"galeractl unlock {}\"",
-            self.cluster,
-            describe(self.holder.as_ref(), self.seen_unix),
-            shell_quote(&self.inventory)
+            "cluster {}: locked by {holder}; wait for it, or if that process is gone run \"galeractl unlock {unlock}\"",
+            self.cluster
         )
     }
 }

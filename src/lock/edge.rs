@@ -243,11 +243,13 @@ pub async fn acquire(
         };
         let waited = started.elapsed();
         if waited >= wait {
+            let holder_gone = holder.as_ref().is_some_and(gone_from_this_machine);
             return Err(LockError::Held(Box::new(Held {
                 cluster: lock.cluster.clone(),
                 inventory: inventory.path.display().to_string(),
                 holder,
                 seen_unix: now_unix(),
+                holder_gone,
             })));
         }
         if !told {
@@ -448,4 +450,12 @@ pub(super) fn new_token() -> String {
         h.finish()
     };
     format!("{value:016x}")
+}
+
+/// Whether `holder` was a process of this machine (the same `user@machine`) that no longer
+/// runs (no `/proc/PID`). A holder of another machine, or a live process, is never "gone".
+pub(super) fn gone_from_this_machine(holder: &super::Holder) -> bool {
+    holder.who == local_user_and_machine()
+        && holder.pid != std::process::id()
+        && !std::path::Path::new(&format!("/proc/{}", holder.pid)).exists()
 }

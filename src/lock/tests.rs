@@ -1,7 +1,7 @@
 //! The lock's pure half: exact argv, the holder file, messages, dates; and the host scripts'
 //! behaviour, run by the local `sh` in a scratch directory.
 
-use super::edge::{local_user_and_machine, new_token};
+use super::edge::{gone_from_this_machine, local_user_and_machine, new_token};
 use super::*;
 
 fn example() -> Inventory {
@@ -188,6 +188,7 @@ fn held_message_names_the_holder_and_the_way_out() {
         inventory: "lab/out/lab.toml".into(),
         holder: Some(holder()),
         seen_unix: 1_795_711_212,
+        holder_gone: false,
     };
     assert_eq!(
         held.to_string(),
@@ -202,6 +203,15 @@ fn held_message_names_the_holder_and_the_way_out() {
         unknown.to_string(),
         "cluster lab: locked by an unknown process (the lock has no readable holder file); wait for it, or if that process is gone run \"galeractl unlock 'my lab.toml'\""
     );
+    let gone = Held {
+        holder: Some(holder()),
+        holder_gone: true,
+        ..unknown
+    };
+    assert_eq!(
+        gone.to_string(),
+        "cluster lab: locked by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (12 s ago), a process of this machine that no longer runs: the lock is a leftover; make sure no galeractl of another machine acts on the cluster, then run \"galeractl unlock 'my lab.toml'\""
+    );
 }
 
 #[test]
@@ -211,6 +221,7 @@ fn lock_errors_map_to_exit_codes() {
         inventory: "lab.toml".into(),
         holder: None,
         seen_unix: 0,
+        holder_gone: false,
     }));
     let failure = crate::cmd::Failure::from(held);
     assert_eq!(failure.code, crate::exit::LOCKED);
@@ -390,4 +401,15 @@ fn scripts_behave_under_sh() {
     let (code, _) = run(acquire_argv(&cluster), &ours.render());
     assert_eq!(code, 2);
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+#[test]
+fn a_holder_is_gone_only_when_it_was_this_machines_and_its_process_ended() {
+    let mine = |pid: u32| Holder::new(&local_user_and_machine(), pid, "up", 0, "t0");
+    // Above the kernel's largest pid (2^22): no such process.
+    assert!(gone_from_this_machine(&mine(5_000_000)));
+    assert!(!gone_from_this_machine(&mine(std::process::id())));
+    assert!(!gone_from_this_machine(&mine(1)));
+    let theirs = Holder::new("root@elsewhere", 5_000_000, "up", 0, "t0");
+    assert!(!gone_from_this_machine(&theirs));
 }
