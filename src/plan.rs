@@ -192,6 +192,8 @@ pub enum WaitFor {
     ProxyDrained { node: String },
     /// HAProxy has `node` back (UP).
     ProxyUp { node: String },
+    /// HAProxy serves: each of `nodes` is a server of it, UP.
+    ProxyServes { nodes: Vec<String> },
     /// Checked once: `node`'s last start caught up by IST (its log says so), not by a full
     /// copy (SST).
     JoinedByIst { node: String },
@@ -225,6 +227,9 @@ impl std::fmt::Display for WaitFor {
                 "HAProxy has taken {node} out (DOWN) and no client session is left on it"
             ),
             WaitFor::ProxyUp { node } => write!(f, "HAProxy has {node} back (UP)"),
+            WaitFor::ProxyServes { nodes } => {
+                write!(f, "HAProxy serves {} (each UP behind it)", nodes.join(", "))
+            }
             WaitFor::JoinedByIst { node } => write!(
                 f,
                 "{node} caught up by IST (its log), not by a full copy"

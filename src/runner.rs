@@ -351,15 +351,16 @@ impl Runner<'_> {
     /// the waited-for nodes: one that exits or loops fails the wait at once.
     async fn wait_watching(&self, wait: &WaitFor, started: &[Watched]) -> Result<(), RunError> {
         match wait {
-            WaitFor::ProxyDrained { node } | WaitFor::ProxyUp { node } => {
-                return self.wait_proxy(wait, node).await
-            }
+            WaitFor::ProxyDrained { .. }
+            | WaitFor::ProxyUp { .. }
+            | WaitFor::ProxyServes { .. } => return self.wait_proxy(wait, started).await,
             WaitFor::JoinedByIst { node } => return self.check_ist(node).await,
             _ => {}
         }
         let names: Vec<&str> = match wait {
             WaitFor::ProxyDrained { .. }
             | WaitFor::ProxyUp { .. }
+            | WaitFor::ProxyServes { .. }
             | WaitFor::JoinedByIst { .. } => Vec::new(),
             WaitFor::Synced { nodes }
             | WaitFor::Healthy { nodes }
@@ -432,6 +433,7 @@ impl Runner<'_> {
                 WaitFor::Silent { .. }
                 | WaitFor::ProxyDrained { .. }
                 | WaitFor::ProxyUp { .. }
+                | WaitFor::ProxyServes { .. }
                 | WaitFor::JoinedByIst { .. } => true,
             };
             if done {
@@ -473,9 +475,11 @@ impl Runner<'_> {
         }
     }
 
-    /// Polls HAProxy's stats until `node` is out (DOWN, no session left) or back (UP), within
-    /// [`PROXY_WAIT`]; no proxy in the inventory: nothing to wait for.
-    async fn wait_proxy(&self, wait: &WaitFor, node: &str) -> Result<(), RunError> {
+    /// Polls HAProxy's stats until the wait holds (a node out: DOWN, no session left; a node
+    /// back: UP; every node UP), within [`PROXY_WAIT`], watching the containers the plan
+    /// started (HAProxy's own and the health endpoints among them); no proxy in the
+    /// inventory: nothing to wait for.
+    async fn wait_proxy(&self, wait: &WaitFor, started: &[Watched]) -> Result<(), RunError> {
         let Some(h) = &self.inventory.haproxy else {
             return Ok(());
         };
@@ -485,29 +489,22 @@ impl Runner<'_> {
                 h.stats_password_file.display()
             ))
         })?;
+        let restarts_at_start = self.restart_counts(started).await;
+        let mut last_check_of_containers = Instant::now();
         let deadline = Instant::now() + PROXY_WAIT;
         loop {
             let ca = self.inventory.tls.as_ref().map(|t| t.ca_cert.as_path());
             let last = match observe::proxy_backends(h, &password, ca, self.probe_timeout).await {
-                Ok(backends) => {
-                    let seen = backends.iter().find(|b| b.server == node);
-                    let done = seen.is_some_and(|b| match wait {
-                        WaitFor::ProxyUp { .. } => b.status == "UP",
-                        _ => {
-                            (b.status.starts_with("DOWN") || b.status.starts_with("MAINT"))
-                                && !b.status.contains('/')
-                                && b.sessions == 0
-                        }
-                    });
-                    if done {
-                        return Ok(());
-                    }
-                    seen.map_or(format!("{node} is not a server of HAProxy"), |b| {
-                        format!("{} with {} sessions", b.status, b.sessions)
-                    })
-                }
+                Ok(backends) => match proxy_wait_holds(wait, &backends) {
+                    Ok(()) => return Ok(()),
+                    Err(seen) => seen,
+                },
                 Err(e) => e,
             };
+            if last_check_of_containers.elapsed() > CONTAINER_CHECK_EVERY {
+                last_check_of_containers = Instant::now();
+                self.fail_if_not_alive(started, &restarts_at_start).await?;
+            }
             if Instant::now() >= deadline {
                 return Err(fail(format!(
                     "timed out after {}s waiting for: {wait}; last seen: {last}",
@@ -631,6 +628,45 @@ impl Runner<'_> {
     }
 }
 
+/// Whether HAProxy's backends, as its stats page lists them, satisfy a proxy wait; else what
+/// was seen, for the message.
+fn proxy_wait_holds(wait: &WaitFor, backends: &[crate::haproxy::Backend]) -> Result<(), String> {
+    let find = |node: &str| backends.iter().find(|b| b.server == node);
+    let seen = |node: &str| {
+        find(node).map_or(format!("{node} is not a server of HAProxy"), |b| {
+            format!("{node}: {} with {} sessions", b.status, b.sessions)
+        })
+    };
+    let (holds, nodes): (bool, Vec<&str>) = match wait {
+        WaitFor::ProxyUp { node } => (
+            find(node).is_some_and(|b| b.status == "UP"),
+            vec![node.as_str()],
+        ),
+        WaitFor::ProxyDrained { node } => (
+            find(node).is_some_and(|b| {
+                (b.status.starts_with("DOWN") || b.status.starts_with("MAINT"))
+                    && !b.status.contains('/')
+                    && b.sessions == 0
+            }),
+            vec![node.as_str()],
+        ),
+        WaitFor::ProxyServes { nodes } => {
+            let not_up: Vec<&str> = nodes
+                .iter()
+                .map(String::as_str)
+                .filter(|n| find(n).is_none_or(|b| b.status != "UP"))
+                .collect();
+            (not_up.is_empty(), not_up)
+        }
+        _ => (true, Vec::new()),
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(nodes.iter().map(|n| seen(n)).collect::<Vec<_>>().join(", "))
+    }
+}
+
 fn interactive() -> bool {
     std::io::stderr().is_terminal()
 }
@@ -661,4 +697,47 @@ fn byte_bar(host: &str, verb: &str) -> ProgressBar {
     bar.set_message(host.to_string());
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+#[cfg(test)]
+mod proxy_wait_tests {
+    use super::*;
+
+    fn backend(server: &str, status: &str, sessions: u64) -> crate::haproxy::Backend {
+        crate::haproxy::Backend {
+            server: server.into(),
+            status: status.into(),
+            backup: false,
+            sessions,
+        }
+    }
+
+    #[test]
+    fn haproxy_serves_only_when_every_node_is_up_behind_it() {
+        let wait = WaitFor::ProxyServes {
+            nodes: vec!["nodea".into(), "nodeb".into(), "nodec".into()],
+        };
+        let all = [
+            backend("nodea", "UP", 0),
+            backend("nodeb", "UP", 3),
+            backend("nodec", "UP", 0),
+        ];
+        assert_eq!(proxy_wait_holds(&wait, &all), Ok(()));
+        let some = [backend("nodea", "UP", 0), backend("nodeb", "DOWN 1/2", 0)];
+        assert_eq!(
+            proxy_wait_holds(&wait, &some),
+            Err("nodeb: DOWN 1/2 with 0 sessions, nodec is not a server of HAProxy".into())
+        );
+        let drained = WaitFor::ProxyDrained {
+            node: "nodeb".into(),
+        };
+        assert_eq!(
+            proxy_wait_holds(&drained, &[backend("nodeb", "DOWN", 1)]),
+            Err("nodeb: DOWN with 1 sessions".into())
+        );
+        assert_eq!(
+            proxy_wait_holds(&drained, &[backend("nodeb", "DOWN", 0)]),
+            Ok(())
+        );
+    }
 }

@@ -51,7 +51,20 @@ fn needs(observed: &Observed, container: &str, want: &[String]) -> Option<bool> 
     }
 }
 
+/// What brings HAProxy and its health endpoints to the inventory's; when anything of them
+/// changes, the last stage waits until HAProxy serves every node (each backend UP), so that a
+/// proxy or an endpoint that fails to start fails `up` instead of passing unnoticed.
 pub(super) fn stages(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage> {
+    let mut stages = changes(inventory, h, observed);
+    if let Some(last) = stages.last_mut() {
+        last.wait = Some(super::WaitFor::ProxyServes {
+            nodes: inventory.nodes.iter().map(|n| n.name.clone()).collect(),
+        });
+    }
+    stages
+}
+
+fn changes(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage> {
     let mut stages = Vec::new();
     let script = haproxy::check_script(h.donor_fallback);
     let mut checks = Vec::new();
