@@ -382,7 +382,7 @@ pub struct RecoverArgs {
     /// by a full copy. Never for a node whose container runs and answers.
     #[arg(long, value_name = "NODE", value_delimiter = ',')]
     pub force_without: Vec<String>,
-    /// Go on without the cluster's lock when a majority of its node hosts cannot be reached
+    /// Go on without the cluster's lock when a majority of its hosts cannot be reached
     /// (hosts lost for good). Make sure nobody else runs galeractl on the cluster.
     #[arg(long)]
     pub without_lock: bool,

@@ -179,7 +179,7 @@ fn acquire_refuses_waits_and_releases_only_its_own() {
         assert_eq!(
             why,
             format!(
-                "cluster locktest: cannot take the lock on a majority of its 3 node hosts (2 needed, 1 taken): {}: not connected; {}: not connected",
+                "cluster locktest: cannot take the lock on a majority of its 3 hosts (2 needed, 1 taken): {}: not connected; {}: not connected",
                 HOSTS[1], HOSTS[2]
             )
         );
@@ -480,7 +480,7 @@ fn recover_across_a_partition_needs_a_majority() {
     let said = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{said}");
     assert!(
-        said.contains("cluster locktest: cannot take the lock on a majority of its 3 node hosts (2 needed, 1 taken)")
+        said.contains("cluster locktest: cannot take the lock on a majority of its 3 hosts (2 needed, 1 taken)")
             && said.contains("only `recover --without-lock` goes on without it"),
         "{said}"
     );

@@ -34,7 +34,8 @@ pub fn drain_stage(inventory: &Inventory) -> Option<Stage> {
     })
 }
 
-/// Every node's endpoint answering from its state again: after the verify, and on a failure.
+/// Every node's endpoint answering from its state again: after the verify (never on a failure:
+/// the restored data may be incomplete).
 pub fn undrain_steps(inventory: &Inventory) -> Vec<Step> {
     if inventory.haproxy.is_none() {
         return Vec::new();
@@ -66,11 +67,6 @@ pub fn undrain_stage(inventory: &Inventory) -> Option<Stage> {
     })
 }
 
-/// Removes a container if it exists: exit 0 when it is gone or was never there, 1 when it
-/// stays.
-const REMOVE_IF_THERE: &str =
-    "docker rm --force -- \"$1\" >/dev/null 2>&1 || ! docker container inspect -- \"$1\" >/dev/null 2>&1";
-
 /// garbd removed before the nodes stop: a garbd left running would stay a Primary component of
 /// the old history when the nodes leave, and dial the restored nodes (its address names them).
 pub fn arbitrator_stop_stage(inventory: &Inventory) -> Option<Stage> {
@@ -81,13 +77,11 @@ pub fn arbitrator_stop_stage(inventory: &Inventory) -> Option<Stage> {
         steps: vec![Step::on_host(
             &a.host,
             format!("remove {name}, if it is there (it holds no data)"),
-            vec![
-                "sh".into(),
-                "-c".into(),
-                REMOVE_IF_THERE.into(),
-                "galeractl-rm".into(),
-                name,
-            ],
+            crate::recover::oneoff::remove_with_role(
+                inventory,
+                &format!("{}=arbitrator", crate::docker::LABEL_ROLE),
+                &name,
+            ),
             None,
         )],
         wait: None,

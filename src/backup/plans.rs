@@ -513,8 +513,10 @@ pub fn restore(
     stages.extend(fence::arbitrator_deploy_stages(inventory));
     stages.push(plan::verify_stage(inventory.members()));
     stages.extend(fence::undrain_stage(inventory));
-    let mut on_failure = fresh.on_failure;
-    on_failure.extend(fence::undrain_steps(inventory));
+    // On a failure the nodes stay drained: a node with half a backup loaded must not take
+    // the applications' writes (a second restore would set them aside). `cmd::restore` says
+    // how to let clients in again.
+    let on_failure = fresh.on_failure;
     Plan {
         cluster: inventory.cluster.name.clone(),
         notes,

@@ -256,7 +256,15 @@ async fn restore_on(
     }
     let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
     let clock = Instant::now();
-    super::run_plan(&runner, &plan).await?;
+    super::run_plan(&runner, &plan)
+        .await
+        .map_err(|mut failure| {
+            if let Some(how) = still_drained(inventory) {
+                failure.message.push('\n');
+                failure.message.push_str(&how);
+            }
+            failure
+        })?;
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
     let at: Vec<String> = inventory
         .nodes
@@ -299,4 +307,25 @@ mod tests {
             "refusing to restore, nothing was changed: the backup is of cluster old (its manifest), and the inventory's cluster is c1: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as c1 on purpose, pass --from-other-cluster"
         );
     }
+}
+
+/// After a failed restore with `[haproxy]`: the nodes stay drained (their data may be half
+/// restored), and how to let clients in again once the cluster is what it should be.
+fn still_drained(inventory: &Inventory) -> Option<String> {
+    inventory.haproxy.as_ref()?;
+    let flags: Vec<String> = inventory
+        .nodes
+        .iter()
+        .map(|n| {
+            format!(
+                "[{}] rm -f {}/drained",
+                n.host,
+                crate::haproxy::drain_dir(inventory, n)
+            )
+        })
+        .collect();
+    Some(format!(
+        "the nodes stay drained from HAProxy (no client reaches data that may be half restored): run the restore again, or once the cluster holds what it should, let clients in with: {}",
+        flags.join("; ")
+    ))
 }

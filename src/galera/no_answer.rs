@@ -34,10 +34,11 @@ pub type Probe = Result<NodeStatus, NoAnswer>;
 impl NoAnswer {
     /// The server itself answered: a process serves on the port, whatever its wsrep state.
     /// Such a node is never taken for silent (stopped, crashed, cut off) by a safety decision.
+    /// A failed TLS handshake counts: the server sent its greeting before it.
     pub fn server_answered(&self) -> bool {
         matches!(
             self,
-            NoAnswer::AccessDenied { .. } | NoAnswer::ServerError { .. }
+            NoAnswer::AccessDenied { .. } | NoAnswer::ServerError { .. } | NoAnswer::Tls { .. }
         )
     }
 
@@ -122,6 +123,10 @@ mod tests {
             "no answer within 2000 ms"
         );
         assert!(!NoAnswer::Timeout { ms: 1 }.server_answered());
+        assert!(NoAnswer::Tls {
+            message: "invalid peer certificate: Expired".into()
+        }
+        .server_answered());
         assert!(NoAnswer::ServerError {
             code: 1040,
             message: "Too many connections".into()

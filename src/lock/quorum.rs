@@ -1,4 +1,4 @@
-//! Where the lock lives, and when it is held: a part on every node host, held as a whole when
+//! Where the lock lives, and when it is held: a part on every node host and the arbitrator's, held as a whole when
 //! this process took a strict majority of the parts and saw no other holder's. Pure: the host list and the verdict of one
 //! round of `mkdir`s, unit-tested exactly.
 //!
@@ -11,13 +11,16 @@ use super::Holder;
 use crate::inventory::Inventory;
 use crate::ssh::Target;
 
-/// The lock's hosts: the inventory's distinct node hosts (case-insensitively; the first spelling
-/// in the inventory kept), sorted by their lower-case name.
+/// The lock's hosts: the inventory's distinct node hosts and the arbitrator's (the third site
+/// of two nodes and garbd: without it, two hosts need both for a majority, and losing either
+/// would stop every locked command), case-insensitively, the first spelling in the inventory
+/// kept, sorted by their lower-case name.
 pub fn hosts(inventory: &Inventory) -> Vec<String> {
     let mut hosts: Vec<String> = Vec::new();
-    for node in &inventory.nodes {
-        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(&node.host)) {
-            hosts.push(node.host.clone());
+    let arbitrator = inventory.arbitrator.as_ref().map(|a| &a.host);
+    for host in inventory.nodes.iter().map(|n| &n.host).chain(arbitrator) {
+        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            hosts.push(host.clone());
         }
     }
     hosts.sort_by_key(|h| h.to_ascii_lowercase());
@@ -100,7 +103,7 @@ pub fn no_majority_message(
 ) -> String {
     let why: Vec<String> = failed.iter().map(|(h, w)| format!("{h}: {w}")).collect();
     format!(
-        "cluster {cluster}: cannot take the lock on a majority of its {hosts} node host{} ({} needed, {taken} taken): {}",
+        "cluster {cluster}: cannot take the lock on a majority of its {hosts} host{} ({} needed, {taken} taken): {}",
         if hosts == 1 { "" } else { "s" },
         majority(hosts),
         why.join("; ")
@@ -206,11 +209,11 @@ mod tests {
         assert_eq!(taken, 1);
         assert_eq!(
             no_majority_message("lab", 3, taken, &failed),
-            "cluster lab: cannot take the lock on a majority of its 3 node hosts (2 needed, 1 taken): h1: not connected; h3: mkdir: Read-only file system"
+            "cluster lab: cannot take the lock on a majority of its 3 hosts (2 needed, 1 taken): h1: not connected; h3: mkdir: Read-only file system"
         );
         assert_eq!(
             no_majority_message("lab", 1, 0, &[("h1".into(), "down".into())]),
-            "cluster lab: cannot take the lock on a majority of its 1 node host (1 needed, 0 taken): h1: down"
+            "cluster lab: cannot take the lock on a majority of its 1 host (1 needed, 0 taken): h1: down"
         );
     }
 }

@@ -34,6 +34,15 @@ fn the_lock_lives_in_the_cluster_directory_on_every_node_host() {
     let t = targets(&inv);
     assert_eq!(t[0].host, "10.10.10.10");
     assert_eq!(t[0].user.as_deref(), Some("root"));
+    // Two nodes and garbd on a third host: three lock hosts, so one lost leaves a majority.
+    let mut two = example();
+    two.nodes.truncate(2);
+    two.arbitrator = Some(crate::inventory::Arbitrator {
+        host: "10.10.10.9".into(),
+        image: "galeractl-lab/garbd:bookworm".into(),
+        port: 5567,
+    });
+    assert_eq!(hosts(&two), ["10.10.10.10", "10.10.10.11", "10.10.10.9"]);
 }
 
 #[test]

@@ -133,9 +133,16 @@ pub fn oneoff_label() -> String {
 /// cluster and role labels): a container of the operator's that happens to hold the name is
 /// left alone. Exits 0 when there is nothing to remove.
 pub fn remove_labelled(inventory: &Inventory, name: &str) -> Argv {
+    remove_with_role(inventory, &oneoff_label(), name)
+}
+
+/// Removes the container `name` only when it carries the cluster's label and `role` (a
+/// `key=value` label): a container of that name that galeractl did not make for this cluster
+/// is left alone.
+pub fn remove_with_role(inventory: &Inventory, role: &str, name: &str) -> Argv {
     let mut a = words(&["sh", "-c", REMOVE_LABELLED, "galeractl-remove"]);
     a.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    a.push(oneoff_label());
+    a.push(role.to_string());
     // A name filter is a regular expression on "/NAME": anchored, and its dots literal.
     a.push(format!("^/{}$", name.replace('.', "\\.")));
     a
