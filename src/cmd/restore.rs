@@ -297,18 +297,6 @@ async fn restore_on(
     Ok(ExitCode::SUCCESS)
 }
 
-#[cfg(test)]
-mod tests {
-    /// Review 2, L-6: another cluster's backup is refused unless --from-other-cluster.
-    #[test]
-    fn another_clusters_backup_is_refused_with_the_flag_named() {
-        assert_eq!(
-            super::other_cluster("old", "c1"),
-            "refusing to restore, nothing was changed: the backup is of cluster old (its manifest), and the inventory's cluster is c1: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as c1 on purpose, pass --from-other-cluster"
-        );
-    }
-}
-
 /// After a failed restore with `[haproxy]`: the nodes stay drained (their data may be half
 /// restored), and how to let clients in again once the cluster is what it should be.
 fn still_drained(inventory: &Inventory) -> Option<String> {
@@ -328,4 +316,16 @@ fn still_drained(inventory: &Inventory) -> Option<String> {
         "the nodes stay drained from HAProxy (no client reaches data that may be half restored): run the restore again, or once the cluster holds what it should, let clients in with: {}",
         flags.join("; ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Review 2, L-6: another cluster's backup is refused unless --from-other-cluster.
+    #[test]
+    fn another_clusters_backup_is_refused_with_the_flag_named() {
+        assert_eq!(
+            super::other_cluster("old", "c1"),
+            "refusing to restore, nothing was changed: the backup is of cluster old (its manifest), and the inventory's cluster is c1: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as c1 on purpose, pass --from-other-cluster"
+        );
+    }
 }
