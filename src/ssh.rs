@@ -163,7 +163,21 @@ impl Spawned<'_> {
 
     async fn wait_with_output(self) -> Result<std::process::Output, String> {
         match self {
-            Spawned::Ssh(c) => c.wait_with_output().await.map_err(|e| error_chain(&e)),
+            Spawned::Ssh(c) => match c.wait_with_output().await {
+                Ok(out) => Ok(out),
+                // The openssh crate turns exit status 127 into this error and drops the output;
+                // the command ran and said "not found" (`docker run` of an image without the
+                // program exits 127 too): its caller reads the status as any other.
+                Err(openssh::Error::Remote(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                    use std::os::unix::process::ExitStatusExt;
+                    Ok(std::process::Output {
+                        status: std::process::ExitStatus::from_raw(127 << 8),
+                        stdout: Vec::new(),
+                        stderr: b"exit status 127: not found".to_vec(),
+                    })
+                }
+                Err(e) => Err(error_chain(&e)),
+            },
             Spawned::Local(c) => c.wait_with_output().await.map_err(|e| e.to_string()),
         }
     }

@@ -85,11 +85,11 @@ fn failover_quorum_and_status_on_the_lab() {
     assert_eq!(code, 1, "degraded is exit 1:\n{stdout}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(
-        lines[1].starts_with("nodea  10.77.0.11:4306  running    Synced  Primary  2 "),
+        lines[1].starts_with("nodea  10.77.0.11:4306  running    Synced   Primary  2 "),
         "{stdout}"
     );
     assert!(
-        lines[2].starts_with("nodeb  10.77.0.12:4306  exited     -"),
+        lines[2].starts_with("nodeb  10.77.0.12:4306  exited     refused  -"),
         "{stdout}"
     );
     assert_eq!(
