@@ -74,11 +74,33 @@ fn read_file(inventory: &Inventory, node: &Node, path: &str) -> Argv {
     a
 }
 
+/// Runs its arguments (the image's entrypoint and mariadbd's options) unless the image's server
+/// is of an older release series than the data directory's system tables: crash recovery (or a
+/// heuristic commit) by an older server over newer data is a downgrade, which MariaDB does not
+/// support. Then it exits 3 with the two series, and the node's position reads as unknown. The
+/// node start script refuses the same start (`src/node-start.sh`).
+const SERIES_GUARD: &str = "series() { sed -n '1s/^[^0-9]*\\([0-9][0-9]*\\)\\.\\([0-9][0-9]*\\)\\..*/\\1 \\2/p'; }; \
+server=$(mariadbd --version 2>/dev/null | series); tables=; \
+for f in /var/lib/mysql/mariadb_upgrade_info /var/lib/mysql/mysql_upgrade_info; do \
+if [ -r \"$f\" ]; then tables=$(series <\"$f\"); break; fi; done; \
+if [ -n \"$server\" ] && [ -n \"$tables\" ] && \
+[ -n \"$(echo \"$server $tables\" | awk '$1 < $3 || ($1 == $3 && $2 < $4) { print 1 }')\" ]; then \
+echo \"the image's server ($server) is of an older release series than the data directory's tables ($tables): a downgrade; nothing was run on the data\" | tr -s ' ' >&2; exit 3; fi; \
+exec \"$@\"";
+
 /// mariadbd with the node's own options (page size, log size and the like must match the
-/// data), Galera on, and an empty cluster address: it prints the position and exits.
+/// data), Galera on, and an empty cluster address: it prints the position and exits. Through
+/// the image's own entrypoint, behind [`SERIES_GUARD`].
 fn mariadbd(inventory: &Inventory, node: &Node, last: &str) -> Argv {
     let mut a = oneoff(inventory, node, false, false);
+    a.extend(["--entrypoint".into(), "sh".into()]);
     a.push(inventory.cluster.image.clone());
+    a.extend([
+        "-c".into(),
+        SERIES_GUARD.into(),
+        "galeractl-series-guard".into(),
+        docker::IMAGE_ENTRYPOINT.into(),
+    ]);
     a.extend(docker::mariadbd_options(inventory, node));
     a.push("--wsrep-cluster-address=gcomm://".into());
     a.push(last.into());

@@ -721,7 +721,12 @@ fn oneoff_commands_touch_only_the_nodes_volume() {
     );
     let recover = join(oneoff::wsrep_recover(&inventory, node));
     assert!(
-        recover.starts_with("docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql galeractl-lab/galera:10.11 --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so "),
+        recover.starts_with("docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql --entrypoint sh galeractl-lab/galera:10.11 -c "),
+        "{recover}"
+    );
+    // Through the release-series guard, then the image's own entrypoint.
+    assert!(
+        recover.contains("exec \"$@\"' galeractl-series-guard docker-entrypoint.sh --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so "),
         "{recover}"
     );
     assert!(
