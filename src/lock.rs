@@ -289,7 +289,9 @@ mod edge;
 pub mod quorum;
 mod utc;
 
-pub use edge::{acquire, now_unix, read, remove, with_lock, Lock, LockError, COMMAND_DEADLINE};
+pub use edge::{
+    acquire, acquire_unless, now_unix, read, remove, with_lock, Lock, LockError, COMMAND_DEADLINE,
+};
 pub use quorum::{hosts, majority, targets};
 pub use utc::{ago, format_utc, parse_utc};
 

@@ -8,7 +8,9 @@
 //!    nodea keeps the cluster's UUID;
 //! 2. `up 2>&1 | head -1` finishes that cluster behind a closed pipe: exit 0, healthy;
 //! 3. `backup` closed while it streams: exit 129, nodec back to `wsrep_desync=OFF`, no lock;
-//! 4. `restart` closed while nodeb is drained: exit 129, no node left drained or stopped.
+//! 4. `restart` closed while nodeb is drained: exit 129, no node left drained or stopped;
+//! 5. `restart` closed while it waits for a lock another process holds a part of: exit 129 at
+//!    once, its own parts given back, the other's left.
 
 mod support;
 use std::path::Path;
@@ -200,5 +202,30 @@ fn a_dropped_session_leaves_no_trap() {
     wait_until("every node Synced after restart's hang-up", UP_TO, || {
         healthy(&root)
     });
+
+    // 5. restart, hung up while it waits for the lock that another process holds a part of
+    //    (on host1): it gives back the parts it took, and leaves the other's alone.
+    lab.ssh_ok(HOSTS[0], &format!("mkdir -p /etc/galeractl/{CLUSTER}/lock"));
+    let mut run = hang_up_when(
+        BIN,
+        &["restart", "-i", &inv, "--lock-wait", "300"],
+        "waiting up to 300 s for the lock",
+        UP_TO,
+    );
+    let code = exit_code_within(&mut run.child, Duration::from_secs(30));
+    assert_eq!(
+        code,
+        Some(129),
+        "restart waiting for the lock:\n{}",
+        run.before
+    );
+    assert_eq!(
+        lock_leftovers(&lab),
+        format!("/etc/galeractl/{CLUSTER}/lock\n"),
+        "the waiting restart left a part of its own"
+    );
+    let unlock = galeractl(&["unlock", &inv]);
+    assert!(unlock.status.success(), "{}", text(&unlock.stderr));
+    assert_eq!(lock_leftovers(&lab), "");
     lab.wipe_cluster(CLUSTER);
 }

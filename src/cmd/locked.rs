@@ -50,7 +50,17 @@ where
             }
         }
     };
-    let lock = match crate::lock::acquire(hosts, inventory, command, wait).await {
+    // Ctrl-C while the lock is taken or waited for: the round of `mkdir`s under way ends, then
+    // every part it took is given back (a process killed by the signal would leave them).
+    let acquiring = crate::lock::acquire_unless(hosts, inventory, command, wait, &super::signalled);
+    let acquired = {
+        let mut acquiring = std::pin::pin!(acquiring);
+        tokio::select! {
+            out = &mut acquiring => out,
+            _ = interrupted() => acquiring.await,
+        }
+    };
+    let lock = match acquired {
         Ok(lock) => Some(lock),
         Err(crate::lock::LockError::NoMajority(why)) if without_lock => {
             tracing::warn!(

@@ -49,6 +49,13 @@ pub enum LockError {
     /// At release: a part is gone (removed by `galeractl unlock`).
     #[error("cluster {cluster}: the lock on {host} was already gone at release (removed by `galeractl unlock`?)")]
     Gone { cluster: String, host: String },
+    /// The operator interrupted the command while it took the lock: the round under way ended,
+    /// and every part it took was given back.
+    #[error("cluster {cluster}: interrupted by {signal} while taking the lock; every part taken was given back")]
+    Interrupted {
+        cluster: String,
+        signal: &'static str,
+    },
 }
 
 impl LockError {
@@ -58,6 +65,7 @@ impl LockError {
         match self {
             LockError::Held(_) => crate::exit::LOCKED,
             LockError::NoMajority(_) => crate::exit::REFUSED,
+            LockError::Interrupted { .. } => crate::exit::INTERRUPTED,
             _ => crate::exit::FAILED,
         }
     }
@@ -70,7 +78,9 @@ impl From<LockError> for crate::cmd::Failure {
         // Taking the lock comes before any change; a held lock's message says what to do.
         if matches!(
             e,
-            LockError::NoMajority(_) | LockError::Remote { action: "take", .. }
+            LockError::NoMajority(_)
+                | LockError::Remote { action: "take", .. }
+                | LockError::Interrupted { .. }
         ) {
             message.push_str("; nothing was changed");
         }
@@ -186,6 +196,19 @@ pub async fn acquire(
     command: &str,
     wait: Duration,
 ) -> Result<Lock, LockError> {
+    acquire_unless(hosts, inventory, command, wait, &|| None).await
+}
+
+/// [`acquire`], that stops when `interrupted` names a signal: never within a round of `mkdir`s
+/// (a part taken on a host whose answer is on its way would be left), but after it, giving
+/// back every part the round took.
+pub async fn acquire_unless(
+    hosts: &Hosts,
+    inventory: &Inventory,
+    command: &str,
+    wait: Duration,
+    interrupted: &(dyn Fn() -> Option<&'static str> + Sync),
+) -> Result<Lock, LockError> {
     let lock_hosts = super::hosts(inventory);
     let mut lock = Lock {
         cluster: inventory.cluster.name.clone(),
@@ -206,6 +229,12 @@ pub async fn acquire(
     let started = Instant::now();
     let mut told = false;
     loop {
+        if let Some(signal) = interrupted() {
+            return Err(LockError::Interrupted {
+                cluster: lock.cluster.clone(),
+                signal,
+            });
+        }
         let answers: Vec<(String, Part)> =
             futures::future::join_all(lock_hosts.iter().map(|host| {
                 let (argv, text, lock) = (&argv, &text, &lock);
@@ -218,6 +247,16 @@ pub async fn acquire(
             .map(|(h, _)| h.clone())
             .collect();
         let verdict = judge(&answers);
+        if let Some(signal) = interrupted() {
+            let token = &lock.holder.token;
+            for e in release_parts(hosts, &lock.cluster, &lock.dir, token, &taken).await {
+                tracing::warn!("giving back a part of the lock: {e}");
+            }
+            return Err(LockError::Interrupted {
+                cluster: lock.cluster.clone(),
+                signal,
+            });
+        }
         if verdict != Verdict::Hold {
             let token = &lock.holder.token;
             for e in release_parts(hosts, &lock.cluster, &lock.dir, token, &taken).await {
