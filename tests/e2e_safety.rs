@@ -130,7 +130,7 @@ fn safety_holes_closed_on_the_lab() {
         assert_eq!(r.code, 3, "up:\n{}\n{}", r.stdout, r.stderr);
         assert!(
             r.stderr
-                .contains("containers run but none answers SQL as Synced in a Primary component (nodea: no SQL answer")
+                .contains("containers run but none answers SQL as Synced in a Primary component (nodea: no answer within 2000 ms")
                 && !r.stderr.contains("galeractl recover"),
             "up:\n{}",
             r.stderr

@@ -117,7 +117,7 @@ fn grow_to_five_and_prune_back_to_three_under_writes() {
     for (host, node) in MORE_HOSTS.iter().zip(["noded", "nodee"]) {
         let left = lab.ssh_ok(
             host,
-            "docker ps -aq --filter label=io.galeractl.cluster=scale; docker volume ls -q --filter label=io.galeractl.cluster=scale; ls /etc/galeractl 2>/dev/null; true",
+            "docker ps -aq --filter label=io.galeractl.cluster=scale; docker volume ls -q --filter label=io.galeractl.cluster=scale; ls -d /etc/galeractl/scale 2>/dev/null; true",
         );
         assert_eq!(left.trim(), format!("scale-{node}-data"), "{host}: {left}");
     }
