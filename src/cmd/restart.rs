@@ -105,7 +105,7 @@ async fn restart(
             ),
         ));
     }
-    stale_endpoints(inventory, hosts, nodes).await?;
+    stale_endpoints(inventory, hosts, nodes, "restart", true).await?;
     let refs: Vec<&Node> = nodes.iter().collect();
     let plan = plan::restart(inventory, &refs);
     if args.dry_run {
@@ -130,11 +130,15 @@ async fn restart(
 }
 
 /// With HAProxy, a node's health endpoint must be the one this galeractl deploys (it can be
-/// drained); one from before answers 200 while drained, and the drain would never end.
-async fn stale_endpoints(
+/// drained); one from before answers 200 while drained, and the drain would never end. With
+/// `missing_counts` false, a node without a running endpoint passes (HAProxy sends it no
+/// client anyway: `restore` onto hosts without one).
+pub(super) async fn stale_endpoints(
     inventory: &Inventory,
     hosts: &Hosts,
     nodes: &[Node],
+    verb: &str,
+    missing_counts: bool,
 ) -> Result<(), Failure> {
     let Some(h) = &inventory.haproxy else {
         return Ok(());
@@ -149,10 +153,12 @@ async fn stale_endpoints(
             Some(remote) => observe::containers(&remote).await.unwrap_or_default(),
             None => Vec::new(),
         };
-        if !rows
-            .iter()
-            .any(|r| r.name == name && r.spec == spec && r.is_running())
-        {
+        let running = rows.iter().find(|r| r.name == name && r.is_running());
+        let fits = match running {
+            Some(r) => r.spec == spec,
+            None => !missing_counts,
+        };
+        if !fits {
             stale.push(node.name.as_str());
         }
     }
@@ -162,7 +168,7 @@ async fn stale_endpoints(
         Err(Failure::new(
             exit::REFUSED,
             format!(
-                "refusing to restart, nothing was changed: the health endpoints of {} are not the ones this inventory deploys (they could not be drained); run `galeractl up` first",
+                "refusing to {verb}, nothing was changed: the health endpoints of {} are not the ones this inventory deploys (they could not be drained); run `galeractl up` first",
                 stale.join(", ")
             ),
         ))

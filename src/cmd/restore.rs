@@ -214,6 +214,9 @@ async fn restore_on(
     args: &RestoreArgs,
 ) -> Outcome {
     refuse_strays(inventory, password, hosts, args).await?;
+    // The drain that keeps clients off the restored nodes works only through the health
+    // endpoints this galeractl deploys (an older one answers 200 while drained).
+    super::restart::stale_endpoints(inventory, hosts, &inventory.nodes, "restore", false).await?;
     let present = present(inventory, hosts).await?;
     let evidence: Vec<String> = present
         .iter()
