@@ -45,7 +45,7 @@ where
                         crate::exit::INTERRUPTED,
                         format!("interrupted by {signal}; the command did not stop within {}s", INTERRUPT_GRACE.as_secs()),
                     ))),
-                    () = second_signal() => std::process::exit(i32::from(crate::exit::INTERRUPTED)),
+                    second = second_signal() => std::process::exit(i32::from(crate::exit::interrupted_as(crate::exit::INTERRUPTED, Some(second)))),
                 }
             }
         }
@@ -90,8 +90,8 @@ where
     outcome
 }
 
-/// A signal after the first one.
-async fn second_signal() {
+/// A signal after the first one (SIGINT or SIGTERM), named: the exit code says which.
+async fn second_signal() -> &'static str {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -100,8 +100,8 @@ async fn second_signal() {
         return std::future::pending().await;
     };
     tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
     }
 }
 
