@@ -26,17 +26,11 @@ const PORT: u16 = 4476;
 const PROXY: u16 = 3376;
 
 fn inventory(lab: &Lab, dir: &Path) -> String {
-    let password = dir.join("backup-password");
-    write_secret(&password, "hangup-backup-pw\n");
-    let inv = lab
-        .cluster_inventory(CLUSTER, [PORT, 5747, 5624, 5748])
-        .replace(
-            "distribute_image = true\n",
-            &format!(
-                "distribute_image = true\nbackup_password_file = \"{}\"\n",
-                password.display()
-            ),
-        );
+    let inv = with_backup_user(
+        dir,
+        &lab.cluster_inventory(CLUSTER, [PORT, 5747, 5624, 5748]),
+        "hangup-backup-pw",
+    );
     let inv = format!(
         "{inv}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY}\nstats_port = 4479\ncheck_port = 9260\nstats_user = \"admin\"\nstats_password_file = \"{}\"\n",
         HOSTS[0],
@@ -45,13 +39,6 @@ fn inventory(lab: &Lab, dir: &Path) -> String {
     let path = dir.join("hangup.toml");
     std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
     path.display().to_string()
-}
-
-fn write_secret(path: &Path, value: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, value).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 const BIN: &str = env!("CARGO_BIN_EXE_galeractl");

@@ -129,7 +129,11 @@ fn a_logical_restore_loses_no_write_acknowledged_through_the_proxy() {
     let root = lab.secret("root-password");
     let inv = format!(
         "{}\n[haproxy]\nhost = \"{}\"\nimage = \"galeractl-lab/haproxy:2.6\"\nport = {PROXY_PORT}\nstats_port = 4589\ncheck_port = 9270\nstats_user = \"admin\"\nstats_password_file = \"{}\"\n",
-        with_backup_user(&dir, &lab.cluster_inventory(CLUSTER, [PORT, 5837, 5714, 5838])),
+        with_backup_user(
+            &dir,
+            &lab.cluster_inventory(CLUSTER, [PORT, 5837, 5714, 5838]),
+            "restore-safety-backup-pw",
+        ),
         HOSTS[0],
         lab.out.join("secrets/haproxy-stats-password").display()
     );
@@ -222,6 +226,7 @@ fn a_restore_refuses_beside_a_stray_and_starts_a_new_history() {
     let three = with_backup_user(
         &dir,
         &lab.cluster_inventory(CLUSTER, [PORT, 5847, 5724, 5848]),
+        "restore-safety-backup-pw",
     );
     let four = format!(
         "{three}\n[[nodes]]\nname = \"noded\"\nhost = \"{}\"\n",
@@ -310,23 +315,6 @@ fn a_restore_refuses_beside_a_stray_and_starts_a_new_history() {
     );
     galeractl_ok(&["up", &three, "--prune", "--delete-data"]);
     lab.wipe_cluster(CLUSTER);
-}
-
-/// `inventory` with the backup user's password file (made in `dir`, 0600): `backup` needs
-/// it, and the user is made when the cluster is.
-fn with_backup_user(dir: &std::path::Path, inventory: &str) -> String {
-    use std::os::unix::fs::PermissionsExt;
-    let password = dir.join("backup-password");
-    std::fs::write(&password, "restore-safety-backup-pw\n").unwrap_or_else(|e| panic!("{e}"));
-    std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o600))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let line = "distribute_image = true\n";
-    assert!(inventory.contains(line), "{inventory}");
-    inventory.replacen(
-        line,
-        &format!("{line}backup_password_file = \"{}\"\n", password.display()),
-        1,
-    )
 }
 
 /// Drops traffic arriving at a lab host, before Docker's DNAT (the raw table's PREROUTING: a

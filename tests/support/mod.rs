@@ -88,3 +88,20 @@ pub fn secret(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .unwrap_or_else(|e| panic!("chmod {path:?}: {e}"));
 }
+
+/// `inventory` with a backup user: its password (`password`) in a 0600 file made in `dir`,
+/// named by `backup_password_file` (the user is made with the cluster, so `up` needs it).
+pub fn with_backup_user(dir: &Path, inventory: &str, password: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let file = dir.join("backup-password");
+    std::fs::write(&file, format!("{password}\n")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let line = "distribute_image = true\n";
+    assert!(inventory.contains(line), "{inventory}");
+    inventory.replacen(
+        line,
+        &format!("{line}backup_password_file = \"{}\"\n", file.display()),
+        1,
+    )
+}
