@@ -232,6 +232,9 @@ pub async fn start(args: &NodeArgs) -> Outcome {
     let inventory = cx.inventory.clone();
     let command = format!("start-node {}", node.name);
     let result = guarded(&inventory, &hosts, args, &command, async {
+        // With TLS, the probes verify the nodes with this machine's CA: one that is not the
+        // cluster's would make every node look silent. Said as what it is, first.
+        super::trusted_ca::check(&cx.inventory, &hosts, &command).await?;
         cx.probes = observe::probe_every(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
         start_checked(&cx, &node, &hosts, args).await
     })
@@ -307,7 +310,7 @@ pub fn start_refusal(inventory: &Inventory, node: &str, probes: &[Probe]) -> Opt
     });
     if answered {
         return Some(format!(
-            "refusing to start {node}: no other node is known to be Synced in a Primary component ({seen}); a node whose server answers with an error runs and may serve: make it answer the monitoring user, then run again"
+            "refusing to start {node}: no other node is known to be Synced in a Primary component ({seen}); a node whose server answers with an error (refusing the monitoring user, a certificate this machine does not trust) runs and may serve: fix what it says, then run again"
         ));
     }
     Some(format!(
