@@ -356,10 +356,11 @@ fn recover_force_without_asks_the_arbitrator() {
     let Some(lab) = Lab::find() else { return };
     const CLUSTER: &str = "rgarb";
     const PORT: u16 = 4576;
+    const GALERA: u16 = 5857;
     lab.wipe_cluster(CLUSTER);
     let root = lab.secret("root-password");
     let dir = scratch("e2e_restore_garbd");
-    let full = lab.cluster_inventory(CLUSTER, [PORT, 5857, 5734, 5858]);
+    let full = lab.cluster_inventory(CLUSTER, [PORT, GALERA, 5734, 5858]);
     let two = full
         .split("[[nodes]]")
         .take(3)
@@ -381,9 +382,20 @@ fn recover_force_without_asks_the_arbitrator() {
         .unwrap_or_else(|e| panic!("{e}"));
     let cut = cut.display().to_string();
     {
-        // nodea partitioned from nodeb and garbd (both directions, on nodea's host).
-        let _from_b = Dropped::on(&lab, HOSTS[0], &format!("-s {} -j DROP", HOSTS[1]));
-        let _from_garbd = Dropped::on(&lab, HOSTS[0], &format!("-s {} -j DROP", HOSTS[2]));
+        // nodea partitioned from nodeb and garbd on this cluster's group port only (both
+        // directions, on nodea's host): the other tests' clusters on these hosts run on.
+        let _cut: Vec<Dropped> = [HOSTS[1], HOSTS[2]]
+            .iter()
+            .flat_map(|from| {
+                ["--dport", "--sport"].map(|side| {
+                    Dropped::on(
+                        &lab,
+                        HOSTS[0],
+                        &format!("-p tcp -s {from} {side} {GALERA} -j DROP"),
+                    )
+                })
+            })
+            .collect();
         let _b_sql = Dropped::on(
             &lab,
             HOSTS[1],
