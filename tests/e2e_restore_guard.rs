@@ -15,19 +15,11 @@ const CLUSTER: &str = "restoreguard";
 const PORT: u16 = 4506;
 
 fn inventory(lab: &Lab, dir: &Path) -> String {
-    let password = dir.join("backup-password");
-    std::fs::write(&password, "backup-pw-for-tests\n").unwrap_or_else(|e| panic!("{e}"));
-    secret(&password, 0o600);
-    let inv = lab
-        .cluster_inventory(CLUSTER, [PORT, 5787, 5664, 5788])
-        .replace(
-            "distribute_image = true\n",
-            &format!(
-                "distribute_image = true\nbackup_password_file = \"{}\"\n",
-                password.display()
-            ),
-        );
-    assert!(inv.contains("backup_password_file"), "{inv}");
+    let inv = with_backup_user(
+        dir,
+        &lab.cluster_inventory(CLUSTER, [PORT, 5787, 5664, 5788]),
+        "backup-pw-for-tests",
+    );
     let path = dir.join("restoreguard.toml");
     std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
     path.display().to_string()
