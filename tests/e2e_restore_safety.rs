@@ -374,6 +374,12 @@ fn recover_force_without_asks_the_arbitrator() {
     std::fs::write(&path, &inv).unwrap_or_else(|e| panic!("{e}"));
     let path = path.display().to_string();
     galeractl_ok(&["up", &path]);
+    // The tests' SQL user is made at its first use, which needs a Primary component: before
+    // the cut (made during it, every later query of nodea would fail).
+    assert_eq!(
+        wsrep(HOSTS[0], PORT, &root, "wsrep_cluster_status").as_deref(),
+        Some("Primary")
+    );
     // nodeb's SSH out of reach for galeractl: its node's ssh port closed in a copy.
     let b = format!("name = \"nodeb\"\nhost = \"{}\"", HOSTS[1]);
     assert!(inv.contains(&b), "{inv}");
