@@ -60,15 +60,6 @@ pub async fn run(args: &BackupArgs) -> Outcome {
         let wait = Duration::from_secs(args.remote.lock_wait);
         let command = format!("backup {}", node.name);
         super::locked::locked(&inventory, &hosts, &command, wait, false, async {
-            // The node was chosen before the lock: another operator's command may have
-            // stopped or drained it since. It must still be fit, now that no one else acts.
-            let now = observe::probe_all(&inventory, &password, PROBE_TIMEOUT).await;
-            backup::choose_node(&inventory, &now, Some(&node.name)).map_err(|e| {
-                Failure::new(
-                    exit::REFUSED,
-                    format!("once the lock was taken: {e}; nothing was changed"),
-                )
-            })?;
             backup_on(&inventory, &password, &node, &hosts, args).await
         })
         .await
