@@ -114,6 +114,16 @@ pub async fn connect_with_lock_hosts(
     remote: &crate::cli::RemoteArgs,
 ) -> Result<Hosts, Failure> {
     let hosts = super::connect(targets, remote).await?;
+    Ok(with_lock_hosts(hosts, inventory, remote).await)
+}
+
+/// `hosts` joined by the lock's other hosts that answer (a part on each counts toward the
+/// majority); those out of reach are left out.
+pub async fn with_lock_hosts(
+    hosts: Hosts,
+    inventory: &Inventory,
+    remote: &crate::cli::RemoteArgs,
+) -> Hosts {
     let more = crate::lock::targets(inventory)
         .into_iter()
         .filter(|t| hosts.get(&t.host).is_none())
@@ -122,5 +132,5 @@ pub async fn connect_with_lock_hosts(
     for e in unreached {
         tracing::debug!("a lock host out of reach: {e}");
     }
-    Ok(hosts.joined(lock_hosts))
+    hosts.joined(lock_hosts)
 }

@@ -56,12 +56,7 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     // Unreachable hosts are facts for the rules (refuse unless --force), not an early error.
     let (hosts, errors) = Hosts::connect_reachable(targets, &ssh_options(&args.remote)).await;
     // The lock's other hosts (the arbitrator's): a part there counts toward its majority.
-    let more = crate::lock::targets(&inventory)
-        .into_iter()
-        .filter(|t| hosts.get(&t.host).is_none())
-        .collect();
-    let (lock_hosts, _) = Hosts::connect_reachable(more, &ssh_options(&args.remote)).await;
-    let hosts = hosts.joined(lock_hosts);
+    let hosts = super::locked::with_lock_hosts(hosts, &inventory, &args.remote).await;
     let cx = Context {
         inventory: &inventory,
         hosts: &hosts,
