@@ -6,5 +6,13 @@ install -m 0644 /tmp/recipe/sshd_config /etc/ssh/sshd_config.d/galeractl-lab.con
 # Every host makes its own host keys at first start (ssh-keygen -A).
 rm -f /etc/ssh/ssh_host_*
 install -d -m 0700 /root/.ssh
+# A non-root login for galeractl's [ssh] sudo = true: no password, sudo without one (sudo -n).
+useradd --create-home --uid 1000 --shell /bin/bash operator
+# '*', not useradd's locked '!': sshd without PAM refuses a locked account even with a key.
+usermod -p '*' operator
+install -d -m 0700 -o operator -g operator /home/operator/.ssh
+printf 'operator ALL=(ALL) NOPASSWD: ALL\n' >/etc/sudoers.d/operator
+chmod 0440 /etc/sudoers.d/operator
 test -x /usr/bin/tini
 test -x /usr/sbin/dockerd
+test -x /usr/bin/sudo
