@@ -21,6 +21,9 @@ pub use attach::{AttachStdin, Attached};
 
 /// sshd allows 10 sessions per connection by default; stay below it.
 const CHANNELS_PER_HOST: usize = 8;
+/// `sudo` before every remote command with `[ssh] sudo = true`: never a password prompt
+/// (`-n` fails at once instead), and nothing after it read as sudo's own option.
+pub const SUDO_ARGS: [&str; 2] = ["-n", "--"];
 /// How much of a streaming command's stderr is kept for its error message.
 const STDERR_TAIL: usize = 4096;
 
@@ -43,6 +46,8 @@ pub struct Target {
     pub identity: Option<PathBuf>,
     pub known_hosts: Option<PathBuf>,
     pub config_file: Option<PathBuf>,
+    /// Run every command through `sudo -n` (the login is not root).
+    pub sudo: bool,
 }
 
 impl Target {
@@ -55,6 +60,7 @@ impl Target {
             identity: node.ssh_identity.clone().or_else(|| s.identity.clone()),
             known_hosts: s.known_hosts.clone(),
             config_file: s.config_file.clone(),
+            sudo: s.sudo,
         }
     }
 
@@ -71,6 +77,7 @@ impl Target {
             identity: s.identity.clone(),
             known_hosts: s.known_hosts.clone(),
             config_file: s.config_file.clone(),
+            sudo: s.sudo,
         }
     }
 }
@@ -120,6 +127,8 @@ pub struct Output {
 pub struct Remote {
     pub host: String,
     link: Link,
+    /// Commands over SSH run as `sudo -n -- ARGV` (never on this machine's own Docker).
+    sudo: bool,
     channels: Semaphore,
     options: SshOptions,
 }
@@ -227,6 +236,7 @@ impl Remote {
             return Ok(Remote {
                 host: target.host.clone(),
                 link: Link::Local,
+                sudo: false,
                 channels: Semaphore::new(CHANNELS_PER_HOST),
                 options: options.clone(),
             });
@@ -274,6 +284,7 @@ impl Remote {
         Ok(Remote {
             host: target.host.clone(),
             link: Link::Ssh(session),
+            sudo: target.sudo,
             channels: Semaphore::new(CHANNELS_PER_HOST),
             options: options.clone(),
         })
@@ -557,7 +568,13 @@ impl Remote {
             .ok_or_else(|| self.transport(command, "empty command"))?;
         match &self.link {
             Link::Ssh(session) => {
-                let mut cmd = session.command(program);
+                let mut cmd = if self.sudo {
+                    let mut sudo = session.command("sudo");
+                    sudo.args(SUDO_ARGS).arg(program);
+                    sudo
+                } else {
+                    session.command(program)
+                };
                 cmd.args(args)
                     .stdin(if piped_stdin {
                         Stdio::piped()

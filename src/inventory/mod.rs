@@ -131,6 +131,8 @@ pub struct SshSettings {
     pub identity: Option<PathBuf>,
     pub known_hosts: Option<PathBuf>,
     pub config_file: Option<PathBuf>,
+    /// Every remote command runs through `sudo -n` (a login that is not root).
+    pub sudo: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

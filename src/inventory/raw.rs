@@ -62,6 +62,7 @@ pub struct RawSsh {
     pub identity: Option<S<String>>,
     pub known_hosts: Option<S<String>>,
     pub config_file: Option<S<String>>,
+    pub sudo: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

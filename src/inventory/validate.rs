@@ -553,6 +553,7 @@ fn ssh_section(
         identity,
         known_hosts,
         config_file,
+        sudo: rs.sudo.as_ref().is_some_and(|s| *s.get_ref()),
     }
 }
 

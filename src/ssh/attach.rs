@@ -44,8 +44,16 @@ impl Remote {
                     .args(["-o", "BatchMode=yes", "-o", "LogLevel=QUIET"])
                     .arg(if tty { "-t" } else { "-T" })
                     // The discard port: never a new connection when the master is gone.
-                    .args(["-p", "9", "none", "--"])
-                    .arg(&command);
+                    .args(["-p", "9", "none", "--"]);
+                if self.sudo {
+                    let sudo: Vec<String> = std::iter::once("sudo")
+                        .chain(super::SUDO_ARGS)
+                        .map(String::from)
+                        .collect();
+                    ssh.arg(format!("{} {command}", shell_join(&sudo)));
+                } else {
+                    ssh.arg(&command);
+                }
                 ssh
             }
             // This machine: the command itself, on the operator's own terminal if any.
