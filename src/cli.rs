@@ -97,6 +97,13 @@ pub struct InitArgs {
     /// The SSH private key ([ssh] identity); it must exist.
     #[arg(long, value_name = "FILE")]
     pub ssh_identity: Option<PathBuf>,
+    /// The SSH known_hosts file ([ssh] known_hosts; default: ssh's own); it must exist.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// The SSH user is not root: run every command on the hosts through `sudo -n`
+    /// ([ssh] sudo = true).
+    #[arg(long)]
+    pub sudo: bool,
     /// Put HAProxy in front of the nodes, on this host (it gets a stats password too).
     #[arg(long, value_name = "HOST")]
     pub haproxy_host: Option<String>,

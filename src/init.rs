@@ -26,6 +26,10 @@ pub struct InitSpec {
     pub ssh_user: Option<String>,
     /// As it is written into the inventory (absolute, or starting with `~/`).
     pub ssh_identity: Option<String>,
+    /// As it is written into the inventory, like `ssh_identity`.
+    pub known_hosts: Option<String>,
+    /// The login is not root: `[ssh] sudo = true`.
+    pub sudo: bool,
     pub haproxy_host: Option<String>,
 }
 
@@ -221,11 +225,16 @@ fn ssh(t: &mut String, spec: &InitSpec) {
     t.push('\n');
     line(t, "[ssh]", "~/.ssh/config and the agent apply too");
     match &spec.ssh_user {
-        Some(user) => key(t, "user", user, "root: galeractl writes /etc/galeractl"),
+        Some(user) => key(
+            t,
+            "user",
+            user,
+            "root, or sudo = true: galeractl writes /etc/galeractl",
+        ),
         None => line(
             t,
             "# user = \"root\"",
-            "root: galeractl writes /etc/galeractl",
+            "root, or sudo = true: galeractl writes /etc/galeractl",
         ),
     }
     match &spec.ssh_identity {
@@ -233,11 +242,27 @@ fn ssh(t: &mut String, spec: &InitSpec) {
         None => line(t, "# identity = \"/root/.ssh/id_ed25519\"", ""),
     }
     line(t, "# port = 22", "");
-    line(
-        t,
-        "# known_hosts = \"known_hosts\"",
-        "see `up --accept-new-host-keys`",
-    );
+    match &spec.known_hosts {
+        Some(file) => key(t, "known_hosts", file, "see `up --accept-new-host-keys`"),
+        None => line(
+            t,
+            "# known_hosts = \"known_hosts\"",
+            "see `up --accept-new-host-keys`",
+        ),
+    }
+    if spec.sudo {
+        line(
+            t,
+            "sudo = true",
+            "every command on the hosts runs as `sudo -n`",
+        );
+    } else {
+        line(
+            t,
+            "# sudo = true",
+            "for a user that is not root: `sudo -n` every command",
+        );
+    }
 }
 
 fn nodes(t: &mut String, spec: &InitSpec) {
@@ -383,6 +408,8 @@ mod tests {
             image: DEFAULT_IMAGE.into(),
             ssh_user: None,
             ssh_identity: None,
+            known_hosts: None,
+            sudo: false,
             haproxy_host: None,
         };
         let paths =

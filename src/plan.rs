@@ -824,6 +824,18 @@ fn running_cluster(inventory: &Inventory, observed: &Observed, plan: &mut Plan) 
 }
 
 impl Plan {
+    /// The plan as it is run with these SSH settings: with `[ssh] sudo = true`, a note that
+    /// every step on a host runs as `sudo -n -- COMMAND` (the steps themselves stay as they
+    /// are pasted on a root shell).
+    pub fn as_run(&self, ssh: &crate::inventory::SshSettings) -> Plan {
+        let mut plan = self.clone();
+        let remote = plan.steps().any(|s| s.host != crate::inventory::LOCAL_HOST);
+        if ssh.sudo && remote {
+            plan.notes.insert(0, SUDO_NOTE.to_string());
+        }
+        plan
+    }
+
     /// Whether a step sends this machine's file `path` to a host (a secret file's content).
     pub fn reads_local(&self, path: &std::path::Path) -> bool {
         self.steps().any(|s| match &s.stdin {
@@ -1377,6 +1389,10 @@ pub(crate) fn tls_member_steps(
     }
     steps
 }
+
+/// The note of a plan run with `[ssh] sudo = true`.
+pub const SUDO_NOTE: &str =
+    "[ssh] sudo = true: each step below runs on its host as `sudo -n -- COMMAND`";
 
 /// Texts longer than this are shown as here-documents.
 const HEREDOC_LINES: usize = 6;

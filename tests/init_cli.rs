@@ -67,8 +67,10 @@ fn inventory_text_for_fixed_flags() {
         cluster: "shop".into(),
         hosts: vec!["10.0.0.1".into(), "10.0.0.2".into(), "db3.example".into()],
         image: "mariadb:11.4".into(),
-        ssh_user: Some("root".into()),
-        ssh_identity: Some("/root/.ssh/id_ed25519".into()),
+        ssh_user: Some("deploy".into()),
+        ssh_identity: Some("/home/deploy/.ssh/id_ed25519".into()),
+        known_hosts: Some("/home/deploy/.ssh/known_hosts".into()),
+        sudo: true,
         haproxy_host: Some("10.0.0.1".into()),
     };
     let text = inventory_text(&spec);
@@ -76,6 +78,8 @@ fn inventory_text_for_fixed_flags() {
     let parsed = galeractl::inventory::parse(Path::new("galeractl.toml"), &text);
     assert_eq!(parsed.report.diagnostics, []);
     let inventory = parsed.inventory.unwrap_or_else(|| panic!("no inventory"));
+    assert!(inventory.ssh.sudo, "init --sudo writes [ssh] sudo = true");
+    assert_eq!(inventory.ssh.user.as_deref(), Some("deploy"));
     let nodes: Vec<(&str, &str)> = inventory
         .nodes
         .iter()
@@ -135,6 +139,8 @@ fn dry_run_prints_the_inventory_and_writes_nothing() {
         image: "mariadb:11.4".into(),
         ssh_user: Some("root".into()),
         ssh_identity: None,
+        known_hosts: None,
+        sudo: false,
         haproxy_host: Some("10.0.0.1".into()),
     });
     let expected = format!(
@@ -305,8 +311,8 @@ fn flags_that_make_an_invalid_inventory_write_nothing() {
     assert_eq!((code, stdout.as_str()), (64, ""));
     assert_eq!(
         stderr,
-        "d/galeractl.toml:35:8: error: nodes[0].host: \"10.0.0.256\" is not a valid IPv4 address
- 35 | host = \"10.0.0.256\"
+        "d/galeractl.toml:36:8: error: nodes[0].host: \"10.0.0.256\" is not a valid IPv4 address
+ 36 | host = \"10.0.0.256\"
     |        ^^^^^^^^^^^^
 galeractl: these flags make an invalid inventory (1 error above, in the text init would write); \
 nothing was written
@@ -353,9 +359,9 @@ fn an_even_number_of_hosts_is_warned_about_and_a_relative_key_made_absolute() {
         ],
     );
     assert_eq!(code, 0, "{stderr}");
-    let warning = "two/galeractl.toml:33:1: warning: nodes: 2 nodes and no [arbitrator]: if the \
+    let warning = "two/galeractl.toml:34:1: warning: nodes: 2 nodes and no [arbitrator]: if the \
 cluster splits in two halves of 1, neither keeps quorum; use an odd number of nodes or add an \
-arbitrator\n 33 | [[nodes]]\n    | ^\n";
+arbitrator\n 34 | [[nodes]]\n    | ^\n";
     assert_eq!(stderr, warning);
     let text =
         std::fs::read_to_string(dir.join("two/galeractl.toml")).unwrap_or_else(|e| panic!("{e}"));

@@ -100,7 +100,7 @@ async fn backup_on(
         Format::MariadbDumpSql => backup::logical(inventory, node, &file, secs),
     };
     if args.dry_run {
-        return super::print_plan(&plan, args.json);
+        return super::print_plan(&plan, inventory, args.json);
     }
     make_private_dir(&dir)?;
     let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
@@ -223,7 +223,7 @@ async fn on_host(
         args.transfer_timeout.max(1),
     );
     if args.dry_run {
-        return super::print_plan(&plan, args.json);
+        return super::print_plan(&plan, inventory, args.json);
     }
     make_private_dir(dir)?;
     let runner = super::runner(inventory, hosts, password.clone(), &args.remote);

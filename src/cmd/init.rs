@@ -46,20 +46,27 @@ fn spec(args: &InitArgs) -> Result<InitSpec, Failure> {
         hosts: args.hosts.clone(),
         image: args.image.clone(),
         ssh_user: args.ssh_user.clone(),
-        ssh_identity: args.ssh_identity.as_deref().map(identity).transpose()?,
+        ssh_identity: args
+            .ssh_identity
+            .as_deref()
+            .map(|p| existing_file(p, "--ssh-identity", "a private key"))
+            .transpose()?,
+        known_hosts: args
+            .known_hosts
+            .as_deref()
+            .map(|p| existing_file(p, "--known-hosts", "a known_hosts file"))
+            .transpose()?,
+        sudo: args.sudo,
         haproxy_host: args.haproxy_host.clone(),
     })
 }
 
-/// The identity as written into the inventory: `~/...` as given (galeractl expands it), any
-/// other path made absolute, since the inventory's relative paths start from its directory.
-fn identity(path: &Path) -> Result<String, Failure> {
-    let usage = |why: String| {
-        Failure::new(
-            exit::USAGE,
-            format!("--ssh-identity {}: {why}", path.display()),
-        )
-    };
+/// A file flag's path as written into the inventory: `~/...` as given (galeractl expands it),
+/// any other path made absolute, since the inventory's relative paths start from its
+/// directory. The file must exist.
+fn existing_file(path: &Path, flag: &str, what: &str) -> Result<String, Failure> {
+    let usage =
+        |why: String| Failure::new(exit::USAGE, format!("{flag} {}: {why}", path.display()));
     let text = path
         .to_str()
         .ok_or_else(|| usage("the path is not UTF-8 text, which TOML needs".into()))?;
@@ -79,7 +86,7 @@ fn identity(path: &Path) -> Result<String, Failure> {
         }
     };
     match std::fs::metadata(&on_disk) {
-        Ok(m) if m.is_dir() => Err(usage("it is a directory, not a private key".into())),
+        Ok(m) if m.is_dir() => Err(usage(format!("it is a directory, not {what}"))),
         Ok(_) => Ok(written),
         Err(e) => Err(usage(e.to_string())),
     }

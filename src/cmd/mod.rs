@@ -213,7 +213,12 @@ pub async fn connect(
 }
 
 /// `--dry-run`: the plan as text (pasteable commands) or JSON; nothing is changed.
-pub fn print_plan(plan: &crate::plan::Plan, json: bool) -> Outcome {
+pub fn print_plan(
+    plan: &crate::plan::Plan,
+    inventory: &crate::inventory::Inventory,
+    json: bool,
+) -> Outcome {
+    let plan = &plan.as_run(&inventory.ssh);
     if json {
         let text = serde_json::to_string_pretty(plan).map_err(|e| {
             Failure::new(crate::exit::FAILED, format!("cannot encode the plan: {e}"))

@@ -195,7 +195,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     }
     let plan = plan::stop_node(inventory, node);
     if args.dry_run {
-        return super::print_plan(&plan, args.json);
+        return super::print_plan(&plan, inventory, args.json);
     }
     if let Some(signal) = super::signalled() {
         return Err(super::interrupted_before_change(signal));
@@ -384,7 +384,7 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
         super::ensure_certs(inventory, args.dry_run, true)?;
     }
     if args.dry_run {
-        return super::print_plan(&plan, args.json);
+        return super::print_plan(&plan, inventory, args.json);
     }
     if let Some(signal) = super::signalled() {
         return Err(super::interrupted_before_change(signal));

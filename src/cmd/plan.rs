@@ -10,7 +10,8 @@ pub fn run(args: &PlanArgs) -> Outcome {
     let (inventory, report) = inventory::load(&args.inventory, inventory::Secrets::Advisory)?;
     print_warnings(&report);
     let plan = plan::up(&inventory, &plan::Observed::default())
-        .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
+        .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?
+        .as_run(&inventory.ssh);
     if args.json {
         let text = serde_json::to_string_pretty(&plan)
             .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the plan: {e}")))?;

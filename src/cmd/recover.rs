@@ -350,6 +350,7 @@ fn print_dry_run(
     plan: &crate::plan::Plan,
     fall_back: Option<FallBack<'_>>,
 ) -> Outcome {
+    let plan = &plan.as_run(&inventory.ssh);
     if args.json {
         let document = DryRun {
             cluster: &inventory.cluster.name,

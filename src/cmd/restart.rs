@@ -109,7 +109,7 @@ async fn restart(
     let refs: Vec<&Node> = nodes.iter().collect();
     let plan = plan::restart(inventory, &refs);
     if args.dry_run {
-        return super::print_plan(&plan, args.json);
+        return super::print_plan(&plan, inventory, args.json);
     }
     if let Some(signal) = super::signalled() {
         return Err(super::interrupted_before_change(signal));

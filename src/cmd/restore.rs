@@ -252,7 +252,7 @@ async fn restore_on(
     );
     super::ensure_certs(inventory, args.dry_run, false)?;
     if args.dry_run {
-        return super::print_plan(&plan, args.json);
+        return super::print_plan(&plan, inventory, args.json);
     }
     for note in &plan.notes {
         tracing::info!("note: {note}");

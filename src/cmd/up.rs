@@ -145,7 +145,7 @@ async fn plan_and_run(
         recorded.clear();
     }
     if args.dry_run {
-        out!("{}", plan::render(&plan));
+        out!("{}", plan::render(&plan.as_run(&inventory.ssh)));
         return Ok(ExitCode::SUCCESS);
     }
     if plan.stages.is_empty() {
