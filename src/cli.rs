@@ -107,6 +107,9 @@ pub struct InitArgs {
     /// Put HAProxy in front of the nodes, on this host (it gets a stats password too).
     #[arg(long, value_name = "HOST")]
     pub haproxy_host: Option<String>,
+    /// The proxy's image (default: the [haproxy] default, the official haproxy image).
+    #[arg(long, value_name = "IMAGE", requires = "haproxy_host")]
+    pub haproxy_image: Option<String>,
     /// The node image (the official mariadb image's contract).
     #[arg(long, value_name = "IMAGE", default_value = crate::init::DEFAULT_IMAGE)]
     pub image: String,

@@ -31,6 +31,8 @@ pub struct InitSpec {
     /// The login is not root: `[ssh] sudo = true`.
     pub sudo: bool,
     pub haproxy_host: Option<String>,
+    /// The proxy's image when not the default (`[haproxy] image`).
+    pub haproxy_image: Option<String>,
 }
 
 /// One secret file of the new inventory: its path relative to the inventory's directory, and
@@ -285,6 +287,14 @@ fn haproxy(t: &mut String, spec: &InitSpec) {
     t.push('\n');
     line(t, "[haproxy]", "a proxy in front of the nodes");
     key(t, "host", host, "");
+    match &spec.haproxy_image {
+        Some(image) => key(t, "image", image, ""),
+        None => line(
+            t,
+            &format!("# image = \"{}\"", crate::inventory::DEFAULT_HAPROXY_IMAGE),
+            "the official haproxy image's contract",
+        ),
+    }
     key(
         t,
         "stats_password_file",
@@ -411,6 +421,7 @@ mod tests {
             known_hosts: None,
             sudo: false,
             haproxy_host: None,
+            haproxy_image: None,
         };
         let paths =
             |s: &InitSpec| -> Vec<&str> { secret_files(s).iter().map(|f| f.path).collect() };

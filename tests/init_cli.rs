@@ -72,6 +72,7 @@ fn inventory_text_for_fixed_flags() {
         known_hosts: Some("/home/deploy/.ssh/known_hosts".into()),
         sudo: true,
         haproxy_host: Some("10.0.0.1".into()),
+        haproxy_image: None,
     };
     let text = inventory_text(&spec);
     assert_golden("init.toml", &text);
@@ -142,6 +143,7 @@ fn dry_run_prints_the_inventory_and_writes_nothing() {
         known_hosts: None,
         sudo: false,
         haproxy_host: Some("10.0.0.1".into()),
+        haproxy_image: None,
     });
     let expected = format!(
         "# galeractl init --dry-run: nothing was written; init would make:

@@ -58,6 +58,7 @@ fn spec(args: &InitArgs) -> Result<InitSpec, Failure> {
             .transpose()?,
         sudo: args.sudo,
         haproxy_host: args.haproxy_host.clone(),
+        haproxy_image: args.haproxy_image.clone(),
     })
 }
 
