@@ -31,6 +31,10 @@ pub enum Command {
     Plan(PlanArgs),
     /// Check one or several inventories, together: ports shared across clusters on one host.
     Validate(ValidateArgs),
+    /// Check every host before `up`: SSH login (root or sudo -n), Docker, disk, images, free
+    /// ports, the cluster's ports reachable from host to host, clocks; exit 0 ready, 1
+    /// warnings, 2 `up` would fail.
+    Preflight(PreflightArgs),
     /// Bring the cluster to the inventory: bootstrap, join, verify; idempotent.
     Up(UpArgs),
     /// Every node's wsrep state, in parallel; exit 0 healthy, 1 degraded, 2 down or split.
@@ -266,6 +270,17 @@ pub struct RemoteArgs {
     /// fail at once).
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub lock_wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct PreflightArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

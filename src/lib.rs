@@ -25,6 +25,7 @@ pub mod k8s;
 pub mod lock;
 pub mod observe;
 pub mod plan;
+pub mod preflight;
 pub mod prometheus;
 pub mod recover;
 pub mod runner;
@@ -59,6 +60,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::Init(args) => cmd::init::run(args),
         cli::Command::Plan(args) => cmd::plan::run(args),
         cli::Command::Validate(args) => cmd::validate::run(&args.inventories),
+        cli::Command::Preflight(args) => cmd::block_on(cmd::preflight::run(args)),
         cli::Command::Up(args) => cmd::block_on(cmd::up::run(args)),
         cli::Command::Status(args) => {
             let mut args = args.clone();

@@ -9,6 +9,7 @@ pub mod locked;
 pub mod logs;
 pub mod node;
 pub mod plan;
+pub mod preflight;
 pub mod recover;
 pub mod restart;
 pub mod restore;

@@ -165,6 +165,7 @@ async fn plan_and_run(
     }
     preflight(inventory, &plan, facts)?;
     aux_preflight(inventory, hosts, &plan).await?;
+    ports_between_hosts(inventory, hosts, &plan, facts).await?;
     let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
     let report = super::run_plan(&runner, &plan).await?;
     finish(
@@ -499,6 +500,34 @@ async fn finish(
             format!(
                 "cluster {} is not verified: {verdict}",
                 inventory.cluster.name
+            ),
+        ))
+    }
+}
+
+/// When the plan creates nodes: their hosts reach the others' Galera, SST and IST ports, and
+/// are reached on theirs (a firewall that drops them would show as a join that times out).
+async fn ports_between_hosts(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    plan: &Plan,
+    facts: &[(String, HostFacts)],
+) -> Result<(), Failure> {
+    let new_hosts: BTreeSet<String> = plan
+        .steps_of(StepKind::CreateNode)
+        .filter_map(|s| s.node.as_deref())
+        .filter_map(|n| inventory.node(n))
+        .map(|n| n.host.clone())
+        .collect();
+    let problems = super::preflight::links_before_up(inventory, hosts, facts, &new_hosts).await;
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            exit::FAILED,
+            format!(
+                "preflight failed; nothing was changed:\n  {}",
+                problems.join("\n  ")
             ),
         ))
     }
