@@ -343,6 +343,7 @@ pub fn next_commands(inventory: Option<&str>) -> Vec<String> {
     vec![
         format!("galeractl validate {shown}"),
         format!("galeractl plan {shown}"),
+        format!("galeractl preflight{found}"),
         format!("galeractl up{found}"),
         format!("galeractl status{found}"),
     ]

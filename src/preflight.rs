@@ -360,6 +360,18 @@ pub fn parse_connects(targets: &[(String, u16)], output: &str) -> Vec<LinkResult
         .collect()
 }
 
+/// What to do about a failed remote command whose words say the login lacks the rights:
+/// `sudo -n` asking for a password, or a user that may not use Docker's socket.
+pub fn login_hint(said: &str) -> Option<&'static str> {
+    if said.contains("sudo:") {
+        Some("[ssh] sudo = true needs sudo without a password for the login (sudoers NOPASSWD); `galeractl preflight` checks every host")
+    } else if said.contains("permission denied") && said.contains("docker") {
+        Some("the login may not use Docker: log in as root, or set [ssh] sudo = true; `galeractl preflight` checks every host")
+    } else {
+        None
+    }
+}
+
 /// "20.10.24+dfsg1" → (20, 10).
 pub fn docker_release(version: &str) -> Option<(u32, u32)> {
     let mut parts = version.trim().split(['.', '-', '+']);

@@ -194,6 +194,7 @@ wrote galeractl.toml
 next:
   galeractl validate galeractl.toml
   galeractl plan galeractl.toml
+  galeractl preflight
   galeractl up
   galeractl status
 "

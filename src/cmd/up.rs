@@ -301,7 +301,12 @@ async fn gather(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<(String, Hos
     for (host, r) in results {
         match r {
             Ok(f) => facts.push((host, f)),
-            Err(e) => errors.push(format!("host {host}: docker does not answer: {e}")),
+            Err(e) => {
+                let said = e.to_string();
+                let hint = crate::preflight::login_hint(&said)
+                    .map_or(String::new(), |h| format!(" ({h})"));
+                errors.push(format!("host {host}: docker does not answer: {said}{hint}"));
+            }
         }
     }
     if errors.is_empty() {

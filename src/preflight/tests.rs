@@ -216,3 +216,10 @@ fn small_parsers() {
         Some(2048 * 1024)
     );
 }
+
+#[test]
+fn login_hints() {
+    assert!(login_hint("sudo: a password is required").is_some_and(|h| h.contains("NOPASSWD")));
+    assert!(login_hint("permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock").is_some_and(|h| h.contains("[ssh] sudo = true")));
+    assert_eq!(login_hint("Cannot connect to the Docker daemon"), None);
+}
