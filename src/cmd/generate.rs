@@ -75,9 +75,22 @@ pub fn completions(shell: CompletionShell) -> Outcome {
     write_stdout(text.as_bytes())
 }
 
+/// The command line as the completion scripts offer it: clap_complete lists hidden subcommands
+/// (`complete-nodes`) like any other, so they are left out of the command it is given.
+fn visible_command() -> clap::Command {
+    let full = Cli::command();
+    let mut root = clap::Command::new("galeractl")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(full.get_about().cloned().unwrap_or_default());
+    for arg in full.get_arguments() {
+        root = root.arg(arg.clone());
+    }
+    root.subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
+}
+
 /// The completion script for `shell`: clap's, plus node names for bash and fish.
 pub fn completion_script(shell: CompletionShell) -> String {
-    let mut command = Cli::command();
+    let mut command = visible_command();
     let mut buf = Vec::new();
     let generator = match shell {
         CompletionShell::Bash => clap_complete::Shell::Bash,
