@@ -278,6 +278,10 @@ pub struct UpArgs {
     /// With --prune: delete their data volumes too (kept by default).
     #[arg(long, requires = "prune")]
     pub delete_data: bool,
+    /// Do not ask before --prune --delete-data deletes data volumes (for scripts: without a
+    /// terminal to ask on, it is refused unless --yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Replace running nodes (a new image, new options) even when a node may not come back by
     /// IST (the gcache may not cover its downtime), or across a downgrade of MariaDB's major
     /// version.
@@ -382,6 +386,10 @@ pub struct RecoverArgs {
     /// by a full copy. Never for a node whose container runs and answers.
     #[arg(long, value_name = "NODE", value_delimiter = ',')]
     pub force_without: Vec<String>,
+    /// Do not ask before --force-without gives nodes up (for scripts: without a terminal to
+    /// ask on, it is refused unless --yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Go on without the cluster's lock when a majority of its hosts cannot be reached
     /// (hosts lost for good). Make sure nobody else runs galeractl on the cluster.
     #[arg(long)]
@@ -413,6 +421,10 @@ pub struct UnlockArgs {
     pub inventory: InventoryArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
+    /// Do not ask before removing the lock (for scripts: without a terminal to ask on, it is
+    /// refused unless --yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -459,6 +471,10 @@ pub struct RestoreArgs {
     /// node's data is moved to a volume VOLUME-aside-STAMP (not deleted).
     #[arg(long)]
     pub replace: bool,
+    /// Do not ask before --replace stops and removes the cluster's containers (for scripts:
+    /// without a terminal to ask on, it is refused unless --yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Restore a backup whose manifest names another cluster than the inventory's (refused
     /// without it: an old or wrong backup over this cluster).
     #[arg(long)]

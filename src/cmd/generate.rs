@@ -149,13 +149,13 @@ Success; for \fBstatus\fR, the cluster is healthy.
 Failed: a host, container, check or wait did not do what was needed; for \fBstatus\fR, no Primary component.
 .TP
 \fB3\fR
-Refused for safety; nothing was changed.
+Refused for safety, or a destructive command's question answered no; nothing was changed.
 .TP
 \fB4\fR
 Another operator's command holds the cluster's lock; nothing was changed.
 .TP
 \fB64\fR
-Bad command line.
+Bad command line, or a destructive command (\fBrestore \-\-replace\fR, \fBup \-\-prune \-\-delete\-data\fR, \fBrecover \-\-force\-without\fR, \fBunlock\fR) with no terminal to ask on and no \fB\-\-yes\fR; nothing was changed.
 .TP
 \fB65\fR
 Invalid inventory, or a secret file missing, empty, unreadable or too open.

@@ -42,12 +42,26 @@ impl Context<'_> {
     }
 }
 
+/// The confirmation's name for what `recover --force-without` does.
+const GIVE_UP: &str = "recover --force-without";
+
 pub async fn run(args: &RecoverArgs) -> Outcome {
     let started = Instant::now();
+    // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
+    let ask = crate::confirm::gate(
+        GIVE_UP,
+        !args.force_without.is_empty(),
+        args.dry_run,
+        args.yes,
+    )?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
     print_warnings(&report);
     let password = monitor_password(&inventory)?;
+    // Before any host is reached (the lock, crash recovery on the volumes): the nodes given up.
+    if ask {
+        crate::confirm::confirm(GIVE_UP, &give_up_summary(&inventory, &args.force_without))?;
+    }
     let targets = inventory
         .nodes
         .iter()
@@ -81,6 +95,27 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     let result = super::locked::locked(&inventory, &hosts, "recover", wait, without, work).await;
     hosts.close().await;
     result
+}
+
+/// What `recover --force-without` gives up, for its question.
+fn give_up_summary(inventory: &Inventory, without: &[String]) -> String {
+    let nodes: Vec<String> = without
+        .iter()
+        .map(|name| match inventory.node(name) {
+            Some(node) => format!(
+                "{name} on {} (its volume {})",
+                node.host,
+                inventory.volume_name(node)
+            ),
+            None => format!("{name} (no such node in the inventory)"),
+        })
+        .collect();
+    format!(
+        "recover --force-without gives up on cluster {}'s {}: {}.\nWhen their position cannot be read, the cluster is recovered from the other nodes as a NEW history (a new cluster UUID): what only the given-up nodes hold is lost, and they can rejoin only by a full copy (SST).",
+        inventory.cluster.name,
+        if without.len() == 1 { "node" } else { "nodes" },
+        nodes.join(", ")
+    )
 }
 
 /// With `[arbitrator]`, before a new history is bootstrapped from `chosen`: garbd's last view,

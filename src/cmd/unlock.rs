@@ -13,6 +13,8 @@ use crate::lock;
 use crate::ssh::Hosts;
 
 pub async fn run(args: &UnlockArgs) -> Outcome {
+    // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
+    let ask = crate::confirm::gate("unlock", true, false, args.yes)?;
     let path = inventory_path(&args.inventory)?;
     // No secret is read: a missing secret file must not keep a lock in place.
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Advisory)?;
@@ -26,7 +28,31 @@ pub async fn run(args: &UnlockArgs) -> Outcome {
     }
     // The hosts out of reach are reported below, with the parts that could not be removed.
     let (hosts, unreached) = Hosts::connect_reachable(targets, &ssh_options(&args.remote)).await;
-    let results = lock::remove(&hosts, &inventory).await;
+    let results = if ask {
+        // Who holds it first (changing nothing); a cluster that is not locked has nothing to
+        // ask about, and nothing is removed.
+        let found = lock::read(&hosts, &inventory).await;
+        let locked: Vec<(String, lock::Found)> = found
+            .iter()
+            .filter_map(|(host, r)| match r {
+                Ok(f @ lock::Found::Locked(_)) => Some((host.clone(), f.clone())),
+                _ => None,
+            })
+            .collect();
+        if locked.is_empty() {
+            found
+        } else {
+            let question =
+                lock::unlock_question(&inventory.cluster.name, &locked, lock::now_unix());
+            if let Err(declined) = crate::confirm::confirm("unlock", &question) {
+                hosts.close().await;
+                return Err(declined);
+            }
+            lock::remove(&hosts, &inventory).await
+        }
+    } else {
+        lock::remove(&hosts, &inventory).await
+    };
     hosts.close().await;
     let mut removed = Vec::new();
     let mut missed: Vec<String> = unreached.iter().map(ToString::to_string).collect();
