@@ -308,6 +308,10 @@ pub struct ValidateArgs {
     /// Inventory files; clusters in them may share hosts.
     #[arg(required = true)]
     pub inventories: Vec<PathBuf>,
+    /// Print every file's findings (severity, line, column, key, message) as one JSON document
+    /// on stdout instead of the text on stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone)]
