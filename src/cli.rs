@@ -110,6 +110,10 @@ pub struct InitArgs {
     /// and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print what was written (with --dry-run: what would be) as JSON: the inventory and its
+    /// text, the secret files' names (never a secret), the directories, the nodes.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -214,8 +218,8 @@ pub struct RestartArgs {
     /// Print the plan (pasteable commands per host) and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the plan as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// The result as JSON (the nodes restarted); with --dry-run, the plan as JSON.
+    #[arg(long)]
     pub json: bool,
 }
 
@@ -267,7 +271,8 @@ pub struct UpArgs {
     /// Observe the hosts and print the steps that would run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print a JSON summary on stdout.
+    /// Print a JSON summary on stdout (the cluster's verdict and nodes); with --dry-run, the
+    /// plan as JSON.
     #[arg(long)]
     pub json: bool,
     /// Take out the cluster's nodes that the inventory no longer names: after HAProxy stops
@@ -363,8 +368,9 @@ pub struct NodeArgs {
     /// Print the plan (pasteable commands per host) after the checks, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the plan as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// The result as JSON (the node, whether it changed, its state, the seqno or how it caught
+    /// up); with --dry-run, the plan as JSON.
+    #[arg(long)]
     pub json: bool,
 }
 
@@ -377,8 +383,9 @@ pub struct RecoverArgs {
     /// Read every node's position and print the choice and the steps; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the positions, the choice and the plan as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// The result as JSON (the choice, the cluster UUID and whether the history was kept, each
+    /// node's state); with --dry-run, the positions, the choice and the plan as JSON.
+    #[arg(long)]
     pub json: bool,
     /// Bootstrap past a safe_to_bootstrap that disagrees with the seqnos (the highest seqno
     /// still wins); let a stopped node ahead of the running Primary join by a full copy (what
@@ -429,6 +436,9 @@ pub struct UnlockArgs {
     /// refused unless --yes).
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// Print what was removed (each host's part and its holder) as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -489,7 +499,8 @@ pub struct RestoreArgs {
     /// Print the plan (pasteable commands) after the checks, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the plan as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// The result as JSON (the backup restored, each node's state); with --dry-run, the plan
+    /// as JSON.
+    #[arg(long)]
     pub json: bool,
 }

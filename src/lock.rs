@@ -112,8 +112,9 @@ pub fn remove_argv(lock_dir: &str) -> Argv {
     script(REMOVE_SCRIPT, "galeractl-unlock", &[lock_dir])
 }
 
-/// Who holds a lock, as its `holder` file says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who holds a lock, as its `holder` file says (as JSON, for `unlock --json`: its token left
+/// out).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Holder {
     /// `user@machine` of the process that took it.
     pub who: String,
@@ -123,6 +124,7 @@ pub struct Holder {
     /// When it was taken, as written (`YYYY-MM-DD HH:MM:SS UTC`).
     pub since: String,
     /// Random hex; a release removes the lock only when the holder carries its own token.
+    #[serde(skip)]
     pub token: String,
 }
 

@@ -1,7 +1,5 @@
 //! `galeractl plan`: the steps `up` runs on hosts where the cluster does not exist yet.
 
-use std::process::ExitCode;
-
 use super::{print_warnings, Failure, Outcome};
 use crate::cli::PlanArgs;
 use crate::{exit, inventory, plan};
@@ -11,12 +9,5 @@ pub fn run(args: &PlanArgs) -> Outcome {
     print_warnings(&report);
     let plan = plan::up(&inventory, &plan::Observed::default())
         .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
-    if args.json {
-        let text = serde_json::to_string_pretty(&plan)
-            .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the plan: {e}")))?;
-        outln!("{text}");
-    } else {
-        out!("{}", plan::render(&plan));
-    }
-    Ok(ExitCode::SUCCESS)
+    super::print_plan(&plan, args.json)
 }

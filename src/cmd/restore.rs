@@ -313,33 +313,50 @@ async fn restore_on(
             failure
         })?;
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    let at: Vec<String> = inventory
+    let states: Vec<(&str, String)> = inventory
         .nodes
         .iter()
         .zip(&statuses)
         .map(|(n, s)| {
-            format!(
-                "{} {}",
-                n.name,
-                s.as_ref().map_or("no answer".into(), |s| format!(
-                    "{} {}",
-                    s.cluster_status, s.local_state
-                ))
+            (
+                n.name.as_str(),
+                s.as_ref().map_or("no answer".into(), |s| {
+                    format!("{} {}", s.cluster_status, s.local_state)
+                }),
             )
         })
         .collect();
+    let at: Vec<String> = states.iter().map(|(n, s)| format!("{n} {s}")).collect();
     let what = match manifest.format {
         backup::Format::MariabackupXbstream => "restored from the backup",
         backup::Format::MariadbDumpSql => "loaded the logical backup (a new history)",
     };
-    outln!(
-        "{}: {what} of {} at {}:{} in {:.1}s; {}",
-        inventory.cluster.name,
-        manifest.node,
-        manifest.cluster_uuid,
-        manifest.seqno,
-        clock.elapsed().as_secs_f64(),
-        at.join(", ")
+    let seconds = clock.elapsed().as_secs_f64();
+    super::print_result(
+        args.json,
+        &format!(
+            "{}: {what} of {} at {}:{} in {seconds:.1}s; {}",
+            inventory.cluster.name,
+            manifest.node,
+            manifest.cluster_uuid,
+            manifest.seqno,
+            at.join(", ")
+        ),
+        &serde_json::json!({
+            "cluster": inventory.cluster.name,
+            "backup": {
+                "cluster": manifest.cluster,
+                "node": manifest.node,
+                "cluster_uuid": manifest.cluster_uuid,
+                "seqno": manifest.seqno,
+                "logical": manifest.format == backup::Format::MariadbDumpSql,
+            },
+            "seconds": seconds,
+            "nodes": states
+                .iter()
+                .map(|(n, s)| serde_json::json!({ "name": n, "state": s }))
+                .collect::<Vec<_>>(),
+        }),
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -229,8 +229,8 @@ async fn plan_and_run(
         recorded.clear();
     }
     if args.dry_run {
-        out!("{}", plan::render(&plan));
-        return Ok(ExitCode::SUCCESS);
+        // The very plan `up` would run: pasteable commands, or (--json) the same as data.
+        return super::print_plan(&plan, args.json);
     }
     if plan.stages.is_empty() {
         tracing::info!(
