@@ -79,7 +79,7 @@ t=$(now)
 hand_restore=$(since "$t")
 t=$(now)
 # Each log line with the time it came: the put step is from its own line to the next step's.
-"$BIN" restore "$(ls -d "$work"/b/*)" "$work/bench.toml" --replace 2>&1 >/dev/null |
+"$BIN" restore "$(ls -d "$work"/b/*)" "$work/bench.toml" --replace --yes 2>&1 >/dev/null |
 	while IFS= read -r line; do printf '%s %s\n' "$(now)" "$line"; done >"$work/restore.log"
 tool_restore=$(since "$t")
 put=$(awk '/the backup extracted onto its volume/ { a = $1 } a && /grastate.dat at the backup/ { printf "%.2f", $1 - a; exit }' "$work/restore.log")

@@ -124,6 +124,10 @@ pub struct InitArgs {
     /// and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print what was written (with --dry-run: what would be) as JSON: the inventory and its
+    /// text, the secret files' names (never a secret), the directories, the nodes.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -228,8 +232,8 @@ pub struct RestartArgs {
     /// Print the plan (pasteable commands per host) and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the plan as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// The result as JSON (the nodes restarted); with --dry-run, the plan as JSON.
+    #[arg(long)]
     pub json: bool,
 }
 
@@ -292,7 +296,8 @@ pub struct UpArgs {
     /// Observe the hosts and print the steps that would run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print a JSON summary on stdout.
+    /// Print a JSON summary on stdout (the cluster's verdict and nodes); with --dry-run, the
+    /// plan as JSON.
     #[arg(long)]
     pub json: bool,
     /// Take out the cluster's nodes that the inventory no longer names: after HAProxy stops
@@ -303,6 +308,10 @@ pub struct UpArgs {
     /// With --prune: delete their data volumes too (kept by default).
     #[arg(long, requires = "prune")]
     pub delete_data: bool,
+    /// Do not ask before --prune --delete-data deletes data volumes (for scripts: without a
+    /// terminal to ask on, it is refused unless --yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Replace running nodes (a new image, new options) even when a node may not come back by
     /// IST (the gcache may not cover its downtime), or across a downgrade of MariaDB's major
     /// version.
@@ -329,6 +338,10 @@ pub struct ValidateArgs {
     /// Inventory files; clusters in them may share hosts.
     #[arg(required = true)]
     pub inventories: Vec<PathBuf>,
+    /// Print every file's findings (severity, line, column, key, message) as one JSON document
+    /// on stdout instead of the text on stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -380,8 +393,9 @@ pub struct NodeArgs {
     /// Print the plan (pasteable commands per host) after the checks, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the plan as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// The result as JSON (the node, whether it changed, its state, the seqno or how it caught
+    /// up); with --dry-run, the plan as JSON.
+    #[arg(long)]
     pub json: bool,
 }
 
@@ -394,8 +408,9 @@ pub struct RecoverArgs {
     /// Read every node's position and print the choice and the steps; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the positions, the choice and the plan as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// The result as JSON (the choice, the cluster UUID and whether the history was kept, each
+    /// node's state); with --dry-run, the positions, the choice and the plan as JSON.
+    #[arg(long)]
     pub json: bool,
     /// Bootstrap past a safe_to_bootstrap that disagrees with the seqnos (the highest seqno
     /// still wins); let a stopped node ahead of the running Primary join by a full copy (what
@@ -407,6 +422,10 @@ pub struct RecoverArgs {
     /// by a full copy. Never for a node whose container runs and answers.
     #[arg(long, value_name = "NODE", value_delimiter = ',')]
     pub force_without: Vec<String>,
+    /// Do not ask before --force-without gives nodes up (for scripts: without a terminal to
+    /// ask on, it is refused unless --yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Go on without the cluster's lock when a majority of its hosts cannot be reached
     /// (hosts lost for good). Make sure nobody else runs galeractl on the cluster.
     #[arg(long)]
@@ -438,6 +457,13 @@ pub struct UnlockArgs {
     pub inventory: InventoryArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
+    /// Do not ask before removing the lock (for scripts: without a terminal to ask on, it is
+    /// refused unless --yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Print what was removed (each host's part and its holder) as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -484,6 +510,10 @@ pub struct RestoreArgs {
     /// node's data is moved to a volume VOLUME-aside-STAMP (not deleted).
     #[arg(long)]
     pub replace: bool,
+    /// Do not ask before --replace stops and removes the cluster's containers (for scripts:
+    /// without a terminal to ask on, it is refused unless --yes).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Restore a backup whose manifest names another cluster than the inventory's (refused
     /// without it: an old or wrong backup over this cluster).
     #[arg(long)]
@@ -494,7 +524,8 @@ pub struct RestoreArgs {
     /// Print the plan (pasteable commands) after the checks, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the plan as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// The result as JSON (the backup restored, each node's state); with --dry-run, the plan
+    /// as JSON.
+    #[arg(long)]
     pub json: bool,
 }

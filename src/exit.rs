@@ -11,7 +11,8 @@ pub const FINDINGS: u8 = 1;
 pub const FAILED: u8 = 2;
 /// `doctor`: a check could not run (no node answered, the tables could not be read).
 pub const CANNOT_CHECK: u8 = 2;
-/// Refused for safety (quorum, recovery rules); nothing was changed.
+/// Refused for safety (quorum, recovery rules), or a destructive command's question answered
+/// no; nothing was changed.
 pub const REFUSED: u8 = 3;
 /// Another operator's command holds the cluster's lock (it was waited for, `--lock-wait`);
 /// nothing was changed.
@@ -30,7 +31,8 @@ pub fn interrupted_as(code: u8, signal: Option<&str>) -> u8 {
         _ => code,
     }
 }
-/// Bad command line.
+/// Bad command line, or a destructive command with no terminal to ask on and no `--yes`
+/// (`confirm`); nothing was changed.
 pub const USAGE: u8 = 64;
 /// Invalid inventory.
 pub const INVALID_INVENTORY: u8 = 65;

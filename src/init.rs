@@ -396,6 +396,7 @@ mod tests {
             [
                 "galeractl validate galeractl.toml",
                 "galeractl plan galeractl.toml",
+                "galeractl preflight",
                 "galeractl up",
                 "galeractl status"
             ]
@@ -405,6 +406,7 @@ mod tests {
             [
                 "galeractl validate 'my dir/galeractl.toml'",
                 "galeractl plan 'my dir/galeractl.toml'",
+                "galeractl preflight 'my dir/galeractl.toml'",
                 "galeractl up 'my dir/galeractl.toml'",
                 "galeractl status 'my dir/galeractl.toml'"
             ]

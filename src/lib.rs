@@ -12,6 +12,7 @@ pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod cmd;
+pub mod confirm;
 pub mod diagnostic;
 pub mod docker;
 pub mod doctor;
@@ -59,7 +60,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let outcome = match &cli.command {
         cli::Command::Init(args) => cmd::init::run(args),
         cli::Command::Plan(args) => cmd::plan::run(args),
-        cli::Command::Validate(args) => cmd::validate::run(&args.inventories),
+        cli::Command::Validate(args) => cmd::validate::run(args),
         cli::Command::Preflight(args) => cmd::block_on(cmd::preflight::run(args)),
         cli::Command::Up(args) => cmd::block_on(cmd::up::run(args)),
         cli::Command::Status(args) => {

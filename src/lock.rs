@@ -112,8 +112,9 @@ pub fn remove_argv(lock_dir: &str) -> Argv {
     script(REMOVE_SCRIPT, "galeractl-unlock", &[lock_dir])
 }
 
-/// Who holds a lock, as its `holder` file says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who holds a lock, as its `holder` file says (as JSON, for `unlock --json`: its token left
+/// out).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Holder {
     /// `user@machine` of the process that took it.
     pub who: String,
@@ -123,6 +124,7 @@ pub struct Holder {
     /// When it was taken, as written (`YYYY-MM-DD HH:MM:SS UTC`).
     pub since: String,
     /// Random hex; a release removes the lock only when the holder carries its own token.
+    #[serde(skip)]
     pub token: String,
 }
 
@@ -251,17 +253,7 @@ pub enum Found {
 /// What `galeractl unlock` prints about the parts it removed (per lock host, in host order), or
 /// did not find: one line per holder, naming the hosts its parts were on.
 pub fn unlock_message(cluster: &str, removed: &[(String, Found)], now_unix: i64) -> String {
-    let mut holders: Vec<(String, Vec<&str>)> = Vec::new();
-    for (host, found) in removed {
-        let Found::Locked(holder) = found else {
-            continue;
-        };
-        let who = describe(holder.as_ref(), now_unix);
-        match holders.iter_mut().find(|(w, _)| *w == who) {
-            Some((_, hosts)) => hosts.push(host),
-            None => holders.push((who, vec![host])),
-        }
-    }
+    let holders = holders(removed, now_unix);
     if holders.is_empty() {
         return format!("cluster {cluster}: not locked");
     }
@@ -275,6 +267,40 @@ pub fn unlock_message(cluster: &str, removed: &[(String, Found)], now_unix: i64)
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Each holder found (described), with the hosts its parts are on, in the order found.
+fn holders(found: &[(String, Found)], now_unix: i64) -> Vec<(String, Vec<&str>)> {
+    let mut holders: Vec<(String, Vec<&str>)> = Vec::new();
+    for (host, found) in found {
+        let Found::Locked(holder) = found else {
+            continue;
+        };
+        let who = describe(holder.as_ref(), now_unix);
+        match holders.iter_mut().find(|(w, _)| *w == who) {
+            Some((_, hosts)) => hosts.push(host),
+            None => holders.push((who, vec![host])),
+        }
+    }
+    holders
+}
+
+/// What `galeractl unlock` asks about before it removes the lock: who holds it, on which
+/// hosts, and what removing a live command's lock costs.
+pub fn unlock_question(cluster: &str, found: &[(String, Found)], now_unix: i64) -> String {
+    let mut lines: Vec<String> = holders(found, now_unix)
+        .iter()
+        .map(|(who, hosts)| {
+            format!(
+                "cluster {cluster} is locked by {who} on {}",
+                hosts.join(", ")
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "unlock removes the lock whoever holds it: if that command still runs, it goes on unprotected and another command may change cluster {cluster} under it."
+    ));
+    lines.join("\n")
 }
 
 /// One line of printable text: control characters (a newline in a name) become `?`.

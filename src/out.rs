@@ -45,6 +45,12 @@ pub fn stderr_line(args: fmt::Arguments<'_>) {
     let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
 }
 
+/// Writes to stderr (a question, with no line end) and flushes it; a failed write is dropped.
+pub fn stderr(args: fmt::Arguments<'_>) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.flush());
+}
+
 /// `print!` that cannot panic.
 #[macro_export]
 macro_rules! out {
@@ -61,6 +67,12 @@ macro_rules! outln {
 #[macro_export]
 macro_rules! errln {
     ($($arg:tt)*) => { $crate::out::stderr_line(format_args!($($arg)*)) };
+}
+
+/// `eprint!` that cannot panic (and flushes: a question waits for its answer after it).
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::out::stderr(format_args!($($arg)*)) };
 }
 
 /// The log's writer: stderr, whose failed writes are dropped (and reported as written, so

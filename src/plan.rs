@@ -18,7 +18,7 @@ mod upgrade;
 pub use crate::facts::{
     ContainerFact, Gcache, Observed, ObservedNode, SqlSaid, Stray, StrayVolume, Versions,
 };
-pub use prune::{members as prune_members, UpOptions};
+pub use prune::{members as prune_members, volume_of as stray_volume, UpOptions};
 pub use remnants::NEW_HISTORY_FLAG;
 pub use restart::restart;
 pub use upgrade::{gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};

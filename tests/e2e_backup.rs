@@ -245,7 +245,13 @@ fn backup_and_restore_on_the_lab() {
     let refused = galeractl(&["restore", &kept.display().to_string(), &inv]);
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
     assert!(text(&refused.stderr).contains("refusing to restore: cluster backup has data"));
-    let restored = galeractl(&["restore", &kept.display().to_string(), &inv, "--replace"]);
+    let restored = galeractl(&[
+        "restore",
+        &kept.display().to_string(),
+        &inv,
+        "--replace",
+        "--yes",
+    ]);
     assert!(
         restored.status.success(),
         "restore --replace: {}\n{}",
@@ -428,7 +434,13 @@ fn logical_round_trip(lab: &Lab, inv: &str, root: &str, to: &Path) {
         &["insert into bk.logical values (3, 'after')"],
     );
 
-    let restored = galeractl(&["restore", &dir.display().to_string(), inv, "--replace"]);
+    let restored = galeractl(&[
+        "restore",
+        &dir.display().to_string(),
+        inv,
+        "--replace",
+        "--yes",
+    ]);
     assert!(
         restored.status.success(),
         "restore --replace of the dump: {}\n{}",

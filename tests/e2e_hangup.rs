@@ -211,7 +211,7 @@ fn a_dropped_session_leaves_no_trap() {
         format!("/etc/galeractl/{CLUSTER}/lock\n"),
         "the waiting restart left a part of its own"
     );
-    let unlock = galeractl(&["unlock", &inv]);
+    let unlock = galeractl(&["unlock", "--yes", &inv]);
     assert!(unlock.status.success(), "{}", text(&unlock.stderr));
     assert_eq!(lock_leftovers(&lab), "");
     lab.wipe_cluster(CLUSTER);

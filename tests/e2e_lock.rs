@@ -53,7 +53,7 @@ fn exists_on_host1(lab: &Lab, path: &str) -> bool {
 }
 
 fn unlock(inv: &str) -> String {
-    let out = galeractl(&["unlock", inv]);
+    let out = galeractl(&["unlock", "--yes", inv]);
     assert!(
         out.status.success(),
         "unlock failed ({}):\n{}\n{}",

@@ -370,7 +370,13 @@ fn recover_on_the_lab() {
     };
     let forced = recover(
         &unreach,
-        &["--connect-timeout", "3", "--force-without", "nodec"],
+        &[
+            "--connect-timeout",
+            "3",
+            "--force-without",
+            "nodec",
+            "--yes",
+        ],
     );
     assert_eq!(forced.code, 0, "{}\n{}", forced.stdout, forced.stderr);
     assert!(

@@ -58,7 +58,13 @@ fn another_clusters_backup_is_refused_and_the_aside_copy_is_measured_first() {
     let ids = lab.container_ids(CLUSTER);
 
     for extra in [&["--dry-run"][..], &[][..]] {
-        let mut args = vec!["restore", backup.as_str(), inv.as_str(), "--replace"];
+        let mut args = vec![
+            "restore",
+            backup.as_str(),
+            inv.as_str(),
+            "--replace",
+            "--yes",
+        ];
         args.extend_from_slice(extra);
         let refused = galeractl(&args);
         let stderr = text(&refused.stderr);

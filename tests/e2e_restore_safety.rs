@@ -166,7 +166,7 @@ fn a_logical_restore_loses_no_write_acknowledged_through_the_proxy() {
     // Writes before the bootstrap land in the old cluster, which the restore replaces by
     // design; from the bootstrap on, every acknowledged write must stay.
     let (out, bootstrap) = run_marked(
-        &["restore", &backup, &inv, "--replace"],
+        &["restore", &backup, &inv, "--replace", "--yes"],
         ": bootstrap a new cluster from",
     );
     let ended = Instant::now();
@@ -272,7 +272,7 @@ fn a_restore_refuses_beside_a_stray_and_starts_a_new_history() {
         &[&format!("insert into rs.t values {}", values.join(", "))],
     );
 
-    let refused = galeractl(&["restore", &backup, &three, "--replace"]);
+    let refused = galeractl(&["restore", &backup, &three, "--replace", "--yes"]);
     let said = text(&refused.stderr);
     assert_eq!(refused.status.code(), Some(3), "{said}");
     assert!(
@@ -287,8 +287,8 @@ fn a_restore_refuses_beside_a_stray_and_starts_a_new_history() {
         "the refusal changed something"
     );
 
-    galeractl_ok(&["up", &three, "--prune", "--delete-data"]);
-    galeractl_ok(&["restore", &backup, &three, "--replace"]);
+    galeractl_ok(&["up", &three, "--prune", "--delete-data", "--yes"]);
+    galeractl_ok(&["restore", &backup, &three, "--replace", "--yes"]);
     let uuid = wsrep(HOSTS[0], PORT, &root, "wsrep_cluster_state_uuid").unwrap_or_default();
     assert_ne!(uuid, old_uuid, "the restore kept the backed-up history");
     // The stray back in the inventory: a full copy of the restored rows.
@@ -313,7 +313,7 @@ fn a_restore_refuses_beside_a_stray_and_starts_a_new_history() {
         sql(MORE_HOSTS[0], PORT, &root, &["select count(*) from rs.t"]),
         vec![vec!["2".to_string()]]
     );
-    galeractl_ok(&["up", &three, "--prune", "--delete-data"]);
+    galeractl_ok(&["up", &three, "--prune", "--delete-data", "--yes"]);
     lab.wipe_cluster(CLUSTER);
 }
 
@@ -415,6 +415,7 @@ fn recover_force_without_asks_the_arbitrator() {
             &cut,
             "--force-without",
             "nodeb",
+            "--yes",
             "--connect-timeout",
             "3",
         ]);

@@ -244,7 +244,7 @@ fn tls_cluster_encrypts_every_connection_between_hosts() {
 
     // The TLS cluster forms from it; the CA key and node keys are 0600 here and on the hosts.
     let started = Instant::now();
-    let out = galeractl(&["restore", &backup, &inv, "--replace"]);
+    let out = galeractl(&["restore", &backup, &inv, "--replace", "--yes"]);
     assert!(out.status.success(), "restore: {}", text(&out.stderr));
     println!(
         "restore with TLS from a plaintext backup: {:.1}s",

@@ -31,6 +31,16 @@ fn completion_scripts_generate_for_three_shells() {
             assert!(script.contains(&command), "{shell}: no {command}");
         }
         assert!(script.contains("--inventory"), "{shell}");
+        // The hidden command is never offered: only galeractl's own addition (bash, fish)
+        // calls it, after clap's script.
+        let generated = script
+            .split("\n# galeractl: node names")
+            .next()
+            .unwrap_or_default();
+        assert!(
+            !generated.contains("complete-nodes") && !generated.contains("complete__subcmd__nodes"),
+            "{shell}: the hidden complete-nodes is offered"
+        );
         // Syntax, where the shell is installed.
         let check: &[&str] = match shell {
             "bash" | "zsh" => &["-n"],

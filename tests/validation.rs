@@ -68,6 +68,132 @@ galeractl: 1 error in 1 inventory
     );
 }
 
+/// Issue 29: one run reports every error, not the first: two unknown keys in different tables
+/// and a port out of range, each at its line.
+#[test]
+fn every_error_is_reported_in_one_run() {
+    let body = format!(
+        "{CLUSTER}colour = \"blue\"\n\n[cluster.ports]\nmysql = 70000\n{}",
+        THREE_NODES.replacen(
+            "host = \"10.0.0.1\"",
+            "host = \"10.0.0.1\"\nshape = \"round\"",
+            1
+        )
+    );
+    assert_invalid(
+        "every_error",
+        &body,
+        "inv.toml:6:1: error: unknown field `colour`, expected one of `name`, `image`, `distribute_image`, `root_password_file`, `monitor_password_file`, `monitor_user`, `ports`, `volume`, `container`, `provider`, `sst_method`, `sst_password_file`, `backup_password_file`, `durability`, `config_dir`, `mariadbd_options`, `gcache_size`, `network`
+ 6 | colour = \"blue\"
+   | ^^^^^^
+inv.toml:14:1: error: unknown field `shape`, expected one of `name`, `host`, `ssh_user`, `ssh_port`, `ssh_identity`, `ports`
+ 14 | shape = \"round\"
+    | ^^^^^
+inv.toml:9:9: error: cluster.ports.mysql: port 70000 is out of range (1-65535)
+ 9 | mysql = 70000
+   |         ^^^^^
+galeractl: 3 errors in 1 inventory
+",
+    );
+}
+
+/// `validate --json`: every finding of every file as data on stdout, nothing rendered on
+/// stderr but the one-line failure; a file that cannot be read does not stop the others.
+#[test]
+fn validate_json_reports_every_finding_of_every_file() {
+    let dir = scratch("validate_json");
+    secret(&dir.join("root.pw"), 0o600);
+    secret(&dir.join("monitor.pw"), 0o600);
+    let bad =
+        format!("{CLUSTER}colour = \"blue\"\n\n[cluster.ports]\nmysql = 70000\n{THREE_NODES}");
+    std::fs::write(dir.join("bad.toml"), bad).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("good.toml"), format!("{CLUSTER}{THREE_NODES}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = galeractl_in(
+        &dir,
+        &[
+            "validate",
+            "--json",
+            "good.toml",
+            "missing.toml",
+            "bad.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(66), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "galeractl: cannot read inventory missing.toml: No such file or directory (os error 2); and 2 errors in 3 inventories\n"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["errors"], 2);
+    let files = doc["inventories"].as_array().cloned().unwrap_or_default();
+    assert_eq!(files.len(), 3);
+    assert_eq!(files[0]["path"], "good.toml");
+    assert_eq!(files[0]["ok"], true);
+    assert_eq!(files[0]["cluster"], "local-test");
+    assert_eq!(files[0]["nodes"], 3);
+    assert_eq!(files[1]["path"], "missing.toml");
+    assert!(files[1]["read_error"]
+        .as_str()
+        .is_some_and(|e| e.contains("cannot read inventory")));
+    assert_eq!(files[2]["ok"], false);
+    let found: Vec<(u64, u64, String)> = files[2]["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+                d["key"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (6, 1, String::new()),
+            (9, 9, "cluster.ports.mysql".to_string())
+        ]
+    );
+
+    // Valid files: ok, and the same document shape.
+    let out = galeractl_in(&dir, &["validate", "--json", "good.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["inventories"][0]["diagnostics"], serde_json::json!([]));
+}
+
+/// A value of the wrong type does not hide an unknown key elsewhere, nor a missing key.
+#[test]
+fn wrong_types_and_missing_keys_are_reported_together() {
+    let body = format!(
+        "{CLUSTER}{}",
+        THREE_NODES
+            .replacen("host = \"10.0.0.2\"\n", "", 1)
+            .replacen(
+                "host = \"10.0.0.3\"",
+                "host = \"10.0.0.3\"\nssh_port = \"22\"\nweight = 1",
+                1
+            )
+    );
+    let (code, stdout, stderr) = validate("types_and_missing", &body);
+    assert_eq!((code, stdout.as_str()), (65, ""), "{stderr}");
+    for expected in [
+        "inv.toml:11:1: error: nodes[1]: missing field `host`",
+        "inv.toml:17:12: error: nodes[2].ssh_port: invalid type: string \"22\", expected an integer",
+        "inv.toml:18:1: error: unknown field `weight`",
+        "galeractl: 3 errors in 1 inventory",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in:\n{stderr}");
+    }
+}
+
 #[test]
 fn duplicate_node_name_is_rejected() {
     let body = format!("{CLUSTER}{}", THREE_NODES.replace("\"nodec\"", "\"nodeb\""));

@@ -75,9 +75,22 @@ pub fn completions(shell: CompletionShell) -> Outcome {
     write_stdout(text.as_bytes())
 }
 
+/// The command line as the completion scripts offer it: clap_complete lists hidden subcommands
+/// (`complete-nodes`) like any other, so they are left out of the command it is given.
+fn visible_command() -> clap::Command {
+    let full = Cli::command();
+    let mut root = clap::Command::new("galeractl")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(full.get_about().cloned().unwrap_or_default());
+    for arg in full.get_arguments() {
+        root = root.arg(arg.clone());
+    }
+    root.subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
+}
+
 /// The completion script for `shell`: clap's, plus node names for bash and fish.
 pub fn completion_script(shell: CompletionShell) -> String {
-    let mut command = Cli::command();
+    let mut command = visible_command();
     let mut buf = Vec::new();
     let generator = match shell {
         CompletionShell::Bash => clap_complete::Shell::Bash,
@@ -136,13 +149,13 @@ Success; for \fBstatus\fR, the cluster is healthy.
 Failed: a host, container, check or wait did not do what was needed; for \fBstatus\fR, no Primary component.
 .TP
 \fB3\fR
-Refused for safety; nothing was changed.
+Refused for safety, or a destructive command's question answered no; nothing was changed.
 .TP
 \fB4\fR
 Another operator's command holds the cluster's lock; nothing was changed.
 .TP
 \fB64\fR
-Bad command line.
+Bad command line, or a destructive command (\fBrestore \-\-replace\fR, \fBup \-\-prune \-\-delete\-data\fR, \fBrecover \-\-force\-without\fR, \fBunlock\fR) with no terminal to ask on and no \fB\-\-yes\fR; nothing was changed.
 .TP
 \fB65\fR
 Invalid inventory, or a secret file missing, empty, unreadable or too open.

@@ -21,22 +21,67 @@ pub fn run(args: &InitArgs) -> Outcome {
     check_text(&layout, &text)?;
     layout.refuse_existing()?;
     layout.warn_open_secrets_dir();
+    let shown = (args.dir != Path::new(".")).then(|| layout.inventory.shown.clone());
+    let next = init::next_commands(shown.as_deref());
     if args.dry_run {
-        print_dry_run(&layout, &text);
+        if args.json {
+            outln!("{:#}", json_doc(&layout, &spec, &text, false, &next));
+        } else {
+            print_dry_run(&layout, &text);
+        }
         return Ok(ExitCode::SUCCESS);
     }
+    // The directories that will be made, named before they are.
+    let doc = args
+        .json
+        .then(|| json_doc(&layout, &spec, &text, true, &next));
     let passwords = draw_passwords(layout.secrets.len())?;
     let made = layout.write(&text, &passwords)?;
-    for line in made {
-        outln!("{line}");
+    if doc.is_none() {
+        for line in made {
+            outln!("{line}");
+        }
     }
     check_written(&layout)?;
+    if let Some(doc) = doc {
+        outln!("{doc:#}");
+        return Ok(ExitCode::SUCCESS);
+    }
     outln!("next:");
-    let shown = (args.dir != Path::new(".")).then(|| layout.inventory.shown.clone());
-    for command in init::next_commands(shown.as_deref()) {
+    for command in next {
         outln!("  {command}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `init --json`: what was (or, with `--dry-run`, would be) made: the inventory and its text,
+/// the secret files (never a password), the directories, the nodes, and what to run next.
+fn json_doc(
+    layout: &Layout,
+    spec: &InitSpec,
+    text: &str,
+    written: bool,
+    next: &[String],
+) -> serde_json::Value {
+    serde_json::json!({
+        "written": written,
+        "cluster": spec.cluster,
+        "nodes": spec
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, host)| serde_json::json!({ "name": init::node_name(i), "host": host }))
+            .collect::<Vec<_>>(),
+        "inventory": layout.inventory.shown,
+        "secrets": layout.secrets.iter().map(|t| &t.shown).collect::<Vec<_>>(),
+        "directories": layout
+            .missing_dirs()
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>(),
+        "text": text,
+        "next": next,
+    })
 }
 
 /// The flags as the inventory will say them; the SSH identity must exist.

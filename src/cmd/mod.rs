@@ -231,6 +231,15 @@ pub fn print_plan(
     Ok(ExitCode::SUCCESS)
 }
 
+/// A command's result on stdout: its line for a person, or (`--json`) the document.
+pub fn print_result(json: bool, line: &str, doc: &serde_json::Value) {
+    if json {
+        outln!("{doc:#}");
+    } else {
+        outln!("{line}");
+    }
+}
+
 /// Runs `plan` with `runner` until it ends or the operator interrupts it; on a failure or an
 /// interrupt, the plan's on-failure steps, each reported in the failure's message.
 pub async fn run_plan(

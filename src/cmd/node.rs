@@ -145,15 +145,32 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     match container_of(inventory, node, remote).await? {
         Some(row) if row.is_running() => {}
         Some(row) => {
-            outln!(
-                "{}: already stopped (container {name} is {})",
-                node.name,
-                row.state
+            super::print_result(
+                args.json,
+                &format!(
+                    "{}: already stopped (container {name} is {})",
+                    node.name, row.state
+                ),
+                &serde_json::json!({
+                    "node": node.name,
+                    "changed": false,
+                    "container": name,
+                    "state": row.state,
+                }),
             );
             return Ok(ExitCode::SUCCESS);
         }
         None => {
-            outln!("{}: already stopped (no container {name})", node.name);
+            super::print_result(
+                args.json,
+                &format!("{}: already stopped (no container {name})", node.name),
+                &serde_json::json!({
+                    "node": node.name,
+                    "changed": false,
+                    "container": name,
+                    "state": "missing",
+                }),
+            );
             return Ok(ExitCode::SUCCESS);
         }
     }
@@ -203,11 +220,22 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     let started = Instant::now();
     super::run_plan(&runner(cx, hosts, args), &plan).await?;
     let seqno = saved_seqno(inventory, node, remote).await;
-    outln!(
-        "{}: stopped cleanly in {:.1}s; last committed seqno {} (grastate.dat)",
-        node.name,
-        started.elapsed().as_secs_f64(),
-        seqno.map_or("unknown".into(), |s| s.to_string())
+    let seconds = started.elapsed().as_secs_f64();
+    super::print_result(
+        args.json,
+        &format!(
+            "{}: stopped cleanly in {seconds:.1}s; last committed seqno {} (grastate.dat)",
+            node.name,
+            seqno.map_or("unknown".into(), |s| s.to_string())
+        ),
+        &serde_json::json!({
+            "node": node.name,
+            "changed": true,
+            "container": name,
+            "state": "exited",
+            "seconds": seconds,
+            "seqno": seqno,
+        }),
     );
     if seqno == Some(-1) {
         tracing::warn!(
@@ -253,7 +281,15 @@ async fn start_checked(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs
         .and_then(|i| cx.probes.get(i))
         .and_then(|p| p.as_ref().ok());
     if own.is_some_and(NodeStatus::is_healthy) {
-        outln!("{}: already running, Synced and Primary", node.name);
+        super::print_result(
+            args.json,
+            &format!("{}: already running, Synced and Primary", node.name),
+            &serde_json::json!({
+                "node": node.name,
+                "changed": false,
+                "state": "Synced",
+            }),
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(refusal) = start_refusal(inventory, &node.name, &cx.probes) {
@@ -393,10 +429,24 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
     super::run_plan(&runner(cx, hosts, args), &plan).await?;
     let log = observe::log_tail(&remote, &inventory.container_name(node), 400).await;
     let how = galera::catch_up(&log);
-    outln!(
-        "{}: Synced in {:.1}s; caught up by {how}",
-        node.name,
-        started.elapsed().as_secs_f64()
+    let seconds = started.elapsed().as_secs_f64();
+    let (by, writesets) = match how {
+        galera::CatchUp::Ist { writesets } => ("IST", Some(writesets)),
+        galera::CatchUp::Sst => ("SST", None),
+        galera::CatchUp::None => ("none", None),
+        galera::CatchUp::Unknown => ("unknown", None),
+    };
+    super::print_result(
+        args.json,
+        &format!("{}: Synced in {seconds:.1}s; caught up by {how}", node.name),
+        &serde_json::json!({
+            "node": node.name,
+            "changed": true,
+            "state": "Synced",
+            "seconds": seconds,
+            "caught_up_by": by,
+            "writesets": writesets,
+        }),
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -42,12 +42,26 @@ impl Context<'_> {
     }
 }
 
+/// The confirmation's name for what `recover --force-without` does.
+const GIVE_UP: &str = "recover --force-without";
+
 pub async fn run(args: &RecoverArgs) -> Outcome {
     let started = Instant::now();
+    // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
+    let ask = crate::confirm::gate(
+        GIVE_UP,
+        !args.force_without.is_empty(),
+        args.dry_run,
+        args.yes,
+    )?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
     print_warnings(&report);
     let password = monitor_password(&inventory)?;
+    // Before any host is reached (the lock, crash recovery on the volumes): the nodes given up.
+    if ask {
+        crate::confirm::confirm(GIVE_UP, &give_up_summary(&inventory, &args.force_without))?;
+    }
     let targets = inventory
         .nodes
         .iter()
@@ -81,6 +95,27 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     let result = super::locked::locked(&inventory, &hosts, "recover", wait, without, work).await;
     hosts.close().await;
     result
+}
+
+/// What `recover --force-without` gives up, for its question.
+fn give_up_summary(inventory: &Inventory, without: &[String]) -> String {
+    let nodes: Vec<String> = without
+        .iter()
+        .map(|name| match inventory.node(name) {
+            Some(node) => format!(
+                "{name} on {} (its volume {})",
+                node.host,
+                inventory.volume_name(node)
+            ),
+            None => format!("{name} (no such node in the inventory)"),
+        })
+        .collect();
+    format!(
+        "recover --force-without gives up on cluster {}'s {}: {}.\nWhen their position cannot be read, the cluster is recovered from the other nodes as a NEW history (a new cluster UUID): what only the given-up nodes hold is lost, and they can rejoin only by a full copy (SST).",
+        inventory.cluster.name,
+        if without.len() == 1 { "node" } else { "nodes" },
+        nodes.join(", ")
+    )
 }
 
 /// With `[arbitrator]`, before a new history is bootstrapped from `chosen`: garbd's last view,
@@ -206,7 +241,7 @@ async fn recover(
                 None,
             );
         }
-        outln!("{choice}");
+        say(args.json, &choice);
         act::run(cx, &plan).await?;
         if let Ok(mut r) = cx.resolved.lock() {
             r.extend(unresolved);
@@ -274,8 +309,8 @@ async fn recover(
             fast.ok(),
         );
     }
-    out!("{}", render::choice(&choice));
-    outln!("path: {path}");
+    say(args.json, &render::choice(&choice));
+    say(args.json, &format!("path: {path}"));
     if matches!(choice, Choice::StopWaiting { .. }) {
         act::run(cx, &plan).await?;
         tracing::info!("reading every position again, the waiting nodes stopped");
@@ -286,7 +321,7 @@ async fn recover(
     }
     if let Ok(fast) = &fast {
         match act::try_run(cx, fast).await {
-            Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64()).await,
+            Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64(), args.json).await,
             // Interrupted while the nodes re-form: they are left as they are, not stopped.
             Err(error) if super::signalled().is_some() => {
                 return Err(Failure::new(
@@ -305,7 +340,20 @@ async fn recover(
     }
     act::run(cx, &plan).await?;
     let seconds = started.elapsed().as_secs_f64();
-    finish(cx, &choice, seconds).await
+    finish(cx, &choice, seconds, args.json).await
+}
+
+/// A line of the run's story: on stdout, or with `--json` (stdout holds the one document) in
+/// the log.
+fn say(json: bool, text: &str) {
+    let text = text.trim_end_matches('\n');
+    if json {
+        for line in text.lines() {
+            tracing::info!("{line}");
+        }
+    } else {
+        outln!("{text}");
+    }
 }
 
 /// What `--dry-run` prints: the choice, the path, then the plan that `recover` would run
@@ -447,7 +495,7 @@ async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
 
 /// The closing report: per node its container and wsrep state, and whether the cluster kept
 /// its history (the same cluster UUID).
-async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
+async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64, json: bool) -> Outcome {
     let inventory = cx.inventory;
     let states = act::node_states(cx).await;
     let wanted = match choice {
@@ -494,20 +542,25 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
     } else {
         recorded.join(", ")
     };
-    outln!(
-        "cluster {}: recovered in {seconds:.1}s; cluster UUID {} ({})",
-        inventory.cluster.name,
-        uuids.first().copied().unwrap_or("-"),
-        if kept && new_history {
-            format!("a NEW history, as --force-without asked; it was {before}")
-        } else if kept {
-            "kept: same history".to_string()
-        } else if uuids.is_empty() {
-            "unknown: no Primary node answers".to_string()
-        } else {
-            format!("history reset: it was {before}")
-        }
-    );
+    let (history, history_text) = if kept && new_history {
+        (
+            "new",
+            format!("a NEW history, as --force-without asked; it was {before}"),
+        )
+    } else if kept {
+        ("kept", "kept: same history".to_string())
+    } else if uuids.is_empty() {
+        ("unknown", "unknown: no Primary node answers".to_string())
+    } else {
+        ("reset", format!("history reset: it was {before}"))
+    };
+    if !json {
+        outln!(
+            "cluster {}: recovered in {seconds:.1}s; cluster UUID {} ({history_text})",
+            inventory.cluster.name,
+            uuids.first().copied().unwrap_or("-"),
+        );
+    }
     let joiners: Vec<&str> = match choice {
         Choice::JoinPrimary { joiners, .. } | Choice::Bootstrap { joiners, .. } => {
             joiners.iter().map(|j| j.name.as_str()).collect()
@@ -526,11 +579,39 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64) -> Outcome {
             return String::new();
         };
         let log = observe::log_tail(&remote, &inventory.container_name(node), 400).await;
-        format!("; joined by {}", crate::galera::catch_up(&log))
+        crate::galera::catch_up(&log).to_string()
     }))
     .await;
-    for (s, how) in states.iter().zip(catch_ups) {
-        outln!("  {s}{how}");
+    if json {
+        let doc = serde_json::json!({
+            "cluster": inventory.cluster.name,
+            "seconds": seconds,
+            "choice": render::choice(choice).lines().collect::<Vec<_>>(),
+            "cluster_uuid": uuids.first(),
+            "history": history,
+            "history_before": before,
+            "nodes": states
+                .iter()
+                .zip(&catch_ups)
+                .map(|(s, how)| serde_json::json!({
+                    "name": s.name,
+                    "host": s.host,
+                    "container": s.container,
+                    "status": s.status,
+                    "joined_by": (!how.is_empty()).then_some(how),
+                }))
+                .collect::<Vec<_>>(),
+        });
+        outln!("{doc:#}");
+    } else {
+        for (s, how) in states.iter().zip(&catch_ups) {
+            let how = if how.is_empty() {
+                String::new()
+            } else {
+                format!("; joined by {how}")
+            };
+            outln!("  {s}{how}");
+        }
     }
     if kept {
         Ok(ExitCode::SUCCESS)

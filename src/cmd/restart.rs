@@ -115,16 +115,23 @@ async fn restart(
         return Err(super::interrupted_before_change(signal));
     }
     let runner = super::runner(inventory, hosts, password, &args.remote);
-    super::run_plan(&runner, &plan).await?;
-    outln!(
-        "cluster {}: {} restarted one at a time in {:.1}s, each caught up by IST",
-        inventory.cluster.name,
-        nodes
-            .iter()
-            .map(|n| n.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        started.elapsed().as_secs_f64()
+    let report = super::run_plan(&runner, &plan).await?;
+    let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+    let seconds = started.elapsed().as_secs_f64();
+    super::print_result(
+        args.json,
+        &format!(
+            "cluster {}: {} restarted one at a time in {seconds:.1}s, each caught up by IST",
+            inventory.cluster.name,
+            names.join(", ")
+        ),
+        &serde_json::json!({
+            "cluster": inventory.cluster.name,
+            "restarted": names,
+            "caught_up_by": "IST",
+            "steps_run": report.steps_run,
+            "seconds": seconds,
+        }),
     );
     Ok(ExitCode::SUCCESS)
 }

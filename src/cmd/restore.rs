@@ -74,7 +74,12 @@ fn check_file(manifest: &Manifest, file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The confirmation's name for what `restore --replace` does.
+const REPLACE: &str = "restore --replace";
+
 pub async fn run(args: &RestoreArgs) -> Outcome {
+    // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
+    let ask = crate::confirm::gate(REPLACE, args.replace, args.dry_run, args.yes)?;
     let (manifest, file) = read_manifest(&args.backup)?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, password) = super::backup::load(&path)?;
@@ -93,6 +98,15 @@ pub async fn run(args: &RestoreArgs) -> Outcome {
     }
     check_file(&manifest, &file)?;
     let hosts = super::connect_all(&inventory, &args.remote).await?;
+    // Before the lock and before any change: what --replace takes away.
+    if ask {
+        if let Err(declined) =
+            crate::confirm::confirm(REPLACE, &replace_summary(&inventory, &manifest))
+        {
+            hosts.close().await;
+            return Err(declined);
+        }
+    }
     let result = if args.dry_run {
         restore_on(&inventory, &password, &manifest, &file, &hosts, args).await
     } else {
@@ -104,6 +118,36 @@ pub async fn run(args: &RestoreArgs) -> Outcome {
     };
     hosts.close().await;
     result
+}
+
+/// What `restore --replace` destroys, for its question: every node's container, and its data
+/// taken out of service (moved aside, not deleted).
+fn replace_summary(inventory: &Inventory, manifest: &Manifest) -> String {
+    let mut lines = vec![
+        format!(
+            "restore --replace rebuilds cluster {} from the backup of {} taken on {} ({}) at {}:{}.",
+            inventory.cluster.name,
+            manifest.cluster,
+            manifest.node,
+            manifest.started,
+            manifest.cluster_uuid,
+            manifest.seqno
+        ),
+        "Each node's container is stopped and removed, and its data volume is moved aside to VOLUME-aside-STAMP (kept, not deleted):".to_string(),
+    ];
+    for node in &inventory.nodes {
+        lines.push(format!(
+            "  {} on {}: container {}, volume {}",
+            node.name,
+            node.host,
+            inventory.container_name(node),
+            inventory.volume_name(node)
+        ));
+    }
+    lines.push(
+        "What the cluster holds now and the backup does not will no longer be served.".to_string(),
+    );
+    lines.join("\n")
 }
 
 /// The refusal of a backup of another cluster.
@@ -269,33 +313,50 @@ async fn restore_on(
             failure
         })?;
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    let at: Vec<String> = inventory
+    let states: Vec<(&str, String)> = inventory
         .nodes
         .iter()
         .zip(&statuses)
         .map(|(n, s)| {
-            format!(
-                "{} {}",
-                n.name,
-                s.as_ref().map_or("no answer".into(), |s| format!(
-                    "{} {}",
-                    s.cluster_status, s.local_state
-                ))
+            (
+                n.name.as_str(),
+                s.as_ref().map_or("no answer".into(), |s| {
+                    format!("{} {}", s.cluster_status, s.local_state)
+                }),
             )
         })
         .collect();
+    let at: Vec<String> = states.iter().map(|(n, s)| format!("{n} {s}")).collect();
     let what = match manifest.format {
         backup::Format::MariabackupXbstream => "restored from the backup",
         backup::Format::MariadbDumpSql => "loaded the logical backup (a new history)",
     };
-    outln!(
-        "{}: {what} of {} at {}:{} in {:.1}s; {}",
-        inventory.cluster.name,
-        manifest.node,
-        manifest.cluster_uuid,
-        manifest.seqno,
-        clock.elapsed().as_secs_f64(),
-        at.join(", ")
+    let seconds = clock.elapsed().as_secs_f64();
+    super::print_result(
+        args.json,
+        &format!(
+            "{}: {what} of {} at {}:{} in {seconds:.1}s; {}",
+            inventory.cluster.name,
+            manifest.node,
+            manifest.cluster_uuid,
+            manifest.seqno,
+            at.join(", ")
+        ),
+        &serde_json::json!({
+            "cluster": inventory.cluster.name,
+            "backup": {
+                "cluster": manifest.cluster,
+                "node": manifest.node,
+                "cluster_uuid": manifest.cluster_uuid,
+                "seqno": manifest.seqno,
+                "logical": manifest.format == backup::Format::MariadbDumpSql,
+            },
+            "seconds": seconds,
+            "nodes": states
+                .iter()
+                .map(|(n, s)| serde_json::json!({ "name": n, "state": s }))
+                .collect::<Vec<_>>(),
+        }),
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -323,6 +384,42 @@ fn still_drained(inventory: &Inventory) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    fn example() -> crate::inventory::Inventory {
+        let source = include_str!("../../inventory.example.toml");
+        let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
+        parsed
+            .inventory
+            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+    }
+
+    /// Issue 29: the question of `restore --replace` names every container and volume.
+    #[test]
+    fn the_replace_question_names_what_is_taken_away() {
+        let manifest = crate::backup::Manifest {
+            format: crate::backup::Format::MariabackupXbstream,
+            file: "backup.xbstream".into(),
+            cluster: "local-test".into(),
+            cluster_uuid: "6f1c0c1e-0000-11ef-8000-000000000001".into(),
+            seqno: 42,
+            server_version: "11.4.5-MariaDB".into(),
+            node: "nodec".into(),
+            host: "10.10.10.12".into(),
+            size: 1,
+            sha256: String::new(),
+            started: "2026-01-02 03:04:05 UTC".into(),
+            ended: "2026-01-02 03:04:06 UTC".into(),
+        };
+        assert_eq!(
+            super::replace_summary(&example(), &manifest),
+            "restore --replace rebuilds cluster local-test from the backup of local-test taken on nodec (2026-01-02 03:04:05 UTC) at 6f1c0c1e-0000-11ef-8000-000000000001:42.
+Each node's container is stopped and removed, and its data volume is moved aside to VOLUME-aside-STAMP (kept, not deleted):
+  nodea on 10.10.10.10: container local-test-nodea, volume local-test-nodea-data
+  nodeb on 10.10.10.11: container local-test-nodeb, volume local-test-nodeb-data
+  nodec on 10.10.10.12: container local-test-nodec, volume local-test-nodec-data
+What the cluster holds now and the backup does not will no longer be served."
+        );
+    }
+
     /// Review 2, L-6: another cluster's backup is refused unless --from-other-cluster.
     #[test]
     fn another_clusters_backup_is_refused_with_the_flag_named() {

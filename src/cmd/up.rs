@@ -37,22 +37,86 @@ struct NodeSummary {
     state: String,
 }
 
+/// The confirmation's name for what `up --prune --delete-data` does.
+const DELETE_DATA: &str = "up --prune --delete-data";
+
 pub async fn run(args: &UpArgs) -> Outcome {
     let started = Instant::now();
+    // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
+    let ask = crate::confirm::gate(
+        DELETE_DATA,
+        args.prune && args.delete_data,
+        args.dry_run,
+        args.yes,
+    )?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
     print_warnings(&report);
     let password = monitor_password(&inventory)?;
     let hosts = super::connect_all(&inventory, &args.remote).await?;
+    let confirmed = if ask {
+        match confirm_deletions(args, &inventory, &hosts, &password).await {
+            Ok(strays) => Some(strays),
+            Err(failure) => {
+                hosts.close().await;
+                return Err(failure);
+            }
+        }
+    } else {
+        None
+    };
+    let confirmed = confirmed.as_deref();
     let result = if args.dry_run {
-        up(args, &inventory, &hosts, password, started).await
+        up(args, &inventory, &hosts, password, started, confirmed).await
     } else {
         let wait = Duration::from_secs(args.remote.lock_wait);
-        let work = up(args, &inventory, &hosts, password, started);
+        let work = up(args, &inventory, &hosts, password, started, confirmed);
         super::locked::locked(&inventory, &hosts, "up", wait, false, work).await
     };
     hosts.close().await;
     result
+}
+
+/// Before the lock, on a terminal: the nodes whose data `--prune --delete-data` would delete
+/// (found as `up` finds them, changing nothing), shown and asked about. Returns them (name and
+/// host): the run under the lock deletes no other's.
+async fn confirm_deletions(
+    args: &UpArgs,
+    inventory: &Inventory,
+    hosts: &Hosts,
+    password: &crate::secret::Secret,
+) -> Result<Vec<(String, String)>, Failure> {
+    let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
+    let (strays, extra) =
+        super::strays::find(inventory, hosts, &statuses, &args.remote, true).await?;
+    extra.close().await;
+    if !strays.is_empty() {
+        crate::confirm::confirm(DELETE_DATA, &deletions_summary(inventory, &strays))?;
+    }
+    Ok(strays.into_iter().map(|s| (s.name, s.host)).collect())
+}
+
+/// What `up --prune --delete-data` deletes, for its question.
+fn deletions_summary(inventory: &Inventory, strays: &[plan::Stray]) -> String {
+    let mut lines = vec![format!(
+        "up --prune --delete-data takes out cluster {}'s nodes that the inventory no longer names, and deletes their data:",
+        inventory.cluster.name
+    )];
+    for stray in strays {
+        lines.push(format!(
+            "  {} on {}: container {} stopped and removed, volume {} deleted",
+            stray.name,
+            stray.host,
+            if stray.container.is_empty() {
+                "(unknown)"
+            } else {
+                stray.container.as_str()
+            },
+            plan::stray_volume(inventory, stray)
+        ));
+    }
+    lines.push("A deleted volume cannot be brought back.".to_string());
+    lines.join("\n")
 }
 
 async fn up(
@@ -61,6 +125,7 @@ async fn up(
     hosts: &Hosts,
     password: crate::secret::Secret,
     started: Instant,
+    confirmed: Option<&[(String, String)]>,
 ) -> Outcome {
     let facts = gather(inventory, hosts).await?;
     // The history recorded before this run, to compare the cluster with at the end (none when
@@ -107,6 +172,25 @@ async fn up(
     }
     // The hosts only strays use are connected too: the plan may take them out there.
     let joined = hosts.joined(extra);
+    // Under the lock: no node's data is deleted that the operator was not asked about.
+    if let Some(confirmed) = confirmed {
+        let unasked: Vec<String> = observed
+            .strays
+            .iter()
+            .filter(|s| !confirmed.iter().any(|(n, h)| *n == s.name && *h == s.host))
+            .map(|s| format!("{} on {}", s.name, s.host))
+            .collect();
+        if !unasked.is_empty() {
+            joined.close().await;
+            return Err(Failure::new(
+                exit::REFUSED,
+                format!(
+                    "refusing to delete data nobody was asked about: {} appeared since the question; nothing was changed; run again",
+                    unasked.join(", ")
+                ),
+            ));
+        }
+    }
     let result = plan_and_run(
         args, inventory, &joined, &facts, observed, recorded, password, started,
     )
@@ -145,8 +229,8 @@ async fn plan_and_run(
         recorded.clear();
     }
     if args.dry_run {
-        out!("{}", plan::render(&plan.as_run(&inventory.ssh)));
-        return Ok(ExitCode::SUCCESS);
+        // The very plan `up` would run: pasteable commands, or (--json) the same as data.
+        return super::print_plan(&plan, inventory, args.json);
     }
     if plan.stages.is_empty() {
         tracing::info!(
@@ -599,5 +683,31 @@ async fn aux_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Res
                 problems.join("\n  ")
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 29: the question of `up --prune --delete-data` names each volume it deletes.
+    #[test]
+    fn the_delete_data_question_names_each_volume() {
+        let source = include_str!("../../inventory.example.toml");
+        let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
+        let inventory = parsed
+            .inventory
+            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+        let strays = [crate::plan::Stray {
+            name: "noded".into(),
+            host: "10.10.10.13".into(),
+            container: "local-test-noded".into(),
+            running: true,
+            member: true,
+        }];
+        assert_eq!(
+            super::deletions_summary(&inventory, &strays),
+            "up --prune --delete-data takes out cluster local-test's nodes that the inventory no longer names, and deletes their data:
+  noded on 10.10.10.13: container local-test-noded stopped and removed, volume local-test-noded-data deleted
+A deleted volume cannot be brought back."
+        );
     }
 }

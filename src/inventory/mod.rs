@@ -9,6 +9,7 @@ mod collisions;
 mod files;
 mod raw;
 mod rules;
+mod schema;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -276,18 +277,32 @@ pub struct Parsed {
 /// Parses and validates inventory text. No I/O: `path` only names the file in diagnostics and
 /// anchors relative paths.
 pub fn parse(path: &Path, source: &str) -> Parsed {
-    let (inventory, diagnostics, located) = match toml::from_str::<raw::RawInventory>(source) {
-        Ok(raw) => validate::validate(path, source, raw),
-        Err(e) => (
-            None,
-            vec![Diagnostic::error(
-                e.span().unwrap_or(0..0),
-                "",
-                e.message().trim().to_string(),
-            )],
-            Located::default(),
-        ),
-    };
+    // Every unknown key, wrong type and missing key first, wherever they are (serde would stop
+    // at the first); the raw types ignore unknown keys, so validation still sees the rest.
+    let shape = schema::check(source);
+    let (inventory, diagnostics, located) =
+        match (toml::from_str::<raw::RawInventory>(source), shape) {
+            (Ok(raw), shape) => {
+                let (inventory, found, located) = validate::validate(path, source, raw);
+                let mut diagnostics = shape.map(schema::Findings::all).unwrap_or_default();
+                diagnostics.extend(found);
+                let inventory = inventory.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));
+                (inventory, diagnostics, located)
+            }
+            // The walk found what serde stopped at (a wrong type, a missing key), and the rest.
+            (Err(_), Some(shape)) if !shape.structure.is_empty() => {
+                (None, shape.all(), Located::default())
+            }
+            (Err(e), shape) => {
+                let mut diagnostics = shape.map(schema::Findings::all).unwrap_or_default();
+                diagnostics.push(Diagnostic::error(
+                    e.span().unwrap_or(0..0),
+                    "",
+                    e.message().trim().to_string(),
+                ));
+                (None, diagnostics, Located::default())
+            }
+        };
     Parsed {
         inventory,
         report: FileDiagnostics {

@@ -1,6 +1,8 @@
 //! The inventory exactly as written in TOML, with the spans that validation needs to point
 //! at a value. Nothing here is checked beyond what serde's types enforce; `validate` turns it
-//! into an [`Inventory`](super::Inventory).
+//! into an [`Inventory`](super::Inventory). Unknown keys are ignored here: `schema` reports
+//! every one of them (serde's `deny_unknown_fields` would stop at the first), and its test
+//! keeps its lists of keys equal to these fields.
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -8,7 +10,6 @@ use toml::Spanned;
 pub type S<T> = Spanned<T>;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawInventory {
     pub cluster: RawCluster,
     #[serde(default)]
@@ -21,7 +22,6 @@ pub struct RawInventory {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawCluster {
     pub name: S<String>,
     pub image: S<String>,
@@ -46,7 +46,6 @@ pub struct RawCluster {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawPorts {
     pub mysql: Option<S<i64>>,
     pub galera: Option<S<i64>>,
@@ -55,7 +54,6 @@ pub struct RawPorts {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawSsh {
     pub user: Option<S<String>>,
     pub port: Option<S<i64>>,
@@ -66,7 +64,6 @@ pub struct RawSsh {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawNode {
     pub name: S<String>,
     pub host: S<String>,
@@ -77,7 +74,6 @@ pub struct RawNode {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawHaproxy {
     pub host: S<String>,
     pub image: Option<S<String>>,
@@ -92,7 +88,6 @@ pub struct RawHaproxy {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawArbitrator {
     pub host: S<String>,
     pub image: Option<S<String>>,
@@ -100,7 +95,6 @@ pub struct RawArbitrator {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawTls {
     pub enabled: S<bool>,
     pub dir: Option<S<String>>,

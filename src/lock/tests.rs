@@ -277,6 +277,21 @@ fn unlock_messages() {
 }
 
 #[test]
+fn unlock_asks_naming_the_holder_and_its_hosts() {
+    let now = 1_795_711_200 + 3 * 3600 + 5;
+    let parts = vec![
+        ("h1".to_string(), Found::Locked(Some(holder()))),
+        ("h2".to_string(), Found::NotLocked),
+        ("h3".to_string(), Found::Locked(Some(holder()))),
+    ];
+    assert_eq!(
+        unlock_question("lab", &parts, now),
+        "cluster lab is locked by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (3 h ago) on h1, h3\n\
+         unlock removes the lock whoever holds it: if that command still runs, it goes on unprotected and another command may change cluster lab under it."
+    );
+}
+
+#[test]
 fn ages_and_dates() {
     assert_eq!(ago(-1), None);
     assert_eq!(ago(0).as_deref(), Some("0 s ago"));

@@ -220,7 +220,7 @@ rmdir -- ./drain/* secrets drain lock 2>/dev/null; \
 cd / && rmdir -- \"$2\" 2>/dev/null || echo \"kept $2: it holds files that galeractl does not write\"";
 
 /// The stray's data volume, named as the inventory names a node's.
-fn volume_of(inventory: &Inventory, stray: &Stray) -> String {
+pub fn volume_of(inventory: &Inventory, stray: &Stray) -> String {
     match inventory.nodes.first() {
         Some(n) => inventory.volume_name(&crate::inventory::Node {
             name: stray.name.clone(),

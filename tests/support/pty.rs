@@ -109,3 +109,95 @@ pub fn exit_code_within(child: &mut Child, within: Duration) -> Option<i32> {
         }
     }
 }
+
+/// Runs `program args` in `dir` on a new pseudo-terminal (stdin, stdout and stderr all on it),
+/// reads what it prints until `trigger` appears, then types `answer` (`None`: end of input,
+/// Ctrl-D) and reads on until it ends. Returns its exit code and everything it printed.
+/// Panics when `trigger` does not appear, or the command does not end, within `within`.
+pub fn answer_when(
+    program: &str,
+    args: &[&str],
+    dir: &std::path::Path,
+    trigger: &str,
+    answer: Option<&str>,
+    within: Duration,
+) -> (Option<i32>, String) {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::io::Write;
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+        .unwrap_or_else(|e| panic!("openpt: {e}"));
+    grantpt(&master).unwrap_or_else(|e| panic!("grantpt: {e}"));
+    unlockpt(&master).unwrap_or_else(|e| panic!("unlockpt: {e}"));
+    let name = ptsname(&master, Vec::new()).unwrap_or_else(|e| panic!("ptsname: {e}"));
+    let name = name.to_string_lossy().into_owned();
+    let open_slave = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&name)
+            .unwrap_or_else(|e| panic!("open {name}: {e}"))
+    };
+    let (stdin, stdout, stderr) = (open_slave(), open_slave(), open_slave());
+    let mut child = Command::new("setsid")
+        .arg("--ctty")
+        .arg(program)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("GALERACTL_INVENTORY")
+        .stdin(Stdio::from(stdin))
+        .stdout(Stdio::from(stdout))
+        .stderr(Stdio::from(stderr))
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn setsid {program}: {e}"));
+    let mut writer = File::from(
+        master
+            .try_clone()
+            .unwrap_or_else(|e| panic!("dup the master: {e}")),
+    );
+    let (tx, rx) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut master = File::from(master);
+        let mut buf = [0u8; 4096];
+        loop {
+            match master.read(&mut buf) {
+                // EIO: every slave handle closed (the child ended).
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+                }
+            }
+        }
+    });
+    let deadline = Instant::now() + within;
+    let mut seen = String::new();
+    let mut answered = false;
+    loop {
+        if !answered && seen.contains(trigger) {
+            // Canonical mode: a line, or Ctrl-D at the start of one (end of input).
+            let typed = answer.map_or_else(|| "\u{4}".to_string(), |a| format!("{a}\n"));
+            writer
+                .write_all(typed.as_bytes())
+                .unwrap_or_else(|e| panic!("type on the terminal: {e}"));
+            answered = true;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(chunk) => seen.push_str(&chunk),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{program} did not end within {within:?}:\n{seen}");
+            }
+        }
+    }
+    drop(writer);
+    let _ = reader.join();
+    assert!(
+        answered,
+        "{program} ended before printing {trigger:?}:\n{seen}"
+    );
+    let code = exit_code_within(&mut child, within);
+    (code, seen)
+}
