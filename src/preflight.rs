@@ -216,6 +216,36 @@ pub fn published(inventory: &Inventory) -> BTreeMap<String, Vec<(u16, String)>> 
     ports
 }
 
+/// The ports that this cluster's running containers on `host` publish (`running`: the names
+/// of the containers that run there): a node's four, its health endpoint's, the proxy's two,
+/// the arbitrator's.
+pub fn own_ports(inventory: &Inventory, host: &str, running: &BTreeSet<String>) -> BTreeSet<u16> {
+    let mut own = BTreeSet::new();
+    let runs = |name: String| running.contains(&name);
+    for n in inventory.nodes.iter().filter(|n| n.host == host) {
+        if runs(inventory.container_name(n)) {
+            let p = n.ports;
+            own.extend([p.mysql, p.galera, p.sst, p.ist]);
+        }
+        if let Some(h) = &inventory.haproxy {
+            if runs(crate::haproxy::check_container(inventory, n)) {
+                own.insert(h.check_port);
+            }
+        }
+    }
+    if let Some(h) = inventory.haproxy.as_ref().filter(|h| h.host == host) {
+        if runs(crate::haproxy::proxy_container(inventory)) {
+            own.extend([h.port, h.stats_port]);
+        }
+    }
+    if let Some(a) = inventory.arbitrator.as_ref().filter(|a| a.host == host) {
+        if runs(crate::arbitrator::container(inventory)) {
+            own.insert(a.port);
+        }
+    }
+    own
+}
+
 /// The connections the cluster makes between hosts: every node host to every other node's
 /// Galera, SST and IST ports (a joiner and its donor, either way), the arbitrator to and from
 /// the nodes' Galera ports, the proxy to each node's MySQL port and health endpoint. A host

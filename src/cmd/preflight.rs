@@ -71,6 +71,14 @@ pub async fn read_hosts(
     .await
 }
 
+/// The names of the containers that run (or restart) on a host.
+fn running_names(rows: &[observe::ContainerRow]) -> BTreeSet<String> {
+    rows.iter()
+        .filter(|r| r.is_running())
+        .map(|r| r.name.clone())
+        .collect()
+}
+
 fn words(w: &[&str]) -> Vec<String> {
     w.iter().map(|s| s.to_string()).collect()
 }
@@ -104,18 +112,11 @@ async fn read_host(inventory: &Inventory, remote: &Remote, images: &[String]) ->
         .ok()
         .filter(|o| o.code == 0)
         .map(|o| observe::parse_listening(&o.stdout));
-    let ours = containers
-        .unwrap_or_default()
-        .iter()
-        .any(|c| c.is_running() && c.cluster == inventory.cluster.name);
-    if ours {
-        reading.own_ports = preflight::published(inventory)
-            .get(&remote.host)
-            .into_iter()
-            .flatten()
-            .map(|(p, _)| *p)
-            .collect();
-    }
+    reading.own_ports = preflight::own_ports(
+        inventory,
+        &remote.host,
+        &running_names(&containers.unwrap_or_default()),
+    );
     reading.clock = clock;
     reading
 }
@@ -377,17 +378,7 @@ pub async fn links_before_up(
             r.docker = Ok(String::new());
             r.images = vec![(inventory.cluster.image.clone(), f.image_present)];
             r.listening = f.listening.clone();
-            if f.containers
-                .iter()
-                .any(|c| c.is_running() && c.cluster == inventory.cluster.name)
-            {
-                r.own_ports = preflight::published(inventory)
-                    .get(host)
-                    .into_iter()
-                    .flatten()
-                    .map(|(p, _)| *p)
-                    .collect();
-            }
+            r.own_ports = preflight::own_ports(inventory, host, &running_names(&f.containers));
             r
         })
         .collect();
