@@ -1,7 +1,7 @@
 //! The documentation: README.md is a landing page of at most 300 lines that keeps the quick
 //! start; the book under docs/ lists every chapter of docs/src in SUMMARY.md and nothing else;
 //! every relative link of README.md and of the chapters reaches a file and, with a `#anchor`,
-//! a heading of that file; and the book builds. No lab, no network.
+//! a heading of that file; and docs/book.toml is what mdBook needs. No lab, no network.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
@@ -331,23 +331,23 @@ fn heading_ids_follow_github_and_mdbook() {
     );
 }
 
+/// The book is built by mdBook (`mdbook build docs`), not here: the `mdbook` crate as a
+/// dev-dependency added more than 90 s to a test build on the 2-core machine. What the build
+/// reads is checked instead: book.toml names docs/src, and a chapter missing from disk is an
+/// error, never a new empty file.
 #[test]
-fn the_book_builds() {
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("docs-book");
-    if out.exists() {
-        std::fs::remove_dir_all(&out).unwrap_or_else(|e| panic!("{out:?}: {e}"));
-    }
-    let mut book = mdbook::MDBook::load(root().join("docs"))
-        .unwrap_or_else(|e| panic!("docs/book.toml: {e:#}"));
-    book.config.build.build_dir = out.clone();
-    book.build()
-        .unwrap_or_else(|e| panic!("mdbook build docs: {e:#}"));
-    for page in [
-        "index.html",
-        "guide-own-hosts.html",
-        "commands.html",
-        "known-limits.html",
-    ] {
-        assert!(out.join(page).is_file(), "the built book has no {page}");
-    }
+fn book_toml_names_the_sources_and_creates_nothing() {
+    let path = root().join("docs/book.toml");
+    let config: toml::Table =
+        toml::from_str(&read(&path)).unwrap_or_else(|e| panic!("docs/book.toml: {e}"));
+    let get = |table: &str, key: &str| config.get(table).and_then(|t| t.get(key)).cloned();
+    assert_eq!(get("book", "src"), Some(toml::Value::from("src")));
+    assert_eq!(
+        get("build", "create-missing"),
+        Some(toml::Value::from(false))
+    );
+    assert!(
+        get("book", "title").is_some_and(|t| t.is_str()),
+        "docs/book.toml has no [book] title"
+    );
 }
