@@ -160,7 +160,7 @@ pub struct K8sArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub inventory: InventoryArg,
-    /// Print the findings as JSON (see the README for the document's shape).
+    /// Print the findings as JSON (see docs/src/doctor.md for the document's shape).
     #[arg(long)]
     pub json: bool,
     /// Milliseconds each node has to answer its queries.
@@ -350,7 +350,7 @@ pub struct StatusArgs {
     pub inventory: InventoryArg,
     #[command(flatten)]
     pub remote: RemoteArgs,
-    /// Print the status as JSON (see the README for the document's shape); the same as
+    /// Print the status as JSON (see docs/src/status.md for the document's shape); the same as
     /// --format json.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,

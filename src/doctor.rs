@@ -98,7 +98,7 @@ pub struct NotChecked {
     pub reason: String,
 }
 
-/// The `--json` document (documented in the README).
+/// The `--json` document (documented in docs/src/doctor.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub cluster: String,

@@ -1,4 +1,4 @@
-//! Exit codes, one table for every command (documented in the README).
+//! Exit codes, one table for every command (documented in docs/src/exit-codes.md).
 
 /// Success; for `status`: the cluster is healthy.
 pub const OK: u8 = 0;

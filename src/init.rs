@@ -148,8 +148,8 @@ fn header(t: &mut String, spec: &InitSpec) {
         if n == 1 { "" } else { "s" },
     ));
     t.push_str(concat!(
-        "# Every key is described in galeractl's README, \"The inventory format\". Relative paths\n",
-        "# are resolved from this file's directory.\n",
+        "# Every key is described in galeractl's docs/src/inventory.md, \"The inventory format\". Relative\n",
+        "# paths are resolved from this file's directory.\n",
         "# The files under secrets/ hold random passwords (32 letters and digits, mode 0600). The\n",
         "# image reads them when it initialises a node's data directory, and never again: keep\n",
         "# them, and back them up, as long as the cluster lives. Never put them in version control.\n",
@@ -203,7 +203,7 @@ fn cluster(t: &mut String, spec: &InitSpec) {
     line(
         t,
         "# durability = \"durable\"",
-        "or \"fast\": see the README",
+        "or \"fast\": see docs/src/durability.md",
     );
     line(
         t,

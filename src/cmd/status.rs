@@ -15,7 +15,7 @@ use crate::secret::Secret;
 use crate::sql;
 use crate::ssh::{Remote, Target};
 
-/// The `--json` document (documented in the README): stable field names.
+/// The `--json` document (documented in docs/src/status.md): stable field names.
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
     pub cluster: String,

@@ -79,13 +79,13 @@ pub fn ensure(
         };
         return Err(err(
             gone,
-            format!("missing beside {}: galeractl does not replace half of a CA that the cluster may trust; put it back, or remove both to make a new CA (a running cluster cannot switch CA: see the README's TLS section)", here.display()),
+            format!("missing beside {}: galeractl does not replace half of a CA that the cluster may trust; put it back, or remove both to make a new CA (a running cluster cannot switch CA: see docs/src/tls.md)", here.display()),
         ));
     }
     if ca_missing && running {
         return Err(err(
             &tls.ca_cert,
-            "no CA here, while nodes of the cluster run: a new CA would not be trusted by them (a running cluster cannot switch CA: back it up and restore it with the new one, as the README's TLS section says); nothing was made",
+            "no CA here, while nodes of the cluster run: a new CA would not be trusted by them (a running cluster cannot switch CA: back it up and restore it with the new one, as docs/src/tls.md says); nothing was made",
         ));
     }
     if ca_missing && tls.own_ca {
@@ -141,7 +141,7 @@ pub fn ensure(
         if other_ca && running {
             return Err(err(
                 &cert_path,
-                "signed by another CA than the one in use, while nodes of the cluster run: they trust only their CA (a running cluster cannot switch CA: back it up and restore it with the new one, as the README's TLS section says); nothing was made",
+                "signed by another CA than the one in use, while nodes of the cluster run: they trust only their CA (a running cluster cannot switch CA: back it up and restore it with the new one, as docs/src/tls.md says); nothing was made",
             ));
         }
         if current {
