@@ -1,6 +1,6 @@
 //! The release packaging: `release/package` (what `release/build` runs on the release binary)
 //! run on cargo's own binary, so CI makes no release build of its own. The archive holds
-//! exactly the binary, the man page, three completions, the licenses, README.md and
+//! exactly the binary, the man page, three completions, the licenses, README.md, the book's chapters (docs/src) and
 //! SHA256SUMS, and its sums hold; the .deb's Depends names libc6 and openssh-client. Then the
 //! .deb is installed with `dpkg -i` into a clean Debian 12 container without a network
 //! (Debian's minbase root filesystem that lab/lab caches, plus openssh-client and man-db): the
@@ -148,7 +148,12 @@ fn the_archive_holds_the_binary_its_docs_and_their_sums() {
         "galeractl.1",
     ]
     .iter()
+    .map(|f| f.to_string())
+    .chain(["docs/".to_string(), "docs/src/".to_string()])
+    .chain(chapters().iter().map(|c| format!("docs/src/{c}")))
     .map(|f| format!("{top}/{f}"))
+    .collect::<std::collections::BTreeSet<String>>()
+    .into_iter()
     .collect();
     assert_eq!(names, expected);
 
@@ -172,7 +177,7 @@ fn the_archive_holds_the_binary_its_docs_and_their_sums() {
     assert!(check.status.success(), "{}", text(&check.stdout));
     assert_eq!(
         text(&check.stdout).lines().count(),
-        8,
+        8 + chapters().len(),
         "{}",
         text(&check.stdout)
     );
@@ -197,7 +202,13 @@ fn the_archive_holds_the_binary_its_docs_and_their_sums() {
         read("completions/galeractl.fish"),
         run(&bin, &["completions", "fish"]).stdout
     );
-    for f in ["LICENSE-MIT", "LICENSE-APACHE", "README.md"] {
+    let docs = chapters().into_iter().map(|c| format!("docs/src/{c}"));
+    for f in ["LICENSE-MIT", "LICENSE-APACHE", "README.md"]
+        .map(String::from)
+        .into_iter()
+        .chain(docs)
+    {
+        let f = f.as_str();
         let ours = std::fs::read(root().join(f)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(read(f), ours, "{f}");
     }
@@ -226,18 +237,25 @@ fn the_archive_holds_the_binary_its_docs_and_their_sums() {
         .filter_map(|l| l.split_whitespace().last())
         .collect();
     files.sort();
-    assert_eq!(
-        files,
-        [
-            "./usr/bin/galeractl",
-            "./usr/share/bash-completion/completions/galeractl",
-            "./usr/share/doc/galeractl/README.md.gz",
-            "./usr/share/doc/galeractl/copyright",
-            "./usr/share/fish/vendor_completions.d/galeractl.fish",
-            "./usr/share/man/man1/galeractl.1.gz",
-            "./usr/share/zsh/vendor-completions/_galeractl",
-        ]
-    );
+    let mut expected: Vec<String> = [
+        "./usr/bin/galeractl",
+        "./usr/share/bash-completion/completions/galeractl",
+        "./usr/share/doc/galeractl/README.md.gz",
+        "./usr/share/doc/galeractl/copyright",
+        "./usr/share/fish/vendor_completions.d/galeractl.fish",
+        "./usr/share/man/man1/galeractl.1.gz",
+        "./usr/share/zsh/vendor-completions/_galeractl",
+    ]
+    .iter()
+    .map(|f| f.to_string())
+    .chain(
+        chapters()
+            .iter()
+            .map(|c| format!("./usr/share/doc/galeractl/docs/src/{c}")),
+    )
+    .collect();
+    expected.sort();
+    assert_eq!(files, expected);
     assert!(
         contents.lines().all(|l| l.contains(" root/root ")),
         "not all owned by root:\n{contents}"
@@ -491,4 +509,16 @@ fn the_deb_installs_into_a_clean_debian_12() {
         "the clean image, the packages and the checks in it: {:.1}s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The book's chapters (docs/src/*.md), by name, sorted.
+fn chapters() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("docs/src"))
+        .unwrap_or_else(|e| panic!("docs/src: {e}"))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    names.sort();
+    names
 }
