@@ -422,8 +422,8 @@ pub struct RecoverArgs {
     /// by a full copy. Never for a node whose container runs and answers.
     #[arg(long, value_name = "NODE", value_delimiter = ',')]
     pub force_without: Vec<String>,
-    /// Do not ask before --force-without gives nodes up (for scripts: without a terminal to
-    /// ask on, it is refused unless --yes).
+    /// Do not ask before --force, --force-without or --tc-heuristic-recover (for scripts:
+    /// without a terminal to ask on, they are refused unless --yes).
     #[arg(short = 'y', long)]
     pub yes: bool,
     /// Go on without the cluster's lock when a majority of its hosts cannot be reached

@@ -57,6 +57,12 @@ fn destructive_commands_without_a_terminal_or_yes_are_refused_before_any_host() 
         &["recover", "--force-without", "nodec"],
         "recover --force-without",
     );
+    assert_refused(&dir, &["recover", "--force"], "recover --force");
+    assert_refused(
+        &dir,
+        &["recover", "--tc-heuristic-recover", "commit"],
+        "recover --tc-heuristic-recover",
+    );
     assert_refused(
         &dir,
         &["up", "--prune", "--delete-data"],

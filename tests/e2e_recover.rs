@@ -358,7 +358,7 @@ fn recover_on_the_lab() {
     assert_eq!(state(&lab), before, "a refused recover changed something");
     // --force alone does not give a node up; --force-without names it, and starts a new
     // history so that nodec can never rejoin by IST on top of transactions the others lack.
-    let forced = recover(&unreach, &["--connect-timeout", "3", "--force"]);
+    let forced = recover(&unreach, &["--connect-timeout", "3", "--force", "--yes"]);
     assert_eq!(forced.code, 3, "{}\n{}", forced.stdout, forced.stderr);
     assert_eq!(state(&lab), before, "a refused recover changed something");
     let old_uuid = {
@@ -419,7 +419,7 @@ fn recover_on_the_lab() {
         "{}",
         refused.stderr
     );
-    let partial = recover(&inv, &["--force"]);
+    let partial = recover(&inv, &["--force", "--yes"]);
     assert_eq!(partial.code, 0, "{}\n{}", partial.stdout, partial.stderr);
     assert!(
         partial.stdout.contains(

@@ -42,25 +42,36 @@ impl Context<'_> {
     }
 }
 
-/// The confirmation's name for what `recover --force-without` does.
-const GIVE_UP: &str = "recover --force-without";
+/// The confirmation's name for what the destructive flags given do: `recover` and each of
+/// `--force-without`, `--force`, `--tc-heuristic-recover` given.
+fn destructive_flags(args: &RecoverArgs) -> String {
+    let mut name = String::from("recover");
+    if !args.force_without.is_empty() {
+        name.push_str(" --force-without");
+    }
+    if args.force {
+        name.push_str(" --force");
+    }
+    if args.tc_heuristic_recover.is_some() {
+        name.push_str(" --tc-heuristic-recover");
+    }
+    name
+}
 
 pub async fn run(args: &RecoverArgs) -> Outcome {
     let started = Instant::now();
     // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
-    let ask = crate::confirm::gate(
-        GIVE_UP,
-        !args.force_without.is_empty(),
-        args.dry_run,
-        args.yes,
-    )?;
+    let destructive =
+        !args.force_without.is_empty() || args.force || args.tc_heuristic_recover.is_some();
+    let what = destructive_flags(args);
+    let ask = crate::confirm::gate(&what, destructive, args.dry_run, args.yes)?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
     print_warnings(&report);
     let password = monitor_password(&inventory)?;
     // Before any host is reached (the lock, crash recovery on the volumes): the nodes given up.
     if ask {
-        crate::confirm::confirm(GIVE_UP, &give_up_summary(&inventory, &args.force_without))?;
+        crate::confirm::confirm(&what, &destroy_summary(&inventory, args))?;
     }
     let targets = inventory
         .nodes
@@ -98,6 +109,27 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
 }
 
 /// What `recover --force-without` gives up, for its question.
+/// What the destructive flags given may lose, one paragraph each.
+fn destroy_summary(inventory: &Inventory, args: &RecoverArgs) -> String {
+    let mut parts = Vec::new();
+    if !args.force_without.is_empty() {
+        parts.push(give_up_summary(inventory, &args.force_without));
+    }
+    if args.force {
+        parts.push(format!(
+            "recover --force on cluster {}: a bootstrap past a safe_to_bootstrap that disagrees with the seqnos, and a stopped node ahead of the running Primary joined by a full copy: what only that node holds is lost.",
+            inventory.cluster.name
+        ));
+    }
+    if let Some(action) = args.tc_heuristic_recover {
+        parts.push(format!(
+            "recover --tc-heuristic-recover {action:?} on cluster {}: the prepared transactions crash recovery cannot resolve are decided by hand, for good.",
+            inventory.cluster.name
+        ));
+    }
+    parts.join("\n")
+}
+
 fn give_up_summary(inventory: &Inventory, without: &[String]) -> String {
     let nodes: Vec<String> = without
         .iter()
