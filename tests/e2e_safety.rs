@@ -114,7 +114,7 @@ fn safety_holes_closed_on_the_lab() {
     let before = containers(&lab);
     {
         let _filter = SqlFiltered::on(&lab);
-        for extra in [&[][..], &["--force"][..]] {
+        for extra in [&[][..], &["--force", "--yes"][..]] {
             let mut args = vec!["recover", inv_s.as_str(), "--step-timeout", "20"];
             args.extend_from_slice(extra);
             let r = run(&args);
