@@ -111,6 +111,9 @@ impl HostReading {
     }
 }
 
+/// The `from` of a link galeractl itself opens, from the machine it runs on.
+pub const THIS_MACHINE: &str = "this machine";
+
 /// A port that one host must reach on another: what it is for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Link {
@@ -281,6 +284,27 @@ pub fn links(inventory: &Inventory) -> Vec<Link> {
                 "health check (from HAProxy)",
             );
         }
+        // galeractl's own probes: every wait for Synced asks the node over SQL.
+        if to.host != crate::inventory::LOCAL_HOST {
+            add(
+                THIS_MACHINE,
+                &to.host,
+                to.ports.mysql,
+                "MySQL (galeractl's probes)",
+            );
+        }
+    }
+    if let Some(h) = inventory
+        .haproxy
+        .as_ref()
+        .filter(|h| h.host != crate::inventory::LOCAL_HOST)
+    {
+        add(
+            THIS_MACHINE,
+            &h.host,
+            h.stats_port,
+            "HAProxy's stats (galeractl status)",
+        );
     }
     links.into_iter().collect()
 }
@@ -302,9 +326,24 @@ pub fn listener_ports(
     ports.into_iter().collect()
 }
 
-/// The listener container's name on a host.
+/// The listener container's name on a host: this run's own (a preflight beside `up`'s check
+/// of the same cluster never removes the other's).
 pub fn listener_name(cluster: &str) -> String {
-    format!("galeractl-preflight-{cluster}")
+    format!("galeractl-preflight-{cluster}-{}", std::process::id())
+}
+
+/// `docker inspect` of the listener: `true` while it runs.
+pub fn listener_running_argv(cluster: &str) -> Vec<String> {
+    [
+        "docker",
+        "inspect",
+        "--format",
+        "{{.State.Running}}",
+        &listener_name(cluster),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// `docker run` of a listener: the node image's socat accepts on each port (published like a
@@ -393,6 +432,7 @@ pub fn parse_connects(targets: &[(String, u16)], output: &str) -> Vec<LinkResult
 /// What to do about a failed remote command whose words say the login lacks the rights:
 /// `sudo -n` asking for a password, or a user that may not use Docker's socket.
 pub fn login_hint(said: &str) -> Option<&'static str> {
+    let said = said.to_lowercase();
     if said.contains("sudo:") {
         Some("[ssh] sudo = true needs sudo without a password for the login (sudoers NOPASSWD); `galeractl preflight` checks every host")
     } else if said.contains("permission denied") && said.contains("docker") {
@@ -557,7 +597,10 @@ fn host_findings(
             push(
                 Level::Error,
                 "image",
-                format!("{image} is missing: pull it there, or load it (docker save IMAGE | ssh HOST docker load)"),
+                format!(
+                    "{image} is missing: pull it there, or load it (docker save IMAGE | ssh HOST {}docker load)",
+                    if sudo { "sudo " } else { "" }
+                ),
             );
         }
     }

@@ -123,12 +123,19 @@ fn preflight_finds_a_dropped_port_and_a_missing_image() {
         HOSTS.map(|h| (h, "sudo -n works")),
         "every host logged in as deploy, commands through sudo -n"
     );
-    // 3 hosts, each reaching the two others' Galera, SST and IST ports.
-    let reached = findings
+    // 3 hosts, each reaching the two others' Galera, SST and IST ports, and this machine
+    // each node's MySQL port (galeractl's probes).
+    let reached: Vec<&str> = findings
         .iter()
         .filter(|f| f["check"] == "reachable" && f["level"] == "ok")
-        .count();
-    assert_eq!(reached, 18, "{stdout}");
+        .filter_map(|f| f["host"].as_str())
+        .collect();
+    assert_eq!(reached.len(), 18 + 3, "{stdout}");
+    assert_eq!(
+        reached.iter().filter(|h| **h == "this machine").count(),
+        3,
+        "{stdout}"
+    );
     assert_eq!(listeners(&lab), "", "the listeners are gone");
 
     // 2. Galera's port dropped from host1 to host2.

@@ -255,7 +255,13 @@ pub async fn check_links(
             .filter(|l| l.from == from && matches!(listeners.get(l.to.as_str()), Some(Ok(_))))
             .filter(|l| !l.held_idle(readings.iter().find(|r| r.host == l.to)))
             .collect();
-        async move { (from, connect(hosts, readings, from, &mine).await) }
+        async move {
+            if from == preflight::THIS_MACHINE {
+                (from, Ok(connect_here(&mine).await))
+            } else {
+                (from, connect(hosts, readings, from, &mine).await)
+            }
+        }
     }))
     .await;
     let by_source: BTreeMap<&str, Connects> = connected.into_iter().collect();
@@ -326,15 +332,51 @@ async fn listen(
         return Ok(false);
     }
     let remote = hosts.get(host).ok_or("no connection")?;
-    // A listener left by an interrupted preflight (it would hold the name).
-    let stale = preflight::remove_listener_argv(&inventory.cluster.name);
-    let _ = remote.run(&stale, None, remote.command_timeout()).await;
     let argv = preflight::listener_argv(&inventory.cluster.name, image, &ports);
     match remote.run(&argv, None, remote.command_timeout()).await {
-        Ok(out) if out.code == 0 => Ok(true),
-        Ok(out) => Err(format!("its listener did not start: {}", out.stderr.trim())),
-        Err(e) => Err(format!("its listener did not start: {e}")),
+        Ok(out) if out.code == 0 => {}
+        Ok(out) => return Err(format!("its listener did not start: {}", out.stderr.trim())),
+        Err(e) => return Err(format!("its listener did not start: {e}")),
     }
+    // A node image without socat or timeout: the container ends at once (and --rm removes it),
+    // and every connect would fail as if a firewall dropped it.
+    let running = preflight::listener_running_argv(&inventory.cluster.name);
+    match remote.run(&running, None, remote.command_timeout()).await {
+        Ok(out) if out.code == 0 && out.stdout.trim() == "true" => Ok(true),
+        _ => Err(format!(
+            "its listener (socat in {image}) ended at once: the image lacks socat or timeout"
+        )),
+    }
+}
+
+/// The connects from this machine (galeractl's own probes), all at once, each tried until it
+/// succeeds or `preflight::CONNECT_SECS` pass.
+async fn connect_here(links: &[&Link]) -> Vec<((String, u16), LinkResult)> {
+    let deadline = std::time::Duration::from_secs(preflight::CONNECT_SECS);
+    futures::future::join_all(links.iter().map(|l| async move {
+        let started = std::time::Instant::now();
+        let reached = loop {
+            let attempt = tokio::time::timeout(
+                std::time::Duration::from_secs(1),
+                tokio::net::TcpStream::connect((l.to.as_str(), l.port)),
+            )
+            .await;
+            if matches!(attempt, Ok(Ok(_))) {
+                break true;
+            }
+            if started.elapsed() >= deadline {
+                break false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        };
+        let result = if reached {
+            LinkResult::Reached
+        } else {
+            LinkResult::Failed
+        };
+        ((l.to.clone(), l.port), result)
+    }))
+    .await
 }
 
 /// The connects from one host to its links' ends, all at once.
@@ -395,14 +437,30 @@ pub async fn links_before_up(
         preflight::listener_name(&inventory.cluster.name),
         preflight::LISTENER_SECS
     );
-    check_links(inventory, hosts, &readings, &links)
-        .await
+    let results = check_links(inventory, hosts, &readings, &links).await;
+    for (l, r) in &results {
+        if let LinkResult::NotChecked(why) = r {
+            tracing::warn!(
+                "{} to {}:{} ({}) not checked: {why}; a firewall that drops it would show as a join that times out",
+                l.from,
+                l.to,
+                l.port,
+                l.what
+            );
+        }
+    }
+    results
         .into_iter()
         .filter(|(_, r)| *r == LinkResult::Failed)
         .map(|(l, _)| {
+            let from = if l.from == preflight::THIS_MACHINE {
+                l.from.clone()
+            } else {
+                format!("host {}", l.from)
+            };
             format!(
-                "host {} cannot reach {}:{} ({}) within {}s: open port {} from {} to {} (`galeractl preflight` checks every host)",
-                l.from, l.to, l.port, l.what, preflight::CONNECT_SECS, l.port, l.from, l.to
+                "{from} cannot reach {}:{} ({}) within {}s: open port {} from {} to {} (`galeractl preflight` checks every host)",
+                l.to, l.port, l.what, preflight::CONNECT_SECS, l.port, l.from, l.to
             )
         })
         .collect()

@@ -51,8 +51,15 @@ fn links_cover_every_pair_and_the_proxy() {
     let inv = inventory(THREE);
     let links = links(&inv);
     // 3 nodes: 6 ordered pairs x 3 ports; the proxy on host 1 reaches hosts 2 and 3 on
-    // MySQL and the health port (host 1 itself is not checked).
-    assert_eq!(links.len(), 6 * 3 + 2 * 2);
+    // MySQL and the health port (host 1 itself is not checked); this machine reaches each
+    // node's MySQL port and the proxy's stats port.
+    assert_eq!(links.len(), 6 * 3 + 2 * 2 + 3 + 1);
+    assert!(links.contains(&Link {
+        from: THIS_MACHINE.into(),
+        to: "10.0.0.1".into(),
+        port: 4399,
+        what: "HAProxy's stats (galeractl status)",
+    }));
     assert!(links.contains(&Link {
         from: "10.0.0.1".into(),
         to: "10.0.0.2".into(),
@@ -118,7 +125,7 @@ fn a_missing_image_a_refused_sudo_and_a_busy_port_are_errors() {
             (
                 "10.0.0.1".to_string(),
                 "image",
-                "mariadb:11.4 is missing: pull it there, or load it (docker save IMAGE | ssh HOST docker load)".to_string()
+                "mariadb:11.4 is missing: pull it there, or load it (docker save IMAGE | ssh HOST sudo docker load)".to_string()
             ),
             (
                 "10.0.0.2".to_string(),
@@ -173,7 +180,7 @@ fn not_root_without_sudo_says_how_to_fix_it() {
 fn the_listener_and_the_connects_are_plain_argv() {
     assert_eq!(
         listener_argv("shop", "mariadb:11.4", &[5567, 5444]).join(" "),
-        format!("docker run -d --rm --name galeractl-preflight-shop --label io.galeractl.preflight=shop --publish 5567:5567 --publish 5444:5444 --entrypoint timeout mariadb:11.4 {LISTENER_SECS} sh -c socat -u OPEN:/dev/null TCP-LISTEN:5567,fork,reuseaddr & socat -u OPEN:/dev/null TCP-LISTEN:5444,fork,reuseaddr & wait")
+        format!("docker run -d --rm --name galeractl-preflight-shop-{} --label io.galeractl.preflight=shop --publish 5567:5567 --publish 5444:5444 --entrypoint timeout mariadb:11.4 {LISTENER_SECS} sh -c socat -u OPEN:/dev/null TCP-LISTEN:5567,fork,reuseaddr & socat -u OPEN:/dev/null TCP-LISTEN:5444,fork,reuseaddr & wait", std::process::id())
     );
     let targets = vec![
         ("10.0.0.2".to_string(), 5567),
@@ -221,6 +228,10 @@ fn small_parsers() {
 fn login_hints() {
     assert!(login_hint("sudo: a password is required").is_some_and(|h| h.contains("NOPASSWD")));
     assert!(login_hint("permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock").is_some_and(|h| h.contains("[ssh] sudo = true")));
+    assert!(login_hint(
+        "mkdir: cannot create directory '/etc/galeractl': Permission denied (docker)"
+    )
+    .is_some());
     assert_eq!(login_hint("Cannot connect to the Docker daemon"), None);
 }
 
