@@ -136,6 +136,18 @@ fn the_guide_runs_on_the_lab_as_a_user_that_is_not_root() {
     let inventory =
         std::fs::read_to_string(dir.join("shop/galeractl.toml")).unwrap_or_else(|e| panic!("{e}"));
     assert!(inventory.contains("sudo = true") && inventory.contains("user = \"deploy\""));
+    // The test's own ports took the defaults' place (other clusters share the lab's hosts).
+    for line in [
+        "mysql = 4606",
+        "galera = 5887",
+        "port = 3396",
+        "check_port = 9280",
+    ] {
+        assert!(
+            inventory.lines().any(|l| l.starts_with(line)),
+            "{line}:\n{inventory}"
+        );
+    }
     // Every node of it runs on the hosts, started by deploy through sudo.
     for host in HOSTS {
         let names = lab.ssh_ok(
