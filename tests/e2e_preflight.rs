@@ -89,7 +89,12 @@ fn errors(stdout: &str) -> Vec<&str> {
 fn listeners(lab: &Lab) -> String {
     HOSTS
         .iter()
-        .map(|h| lab.ssh_ok(h, "docker ps -aq --filter label=io.galeractl.preflight"))
+        .map(|h| {
+            lab.ssh_ok(
+                h,
+                &format!("docker ps -aq --filter label=io.galeractl.preflight={CLUSTER}"),
+            )
+        })
         .collect()
 }
 
