@@ -83,17 +83,13 @@ pub enum Command {
 /// `galeractl init`: a new cluster's inventory from its hosts.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The Galera cluster's name (also in container and volume names).
+    /// The Galera cluster's name (also in container and volume names). Without it (or
+    /// without --host), on a terminal, init asks.
     #[arg(long, value_name = "NAME")]
-    pub cluster: String,
+    pub cluster: Option<String>,
     /// A node's host (IP address or host name), once per node (or comma-separated), in
     /// order: the first bootstraps; the nodes are named nodea, nodeb, ...
-    #[arg(
-        long = "host",
-        value_name = "HOST",
-        required = true,
-        value_delimiter = ','
-    )]
+    #[arg(long = "host", value_name = "HOST", value_delimiter = ',')]
     pub hosts: Vec<String>,
     /// The SSH login user on the hosts ([ssh] user; default: ssh's own).
     #[arg(long, value_name = "USER")]

@@ -16,6 +16,14 @@ pub const PASSWORD_LEN: usize = 32;
 pub const PASSWORD_ALPHABET: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// Hosts as typed in an answer: separated by commas, spaces or both, empty ones dropped.
+pub fn split_hosts(line: &str) -> Vec<String> {
+    line.split([',', ' ', '\t'])
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// What the operator asked for on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InitSpec {
@@ -411,6 +419,15 @@ mod tests {
                 "galeractl status 'my dir/galeractl.toml'"
             ]
         );
+    }
+
+    #[test]
+    fn hosts_as_typed() {
+        assert_eq!(
+            split_hosts(" 10.0.0.1, 10.0.0.2  db3.example,"),
+            ["10.0.0.1", "10.0.0.2", "db3.example"]
+        );
+        assert!(split_hosts("  ").is_empty());
     }
 
     #[test]

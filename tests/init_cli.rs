@@ -401,3 +401,48 @@ fn an_existing_secrets_directory_is_used_and_an_open_one_warned_about() {
     assert_eq!(mode(&secrets), 0o750);
     assert_eq!(mode(&secrets.join("backup-password")), 0o600);
 }
+
+/// Without --cluster and --host and without a terminal, init names the flags (exit 64) and
+/// writes nothing; on a terminal it asks for them, and for the SSH user, sudo and the proxy.
+#[test]
+fn without_flags_init_asks_on_a_terminal_only() {
+    let dir = scratch("init-asks");
+    let out = galeractl_in(&dir, &["init"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        text(&out.stderr).contains("init needs --cluster NAME and --host HOST"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("galeractl.toml").exists());
+
+    if std::process::Command::new("setsid")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no setsid");
+        return;
+    }
+    let (code, seen) = support::pty::answer_when(
+        env!("CARGO_BIN_EXE_galeractl"),
+        &["init"],
+        &dir,
+        "Cluster name [galera]: ",
+        // The name, the hosts, the user, sudo's default (yes), no proxy.
+        Some("shop\n10.0.0.1 10.0.0.2,10.0.0.3\ndeploy\n\n"),
+        std::time::Duration::from_secs(30),
+    );
+    assert_eq!(code, Some(0), "{seen}");
+    let written = std::fs::read_to_string(dir.join("galeractl.toml"))
+        .unwrap_or_else(|e| panic!("{e}:\n{seen}"));
+    let inventory = galeractl::inventory::parse(Path::new("galeractl.toml"), &written)
+        .inventory
+        .unwrap_or_else(|| panic!("{written}"));
+    assert_eq!(inventory.cluster.name, "shop");
+    let hosts: Vec<&str> = inventory.nodes.iter().map(|n| n.host.as_str()).collect();
+    assert_eq!(hosts, ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+    assert_eq!(inventory.ssh.user.as_deref(), Some("deploy"));
+    assert!(inventory.ssh.sudo);
+    assert!(inventory.haproxy.is_none());
+}

@@ -4,7 +4,7 @@
 //! ever overwritten), the inventory last; on a failure, remove what this run made.
 
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -86,11 +86,20 @@ fn json_doc(
 
 /// The flags as the inventory will say them; the SSH identity must exist.
 fn spec(args: &InitArgs) -> Result<InitSpec, Failure> {
+    let answers = if args.cluster.is_none() || args.hosts.is_empty() {
+        interview(args)?
+    } else {
+        Answers::default()
+    };
     Ok(InitSpec {
-        cluster: args.cluster.clone(),
-        hosts: args.hosts.clone(),
+        cluster: args.cluster.clone().or(answers.cluster).unwrap_or_default(),
+        hosts: if args.hosts.is_empty() {
+            answers.hosts
+        } else {
+            args.hosts.clone()
+        },
         image: args.image.clone(),
-        ssh_user: args.ssh_user.clone(),
+        ssh_user: args.ssh_user.clone().or(answers.ssh_user),
         ssh_identity: args
             .ssh_identity
             .as_deref()
@@ -101,10 +110,88 @@ fn spec(args: &InitArgs) -> Result<InitSpec, Failure> {
             .as_deref()
             .map(|p| existing_file(p, "--known-hosts", "a known_hosts file"))
             .transpose()?,
-        sudo: args.sudo,
-        haproxy_host: args.haproxy_host.clone(),
+        sudo: args.sudo || answers.sudo,
+        haproxy_host: args.haproxy_host.clone().or(answers.haproxy_host),
         haproxy_image: args.haproxy_image.clone(),
     })
+}
+
+/// What the operator answered on a terminal for the flags not given.
+#[derive(Debug, Default)]
+struct Answers {
+    cluster: Option<String>,
+    hosts: Vec<String>,
+    ssh_user: Option<String>,
+    sudo: bool,
+    haproxy_host: Option<String>,
+}
+
+/// Without --cluster or --host: on a terminal, the questions for what the flags did not say;
+/// without one, the usage error that names the flags.
+fn interview(args: &InitArgs) -> Result<Answers, Failure> {
+    if !crate::confirm::terminal() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "init needs --cluster NAME and --host HOST (once per node), or a terminal to ask them on",
+        ));
+    }
+    errln!("galeractl init: a new inventory (empty answers take the [default]; Ctrl-D stops)");
+    let mut a = Answers::default();
+    if args.cluster.is_none() {
+        a.cluster = Some(question("Cluster name", Some("galera"))?);
+    }
+    if args.hosts.is_empty() {
+        let line = question(
+            "The nodes' hosts, in order (the first bootstraps), separated by spaces or commas",
+            None,
+        )?;
+        a.hosts = init::split_hosts(&line);
+    }
+    if args.ssh_user.is_none() {
+        let user = question("SSH login user on the hosts", Some("root"))?;
+        a.ssh_user = Some(user);
+    }
+    let user = args.ssh_user.as_deref().or(a.ssh_user.as_deref());
+    if !args.sudo && user.is_some_and(|u| u != "root") {
+        a.sudo = crate::confirm::is_yes(&question(
+            "That user is not root: run every command on the hosts through sudo -n? [y/n]",
+            Some("y"),
+        )?);
+    }
+    if args.haproxy_host.is_none() {
+        let host = question(
+            "HAProxy's host in front of the nodes (empty: no proxy)",
+            Some(""),
+        )?;
+        a.haproxy_host = (!host.is_empty()).then_some(host);
+    }
+    Ok(a)
+}
+
+/// One question on stderr, one line from stdin: the trimmed answer, or the default for an
+/// empty one. End of input stops `init` with nothing written.
+fn question(text: &str, default: Option<&str>) -> Result<String, Failure> {
+    match default {
+        Some(d) if !d.is_empty() => err!("{text} [{d}]: "),
+        _ => err!("{text}: "),
+    }
+    let mut line = String::new();
+    match io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => {
+            errln!("");
+            Err(Failure::new(
+                exit::USAGE,
+                "init: no answer (end of input); nothing was written",
+            ))
+        }
+        Ok(_) => {
+            let answer = line.trim();
+            Ok(match default {
+                Some(d) if answer.is_empty() => d.to_string(),
+                _ => answer.to_string(),
+            })
+        }
+    }
 }
 
 /// A file flag's path as written into the inventory: `~/...` as given (galeractl expands it),
