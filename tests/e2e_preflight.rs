@@ -108,11 +108,19 @@ fn preflight_finds_a_dropped_port_and_a_missing_image() {
 
     // 1. Clean, as deploy through sudo -n.
     let (code, stdout, stderr) = run(&["preflight", inv, "--json"]);
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(doc["cluster"], CLUSTER);
-    assert_eq!(doc["exit_code"], 0);
     let findings = doc["findings"].as_array().cloned().unwrap_or_default();
+    // Clean: every finding ok, but for a machine short of disk (a warning under 10 GiB free,
+    // exit 1), which is the machine's, not the cluster's.
+    let not_ok: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["level"] != "ok")
+        .filter(|f| !(f["check"] == "disk" && f["level"] == "warning"))
+        .collect();
+    assert_eq!(not_ok, Vec::<&serde_json::Value>::new(), "{stdout}");
+    assert!(code == 0 || code == 1, "{stdout}{stderr}");
+    assert_eq!(doc["exit_code"], code);
     let logins: Vec<(&str, &str)> = findings
         .iter()
         .filter(|f| f["check"] == "login")
@@ -192,7 +200,7 @@ fn preflight_finds_a_dropped_port_and_a_missing_image() {
     assert_eq!(
         errors(&stdout),
         [format!(
-            "ERROR   {}      image      {TAG} is missing: pull it there, or load it (docker save IMAGE | ssh HOST docker load)",
+            "ERROR   {}      image      {TAG} is missing: pull it there, or load it (docker save IMAGE | ssh HOST sudo docker load)",
             HOSTS[2]
         )],
         "{stdout}"
