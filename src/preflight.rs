@@ -131,9 +131,12 @@ impl Link {
     }
 
     /// It is not tried: this cluster's running container holds the port on `to`, and
-    /// listens on it only during a transfer.
+    /// listens on it only during a transfer, or it is a running node's MySQL port (a bare
+    /// connect there counts against the server's `max_connect_errors` for the host that
+    /// connects, HAProxy's among them).
     pub fn held_idle(&self, to: Option<&HostReading>) -> bool {
-        !self.always_listens() && to.is_some_and(|r| r.own_ports.contains(&self.port))
+        let untried = !self.always_listens() || self.what.starts_with("MySQL");
+        untried && to.is_some_and(|r| r.own_ports.contains(&self.port))
     }
 }
 
