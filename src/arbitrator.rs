@@ -5,7 +5,8 @@
 
 pub mod view;
 
-use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_ROLE, LABEL_SPEC, RESTART_POLICY};
+use crate::argv::{spec_hash, Argv};
+use crate::docker::{self, LABEL_CLUSTER, LABEL_ROLE, LABEL_SPEC, RESTART_POLICY};
 use crate::inventory::{host_port, Arbitrator, Inventory};
 
 pub fn container(inventory: &Inventory) -> String {
@@ -78,7 +79,7 @@ pub fn run(inventory: &Inventory, a: &Arbitrator) -> Argv {
             }
         ),
     ]);
-    let spec = docker::spec_hash(&words);
+    let spec = spec_hash(&words);
     words.splice(
         spec_at..spec_at,
         ["--label".to_string(), format!("{LABEL_SPEC}={spec}")],

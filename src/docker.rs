@@ -2,6 +2,7 @@
 //! Galera config file, and the small file and volume commands around them. Every command is an
 //! argv (`Vec<String>`), never a shell string; nothing here runs anything.
 
+use crate::argv::{spec_hash, words, Argv};
 use crate::inventory::{host_port, Durability, Inventory, Node};
 
 pub const LABEL_CLUSTER: &str = "io.galeractl.cluster";
@@ -51,12 +52,6 @@ pub const STOP_TIMEOUT_SECS: u32 = 120;
 /// How long galeractl waits for a clean stop to return.
 pub const STOP_GRACE: std::time::Duration =
     std::time::Duration::from_secs(STOP_TIMEOUT_SECS as u64 + 30);
-
-pub type Argv = Vec<String>;
-
-fn argv<const N: usize>(words: [&str; N]) -> Argv {
-    words.iter().map(|w| w.to_string()).collect()
-}
 
 /// The Galera cluster address a node's config file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,7 +256,7 @@ pub fn backup_cnf_text() -> String {
 /// Gives `paths` to the image's `mysql` user and group, their ids read from the image itself
 /// (the official image and the lab's use 999; another image may not).
 pub fn own_by_server_user(image: &str, paths: &[String]) -> Argv {
-    let mut a = argv([
+    let mut a = words(&[
         "sh",
         "-c",
         "set -e; image_id() { docker run --rm --network none --entrypoint id \"$1\" \"$2\" mysql; }; \
@@ -276,7 +271,7 @@ owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \
 /// Gives `paths` to the user an image runs as by default (garbd's image: not root), its ids
 /// read from the image itself.
 pub fn own_by_image_default_user(image: &str, paths: &[String]) -> Argv {
-    let mut a = argv([
+    let mut a = words(&[
         "sh",
         "-c",
         "set -e; image_id() { docker run --rm --network none --entrypoint id \"$1\" \"$2\"; }; \
@@ -313,7 +308,7 @@ pub fn node_config(address: &ClusterAddress) -> String {
 
 /// A clean stop of the node's container: InnoDB and Galera close, grastate.dat keeps the seqno.
 pub fn stop_node(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "stop", "--time"]);
+    let mut a = words(&["docker", "stop", "--time"]);
     a.push(STOP_TIMEOUT_SECS.to_string());
     a.push(inventory.container_name(node));
     a
@@ -321,21 +316,21 @@ pub fn stop_node(inventory: &Inventory, node: &Node) -> Argv {
 
 /// Turns the node container's restart policy off: nothing restarts it but an operator.
 pub fn no_restart(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "update", "--restart", "no"]);
+    let mut a = words(&["docker", "update", "--restart", "no"]);
     a.push(inventory.container_name(node));
     a
 }
 
 /// Starts the node's stopped container.
 pub fn start_node(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "start"]);
+    let mut a = words(&["docker", "start"]);
     a.push(inventory.container_name(node));
     a
 }
 
 /// Gives the node container back the restart policy `run_node` creates it with.
 pub fn restart_policy(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "update", "--restart", RESTART_POLICY]);
+    let mut a = words(&["docker", "update", "--restart", RESTART_POLICY]);
     a.push(inventory.container_name(node));
     a
 }
@@ -345,14 +340,14 @@ pub const WAITING_STOP_SECS: u32 = 10;
 
 /// The stop of a node that waits non-Primary (it ignores SIGTERM while it waits).
 pub fn stop_waiting_node(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "stop", "--time"]);
+    let mut a = words(&["docker", "stop", "--time"]);
     a.push(WAITING_STOP_SECS.to_string());
     a.push(inventory.container_name(node));
     a
 }
 
 pub fn make_dirs(inventory: &Inventory) -> Argv {
-    let mut a = argv(["install", "-d", "-m", "0700"]);
+    let mut a = words(&["install", "-d", "-m", "0700"]);
     a.push(cluster_dir(inventory));
     a.push(secrets_dir(inventory));
     a
@@ -365,7 +360,7 @@ pub fn write_secret(path: &str) -> Argv {
 
 /// Writes stdin to a new file of the given mode (replacing any old one).
 pub fn write_file(path: &str, mode: &str) -> Argv {
-    let mut a = argv(["install", "-m", mode, "/dev/stdin"]);
+    let mut a = words(&["install", "-m", mode, "/dev/stdin"]);
     a.push(path.to_string());
     a
 }
@@ -374,7 +369,7 @@ pub fn write_file(path: &str, mode: &str) -> Argv {
 /// the container sees the new content. A new file gets the pipe's mode (0600): see
 /// [`readable_by_server`].
 pub fn write_in_place(path: &str) -> Argv {
-    let mut a = argv(["cp", "/dev/stdin"]);
+    let mut a = words(&["cp", "/dev/stdin"]);
     a.push(path.to_string());
     a
 }
@@ -382,14 +377,14 @@ pub fn write_in_place(path: &str) -> Argv {
 /// Makes a file that holds no secret readable by the server, which the official image runs as
 /// its `mysql` user: MariaDB silently skips an option file it cannot read.
 pub fn readable_by_server(path: &str) -> Argv {
-    let mut a = argv(["chmod", "0644"]);
+    let mut a = words(&["chmod", "0644"]);
     a.push(path.to_string());
     a
 }
 
 /// Creates the cluster's Docker network unless it exists (local nodes: this machine's).
 pub fn network_create(inventory: &Inventory) -> Argv {
-    let mut a = argv([
+    let mut a = words(&[
         "sh",
         "-c",
         "docker network inspect \"$1\" >/dev/null 2>&1 || docker network create --label \"$2\" \"$1\" >/dev/null",
@@ -401,19 +396,19 @@ pub fn network_create(inventory: &Inventory) -> Argv {
 }
 
 pub fn volume_create(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "volume", "create"]);
+    let mut a = words(&["docker", "volume", "create"]);
     a.extend(labels(inventory, node));
     a.push(inventory.volume_name(node));
     a
 }
 
 pub fn image_load() -> Argv {
-    argv(["docker", "load"])
+    words(&["docker", "load"])
 }
 
 /// The local command whose output `docker load` reads.
 pub fn image_save(image: &str) -> Argv {
-    let mut a = argv(["docker", "save"]);
+    let mut a = words(&["docker", "save"]);
     a.push(image.to_string());
     a
 }
@@ -479,14 +474,14 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     let c = &inventory.cluster;
     let p = node.ports;
     let secrets = secrets_dir(inventory);
-    let mut a = argv(["docker", "run", "--detach", "--name"]);
+    let mut a = words(&["docker", "run", "--detach", "--name"]);
     a.push(inventory.container_name(node));
     a.extend(["--hostname".to_string(), node.name.clone()]);
     if inventory.is_local() {
         // This machine's nodes reach each other on the cluster's own network, by name.
         a.extend(["--network".to_string(), c.network.clone()]);
     }
-    a.extend(argv(["--restart", RESTART_POLICY, "--stop-timeout"]));
+    a.extend(words(&["--restart", RESTART_POLICY, "--stop-timeout"]));
     a.push(STOP_TIMEOUT_SECS.to_string());
     a.extend(labels(inventory, node));
     if inventory.tls.is_some() {
@@ -582,39 +577,6 @@ pub fn spec_of(run: &Argv) -> Option<&str> {
         .find_map(|w| w.strip_prefix(LABEL_SPEC)?.strip_prefix('='))
 }
 
-/// FNV-1a, 64 bits, over the words separated by NUL: stable across builds and platforms,
-/// which std's hasher does not promise.
-pub fn spec_hash(words: &[String]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for w in words {
-        for b in w.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
-/// Quotes one word for a POSIX shell, only when it needs it.
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
-pub fn shell_join(argv: &[String]) -> String {
-    argv.iter()
-        .map(|w| shell_quote(w))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Run with bash in a node's container: the SQL on stdin run as root through the node's
 /// socket, the password read from galeractl's secret file into a 0600 option file (by shell
 /// builtins: never on a command line), removed after.
@@ -629,28 +591,4 @@ pub fn root_sql_script() -> String {
          printf '[client]\\nuser=root\\npassword=\"%s\"\\n' \"$p\" >\"$f\"\n\
          mariadb --defaults-extra-file=\"$f\" --binary-mode\n"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting_keeps_plain_words_and_survives_hostile_ones() {
-        assert_eq!(shell_quote("--wsrep-on=ON"), "--wsrep-on=ON");
-        assert_eq!(shell_quote(""), "''");
-        assert_eq!(shell_quote("a;b"), "'a;b'");
-        assert_eq!(shell_quote("nodea; rm -rf /"), "'nodea; rm -rf /'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-    }
-
-    #[test]
-    fn spec_hash_is_stable_and_order_sensitive() {
-        let a = vec!["a".to_string(), "b".to_string()];
-        let b = vec!["b".to_string(), "a".to_string()];
-        // Pinned: a change here would make every running container look stale.
-        assert_eq!(spec_hash(&a), "ab40d7820d408076");
-        assert_ne!(spec_hash(&a), spec_hash(&b));
-        assert_ne!(spec_hash(&["ab".to_string()]), spec_hash(&a));
-    }
 }

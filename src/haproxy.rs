@@ -9,7 +9,8 @@
 //! tell a Joining or Donor node from a Synced one, so each node host runs a tiny HTTP endpoint
 //! (socat + the image's own `mariadb` client) that answers 200 or 503 from those variables.
 
-use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_SPEC};
+use crate::argv::{spec_hash, Argv};
+use crate::docker::{self, LABEL_CLUSTER, LABEL_SPEC};
 use crate::inventory::{Haproxy, Inventory, Node, Routing};
 
 /// Stands for the stats password in the rendered configuration.
@@ -183,7 +184,7 @@ printf 'HTTP/1.1 %s\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-
 fn with_spec(mut a: Argv, image: &str, extra: &str) -> Argv {
     let mut hashed = a.clone();
     hashed.push(extra.to_string());
-    let spec = docker::spec_hash(&hashed);
+    let spec = spec_hash(&hashed);
     let at = a.iter().position(|w| w == image).unwrap_or(a.len());
     a.splice(
         at..at,

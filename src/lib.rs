@@ -8,6 +8,7 @@
 pub mod out;
 
 pub mod arbitrator;
+pub mod argv;
 pub mod backup;
 pub mod cli;
 pub mod client;

@@ -30,7 +30,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::docker::{shell_quote, Argv};
+use crate::argv::{shell_quote, Argv};
 use crate::inventory::Inventory;
 
 /// Exit status of the host commands below when the lock exists and is not ours (their stdout

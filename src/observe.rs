@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::argv::words;
 use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
 use crate::galera::{NoAnswer, NodeStatus, Probe};
 use crate::inventory::{Inventory, Node};
@@ -72,10 +73,6 @@ pub fn parse_listening(text: &str) -> BTreeSet<u16> {
             local.rsplit(':').next()?.parse().ok()
         })
         .collect()
-}
-
-fn words(w: &[&str]) -> Vec<String> {
-    w.iter().map(|s| s.to_string()).collect()
 }
 
 /// What one host says before `up` changes anything on it.

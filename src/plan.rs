@@ -23,7 +23,8 @@ pub use remnants::NEW_HISTORY_FLAG;
 pub use restart::restart;
 pub use upgrade::{gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};
 
-use crate::docker::{self, Argv, ClusterAddress};
+use crate::argv::{shell_join, shell_quote, words, Argv};
+use crate::docker::{self, ClusterAddress};
 use crate::inventory::{Inventory, Node};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -498,7 +499,7 @@ fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Resul
 /// (it replicates): `information_schema` then shows it every table's definition, which
 /// `doctor` reads; the privilege reads and writes no data.
 fn monitor_grant_step(inventory: &Inventory, first: &Node) -> Step {
-    let mut argv: Argv = ["docker", "exec", "-i"].map(String::from).to_vec();
+    let mut argv = words(&["docker", "exec", "-i"]);
     argv.push(inventory.container_name(first));
     argv.extend([
         "bash".to_string(),
@@ -1440,7 +1441,7 @@ pub fn render(plan: &Plan) -> String {
 /// otherwise see it without its quotes.
 fn over_ssh(command: &str) -> String {
     if command.contains(['\'', '"', '\\', '$', '|', '>', '<', '&', ';']) {
-        docker::shell_quote(command)
+        shell_quote(command)
     } else {
         command.to_string()
     }
@@ -1453,7 +1454,7 @@ fn render_step(n: usize, step: &Step) -> String {
 
 /// A step as `[host] command  # what it is for`, with a long text as a here-document below.
 pub fn render_step_line(step: &Step) -> String {
-    let mut command = docker::shell_join(&step.argv);
+    let mut command = shell_join(&step.argv);
     if step.ignore_exit {
         command.push_str(" || true");
     }
@@ -1469,28 +1470,27 @@ pub fn render_step_line(step: &Step) -> String {
         }
         Some(Stdin::Text(text)) => format!(
             "printf {} | {command}",
-            docker::shell_quote(&text.replace('%', "%%").replace('\n', "\\n"))
+            shell_quote(&text.replace('%', "%%").replace('\n', "\\n"))
         ),
         Some(Stdin::ClusterStateUuid { node }) => {
             format!("echo '<the wsrep_cluster_state_uuid {node} reports>' | {command}")
         }
-        Some(Stdin::SecretFile(path)) => format!(
-            "{command} < {}",
-            docker::shell_quote(&path.display().to_string())
-        ),
+        Some(Stdin::SecretFile(path)) => {
+            format!("{command} < {}", shell_quote(&path.display().to_string()))
+        }
         Some(Stdin::TextWithSecret {
             text,
             placeholder,
             secret,
         }) => format!(
             "printf {} | {command}  # with {placeholder} replaced by the content of {}",
-            docker::shell_quote(&text.replace('%', "%%").replace('\n', "\\n")),
+            shell_quote(&text.replace('%', "%%").replace('\n', "\\n")),
             secret.display()
         ),
         Some(Stdin::LocalCommand(local)) => {
             format!(
                 "{} | ssh {} {}",
-                docker::shell_join(local),
+                shell_join(local),
                 step.host,
                 over_ssh(&command)
             )
@@ -1499,7 +1499,7 @@ pub fn render_step_line(step: &Step) -> String {
     let line = match &step.stdout {
         None => line,
         Some(Stdout::LocalFile(path)) => {
-            let to = docker::shell_quote(&path.display().to_string());
+            let to = shell_quote(&path.display().to_string());
             match &step.stdin {
                 // Already `LOCAL | ssh HOST CMD`.
                 Some(Stdin::LocalCommand(_)) => format!("{line} > {to}"),

@@ -158,7 +158,7 @@ pub const RELOAD_SQL: &str =
 /// [`RELOAD_SQL`] run as root through the node's own socket, by the same script as every other
 /// root statement (`docker::root_sql_script`: the password read inside the container into a
 /// private option file, quoted and escaped there; never on a command line).
-pub fn reload(inventory: &Inventory, node: &Node) -> crate::docker::Argv {
+pub fn reload(inventory: &Inventory, node: &Node) -> crate::argv::Argv {
     vec![
         "docker".into(),
         "exec".into(),

@@ -5,17 +5,14 @@ use std::path::Path;
 
 use super::fence;
 use super::manifest::{Format, Manifest};
-use crate::docker::{self, Argv, DESYNC_PROCEDURE, LABEL_CLUSTER, SECRETS_MOUNT};
+use crate::argv::{words, Argv};
+use crate::docker::{self, DESYNC_PROCEDURE, LABEL_CLUSTER, SECRETS_MOUNT};
 use crate::inventory::{Inventory, Node};
 use crate::plan::{self, Plan, Stage, Stdin, Stdout, Step, WaitFor};
 use crate::recover::oneoff;
 
 /// Where mariabackup keeps its own small files while it streams (inside the node container).
 const STREAM_TMP: &str = "/tmp/galeractl-backup";
-
-fn words(w: &[&str]) -> Argv {
-    w.iter().map(|s| s.to_string()).collect()
-}
 
 /// The backup user's option file inside the node container (the first option of a client).
 fn defaults_file() -> String {

@@ -233,7 +233,7 @@ impl Layout {
             errln!(
                 "galeractl: warning: {}/ exists with mode {mode:04o}: others may list it; `chmod 700 {}`",
                 self.secrets_dir.shown,
-                crate::docker::shell_quote(&self.secrets_dir.shown)
+                crate::argv::shell_quote(&self.secrets_dir.shown)
             );
         }
     }

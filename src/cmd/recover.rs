@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
+use crate::argv::words;
 use crate::cli::{RecoverArgs, TcHeuristic};
 use crate::inventory::{self, Inventory};
 use crate::recover::{self, render, Choice, Safety};
@@ -150,7 +151,6 @@ async fn consult_arbitrator(
 
 /// Whether garbd's container runs, and the last lines of its log.
 async fn garbd_state(remote: &crate::ssh::Remote, name: &str) -> Result<(bool, String), String> {
-    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<String>>();
     let inspect = words(&["docker", "inspect", "--format", "{{.State.Running}}", name]);
     let deadline = remote.command_timeout();
     let out = remote

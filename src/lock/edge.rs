@@ -378,7 +378,7 @@ async fn on_every_host(
     hosts: &Hosts,
     inventory: &Inventory,
     action: &'static str,
-    argv_of: fn(&str) -> crate::docker::Argv,
+    argv_of: fn(&str) -> crate::argv::Argv,
 ) -> Vec<(String, Result<Found, LockError>)> {
     let lock_hosts = super::hosts(inventory);
     futures::future::join_all(lock_hosts.into_iter().map(|host| async move {
@@ -399,7 +399,7 @@ async fn found(
     remote: &Remote,
     inventory: &Inventory,
     action: &'static str,
-    argv_of: fn(&str) -> crate::docker::Argv,
+    argv_of: fn(&str) -> crate::argv::Argv,
 ) -> Result<Found, LockError> {
     let dir = dir(inventory);
     let argv = argv_of(&dir);
@@ -431,7 +431,7 @@ async fn run(
 fn failed(remote: &Remote, argv: &[String], code: i32, out: &crate::ssh::Output) -> SshError {
     SshError::Failed {
         host: remote.host.clone(),
-        command: crate::docker::shell_join(argv),
+        command: crate::argv::shell_join(argv),
         code,
         stderr: out.stderr.trim().to_string(),
     }

@@ -3,6 +3,7 @@
 
 use super::edge::{gone_from_this_machine, local_user_and_machine, new_token};
 use super::*;
+use crate::argv::words;
 
 fn example() -> Inventory {
     let source = include_str!("../../inventory.example.toml");
@@ -10,10 +11,6 @@ fn example() -> Inventory {
     parsed
         .inventory
         .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
-}
-
-fn words(w: &[&str]) -> Vec<String> {
-    w.iter().map(|s| s.to_string()).collect()
 }
 
 fn holder() -> Holder {

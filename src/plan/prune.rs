@@ -5,6 +5,7 @@
 //! `--delete-data`.
 
 use super::{Observed, Plan, PlanError, Stage, Step, Stray};
+use crate::argv::words;
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -135,7 +136,6 @@ fn remove_stage(inventory: &Inventory, stray: &Stray, delete_data: bool) -> Stag
         node: Some(stray.name.clone()),
         ..Step::on_host(&stray.host, description, argv, None)
     };
-    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<String>>();
     let mut stop = on(
         format!(
             "{}: stop cleanly (it leaves the cluster, which shrinks)",

@@ -3,7 +3,8 @@
 //! run `mariadbd --wsrep-recover`, or write grastate.dat; and the start and stop of the node's
 //! own container. Pure builders; nothing here runs anything.
 
-use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_ROLE};
+use crate::argv::{words, Argv};
+use crate::docker::{self, LABEL_CLUSTER, LABEL_ROLE};
 use crate::inventory::{Inventory, Node};
 
 pub const DATADIR: &str = "/var/lib/mysql";
@@ -14,10 +15,6 @@ const GVWSTATE: &str = "/var/lib/mysql/gvwstate.dat";
 /// mysql and rewrites the file itself). No value is interpolated: the content comes on stdin.
 const WRITE_SCRIPT: &str = "set -e; f=/var/lib/mysql/grastate.dat; t=\"$f.galeractl\"; \
 cat > \"$t\"; chown --reference=\"$f\" \"$t\"; chmod --reference=\"$f\" \"$t\"; mv \"$t\" \"$f\"; sync";
-
-fn words(w: &[&str]) -> Argv {
-    w.iter().map(|s| s.to_string()).collect()
-}
 
 /// The one-off container's name: one at a time per node, so that a leftover is found and
 /// removed before the next one (two servers on one data directory must never run).
