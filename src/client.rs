@@ -3,9 +3,9 @@
 //! words stay separate words of it (the SSH edge quotes each one for the remote shell).
 
 use crate::argv::{words, Argv};
-use crate::docker::{ROOT_PASSWORD_FILE, SECRETS_MOUNT};
 use crate::galera::NodeStatus;
 use crate::haproxy::Backend;
+use crate::inventory::layout::{ROOT_PASSWORD_FILE, SECRETS_MOUNT};
 
 /// Whether `since` is something `docker logs --since` takes: a duration such as `10m`, `1h30m`
 /// or `90s`, or a timestamp (`2026-01-02T13:23:37Z`, `2026-01-02`, a Unix time).

@@ -3,6 +3,10 @@
 //! argv (`Vec<String>`), never a shell string; nothing here runs anything.
 
 use crate::argv::{spec_hash, words, Argv};
+use crate::inventory::layout::{
+    BACKUP_USER_MOUNT, CONFIG_MOUNT, MONITOR_PASSWORD_FILE, NODE_START_MOUNT, ROOT_PASSWORD_FILE,
+    SECRETS_MOUNT, SST_AUTH_MOUNT, SST_USER_MOUNT,
+};
 use crate::inventory::{host_port, Durability, Inventory, Node};
 
 pub const LABEL_CLUSTER: &str = "io.galeractl.cluster";
@@ -14,14 +18,6 @@ pub const LABEL_TLS: &str = "io.galeractl.tls";
 /// What a container of the cluster that is no node is: `check`, `haproxy`, `arbitrator`.
 pub const LABEL_ROLE: &str = "io.galeractl.role";
 
-/// Where the node's config file is mounted: read after the image's own configuration.
-pub const CONFIG_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl.cnf";
-/// Where the cluster's secret directory is mounted, read-only.
-pub const SECRETS_MOUNT: &str = "/run/secrets/galeractl";
-pub const ROOT_PASSWORD_FILE: &str = "root-password";
-pub const MONITOR_PASSWORD_FILE: &str = "monitor-password";
-/// Where galeractl's node start script is mounted, read-only, as the container's entrypoint.
-pub const NODE_START_MOUNT: &str = "/usr/local/lib/galeractl/node-start";
 /// The start script itself: recovers a crashed node's position, then runs the image's own
 /// entrypoint (see the script's header).
 pub const NODE_START_SCRIPT: &str = include_str!("node-start.sh");
@@ -31,13 +27,6 @@ pub const IMAGE_ENTRYPOINT: &str = "docker-entrypoint.sh";
 
 /// The user that mariabackup SST connects as, on the donor's own socket only.
 pub const SST_USER: &str = "galeractl_sst";
-/// Where the SST credentials are mounted: an option file the server reads as its own user.
-pub const SST_AUTH_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl-sst.cnf";
-/// Where the SST user's creation is mounted: the image runs it when it initialises a data
-/// directory (wsrep off), so every node has the user before it first joins.
-pub const SST_USER_MOUNT: &str = "/docker-entrypoint-initdb.d/galeractl-sst-user.sql";
-/// Where the backup user's creation is mounted (see [`SST_USER_MOUNT`]).
-pub const BACKUP_USER_MOUNT: &str = "/docker-entrypoint-initdb.d/galeractl-backup-user.sql";
 /// Stands for the SST password in the texts below until it is sent.
 pub const SST_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_SST_PASSWORD@";
 
@@ -104,32 +93,6 @@ fn other_members(inventory: &Inventory, node: &Node) -> Vec<String> {
         .collect()
 }
 
-pub fn cluster_dir(inventory: &Inventory) -> String {
-    inventory.cluster_dir()
-}
-
-pub fn secrets_dir(inventory: &Inventory) -> String {
-    format!("{}/secrets", inventory.cluster_dir())
-}
-
-pub fn config_path(inventory: &Inventory, node: &Node) -> String {
-    format!("{}/{}.cnf", inventory.cluster_dir(), node.name)
-}
-
-/// The cluster's recorded history UUID on the host (see [`crate::galera::HISTORY_FILE`]).
-pub fn history_path(inventory: &Inventory) -> String {
-    format!(
-        "{}/{}",
-        inventory.cluster_dir(),
-        crate::galera::HISTORY_FILE
-    )
-}
-
-/// The SST credentials on the host (0600, owned by the image's server user).
-pub fn sst_auth_path(inventory: &Inventory) -> String {
-    format!("{}/sst-auth.cnf", inventory.cluster_dir())
-}
-
 /// The SST user's creation on the host (0600, owned by the image's server user).
 pub fn sst_user_path(inventory: &Inventory) -> String {
     LocalUser::Sst.sql_path(inventory)
@@ -152,9 +115,6 @@ pub fn sst_user_sql() -> String {
 pub const BACKUP_USER: &str = "galeractl_backup";
 /// Stands for the backup password in the texts below until it is sent.
 pub const BACKUP_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_BACKUP_PASSWORD@";
-/// The backup user's option file, in the cluster's secrets directory (0600, root's: `docker
-/// exec` runs as root), which every node container mounts at [`SECRETS_MOUNT`].
-pub const BACKUP_CNF_FILE: &str = "backup.cnf";
 /// The procedure that desyncs a node (`SET GLOBAL wsrep_desync` needs SUPER, which the backup
 /// user does not get): defined by root, the backup user may only call it.
 pub const DESYNC_PROCEDURE: &str = "galeractl.desync";
@@ -240,11 +200,6 @@ impl LocalUser {
     }
 }
 
-/// Where the backup user's option file is on the host.
-pub fn backup_cnf_path(inventory: &Inventory) -> String {
-    format!("{}/{BACKUP_CNF_FILE}", secrets_dir(inventory))
-}
-
 /// The backup user's option file for the clients in the node's image (the password as a
 /// placeholder).
 pub fn backup_cnf_text() -> String {
@@ -286,11 +241,6 @@ owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \
 /// Whether the nodes transfer state with mariabackup (and need its SST user and credentials).
 pub fn uses_mariabackup(inventory: &Inventory) -> bool {
     inventory.cluster.sst_method == "mariabackup"
-}
-
-/// The start script on the host, one per cluster.
-pub fn node_start_path(inventory: &Inventory) -> String {
-    format!("{}/node-start.sh", inventory.cluster_dir())
 }
 
 /// The node's config file: only what changes over the node's life, the cluster address.
@@ -348,8 +298,8 @@ pub fn stop_waiting_node(inventory: &Inventory, node: &Node) -> Argv {
 
 pub fn make_dirs(inventory: &Inventory) -> Argv {
     let mut a = words(&["install", "-d", "-m", "0700"]);
-    a.push(cluster_dir(inventory));
-    a.push(secrets_dir(inventory));
+    a.push(inventory.cluster_dir());
+    a.push(inventory.secrets_dir());
     a
 }
 
@@ -473,7 +423,7 @@ pub fn mariadbd_options(inventory: &Inventory, node: &Node) -> Vec<String> {
 pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     let c = &inventory.cluster;
     let p = node.ports;
-    let secrets = secrets_dir(inventory);
+    let secrets = inventory.secrets_dir();
     let mut a = words(&["docker", "run", "--detach", "--name"]);
     a.push(inventory.container_name(node));
     a.extend(["--hostname".to_string(), node.name.clone()]);
@@ -506,16 +456,16 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     }
     for mount in [
         format!("{}:/var/lib/mysql", inventory.volume_name(node)),
-        format!("{}:{CONFIG_MOUNT}:ro", config_path(inventory, node)),
+        format!("{}:{CONFIG_MOUNT}:ro", inventory.config_path(node)),
         format!("{secrets}:{SECRETS_MOUNT}:ro"),
-        format!("{}:{NODE_START_MOUNT}:ro", node_start_path(inventory)),
+        format!("{}:{NODE_START_MOUNT}:ro", inventory.node_start_path()),
     ] {
         a.push("--volume".into());
         a.push(mount);
     }
     if uses_mariabackup(inventory) {
         a.push("--volume".into());
-        a.push(format!("{}:{SST_AUTH_MOUNT}:ro", sst_auth_path(inventory)));
+        a.push(format!("{}:{SST_AUTH_MOUNT}:ro", inventory.sst_auth_path()));
     }
     for user in LocalUser::used(inventory) {
         a.push("--volume".into());
@@ -591,4 +541,37 @@ pub fn root_sql_script() -> String {
          printf '[client]\\nuser=root\\npassword=\"%s\"\\n' \"$p\" >\"$f\"\n\
          mariadb --defaults-extra-file=\"$f\" --binary-mode\n"
     )
+}
+
+/// `docker exec` of [`root_sql_script`] in the node's container: the SQL on its stdin runs as
+/// root through the node's own socket.
+pub fn root_sql(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = words(&["docker", "exec", "-i"]);
+    a.push(inventory.container_name(node));
+    a.extend(words(&["bash", "-c"]));
+    a.push(root_sql_script());
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Review 2, L-4: the option file quotes and escapes the root password the same way for
+    /// every root statement (an unquoted `#` ended the value; quotes and `\\` were read as
+    /// syntax).
+    #[test]
+    fn root_sql_quotes_the_root_password() {
+        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"h\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        let argv = root_sql(&inventory, &inventory.nodes[0]);
+        assert_eq!(argv[..6], ["docker", "exec", "-i", "c-a", "bash", "-c"]);
+        assert_eq!(argv[6], root_sql_script());
+        assert!(argv[6].contains("password=\"%s\""));
+        assert!(argv[6].contains("p=$(cat /run/secrets/galeractl/root-password)"));
+        assert_eq!(argv.len(), 7);
+    }
 }

@@ -23,9 +23,9 @@ pub use remnants::NEW_HISTORY_FLAG;
 pub use restart::restart;
 pub use upgrade::{gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};
 
-use crate::argv::{shell_join, shell_quote, words, Argv};
+use crate::argv::{shell_join, shell_quote, Argv};
 use crate::docker::{self, ClusterAddress};
-use crate::inventory::{Inventory, Node};
+use crate::inventory::{layout, Inventory, Node};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
@@ -499,20 +499,13 @@ fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Resul
 /// (it replicates): `information_schema` then shows it every table's definition, which
 /// `doctor` reads; the privilege reads and writes no data.
 fn monitor_grant_step(inventory: &Inventory, first: &Node) -> Step {
-    let mut argv = words(&["docker", "exec", "-i"]);
-    argv.push(inventory.container_name(first));
-    argv.extend([
-        "bash".to_string(),
-        "-c".to_string(),
-        docker::root_sql_script(),
-    ]);
     Step::on_node(
         first,
         format!(
             "{}: grant {} REFERENCES (table definitions, no data) as root",
             first.name, inventory.cluster.monitor_user
         ),
-        argv,
+        docker::root_sql(inventory, first),
         Some(Stdin::Text(format!(
             "GRANT REFERENCES ON *.* TO '{}'@'%';\n",
             inventory.cluster.monitor_user
@@ -907,7 +900,7 @@ pub(crate) fn record_history_step(inventory: &Inventory, host: &str, uuid: Stdin
                 "record the cluster state UUID in {}",
                 crate::galera::HISTORY_FILE
             ),
-            docker::write_file(&docker::history_path(inventory), "0644"),
+            docker::write_file(&inventory.history_path(), "0644"),
             Some(uuid),
         )
     }
@@ -1132,7 +1125,7 @@ pub(crate) fn write_config_step(
     Step::on_node(
         node,
         format!("{}: {what}", node.name),
-        docker::write_in_place(&docker::config_path(inventory, node)),
+        docker::write_in_place(&inventory.config_path(node)),
         Some(Stdin::Text(docker::node_config(address))),
     )
 }
@@ -1146,7 +1139,7 @@ fn prepare(
 ) -> Stage {
     let mut steps = Vec::new();
     let mut hosts_done = BTreeSet::new();
-    let secrets = docker::secrets_dir(inventory);
+    let secrets = inventory.secrets_dir();
     for node in nodes {
         let on_host = |description: String, argv: Argv, stdin: Option<Stdin>| {
             Step::on_host(&node.host, description, argv, stdin)
@@ -1159,12 +1152,12 @@ fn prepare(
             ));
             for (file, local, what) in [
                 (
-                    docker::ROOT_PASSWORD_FILE,
+                    layout::ROOT_PASSWORD_FILE,
                     &inventory.cluster.root_password_file,
                     "root",
                 ),
                 (
-                    docker::MONITOR_PASSWORD_FILE,
+                    layout::MONITOR_PASSWORD_FILE,
                     &inventory.cluster.monitor_password_file,
                     "monitoring user's",
                 ),
@@ -1187,7 +1180,7 @@ fn prepare(
             }
             steps.push(on_host(
                 "install galeractl's node start script (recovers a crashed node's position before the server starts)".into(),
-                docker::write_file(&docker::node_start_path(inventory), "0755"),
+                docker::write_file(&inventory.node_start_path(), "0755"),
                 Some(Stdin::Text(docker::NODE_START_SCRIPT.to_string())),
             ));
             if inventory.cluster.distribute_image {
@@ -1214,7 +1207,7 @@ fn prepare(
             "write the node's config file",
         );
         config.node = Some(node.name.clone());
-        let config_path = docker::config_path(inventory, node);
+        let config_path = inventory.config_path(node);
         steps.push(config);
         let mut readable = on_host(
             format!(
@@ -1252,11 +1245,11 @@ fn local_user_steps(inventory: &Inventory, host: &str) -> Vec<Step> {
         };
         let (options, what) = match user {
             docker::LocalUser::Sst => (
-                docker::sst_auth_path(inventory),
+                inventory.sst_auth_path(),
                 "the SST credentials the server reads (wsrep_sst_auth)",
             ),
             docker::LocalUser::Backup => (
-                docker::backup_cnf_path(inventory),
+                inventory.backup_cnf_path(),
                 "the backup user's option file (read by mariabackup in the node's container, as root)",
             ),
         };

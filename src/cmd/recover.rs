@@ -130,7 +130,7 @@ async fn consult_arbitrator(
     let Some(a) = &inventory.arbitrator else {
         return Ok(());
     };
-    let name = crate::arbitrator::container(inventory);
+    let name = inventory.arbitrator_container();
     let target = Target::for_host(inventory, &a.host);
     let (hosts, errors) = Hosts::connect_reachable(vec![target], &ssh_options(remote)).await;
     let result = match hosts.get(&a.host) {

@@ -211,7 +211,7 @@ async fn arbitrator_container(inventory: &Inventory, host: &str, args: &StatusAr
         Ok(r) => r,
         Err(e) => return format!("unknown ({e})"),
     };
-    let name = crate::arbitrator::container(inventory);
+    let name = inventory.arbitrator_container();
     let state = match observe::containers(&remote).await {
         Ok(rows) => rows
             .iter()

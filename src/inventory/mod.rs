@@ -7,6 +7,7 @@
 
 mod collisions;
 mod files;
+pub mod layout;
 mod raw;
 mod rules;
 mod schema;
@@ -203,29 +204,6 @@ impl Inventory {
 
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
-    }
-
-    /// The cluster's own directory on every host.
-    pub fn cluster_dir(&self) -> String {
-        format!(
-            "{}/{}",
-            self.cluster.config_dir.trim_end_matches('/'),
-            self.cluster.name
-        )
-    }
-
-    pub fn container_name(&self, node: &Node) -> String {
-        self.expand(&self.cluster.container_template, node)
-    }
-
-    pub fn volume_name(&self, node: &Node) -> String {
-        self.expand(&self.cluster.volume_template, node)
-    }
-
-    fn expand(&self, template: &str, node: &Node) -> String {
-        template
-            .replace("{cluster}", &self.cluster.name)
-            .replace("{node}", &node.name)
     }
 
     /// Every secret file the inventory names, with the key that names it.

@@ -151,7 +151,7 @@ fn remove_stage(inventory: &Inventory, stray: &Stray, delete_data: bool) -> Stag
         .concat(),
     );
     stop.deadline_secs = Some(docker::STOP_GRACE.as_secs());
-    let check = crate::haproxy::check_container_of(&stray.container);
+    let check = crate::inventory::layout::check_container_of(&stray.container);
     let mut remove_check = on(
         format!("{}: remove its health endpoint, if any", stray.name),
         [words(&["docker", "rm", "--force"]), vec![check]].concat(),
