@@ -30,6 +30,7 @@ pub mod plan;
 pub mod preflight;
 pub mod prometheus;
 pub mod recover;
+pub mod report;
 pub mod runner;
 pub mod secret;
 pub mod sql;
