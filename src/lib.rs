@@ -13,7 +13,6 @@ pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod cmd;
-pub mod confirm;
 pub mod diagnostic;
 pub mod docker;
 pub mod doctor;

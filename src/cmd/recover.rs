@@ -49,7 +49,7 @@ const GIVE_UP: &str = "recover --force-without";
 pub async fn run(args: &RecoverArgs) -> Outcome {
     let started = Instant::now();
     // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
-    let ask = crate::confirm::gate(
+    let ask = super::confirm::gate(
         GIVE_UP,
         !args.force_without.is_empty(),
         args.dry_run,
@@ -61,7 +61,7 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     let password = monitor_password(&inventory)?;
     // Before any host is reached (the lock, crash recovery on the volumes): the nodes given up.
     if ask {
-        crate::confirm::confirm(GIVE_UP, &give_up_summary(&inventory, &args.force_without))?;
+        super::confirm::confirm(GIVE_UP, &give_up_summary(&inventory, &args.force_without))?;
     }
     let targets = inventory
         .nodes

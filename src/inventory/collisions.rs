@@ -8,9 +8,19 @@ use std::ops::Range;
 
 use super::raw::RawInventory;
 use super::rules::{host_key, shown};
-use super::validate::PortUse;
 use super::Inventory;
 use crate::diagnostic::{position, Diagnostic};
+
+/// One port that one role publishes on one host, with where the inventory says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortUse {
+    pub host: String,
+    pub port: u16,
+    /// e.g. `nodea mysql` or `haproxy stats`.
+    pub owner: String,
+    pub cluster: String,
+    pub span: Range<usize>,
+}
 
 /// Something on one host that two roles must not share: a published port, a container name, a
 /// volume name.

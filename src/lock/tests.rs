@@ -221,28 +221,6 @@ fn held_message_names_the_holder_and_the_way_out() {
 }
 
 #[test]
-fn lock_errors_map_to_exit_codes() {
-    let held = LockError::Held(Box::new(Held {
-        cluster: "lab".into(),
-        inventory: "lab.toml".into(),
-        holder: None,
-        seen_unix: 0,
-        holder_gone: false,
-    }));
-    let failure = crate::cmd::Failure::from(held);
-    assert_eq!(failure.code, crate::exit::LOCKED);
-    assert!(failure.message.ends_with("\"galeractl unlock lab.toml\""));
-    let gone = crate::cmd::Failure::from(LockError::Gone {
-        cluster: "lab".into(),
-        host: "h1".into(),
-    });
-    assert_eq!(gone.code, crate::exit::FAILED);
-    let none = crate::cmd::Failure::from(LockError::NoMajority("cluster lab: cannot".into()));
-    assert_eq!(none.code, crate::exit::REFUSED);
-    assert_eq!(none.message, "cluster lab: cannot; nothing was changed");
-}
-
-#[test]
 fn unlock_messages() {
     let now = 1_795_711_200 + 3 * 3600 + 5;
     let at = |parts: &[(&str, Found)]| {
