@@ -5,12 +5,9 @@
 
 pub mod view;
 
-use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_ROLE, LABEL_SPEC, RESTART_POLICY};
+use crate::argv::{spec_hash, Argv};
+use crate::docker::{self, LABEL_CLUSTER, LABEL_ROLE, LABEL_SPEC, RESTART_POLICY};
 use crate::inventory::{host_port, Arbitrator, Inventory};
-
-pub fn container(inventory: &Inventory) -> String {
-    format!("{}-garbd", inventory.cluster.name)
-}
 
 /// The members garbd connects to: every node's published Galera port.
 fn members(inventory: &Inventory) -> String {
@@ -27,7 +24,7 @@ fn members(inventory: &Inventory) -> String {
 /// that a `docker stop` ends it at once (garbd ignores SIGTERM while it connects). The spec
 /// label hashes the rest of the command.
 pub fn run(inventory: &Inventory, a: &Arbitrator) -> Argv {
-    let name = container(inventory);
+    let name = inventory.arbitrator_container();
     let mut words: Argv = [
         "docker",
         "run",
@@ -78,7 +75,7 @@ pub fn run(inventory: &Inventory, a: &Arbitrator) -> Argv {
             }
         ),
     ]);
-    let spec = docker::spec_hash(&words);
+    let spec = spec_hash(&words);
     words.splice(
         spec_at..spec_at,
         ["--label".to_string(), format!("{LABEL_SPEC}={spec}")],

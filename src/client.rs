@@ -2,9 +2,10 @@
 //! the operator's terminal (or pipes) to a node's container over SSH. Each is an argv; user
 //! words stay separate words of it (the SSH edge quotes each one for the remote shell).
 
-use crate::docker::{Argv, ROOT_PASSWORD_FILE, SECRETS_MOUNT};
+use crate::argv::{words, Argv};
 use crate::galera::NodeStatus;
 use crate::haproxy::Backend;
+use crate::inventory::layout::{ROOT_PASSWORD_FILE, SECRETS_MOUNT};
 
 /// Whether `since` is something `docker logs --since` takes: a duration such as `10m`, `1h30m`
 /// or `90s`, or a timestamp (`2026-01-02T13:23:37Z`, `2026-01-02`, a Unix time).
@@ -53,7 +54,7 @@ pub fn logs(container: &str, since: Option<&str>, follow: bool) -> Argv {
     } else {
         "exec docker logs \"$@\" 2>&1"
     };
-    let mut a: Argv = ["sh", "-c", script, "sh"].map(String::from).to_vec();
+    let mut a = words(&["sh", "-c", script, "sh"]);
     if let Some(since) = since {
         a.push("--since".into());
         a.push(since.to_string());
@@ -81,7 +82,7 @@ mariadb --defaults-extra-file="$f" "$@"
 /// command line: `-i` always (piped stdin), `-t` too for a terminal; `args` are the
 /// client's arguments, each its own word.
 pub fn sql(container: &str, tty: bool, args: &[String]) -> Argv {
-    let mut a: Argv = ["docker", "exec", "-i"].map(String::from).to_vec();
+    let mut a = words(&["docker", "exec", "-i"]);
     if tty {
         a.push("-t".into());
     }
@@ -132,7 +133,7 @@ pub fn default_node<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docker::shell_join;
+    use crate::argv::shell_join;
 
     #[test]
     fn since_takes_durations_and_timestamps_only() {

@@ -2,6 +2,11 @@
 //! Galera config file, and the small file and volume commands around them. Every command is an
 //! argv (`Vec<String>`), never a shell string; nothing here runs anything.
 
+use crate::argv::{spec_hash, words, Argv};
+use crate::inventory::layout::{
+    BACKUP_USER_MOUNT, CONFIG_MOUNT, MONITOR_PASSWORD_FILE, NODE_START_MOUNT, ROOT_PASSWORD_FILE,
+    SECRETS_MOUNT, SST_AUTH_MOUNT, SST_USER_MOUNT,
+};
 use crate::inventory::{host_port, Durability, Inventory, Node};
 
 pub const LABEL_CLUSTER: &str = "io.galeractl.cluster";
@@ -13,14 +18,6 @@ pub const LABEL_TLS: &str = "io.galeractl.tls";
 /// What a container of the cluster that is no node is: `check`, `haproxy`, `arbitrator`.
 pub const LABEL_ROLE: &str = "io.galeractl.role";
 
-/// Where the node's config file is mounted: read after the image's own configuration.
-pub const CONFIG_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl.cnf";
-/// Where the cluster's secret directory is mounted, read-only.
-pub const SECRETS_MOUNT: &str = "/run/secrets/galeractl";
-pub const ROOT_PASSWORD_FILE: &str = "root-password";
-pub const MONITOR_PASSWORD_FILE: &str = "monitor-password";
-/// Where galeractl's node start script is mounted, read-only, as the container's entrypoint.
-pub const NODE_START_MOUNT: &str = "/usr/local/lib/galeractl/node-start";
 /// The start script itself: recovers a crashed node's position, then runs the image's own
 /// entrypoint (see the script's header).
 pub const NODE_START_SCRIPT: &str = include_str!("node-start.sh");
@@ -30,13 +27,6 @@ pub const IMAGE_ENTRYPOINT: &str = "docker-entrypoint.sh";
 
 /// The user that mariabackup SST connects as, on the donor's own socket only.
 pub const SST_USER: &str = "galeractl_sst";
-/// Where the SST credentials are mounted: an option file the server reads as its own user.
-pub const SST_AUTH_MOUNT: &str = "/etc/mysql/conf.d/zz-galeractl-sst.cnf";
-/// Where the SST user's creation is mounted: the image runs it when it initialises a data
-/// directory (wsrep off), so every node has the user before it first joins.
-pub const SST_USER_MOUNT: &str = "/docker-entrypoint-initdb.d/galeractl-sst-user.sql";
-/// Where the backup user's creation is mounted (see [`SST_USER_MOUNT`]).
-pub const BACKUP_USER_MOUNT: &str = "/docker-entrypoint-initdb.d/galeractl-backup-user.sql";
 /// Stands for the SST password in the texts below until it is sent.
 pub const SST_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_SST_PASSWORD@";
 
@@ -51,12 +41,6 @@ pub const STOP_TIMEOUT_SECS: u32 = 120;
 /// How long galeractl waits for a clean stop to return.
 pub const STOP_GRACE: std::time::Duration =
     std::time::Duration::from_secs(STOP_TIMEOUT_SECS as u64 + 30);
-
-pub type Argv = Vec<String>;
-
-fn argv<const N: usize>(words: [&str; N]) -> Argv {
-    words.iter().map(|w| w.to_string()).collect()
-}
 
 /// The Galera cluster address a node's config file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,32 +93,6 @@ fn other_members(inventory: &Inventory, node: &Node) -> Vec<String> {
         .collect()
 }
 
-pub fn cluster_dir(inventory: &Inventory) -> String {
-    inventory.cluster_dir()
-}
-
-pub fn secrets_dir(inventory: &Inventory) -> String {
-    format!("{}/secrets", inventory.cluster_dir())
-}
-
-pub fn config_path(inventory: &Inventory, node: &Node) -> String {
-    format!("{}/{}.cnf", inventory.cluster_dir(), node.name)
-}
-
-/// The cluster's recorded history UUID on the host (see [`crate::galera::HISTORY_FILE`]).
-pub fn history_path(inventory: &Inventory) -> String {
-    format!(
-        "{}/{}",
-        inventory.cluster_dir(),
-        crate::galera::HISTORY_FILE
-    )
-}
-
-/// The SST credentials on the host (0600, owned by the image's server user).
-pub fn sst_auth_path(inventory: &Inventory) -> String {
-    format!("{}/sst-auth.cnf", inventory.cluster_dir())
-}
-
 /// The SST user's creation on the host (0600, owned by the image's server user).
 pub fn sst_user_path(inventory: &Inventory) -> String {
     LocalUser::Sst.sql_path(inventory)
@@ -157,9 +115,6 @@ pub fn sst_user_sql() -> String {
 pub const BACKUP_USER: &str = "galeractl_backup";
 /// Stands for the backup password in the texts below until it is sent.
 pub const BACKUP_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_BACKUP_PASSWORD@";
-/// The backup user's option file, in the cluster's secrets directory (0600, root's: `docker
-/// exec` runs as root), which every node container mounts at [`SECRETS_MOUNT`].
-pub const BACKUP_CNF_FILE: &str = "backup.cnf";
 /// The procedure that desyncs a node (`SET GLOBAL wsrep_desync` needs SUPER, which the backup
 /// user does not get): defined by root, the backup user may only call it.
 pub const DESYNC_PROCEDURE: &str = "galeractl.desync";
@@ -245,11 +200,6 @@ impl LocalUser {
     }
 }
 
-/// Where the backup user's option file is on the host.
-pub fn backup_cnf_path(inventory: &Inventory) -> String {
-    format!("{}/{BACKUP_CNF_FILE}", secrets_dir(inventory))
-}
-
 /// The backup user's option file for the clients in the node's image (the password as a
 /// placeholder).
 pub fn backup_cnf_text() -> String {
@@ -261,7 +211,7 @@ pub fn backup_cnf_text() -> String {
 /// Gives `paths` to the image's `mysql` user and group, their ids read from the image itself
 /// (the official image and the lab's use 999; another image may not).
 pub fn own_by_server_user(image: &str, paths: &[String]) -> Argv {
-    let mut a = argv([
+    let mut a = words(&[
         "sh",
         "-c",
         "set -e; image_id() { docker run --rm --network none --entrypoint id \"$1\" \"$2\" mysql; }; \
@@ -276,7 +226,7 @@ owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \
 /// Gives `paths` to the user an image runs as by default (garbd's image: not root), its ids
 /// read from the image itself.
 pub fn own_by_image_default_user(image: &str, paths: &[String]) -> Argv {
-    let mut a = argv([
+    let mut a = words(&[
         "sh",
         "-c",
         "set -e; image_id() { docker run --rm --network none --entrypoint id \"$1\" \"$2\"; }; \
@@ -291,11 +241,6 @@ owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \
 /// Whether the nodes transfer state with mariabackup (and need its SST user and credentials).
 pub fn uses_mariabackup(inventory: &Inventory) -> bool {
     inventory.cluster.sst_method == "mariabackup"
-}
-
-/// The start script on the host, one per cluster.
-pub fn node_start_path(inventory: &Inventory) -> String {
-    format!("{}/node-start.sh", inventory.cluster_dir())
 }
 
 /// The node's config file: only what changes over the node's life, the cluster address.
@@ -313,7 +258,7 @@ pub fn node_config(address: &ClusterAddress) -> String {
 
 /// A clean stop of the node's container: InnoDB and Galera close, grastate.dat keeps the seqno.
 pub fn stop_node(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "stop", "--time"]);
+    let mut a = words(&["docker", "stop", "--time"]);
     a.push(STOP_TIMEOUT_SECS.to_string());
     a.push(inventory.container_name(node));
     a
@@ -321,21 +266,21 @@ pub fn stop_node(inventory: &Inventory, node: &Node) -> Argv {
 
 /// Turns the node container's restart policy off: nothing restarts it but an operator.
 pub fn no_restart(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "update", "--restart", "no"]);
+    let mut a = words(&["docker", "update", "--restart", "no"]);
     a.push(inventory.container_name(node));
     a
 }
 
 /// Starts the node's stopped container.
 pub fn start_node(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "start"]);
+    let mut a = words(&["docker", "start"]);
     a.push(inventory.container_name(node));
     a
 }
 
 /// Gives the node container back the restart policy `run_node` creates it with.
 pub fn restart_policy(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "update", "--restart", RESTART_POLICY]);
+    let mut a = words(&["docker", "update", "--restart", RESTART_POLICY]);
     a.push(inventory.container_name(node));
     a
 }
@@ -345,16 +290,16 @@ pub const WAITING_STOP_SECS: u32 = 10;
 
 /// The stop of a node that waits non-Primary (it ignores SIGTERM while it waits).
 pub fn stop_waiting_node(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "stop", "--time"]);
+    let mut a = words(&["docker", "stop", "--time"]);
     a.push(WAITING_STOP_SECS.to_string());
     a.push(inventory.container_name(node));
     a
 }
 
 pub fn make_dirs(inventory: &Inventory) -> Argv {
-    let mut a = argv(["install", "-d", "-m", "0700"]);
-    a.push(cluster_dir(inventory));
-    a.push(secrets_dir(inventory));
+    let mut a = words(&["install", "-d", "-m", "0700"]);
+    a.push(inventory.cluster_dir());
+    a.push(inventory.secrets_dir());
     a
 }
 
@@ -365,7 +310,7 @@ pub fn write_secret(path: &str) -> Argv {
 
 /// Writes stdin to a new file of the given mode (replacing any old one).
 pub fn write_file(path: &str, mode: &str) -> Argv {
-    let mut a = argv(["install", "-m", mode, "/dev/stdin"]);
+    let mut a = words(&["install", "-m", mode, "/dev/stdin"]);
     a.push(path.to_string());
     a
 }
@@ -374,7 +319,7 @@ pub fn write_file(path: &str, mode: &str) -> Argv {
 /// the container sees the new content. A new file gets the pipe's mode (0600): see
 /// [`readable_by_server`].
 pub fn write_in_place(path: &str) -> Argv {
-    let mut a = argv(["cp", "/dev/stdin"]);
+    let mut a = words(&["cp", "/dev/stdin"]);
     a.push(path.to_string());
     a
 }
@@ -382,14 +327,14 @@ pub fn write_in_place(path: &str) -> Argv {
 /// Makes a file that holds no secret readable by the server, which the official image runs as
 /// its `mysql` user: MariaDB silently skips an option file it cannot read.
 pub fn readable_by_server(path: &str) -> Argv {
-    let mut a = argv(["chmod", "0644"]);
+    let mut a = words(&["chmod", "0644"]);
     a.push(path.to_string());
     a
 }
 
 /// Creates the cluster's Docker network unless it exists (local nodes: this machine's).
 pub fn network_create(inventory: &Inventory) -> Argv {
-    let mut a = argv([
+    let mut a = words(&[
         "sh",
         "-c",
         "docker network inspect \"$1\" >/dev/null 2>&1 || docker network create --label \"$2\" \"$1\" >/dev/null",
@@ -401,19 +346,19 @@ pub fn network_create(inventory: &Inventory) -> Argv {
 }
 
 pub fn volume_create(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = argv(["docker", "volume", "create"]);
+    let mut a = words(&["docker", "volume", "create"]);
     a.extend(labels(inventory, node));
     a.push(inventory.volume_name(node));
     a
 }
 
 pub fn image_load() -> Argv {
-    argv(["docker", "load"])
+    words(&["docker", "load"])
 }
 
 /// The local command whose output `docker load` reads.
 pub fn image_save(image: &str) -> Argv {
-    let mut a = argv(["docker", "save"]);
+    let mut a = words(&["docker", "save"]);
     a.push(image.to_string());
     a
 }
@@ -478,15 +423,15 @@ pub fn mariadbd_options(inventory: &Inventory, node: &Node) -> Vec<String> {
 pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     let c = &inventory.cluster;
     let p = node.ports;
-    let secrets = secrets_dir(inventory);
-    let mut a = argv(["docker", "run", "--detach", "--name"]);
+    let secrets = inventory.secrets_dir();
+    let mut a = words(&["docker", "run", "--detach", "--name"]);
     a.push(inventory.container_name(node));
     a.extend(["--hostname".to_string(), node.name.clone()]);
     if inventory.is_local() {
         // This machine's nodes reach each other on the cluster's own network, by name.
         a.extend(["--network".to_string(), c.network.clone()]);
     }
-    a.extend(argv(["--restart", RESTART_POLICY, "--stop-timeout"]));
+    a.extend(words(&["--restart", RESTART_POLICY, "--stop-timeout"]));
     a.push(STOP_TIMEOUT_SECS.to_string());
     a.extend(labels(inventory, node));
     if inventory.tls.is_some() {
@@ -511,16 +456,16 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
     }
     for mount in [
         format!("{}:/var/lib/mysql", inventory.volume_name(node)),
-        format!("{}:{CONFIG_MOUNT}:ro", config_path(inventory, node)),
+        format!("{}:{CONFIG_MOUNT}:ro", inventory.config_path(node)),
         format!("{secrets}:{SECRETS_MOUNT}:ro"),
-        format!("{}:{NODE_START_MOUNT}:ro", node_start_path(inventory)),
+        format!("{}:{NODE_START_MOUNT}:ro", inventory.node_start_path()),
     ] {
         a.push("--volume".into());
         a.push(mount);
     }
     if uses_mariabackup(inventory) {
         a.push("--volume".into());
-        a.push(format!("{}:{SST_AUTH_MOUNT}:ro", sst_auth_path(inventory)));
+        a.push(format!("{}:{SST_AUTH_MOUNT}:ro", inventory.sst_auth_path()));
     }
     for user in LocalUser::used(inventory) {
         a.push("--volume".into());
@@ -582,39 +527,6 @@ pub fn spec_of(run: &Argv) -> Option<&str> {
         .find_map(|w| w.strip_prefix(LABEL_SPEC)?.strip_prefix('='))
 }
 
-/// FNV-1a, 64 bits, over the words separated by NUL: stable across builds and platforms,
-/// which std's hasher does not promise.
-pub fn spec_hash(words: &[String]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for w in words {
-        for b in w.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
-/// Quotes one word for a POSIX shell, only when it needs it.
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
-pub fn shell_join(argv: &[String]) -> String {
-    argv.iter()
-        .map(|w| shell_quote(w))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Run with bash in a node's container: the SQL on stdin run as root through the node's
 /// socket, the password read from galeractl's secret file into a 0600 option file (by shell
 /// builtins: never on a command line), removed after.
@@ -631,26 +543,35 @@ pub fn root_sql_script() -> String {
     )
 }
 
+/// `docker exec` of [`root_sql_script`] in the node's container: the SQL on its stdin runs as
+/// root through the node's own socket.
+pub fn root_sql(inventory: &Inventory, node: &Node) -> Argv {
+    let mut a = words(&["docker", "exec", "-i"]);
+    a.push(inventory.container_name(node));
+    a.extend(words(&["bash", "-c"]));
+    a.push(root_sql_script());
+    a
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Review 2, L-4: the option file quotes and escapes the root password the same way for
+    /// every root statement (an unquoted `#` ended the value; quotes and `\\` were read as
+    /// syntax).
     #[test]
-    fn quoting_keeps_plain_words_and_survives_hostile_ones() {
-        assert_eq!(shell_quote("--wsrep-on=ON"), "--wsrep-on=ON");
-        assert_eq!(shell_quote(""), "''");
-        assert_eq!(shell_quote("a;b"), "'a;b'");
-        assert_eq!(shell_quote("nodea; rm -rf /"), "'nodea; rm -rf /'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-    }
-
-    #[test]
-    fn spec_hash_is_stable_and_order_sensitive() {
-        let a = vec!["a".to_string(), "b".to_string()];
-        let b = vec!["b".to_string(), "a".to_string()];
-        // Pinned: a change here would make every running container look stale.
-        assert_eq!(spec_hash(&a), "ab40d7820d408076");
-        assert_ne!(spec_hash(&a), spec_hash(&b));
-        assert_ne!(spec_hash(&["ab".to_string()]), spec_hash(&a));
+    fn root_sql_quotes_the_root_password() {
+        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"h\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        let argv = root_sql(&inventory, &inventory.nodes[0]);
+        assert_eq!(argv[..6], ["docker", "exec", "-i", "c-a", "bash", "-c"]);
+        assert_eq!(argv[6], root_sql_script());
+        assert!(argv[6].contains("password=\"%s\""));
+        assert!(argv[6].contains("p=$(cat /run/secrets/galeractl/root-password)"));
+        assert_eq!(argv.len(), 7);
     }
 }

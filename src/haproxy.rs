@@ -9,7 +9,9 @@
 //! tell a Joining or Donor node from a Synced one, so each node host runs a tiny HTTP endpoint
 //! (socat + the image's own `mariadb` client) that answers 200 or 503 from those variables.
 
-use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_SPEC};
+use crate::argv::{spec_hash, Argv};
+use crate::docker::{LABEL_CLUSTER, LABEL_SPEC};
+use crate::inventory::layout::{MONITOR_PASSWORD_FILE, SECRETS_MOUNT};
 use crate::inventory::{Haproxy, Inventory, Node, Routing};
 
 /// Stands for the stats password in the rendered configuration.
@@ -25,14 +27,6 @@ pub fn config_path(inventory: &Inventory) -> String {
 
 pub fn check_script_path(inventory: &Inventory) -> String {
     format!("{}/check.sh", inventory.cluster_dir())
-}
-
-pub fn proxy_container(inventory: &Inventory) -> String {
-    format!("{}-haproxy", inventory.cluster.name)
-}
-
-pub fn check_container(inventory: &Inventory, node: &Node) -> String {
-    check_container_of(&inventory.container_name(node))
 }
 
 /// Where the health endpoint sees its node's drain flag directory.
@@ -64,11 +58,6 @@ pub fn undrain(inventory: &Inventory, node: &Node) -> Argv {
         "--".into(),
         format!("{}/drained", drain_dir(inventory, node)),
     ]
-}
-
-/// The health endpoint's container beside the node container named `container`.
-pub fn check_container_of(container: &str) -> String {
-    format!("{container}-check")
 }
 
 /// HAProxy's configuration, with [`PASSWORD_PLACEHOLDER`] where the stats password goes.
@@ -183,7 +172,7 @@ printf 'HTTP/1.1 %s\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-
 fn with_spec(mut a: Argv, image: &str, extra: &str) -> Argv {
     let mut hashed = a.clone();
     hashed.push(extra.to_string());
-    let spec = docker::spec_hash(&hashed);
+    let spec = spec_hash(&hashed);
     let at = a.iter().position(|w| w == image).unwrap_or(a.len());
     a.splice(
         at..at,
@@ -201,7 +190,7 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
         "run".into(),
         "--detach".into(),
         "--name".into(),
-        check_container(inventory, node),
+        inventory.check_container(node),
         "--restart".into(),
         "unless-stopped".into(),
         "--label".into(),
@@ -224,9 +213,9 @@ pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) 
         "--volume".into(),
         format!(
             "{}/{MONITOR}:{}/{MONITOR}:ro",
-            docker::secrets_dir(inventory),
-            docker::SECRETS_MOUNT,
-            MONITOR = docker::MONITOR_PASSWORD_FILE
+            inventory.secrets_dir(),
+            SECRETS_MOUNT,
+            MONITOR = MONITOR_PASSWORD_FILE
         ),
         // The drain flag's directory: a file there makes the endpoint answer 503.
         "--volume".into(),
@@ -277,7 +266,7 @@ pub fn run_proxy(inventory: &Inventory, h: &Haproxy, config: &str) -> Argv {
         "run".into(),
         "--detach".into(),
         "--name".into(),
-        proxy_container(inventory),
+        inventory.proxy_container(),
         "--restart".into(),
         "unless-stopped".into(),
         "--user".into(),

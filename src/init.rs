@@ -346,7 +346,7 @@ fn optional_sections(t: &mut String, spec: &InitSpec) {
 /// The commands to run next; `inventory` is the path to show, `None` for ./galeractl.toml
 /// (which `up` and `status` find by themselves).
 pub fn next_commands(inventory: Option<&str>) -> Vec<String> {
-    let shown = inventory.map_or(INVENTORY_FILE.to_string(), crate::docker::shell_quote);
+    let shown = inventory.map_or(INVENTORY_FILE.to_string(), crate::argv::shell_quote);
     let found = inventory.map_or(String::new(), |_| format!(" {shown}"));
     vec![
         format!("galeractl validate {shown}"),

@@ -8,11 +8,11 @@
 pub mod out;
 
 pub mod arbitrator;
+pub mod argv;
 pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod cmd;
-pub mod confirm;
 pub mod diagnostic;
 pub mod docker;
 pub mod doctor;
@@ -29,6 +29,7 @@ pub mod plan;
 pub mod preflight;
 pub mod prometheus;
 pub mod recover;
+pub mod report;
 pub mod runner;
 pub mod secret;
 pub mod sql;

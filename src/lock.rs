@@ -20,7 +20,7 @@
 //! There is no async `Drop`, so the lock cannot release itself. [`with_lock`] is the way to hold
 //! it: it takes the lock, awaits the command's future, and releases on every path on which that
 //! future returns, `Ok` or `Err`. A command that catches SIGINT, SIGTERM and SIGHUP with
-//! `tokio::select!` on [`crate::cmd::interrupted`] returns normally with its error, so an
+//! `tokio::select!` on `cmd::interrupted` returns normally with its error, so an
 //! interrupt there releases the lock too. A signal that arrives while no such `select!` listens
 //! keeps its default action and ends the process: the lock stays, its holder names the dead
 //! process, and `galeractl unlock` removes it. This module never installs a signal handler
@@ -30,7 +30,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::docker::{shell_quote, Argv};
+use crate::argv::{shell_quote, Argv};
 use crate::inventory::Inventory;
 
 /// Exit status of the host commands below when the lock exists and is not ours (their stdout

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::argv::words;
 use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
 use crate::galera::{NoAnswer, NodeStatus, Probe};
 use crate::inventory::{Inventory, Node};
@@ -74,10 +75,6 @@ pub fn parse_listening(text: &str) -> BTreeSet<u16> {
         .collect()
 }
 
-fn words(w: &[&str]) -> Vec<String> {
-    w.iter().map(|s| s.to_string()).collect()
-}
-
 /// What one host says before `up` changes anything on it.
 #[derive(Debug, Clone, Default)]
 pub struct HostFacts {
@@ -100,7 +97,7 @@ pub fn parse_history(text: &str) -> Option<String> {
 
 /// The cluster's recorded history UUID on the host of `remote` (`None`: no record).
 pub async fn recorded_history(remote: &Remote, inventory: &Inventory) -> Option<String> {
-    let argv = vec!["cat".to_string(), crate::docker::history_path(inventory)];
+    let argv = vec!["cat".to_string(), inventory.history_path()];
     let out = remote
         .run(&argv, None, remote.command_timeout())
         .await
@@ -144,7 +141,7 @@ pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFa
         .iter()
         .filter(|n| n.host == remote.host)
         .map(|n| async move {
-            let argv = vec!["cat".to_string(), crate::docker::config_path(inventory, n)];
+            let argv = vec!["cat".to_string(), inventory.config_path(n)];
             let out = remote.run(&argv, None, remote.command_timeout()).await;
             (
                 n.name.clone(),

@@ -234,18 +234,18 @@ pub fn own_ports(inventory: &Inventory, host: &str, running: &BTreeSet<String>) 
             own.extend([p.mysql, p.galera, p.sst, p.ist]);
         }
         if let Some(h) = &inventory.haproxy {
-            if runs(crate::haproxy::check_container(inventory, n)) {
+            if runs(inventory.check_container(n)) {
                 own.insert(h.check_port);
             }
         }
     }
     if let Some(h) = inventory.haproxy.as_ref().filter(|h| h.host == host) {
-        if runs(crate::haproxy::proxy_container(inventory)) {
+        if runs(inventory.proxy_container()) {
             own.extend([h.port, h.stats_port]);
         }
     }
     if let Some(a) = inventory.arbitrator.as_ref().filter(|a| a.host == host) {
-        if runs(crate::arbitrator::container(inventory)) {
+        if runs(inventory.arbitrator_container()) {
             own.insert(a.port);
         }
     }

@@ -2,8 +2,8 @@
 //! (version 0.0.4), for a scrape or node_exporter's textfile collector. Pure: a function of
 //! the `StatusReport`.
 
-use crate::cmd::status::{NodeReport, StatusReport};
 use crate::galera::{NodeStatus, Verdict};
+use crate::report::{NodeReport, StatusReport};
 
 /// One per-node gauge: its name, its help text, and its value (`None`: not known, because the
 /// node did not answer SQL; the series is left out then).

@@ -13,7 +13,7 @@ use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
 
-use crate::docker::shell_join;
+use crate::argv::shell_join;
 use crate::inventory::{Inventory, Node};
 
 mod attach;

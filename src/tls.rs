@@ -151,24 +151,10 @@ pub fn sst_cnf_text() -> String {
 }
 
 /// What reloads a running node's certificate and key without a restart, on the stdin of
-/// [`reload`]: `FLUSH SSL` (the server's TLS for clients) and `socket.ssl_reload=1` (Galera's).
+/// `docker::root_sql` (as root through the node's own socket): `FLUSH SSL` (the server's TLS
+/// for clients) and `socket.ssl_reload=1` (Galera's).
 pub const RELOAD_SQL: &str =
     "FLUSH SSL;\nSET GLOBAL wsrep_provider_options='socket.ssl_reload=1';\n";
-
-/// [`RELOAD_SQL`] run as root through the node's own socket, by the same script as every other
-/// root statement (`docker::root_sql_script`: the password read inside the container into a
-/// private option file, quoted and escaped there; never on a command line).
-pub fn reload(inventory: &Inventory, node: &Node) -> crate::docker::Argv {
-    vec![
-        "docker".into(),
-        "exec".into(),
-        "-i".into(),
-        inventory.container_name(node),
-        "bash".into(),
-        "-c".into(),
-        crate::docker::root_sql_script(),
-    ]
-}
 
 /// The option file of the health endpoint's client: TLS, the node's certificate verified
 /// against the CA and the node's address.
@@ -185,21 +171,5 @@ mod tests {
         assert!(provider_options().contains("socket.ssl_ca=/etc/mysql/galeractl-tls/ca.crt"));
         assert!(garbd_options().contains("socket.ssl_key=/etc/mysql/galeractl-tls/server.key"));
         assert!(sst_cnf_text().contains("encrypt=3\n"));
-    }
-
-    /// Review 2, L-4: the reload's option file quotes and escapes the root password like every
-    /// other root path (an unquoted `#` ended the value; quotes and `\\` were read as syntax).
-    #[test]
-    fn the_reload_quotes_the_root_password_like_every_root_statement() {
-        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"h\"\n";
-        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
-        let Some(inventory) = parsed.inventory else {
-            panic!("{:?}", parsed.report.diagnostics)
-        };
-        let argv = reload(&inventory, &inventory.nodes[0]);
-        assert_eq!(argv[..6], ["docker", "exec", "-i", "c-a", "bash", "-c"]);
-        assert_eq!(argv[6], crate::docker::root_sql_script());
-        assert!(argv[6].contains("password=\"%s\""));
-        assert_eq!(argv.len(), 7);
     }
 }

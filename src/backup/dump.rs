@@ -2,7 +2,7 @@
 //! the script that loads a dump as root, and the reading of a dump back (its position, the
 //! server's version, whether it is complete). Pure: text in, findings out.
 
-use crate::docker::{BACKUP_CNF_FILE, SECRETS_MOUNT};
+use crate::inventory::layout::{BACKUP_CNF_FILE, SECRETS_MOUNT};
 
 /// The dump's first line.
 pub const FIRST_LINE: &str = "-- galeractl logical backup";
@@ -66,12 +66,6 @@ pub fn dump_script(monitor_user: &str) -> String {
          fi\n\
          echo '{LAST_LINE}'\n"
     )
-}
-
-/// Run with bash in the first node's container: the dump on stdin loaded as root (see
-/// `docker::root_sql_script`).
-pub fn load_script() -> String {
-    crate::docker::root_sql_script()
 }
 
 /// What reading a dump found.
@@ -211,7 +205,7 @@ mod tests {
             "NOT IN ('mysql','information_schema','performance_schema','sys','galeractl')"
         ));
         assert!(dump.contains("--single-transaction"));
-        let load = load_script();
+        let load = crate::docker::root_sql_script();
         assert!(load.contains("p=$(cat /run/secrets/galeractl/root-password)"));
         assert!(load.contains("printf '[client]\\nuser=root\\npassword=\"%s\"\\n' \"$p\" >\"$f\""));
         assert!(load.contains("p=${p//\\\\/\\\\\\\\}\n"), "{load}");

@@ -4,7 +4,6 @@
 //! which would carry the old cluster's view into the restored one, is removed first and deployed
 //! again once the nodes have joined. Pure: stages of the restore's plan.
 
-use crate::arbitrator;
 use crate::haproxy;
 use crate::inventory::Inventory;
 use crate::plan::{self, Stage, Step};
@@ -71,7 +70,7 @@ pub fn undrain_stage(inventory: &Inventory) -> Option<Stage> {
 /// the old history when the nodes leave, and dial the restored nodes (its address names them).
 pub fn arbitrator_stop_stage(inventory: &Inventory) -> Option<Stage> {
     let a = inventory.arbitrator.as_ref()?;
-    let name = arbitrator::container(inventory);
+    let name = inventory.arbitrator_container();
     Some(Stage {
         title: "remove the arbitrator (garbd): it must not carry the old cluster's view into the restored one".into(),
         steps: vec![Step::on_host(

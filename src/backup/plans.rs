@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::fence;
 use super::manifest::{Format, Manifest};
-use crate::docker::{self, Argv, DESYNC_PROCEDURE, LABEL_CLUSTER, SECRETS_MOUNT};
+use crate::argv::{words, Argv};
+use crate::docker::{DESYNC_PROCEDURE, LABEL_CLUSTER};
+use crate::inventory::layout::{BACKUP_CNF_FILE, SECRETS_MOUNT};
 use crate::inventory::{Inventory, Node};
 use crate::plan::{self, Plan, Stage, Stdin, Stdout, Step, WaitFor};
 use crate::recover::oneoff;
@@ -13,16 +15,9 @@ use crate::recover::oneoff;
 /// Where mariabackup keeps its own small files while it streams (inside the node container).
 const STREAM_TMP: &str = "/tmp/galeractl-backup";
 
-fn words(w: &[&str]) -> Argv {
-    w.iter().map(|s| s.to_string()).collect()
-}
-
 /// The backup user's option file inside the node container (the first option of a client).
 fn defaults_file() -> String {
-    format!(
-        "--defaults-extra-file={SECRETS_MOUNT}/{}",
-        docker::BACKUP_CNF_FILE
-    )
+    format!("--defaults-extra-file={SECRETS_MOUNT}/{}", BACKUP_CNF_FILE)
 }
 
 /// `docker exec` of a client of the node's image in the node's container, as the backup user.
@@ -108,11 +103,6 @@ umask 077
 cat /backup/manifest.toml
 ";
 
-/// The name of `backup --on-host`'s scratch check container on `node`'s host.
-pub fn check_container(inventory: &Inventory, node: &Node) -> String {
-    format!("{}-backup-check", inventory.container_name(node))
-}
-
 /// A physical backup kept on `node`'s own host in `host_dir` (the stream, then its manifest),
 /// nothing copied to this machine but the manifest (`manifest`): the node desynced for the
 /// copy, back in sync before the check, which extracts and prepares the copy (`mariadb-backup
@@ -148,7 +138,7 @@ pub fn on_host(
             None,
         )
     };
-    let check_name = check_container(inventory, node);
+    let check_name = inventory.backup_check_container(node);
     let mut check = words(&["docker", "run", "--rm", "--name"]);
     check.push(check_name.clone());
     check.push("--label".into());
@@ -296,7 +286,7 @@ fn aside_steps(inventory: &Inventory, node: &Node, stamp: &str) -> Vec<Step> {
     create.push(format!("io.galeractl.aside={stamp}"));
     create.push(aside.clone());
     let mut mv = words(&["docker", "run", "--rm", "--name"]);
-    mv.push(oneoff::oneoff_name(inventory, node));
+    mv.push(inventory.recover_container(node));
     mv.push("--label".into());
     mv.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
     mv.extend(["--label".into(), oneoff::oneoff_label()]);
@@ -395,13 +385,10 @@ fn restore_stage(
     }
 }
 
-/// The dump loaded into the bootstrapped first node as root (`dump::load_script`); the
+/// The dump loaded into the bootstrapped first node as root (`docker::root_sql`); the
 /// others then join by a full copy of it.
 fn load_stage(inventory: &Inventory, first: &Node, file: &Path, secs: u64) -> Stage {
-    let mut argv = words(&["docker", "exec", "-i"]);
-    argv.push(inventory.container_name(first));
-    argv.extend(words(&["bash", "-c"]));
-    argv.push(super::dump::load_script());
+    let argv = crate::docker::root_sql(inventory, first);
     let load = Step {
         deadline_secs: Some(secs),
         ..Step::on_node(

@@ -129,7 +129,7 @@ struct Answers {
 /// Without --cluster or --host: on a terminal, the questions for what the flags did not say;
 /// without one, the usage error that names the flags.
 fn interview(args: &InitArgs) -> Result<Answers, Failure> {
-    if !crate::confirm::terminal() {
+    if !super::confirm::terminal() {
         return Err(Failure::new(
             exit::USAGE,
             "init needs --cluster NAME and --host HOST (once per node), or a terminal to ask them on",
@@ -153,7 +153,7 @@ fn interview(args: &InitArgs) -> Result<Answers, Failure> {
     }
     let user = args.ssh_user.as_deref().or(a.ssh_user.as_deref());
     if !args.sudo && user.is_some_and(|u| u != "root") {
-        a.sudo = crate::confirm::is_yes(&question(
+        a.sudo = super::confirm::is_yes(&question(
             "That user is not root: run every command on the hosts through sudo -n? [y/n]",
             Some("y"),
         )?);
@@ -320,7 +320,7 @@ impl Layout {
             errln!(
                 "galeractl: warning: {}/ exists with mode {mode:04o}: others may list it; `chmod 700 {}`",
                 self.secrets_dir.shown,
-                crate::docker::shell_quote(&self.secrets_dir.shown)
+                crate::argv::shell_quote(&self.secrets_dir.shown)
             );
         }
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{interrupted, Failure, Outcome};
 use crate::inventory::Inventory;
+use crate::lock::LockError;
 use crate::ssh::Hosts;
 
 /// How long an interrupted command gets to stop at its next check and run its compensation
@@ -133,4 +134,51 @@ pub async fn with_lock_hosts(
         tracing::debug!("a lock host out of reach: {e}");
     }
     hosts.joined(lock_hosts)
+}
+
+/// A lock that could not be taken or kept, as the command's failure: its exit code
+/// ([`LockError::exit_code`]) and its message.
+impl From<LockError> for Failure {
+    fn from(e: LockError) -> Self {
+        let code = e.exit_code();
+        let mut message = e.to_string();
+        // Taking the lock comes before any change; a held lock's message says what to do.
+        if matches!(
+            e,
+            LockError::NoMajority(_)
+                | LockError::Remote { action: "take", .. }
+                | LockError::Interrupted { .. }
+        ) {
+            message.push_str("; nothing was changed");
+        }
+        Failure::new(code, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lock::Held;
+
+    #[test]
+    fn lock_errors_map_to_exit_codes() {
+        let held = LockError::Held(Box::new(Held {
+            cluster: "lab".into(),
+            inventory: "lab.toml".into(),
+            holder: None,
+            seen_unix: 0,
+            holder_gone: false,
+        }));
+        let failure = Failure::from(held);
+        assert_eq!(failure.code, crate::exit::LOCKED);
+        assert!(failure.message.ends_with("\"galeractl unlock lab.toml\""));
+        let gone = Failure::from(LockError::Gone {
+            cluster: "lab".into(),
+            host: "h1".into(),
+        });
+        assert_eq!(gone.code, crate::exit::FAILED);
+        let none = Failure::from(LockError::NoMajority("cluster lab: cannot".into()));
+        assert_eq!(none.code, crate::exit::REFUSED);
+        assert_eq!(none.message, "cluster lab: cannot; nothing was changed");
+    }
 }

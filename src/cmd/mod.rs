@@ -1,6 +1,7 @@
 //! The operator's commands: each reads like its runbook (observe, decide, act, verify).
 
 pub mod backup;
+pub mod confirm;
 pub mod doctor;
 pub mod export;
 pub mod generate;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use super::{inventory_path, print_warnings, ssh_options, Failure, Outcome};
+use crate::argv::words;
 use crate::cli::{PreflightArgs, RemoteArgs};
 use crate::inventory::{self, Inventory, LOCAL_HOST};
 use crate::observe::{self, program::ProgramCheck};
@@ -77,10 +78,6 @@ fn running_names(rows: &[observe::ContainerRow]) -> BTreeSet<String> {
         .filter(|r| r.is_running())
         .map(|r| r.name.clone())
         .collect()
-}
-
-fn words(w: &[&str]) -> Vec<String> {
-    w.iter().map(|s| s.to_string()).collect()
 }
 
 async fn read_host(inventory: &Inventory, remote: &Remote, images: &[String]) -> HostReading {

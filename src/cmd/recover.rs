@@ -10,8 +10,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
+use crate::argv::words;
 use crate::cli::{RecoverArgs, TcHeuristic};
 use crate::inventory::{self, Inventory};
+use crate::plan::Plan;
 use crate::recover::{self, render, Choice, Safety};
 use crate::secret::Secret;
 use crate::ssh::{Hosts, SshError, Target};
@@ -64,14 +66,14 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     let destructive =
         !args.force_without.is_empty() || args.force || args.tc_heuristic_recover.is_some();
     let what = destructive_flags(args);
-    let ask = crate::confirm::gate(&what, destructive, args.dry_run, args.yes)?;
+    let ask = super::confirm::gate(&what, destructive, args.dry_run, args.yes)?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
     print_warnings(&report);
     let password = monitor_password(&inventory)?;
     // Before any host is reached (the lock, crash recovery on the volumes): the nodes given up.
     if ask {
-        crate::confirm::confirm(&what, &destroy_summary(&inventory, args))?;
+        super::confirm::confirm(&what, &destroy_summary(&inventory, args))?;
     }
     let targets = inventory
         .nodes
@@ -100,7 +102,7 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
         // The cluster exists: its CA must be this machine's (checked before anything is read
         // or changed); recover never makes one.
         super::trusted_ca::check(&inventory, &hosts, "recover").await?;
-        recover(&cx, args, started, true).await
+        recover(&cx, args, started).await
     };
     let without = args.without_lock;
     let result = super::locked::locked(&inventory, &hosts, "recover", wait, without, work).await;
@@ -161,7 +163,7 @@ async fn consult_arbitrator(
     let Some(a) = &inventory.arbitrator else {
         return Ok(());
     };
-    let name = crate::arbitrator::container(inventory);
+    let name = inventory.arbitrator_container();
     let target = Target::for_host(inventory, &a.host);
     let (hosts, errors) = Hosts::connect_reachable(vec![target], &ssh_options(remote)).await;
     let result = match hosts.get(&a.host) {
@@ -182,7 +184,6 @@ async fn consult_arbitrator(
 
 /// Whether garbd's container runs, and the last lines of its log.
 async fn garbd_state(remote: &crate::ssh::Remote, name: &str) -> Result<(bool, String), String> {
-    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<String>>();
     let inspect = words(&["docker", "inspect", "--format", "{{.State.Running}}", name]);
     let deadline = remote.command_timeout();
     let out = remote
@@ -227,25 +228,84 @@ fn host_of(e: &SshError) -> String {
     }
 }
 
-async fn recover(
-    cx: &Context<'_>,
-    args: &RecoverArgs,
-    started: Instant,
-    pc_recovery: bool,
-) -> Outcome {
-    let inventory = cx.inventory;
+/// Recovery as a loop: read every position, choose, run the plan chosen; a plan that is
+/// only a first step (prepared transactions resolved, waiting nodes stopped, pc.recovery's
+/// fall-back) is followed by reading every position again.
+async fn recover(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Outcome {
+    // Galera's pc.recovery is tried only while this run has stopped no node: a clean stop
+    // removes the saved view, and after its fall-back it was tried.
+    let mut pc_recovery = true;
+    loop {
+        let observed = read(cx, args, started).await;
+        let round = choose(cx, args, &observed, pc_recovery).await?;
+        if cx.dry_run {
+            return print_round(cx, args, &observed.positions, &round);
+        }
+        match run_round(cx, args, started, round).await? {
+            Next::Done(code) => return Ok(code),
+            Next::ReadAgain { nodes_stopped } => {
+                if nodes_stopped {
+                    pc_recovery = false;
+                }
+            }
+        }
+    }
+}
+
+/// What one reading decided: the plan to run next.
+enum Round {
+    /// The prepared transactions of `nodes` resolved as `--tc-heuristic-recover` asks, then
+    /// every position read again.
+    Resolve {
+        nodes: Vec<String>,
+        choice: String,
+        plan: Plan,
+    },
+    /// The cluster recovered.
+    Recover(Box<Recovery>),
+}
+
+/// The cluster recovered by `choice`: its plan, pc.recovery's plan when it applies (or why
+/// not), and the path taken, in words.
+struct Recovery {
+    choice: Choice,
+    plan: Plan,
+    fast: Result<Plan, String>,
+    path: String,
+}
+
+/// What is left after a round's plan ran.
+enum Next {
+    /// Recovered: the closing report's exit code.
+    Done(ExitCode),
+    /// Every position is read again; `nodes_stopped`: this round stopped nodes cleanly.
+    ReadAgain { nodes_stopped: bool },
+}
+
+/// Every node's position, read now, and printed (not with `--json`).
+async fn read(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> read::Observed {
     tracing::info!(
         "cluster {}: reading the position of {} nodes",
-        inventory.cluster.name,
-        inventory.nodes.len()
+        cx.inventory.cluster.name,
+        cx.inventory.nodes.len()
     );
     let observed = read::positions(cx).await;
     if !args.json {
         out!("{}", render::positions(&observed.positions));
     }
     tracing::info!("positions read in {:.1}s", started.elapsed().as_secs_f64());
-    // Prepared transactions to resolve, as the operator asked: a plan of its own, then every
-    // position is read again.
+    observed
+}
+
+/// The plan to run next, from the positions read: prepared transactions to resolve first, as
+/// the operator asked; otherwise the bootstrap node's choice (or its refusal) and its plans.
+async fn choose(
+    cx: &Context<'_>,
+    args: &RecoverArgs,
+    observed: &read::Observed,
+    pc_recovery: bool,
+) -> Result<Round, Failure> {
+    let inventory = cx.inventory;
     let unresolved: Vec<String> = observed
         .positions
         .iter()
@@ -262,24 +322,11 @@ async fn recover(
             unresolved.join(", "),
             if unresolved.len() == 1 { "s" } else { "" }
         );
-        if cx.dry_run {
-            return print_dry_run(
-                args,
-                inventory,
-                &observed.positions,
-                &[choice],
-                "resolve, then read again",
-                &plan,
-                None,
-            );
-        }
-        say(args.json, &choice);
-        act::run(cx, &plan).await?;
-        if let Ok(mut r) = cx.resolved.lock() {
-            r.extend(unresolved);
-        }
-        tracing::info!("reading every position again, the prepared transactions resolved");
-        return Box::pin(recover(cx, args, started, pc_recovery)).await;
+        return Ok(Round::Resolve {
+            nodes: unresolved,
+            choice,
+            plan,
+        });
     }
     let safety = Safety {
         force: args.force,
@@ -330,30 +377,97 @@ async fn recover(
         (_, Err(why)) => format!("bootstrap ({why}, so Galera's pc.recovery does not apply)"),
     };
     super::ensure_certs(cx.inventory, cx.dry_run, false)?;
-    if cx.dry_run {
-        return dry_run(
+    Ok(Round::Recover(Box::new(Recovery {
+        choice,
+        plan,
+        fast,
+        path,
+    })))
+}
+
+/// `--dry-run`: the round's plan printed, nothing run.
+fn print_round(
+    cx: &Context<'_>,
+    args: &RecoverArgs,
+    positions: &[recover::NodePosition],
+    round: &Round,
+) -> Outcome {
+    match round {
+        Round::Resolve { choice, plan, .. } => print_dry_run(
+            args,
+            cx.inventory,
+            positions,
+            std::slice::from_ref(choice),
+            "resolve, then read again",
+            plan,
+            None,
+        ),
+        Round::Recover(r) => dry_run(
             cx,
             args,
-            &observed.positions,
-            &choice,
-            &path,
-            &plan,
-            fast.ok(),
-        );
+            positions,
+            &r.choice,
+            &r.path,
+            &r.plan,
+            r.fast.as_ref().ok(),
+        ),
     }
-    say(args.json, &render::choice(&choice));
-    say(args.json, &format!("path: {path}"));
+}
+
+/// Runs the round's plan: the recovery's end (the closing report), or what it leaves to read
+/// again.
+async fn run_round(
+    cx: &Context<'_>,
+    args: &RecoverArgs,
+    started: Instant,
+    round: Round,
+) -> Result<Next, Failure> {
+    let (choice, plan, fast) = match round {
+        Round::Resolve {
+            nodes,
+            choice,
+            plan,
+        } => {
+            say(args.json, &choice);
+            act::run(cx, &plan).await?;
+            if let Ok(mut r) = cx.resolved.lock() {
+                r.extend(nodes);
+            }
+            tracing::info!("reading every position again, the prepared transactions resolved");
+            return Ok(Next::ReadAgain {
+                nodes_stopped: false,
+            });
+        }
+        Round::Recover(r) => {
+            let Recovery {
+                choice,
+                plan,
+                fast,
+                path,
+            } = *r;
+            say(args.json, &render::choice(&choice));
+            say(args.json, &format!("path: {path}"));
+            (choice, plan, fast)
+        }
+    };
     if matches!(choice, Choice::StopWaiting { .. }) {
         act::run(cx, &plan).await?;
         tracing::info!("reading every position again, the waiting nodes stopped");
-        return Box::pin(recover(cx, args, started, false)).await;
+        return Ok(Next::ReadAgain {
+            nodes_stopped: true,
+        });
     }
     if let Some(signal) = super::signalled() {
         return Err(act::interrupted_between(signal));
     }
     if let Ok(fast) = &fast {
         match act::try_run(cx, fast).await {
-            Ok(()) => return finish(cx, &choice, started.elapsed().as_secs_f64(), args.json).await,
+            Ok(()) => {
+                let seconds = started.elapsed().as_secs_f64();
+                return finish(cx, &choice, seconds, args.json)
+                    .await
+                    .map(Next::Done);
+            }
             // Interrupted while the nodes re-form: they are left as they are, not stopped.
             Err(error) if super::signalled().is_some() => {
                 return Err(Failure::new(
@@ -366,13 +480,17 @@ async fn recover(
                 // The nodes are stopped now, cleanly (no saved view left): read every position
                 // afresh and decide again, rather than trust what was read before they ran.
                 tracing::info!("reading every position again after the fall-back");
-                return Box::pin(recover(cx, args, started, false)).await;
+                return Ok(Next::ReadAgain {
+                    nodes_stopped: true,
+                });
             }
         }
     }
     act::run(cx, &plan).await?;
     let seconds = started.elapsed().as_secs_f64();
-    finish(cx, &choice, seconds, args.json).await
+    finish(cx, &choice, seconds, args.json)
+        .await
+        .map(Next::Done)
 }
 
 /// A line of the run's story: on stdout, or with `--json` (stdout holds the one document) in
@@ -396,8 +514,8 @@ fn dry_run(
     positions: &[recover::NodePosition],
     choice: &Choice,
     path: &str,
-    plan: &crate::plan::Plan,
-    fast: Option<crate::plan::Plan>,
+    plan: &Plan,
+    fast: Option<&Plan>,
 ) -> Outcome {
     let choice: Vec<String> = render::choice(choice).lines().map(str::to_string).collect();
     match fast {
@@ -413,7 +531,7 @@ fn dry_run(
                 positions,
                 &choice,
                 path,
-                &fast,
+                fast,
                 Some(fall_back),
             )
         }

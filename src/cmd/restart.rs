@@ -155,7 +155,7 @@ pub(super) async fn stale_endpoints(
     for node in nodes {
         let want = haproxy::run_check(inventory, node, h, &script);
         let spec = crate::docker::spec_of(&want).unwrap_or_default();
-        let name = haproxy::check_container(inventory, node);
+        let name = inventory.check_container(node);
         let rows = match hosts.get(&node.host) {
             Some(remote) => observe::containers(&remote).await.unwrap_or_default(),
             None => Vec::new(),

@@ -79,7 +79,7 @@ const REPLACE: &str = "restore --replace";
 
 pub async fn run(args: &RestoreArgs) -> Outcome {
     // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
-    let ask = crate::confirm::gate(REPLACE, args.replace, args.dry_run, args.yes)?;
+    let ask = super::confirm::gate(REPLACE, args.replace, args.dry_run, args.yes)?;
     let (manifest, file) = read_manifest(&args.backup)?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, password) = super::backup::load(&path)?;
@@ -101,7 +101,7 @@ pub async fn run(args: &RestoreArgs) -> Outcome {
     // Before the lock and before any change: what --replace takes away.
     if ask {
         if let Err(declined) =
-            crate::confirm::confirm(REPLACE, &replace_summary(&inventory, &manifest))
+            super::confirm::confirm(REPLACE, &replace_summary(&inventory, &manifest))
         {
             hosts.close().await;
             return Err(declined);

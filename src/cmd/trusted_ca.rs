@@ -70,9 +70,7 @@ pub async fn check(inventory: &Inventory, hosts: &Hosts, command: &str) -> Resul
     };
     let path = crate::tls::host_ca(inventory);
     let script = "[ ! -e \"$1\" ] && exit 3; cat -- \"$1\"";
-    let argv: Vec<String> = ["sh", "-c", script, "sh", path.as_str()]
-        .map(String::from)
-        .to_vec();
+    let argv = crate::argv::words(&["sh", "-c", script, "sh", path.as_str()]);
     let node_hosts: std::collections::BTreeSet<&str> =
         inventory.nodes.iter().map(|n| n.host.as_str()).collect();
     let reads = futures::future::join_all(

@@ -14,7 +14,7 @@ use crate::ssh::Hosts;
 
 pub async fn run(args: &UnlockArgs) -> Outcome {
     // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
-    let ask = crate::confirm::gate("unlock", true, false, args.yes)?;
+    let ask = super::confirm::gate("unlock", true, false, args.yes)?;
     let path = inventory_path(&args.inventory)?;
     // No secret is read: a missing secret file must not keep a lock in place.
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Advisory)?;
@@ -44,7 +44,7 @@ pub async fn run(args: &UnlockArgs) -> Outcome {
         } else {
             let question =
                 lock::unlock_question(&inventory.cluster.name, &locked, lock::now_unix());
-            if let Err(declined) = crate::confirm::confirm("unlock", &question) {
+            if let Err(declined) = super::confirm::confirm("unlock", &question) {
                 hosts.close().await;
                 return Err(declined);
             }

@@ -43,7 +43,7 @@ const DELETE_DATA: &str = "up --prune --delete-data";
 pub async fn run(args: &UpArgs) -> Outcome {
     let started = Instant::now();
     // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
-    let ask = crate::confirm::gate(
+    let ask = super::confirm::gate(
         DELETE_DATA,
         args.prune && args.delete_data,
         args.dry_run,
@@ -91,7 +91,7 @@ async fn confirm_deletions(
         super::strays::find(inventory, hosts, &statuses, &args.remote, true).await?;
     extra.close().await;
     if !strays.is_empty() {
-        crate::confirm::confirm(DELETE_DATA, &deletions_summary(inventory, &strays))?;
+        super::confirm::confirm(DELETE_DATA, &deletions_summary(inventory, &strays))?;
     }
     Ok(strays.into_iter().map(|s| (s.name, s.host)).collect())
 }

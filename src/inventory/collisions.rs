@@ -8,9 +8,19 @@ use std::ops::Range;
 
 use super::raw::RawInventory;
 use super::rules::{host_key, shown};
-use super::validate::PortUse;
 use super::Inventory;
 use crate::diagnostic::{position, Diagnostic};
+
+/// One port that one role publishes on one host, with where the inventory says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortUse {
+    pub host: String,
+    pub port: u16,
+    /// e.g. `nodea mysql` or `haproxy stats`.
+    pub owner: String,
+    pub cluster: String,
+    pub span: Range<usize>,
+}
 
 /// Something on one host that two roles must not share: a published port, a container name, a
 /// volume name.
@@ -111,14 +121,8 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
         // and `backup --on-host`'s check. Removed by name when left over, so no other
         // container may hold these names.
         for (name, what) in [
-            (
-                crate::recover::oneoff::oneoff_name(inventory, node),
-                "recovery's one-off",
-            ),
-            (
-                crate::backup::plans::check_container(inventory, node),
-                "the backup check",
-            ),
+            (inventory.recover_container(node), "recovery's one-off"),
+            (inventory.backup_check_container(node), "the backup check"),
         ] {
             claim(
                 &node.host,
@@ -132,7 +136,7 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
             claim(
                 &node.host,
                 "container",
-                crate::haproxy::check_container(inventory, node),
+                inventory.check_container(node),
                 format!("the health check of node {:?}", node.name),
                 at,
             );
@@ -145,7 +149,7 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
         claim(
             &h.host,
             "container",
-            crate::haproxy::proxy_container(inventory),
+            inventory.proxy_container(),
             "haproxy".to_string(),
             (span, "haproxy.host".to_string()),
         );
@@ -157,7 +161,7 @@ pub(super) fn name_claims(inventory: &Inventory, raw: Option<&RawInventory>) -> 
         claim(
             &a.host,
             "container",
-            crate::arbitrator::container(inventory),
+            inventory.arbitrator_container(),
             "the arbitrator".to_string(),
             (span, "arbitrator.host".to_string()),
         );

@@ -7,6 +7,7 @@
 
 mod collisions;
 mod files;
+pub mod layout;
 mod raw;
 mod rules;
 mod schema;
@@ -16,9 +17,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, FileDiagnostics};
 
-pub use collisions::cross_check;
+pub use collisions::{cross_check, PortUse};
 pub(crate) use files::{read_regular, SECRET, UPLOAD};
-pub use validate::{Located, PortUse};
+pub use validate::Located;
 
 /// The seed's port set: MySQL published on 4306, Galera 5567, SST 5444, IST 5568.
 pub const DEFAULT_PORTS: Ports = Ports {
@@ -203,29 +204,6 @@ impl Inventory {
 
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
-    }
-
-    /// The cluster's own directory on every host.
-    pub fn cluster_dir(&self) -> String {
-        format!(
-            "{}/{}",
-            self.cluster.config_dir.trim_end_matches('/'),
-            self.cluster.name
-        )
-    }
-
-    pub fn container_name(&self, node: &Node) -> String {
-        self.expand(&self.cluster.container_template, node)
-    }
-
-    pub fn volume_name(&self, node: &Node) -> String {
-        self.expand(&self.cluster.volume_template, node)
-    }
-
-    fn expand(&self, template: &str, node: &Node) -> String {
-        template
-            .replace("{cluster}", &self.cluster.name)
-            .replace("{node}", &node.name)
     }
 
     /// Every secret file the inventory names, with the key that names it.
@@ -488,7 +466,7 @@ pub struct SecretText {
     /// part of the password, galeractl drops it, so the two never agree.
     pub ends_in_cr: bool,
     /// Every character (the line end aside) is one galeractl writes into an option file
-    /// unquoted ([`crate::secret::is_plain`]).
+    /// unquoted (`rules::is_plain`).
     pub plain: bool,
 }
 
@@ -497,7 +475,7 @@ impl SecretText {
         let value = raw.trim_end_matches('\n');
         SecretText {
             ends_in_cr: value.ends_with('\r'),
-            plain: crate::secret::is_plain(value.trim_end_matches(['\n', '\r'])),
+            plain: rules::is_plain(value.trim_end_matches(['\n', '\r'])),
         }
     }
 }

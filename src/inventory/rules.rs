@@ -3,6 +3,17 @@
 
 use std::net::IpAddr;
 
+/// The punctuation of a plain secret, besides ASCII letters and digits.
+pub(crate) const PLAIN_PUNCTUATION: &str = "._~!@%^*+=-";
+
+/// Whether galeractl writes `value` into an option file or SQL unquoted: ASCII letters,
+/// digits and [`PLAIN_PUNCTUATION`] (the SST, backup and HAProxy stats passwords).
+pub(crate) fn is_plain(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || PLAIN_PUNCTUATION.contains(c))
+}
+
 /// Names that become parts of container, volume and file names.
 pub(crate) fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -377,6 +388,14 @@ pub(super) fn shown(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_secrets() {
+        assert!(is_plain("Abc-123._~!@%^*+="));
+        for bad in ["a/b", "a b", "a#b", "a'b", "a\"b", "a\\b", "é"] {
+            assert!(!is_plain(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn option_prefixes_and_spellings_do_not_hide_a_managed_option() {

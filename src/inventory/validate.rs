@@ -27,17 +27,6 @@ pub struct Located {
     pub ssh_files: HashMap<String, Range<usize>>,
 }
 
-/// One port that one role publishes on one host, with where the inventory says so.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortUse {
-    pub host: String,
-    pub port: u16,
-    /// e.g. `nodea mysql` or `haproxy stats`.
-    pub owner: String,
-    pub cluster: String,
-    pub span: Range<usize>,
-}
-
 struct Checker<'a> {
     source: &'a str,
     diagnostics: Vec<Diagnostic>,
@@ -1001,7 +990,7 @@ fn secret_text_problem(
         {
             Some(format!(
                 "the password in {shown} has characters that galeractl does not write into a configuration file: use letters, digits and {} (openssl rand -hex 24 makes one)",
-                crate::secret::PLAIN_PUNCTUATION
+                rules::PLAIN_PUNCTUATION
             ))
         }
         _ => None,

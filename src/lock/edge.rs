@@ -71,23 +71,6 @@ impl LockError {
     }
 }
 
-impl From<LockError> for crate::cmd::Failure {
-    fn from(e: LockError) -> Self {
-        let code = e.exit_code();
-        let mut message = e.to_string();
-        // Taking the lock comes before any change; a held lock's message says what to do.
-        if matches!(
-            e,
-            LockError::NoMajority(_)
-                | LockError::Remote { action: "take", .. }
-                | LockError::Interrupted { .. }
-        ) {
-            message.push_str("; nothing was changed");
-        }
-        crate::cmd::Failure::new(code, message)
-    }
-}
-
 /// A lock this process holds: its parts on a majority of the lock's hosts. Release it with
 /// [`Lock::release`] (or hold it with [`with_lock`], which does); a `Lock` dropped unreleased
 /// stays on the hosts, and says so in the log.
@@ -340,7 +323,7 @@ fn jitter() -> Duration {
 ///
 /// `f` is a future, so building it before the call starts nothing: it runs only once the lock
 /// is taken. Interrupts: see the module's documentation; `f` must catch the signals it wants to
-/// survive (with `tokio::select!` on [`crate::cmd::interrupted`]) and return, and then the lock
+/// survive (with `tokio::select!` on `cmd::interrupted`) and return, and then the lock
 /// is released.
 pub async fn with_lock<F, T>(
     hosts: &Hosts,
@@ -378,7 +361,7 @@ async fn on_every_host(
     hosts: &Hosts,
     inventory: &Inventory,
     action: &'static str,
-    argv_of: fn(&str) -> crate::docker::Argv,
+    argv_of: fn(&str) -> crate::argv::Argv,
 ) -> Vec<(String, Result<Found, LockError>)> {
     let lock_hosts = super::hosts(inventory);
     futures::future::join_all(lock_hosts.into_iter().map(|host| async move {
@@ -399,7 +382,7 @@ async fn found(
     remote: &Remote,
     inventory: &Inventory,
     action: &'static str,
-    argv_of: fn(&str) -> crate::docker::Argv,
+    argv_of: fn(&str) -> crate::argv::Argv,
 ) -> Result<Found, LockError> {
     let dir = dir(inventory);
     let argv = argv_of(&dir);
@@ -431,7 +414,7 @@ async fn run(
 fn failed(remote: &Remote, argv: &[String], code: i32, out: &crate::ssh::Output) -> SshError {
     SshError::Failed {
         host: remote.host.clone(),
-        command: crate::docker::shell_join(argv),
+        command: crate::argv::shell_join(argv),
         code,
         stderr: out.stderr.trim().to_string(),
     }

@@ -3,6 +3,7 @@
 
 use super::edge::{gone_from_this_machine, local_user_and_machine, new_token};
 use super::*;
+use crate::argv::words;
 
 fn example() -> Inventory {
     let source = include_str!("../../inventory.example.toml");
@@ -10,10 +11,6 @@ fn example() -> Inventory {
     parsed
         .inventory
         .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
-}
-
-fn words(w: &[&str]) -> Vec<String> {
-    w.iter().map(|s| s.to_string()).collect()
 }
 
 fn holder() -> Holder {
@@ -221,28 +218,6 @@ fn held_message_names_the_holder_and_the_way_out() {
         gone.to_string(),
         "cluster lab: locked by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (12 s ago), a process of this machine that no longer runs: the lock is a leftover; make sure no galeractl of another machine acts on the cluster, then run \"galeractl unlock 'my lab.toml'\""
     );
-}
-
-#[test]
-fn lock_errors_map_to_exit_codes() {
-    let held = LockError::Held(Box::new(Held {
-        cluster: "lab".into(),
-        inventory: "lab.toml".into(),
-        holder: None,
-        seen_unix: 0,
-        holder_gone: false,
-    }));
-    let failure = crate::cmd::Failure::from(held);
-    assert_eq!(failure.code, crate::exit::LOCKED);
-    assert!(failure.message.ends_with("\"galeractl unlock lab.toml\""));
-    let gone = crate::cmd::Failure::from(LockError::Gone {
-        cluster: "lab".into(),
-        host: "h1".into(),
-    });
-    assert_eq!(gone.code, crate::exit::FAILED);
-    let none = crate::cmd::Failure::from(LockError::NoMajority("cluster lab: cannot".into()));
-    assert_eq!(none.code, crate::exit::REFUSED);
-    assert_eq!(none.message, "cluster lab: cannot; nothing was changed");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! with the inventory's spec.
 
 use super::{ContainerFact, Observed, Stage, Step, StepKind};
-use crate::arbitrator::{container, run};
+use crate::arbitrator::run;
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -13,7 +13,7 @@ pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
     let Some(a) = &inventory.arbitrator else {
         return Vec::new();
     };
-    let name = container(inventory);
+    let name = inventory.arbitrator_container();
     let want = run(inventory, a);
     let want_spec = docker::spec_of(&want).unwrap_or_default();
     let have = observed

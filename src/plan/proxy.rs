@@ -70,7 +70,7 @@ fn changes(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage
     let mut checks = Vec::new();
     let mut scripted = std::collections::BTreeSet::new();
     for node in &inventory.nodes {
-        let name = haproxy::check_container(inventory, node);
+        let name = inventory.check_container(node);
         let want = haproxy::run_check(inventory, node, h, &script);
         let Some(old) = needs(observed, &name, &want) else {
             continue;
@@ -109,7 +109,7 @@ fn changes(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage
         });
     }
     let config = haproxy::render_config(inventory, h);
-    let name = haproxy::proxy_container(inventory);
+    let name = inventory.proxy_container();
     let want = haproxy::run_proxy(inventory, h, &config);
     let upload = |config: String| {
         step(

@@ -5,6 +5,7 @@
 //! `--delete-data`.
 
 use super::{Observed, Plan, PlanError, Stage, Step, Stray};
+use crate::argv::words;
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -135,7 +136,6 @@ fn remove_stage(inventory: &Inventory, stray: &Stray, delete_data: bool) -> Stag
         node: Some(stray.name.clone()),
         ..Step::on_host(&stray.host, description, argv, None)
     };
-    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<String>>();
     let mut stop = on(
         format!(
             "{}: stop cleanly (it leaves the cluster, which shrinks)",
@@ -151,7 +151,7 @@ fn remove_stage(inventory: &Inventory, stray: &Stray, delete_data: bool) -> Stag
         .concat(),
     );
     stop.deadline_secs = Some(docker::STOP_GRACE.as_secs());
-    let check = crate::haproxy::check_container_of(&stray.container);
+    let check = crate::inventory::layout::check_container_of(&stray.container);
     let mut remove_check = on(
         format!("{}: remove its health endpoint, if any", stray.name),
         [words(&["docker", "rm", "--force"]), vec![check]].concat(),

@@ -68,7 +68,7 @@ pub(super) fn check(
                 .push(host.as_str());
         }
     }
-    let path = crate::docker::history_path(inventory);
+    let path = inventory.history_path();
     evidence.extend(
         records.iter().map(|(uuid, hosts)| {
             format!("history record {uuid} in {path} on {}", hosts.join(", "))

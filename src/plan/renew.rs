@@ -48,7 +48,7 @@ pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
                 ),
                 on_node(
                     "reload them: FLUSH SSL (clients) and socket.ssl_reload (Galera), as root through the node's socket",
-                    crate::tls::reload(inventory, node),
+                    docker::root_sql(inventory, node),
                     Some(Stdin::Text(crate::tls::RELOAD_SQL.into())),
                 ),
             ],

@@ -238,14 +238,11 @@ fn login_hints() {
 #[test]
 fn own_ports_are_those_of_the_containers_that_run() {
     let inv = inventory(THREE);
-    let check = crate::haproxy::check_container(&inv, &inv.nodes[1]);
+    let check = inv.check_container(&inv.nodes[1]);
     // nodeb's node container is gone, its health endpoint runs: only the health port is own.
     assert_eq!(own_ports(&inv, "10.0.0.2", &[check].into()), [9200].into());
-    let running: BTreeSet<String> = [
-        inv.container_name(&inv.nodes[0]),
-        crate::haproxy::proxy_container(&inv),
-    ]
-    .into();
+    let running: BTreeSet<String> =
+        [inv.container_name(&inv.nodes[0]), inv.proxy_container()].into();
     assert_eq!(
         own_ports(&inv, "10.0.0.1", &running),
         [3306, 4306, 4399, 5444, 5567, 5568].into()

@@ -86,7 +86,7 @@ pub fn commands(inventory: &Inventory, action: &Action) -> Vec<Step> {
             vec![step(
                 node,
                 format!("{name}: cluster address {}", address.gcomm()),
-                docker::write_in_place(&docker::config_path(inventory, node)),
+                docker::write_in_place(&inventory.config_path(node)),
                 Some(Stdin::Text(docker::node_config(&address))),
             )]
         }

@@ -3,7 +3,8 @@
 //! run `mariadbd --wsrep-recover`, or write grastate.dat; and the start and stop of the node's
 //! own container. Pure builders; nothing here runs anything.
 
-use crate::docker::{self, Argv, LABEL_CLUSTER, LABEL_ROLE};
+use crate::argv::{words, Argv};
+use crate::docker::{self, LABEL_CLUSTER, LABEL_ROLE};
 use crate::inventory::{Inventory, Node};
 
 pub const DATADIR: &str = "/var/lib/mysql";
@@ -15,22 +16,12 @@ const GVWSTATE: &str = "/var/lib/mysql/gvwstate.dat";
 const WRITE_SCRIPT: &str = "set -e; f=/var/lib/mysql/grastate.dat; t=\"$f.galeractl\"; \
 cat > \"$t\"; chown --reference=\"$f\" \"$t\"; chmod --reference=\"$f\" \"$t\"; mv \"$t\" \"$f\"; sync";
 
-fn words(w: &[&str]) -> Argv {
-    w.iter().map(|s| s.to_string()).collect()
-}
-
-/// The one-off container's name: one at a time per node, so that a leftover is found and
-/// removed before the next one (two servers on one data directory must never run).
-pub fn oneoff_name(inventory: &Inventory, node: &Node) -> String {
-    format!("{}-recover", inventory.container_name(node))
-}
-
 pub(crate) fn oneoff(inventory: &Inventory, node: &Node, read_only: bool, stdin: bool) -> Argv {
     let mut a = words(&["docker", "run", "--rm"]);
     if stdin {
         a.push("--interactive".into());
     }
-    a.extend(["--name".into(), oneoff_name(inventory, node)]);
+    a.extend(["--name".into(), inventory.recover_container(node)]);
     // The cluster label (and no node label): `wipe` finds a leftover, and it is never taken
     // for the node's own container. The role label: only such a container is removed by name.
     a.extend([
@@ -142,7 +133,7 @@ pub fn restore_grastate_if_cleared(inventory: &Inventory, node: &Node) -> Argv {
 }
 
 pub fn remove_oneoff(inventory: &Inventory, node: &Node) -> Argv {
-    remove_labelled(inventory, &oneoff_name(inventory, node))
+    remove_labelled(inventory, &inventory.recover_container(node))
 }
 
 /// The role label of galeractl's one-off containers (recovery's, the backup check, the

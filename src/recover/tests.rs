@@ -714,7 +714,7 @@ fn oneoff_commands_touch_only_the_nodes_volume() {
         .inventory
         .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
     let node = &inventory.nodes[1];
-    let join = |a: Vec<String>| crate::docker::shell_join(&a);
+    let join = |a: Vec<String>| crate::argv::shell_join(&a);
     assert_eq!(
         join(oneoff::read_grastate(&inventory, node)),
         "docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql:ro --entrypoint cat galeractl-lab/galera:10.11 /var/lib/mysql/grastate.dat"

@@ -38,17 +38,14 @@ pub fn started_by(inventory: &Inventory, step: &Step) -> Option<Watched> {
         }
         StepKind::CreateArbitrator => (
             "the arbitrator (garbd)".to_string(),
-            crate::arbitrator::container(inventory),
+            inventory.arbitrator_container(),
         ),
-        StepKind::CreateProxy => (
-            "HAProxy".to_string(),
-            crate::haproxy::proxy_container(inventory),
-        ),
+        StepKind::CreateProxy => ("HAProxy".to_string(), inventory.proxy_container()),
         StepKind::CreateCheck => {
             let node = node()?;
             (
                 format!("{}'s health endpoint", node.name),
-                crate::haproxy::check_container(inventory, node),
+                inventory.check_container(node),
             )
         }
         StepKind::Other | StepKind::RecordHistory => return None,

@@ -6,7 +6,7 @@
 use std::process::Stdio;
 
 use super::{Link, Remote, SshError};
-use crate::docker::shell_join;
+use crate::argv::shell_join;
 
 /// What the remote command reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -357,7 +357,7 @@ async fn oneoff_run(
                 tracing::warn!(
                     "  [{}] removing a leftover {}",
                     node.host,
-                    oneoff::oneoff_name(cx.inventory, node)
+                    cx.inventory.recover_container(node)
                 );
                 remove_oneoff(cx, node, remote).await;
                 retried = true;

@@ -5,6 +5,7 @@
 //! has free (`du` and `df` in a read-only one-off container of the node image, as the move's
 //! own container sees them); too little is refused.
 
+use crate::argv::words;
 use crate::docker::LABEL_CLUSTER;
 use crate::inventory::{Inventory, Node};
 
@@ -18,18 +19,16 @@ pub const SPARE_PERCENT: u64 = 5;
 /// kibibytes and its mount point, then `df -Pk`'s line for the first one's filesystem (the
 /// one the aside volumes are made on: the same Docker data root).
 pub fn measure_argv(inventory: &Inventory, nodes: &[&Node]) -> Vec<String> {
-    let mut a: Vec<String> = ["docker", "run", "--rm", "--label"]
-        .map(String::from)
-        .to_vec();
+    let mut a = words(&["docker", "run", "--rm", "--label"]);
     a.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    a.extend(["--network", "none"].map(String::from));
+    a.extend(words(&["--network", "none"]));
     let mut mounts = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         a.push("--volume".into());
         a.push(format!("{}:{MOUNT}{i}:ro", inventory.volume_name(n)));
         mounts.push(format!("{MOUNT}{i}"));
     }
-    a.extend(["--entrypoint", "sh"].map(String::from));
+    a.extend(words(&["--entrypoint", "sh"]));
     a.push(inventory.cluster.image.clone());
     a.push("-c".into());
     a.push(format!(

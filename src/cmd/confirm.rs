@@ -9,7 +9,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use crate::cmd::Failure;
+use super::Failure;
 use crate::exit;
 
 /// What a command does about its confirmation.
