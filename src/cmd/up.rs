@@ -393,17 +393,7 @@ async fn gather(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<(String, Hos
             }
         }
     }
-    if errors.is_empty() {
-        Ok(facts)
-    } else {
-        Err(Failure::new(
-            exit::FAILED,
-            format!(
-                "preflight failed; nothing was changed:\n  {}",
-                errors.join("\n  ")
-            ),
-        ))
-    }
+    preflight_failed(errors).map(|()| facts)
 }
 
 /// Checks every host that the plan will touch, before the first change: the image is there
@@ -483,17 +473,7 @@ fn preflight(
             ));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            exit::FAILED,
-            format!(
-                "preflight failed; nothing was changed:\n  {}",
-                problems.join("\n  ")
-            ),
-        ))
-    }
+    preflight_failed(problems)
 }
 
 /// Verifies and reports; `report` is `None` when nothing had to change.
@@ -609,17 +589,7 @@ async fn ports_between_hosts(
         .map(|n| n.host.clone())
         .collect();
     let problems = super::preflight::links_before_up(inventory, hosts, facts, &new_hosts).await;
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            exit::FAILED,
-            format!(
-                "preflight failed; nothing was changed:\n  {}",
-                problems.join("\n  ")
-            ),
-        ))
-    }
+    preflight_failed(problems)
 }
 
 /// When the plan deploys HAProxy or the arbitrator: its image must be on its host (no
@@ -673,17 +643,22 @@ async fn aux_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Res
             Err(e) => problems.push(e.to_string()),
         }
     }
+    preflight_failed(problems)
+}
+
+/// The checks before the first change: `Ok` when `problems` is empty, else the failure that
+/// lists them all (nothing was changed).
+fn preflight_failed(problems: Vec<String>) -> Result<(), Failure> {
     if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            exit::FAILED,
-            format!(
-                "preflight failed; nothing was changed:\n  {}",
-                problems.join("\n  ")
-            ),
-        ))
+        return Ok(());
     }
+    Err(Failure::new(
+        exit::FAILED,
+        format!(
+            "preflight failed; nothing was changed:\n  {}",
+            problems.join("\n  ")
+        ),
+    ))
 }
 
 #[cfg(test)]
