@@ -206,13 +206,12 @@ fn readme_is_a_landing_page_that_keeps_the_quick_start() {
         lines <= README_MAX_LINES,
         "README.md has {lines} lines, more than {README_MAX_LINES}: move the reference into a chapter of docs/src"
     );
-    for command in [
-        "lab/quickstart   # 1. lab up, build, galeractl up, galeractl status",
-        "bash .ci/run     # 2. every test, the lab's end-to-end tests included",
-    ] {
+    // The quick start's two commands, each on a line of its own (a comment may follow).
+    for command in ["lab/quickstart", "bash .ci/run"] {
         assert!(
-            text.lines().any(|l| l == command),
-            "README.md's quick start lost the line {command:?}"
+            text.lines()
+                .any(|l| l.split('#').next().is_some_and(|c| c.trim() == command)),
+            "README.md's quick start lost the command {command:?}"
         );
     }
 }
