@@ -36,6 +36,11 @@ fn local_cluster(test: &str) -> PathBuf {
     secret(&dir.join("secrets/monitor-password"), 0o600);
     let golden = std::fs::read_to_string(root().join("tests/golden/local-one.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
+    // The cluster's directory (its lock is taken there): galeractl refuses one in a
+    // world-writable place such as /tmp, where a checkout may be (CARGO_TARGET_TMPDIR with it).
+    let etc = config_dir(test, &dir);
+    let _ = std::fs::remove_dir_all(&etc);
+    std::fs::create_dir_all(&etc).unwrap_or_else(|e| panic!("mkdir {etc:?}: {e}"));
     // Ports of its own: tests/golden/local-one.toml's are e2e_local's, which may run here.
     let inventory = golden
         .replace("localone", "jsontest")
@@ -45,11 +50,25 @@ fn local_cluster(test: &str) -> PathBuf {
             "network = \"galeractl-localtest-one\"",
             &format!(
                 "network = \"galeractl-jsontest\"\nconfig_dir = \"{}\"",
-                dir.join("etc").display()
+                etc.display()
             ),
         );
     std::fs::write(dir.join("inv.toml"), inventory).unwrap_or_else(|e| panic!("{e}"));
     dir
+}
+
+/// `dir/etc`, or, when `dir` is under a world-writable directory, one under
+/// `$HOME/.cache/galeractl-tests` (made afresh by `local_cluster`).
+fn config_dir(test: &str, dir: &Path) -> PathBuf {
+    let shared = ["/tmp", "/var/tmp", "/dev/shm"]
+        .iter()
+        .any(|w| dir.starts_with(w));
+    match std::env::var_os("HOME") {
+        Some(home) if shared => PathBuf::from(home)
+            .join(".cache/galeractl-tests")
+            .join(format!("{test}-etc")),
+        _ => dir.join("etc"),
+    }
 }
 
 /// galeractl in `dir` with the fake docker first on PATH; (exit code, stdout, stderr).
@@ -148,7 +167,10 @@ fn up_dry_run_json_is_the_plan_that_up_would_run() {
     assert_eq!(stages.len(), 8);
     let first = argv(&stages[0]["steps"][0]);
     assert_eq!(first[..4], ["install", "-d", "-m", "0700"]);
-    assert_eq!(first[4], format!("{}/jsontest", dir.join("etc").display()));
+    assert_eq!(
+        first[4],
+        format!("{}/jsontest", config_dir("json-up-dry-run", &dir).display())
+    );
 
     let (code, up_text, stderr) = run_local(&dir, &["up", "inv.toml", "--dry-run"]);
     assert_eq!(code, Some(0), "{stderr}");
