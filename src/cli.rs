@@ -75,6 +75,10 @@ pub enum Command {
     /// without a primary key, nodes not ready, max_allowed_packet, log_output, ...): one line
     /// per finding with the fixing SQL where safe; exit 0 clean, 1 findings, 2 cannot check.
     Doctor(DoctorArgs),
+    /// Supervise one or several clusters: observe every few seconds, heal what Galera cannot
+    /// (a full outage by `recover`, a crashed node by `start-node`) through those commands'
+    /// own plans under the cluster's lock, tell people, serve metrics.
+    Watch(WatchArgs),
     /// Print the cluster for another platform (k8s: a mariadb-operator MariaDB resource and its
     /// Secret's template); touches no host and reads no secret.
     Export(ExportArgs),
@@ -393,6 +397,49 @@ pub struct NodeArgs {
     /// up); with --dry-run, the plan as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `galeractl watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The clusters' inventory files [default: $GALERACTL_INVENTORY, else ./galeractl.toml].
+    #[arg(value_name = "INVENTORY")]
+    pub inventories: Vec<PathBuf>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Seconds between two looks at each cluster.
+    #[arg(long, default_value_t = 5, value_name = "SECS")]
+    pub interval: u64,
+    /// Seconds a fault must have been seen before watch acts on it (Galera may settle it).
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub settle: u64,
+    /// Seconds to wait after a failed action before the next one (doubled after each failure
+    /// in a row).
+    #[arg(long, default_value_t = 20, value_name = "SECS")]
+    pub backoff: u64,
+    /// Failed actions in a row after which watch gives the cluster up (it still observes,
+    /// reports and serves metrics) until the cluster is seen healthy again.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub max_failures: u32,
+    /// Log what watch would do (the commands' own --dry-run output) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// One look at each cluster, the action it calls for (settled at once), then exit: 0
+    /// nothing to do or done, 2 an action failed, 3 held back (a silent node, a split...).
+    #[arg(long)]
+    pub once: bool,
+    /// Serve /metrics (Prometheus) and /healthz on this address, e.g. 127.0.0.1:9104.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// A file (mode 0600) holding the http:// URL that gets each event as a JSON POST.
+    #[arg(long, value_name = "FILE")]
+    pub webhook_url_file: Option<PathBuf>,
+    /// A shell command run for each event, the event's JSON on its stdin.
+    #[arg(long, value_name = "COMMAND")]
+    pub notify_command: Option<String>,
+    /// Print a hardened systemd unit that runs this watch, and exit.
+    #[arg(long)]
+    pub unit: bool,
 }
 
 #[derive(Debug, Args)]

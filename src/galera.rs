@@ -468,21 +468,23 @@ WSREP: Installed new state from SST: 16af8bd4-e9d3-11f1-8ad0-0e3251031799:3";
 /// Whether the last Galera view in a node's log, since the server's last start, is non-Primary:
 /// the node waits for a Primary component (and keeps its SQL port closed meanwhile).
 pub fn last_view_is_non_primary(log: &str) -> bool {
+    last_view_since_start(log).unwrap_or(false)
+}
+
+/// The last Galera view in a node's log since the server's last start: `Some(true)`
+/// non-Primary, `Some(false)` Primary, `None` no view yet (the server is still starting).
+pub fn last_view_since_start(log: &str) -> Option<bool> {
     // A start prints the start script's lines (after a crash), then the server's own.
     let start = ["[galeractl node-start]", "Starting MariaDB"]
         .iter()
         .filter_map(|mark| log.rfind(mark))
         .max();
     let since_start = start.map_or(log, |k| &log[k..]);
-    since_start
-        .lines()
-        .rev()
-        .find_map(|l| match l.trim() {
-            "status: non-primary" => Some(true),
-            "status: primary" => Some(false),
-            _ => None,
-        })
-        .unwrap_or(false)
+    since_start.lines().rev().find_map(|l| match l.trim() {
+        "status: non-primary" => Some(true),
+        "status: primary" => Some(false),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

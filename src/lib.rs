@@ -36,6 +36,7 @@ pub mod sql;
 pub mod ssh;
 pub mod textfile;
 pub mod tls;
+pub mod watch;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -82,6 +83,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         cli::Command::Backup(args) => cmd::block_on(cmd::backup::run(args)),
         cli::Command::Restore(args) => cmd::block_on(cmd::restore::run(args)),
         cli::Command::Doctor(args) => cmd::block_on(cmd::doctor::run(args)),
+        cli::Command::Watch(args) => cmd::block_on(cmd::watch::run(args)),
         cli::Command::Export(args) => match &args.target {
             cli::ExportTarget::K8s(k8s) => cmd::export::k8s(k8s),
         },

@@ -22,6 +22,7 @@ pub mod unlock;
 pub mod up;
 pub mod validate;
 pub mod versions;
+pub mod watch;
 
 use std::process::ExitCode;
 

@@ -180,7 +180,18 @@ pub fn stop_node(inventory: &Inventory, node: &Node) -> Plan {
         notes: Vec::new(),
         stages: vec![Stage {
             title: format!("stop {} cleanly", node.name),
-            steps: vec![stop_step(inventory, node)],
+            steps: vec![
+                Step::on_node(
+                    node,
+                    format!(
+                        "{}: record that the operator stopped it (watch leaves it down until it is started again)",
+                        node.name
+                    ),
+                    crate::watch::intent::record_argv(inventory, node),
+                    None,
+                ),
+                stop_step(inventory, node),
+            ],
             wait: None,
         }],
         on_failure: Vec::new(),

@@ -1,0 +1,155 @@
+//! One look at a cluster: `status`'s own observation (every node's SQL in parallel, its
+//! container over SSH when SQL is silent), then for each node that is neither serving nor
+//! answering, one more read on its host: the log of a running one (does it wait
+//! non-Primary?), the operator's stop record of a stopped one.
+
+use std::time::Duration;
+
+use crate::cli::{InventoryArg, RemoteArgs, StatusArgs};
+use crate::galera::Verdict;
+use crate::inventory::{Inventory, Node};
+use crate::observe;
+use crate::report::{NodeReport, StatusReport};
+use crate::secret::Secret;
+use crate::ssh::{Remote, SshOptions, Target};
+use crate::watch::{self, Condition, View};
+
+/// How much of a silent node's log is read for its last view.
+const LOG_LINES: usize = 400;
+
+pub async fn look(
+    inventory: &Inventory,
+    password: &Secret,
+    remote: &RemoteArgs,
+) -> (View, StatusReport) {
+    let args = StatusArgs {
+        inventory: InventoryArg {
+            positional: None,
+            flag: None,
+        },
+        remote: remote.clone(),
+        json: false,
+        format: None,
+        textfile: None,
+        timeout_ms: super::super::PROBE_TIMEOUT.as_millis() as u64,
+        verbose_logs: false,
+    };
+    let report =
+        super::super::status::collect(inventory, password, super::super::PROBE_TIMEOUT, &args)
+            .await;
+    let options = look_ssh_options(remote);
+    let conditions = futures::future::join_all(
+        inventory
+            .nodes
+            .iter()
+            .zip(&report.nodes)
+            .map(|(node, r)| condition(inventory, node, r, &options)),
+    )
+    .await;
+    let (split, history_reset) = match &report.verdict {
+        Verdict::Split(why) => (Some(why.clone()), None),
+        Verdict::HistoryReset(why) => (None, Some(why.clone())),
+        _ => (None, None),
+    };
+    let view = View {
+        cluster: inventory.cluster.name.clone(),
+        nodes: inventory
+            .nodes
+            .iter()
+            .map(|n| n.name.clone())
+            .zip(conditions)
+            .collect(),
+        split,
+        history_reset,
+    };
+    (view, report)
+}
+
+/// SSH capped as `status` caps it: a look answers within seconds even when a host is gone.
+fn look_ssh_options(remote: &RemoteArgs) -> SshOptions {
+    let mut options = super::super::ssh_options(remote);
+    options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
+    options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
+    options
+}
+
+async fn condition(
+    inventory: &Inventory,
+    node: &Node,
+    report: &NodeReport,
+    options: &SshOptions,
+) -> Condition {
+    if let Some(s) = &report.wsrep {
+        return match (s.is_healthy(), s.is_primary()) {
+            (true, _) => Condition::Serving,
+            (false, true) => Condition::InPrimary(s.local_state.clone()),
+            (false, false) => Condition::WaitingNonPrimary,
+        };
+    }
+    let why = report.error.clone().unwrap_or_else(|| "no answer".into());
+    if report
+        .no_answer
+        .as_ref()
+        .is_some_and(|e| e.server_answered())
+    {
+        // Its server answered (it refused the monitoring user): it runs, and may serve.
+        return Condition::Silent(why);
+    }
+    let state = report.container.as_str();
+    match state {
+        "running" => match log(inventory, node, options).await {
+            Ok(log) => match crate::galera::last_view_since_start(&log) {
+                Some(true) => Condition::WaitingNonPrimary,
+                Some(false) => Condition::Silent(why),
+                None => Condition::Starting("starting: no Galera view since its start".into()),
+            },
+            Err(e) => Condition::Silent(format!("{why}; its log: {e}")),
+        },
+        "restarting" => Condition::Starting(state.into()),
+        "exited" | "dead" | "created" | "missing" => {
+            let operator_stopped =
+                match read(inventory, node, options, watch::intent::read_argv).await {
+                    Ok(text) => watch::intent::operator_stopped(&text),
+                    Err(_) => false,
+                };
+            Condition::Down {
+                state: state.into(),
+                operator_stopped,
+            }
+        }
+        other if other.starts_with("unknown") => Condition::Unknown(format!("{why}; {other}")),
+        other => Condition::Silent(format!("{why}; its container is {other}")),
+    }
+}
+
+/// The node's last log lines, on a connection of its own.
+async fn log(inventory: &Inventory, node: &Node, options: &SshOptions) -> Result<String, String> {
+    let remote = Remote::connect(&Target::for_node(inventory, node), options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let log = observe::log_tail(&remote, &inventory.container_name(node), LOG_LINES).await;
+    remote.close().await;
+    match log.strip_prefix("(no log: ") {
+        Some(why) => Err(why.trim_end_matches(')').to_string()),
+        None => Ok(log),
+    }
+}
+
+/// One command on the node's host, on a connection of its own.
+async fn read(
+    inventory: &Inventory,
+    node: &Node,
+    options: &SshOptions,
+    argv: impl Fn(&Inventory, &Node) -> Vec<String>,
+) -> Result<String, String> {
+    let remote = Remote::connect(&Target::for_node(inventory, node), options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let out = remote
+        .run(&argv(inventory, node), None, options.command_timeout)
+        .await
+        .map_err(|e| e.to_string());
+    remote.close().await;
+    let out = out?;
+    Ok(format!("{}{}", out.stdout, out.stderr))
+}

@@ -1,0 +1,273 @@
+use std::time::Duration;
+
+use super::*;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn view(nodes: &[(&str, Condition)]) -> View {
+    View {
+        cluster: "shop".into(),
+        nodes: nodes
+            .iter()
+            .map(|(n, c)| (n.to_string(), c.clone()))
+            .collect(),
+        split: None,
+        history_reset: None,
+    }
+}
+
+fn down(state: &str) -> Condition {
+    Condition::Down {
+        state: state.into(),
+        operator_stopped: false,
+    }
+}
+
+fn stopped_by_operator() -> Condition {
+    Condition::Down {
+        state: "exited".into(),
+        operator_stopped: true,
+    }
+}
+
+const W: Condition = Condition::WaitingNonPrimary;
+const S: Condition = Condition::Serving;
+
+/// Looks at `v` at each time in turn, from an empty memory; the last decision.
+fn looks(v: &View, times: &[u64]) -> Decision {
+    let rules = Rules::default();
+    let mut memory = Memory::default();
+    let mut last = None;
+    for &t in times {
+        let d = decide(v, &memory, &rules, secs(t));
+        memory = d.memory.clone();
+        last = Some(d);
+    }
+    last.unwrap_or_else(|| decide(v, &memory, &rules, secs(0)))
+}
+
+#[test]
+fn a_healthy_cluster_is_left_alone() {
+    let d = looks(&view(&[("a", S), ("b", S), ("c", S)]), &[0, 5, 60]);
+    assert_eq!(d.faults, vec![]);
+    assert_eq!(d.action, None);
+    assert_eq!(d.holding, None);
+    assert_eq!(d.events, vec![]);
+}
+
+#[test]
+fn a_full_outage_is_recovered_once_it_has_settled() {
+    let v = view(&[("a", W), ("b", down("exited")), ("c", W)]);
+    let first = looks(&v, &[0]);
+    assert_eq!(first.action, None);
+    assert_eq!(
+        first.holding.as_deref(),
+        Some("recover in 10s unless it settles by itself")
+    );
+    assert_eq!(first.events.len(), 1);
+    assert_eq!(
+        first.events[0].detail,
+        "no Primary component: a waiting non-Primary, b exited, c waiting non-Primary"
+    );
+    assert_eq!(looks(&v, &[0, 5]).action, None);
+    let settled = looks(&v, &[0, 5, 10]);
+    assert_eq!(settled.action, Some(Action::Recover));
+    assert_eq!(settled.events, vec![], "the fault was announced once");
+}
+
+#[test]
+fn a_silent_or_unreachable_node_blocks_every_recovery() {
+    for blocker in [
+        Condition::Silent("timeout after 2s".into()),
+        Condition::Unknown("host h2 did not answer".into()),
+    ] {
+        let v = view(&[("a", W), ("b", blocker.clone()), ("c", down("exited"))]);
+        let d = looks(&v, &[0, 30, 600, 6000]);
+        assert_eq!(d.action, None, "{blocker:?}");
+        assert!(
+            d.holding
+                .as_deref()
+                .is_some_and(|h| h.starts_with("no recovery while a node may serve unseen: b")),
+            "{d:?}"
+        );
+    }
+}
+
+#[test]
+fn a_starting_node_is_waited_for() {
+    let v = view(&[
+        ("a", W),
+        ("b", Condition::Starting("restarting".into())),
+        ("c", W),
+    ]);
+    let d = looks(&v, &[0, 30]);
+    assert_eq!(d.action, None);
+    assert_eq!(
+        d.holding.as_deref(),
+        Some("waiting for b (restarting) to start")
+    );
+}
+
+#[test]
+fn a_crashed_node_beside_a_primary_is_started_but_not_one_the_operator_stopped() {
+    let v = view(&[("a", S), ("b", down("exited")), ("c", down("missing"))]);
+    let d = looks(&v, &[0, 10]);
+    assert_eq!(d.action, Some(Action::StartNode("b".into())));
+    assert_eq!(d.faults.len(), 2);
+    let v = view(&[("a", S), ("b", stopped_by_operator()), ("c", S)]);
+    let d = looks(&v, &[0, 10, 100]);
+    assert_eq!((d.action, d.faults), (None, vec![]));
+}
+
+#[test]
+fn every_node_stopped_by_the_operator_is_no_fault() {
+    let v = view(&[("a", stopped_by_operator()), ("b", stopped_by_operator())]);
+    let d = looks(&v, &[0, 100]);
+    assert_eq!((d.action, d.faults), (None, vec![]));
+}
+
+#[test]
+fn a_split_or_a_history_reset_is_reported_never_healed() {
+    let mut v = view(&[("a", S), ("b", down("exited"))]);
+    v.history_reset = Some("uuid 1111 is not the recorded 2222".into());
+    let d = looks(&v, &[0, 100]);
+    assert_eq!(d.action, None);
+    assert_eq!(d.faults[0].key, "history-reset");
+    assert_eq!(
+        d.holding.as_deref(),
+        Some("a history reset is never healed: an operator must look")
+    );
+    let mut v = view(&[("a", S), ("b", S)]);
+    v.split = Some("two Primary components".into());
+    assert_eq!(looks(&v, &[0, 100]).action, None);
+}
+
+#[test]
+fn failures_back_off_then_give_up_until_healthy() {
+    let rules = Rules::default();
+    let v = view(&[("a", W), ("b", W)]);
+    let mut m = Memory::default();
+    m = decide(&v, &m, &rules, secs(0)).memory;
+    let d = decide(&v, &m, &rules, secs(10));
+    assert_eq!(d.action, Some(Action::Recover));
+    let (m1, gave_up) = after_action(&d.memory, &rules, secs(30), false);
+    assert!(!gave_up);
+    assert_eq!(m1.not_before, Some(secs(50)));
+    let d = decide(&v, &m1, &rules, secs(40));
+    assert_eq!(d.action, None);
+    assert_eq!(
+        d.holding.as_deref(),
+        Some("backing off after 1 failed action(s): recover again in 10s")
+    );
+    let d = decide(&v, &m1, &rules, secs(50));
+    assert_eq!(d.action, Some(Action::Recover));
+    let (m2, _) = after_action(&d.memory, &rules, secs(60), false);
+    assert_eq!(m2.not_before, Some(secs(100)), "the back-off doubles");
+    let (m3, gave_up) = after_action(&m2, &rules, secs(100), false);
+    assert!(gave_up, "the third failure in a row gives up");
+    let d = decide(&v, &m3, &rules, secs(10_000));
+    assert_eq!(d.action, None);
+    assert_eq!(
+        d.holding.as_deref(),
+        Some("given up after 3 failed actions in a row; waiting for an operator")
+    );
+    let (_, again) = after_action(&m3, &rules, secs(10_001), false);
+    assert!(!again, "given up is said once");
+    // Healthy again: forgotten.
+    let healthy = view(&[("a", S), ("b", S)]);
+    let d = decide(&healthy, &m3, &rules, secs(10_010));
+    assert_eq!(d.memory.failures, 0);
+    assert!(!d.memory.gave_up);
+    assert_eq!(d.events.len(), 1);
+    assert_eq!(d.events[0].kind, EventKind::FaultGone);
+}
+
+#[test]
+fn a_fault_that_comes_back_settles_anew() {
+    let rules = Rules::default();
+    let outage = view(&[("a", W), ("b", W)]);
+    let healthy = view(&[("a", S), ("b", S)]);
+    let mut m = decide(&outage, &Memory::default(), &rules, secs(0)).memory;
+    m = decide(&healthy, &m, &rules, secs(9)).memory;
+    let d = decide(&outage, &m, &rules, secs(12));
+    assert_eq!(d.action, None, "seen again at 12s: settles until 22s");
+    assert_eq!(d.events[0].kind, EventKind::FaultSeen);
+}
+
+#[test]
+fn an_event_is_one_log_line_with_journald_priority() {
+    let e = Event::new("shop", EventKind::GaveUp, "recover failed\ntwice")
+        .with_command("galeractl recover -i /etc/shop.toml".into());
+    assert_eq!(
+        e.log_line(true),
+        "<3>watch: cluster=shop event=gave_up command=\"galeractl recover -i /etc/shop.toml\": recover failed / twice"
+    );
+    assert_eq!(
+        serde_json::to_string(&e).unwrap_or_default(),
+        r#"{"cluster":"shop","kind":"gave_up","detail":"recover failed\ntwice","command":"galeractl recover -i /etc/shop.toml","unix_time":0}"#
+    );
+}
+
+#[test]
+fn metrics_of_two_clusters_keep_each_family_once() {
+    let a = "# HELP galera_up up\n# TYPE galera_up gauge\ngalera_up{cluster=\"a\",node=\"n1\"} 1\n# HELP galera_verdict v\n# TYPE galera_verdict gauge\ngalera_verdict{cluster=\"a\",verdict=\"healthy\"} 1\n";
+    let b = a.replace("cluster=\"a\"", "cluster=\"b\"");
+    assert_eq!(
+        merge_exposition(&[a.to_string(), b]),
+        "# HELP galera_up up\n# TYPE galera_up gauge\ngalera_up{cluster=\"a\",node=\"n1\"} 1\ngalera_up{cluster=\"b\",node=\"n1\"} 1\n# HELP galera_verdict v\n# TYPE galera_verdict gauge\ngalera_verdict{cluster=\"a\",verdict=\"healthy\"} 1\ngalera_verdict{cluster=\"b\",verdict=\"healthy\"} 1\n"
+    );
+    let mut c = Counters::default();
+    c.count_action("a", "recover", "done");
+    c.gave_up.insert("a".into(), false);
+    let text = c.render();
+    assert!(text.contains(
+        "galeractl_watch_actions_total{cluster=\"a\",action=\"recover\",result=\"done\"} 1\n"
+    ));
+    assert!(text.contains("galeractl_watch_gave_up{cluster=\"a\"} 0\n"));
+}
+
+#[test]
+fn the_unit_runs_watch_with_its_inventories_and_keeps_the_child_on_stop() {
+    let unit = systemd_unit(
+        "/usr/bin/galeractl",
+        &[
+            "/etc/galeractl/shop.toml".into(),
+            "/srv/my db/x.toml".into(),
+        ],
+        &["--listen".into(), "127.0.0.1:9104".into()],
+    );
+    assert!(unit.contains(
+        "ExecStart=/usr/bin/galeractl watch --listen 127.0.0.1:9104 /etc/galeractl/shop.toml \"/srv/my db/x.toml\"\n"
+    ));
+    assert!(unit.contains("KillMode=mixed\n"));
+    assert!(
+        unit.contains("ReadWritePaths=-/root/.ssh /etc/galeractl \"/srv/my db\"\n"),
+        "{unit}"
+    );
+}
+
+#[test]
+fn the_operators_stop_holds_until_the_container_starts_again() {
+    use super::intent::operator_stopped;
+    let at = "2026-12-07T19:00:00.123456789Z";
+    assert!(operator_stopped(&format!("{at}\n\n{at}\n")));
+    assert!(!operator_stopped(&format!(
+        "{at}\n\n2026-12-07T20:00:00Z\n"
+    )));
+    assert!(!operator_stopped(&format!("\n{at}\n")), "no record");
+    assert!(!operator_stopped(&format!("{at}\n\n")), "no container");
+    assert!(!operator_stopped(""));
+}
+
+#[test]
+fn a_cluster_with_no_node_container_is_ups_job() {
+    let v = view(&[("a", down("missing")), ("b", down("missing"))]);
+    let d = looks(&v, &[0, 100]);
+    assert_eq!(d.action, None);
+    assert_eq!(
+        d.holding.as_deref(),
+        Some("the cluster does not exist: `galeractl up` makes it")
+    );
+}
