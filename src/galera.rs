@@ -471,7 +471,10 @@ pub fn last_view_is_non_primary(log: &str) -> bool {
     last_view_since_start(log).unwrap_or(false)
 }
 
-/// The last Galera view in a node's log since the server's last start: `Some(true)`
+/// The last view in a node's log since the server's last start, as the server reports it
+/// (`status: non-primary`) or, before the server has any (a start that waits for a Primary
+/// component, gives up after `pc.wait_prim_timeout` and is started again by its restart
+/// policy), as Galera's group layer reports it (`view(view_id(NON_PRIM,...`): `Some(true)`
 /// non-Primary, `Some(false)` Primary, `None` no view yet (the server is still starting).
 pub fn last_view_since_start(log: &str) -> Option<bool> {
     // A start prints the start script's lines (after a crash), then the server's own.
@@ -480,10 +483,15 @@ pub fn last_view_since_start(log: &str) -> Option<bool> {
         .filter_map(|mark| log.rfind(mark))
         .max();
     let since_start = start.map_or(log, |k| &log[k..]);
-    since_start.lines().rev().find_map(|l| match l.trim() {
-        "status: non-primary" => Some(true),
-        "status: primary" => Some(false),
-        _ => None,
+    since_start.lines().rev().find_map(|l| {
+        let l = l.trim();
+        if l == "status: non-primary" || l.contains("view(view_id(NON_PRIM,") {
+            Some(true)
+        } else if l == "status: primary" || l.contains("view(view_id(PRIM,") {
+            Some(false)
+        } else {
+            None
+        }
     })
 }
 

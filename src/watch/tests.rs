@@ -271,3 +271,21 @@ fn a_cluster_with_no_node_container_is_ups_job() {
         Some("the cluster does not exist: `galeractl up` makes it")
     );
 }
+
+#[test]
+fn the_last_view_since_the_last_start_tells_a_waiting_node() {
+    use crate::galera::last_view_since_start as last_view;
+    let waiting = "2026-12-07 19:36:00 0 [Note] Starting MariaDB 10.11.6 as process 1\n\
+        2026-12-07 19:36:06 0 [Note] WSREP: No nodes coming from primary view, primary view is not possible\n\
+        2026-12-07 19:36:06 0 [Note] WSREP: view(view_id(NON_PRIM,71ce6308-a83f,1) memb {\n\
+        \t71ce6308-a83f,0\n} joined {\n}\n";
+    assert_eq!(last_view(waiting), Some(true));
+    let serving = "Starting MariaDB\nWSREP: view(view_id(PRIM,71ce6308-a83f,3) memb {\n";
+    assert_eq!(last_view(serving), Some(false));
+    let lost = format!("{serving}View:\n  id: x\n  status: non-primary\n");
+    assert_eq!(last_view(&lost), Some(true));
+    // Views before the last start say nothing of now.
+    let restarted = format!("{serving}[Note] [galeractl node-start]: recovering\n");
+    assert_eq!(last_view(&restarted), None);
+    assert_eq!(last_view(""), None);
+}

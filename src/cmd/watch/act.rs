@@ -73,6 +73,8 @@ pub async fn run(args: &[String], log: &(dyn Fn(&str) + Sync)) -> Ended {
     command
         .args(args)
         .env("NO_COLOR", "1")
+        // Each step's command line as the command's --dry-run prints it, before it runs.
+        .env("RUST_LOG", "info,galeractl::runner=debug")
         .env_remove("GALERACTL_INVENTORY")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
