@@ -12,7 +12,6 @@
 
 mod support;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::lab::{sql, wait_until, wsrep, Lab, HOSTS};
@@ -21,13 +20,6 @@ use support::*;
 
 const CLUSTER: &str = "crashsafe";
 const PORT: u16 = 4346;
-/// The lab's host containers, in HOSTS order.
-const LAB_HOSTS: [&str; 3] = [
-    "galeractl-lab-host1",
-    "galeractl-lab-host2",
-    "galeractl-lab-host3",
-];
-
 /// lab.toml as the "crashsafe" cluster.
 fn inventory(lab: &Lab, dir: &Path) -> PathBuf {
     let path = dir.join("crashsafe.toml");
@@ -101,37 +93,6 @@ fn tail(log: &str) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
-fn docker_local(args: &[&str]) {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("docker {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "docker {args:?}: {}",
-        text(&out.stderr)
-    );
-}
-
-/// Cuts the power of the given lab hosts at once (their containers are killed with the host),
-/// then turns them on again and waits for their sshd.
-fn power_cut(lab: &Lab, hosts: &[usize]) {
-    let names: Vec<&str> = hosts.iter().map(|&i| LAB_HOSTS[i]).collect();
-    let mut kill = vec!["kill"];
-    kill.extend(&names);
-    docker_local(&kill);
-    let mut start = vec!["start"];
-    start.extend(&names);
-    docker_local(&start);
-    for &i in hosts {
-        wait_until(
-            &format!("{} to answer ssh after its power cut", HOSTS[i]),
-            Duration::from_secs(60),
-            || lab.ssh(HOSTS[i], "docker info >/dev/null").status.success(),
-        );
-    }
-}
-
 #[test]
 fn crash_safe_starts_on_the_lab() {
     let Some(lab) = Lab::find() else { return };
@@ -187,7 +148,7 @@ fn crash_safe_starts_on_the_lab() {
     // 3. One host's power cut: its node comes back by itself, by IST.
     let writer = start_writer(&root, 3_000_000, &[0, 1]);
     writer.wait_for(10);
-    power_cut(&lab, &[2]);
+    lab.power_cut(&[2]);
     writer.wait_for(30);
     wait_until(
         "nodec back and Synced by itself after its host's power cut",
@@ -208,7 +169,7 @@ fn crash_safe_starts_on_the_lab() {
         let writer = start_writer(&root, (10 + round) * 1_000_000, &[0, 1, 2]);
         writer.wait_for(40);
         let cut = Instant::now();
-        power_cut(&lab, &[0, 1, 2]);
+        lab.power_cut(&[0, 1, 2]);
         wait_until(
             &format!("round {round}: every node Synced in a cluster of 3 by itself"),
             Duration::from_secs(180),

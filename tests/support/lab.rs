@@ -309,3 +309,45 @@ impl Lab {
         path.display().to_string()
     }
 }
+
+/// The lab's host containers, in HOSTS order.
+pub const LAB_HOSTS: [&str; 3] = [
+    "galeractl-lab-host1",
+    "galeractl-lab-host2",
+    "galeractl-lab-host3",
+];
+
+/// Runs `docker ARGS` on this machine (the lab's host containers); panics when it fails.
+pub fn docker_local(args: &[&str]) {
+    let out = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("docker {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Lab {
+    /// Cuts the power of the given lab hosts at once (their containers are killed with the
+    /// host), then turns them on again and waits for their sshd and dockerd.
+    pub fn power_cut(&self, hosts: &[usize]) {
+        let names: Vec<&str> = hosts.iter().map(|&i| LAB_HOSTS[i]).collect();
+        let mut kill = vec!["kill"];
+        kill.extend(&names);
+        docker_local(&kill);
+        let mut start = vec!["start"];
+        start.extend(&names);
+        docker_local(&start);
+        for &i in hosts {
+            wait_until(
+                &format!("{} to answer ssh after its power cut", HOSTS[i]),
+                Duration::from_secs(60),
+                || self.ssh(HOSTS[i], "docker info >/dev/null").status.success(),
+            );
+        }
+    }
+}
+

@@ -1,0 +1,350 @@
+//! End to end on the lab: `galeractl watch` heals the cluster with no one typing, on a cluster
+//! of its own ("watched", ports 4616/5897/5774/5898; metrics on 127.0.0.1:9186). watch runs
+//! on this machine for the whole scenario, its events appended as JSON lines to a file by its
+//! --notify-command. In order:
+//! 1. /healthz answers 200 and /metrics has the cluster's gauges and watch's counters;
+//! 2. a node killed (`docker kill`) is started again by watch (`start-node`);
+//! 3. a node the operator stopped with `stop-node` is left down;
+//! 4. every node's SQL port filtered from this machine (iptables on the hosts): watch changes
+//!    nothing (container ids and start times equal) and says the nodes are silent;
+//! 5. every lab host's power cut twice, 7 s apart, under a writer recording each acknowledged
+//!    id: healthy again with no command typed, the same cluster UUID, every acknowledged id on
+//!    every node, `CHECKSUM TABLE` equal (the time from the last host's return is printed);
+//! 6. a full outage (every node stopped, then started: each waits for a Primary component),
+//!    watch killed with SIGKILL in the middle of its `recover`, then started again: healthy.
+
+mod support;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::lab::{sql, wait_until, wsrep, Lab, HOSTS};
+use support::writer::{assert_acked_on, Writer, NODES};
+use support::*;
+
+const CLUSTER: &str = "watched";
+const PORT: u16 = 4616;
+const LISTEN: &str = "127.0.0.1:9186";
+
+fn inventory(lab: &Lab, dir: &Path) -> PathBuf {
+    let path = dir.join("watched.toml");
+    let inv = lab.cluster_inventory(CLUSTER, [PORT, 5897, 5774, 5898]);
+    std::fs::write(&path, inv).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+fn container(i: usize) -> String {
+    format!("{CLUSTER}-{}", NODES[i])
+}
+
+/// A running `galeractl watch`: its stderr in a file, its events in another; SIGKILLed when
+/// dropped (a test that fails leaves nothing running).
+struct Watch {
+    child: Child,
+    log: PathBuf,
+    events: PathBuf,
+}
+
+impl Watch {
+    fn start(dir: &Path, inv: &Path, round: u32) -> Watch {
+        let log = dir.join(format!("watch-{round}.log"));
+        let events = dir.join("events.jsonl");
+        let child = Command::new(env!("CARGO_BIN_EXE_galeractl"))
+            .args(["watch", "--interval", "2", "--settle", "6", "--listen", LISTEN])
+            .arg("--notify-command")
+            .arg(format!("cat >> '{}'", events.display()))
+            .arg(inv)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(
+                std::fs::File::create(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display())),
+            )
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start watch: {e}"));
+        Watch { child, log, events }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The events so far, as (kind, detail) pairs.
+    fn events(&self) -> Vec<(String, String)> {
+        std::fs::read_to_string(&self.events)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| {
+                (
+                    v["kind"].as_str().unwrap_or_default().to_string(),
+                    v["detail"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn count(&self, kind: &str) -> usize {
+        self.events().iter().filter(|(k, _)| k == kind).count()
+    }
+
+    /// Stops it as systemd would (SIGTERM) and waits for it.
+    fn stop(mut self) -> i32 {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let code = self.child.wait().map_or(-1, |s| s.code().unwrap_or(-1));
+        std::mem::forget(self);
+        code
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP GET to watch's listener: (status code, body).
+fn get(path: &str) -> Option<(u16, String)> {
+    let mut s = std::net::TcpStream::connect(LISTEN).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let code = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n")?.1.to_string();
+    Some((code, body))
+}
+
+/// Looks watch took so far (its own counter).
+fn looks() -> u64 {
+    get("/metrics")
+        .and_then(|(_, body)| {
+            body.lines()
+                .find(|l| l.starts_with("galeractl_watch_observations_total{cluster=\"watched\"}"))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn wait_looks(more: u64, what: &str) {
+    let target = looks() + more;
+    wait_until(
+        &format!("{more} more looks of watch ({what})"),
+        Duration::from_secs(180),
+        || looks() >= target,
+    );
+}
+
+fn healthy(root: &str) -> bool {
+    HOSTS.iter().all(|h| {
+        wsrep(h, PORT, root, "wsrep_local_state_comment").as_deref() == Some("Synced")
+            && wsrep(h, PORT, root, "wsrep_cluster_size").as_deref() == Some("3")
+    })
+}
+
+fn cluster_uuid(root: &str, i: usize) -> String {
+    wsrep(HOSTS[i], PORT, root, "wsrep_cluster_state_uuid").unwrap_or_default()
+}
+
+/// Every node container's id, state and start time: unchanged means untouched.
+fn containers(lab: &Lab) -> Vec<String> {
+    (0..3)
+        .map(|i| {
+            let format = "'{{.Id}} {{.State.Status}} {{.State.StartedAt}}'";
+            lab.ssh_ok(
+                HOSTS[i],
+                &format!("docker inspect -f {format} {}", container(i)),
+            )
+        })
+        .collect()
+}
+
+const FILTER: &str = "-t raw -p tcp -s 10.77.0.1 --dport 4616 -j DROP";
+
+/// This machine's SQL to the cluster's published port dropped on every lab host; removed when
+/// dropped.
+struct SqlFiltered<'a> {
+    lab: &'a Lab,
+}
+
+impl<'a> SqlFiltered<'a> {
+    fn on(lab: &'a Lab) -> SqlFiltered<'a> {
+        for host in HOSTS {
+            lab.ssh_ok(host, &format!("iptables -I PREROUTING {FILTER}"));
+        }
+        SqlFiltered { lab }
+    }
+}
+
+impl Drop for SqlFiltered<'_> {
+    fn drop(&mut self) {
+        for host in HOSTS {
+            let _ = self.lab.ssh(
+                host,
+                &format!("while iptables -D PREROUTING {FILTER}; do :; done"),
+            );
+        }
+    }
+}
+
+/// Every node stopped cleanly at once, then started: with no saved Primary view, each waits
+/// for a Primary component that no one forms.
+fn full_outage_by_clean_stops(lab: &Lab) {
+    std::thread::scope(|scope| {
+        for i in 0..3 {
+            scope.spawn(move || lab.ssh_ok(HOSTS[i], &format!("docker stop {}", container(i))));
+        }
+    });
+    for i in 0..3 {
+        lab.ssh_ok(HOSTS[i], &format!("docker start {}", container(i)));
+    }
+}
+
+#[test]
+fn watch_heals_the_cluster_on_the_lab() {
+    let Some(lab) = Lab::find() else { return };
+    let root = lab.secret("root-password");
+    let dir = scratch("e2e_watch");
+    let _ = std::fs::remove_file(dir.join("events.jsonl"));
+    let inv = inventory(&lab, &dir);
+    let inv_s = inv.display().to_string();
+    lab.wipe_cluster(CLUSTER);
+    galeractl_ok(&["up", &inv_s]);
+    sql(
+        HOSTS[0],
+        PORT,
+        &root,
+        &[
+            "create database watched",
+            "create table watched.acked (id bigint unsigned primary key, via varchar(8) not null)",
+        ],
+    );
+    let uuid = cluster_uuid(&root, 0);
+    let watch = Watch::start(&dir, &inv, 1);
+
+    // 1. Its endpoints.
+    wait_until("watch's /healthz to answer 200", Duration::from_secs(60), || {
+        get("/healthz").is_some_and(|(code, _)| code == 200)
+    });
+    let (code, metrics) = get("/metrics").unwrap_or_default();
+    assert_eq!(code, 200);
+    for line in [
+        "galera_verdict{cluster=\"watched\",verdict=\"healthy\"} 1",
+        "# TYPE galeractl_watch_actions_total counter",
+        "galeractl_watch_gave_up{cluster=\"watched\"} 0",
+    ] {
+        assert!(metrics.contains(line), "/metrics lacks {line}:\n{metrics}");
+    }
+
+    // 2. A crashed node is started again.
+    lab.ssh_ok(HOSTS[1], &format!("docker kill {}", container(1)));
+    wait_until(
+        "watch to start the killed nodeb again",
+        Duration::from_secs(120),
+        || watch.count("action_done") >= 1 && healthy(&root),
+    );
+    assert!(
+        watch
+            .events()
+            .contains(&("action_done".into(), "start-node nodeb".into())),
+        "{:?}",
+        watch.events()
+    );
+    assert!(
+        watch.log().contains("[start-node] DEBUG        [10.77.0.12] docker start watched-nodeb"),
+        "the log shows the command line as --dry-run prints it:\n{}",
+        watch.log()
+    );
+
+    // 3. A node the operator stopped stays down.
+    galeractl_ok(&["stop-node", "-i", &inv_s, "nodec"]);
+    let started = watch.count("action_started");
+    wait_looks(4, "nodec stopped by the operator");
+    assert_eq!(watch.count("action_started"), started, "{:?}", watch.events());
+    let state = lab.ssh_ok(
+        HOSTS[2],
+        &format!("docker inspect -f '{{{{.State.Status}}}}' {}", container(2)),
+    );
+    assert_eq!(state.trim(), "exited");
+    galeractl_ok(&["start-node", "-i", &inv_s, "nodec"]);
+
+    // 4. SQL filtered from this machine: the nodes are silent, nothing is touched.
+    wait_until("healthy before the filter", Duration::from_secs(60), || {
+        healthy(&root)
+    });
+    let before = containers(&lab);
+    let started = watch.count("action_started");
+    {
+        let _filter = SqlFiltered::on(&lab);
+        wait_looks(8, "every SQL port filtered");
+        assert_eq!(containers(&lab), before, "watch touched a silent node");
+        assert_eq!(watch.count("action_started"), started, "{:?}", watch.events());
+        assert!(
+            watch
+                .log()
+                .contains("holding: no recovery while a node may serve unseen: nodea is silent"),
+            "{}",
+            watch.log()
+        );
+    }
+
+    // 5. Two power cuts of every host, 7 s apart, under a writer.
+    wait_until("healthy before the power cuts", Duration::from_secs(60), || {
+        healthy(&root)
+    });
+    let writer = Writer::start(PORT, &root, "watched.acked", 1_000_000, &[0, 1, 2]);
+    writer.wait_for(40);
+    lab.power_cut(&[0, 1, 2]);
+    std::thread::sleep(Duration::from_secs(7));
+    lab.power_cut(&[0, 1, 2]);
+    let back = Instant::now();
+    wait_until(
+        "every node Synced in a cluster of 3 after two power cuts, with no command typed",
+        Duration::from_secs(240),
+        || healthy(&root),
+    );
+    let healed = back.elapsed();
+    writer.wait_for(20);
+    let acked = writer.finish_ids();
+    for (i, name) in NODES.iter().enumerate() {
+        assert_eq!(cluster_uuid(&root, i), uuid, "{name} left the history");
+    }
+    assert_acked_on(PORT, &root, "watched.acked", &acked, &[0, 1, 2]);
+    eprintln!(
+        "two power cuts: healthy {:.1}s after the last host's return ({} acknowledged; watch ran {} recover)",
+        healed.as_secs_f64(),
+        acked.len(),
+        watch
+            .events()
+            .iter()
+            .filter(|(k, d)| k == "action_done" && d == "recover")
+            .count()
+    );
+
+    // 6. SIGKILL in the middle of a recovery, then watch again.
+    wait_until("healthy before the outage", Duration::from_secs(60), || {
+        healthy(&root)
+    });
+    full_outage_by_clean_stops(&lab);
+    wait_until(
+        "watch's recover to start its first node",
+        Duration::from_secs(180),
+        || watch.log().contains("[recover]  INFO stage 2/"),
+    );
+    drop(watch); // SIGKILL: its recover goes on alone, in its own process group.
+    let watch = Watch::start(&dir, &inv, 2);
+    wait_until(
+        "healthy after watch was killed mid-recovery and started again",
+        Duration::from_secs(240),
+        || healthy(&root),
+    );
+    for (i, name) in NODES.iter().enumerate() {
+        assert_eq!(cluster_uuid(&root, i), uuid, "{name} left the history");
+    }
+    assert_eq!(watch.stop(), 0, "watch stops cleanly on SIGTERM");
+    lab.wipe_cluster(CLUSTER);
+}
