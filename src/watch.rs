@@ -134,6 +134,10 @@ pub struct Memory {
     pub not_before: Option<Duration>,
     /// The cluster was given up: no action until it is seen healthy.
     pub gave_up: bool,
+    /// The action the last look called for, and since when it has been called for without a
+    /// break: the settle time counts from there (an outage whose nodes were still starting or
+    /// out of reach, then all waiting, settles from the moment they all wait).
+    pub candidate: Option<(Action, Duration)>,
 }
 
 /// What to do after one look.
@@ -189,15 +193,15 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
     }
     let holding;
     let mut action = None;
-    match (candidate, blocked) {
+    let candidate = candidate.filter(|_| blocked.is_none());
+    next.candidate = candidate.map(|act| match &memory.candidate {
+        Some((before, since)) if *before == act => (act, *since),
+        _ => (act, now),
+    });
+    match (next.candidate.clone(), blocked) {
         (_, Some(why)) => holding = Some(why),
         (None, None) => holding = (!faults.is_empty()).then(|| "nothing watch may do".into()),
-        (Some((act, key)), None) => {
-            let since = next
-                .seen
-                .iter()
-                .find(|(f, _)| f.key == key)
-                .map_or(now, |(_, s)| *s);
+        (Some((act, since)), None) => {
             if next.gave_up {
                 holding = Some(format!(
                     "given up after {} failed actions in a row; waiting for an operator",
@@ -252,7 +256,7 @@ pub fn after_action(memory: &Memory, rules: &Rules, now: Duration, ok: bool) -> 
 
 /// The faults in a look, the action that would heal them (with the key of the fault it heals),
 /// and what blocks any action.
-fn diagnose(view: &View) -> (Vec<Fault>, Option<(Action, String)>, Option<String>) {
+fn diagnose(view: &View) -> (Vec<Fault>, Option<Action>, Option<String>) {
     let mut faults = Vec::new();
     if let Some(why) = &view.history_reset {
         faults.push(fault("history-reset", format!("history reset: {why}")));
@@ -287,7 +291,7 @@ fn diagnose(view: &View) -> (Vec<Fault>, Option<(Action, String)>, Option<String
                         &key,
                         format!("{name} is down ({state}) and no operator stopped it"),
                     ));
-                    candidate.get_or_insert((Action::StartNode(name.clone()), key));
+                    candidate.get_or_insert(Action::StartNode(name.clone()));
                 }
                 Condition::Silent(why) => {
                     faults.push(fault(
@@ -371,7 +375,7 @@ fn diagnose(view: &View) -> (Vec<Fault>, Option<(Action, String)>, Option<String
             Some(format!("waiting for {} to start", starting.join(", "))),
         );
     }
-    (faults, Some((Action::Recover, "outage".into())), None)
+    (faults, Some(Action::Recover), None)
 }
 
 fn fault(key: &str, detail: String) -> Fault {

@@ -29,7 +29,11 @@ fn the_alert_rules_are_valid_and_fire_as_their_tests_say() {
         return;
     };
     let said = support::text(&check.stdout);
-    assert!(check.status.success(), "{said}{}", support::text(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{said}{}",
+        support::text(&check.stderr)
+    );
     assert!(said.contains("SUCCESS: 7 rules found"), "{said}");
     let Some(test) = promtool(&["test", "rules", "alerts_test.yml"]) else {
         return;

@@ -51,7 +51,15 @@ impl Watch {
         let log = dir.join(format!("watch-{round}.log"));
         let events = dir.join("events.jsonl");
         let child = Command::new(env!("CARGO_BIN_EXE_galeractl"))
-            .args(["watch", "--interval", "2", "--settle", "6", "--listen", LISTEN])
+            .args([
+                "watch",
+                "--interval",
+                "2",
+                "--settle",
+                "6",
+                "--listen",
+                LISTEN,
+            ])
             .arg("--notify-command")
             .arg(format!("cat >> '{}'", events.display()))
             .arg(inv)
@@ -195,12 +203,12 @@ impl Drop for SqlFiltered<'_> {
 /// for a Primary component that no one forms.
 fn full_outage_by_clean_stops(lab: &Lab) {
     std::thread::scope(|scope| {
-        for i in 0..3 {
-            scope.spawn(move || lab.ssh_ok(HOSTS[i], &format!("docker stop {}", container(i))));
+        for (i, host) in HOSTS.iter().enumerate() {
+            scope.spawn(move || lab.ssh_ok(host, &format!("docker stop {}", container(i))));
         }
     });
-    for i in 0..3 {
-        lab.ssh_ok(HOSTS[i], &format!("docker start {}", container(i)));
+    for (i, host) in HOSTS.iter().enumerate() {
+        lab.ssh_ok(host, &format!("docker start {}", container(i)));
     }
 }
 
@@ -227,9 +235,11 @@ fn watch_heals_the_cluster_on_the_lab() {
     let watch = Watch::start(&dir, &inv, 1);
 
     // 1. Its endpoints.
-    wait_until("watch's /healthz to answer 200", Duration::from_secs(60), || {
-        get("/healthz").is_some_and(|(code, _)| code == 200)
-    });
+    wait_until(
+        "watch's /healthz to answer 200",
+        Duration::from_secs(60),
+        || get("/healthz").is_some_and(|(code, _)| code == 200),
+    );
     let (code, metrics) = get("/metrics").unwrap_or_default();
     assert_eq!(code, 200);
     for line in [
@@ -255,7 +265,9 @@ fn watch_heals_the_cluster_on_the_lab() {
         watch.events()
     );
     assert!(
-        watch.log().contains("[start-node] DEBUG        [10.77.0.12] docker start watched-nodeb"),
+        watch
+            .log()
+            .contains("[start-node] DEBUG        [10.77.0.12] docker start watched-nodeb"),
         "the log shows the command line as --dry-run prints it:\n{}",
         watch.log()
     );
@@ -264,7 +276,12 @@ fn watch_heals_the_cluster_on_the_lab() {
     galeractl_ok(&["stop-node", "-i", &inv_s, "nodec"]);
     let started = watch.count("action_started");
     wait_looks(4, "nodec stopped by the operator");
-    assert_eq!(watch.count("action_started"), started, "{:?}", watch.events());
+    assert_eq!(
+        watch.count("action_started"),
+        started,
+        "{:?}",
+        watch.events()
+    );
     let state = lab.ssh_ok(
         HOSTS[2],
         &format!("docker inspect -f '{{{{.State.Status}}}}' {}", container(2)),
@@ -282,7 +299,12 @@ fn watch_heals_the_cluster_on_the_lab() {
         let _filter = SqlFiltered::on(&lab);
         wait_looks(8, "every SQL port filtered");
         assert_eq!(containers(&lab), before, "watch touched a silent node");
-        assert_eq!(watch.count("action_started"), started, "{:?}", watch.events());
+        assert_eq!(
+            watch.count("action_started"),
+            started,
+            "{:?}",
+            watch.events()
+        );
         assert!(
             watch
                 .log()
@@ -293,9 +315,11 @@ fn watch_heals_the_cluster_on_the_lab() {
     }
 
     // 5. Two power cuts of every host, 7 s apart, under a writer.
-    wait_until("healthy before the power cuts", Duration::from_secs(60), || {
-        healthy(&root)
-    });
+    wait_until(
+        "healthy before the power cuts",
+        Duration::from_secs(60),
+        || healthy(&root),
+    );
     let writer = Writer::start(PORT, &root, "watched.acked", 1_000_000, &[0, 1, 2]);
     writer.wait_for(40);
     lab.power_cut(&[0, 1, 2]);

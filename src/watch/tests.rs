@@ -289,3 +289,19 @@ fn the_last_view_since_the_last_start_tells_a_waiting_node() {
     assert_eq!(last_view(&restarted), None);
     assert_eq!(last_view(""), None);
 }
+
+#[test]
+fn an_outage_settles_from_the_moment_every_node_waits() {
+    let rules = Rules::default();
+    let starting = view(&[("a", W), ("b", Condition::Starting("restarting".into()))]);
+    let waiting = view(&[("a", W), ("b", W)]);
+    let mut m = Memory::default();
+    for t in [0, 5, 10, 15, 20] {
+        m = decide(&starting, &m, &rules, secs(t)).memory;
+    }
+    let d = decide(&waiting, &m, &rules, secs(25));
+    assert_eq!(d.action, None, "Galera's pc.recovery gets its settle time");
+    assert_eq!(d.events, vec![], "still the same outage");
+    let d = decide(&waiting, &d.memory, &rules, secs(35));
+    assert_eq!(d.action, Some(Action::Recover));
+}

@@ -345,9 +345,12 @@ impl Lab {
             wait_until(
                 &format!("{} to answer ssh after its power cut", HOSTS[i]),
                 Duration::from_secs(60),
-                || self.ssh(HOSTS[i], "docker info >/dev/null").status.success(),
+                || {
+                    self.ssh(HOSTS[i], "docker info >/dev/null")
+                        .status
+                        .success()
+                },
             );
         }
     }
 }
-
