@@ -63,6 +63,9 @@ pub struct View {
     pub split: Option<String>,
     /// The Primary component runs another history than the recorded one, with its reason.
     pub history_reset: Option<String>,
+    /// What is wrong beside the nodes (HAProxy's stats unreadable, garbd's container not
+    /// running), as (key, sentence): reported, not healed (yet).
+    pub beside: Vec<(String, String)>,
 }
 
 /// What watch may run: a command of galeractl's own, with its arguments after the inventory.
@@ -273,6 +276,9 @@ fn diagnose(view: &View) -> (Vec<Fault>, Option<Action>, Option<String>) {
             None,
             Some("a split is never healed: an operator must look".into()),
         );
+    }
+    for (key, detail) in &view.beside {
+        faults.push(fault(key, detail.clone()));
     }
     let serving = view
         .nodes

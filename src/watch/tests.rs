@@ -15,6 +15,7 @@ fn view(nodes: &[(&str, Condition)]) -> View {
             .collect(),
         split: None,
         history_reset: None,
+        beside: Vec::new(),
     }
 }
 
@@ -304,4 +305,14 @@ fn an_outage_settles_from_the_moment_every_node_waits() {
     assert_eq!(d.events, vec![], "still the same outage");
     let d = decide(&waiting, &d.memory, &rules, secs(35));
     assert_eq!(d.action, Some(Action::Recover));
+}
+
+#[test]
+fn what_is_wrong_beside_the_nodes_is_reported_not_healed() {
+    let mut v = view(&[("a", S), ("b", S)]);
+    v.beside = vec![("garbd".into(), "garbd's container is exited".into())];
+    let d = looks(&v, &[0, 100]);
+    assert_eq!(d.action, None);
+    assert_eq!(d.faults[0].detail, "garbd's container is exited");
+    assert_eq!(d.holding.as_deref(), Some("nothing watch may do"));
 }

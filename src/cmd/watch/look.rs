@@ -51,6 +51,20 @@ pub async fn look(
         Verdict::HistoryReset(why) => (None, Some(why.clone())),
         _ => (None, None),
     };
+    let mut beside = Vec::new();
+    if let Some(why) = report.proxy.as_ref().and_then(|p| p.error.as_ref()) {
+        beside.push(("haproxy".to_string(), format!("HAProxy's stats: {why}")));
+    }
+    if let Some(a) = report
+        .arbitrator
+        .as_ref()
+        .filter(|a| a.container != "running")
+    {
+        beside.push((
+            "garbd".to_string(),
+            format!("garbd's container on {} is {}", a.host, a.container),
+        ));
+    }
     let view = View {
         cluster: inventory.cluster.name.clone(),
         nodes: inventory
@@ -61,6 +75,7 @@ pub async fn look(
             .collect(),
         split,
         history_reset,
+        beside,
     };
     (view, report)
 }
