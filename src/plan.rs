@@ -24,7 +24,7 @@ pub use prune::{members as prune_members, volume_of as stray_volume, UpOptions};
 pub use remnants::NEW_HISTORY_FLAG;
 pub use render::{render, render_step_line};
 pub use restart::restart;
-pub use steps::{prepare_node, start_node, start_node_creates, stop_node};
+pub use steps::{prepare_node, record_stop, start_node, start_node_creates, stop_node};
 pub(crate) use steps::{
     record_history_step, remove_steps, start_or_run_steps, stop_step, tls_host_steps,
     tls_member_steps, verify_stage, write_config_step,

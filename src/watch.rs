@@ -141,6 +141,9 @@ pub struct Memory {
     /// break: the settle time counts from there (an outage whose nodes were still starting or
     /// out of reach, then all waiting, settles from the moment they all wait).
     pub candidate: Option<(Action, Duration)>,
+    /// The last action that succeeded, and when it ended: the same one called for again at
+    /// once waits out a back-off (an action that succeeds without healing never loops).
+    pub last_done: Option<(Action, Duration)>,
 }
 
 /// What to do after one look.
@@ -216,10 +219,25 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
                     act.describe(),
                     (rules.settle - now.saturating_sub(since)).as_secs()
                 ));
-            } else if let Some(t) = next.not_before.filter(|t| now < *t) {
+            } else if let Some(t) = next
+                .last_done
+                .as_ref()
+                .filter(|(done, _)| *done == act)
+                .map(|(_, at)| *at + rules.backoff)
+                .filter(|t| now < *t)
+            {
                 holding = Some(format!(
-                    "backing off after {} failed action(s): {} again in {}s",
-                    next.failures,
+                    "{} succeeded and is called for again: again in {}s",
+                    act.describe(),
+                    (t - now).as_secs()
+                ));
+            } else if let Some(t) = next.not_before.filter(|t| now < *t) {
+                let after = match next.failures {
+                    0 => "the cluster's lock was held".to_string(),
+                    n => format!("{n} failed action(s)"),
+                };
+                holding = Some(format!(
+                    "backing off after {after}: {} again in {}s",
                     act.describe(),
                     (t - now).as_secs()
                 ));
@@ -238,13 +256,20 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
     }
 }
 
-/// The memory after an action's result: a success clears the failures; a failure backs off
-/// (doubling each time), and the last allowed one gives the cluster up.
-pub fn after_action(memory: &Memory, rules: &Rules, now: Duration, ok: bool) -> (Memory, bool) {
+/// The memory after an action's result (`done`: the action, when it succeeded): a success
+/// clears the failures; a failure backs off (doubling each time), and the last allowed one
+/// gives the cluster up.
+pub fn after_action(
+    memory: &Memory,
+    rules: &Rules,
+    now: Duration,
+    done: Option<&Action>,
+) -> (Memory, bool) {
     let mut next = memory.clone();
-    if ok {
+    if let Some(action) = done {
         next.failures = 0;
         next.not_before = None;
+        next.last_done = Some((action.clone(), now));
         return (next, false);
     }
     next.failures += 1;

@@ -145,6 +145,13 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     match container_of(inventory, node, remote).await? {
         Some(row) if row.is_running() => {}
         Some(row) => {
+            // Stopped already (a crash, a `docker stop`): the operator wants it down, so
+            // watch is told to leave it there.
+            let plan = plan::record_stop(inventory, node);
+            if args.dry_run {
+                return super::print_plan(&plan, inventory, args.json);
+            }
+            super::run_plan(&runner(cx, hosts, args), &plan).await?;
             super::print_result(
                 args.json,
                 &format!(

@@ -224,11 +224,16 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
             if *stop.borrow() {
                 return exit::OK;
             }
-            let now = started.elapsed();
             let result = act_on(cluster, common, &action).await;
             match result {
                 Acted::Done => {
-                    memory = watch::after_action(&memory, &common.rules, now, true).0;
+                    memory = watch::after_action(
+                        &memory,
+                        &common.rules,
+                        started.elapsed(),
+                        Some(&action),
+                    )
+                    .0;
                     lock_said = false;
                 }
                 Acted::DryRun => {
@@ -236,6 +241,10 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
                     memory.not_before = Some(started.elapsed() + common.rules.backoff);
                 }
                 Acted::Locked(why) => {
+                    // Not a failure: looked at again a little later (a lock left by a killed
+                    // command is not retried at every look).
+                    memory.not_before =
+                        Some(started.elapsed() + common.rules.backoff.min(Duration::from_secs(10)));
                     if !lock_said {
                         let event = Event::new(
                             &name,
@@ -249,7 +258,7 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
                 Acted::Failed => {
                     code = exit::FAILED;
                     let (next, gave_up) =
-                        watch::after_action(&memory, &common.rules, started.elapsed(), false);
+                        watch::after_action(&memory, &common.rules, started.elapsed(), None);
                     memory = next;
                     if gave_up {
                         if let Ok(mut b) = common.board.lock() {

@@ -181,17 +181,37 @@ pub fn stop_node(inventory: &Inventory, node: &Node) -> Plan {
         stages: vec![Stage {
             title: format!("stop {} cleanly", node.name),
             steps: vec![
-                Step::on_node(
-                    node,
-                    format!(
-                        "{}: record that the operator stopped it (watch leaves it down until it is started again)",
-                        node.name
-                    ),
-                    crate::watch::intent::record_argv(inventory, node),
-                    None,
-                ),
+                record_stop_step(inventory, node),
                 stop_step(inventory, node),
             ],
+            wait: None,
+        }],
+        on_failure: Vec::new(),
+    }
+}
+
+/// The operator's intent that the node stays down, recorded on its host for `watch`.
+fn record_stop_step(inventory: &Inventory, node: &Node) -> Step {
+    Step::on_node(
+        node,
+        format!(
+            "{}: record that the operator stopped it (watch leaves it down until it is started again)",
+            node.name
+        ),
+        crate::watch::intent::record_argv(inventory, node),
+        None,
+    )
+}
+
+/// The plan of `stop-node` on a node whose container is already stopped: only the operator's
+/// intent recorded, so that `watch` does not start it again.
+pub fn record_stop(inventory: &Inventory, node: &Node) -> Plan {
+    Plan {
+        cluster: inventory.cluster.name.clone(),
+        notes: Vec::new(),
+        stages: vec![Stage {
+            title: format!("keep {} stopped", node.name),
+            steps: vec![record_stop_step(inventory, node)],
             wait: None,
         }],
         on_failure: Vec::new(),

@@ -40,10 +40,11 @@ pub fn read_argv(inventory: &Inventory, node: &Node) -> Argv {
 }
 
 /// Whether [`read_argv`]'s output says the operator stopped the node and it was not started
-/// since.
+/// since: the record is the container's start time, or the container is gone (removed by hand
+/// after `stop-node`: anything that creates it again gives it a new start time).
 pub fn operator_stopped(read: &str) -> bool {
     let mut lines = read.lines().map(str::trim);
     let record = lines.next().unwrap_or_default();
     let started = lines.find(|l| !l.is_empty()).unwrap_or_default();
-    !record.is_empty() && record == started
+    !record.is_empty() && (record == started || started.is_empty())
 }

@@ -153,7 +153,7 @@ fn failures_back_off_then_give_up_until_healthy() {
     m = decide(&v, &m, &rules, secs(0)).memory;
     let d = decide(&v, &m, &rules, secs(10));
     assert_eq!(d.action, Some(Action::Recover));
-    let (m1, gave_up) = after_action(&d.memory, &rules, secs(30), false);
+    let (m1, gave_up) = after_action(&d.memory, &rules, secs(30), None);
     assert!(!gave_up);
     assert_eq!(m1.not_before, Some(secs(50)));
     let d = decide(&v, &m1, &rules, secs(40));
@@ -164,9 +164,9 @@ fn failures_back_off_then_give_up_until_healthy() {
     );
     let d = decide(&v, &m1, &rules, secs(50));
     assert_eq!(d.action, Some(Action::Recover));
-    let (m2, _) = after_action(&d.memory, &rules, secs(60), false);
+    let (m2, _) = after_action(&d.memory, &rules, secs(60), None);
     assert_eq!(m2.not_before, Some(secs(100)), "the back-off doubles");
-    let (m3, gave_up) = after_action(&m2, &rules, secs(100), false);
+    let (m3, gave_up) = after_action(&m2, &rules, secs(100), None);
     assert!(gave_up, "the third failure in a row gives up");
     let d = decide(&v, &m3, &rules, secs(10_000));
     assert_eq!(d.action, None);
@@ -174,7 +174,7 @@ fn failures_back_off_then_give_up_until_healthy() {
         d.holding.as_deref(),
         Some("given up after 3 failed actions in a row; waiting for an operator")
     );
-    let (_, again) = after_action(&m3, &rules, secs(10_001), false);
+    let (_, again) = after_action(&m3, &rules, secs(10_001), None);
     assert!(!again, "given up is said once");
     // Healthy again: forgotten.
     let healthy = view(&[("a", S), ("b", S)]);
@@ -258,7 +258,10 @@ fn the_operators_stop_holds_until_the_container_starts_again() {
         "{at}\n\n2026-12-07T20:00:00Z\n"
     )));
     assert!(!operator_stopped(&format!("\n{at}\n")), "no record");
-    assert!(!operator_stopped(&format!("{at}\n\n")), "no container");
+    assert!(
+        operator_stopped(&format!("{at}\n\n")),
+        "the container removed after stop-node"
+    );
     assert!(!operator_stopped(""));
 }
 
@@ -315,4 +318,24 @@ fn what_is_wrong_beside_the_nodes_is_reported_not_healed() {
     assert_eq!(d.action, None);
     assert_eq!(d.faults[0].detail, "garbd's container is exited");
     assert_eq!(d.holding.as_deref(), Some("nothing watch may do"));
+}
+
+#[test]
+fn an_action_that_succeeds_without_healing_does_not_loop() {
+    let rules = Rules::default();
+    let v = view(&[("a", S), ("b", down("exited"))]);
+    let m = decide(&v, &Memory::default(), &rules, secs(0)).memory;
+    let d = decide(&v, &m, &rules, secs(10));
+    assert_eq!(d.action, Some(Action::StartNode("b".into())));
+    let (m, _) = after_action(&d.memory, &rules, secs(12), d.action.as_ref());
+    let d = decide(&v, &m, &rules, secs(15));
+    assert_eq!(d.action, None);
+    assert_eq!(
+        d.holding.as_deref(),
+        Some("start-node b succeeded and is called for again: again in 17s")
+    );
+    assert_eq!(
+        decide(&v, &m, &rules, secs(32)).action,
+        Some(Action::StartNode("b".into()))
+    );
 }
