@@ -410,8 +410,9 @@ pub struct WatchArgs {
     /// Seconds between two looks at each cluster.
     #[arg(long, default_value_t = 5, value_name = "SECS")]
     pub interval: u64,
-    /// Seconds a fault must have been seen before watch acts on it (Galera may settle it).
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    /// Seconds an action must have been called for before watch takes it (Galera or a restart
+    /// policy may settle the fault); looks come every second meanwhile.
+    #[arg(long, default_value_t = 5, value_name = "SECS")]
     pub settle: u64,
     /// Seconds to wait after a failed action before the next one (doubled after each failure
     /// in a row).

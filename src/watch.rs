@@ -119,7 +119,7 @@ pub struct Rules {
 impl Default for Rules {
     fn default() -> Self {
         Rules {
-            settle: Duration::from_secs(10),
+            settle: Duration::from_secs(5),
             backoff: Duration::from_secs(20),
             max_failures: 3,
         }
@@ -153,6 +153,8 @@ pub struct Decision {
     pub faults: Vec<Fault>,
     /// The action to take now, if any.
     pub action: Option<Action>,
+    /// An action is called for and waits out the settle time: the next look comes sooner.
+    pub settling: bool,
     /// Why no action is taken although faults are seen (waiting to settle, backing off, given
     /// up, blocked by a silent node), for the log.
     pub holding: Option<String>,
@@ -199,6 +201,7 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
     }
     let holding;
     let mut action = None;
+    let mut settling = false;
     let candidate = candidate.filter(|_| blocked.is_none());
     next.candidate = candidate.map(|act| match &memory.candidate {
         Some((before, since)) if *before == act => (act, *since),
@@ -214,6 +217,7 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
                     next.failures
                 ));
             } else if now.saturating_sub(since) < rules.settle {
+                settling = true;
                 holding = Some(format!(
                     "{} in {}s unless it settles by itself",
                     act.describe(),
@@ -250,6 +254,7 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
     Decision {
         faults,
         action,
+        settling,
         holding,
         events,
         memory: next,

@@ -281,7 +281,11 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
         if args.once {
             return code;
         }
-        let pause = Duration::from_secs(args.interval.max(1));
+        // While an action settles, looks come every second: it is taken as soon as it is due.
+        let pause = match decision.settling {
+            true => Duration::from_secs(1),
+            false => Duration::from_secs(args.interval.max(1)),
+        };
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
             _ = stop.changed() => {}

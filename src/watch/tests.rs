@@ -33,12 +33,21 @@ fn stopped_by_operator() -> Condition {
     }
 }
 
+/// The rules the tests reason with (the defaults may change).
+fn rules() -> Rules {
+    Rules {
+        settle: secs(10),
+        backoff: secs(20),
+        max_failures: 3,
+    }
+}
+
 const W: Condition = Condition::WaitingNonPrimary;
 const S: Condition = Condition::Serving;
 
 /// Looks at `v` at each time in turn, from an empty memory; the last decision.
 fn looks(v: &View, times: &[u64]) -> Decision {
-    let rules = Rules::default();
+    let rules = rules();
     let mut memory = Memory::default();
     let mut last = None;
     for &t in times {
@@ -147,7 +156,7 @@ fn a_split_or_a_history_reset_is_reported_never_healed() {
 
 #[test]
 fn failures_back_off_then_give_up_until_healthy() {
-    let rules = Rules::default();
+    let rules = rules();
     let v = view(&[("a", W), ("b", W)]);
     let mut m = Memory::default();
     m = decide(&v, &m, &rules, secs(0)).memory;
@@ -187,7 +196,7 @@ fn failures_back_off_then_give_up_until_healthy() {
 
 #[test]
 fn a_fault_that_comes_back_settles_anew() {
-    let rules = Rules::default();
+    let rules = rules();
     let outage = view(&[("a", W), ("b", W)]);
     let healthy = view(&[("a", S), ("b", S)]);
     let mut m = decide(&outage, &Memory::default(), &rules, secs(0)).memory;
@@ -296,7 +305,7 @@ fn the_last_view_since_the_last_start_tells_a_waiting_node() {
 
 #[test]
 fn an_outage_settles_from_the_moment_every_node_waits() {
-    let rules = Rules::default();
+    let rules = rules();
     let starting = view(&[("a", W), ("b", Condition::Starting("restarting".into()))]);
     let waiting = view(&[("a", W), ("b", W)]);
     let mut m = Memory::default();
@@ -322,7 +331,7 @@ fn what_is_wrong_beside_the_nodes_is_reported_not_healed() {
 
 #[test]
 fn an_action_that_succeeds_without_healing_does_not_loop() {
-    let rules = Rules::default();
+    let rules = rules();
     let v = view(&[("a", S), ("b", down("exited"))]);
     let m = decide(&v, &Memory::default(), &rules, secs(0)).memory;
     let d = decide(&v, &m, &rules, secs(10));
