@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: the binary, paths, golden files.
 #![allow(dead_code)]
 
+pub mod fake_local;
 pub mod lab;
 pub mod pty;
 pub mod writer;
