@@ -183,12 +183,13 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
     let mut inventory = cluster.inventory.clone();
     let mut last_holding: Option<String> = None;
     let mut lock_said = false;
+    let mut reload_error = None;
     let mut stop = common.stop.clone();
     loop {
         if *stop.borrow() {
             return exit::OK;
         }
-        inventory = reload(&cluster.path, inventory, &common.notifier);
+        inventory = reload(&cluster.path, inventory, &common.notifier, &mut reload_error);
         let (view, report) = look::look(&inventory, &cluster.password, &args.remote).await;
         let decision = watch::decide(&view, &memory, &common.rules, started.elapsed());
         if let Ok(mut b) = common.board.lock() {
@@ -295,14 +296,26 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
 
 /// The inventory again (an operator may have edited it); the one before when it no longer
 /// loads, said once per change of the reason.
-fn reload(path: &std::path::Path, before: Inventory, notifier: &tell::Notifier) -> Inventory {
+fn reload(
+    path: &std::path::Path,
+    before: Inventory,
+    notifier: &tell::Notifier,
+    said: &mut Option<String>,
+) -> Inventory {
     match inventory::load(path, inventory::Secrets::Required) {
-        Ok((inventory, _)) => inventory,
+        Ok((inventory, _)) => {
+            *said = None;
+            inventory
+        }
         Err(e) => {
-            notifier.log(&format!(
-                "watch: {} no longer loads ({e}); watching with the one loaded before",
-                path.display()
-            ));
+            let why = e.to_string();
+            if said.as_deref() != Some(why.as_str()) {
+                notifier.log(&format!(
+                    "watch: {} no longer loads ({why}); watching with the one loaded before",
+                    path.display()
+                ));
+                *said = Some(why);
+            }
             before
         }
     }
