@@ -153,7 +153,8 @@ pub struct Decision {
     pub faults: Vec<Fault>,
     /// The action to take now, if any.
     pub action: Option<Action>,
-    /// An action is called for and waits out the settle time: the next look comes sooner.
+    /// An action is called for and waits out the settle time, or waits for a node that is
+    /// starting: the next look comes sooner.
     pub settling: bool,
     /// Why no action is taken although faults are seen (waiting to settle, backing off, given
     /// up, blocked by a silent node), for the log.
@@ -208,7 +209,10 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
         _ => (act, now),
     });
     match (next.candidate.clone(), blocked) {
-        (_, Some(why)) => holding = Some(why),
+        (_, Some((why, soon))) => {
+            settling = soon;
+            holding = Some(why);
+        }
         (None, None) => holding = (!faults.is_empty()).then(|| "nothing watch may do".into()),
         (Some((act, since)), None) => {
             if next.gave_up {
@@ -289,14 +293,21 @@ pub fn after_action(
 
 /// The faults in a look, the action that would heal them (with the key of the fault it heals),
 /// and what blocks any action.
-fn diagnose(view: &View) -> (Vec<Fault>, Option<Action>, Option<String>) {
+/// What blocks any action, and whether it should pass soon (a node starting): then looks come
+/// every second.
+type Blocked = Option<(String, bool)>;
+
+fn diagnose(view: &View) -> (Vec<Fault>, Option<Action>, Blocked) {
     let mut faults = Vec::new();
     if let Some(why) = &view.history_reset {
         faults.push(fault("history-reset", format!("history reset: {why}")));
         return (
             faults,
             None,
-            Some("a history reset is never healed: an operator must look".into()),
+            Some((
+                "a history reset is never healed: an operator must look".into(),
+                false,
+            )),
         );
     }
     if let Some(why) = &view.split {
@@ -304,7 +315,10 @@ fn diagnose(view: &View) -> (Vec<Fault>, Option<Action>, Option<String>) {
         return (
             faults,
             None,
-            Some("a split is never healed: an operator must look".into()),
+            Some((
+                "a split is never healed: an operator must look".into(),
+                false,
+            )),
         );
     }
     for (key, detail) in &view.beside {
@@ -357,7 +371,10 @@ fn diagnose(view: &View) -> (Vec<Fault>, Option<Action>, Option<String>) {
         return (
             faults,
             None,
-            Some("the cluster does not exist: `galeractl up` makes it".into()),
+            Some((
+                "the cluster does not exist: `galeractl up` makes it".into(),
+                false,
+            )),
         );
     }
     // Every node stopped by the operator: the cluster is down on purpose.
@@ -398,9 +415,12 @@ fn diagnose(view: &View) -> (Vec<Fault>, Option<Action>, Option<String>) {
         return (
             faults,
             None,
-            Some(format!(
-                "no recovery while a node may serve unseen: {}",
-                blockers.join("; ")
+            Some((
+                format!(
+                    "no recovery while a node may serve unseen: {}",
+                    blockers.join("; ")
+                ),
+                false,
             )),
         );
     }
@@ -408,7 +428,10 @@ fn diagnose(view: &View) -> (Vec<Fault>, Option<Action>, Option<String>) {
         return (
             faults,
             None,
-            Some(format!("waiting for {} to start", starting.join(", "))),
+            Some((
+                format!("waiting for {} to start", starting.join(", ")),
+                true,
+            )),
         );
     }
     (faults, Some(Action::Recover), None)

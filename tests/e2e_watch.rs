@@ -13,10 +13,12 @@
 //!    id: healthy again with no command typed, the same cluster UUID, every acknowledged id on
 //!    every node, `CHECKSUM TABLE` equal (the time from the last host's return is printed);
 //! 7. a full outage (every node stopped, then started: each waits for a Primary component),
-//!    watch killed with SIGKILL in the middle of its `recover`, then started again: healthy.
+//!    watch killed with SIGKILL in the middle of its `recover`, then started again: healthy;
+//! 8. `up` of a new cluster interrupted (SIGINT) once its first joiner is in the Primary
+//!    component, then the first node's host loses its power: healthy again, same history.
 
 mod support;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -480,6 +482,56 @@ fn watch_heals_the_cluster_on_the_lab() {
     for (i, name) in NODES.iter().enumerate() {
         assert_eq!(cluster_uuid(&root, i), uuid, "{name} left the history");
     }
+
+    // 8. `up` of a new cluster interrupted once nodeb is in the Primary component, then
+    // nodea's host loses its power: healed by watch (still running) with no command typed.
+    lab.wipe_cluster(CLUSTER);
+    let mut up = Command::new(env!("CARGO_BIN_EXE_galeractl"))
+        .args(["up", &inv_s])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn up: {e}"));
+    let stderr = up.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let mut lines = BufReader::new(stderr).lines();
+    let mut log = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("ok: nodeb in the Primary component") {
+            break;
+        }
+    }
+    assert!(log.contains("ok: nodeb in the Primary component"), "{log}");
+    let uuid = cluster_uuid(&root, 0);
+    let _ = Command::new("kill")
+        .args(["-INT", &up.id().to_string()])
+        .status();
+    for line in lines {
+        log.push_str(&line.unwrap_or_default());
+        log.push('\n');
+    }
+    let code = up.wait().map_or(-1, |s| s.code().unwrap_or(-1));
+    assert_eq!(code, 130, "up after SIGINT:\n{log}");
+    lab.power_cut(&[0]);
+    let back = Instant::now();
+    wait_until(
+        "every node Synced after the interrupted up and nodea's power cut, with no command typed",
+        Duration::from_secs(300),
+        || healthy(&root),
+    );
+    eprintln!(
+        "interrupted up, then nodea's power cut: healthy {:.1}s after its return",
+        back.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        cluster_uuid(&root, 2),
+        uuid,
+        "the history the interrupted up began"
+    );
     assert_eq!(watch.stop(), 0, "watch stops cleanly on SIGTERM");
     lab.wipe_cluster(CLUSTER);
 }

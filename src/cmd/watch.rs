@@ -189,7 +189,12 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
         if *stop.borrow() {
             return exit::OK;
         }
-        inventory = reload(&cluster.path, inventory, &common.notifier, &mut reload_error);
+        inventory = reload(
+            &cluster.path,
+            inventory,
+            &common.notifier,
+            &mut reload_error,
+        );
         let (view, report) = look::look(&inventory, &cluster.password, &args.remote).await;
         let decision = watch::decide(&view, &memory, &common.rules, started.elapsed());
         if let Ok(mut b) = common.board.lock() {
