@@ -6,34 +6,15 @@ use std::time::Duration;
 
 use crate::argv::words;
 use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
+use crate::facts::{Container, ContainerState, Observed, ObservedNode, SqlSaid};
+pub use crate::facts::{ContainerRow, HostFacts, Liveness};
 use crate::galera::{NoAnswer, NodeStatus, Probe};
 use crate::inventory::{Inventory, Node};
-use crate::plan::{ContainerFact, Observed, ObservedNode, SqlSaid};
 use crate::secret::Secret;
 use crate::sql::{self, SqlTarget};
 use crate::ssh::{Remote, SshError};
 
 pub mod program;
-
-/// One container on a host, from `docker ps -a`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerRow {
-    pub id: String,
-    pub name: String,
-    /// created, running, paused, restarting, removing, exited, dead
-    pub state: String,
-    pub cluster: String,
-    pub node: String,
-    pub spec: String,
-    /// It carries `io.galeractl.tls=on`: it runs with TLS.
-    pub tls: bool,
-}
-
-impl ContainerRow {
-    pub fn is_running(&self) -> bool {
-        matches!(self.state.as_str(), "running" | "restarting" | "paused")
-    }
-}
 
 pub fn ps_argv() -> Vec<String> {
     vec![
@@ -55,7 +36,7 @@ pub fn parse_ps(text: &str) -> Vec<ContainerRow> {
             (f.len() == 6 || f.len() == 7).then(|| ContainerRow {
                 id: f[0].to_string(),
                 name: f[1].to_string(),
-                state: f[2].to_string(),
+                state: ContainerState::from_docker(f[2]),
                 cluster: f[3].to_string(),
                 node: f[4].to_string(),
                 spec: f[5].to_string(),
@@ -73,20 +54,6 @@ pub fn parse_listening(text: &str) -> BTreeSet<u16> {
             local.rsplit(':').next()?.parse().ok()
         })
         .collect()
-}
-
-/// What one host says before `up` changes anything on it.
-#[derive(Debug, Clone, Default)]
-pub struct HostFacts {
-    pub containers: Vec<ContainerRow>,
-    pub volumes: BTreeSet<String>,
-    /// `None` when `ss` is not available on the host.
-    pub listening: Option<BTreeSet<u16>>,
-    pub image_present: bool,
-    /// Config files of this cluster's nodes on the host, by node name (absent: unreadable).
-    pub configs: std::collections::BTreeMap<String, String>,
-    /// The cluster's recorded history UUID on this host (absent: no record).
-    pub history: Option<String>,
 }
 
 /// The recorded history UUID in a history file's text (`None`: empty or not a UUID line).
@@ -174,14 +141,6 @@ pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFa
     })
 }
 
-/// A container's state and how often its restart policy has restarted it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Liveness {
-    /// created, running, paused, restarting, removing, exited, dead
-    pub state: String,
-    pub restarts: u64,
-}
-
 pub fn liveness_argv(container: &str) -> Vec<String> {
     words(&[
         "docker",
@@ -195,7 +154,7 @@ pub fn liveness_argv(container: &str) -> Vec<String> {
 
 pub fn parse_liveness(text: &str) -> Option<Liveness> {
     let mut words = text.split_whitespace();
-    let state = words.next()?.to_string();
+    let state = ContainerState::from_docker(words.next()?);
     let restarts = words.next()?.parse().ok()?;
     Some(Liveness { state, restarts })
 }
@@ -341,15 +300,7 @@ pub async fn observed(
             let row = host.and_then(|f| node_container(inventory, node, &f.containers));
             ObservedNode {
                 name: node.name.clone(),
-                container: match row {
-                    None => ContainerFact::Missing,
-                    Some(r) if r.is_running() => ContainerFact::Running {
-                        spec: r.spec.clone(),
-                    },
-                    Some(r) => ContainerFact::Stopped {
-                        spec: r.spec.clone(),
-                    },
-                },
+                container: Container::of_row(row),
                 volume: host.is_some_and(|f| f.volumes.contains(&inventory.volume_name(node))),
                 synced_primary: status.as_ref().is_some_and(NodeStatus::is_healthy),
                 sql,
@@ -363,18 +314,7 @@ pub async fn observed(
         .iter()
         .flat_map(|(_, f)| &f.containers)
         .filter(|r| r.cluster == inventory.cluster.name && r.node.is_empty())
-        .map(|r| {
-            let fact = if r.is_running() {
-                ContainerFact::Running {
-                    spec: r.spec.clone(),
-                }
-            } else {
-                ContainerFact::Stopped {
-                    spec: r.spec.clone(),
-                }
-            };
-            (r.name.clone(), fact)
-        })
+        .map(|r| (r.name.clone(), Container::of_row(Some(r))))
         .collect();
     (
         Observed {

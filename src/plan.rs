@@ -16,9 +16,7 @@ mod steps;
 mod up;
 mod upgrade;
 
-pub use crate::facts::{
-    ContainerFact, Gcache, Observed, ObservedNode, SqlSaid, Stray, StrayVolume, Versions,
-};
+use crate::facts::{Container, Observed, ObservedNode, Stray, Versions};
 pub use model::{Guard, Plan, PlanError, Stage, Stdin, Stdout, Step, StepKind, WaitFor, SUDO_NOTE};
 pub use prune::{members as prune_members, volume_of as stray_volume, UpOptions};
 pub use remnants::NEW_HISTORY_FLAG;

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::facts::ContainerState;
 use crate::galera::{self, NodeStatus, Verdict};
 
 /// The `--json` document (documented in docs/src/status.md): stable field names.
@@ -37,7 +38,7 @@ pub struct ArbitratorReport {
     pub host: String,
     pub port: u16,
     /// `running`, `exited`, `missing`, or `unknown (why)`.
-    pub container: String,
+    pub container: ContainerState,
     pub member: bool,
 }
 
@@ -71,7 +72,7 @@ pub struct NodeReport {
     pub port: u16,
     /// Container state from docker (`running`, `exited`, `missing`...), or `unknown` when it
     /// was not asked (the node answered SQL: it runs) or the host could not be reached.
-    pub container: String,
+    pub container: ContainerState,
     /// Why SQL gave no status; absent when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -90,5 +90,5 @@ pub fn arbitrator_stop_stage(inventory: &Inventory) -> Option<Stage> {
 /// garbd deployed again, as `up` deploys it on a host without it, once the nodes have joined
 /// (before the verify, which counts it).
 pub fn arbitrator_deploy_stages(inventory: &Inventory) -> Vec<Stage> {
-    plan::arbitrator::stages(inventory, &plan::Observed::default())
+    plan::arbitrator::stages(inventory, &crate::facts::Observed::default())
 }

@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::NodeArgs;
 use crate::exit;
+use crate::facts::Container;
 use crate::galera::{self, NodeStatus, Probe};
 use crate::inventory::{self, Inventory, Node};
 use crate::observe;
-use crate::plan::{self, ContainerFact};
+use crate::plan;
 use crate::runner::Runner;
 use crate::secret::Secret;
 use crate::ssh::{Hosts, Remote, Target};
@@ -390,11 +391,7 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
     let remote = hosts.get(&node.host).ok_or_else(|| {
         Failure::new(exit::FAILED, format!("host {} is not connected", node.host))
     })?;
-    let fact = match container_of(inventory, node, &remote).await? {
-        None => ContainerFact::Missing,
-        Some(r) if r.is_running() => ContainerFact::Running { spec: r.spec },
-        Some(r) => ContainerFact::Stopped { spec: r.spec },
-    };
+    let fact = Container::of_row(container_of(inventory, node, &remote).await?.as_ref());
     // A container created anew: the rolling upgrade's version guard, as `up` has it.
     let versions = if plan::start_node_creates(inventory, node, &fact) {
         let statuses: Vec<Option<NodeStatus>> = cx.probes.iter().map(|p| p.clone().ok()).collect();

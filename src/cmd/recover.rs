@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
 use crate::argv::words;
 use crate::cli::{RecoverArgs, TcHeuristic};
+use crate::facts::ContainerState;
 use crate::inventory::{self, Inventory};
 use crate::plan::Plan;
 use crate::recover::{self, render, Choice, Safety};
@@ -746,7 +747,7 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64, json: bool) -> 
                 .map(|(s, how)| serde_json::json!({
                     "name": s.name,
                     "host": s.host,
-                    "container": s.container,
+                    "container": s.container_text(),
                     "status": s.status,
                     "joined_by": (!how.is_empty()).then_some(how),
                 }))
@@ -780,8 +781,17 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64, json: bool) -> 
 pub(crate) struct NodeState {
     pub name: String,
     pub host: String,
-    pub container: String,
+    /// `None`: its host is out of reach.
+    pub container: Option<ContainerState>,
     pub status: Option<crate::galera::NodeStatus>,
+}
+
+impl NodeState {
+    fn container_text(&self) -> String {
+        self.container
+            .as_ref()
+            .map_or_else(|| "host unreachable".to_string(), ToString::to_string)
+    }
 }
 
 impl std::fmt::Display for NodeState {
@@ -791,7 +801,7 @@ impl std::fmt::Display for NodeState {
             "{:<12} {:<16} {:<10} {}",
             self.name,
             self.host,
-            self.container,
+            self.container_text(),
             self.status
                 .as_ref()
                 .map_or("no SQL answer".to_string(), |s| format!(

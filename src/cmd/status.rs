@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
 use crate::cli::{StatusArgs, StatusFormat};
+use crate::facts::ContainerState;
 use crate::galera::{self, NodeStatus};
 use crate::inventory::{self, Inventory, Node};
 use crate::observe;
@@ -93,7 +94,8 @@ pub async fn collect(
                 host: a.host.clone(),
                 port: a.port,
                 // Its container runs and the component counts a member no node accounts for.
-                member: container == "running" && crate::arbitrator::is_member(&statuses, 0),
+                member: container == ContainerState::Running
+                    && crate::arbitrator::is_member(&statuses, 0),
                 container,
             })
         }
@@ -125,19 +127,23 @@ pub async fn collect(
 }
 
 /// The state of garbd's container on its host.
-async fn arbitrator_container(inventory: &Inventory, host: &str, args: &StatusArgs) -> String {
+async fn arbitrator_container(
+    inventory: &Inventory,
+    host: &str,
+    args: &StatusArgs,
+) -> ContainerState {
     let options = status_ssh_options(args);
     let remote = match Remote::connect(&Target::for_host(inventory, host), &options).await {
         Ok(r) => r,
-        Err(e) => return format!("unknown ({e})"),
+        Err(e) => return ContainerState::Unknown(e.to_string()),
     };
     let name = inventory.arbitrator_container();
     let state = match observe::containers(&remote).await {
         Ok(rows) => rows
             .iter()
             .find(|r| r.name == name)
-            .map_or("missing".to_string(), |r| r.state.clone()),
-        Err(e) => format!("unknown ({e})"),
+            .map_or(ContainerState::Missing, |r| r.state.clone()),
+        Err(e) => ContainerState::Unknown(e.to_string()),
     };
     remote.close().await;
     state
@@ -286,7 +292,7 @@ async fn node_report(
         name: node.name.clone(),
         host: node.host.clone(),
         port: node.ports.mysql,
-        container: "unknown".into(),
+        container: ContainerState::Unknown(String::new()),
         error: None,
         no_answer: None,
         wsrep: None,
@@ -294,7 +300,7 @@ async fn node_report(
     };
     match sql::probe(&target, timeout).await {
         Ok(status) => {
-            report.container = "running".into();
+            report.container = ContainerState::Running;
             report.wsrep = Some(status);
         }
         Err(e) => {
@@ -303,13 +309,13 @@ async fn node_report(
             // SQL is silent: ask the host what the container is doing.
             let options = status_ssh_options(args);
             match Remote::connect(&Target::for_node(inventory, node), &options).await {
-                Err(e) => report.container = format!("unknown ({e})"),
+                Err(e) => report.container = ContainerState::Unknown(e.to_string()),
                 Ok(remote) => {
                     let name = inventory.container_name(node);
                     report.container = match observe::containers(&remote).await {
                         Ok(rows) => observe::node_container(inventory, node, &rows)
-                            .map_or("missing".into(), |r| r.state.clone()),
-                        Err(e) => format!("unknown ({e})"),
+                            .map_or(ContainerState::Missing, |r| r.state.clone()),
+                        Err(e) => ContainerState::Unknown(e.to_string()),
                     };
                     if args.verbose_logs {
                         report.log = observe::log_tail(&remote, &name, 10)
@@ -344,12 +350,7 @@ pub fn render(report: &StatusReport) -> String {
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for n in &report.nodes {
         let host = format!("{}:{}", n.host, n.port);
-        let container = n
-            .container
-            .split(" (")
-            .next()
-            .unwrap_or(&n.container)
-            .to_string();
+        let container = n.container.word().to_string();
         rows.push(match &n.wsrep {
             Some(s) => vec![
                 n.name.clone(),
@@ -376,11 +377,7 @@ pub fn render(report: &StatusReport) -> String {
         let mut r = vec![
             "arbitrator".to_string(),
             format!("{}:{}", a.host, a.port),
-            a.container
-                .split(" (")
-                .next()
-                .unwrap_or(&a.container)
-                .to_string(),
+            a.container.word().to_string(),
             "-".into(),
             if a.member { "member" } else { "absent" }.to_string(),
         ];
@@ -407,7 +404,7 @@ pub fn render(report: &StatusReport) -> String {
         if let Some(e) = &n.error {
             out.push_str(&format!("{}: no SQL answer: {e}\n", n.name));
         }
-        if n.container.contains(" (") {
+        if n.container.why().is_some() {
             out.push_str(&format!("{}: container {}\n", n.name, n.container));
         }
         for line in &n.log {
@@ -480,7 +477,7 @@ mod tests {
                 name: name.into(),
                 host: host.into(),
                 port: 4306,
-                container: container.into(),
+                container: ContainerState::from_docker(container),
                 error: wsrep
                     .is_none()
                     .then(|| format!("{host}:4306: connection refused")),
@@ -533,7 +530,7 @@ cluster local-test: degraded: nodeb not answering; cluster size 2 of 3
                 name: name.to_string(),
                 host: "10.0.0.1".into(),
                 port: 4306,
-                container: "running".into(),
+                container: ContainerState::Running,
                 error: Some(format!("10.0.0.1:4306: {denied}")),
                 no_answer: Some(denied.clone()),
                 wsrep: None,
@@ -585,7 +582,7 @@ mod history_tests {
             name: "n".into(),
             host: "h".into(),
             port: 4306,
-            container: "running".into(),
+            container: ContainerState::Running,
             error: None,
             no_answer: None,
             wsrep: Some(NodeStatus::from_rows([

@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use super::Failure;
+use crate::facts::{Stray, StrayVolume};
 use crate::galera::NodeStatus;
 use crate::inventory::Inventory;
 use crate::observe;
-use crate::plan::{Stray, StrayVolume};
 use crate::ssh::{Hosts, Target};
 
 /// The members' client addresses (`host`, `port`) that are no node of the inventory (the

@@ -97,7 +97,7 @@ async fn confirm_deletions(
 }
 
 /// What `up --prune --delete-data` deletes, for its question.
-fn deletions_summary(inventory: &Inventory, strays: &[plan::Stray]) -> String {
+fn deletions_summary(inventory: &Inventory, strays: &[crate::facts::Stray]) -> String {
     let mut lines = vec![format!(
         "up --prune --delete-data takes out cluster {}'s nodes that the inventory no longer names, and deletes their data:",
         inventory.cluster.name
@@ -207,7 +207,7 @@ async fn plan_and_run(
     inventory: &Inventory,
     hosts: &Hosts,
     facts: &[(String, HostFacts)],
-    observed: plan::Observed,
+    observed: crate::facts::Observed,
     mut recorded: Vec<String>,
     password: crate::secret::Secret,
     started: Instant,
@@ -301,7 +301,7 @@ async fn upgrade_facts(
     password: &crate::secret::Secret,
     before: &[Option<galera::NodeStatus>],
     probed_at: Instant,
-    observed: &mut plan::Observed,
+    observed: &mut crate::facts::Observed,
 ) {
     let left = RATE_WINDOW.saturating_sub(probed_at.elapsed());
     // A measurement window, not a wait for a state.
@@ -326,7 +326,7 @@ async fn upgrade_facts(
         if let (Some(size), Some(a), Some(b)) = (size, a, b) {
             let bytes = b.writeset_bytes.saturating_sub(a.writeset_bytes);
             let ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
-            observed.gcache = Some(plan::Gcache {
+            observed.gcache = Some(crate::facts::Gcache {
                 size_bytes: size,
                 bytes_per_minute: bytes.saturating_mul(60_000) / ms,
                 window_secs: window.as_secs(),
@@ -338,7 +338,7 @@ async fn upgrade_facts(
 
 /// For each running node whose SQL is silent: whether its own log says it waits non-Primary
 /// (read only for those nodes, in parallel).
-async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut plan::Observed) {
+async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut crate::facts::Observed) {
     let silent: Vec<usize> = observed
         .nodes
         .iter()
@@ -346,9 +346,9 @@ async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut plan:
         .filter(|(_, o)| {
             // A server that answered with an error (refused the monitoring user) serves: its
             // log is no reason to call it waiting.
-            matches!(o.container, plan::ContainerFact::Running { .. })
+            o.container.is_running()
                 && !o.synced_primary
-                && !matches!(&o.sql, plan::SqlSaid::NoAnswer(e) if e.server_answered())
+                && !matches!(&o.sql, crate::facts::SqlSaid::NoAnswer(e) if e.server_answered())
         })
         .map(|(i, _)| i)
         .collect();
@@ -671,7 +671,7 @@ mod tests {
         let inventory = parsed
             .inventory
             .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
-        let strays = [crate::plan::Stray {
+        let strays = [crate::facts::Stray {
             name: "noded".into(),
             host: "10.10.10.13".into(),
             container: "local-test-noded".into(),

@@ -56,9 +56,7 @@ pub fn restart(inventory: &Inventory, nodes: &[&Node]) -> Plan {
         steps.extend(super::start_or_run_steps(
             inventory,
             node,
-            Some(&super::ContainerFact::Stopped {
-                spec: String::new(),
-            }),
+            Some(&crate::facts::Container::stopped("")),
         ));
         stages.push(Stage {
             title: format!("restart {name}"),

@@ -3,7 +3,7 @@
 //! unsafe, so the donors' gcache must cover a node's downtime; and a downgrade of MariaDB's
 //! major version is refused. Both unless `--force`.
 
-use super::{ContainerFact, Observed, PlanError, Versions};
+use super::{Observed, PlanError, Versions};
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -17,8 +17,7 @@ pub fn replaces_running(inventory: &Inventory, observed: &Observed) -> bool {
         let want = docker::run_node(inventory, node);
         let want_spec = docker::spec_of(&want).unwrap_or_default();
         observed.nodes.iter().any(|o| {
-            o.name == node.name
-                && matches!(&o.container, ContainerFact::Running { spec } if spec != want_spec)
+            o.name == node.name && o.container.is_running() && o.container.spec != want_spec
         })
     })
 }

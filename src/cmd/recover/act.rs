@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{monitor_target, Context, NodeState, PROBE_TIMEOUT};
 use crate::exit;
+use crate::facts::ContainerState;
 use crate::observe;
 use crate::plan::{self, Plan};
 use crate::runner::Runner;
@@ -93,12 +94,12 @@ fn runner<'a>(cx: &Context<'a>) -> Runner<'a> {
 pub(crate) async fn node_states(cx: &Context<'_>) -> Vec<NodeState> {
     futures::future::join_all(cx.inventory.nodes.iter().map(|n| async move {
         let container = match cx.hosts.get(&n.host) {
-            None => "host unreachable".to_string(),
-            Some(remote) => match observe::containers(&remote).await {
+            None => None,
+            Some(remote) => Some(match observe::containers(&remote).await {
                 Ok(rows) => observe::node_container(cx.inventory, n, &rows)
-                    .map_or("missing".to_string(), |r| r.state.clone()),
-                Err(_) => "unknown".to_string(),
-            },
+                    .map_or(ContainerState::Missing, |r| r.state.clone()),
+                Err(_) => ContainerState::Unknown(String::new()),
+            }),
         };
         let status = crate::sql::probe(&monitor_target(cx, n), PROBE_TIMEOUT)
             .await

@@ -3,10 +3,11 @@
 //! (seqno -1), `mariadbd --wsrep-recover` there. Never while the node's own container runs.
 
 use super::{monitor_target, Context, PROBE_TIMEOUT};
+use crate::facts::ContainerState;
 use crate::inventory::Node;
 use crate::observe::{self, ContainerRow};
 use crate::recover::oneoff;
-use crate::recover::{self, Container, NodePosition, Reading, RecoverOutput, Source, ZERO_UUID};
+use crate::recover::{self, NodePosition, Reading, RecoverOutput, Source, ZERO_UUID};
 use crate::ssh::Remote;
 
 pub(crate) struct Observed {
@@ -64,7 +65,7 @@ async fn read_node(
             Ok(s) if s.is_primary() => (
                 at(
                     // It runs, but its host is out of reach: nothing is done to it.
-                    Container::Unknown,
+                    ContainerState::Unknown(why.clone()),
                     Reading::Primary {
                         uuid: s.cluster_state_uuid,
                         seqno: s.last_committed,
@@ -75,7 +76,7 @@ async fn read_node(
             ),
             Ok(s) => (
                 at(
-                    Container::Running,
+                    ContainerState::Running,
                     Reading::Unreadable(format!(
                         "{why}; its SQL answers ({} {}), so it runs",
                         s.cluster_status, s.local_state
@@ -87,7 +88,7 @@ async fn read_node(
             // Its server answers: it runs, whatever SSH says.
             Err(e) if e.is_access_denied() => (
                 at(
-                    Container::Unknown,
+                    ContainerState::Unknown(why.clone()),
                     Reading::AccessDenied(format!("{why}; its SQL: {e}")),
                 ),
                 None,
@@ -95,7 +96,7 @@ async fn read_node(
             ),
             Err(e) => (
                 at(
-                    Container::Unknown,
+                    ContainerState::Unknown(why.clone()),
                     Reading::Unreadable(format!("{why}; its SQL: {e}")),
                 ),
                 None,
@@ -107,28 +108,31 @@ async fn read_node(
         Ok(rows) => rows,
         Err(e) => {
             let why = format!("docker does not answer: {e}");
-            return (at(Container::Unknown, Reading::Unreadable(why)), None, None);
+            return (
+                at(
+                    ContainerState::Unknown(why.clone()),
+                    Reading::Unreadable(why),
+                ),
+                None,
+                None,
+            );
         }
     };
     match observe::node_container(cx.inventory, node, &rows) {
         Some(row) if row.is_running() => (
-            at(Container::Running, running(cx, node, row).await),
+            at(row.state.clone(), running(cx, node, row).await),
             None,
             None,
         ),
         row => {
-            let container = if row.is_some() {
-                Container::Stopped
-            } else {
-                Container::Missing
-            };
+            let container = row.map_or(ContainerState::Missing, |r| r.state.clone());
             let (reading, text) = stopped(cx, node, &remote).await;
             // Only a crash leaves a saved view behind (seqno -1 in grastate.dat).
             let crashed = text
                 .as_deref()
                 .and_then(|t| recover::parse_grastate(t).ok())
                 .is_some_and(|g| g.seqno == -1);
-            let view = if crashed && container == Container::Stopped {
+            let view = if crashed && container.is_stopped() {
                 saved_view(cx, node, &remote).await
             } else {
                 None

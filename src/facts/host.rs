@@ -1,0 +1,20 @@
+//! What one host says: its containers, volumes, listening ports, image, config files and
+//! recorded history.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::container::ContainerRow;
+
+/// What one host says before `up` changes anything on it.
+#[derive(Debug, Clone, Default)]
+pub struct HostFacts {
+    pub containers: Vec<ContainerRow>,
+    pub volumes: BTreeSet<String>,
+    /// `None` when `ss` is not available on the host.
+    pub listening: Option<BTreeSet<u16>>,
+    pub image_present: bool,
+    /// Config files of this cluster's nodes on the host, by node name (absent: unreadable).
+    pub configs: BTreeMap<String, String>,
+    /// The cluster's recorded history UUID on this host (absent: no record).
+    pub history: Option<String>,
+}
