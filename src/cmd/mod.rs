@@ -16,17 +16,14 @@ pub mod restart;
 pub mod restore;
 pub mod sql;
 pub mod status;
-pub mod strays;
 pub mod trusted_ca;
 pub mod unlock;
 pub mod up;
 pub mod validate;
-pub mod versions;
 
 use std::process::ExitCode;
 
-/// How long one SQL probe of a node may take, in every command.
-pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+pub use crate::observe::PROBE_TIMEOUT;
 
 /// The runner of a command's plan: its waits get `--sync-timeout`.
 pub fn runner<'a>(
@@ -50,6 +47,12 @@ pub fn runner<'a>(
 pub struct Failure {
     pub code: u8,
     pub message: String,
+}
+
+impl From<crate::observe::strays::UnreachableStray> for Failure {
+    fn from(e: crate::observe::strays::UnreachableStray) -> Self {
+        Failure::new(crate::exit::FAILED, e.to_string())
+    }
 }
 
 impl Failure {

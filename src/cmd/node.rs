@@ -187,7 +187,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     // arbitrator; they count as members, never as healthy ones (their state is not read). A
     // node that refuses the monitoring user counts here as one whose SQL is silent: it may be
     // the extra member itself, so the arbitrator is not counted for it.
-    let unnamed = super::strays::foreign_members(inventory, &statuses);
+    let unnamed = crate::observe::strays::foreign_members(inventory, &statuses);
     if inventory.arbitrator.is_some() && crate::arbitrator::surely_member(&statuses, unnamed.len())
     {
         healthy_others.push("the arbitrator");
@@ -395,7 +395,7 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
     // A container created anew: the rolling upgrade's version guard, as `up` has it.
     let versions = if plan::start_node_creates(inventory, node, &fact) {
         let statuses: Vec<Option<NodeStatus>> = cx.probes.iter().map(|p| p.clone().ok()).collect();
-        super::versions::read(inventory, hosts, &cx.password, &statuses).await
+        crate::observe::versions::read(inventory, hosts, &cx.password, &statuses).await
     } else {
         None
     };
@@ -587,7 +587,7 @@ mod tests {
         let Some(inventory) = parsed.inventory else {
             panic!("{:?}", parsed.report.diagnostics)
         };
-        let unnamed = crate::cmd::strays::foreign_members(&inventory, &statuses);
+        let unnamed = crate::observe::strays::foreign_members(&inventory, &statuses);
         assert_eq!(unnamed, vec![("10.0.0.9".to_string(), 4306)]);
         assert!(!crate::arbitrator::surely_member(&statuses, unnamed.len()));
         let (ok, why) = quorum_after_stop(inventory.members() + unnamed.len(), &["a"], "b");

@@ -4,7 +4,6 @@
 //! On any failure: stop, say what each node is doing now and what was left to do.
 
 mod act;
-mod read;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
 use crate::argv::words;
 use crate::cli::{RecoverArgs, TcHeuristic};
-use crate::facts::ContainerState;
+use crate::facts::{ContainerState, Positions};
 use crate::inventory::{self, Inventory};
 use crate::plan::Plan;
 use crate::recover::{self, render, Choice, Safety};
@@ -42,6 +41,19 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     pub fn resolved(&self, node: &str) -> bool {
         self.resolved.lock().is_ok_and(|r| r.contains(node))
+    }
+
+    /// What reading the positions needs of this run.
+    fn reach(&self) -> observe::positions::Reach<'_> {
+        observe::positions::Reach {
+            inventory: self.inventory,
+            hosts: self.hosts,
+            unreachable: &self.unreachable,
+            password: &self.password,
+            step_timeout: self.step_timeout,
+            long_timeout: self.long_timeout,
+            resolved: self.resolved.lock().map(|r| r.clone()).unwrap_or_default(),
+        }
     }
 }
 
@@ -284,13 +296,13 @@ enum Next {
 }
 
 /// Every node's position, read now, and printed (not with `--json`).
-async fn read(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> read::Observed {
+async fn read(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Positions {
     tracing::info!(
         "cluster {}: reading the position of {} nodes",
         cx.inventory.cluster.name,
         cx.inventory.nodes.len()
     );
-    let observed = read::positions(cx).await;
+    let observed = observe::positions::read(&cx.reach()).await;
     if !args.json {
         out!("{}", render::positions(&observed.positions));
     }
@@ -303,7 +315,7 @@ async fn read(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> read::O
 async fn choose(
     cx: &Context<'_>,
     args: &RecoverArgs,
-    observed: &read::Observed,
+    observed: &Positions,
     pc_recovery: bool,
 ) -> Result<Round, Failure> {
     let inventory = cx.inventory;

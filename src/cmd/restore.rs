@@ -240,10 +240,16 @@ async fn refuse_strays(
     args: &RestoreArgs,
 ) -> Result<(), Failure> {
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    let (strays, extra) =
-        super::strays::find(inventory, hosts, &statuses, &args.remote, false).await?;
+    let (strays, extra) = crate::observe::strays::find(
+        inventory,
+        hosts,
+        &statuses,
+        &super::ssh_options(&args.remote),
+        false,
+    )
+    .await?;
     extra.close().await;
-    match super::strays::restore_refusal(&inventory.cluster.name, &strays) {
+    match crate::backup::restore_refusal(&inventory.cluster.name, &strays) {
         Some(why) => Err(Failure::new(exit::REFUSED, why)),
         None => Ok(()),
     }

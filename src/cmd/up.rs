@@ -87,8 +87,14 @@ async fn confirm_deletions(
     password: &crate::secret::Secret,
 ) -> Result<Vec<(String, String)>, Failure> {
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    let (strays, extra) =
-        super::strays::find(inventory, hosts, &statuses, &args.remote, true).await?;
+    let (strays, extra) = crate::observe::strays::find(
+        inventory,
+        hosts,
+        &statuses,
+        &super::ssh_options(&args.remote),
+        true,
+    )
+    .await?;
     extra.close().await;
     if !strays.is_empty() {
         super::confirm::confirm(DELETE_DATA, &deletions_summary(inventory, &strays))?;
@@ -146,13 +152,19 @@ async fn up(
     observed.tls_stale = stale_certificates(inventory, &statuses, &made);
     mark_waiting(inventory, hosts, &mut observed).await;
     observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;
-    let (strays, extra) =
-        super::strays::find(inventory, hosts, &statuses, &args.remote, args.prune).await?;
+    let (strays, extra) = crate::observe::strays::find(
+        inventory,
+        hosts,
+        &statuses,
+        &super::ssh_options(&args.remote),
+        args.prune,
+    )
+    .await?;
     observed.strays = strays;
     // No node of the inventory serves: the data of other node names is evidence against a
     // new cluster.
     if !observed.nodes.iter().any(|o| o.synced_primary) {
-        observed.stray_volumes = super::strays::volumes(inventory, hosts).await;
+        observed.stray_volumes = crate::observe::strays::volumes(inventory, hosts).await;
     }
     let strays = plan::prune_members(&observed);
     observed.arbitrator_member =
@@ -333,7 +345,7 @@ async fn upgrade_facts(
             });
         }
     }
-    observed.versions = super::versions::read(inventory, hosts, password, &after).await;
+    observed.versions = crate::observe::versions::read(inventory, hosts, password, &after).await;
 }
 
 /// For each running node whose SQL is silent: whether its own log says it waits non-Primary

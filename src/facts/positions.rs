@@ -76,3 +76,22 @@ impl NodePosition {
         }
     }
 }
+
+/// The last Primary view a node saved in `gvwstate.dat` (Galera's `pc.recovery`); the file
+/// exists only while the node was in a Primary component when it went down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedView {
+    pub my_uuid: String,
+    /// `view_id:` as written: type, representative UUID, sequence.
+    pub view_id: String,
+    pub members: std::collections::BTreeSet<String>,
+}
+
+/// Every node's position as recovery reads it, and the Primary view each crashed node saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Positions {
+    /// In inventory order.
+    pub positions: Vec<NodePosition>,
+    /// The last Primary view each crashed node saved (gvwstate.dat), in inventory order.
+    pub views: Vec<Option<SavedView>>,
+}

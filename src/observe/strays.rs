@@ -5,12 +5,17 @@
 
 use std::collections::BTreeSet;
 
-use super::Failure;
 use crate::facts::{Stray, StrayVolume};
 use crate::galera::NodeStatus;
 use crate::inventory::Inventory;
 use crate::observe;
-use crate::ssh::{Hosts, Target};
+use crate::ssh::{Hosts, SshError, SshOptions, Target};
+
+/// A member of the cluster that the inventory does not name cannot be reached, and `--prune`
+/// must take it out.
+#[derive(Debug, thiserror::Error)]
+#[error("preflight failed; nothing was changed: a member of the cluster that the inventory does not name cannot be reached, so it cannot be taken out: {0}")]
+pub struct UnreachableStray(pub SshError);
 
 /// The members' client addresses (`host`, `port`) that are no node of the inventory (the
 /// arbitrator announces none).
@@ -46,9 +51,9 @@ pub async fn find(
     inventory: &Inventory,
     hosts: &Hosts,
     statuses: &[Option<NodeStatus>],
-    remote: &crate::cli::RemoteArgs,
+    options: &SshOptions,
     prune: bool,
-) -> Result<(Vec<Stray>, Hosts), Failure> {
+) -> Result<(Vec<Stray>, Hosts), UnreachableStray> {
     let members = foreign_members(inventory, statuses);
     let unknown: BTreeSet<&str> = members
         .iter()
@@ -59,15 +64,12 @@ pub async fn find(
         .iter()
         .map(|h| Target::for_host(inventory, h))
         .collect();
-    let (extra, errors) = Hosts::connect_reachable(targets, &super::ssh_options(remote)).await;
+    let (extra, errors) = Hosts::connect_reachable(targets, options).await;
     let mut strays = Vec::new();
     for e in errors {
         if prune {
             extra.close().await;
-            return Err(Failure::new(
-                crate::exit::FAILED,
-                format!("preflight failed; nothing was changed: a member of the cluster that the inventory does not name cannot be reached, so it cannot be taken out: {e}"),
-            ));
+            return Err(UnreachableStray(e));
         }
         tracing::warn!("a member that the inventory does not name cannot be reached: {e}");
     }
@@ -168,64 +170,9 @@ pub async fn volumes(inventory: &Inventory, hosts: &Hosts) -> Vec<StrayVolume> {
     found
 }
 
-/// Why `restore` refuses while the cluster has nodes the inventory does not name, or `None`.
-/// A stray keeps serving (or can start again) on the old data beside the restored cluster, and
-/// its address list names the restored nodes: it must be taken out first, as `up --prune` does.
-pub fn restore_refusal(cluster: &str, strays: &[Stray]) -> Option<String> {
-    if strays.is_empty() {
-        return None;
-    }
-    let each: Vec<String> = strays
-        .iter()
-        .map(|s| {
-            let state = if s.member {
-                "a member of the cluster"
-            } else if s.running {
-                "running"
-            } else {
-                "stopped"
-            };
-            if s.container.is_empty() {
-                format!("{} ({state})", s.name)
-            } else {
-                format!("{} on {} ({state})", s.name, s.host)
-            }
-        })
-        .collect();
-    Some(format!(
-        "refusing to restore: cluster {cluster} has nodes the inventory does not name: {}; they would keep the old data beside the restored cluster and dial its nodes. Take them out first (galeractl up --prune, or add them to the inventory); nothing was changed",
-        each.join(", ")
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::galera::NodeStatus;
-
-    #[test]
-    fn restore_refuses_while_strays_exist() {
-        assert_eq!(restore_refusal("lab", &[]), None);
-        let stray = |name: &str, container: &str, running: bool, member: bool| Stray {
-            name: name.to_string(),
-            host: "10.0.0.4".to_string(),
-            container: container.to_string(),
-            running,
-            member,
-        };
-        assert_eq!(
-            restore_refusal(
-                "lab",
-                &[
-                    stray("noded", "lab-noded", true, true),
-                    stray("nodee", "lab-nodee", false, false),
-                    stray("the member at 10.0.0.9:4306", "", true, true),
-                ]
-            )
-            .as_deref(),
-            Some("refusing to restore: cluster lab has nodes the inventory does not name: noded on 10.0.0.4 (a member of the cluster), nodee on 10.0.0.4 (stopped), the member at 10.0.0.9:4306 (a member of the cluster); they would keep the old data beside the restored cluster and dial its nodes. Take them out first (galeractl up --prune, or add them to the inventory); nothing was changed")
-        );
-    }
 
     #[test]
     fn members_the_inventory_does_not_name() {

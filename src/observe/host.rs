@@ -1,0 +1,214 @@
+//! What a host says, by read-only commands over SSH: its containers (`docker ps`), volumes,
+//! listening ports, the image's presence, config files and history record; a container's
+//! liveness and last log lines. Each fetcher beside its parser; the parsers are unit-tested.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::argv::words;
+use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
+use crate::facts::{ContainerRow, ContainerState, HostFacts, Liveness};
+use crate::inventory::{Inventory, Node};
+use crate::ssh::{Remote, SshError};
+
+pub fn ps_argv() -> Vec<String> {
+    vec![
+        "docker".into(),
+        "ps".into(),
+        "--all".into(),
+        "--no-trunc".into(),
+        "--format".into(),
+        format!(
+            "{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.Label \"{LABEL_CLUSTER}\"}}}}\t{{{{.Label \"{LABEL_NODE}\"}}}}\t{{{{.Label \"{LABEL_SPEC}\"}}}}\t{{{{.Label \"{LABEL_TLS}\"}}}}"
+        ),
+    ]
+}
+
+pub fn parse_ps(text: &str) -> Vec<ContainerRow> {
+    text.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            (f.len() == 6 || f.len() == 7).then(|| ContainerRow {
+                id: f[0].to_string(),
+                name: f[1].to_string(),
+                state: ContainerState::from_docker(f[2]),
+                cluster: f[3].to_string(),
+                node: f[4].to_string(),
+                spec: f[5].to_string(),
+                tls: f.get(6).is_some_and(|v| *v == "on"),
+            })
+        })
+        .collect()
+}
+
+/// Ports in LISTEN state, from `ss -Hltn`.
+pub fn parse_listening(text: &str) -> BTreeSet<u16> {
+    text.lines()
+        .filter_map(|line| {
+            let local = line.split_whitespace().nth(3)?;
+            local.rsplit(':').next()?.parse().ok()
+        })
+        .collect()
+}
+
+/// The recorded history UUID in a history file's text (`None`: empty or not a UUID line).
+pub fn parse_history(text: &str) -> Option<String> {
+    let line = text.lines().next()?.trim();
+    (line.len() == crate::galera::ZERO_UUID.len()).then(|| line.to_string())
+}
+
+/// The cluster's recorded history UUID on the host of `remote` (`None`: no record).
+pub async fn recorded_history(remote: &Remote, inventory: &Inventory) -> Option<String> {
+    let argv = vec!["cat".to_string(), inventory.history_path()];
+    let out = remote
+        .run(&argv, None, remote.command_timeout())
+        .await
+        .ok()?;
+    (out.code == 0)
+        .then(|| parse_history(&out.stdout))
+        .flatten()
+}
+
+pub async fn docker_version(remote: &Remote) -> Result<String, SshError> {
+    Ok(remote
+        .run_ok(
+            &words(&["docker", "version", "--format", "{{.Server.Version}}"]),
+            None,
+        )
+        .await?
+        .trim()
+        .to_string())
+}
+
+pub async fn image_present(remote: &Remote, image: &str) -> Result<bool, SshError> {
+    let out = remote
+        .run(
+            &words(&["docker", "image", "inspect", "--format", "{{.Id}}", image]),
+            None,
+            remote.command_timeout(),
+        )
+        .await?;
+    Ok(out.code == 0)
+}
+
+pub async fn containers(remote: &Remote) -> Result<Vec<ContainerRow>, SshError> {
+    Ok(parse_ps(&remote.run_ok(&ps_argv(), None).await?))
+}
+
+pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFacts, SshError> {
+    let volumes_argv = words(&["docker", "volume", "ls", "--format", "{{.Name}}"]);
+    let ss_argv = words(&["ss", "-Hltn"]);
+    let configs = inventory
+        .nodes
+        .iter()
+        .filter(|n| n.host == remote.host)
+        .map(|n| async move {
+            let argv = vec!["cat".to_string(), inventory.config_path(n)];
+            let out = remote.run(&argv, None, remote.command_timeout()).await;
+            (
+                n.name.clone(),
+                out.ok().filter(|o| o.code == 0).map(|o| o.stdout),
+            )
+        });
+    let (version, containers, volumes, listening, image_present, configs, history) = tokio::join!(
+        docker_version(remote),
+        containers(remote),
+        remote.run_ok(&volumes_argv, None),
+        remote.run(&ss_argv, None, remote.command_timeout()),
+        image_present(remote, &inventory.cluster.image),
+        futures::future::join_all(configs),
+        recorded_history(remote, inventory),
+    );
+    version?;
+    Ok(HostFacts {
+        history,
+        configs: configs
+            .into_iter()
+            .filter_map(|(name, text)| text.map(|t| (name, t)))
+            .collect(),
+        containers: containers?,
+        volumes: volumes?.lines().map(str::to_string).collect(),
+        listening: listening
+            .ok()
+            .filter(|o| o.code == 0)
+            .map(|o| parse_listening(&o.stdout)),
+        image_present: image_present?,
+    })
+}
+
+pub fn liveness_argv(container: &str) -> Vec<String> {
+    words(&[
+        "docker",
+        "container",
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{.RestartCount}}",
+        container,
+    ])
+}
+
+pub fn parse_liveness(text: &str) -> Option<Liveness> {
+    let mut words = text.split_whitespace();
+    let state = ContainerState::from_docker(words.next()?);
+    let restarts = words.next()?.parse().ok()?;
+    Some(Liveness { state, restarts })
+}
+
+/// `None` when the container does not exist or the host did not answer.
+pub async fn liveness(remote: &Remote, container: &str) -> Option<Liveness> {
+    let out = remote
+        .run(&liveness_argv(container), None, remote.command_timeout())
+        .await
+        .ok()?;
+    (out.code == 0)
+        .then(|| parse_liveness(&out.stdout))
+        .flatten()
+}
+
+/// The last lines a container logged (stdout and stderr), for error messages.
+pub async fn log_tail(remote: &Remote, container: &str, lines: usize) -> String {
+    let argv = vec![
+        "docker".into(),
+        "logs".into(),
+        "--tail".into(),
+        lines.to_string(),
+        container.to_string(),
+    ];
+    match remote.run(&argv, None, Duration::from_secs(10)).await {
+        Ok(o) => format!("{}{}", o.stdout, o.stderr).trim_end().to_string(),
+        Err(e) => format!("(no log: {e})"),
+    }
+}
+
+/// The container of `node` among a host's containers.
+pub fn node_container<'a>(
+    inventory: &Inventory,
+    node: &Node,
+    rows: &'a [ContainerRow],
+) -> Option<&'a ContainerRow> {
+    rows.iter()
+        .find(|r| r.cluster == inventory.cluster.name && r.node == node.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_docker_ps_rows() {
+        let text = "4f1e\tlocal-test-nodea\trunning\tlocal-test\tnodea\tc727b32693ee2f94\n9a0b\tother\texited\t\t\t\n";
+        let rows = parse_ps(text);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].node, "nodea");
+        assert!(rows[0].is_running());
+        assert!(!rows[1].is_running());
+        assert_eq!(rows[1].cluster, "");
+    }
+
+    #[test]
+    fn parses_listening_ports() {
+        let text = "LISTEN 0      4096         0.0.0.0:4306       0.0.0.0:*\nLISTEN 0 128 [::]:22 [::]:*\nLISTEN 0 4096 127.0.0.11:37473 0.0.0.0:*\n";
+        let ports: Vec<u16> = parse_listening(text).into_iter().collect();
+        assert_eq!(ports, vec![22, 4306, 37473]);
+    }
+}

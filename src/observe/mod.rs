@@ -1,0 +1,29 @@
+//! Facts read from hosts: containers, volumes, listening ports, images, node status, HAProxy's
+//! view. Read-only commands over SSH and SQL; the parsing is pure and unit-tested. What each
+//! command needs comes back as one value of `facts`.
+
+mod host;
+mod image;
+pub mod positions;
+pub mod program;
+mod proxy;
+mod sql;
+pub mod strays;
+mod up;
+pub mod versions;
+
+pub use crate::facts::{ContainerRow, HostFacts, Liveness};
+
+/// How long one SQL probe of a node may take, in every command.
+pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+pub use host::{
+    containers, docker_version, host_facts, image_present, liveness, liveness_argv, log_tail,
+    node_container, parse_history, parse_listening, parse_liveness, parse_ps, ps_argv,
+    recorded_history,
+};
+pub use image::{image_version, local_image_version, parse_mariadbd_version};
+pub use proxy::{proxy_backends, proxy_config_stale};
+pub use sql::{
+    monitor_target, probe_all, probe_every, probe_named, probes, provider_options, running_version,
+};
+pub use up::observed;
