@@ -600,7 +600,8 @@ async fn ports_between_hosts(
         .filter_map(|n| inventory.node(n))
         .map(|n| n.host.clone())
         .collect();
-    let problems = super::preflight::links_before_up(inventory, hosts, facts, &new_hosts).await;
+    let problems =
+        crate::observe::preflight::links_before_up(inventory, hosts, facts, &new_hosts).await;
     preflight_failed(problems)
 }
 

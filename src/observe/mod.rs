@@ -5,9 +5,11 @@
 mod host;
 mod image;
 pub mod positions;
+pub mod preflight;
 pub mod program;
 mod proxy;
 mod sql;
+pub mod status;
 pub mod strays;
 mod up;
 pub mod versions;
