@@ -6,6 +6,7 @@
 
 pub(crate) mod arbitrator;
 mod model;
+mod preflight;
 mod proxy;
 mod prune;
 mod remnants;
@@ -18,6 +19,7 @@ mod upgrade;
 
 use crate::facts::{Container, Observed, ObservedNode, Stray, Versions};
 pub use model::{Guard, Plan, PlanError, Stage, Stdin, Stdout, Step, StepKind, WaitFor, SUDO_NOTE};
+pub use preflight::{copies_image_to_some_host, preflight_up};
 pub use prune::{members as prune_members, volume_of as stray_volume, UpOptions};
 pub use remnants::NEW_HISTORY_FLAG;
 pub use render::{render, render_step_line};
@@ -29,4 +31,4 @@ pub(crate) use steps::{
 };
 pub(crate) use up::{new_cluster, MonitorGrant};
 pub use up::{up, up_with};
-pub use upgrade::{gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};
+pub use upgrade::{gcache_rate, gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};

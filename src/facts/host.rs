@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::container::ContainerRow;
+use crate::inventory::{Inventory, Node};
 
 /// What one host says before `up` changes anything on it.
 #[derive(Debug, Clone, Default)]
@@ -17,4 +18,14 @@ pub struct HostFacts {
     pub configs: BTreeMap<String, String>,
     /// The cluster's recorded history UUID on this host (absent: no record).
     pub history: Option<String>,
+}
+
+/// The container of `node` among a host's containers.
+pub fn node_container<'a>(
+    inventory: &Inventory,
+    node: &Node,
+    rows: &'a [ContainerRow],
+) -> Option<&'a ContainerRow> {
+    rows.iter()
+        .find(|r| r.cluster == inventory.cluster.name && r.node == node.name)
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::argv::words;
 use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
 use crate::facts::{ContainerRow, ContainerState, HostFacts, Liveness};
-use crate::inventory::{Inventory, Node};
+use crate::inventory::Inventory;
 use crate::ssh::{Remote, SshError};
 
 pub fn ps_argv() -> Vec<String> {
@@ -178,16 +178,6 @@ pub async fn log_tail(remote: &Remote, container: &str, lines: usize) -> String 
         Ok(o) => format!("{}{}", o.stdout, o.stderr).trim_end().to_string(),
         Err(e) => format!("(no log: {e})"),
     }
-}
-
-/// The container of `node` among a host's containers.
-pub fn node_container<'a>(
-    inventory: &Inventory,
-    node: &Node,
-    rows: &'a [ContainerRow],
-) -> Option<&'a ContainerRow> {
-    rows.iter()
-        .find(|r| r.cluster == inventory.cluster.name && r.node == node.name)
 }
 
 #[cfg(test)]

@@ -43,6 +43,17 @@ pub fn parse_mariadbd_version(text: &str) -> Option<String> {
     text[at + 5..].split_whitespace().next().map(str::to_string)
 }
 
+/// Whether this machine's docker has `image` (`docker image inspect`), for `up` to copy it.
+pub async fn local_image_present(image: &str) -> bool {
+    let argv = ["docker", "image", "inspect", "--format", "{{.Id}}", image];
+    let run = tokio::process::Command::new(argv[0])
+        .args(&argv[1..])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    run.await.is_ok_and(|o| o.status.success())
+}
+
 #[cfg(test)]
 mod version_tests {
     #[test]

@@ -1,15 +1,21 @@
 //! What `up` reads before it plans: every host's facts and every running node's SQL, joined
-//! into one [`Observed`].
+//! into one [`Observed`] ([`first`]); then what the planner needs beyond them ([`rest`]). `up`
+//! makes its certificates between the two (a running node's stale one is a fact too).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::host::node_container;
 use super::sql::monitor_target;
-use crate::facts::{Container, ContainerRow, HostFacts, Observed, ObservedNode, SqlSaid};
-use crate::galera::NodeStatus;
+use super::strays::UnreachableStray;
+use super::PROBE_TIMEOUT;
+use crate::facts::{
+    node_container, Container, ContainerRow, HostFacts, Observed, ObservedNode, SqlSaid,
+};
+use crate::galera::{self, NodeStatus};
 use crate::inventory::Inventory;
+use crate::plan;
 use crate::secret::Secret;
 use crate::sql;
+use crate::ssh::{Hosts, SshOptions};
 
 /// Builds what the planner needs: per node its container, its volume, and whether it serves.
 pub async fn observed(
@@ -105,4 +111,178 @@ pub async fn observed(
         },
         statuses,
     )
+}
+
+/// What `up` reads first: every host's facts, every running node's SQL, joined.
+pub struct UpReading {
+    pub hosts: Vec<(String, HostFacts)>,
+    pub observed: Observed,
+    /// Each node's wsrep status, in inventory order (`None`: no answer, or not running).
+    pub statuses: Vec<Option<NodeStatus>>,
+    /// When the nodes were probed: the write rate is measured from here.
+    pub probed_at: Instant,
+}
+
+/// Hosts whose docker does not answer, one line each: `up` fails before anything changes.
+#[derive(Debug)]
+pub struct DockerSilent(pub Vec<String>);
+
+/// Every host's facts, read in parallel, then every running node's SQL.
+pub async fn first(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    password: &Secret,
+) -> Result<UpReading, DockerSilent> {
+    let results = futures::future::join_all(hosts.all().map(|remote| async move {
+        (
+            remote.host.clone(),
+            super::host_facts(remote, inventory).await,
+        )
+    }))
+    .await;
+    let mut facts = Vec::new();
+    let mut errors = Vec::new();
+    for (host, r) in results {
+        match r {
+            Ok(f) => facts.push((host, f)),
+            Err(e) => {
+                let said = e.to_string();
+                let hint = crate::preflight::login_hint(&said)
+                    .map_or(String::new(), |h| format!(" ({h})"));
+                errors.push(format!("host {host}: docker does not answer: {said}{hint}"));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DockerSilent(errors));
+    }
+    let probed_at = Instant::now();
+    let (observed, statuses) = observed(inventory, &facts, password, PROBE_TIMEOUT).await;
+    Ok(UpReading {
+        hosts: facts,
+        observed,
+        statuses,
+        probed_at,
+    })
+}
+
+/// The rest of what `up` plans from, into `reading.observed`: which silent nodes wait
+/// non-Primary, whether HAProxy's configuration is stale, the strays (and, when no node
+/// serves, the volumes of names the inventory lacks), the arbitrator's membership and, before
+/// a rolling replace, the gcache's reach and the versions. Returns the connections to the
+/// hosts only strays use.
+pub async fn rest(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    password: &Secret,
+    reading: &mut UpReading,
+    options: &SshOptions,
+    prune: bool,
+) -> Result<Hosts, UnreachableStray> {
+    let statuses = &reading.statuses;
+    let observed = &mut reading.observed;
+    mark_waiting(inventory, hosts, observed).await;
+    observed.proxy_config_stale = super::proxy_config_stale(inventory, hosts).await;
+    let (strays, extra) = super::strays::find(inventory, hosts, statuses, options, prune).await?;
+    observed.strays = strays;
+    // No node of the inventory serves: the data of other node names is evidence against a
+    // new cluster.
+    if !observed.nodes.iter().any(|o| o.synced_primary) {
+        observed.stray_volumes = super::strays::volumes(inventory, hosts).await;
+    }
+    let strays = plan::prune_members(observed);
+    observed.arbitrator_member =
+        inventory.arbitrator.is_some() && crate::arbitrator::is_member(statuses, strays);
+    observed.arbitrator_surely =
+        inventory.arbitrator.is_some() && crate::arbitrator::surely_member(statuses, strays);
+    if plan::replaces_running(inventory, observed) {
+        upgrade_facts(
+            inventory,
+            hosts,
+            password,
+            statuses,
+            reading.probed_at,
+            observed,
+        )
+        .await;
+    }
+    Ok(extra)
+}
+
+/// The window over which the write rate is measured before a rolling replace.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
+
+/// Before a rolling replace: the gcache's reach and the write rate (a second probe,
+/// [`RATE_WINDOW`] after the first), and the versions running and in the image.
+async fn upgrade_facts(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    password: &Secret,
+    before: &[Option<NodeStatus>],
+    probed_at: Instant,
+    observed: &mut Observed,
+) {
+    let left = RATE_WINDOW.saturating_sub(probed_at.elapsed());
+    // A measurement window, not a wait for a state.
+    tokio::time::sleep(left).await;
+    let window = probed_at.elapsed();
+    let after = super::probe_all(inventory, password, PROBE_TIMEOUT).await;
+    // One serving node's view, before and after: the write-set bytes it saw (its own and the
+    // others'), and its gcache's size.
+    let pick = after.iter().zip(before).position(|(a, b)| {
+        a.as_ref()
+            .zip(b.as_ref())
+            .is_some_and(|(a, _)| a.is_healthy())
+    });
+    if let Some(i) = pick {
+        let node = &inventory.nodes[i];
+        let target = monitor_target(inventory, node, password);
+        let size = super::provider_options(&target, PROBE_TIMEOUT)
+            .await
+            .as_deref()
+            .and_then(plan::gcache_size_of);
+        if let (Some(size), Some(a), Some(b)) = (size, &before[i], &after[i]) {
+            observed.gcache = Some(plan::gcache_rate(
+                size,
+                a.writeset_bytes,
+                b.writeset_bytes,
+                window,
+            ));
+        }
+    }
+    observed.versions = super::versions::read(inventory, hosts, password, &after).await;
+}
+
+/// For each running node whose SQL is silent: whether its own log says it waits non-Primary
+/// (read only for those nodes, in parallel).
+async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut Observed) {
+    let silent: Vec<usize> = observed
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            // A server that answered with an error (refused the monitoring user) serves: its
+            // log is no reason to call it waiting.
+            o.container.is_running()
+                && !o.synced_primary
+                && !matches!(&o.sql, SqlSaid::NoAnswer(e) if e.server_answered())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let names: Vec<String> = silent
+        .iter()
+        .map(|&i| observed.nodes[i].name.clone())
+        .collect();
+    let logs = futures::future::join_all(names.iter().map(|name| async move {
+        let node = inventory.node(name)?;
+        let remote = hosts.get(&node.host)?;
+        let container = inventory.container_name(node);
+        Some(super::log_tail(&remote, &container, 400).await)
+    }))
+    .await;
+    for (i, log) in silent.into_iter().zip(logs) {
+        if log.is_some_and(|l| galera::last_view_is_non_primary(&l)) {
+            observed.nodes[i].waiting_non_primary = true;
+        }
+    }
 }
