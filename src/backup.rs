@@ -100,6 +100,34 @@ pub fn restore_refusal(cluster: &str, strays: &[Stray]) -> Option<String> {
     ))
 }
 
+/// Why `restore` refuses without `--replace`: the cluster has data (a node's container or
+/// data volume), or `None`.
+pub fn restore_data_refusal(
+    inventory: &Inventory,
+    present: &[crate::facts::Present],
+    replace: bool,
+) -> Option<String> {
+    let evidence: Vec<String> = present
+        .iter()
+        .filter(|p| p.container || p.volume)
+        .map(|p| {
+            let what = match (p.container, p.volume) {
+                (true, true) => "container and data volume",
+                (true, false) => "container",
+                _ => "data volume",
+            };
+            format!("{}: {what}", p.node)
+        })
+        .collect();
+    (!evidence.is_empty() && !replace).then(|| {
+        format!(
+            "refusing to restore: cluster {} has data ({}); --replace stops and removes its node containers and moves each node's data to a volume of its own (not deleted) first; nothing was changed",
+            inventory.cluster.name,
+            evidence.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +201,24 @@ mod tests {
             )
             .as_deref(),
             Some("refusing to restore: cluster lab has nodes the inventory does not name: noded on 10.0.0.4 (a member of the cluster), nodee on 10.0.0.4 (stopped), the member at 10.0.0.9:4306 (a member of the cluster); they would keep the old data beside the restored cluster and dial its nodes. Take them out first (galeractl up --prune, or add them to the inventory); nothing was changed")
+        );
+    }
+
+    #[test]
+    fn data_refuses_a_restore_without_replace() {
+        let inv = inventory();
+        let present = |node: &str, container: bool, volume: bool| crate::facts::Present {
+            node: node.into(),
+            container,
+            volume,
+        };
+        let empty = [present("a", false, false), present("b", false, false)];
+        assert_eq!(restore_data_refusal(&inv, &empty, false), None);
+        let data = [present("a", true, true), present("b", false, true)];
+        assert_eq!(restore_data_refusal(&inv, &data, true), None);
+        assert_eq!(
+            restore_data_refusal(&inv, &data, false).as_deref(),
+            Some(format!("refusing to restore: cluster {} has data (a: container and data volume, b: data volume); --replace stops and removes its node containers and moves each node's data to a volume of its own (not deleted) first; nothing was changed", inv.cluster.name).as_str())
         );
     }
 }

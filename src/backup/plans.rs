@@ -1,6 +1,7 @@
 //! The plans of `backup` and `restore`, built from the inventory and what was observed,
 //! without I/O: `--dry-run` prints them, the runner runs them.
 
+pub use crate::facts::Present;
 use std::path::Path;
 
 use super::fence;
@@ -261,14 +262,6 @@ fn desynced_copy(inventory: &Inventory, node: &Node, copy: Step, title: String) 
         ],
         on_failure: vec![back],
     }
-}
-
-/// What is there of a node before a restore.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Present {
-    pub node: String,
-    pub container: bool,
-    pub volume: bool,
 }
 
 /// The volume a node's data is moved to before a restore.

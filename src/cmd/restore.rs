@@ -207,31 +207,6 @@ async fn aside_space(
     ))
 }
 
-/// Each node's container and volume, as its host shows them.
-async fn present(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<Present>, Failure> {
-    let volumes_argv: Vec<String> = ["docker", "volume", "ls", "--format", "{{.Name}}"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut out = Vec::new();
-    for node in &inventory.nodes {
-        let remote = hosts.get(&node.host).ok_or_else(|| {
-            Failure::new(exit::FAILED, format!("host {} is not connected", node.host))
-        })?;
-        let failed = |e: crate::ssh::SshError| Failure::new(exit::FAILED, e.to_string());
-        let rows = observe::containers(&remote).await.map_err(failed)?;
-        let volumes = remote.run_ok(&volumes_argv, None).await.map_err(failed)?;
-        out.push(Present {
-            node: node.name.clone(),
-            container: observe::node_container(inventory, node, &rows).is_some(),
-            volume: volumes
-                .lines()
-                .any(|v| v.trim() == inventory.volume_name(node)),
-        });
-    }
-    Ok(out)
-}
-
 /// Refused while the cluster has nodes the inventory does not name (`cmd::strays`).
 async fn refuse_strays(
     inventory: &Inventory,
@@ -267,28 +242,11 @@ async fn restore_on(
     // The drain that keeps clients off the restored nodes works only through the health
     // endpoints this galeractl deploys (an older one answers 200 while drained).
     super::restart::stale_endpoints(inventory, hosts, &inventory.nodes, "restore", false).await?;
-    let present = present(inventory, hosts).await?;
-    let evidence: Vec<String> = present
-        .iter()
-        .filter(|p| p.container || p.volume)
-        .map(|p| {
-            let what = match (p.container, p.volume) {
-                (true, true) => "container and data volume",
-                (true, false) => "container",
-                _ => "data volume",
-            };
-            format!("{}: {what}", p.node)
-        })
-        .collect();
-    if !evidence.is_empty() && !args.replace {
-        return Err(Failure::new(
-            exit::REFUSED,
-            format!(
-                "refusing to restore: cluster {} has data ({}); --replace stops and removes its node containers and moves each node's data to a volume of its own (not deleted) first; nothing was changed",
-                inventory.cluster.name,
-                evidence.join(", ")
-            ),
-        ));
+    let present = observe::present(inventory, hosts)
+        .await
+        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
+    if let Some(refusal) = backup::restore_data_refusal(inventory, &present, args.replace) {
+        return Err(Failure::new(exit::REFUSED, refusal));
     }
     aside_space(inventory, hosts, &present).await?;
     let stamp = backup::stamp(&crate::lock::format_utc(crate::lock::now_unix()));

@@ -20,6 +20,14 @@ pub struct HostFacts {
     pub history: Option<String>,
 }
 
+/// What is there of a node before a restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Present {
+    pub node: String,
+    pub container: bool,
+    pub volume: bool,
+}
+
 /// The container of `node` among a host's containers.
 pub fn node_container<'a>(
     inventory: &Inventory,

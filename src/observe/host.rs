@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use crate::argv::words;
 use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
-use crate::facts::{ContainerRow, ContainerState, HostFacts, Liveness};
+use crate::facts::{node_container, ContainerRow, ContainerState, HostFacts, Liveness, Present};
 use crate::inventory::Inventory;
-use crate::ssh::{Remote, SshError};
+use crate::ssh::{Hosts, Remote, SshError};
 
 pub fn ps_argv() -> Vec<String> {
     vec![
@@ -96,7 +96,7 @@ pub async fn containers(remote: &Remote) -> Result<Vec<ContainerRow>, SshError> 
 }
 
 pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFacts, SshError> {
-    let volumes_argv = words(&["docker", "volume", "ls", "--format", "{{.Name}}"]);
+    let volumes_argv = volumes_argv();
     let ss_argv = words(&["ss", "-Hltn"]);
     let configs = inventory
         .nodes
@@ -178,6 +178,63 @@ pub async fn log_tail(remote: &Remote, container: &str, lines: usize) -> String 
         Ok(o) => format!("{}{}", o.stdout, o.stderr).trim_end().to_string(),
         Err(e) => format!("(no log: {e})"),
     }
+}
+
+/// The containers of each of `hosts` named (each distinct host once, in parallel; a host not
+/// connected, or whose docker does not answer, has none).
+pub async fn containers_by_host<'a>(
+    hosts: &Hosts,
+    names: impl Iterator<Item = &'a str>,
+) -> Vec<(String, Vec<ContainerRow>)> {
+    let mut distinct: Vec<&str> = Vec::new();
+    for name in names {
+        if !distinct.contains(&name) {
+            distinct.push(name);
+        }
+    }
+    futures::future::join_all(distinct.into_iter().map(|host| async move {
+        let rows = match hosts.get(host) {
+            Some(remote) => containers(&remote).await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        (host.to_string(), rows)
+    }))
+    .await
+}
+
+/// `docker volume ls`: every volume's name, one a line.
+pub fn volumes_argv() -> Vec<String> {
+    words(&["docker", "volume", "ls", "--format", "{{.Name}}"])
+}
+
+/// A read of the hosts failed: a host not connected, or what SSH said.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("host {0} is not connected")]
+    NotConnected(String),
+    #[error(transparent)]
+    Ssh(#[from] SshError),
+}
+
+/// Each node's container and volume, as its host shows them (before a restore), node by node.
+pub async fn present(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<Present>, ReadError> {
+    let volumes_argv = volumes_argv();
+    let mut out = Vec::new();
+    for node in &inventory.nodes {
+        let remote = hosts
+            .get(&node.host)
+            .ok_or_else(|| ReadError::NotConnected(node.host.clone()))?;
+        let rows = containers(&remote).await?;
+        let volumes = remote.run_ok(&volumes_argv, None).await?;
+        out.push(Present {
+            node: node.name.clone(),
+            container: node_container(inventory, node, &rows).is_some(),
+            volume: volumes
+                .lines()
+                .any(|v| v.trim() == inventory.volume_name(node)),
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -15,12 +15,10 @@ pub mod up;
 pub mod versions;
 
 pub use crate::facts::{node_container, ContainerRow, HostFacts, Liveness};
-
-/// How long one SQL probe of a node may take, in every command.
-pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 pub use host::{
-    containers, docker_version, host_facts, image_present, liveness, liveness_argv, log_tail,
-    parse_history, parse_listening, parse_liveness, parse_ps, ps_argv, recorded_history,
+    containers, containers_by_host, docker_version, host_facts, image_present, liveness,
+    liveness_argv, log_tail, parse_history, parse_listening, parse_liveness, parse_ps, present,
+    ps_argv, recorded_history, volumes_argv, ReadError,
 };
 pub use image::{image_version, local_image_present, local_image_version, parse_mariadbd_version};
 pub use proxy::{proxy_backends, proxy_config_stale};
@@ -28,3 +26,6 @@ pub use sql::{
     monitor_target, probe_all, probe_every, probe_named, probes, provider_options, running_version,
 };
 pub use up::observed;
+
+/// How long one SQL probe of a node may take, in every command.
+pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);

@@ -236,4 +236,41 @@ mod tests {
             ]
         );
     }
+
+    /// Review 2, L-7: a stray member is no arbitrator: with garbd down and one member the
+    /// inventory does not name, stopping one of two healthy nodes is refused, and says why.
+    #[test]
+    fn a_stray_member_is_counted_as_such_not_as_the_arbitrator() {
+        let primary = |size: &str| {
+            Some(NodeStatus::from_rows([
+                ("wsrep_cluster_status", "Primary"),
+                ("wsrep_local_state_comment", "Synced"),
+                ("wsrep_ready", "ON"),
+                ("wsrep_connected", "ON"),
+                ("wsrep_cluster_size", size),
+                (
+                    "wsrep_incoming_addresses",
+                    "10.0.0.1:4306,10.0.0.2:4306,10.0.0.9:4306",
+                ),
+            ]))
+        };
+        let statuses = [primary("3"), primary("3")];
+        // Without the stray's count, the third member would be taken for garbd.
+        assert!(crate::arbitrator::surely_member(&statuses, 0));
+        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"10.0.0.1\"\n\n[[nodes]]\nname = \"b\"\nhost = \"10.0.0.2\"\n\n[arbitrator]\nhost = \"10.0.0.3\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        let unnamed = foreign_members(&inventory, &statuses);
+        assert_eq!(unnamed, vec![("10.0.0.9".to_string(), 4306)]);
+        assert!(!crate::arbitrator::surely_member(&statuses, unnamed.len()));
+        let (ok, why) =
+            crate::plan::quorum_after_stop(inventory.members() + unnamed.len(), &["a"], "b");
+        assert!(!ok);
+        assert_eq!(
+            crate::plan::with_unnamed(why, &unnamed),
+            "after stopping b, 1 of 4 members would be Synced and Primary (a); a majority of 4 is 3; the members count 1 the inventory does not name (10.0.0.9:4306), whose state galeractl does not read (`galeractl up --prune` takes them out)"
+        );
+    }
 }
