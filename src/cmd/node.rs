@@ -95,13 +95,7 @@ pub async fn stop(args: &NodeArgs) -> Outcome {
 }
 
 fn runner<'a>(cx: &'a Context, hosts: &'a Hosts, args: &NodeArgs) -> Runner<'a> {
-    Runner {
-        inventory: &cx.inventory,
-        hosts,
-        monitor_password: cx.password.clone(),
-        sync_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
-        probe_timeout: PROBE_TIMEOUT,
-    }
+    super::runner(&cx.inventory, hosts, cx.password.clone(), &args.remote)
 }
 
 async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {

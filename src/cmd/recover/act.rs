@@ -2,8 +2,6 @@
 //! failure or an interrupt: the plan's on-failure steps (a bootstrap address back to the
 //! members, a cleared position back), then each node's state and the stages not run.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use super::{monitor_target, Context, NodeState, PROBE_TIMEOUT};
 use crate::exit;
 use crate::facts::ContainerState;
@@ -11,35 +9,27 @@ use crate::observe;
 use crate::plan::{self, Plan};
 use crate::runner::Runner;
 
-use super::super::Failure;
+use super::super::{Failure, Stop};
 
 /// Runs `plan`; on a failure or an interrupt, its compensation and a report.
 pub(crate) async fn run(cx: &Context<'_>, plan: &Plan) -> Result<(), Failure> {
     if let Some(signal) = super::super::signalled() {
         return Err(interrupted_between(signal));
     }
-    let progress = AtomicUsize::new(0);
     let runner = runner(cx);
-    let outcome = tokio::select! {
-        biased;
-        signal = super::super::interrupted() => Err((
-            // The stage under way counts as not done.
-            progress.load(Ordering::SeqCst),
-            format!("interrupted by {signal}; the step under way may have completed"),
-            exit::INTERRUPTED,
-        )),
-        run = super::super::guard_panic(runner.run_tracked(plan, &progress)) => match run {
-            Ok(run) => run
-                .map(|_| ())
-                .map_err(|e| (e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)), e.message, exit::FAILED)),
-            Err(panic) => Err((progress.load(Ordering::SeqCst), panic, exit::FAILED)),
-        },
-    };
-    let Err((next, error, code)) = outcome else {
+    let Err(unfinished) = super::super::drive(&runner, plan).await else {
         return Ok(());
     };
+    let (error, code) = match unfinished.stop {
+        Stop::Interrupted(signal) => (
+            format!("interrupted by {signal}; the step under way may have completed"),
+            exit::INTERRUPTED,
+        ),
+        Stop::Failed(message) => (message, exit::FAILED),
+    };
+    let next = unfinished.next_stage;
     let mut message = format!("recover stopped: {error}");
-    for line in runner.run_on_failure(plan).await {
+    for line in unfinished.compensation {
         message.push('\n');
         message.push_str(&line);
     }
@@ -81,13 +71,7 @@ pub(crate) async fn try_run(cx: &Context<'_>, plan: &Plan) -> Result<(), String>
 }
 
 fn runner<'a>(cx: &Context<'a>) -> Runner<'a> {
-    Runner {
-        inventory: cx.inventory,
-        hosts: cx.hosts,
-        monitor_password: cx.password.clone(),
-        sync_timeout: cx.long_timeout,
-        probe_timeout: PROBE_TIMEOUT,
-    }
+    Runner::new(cx.inventory, cx.hosts, cx.password.clone(), cx.long_timeout)
 }
 
 /// Every node's container and wsrep state, read now.
