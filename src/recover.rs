@@ -9,7 +9,6 @@
 
 mod actions;
 pub mod commands;
-pub mod oneoff;
 mod parse;
 pub mod render;
 

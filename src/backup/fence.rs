@@ -76,7 +76,7 @@ pub fn arbitrator_stop_stage(inventory: &Inventory) -> Option<Stage> {
         steps: vec![Step::on_host(
             &a.host,
             format!("remove {name}, if it is there (it holds no data)"),
-            crate::recover::oneoff::remove_with_role(
+            crate::docker::oneoff::remove_with_role(
                 inventory,
                 &format!("{}=arbitrator", crate::docker::LABEL_ROLE),
                 &name,

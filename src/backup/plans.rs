@@ -7,11 +7,11 @@ use std::path::Path;
 use super::fence;
 use super::manifest::{Format, Manifest};
 use crate::argv::{words, Argv};
+use crate::docker::{self, oneoff};
 use crate::docker::{DESYNC_PROCEDURE, LABEL_CLUSTER};
 use crate::inventory::layout::{BACKUP_CNF_FILE, SECRETS_MOUNT};
 use crate::inventory::{Inventory, Node};
 use crate::plan::{self, Plan, Stage, Stdin, Stdout, Step, WaitFor};
-use crate::recover::oneoff;
 
 /// Where mariabackup keeps its own small files while it streams (inside the node container).
 const STREAM_TMP: &str = "/tmp/galeractl-backup";
@@ -23,11 +23,7 @@ fn defaults_file() -> String {
 
 /// `docker exec` of a client of the node's image in the node's container, as the backup user.
 fn exec(inventory: &Inventory, node: &Node, client: &str) -> Argv {
-    let mut a = words(&["docker", "exec"]);
-    a.push(inventory.container_name(node));
-    a.push(client.into());
-    a.push(defaults_file());
-    a
+    docker::container::exec(&inventory.container_name(node), &[client, &defaults_file()])
 }
 
 /// Desyncs the node (`on`) or brings it back: Galera's flow control ignores a desynced node,
@@ -63,10 +59,14 @@ pub fn physical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: 
 /// The logical backup of `node` (`dump::dump_script`, as the backup user) into `file` on this
 /// machine, desynced like the physical one: the dump's reads slow the node too.
 pub fn logical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u64) -> Plan {
-    let mut argv = words(&["docker", "exec"]);
-    argv.push(inventory.container_name(node));
-    argv.extend(words(&["bash", "-c"]));
-    argv.push(super::dump::dump_script(&inventory.cluster.monitor_user));
+    let argv = docker::container::exec(
+        &inventory.container_name(node),
+        &[
+            "bash",
+            "-c",
+            &super::dump::dump_script(&inventory.cluster.monitor_user),
+        ],
+    );
     let what = "mariadb-dump of its accounts and user databases (one snapshot)";
     let title = format!("dump {} to this machine", node.name);
     let copy = copy_here(node, (argv, what), file, transfer_secs);
@@ -182,13 +182,14 @@ pub fn on_host(
     );
     // The copy and the check run on the host, not through this connection: an interrupt
     // here does not stop them, so the on-failure steps do.
-    let mut stop_copy = words(&["docker", "exec"]);
-    stop_copy.push(inventory.container_name(node));
-    stop_copy.extend(words(&[
-        "sh",
-        "-c",
-        "for p in /proc/[0-9]*; do [ \"$(cat \"$p/comm\" 2>/dev/null)\" = mariadb-backup ] && kill \"${p#/proc/}\"; done; true",
-    ]));
+    let stop_copy = docker::container::exec(
+        &inventory.container_name(node),
+        &[
+            "sh",
+            "-c",
+            "for p in /proc/[0-9]*; do [ \"$(cat \"$p/comm\" 2>/dev/null)\" = mariadb-backup ] && kill \"${p#/proc/}\"; done; true",
+        ],
+    );
     let stop_copy = Step {
         ignore_exit: true,
         ..Step::on_node(

@@ -187,7 +187,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
 /// The seqno in the node's grastate.dat, read (read-only) through recovery's labelled one-off
 /// container on its volume, with recovery's parser.
 async fn saved_seqno(inventory: &Inventory, node: &Node, remote: &Remote) -> Option<i64> {
-    let argv = crate::recover::oneoff::read_grastate(inventory, node);
+    let argv = crate::docker::oneoff::read_grastate(inventory, node);
     let out = remote.run_ok(&argv, None).await.ok()?;
     crate::recover::parse_grastate(&out).ok().map(|g| g.seqno)
 }

@@ -197,7 +197,7 @@ async fn consult_arbitrator(
 
 /// Whether garbd's container runs, and the last lines of its log.
 async fn garbd_state(remote: &crate::ssh::Remote, name: &str) -> Result<(bool, String), String> {
-    let inspect = words(&["docker", "inspect", "--format", "{{.State.Running}}", name]);
+    let inspect = crate::docker::read::running(name);
     let deadline = remote.command_timeout();
     let out = remote
         .run(&inspect, None, deadline)

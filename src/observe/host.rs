@@ -5,23 +5,15 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::argv::words;
-use crate::docker::{LABEL_CLUSTER, LABEL_NODE, LABEL_SPEC, LABEL_TLS};
+use crate::argv::{words, Argv};
+use crate::docker;
 use crate::facts::{node_container, ContainerRow, ContainerState, HostFacts, Liveness, Present};
 use crate::inventory::Inventory;
 use crate::ssh::{Hosts, Remote, SshError};
 
-pub fn ps_argv() -> Vec<String> {
-    vec![
-        "docker".into(),
-        "ps".into(),
-        "--all".into(),
-        "--no-trunc".into(),
-        "--format".into(),
-        format!(
-            "{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.Label \"{LABEL_CLUSTER}\"}}}}\t{{{{.Label \"{LABEL_NODE}\"}}}}\t{{{{.Label \"{LABEL_SPEC}\"}}}}\t{{{{.Label \"{LABEL_TLS}\"}}}}"
-        ),
-    ]
+/// `docker ps -a` ([`docker::read::ps`]).
+pub fn ps_argv() -> Argv {
+    docker::read::ps()
 }
 
 pub fn parse_ps(text: &str) -> Vec<ContainerRow> {
@@ -71,10 +63,7 @@ pub async fn recorded_history(remote: &Remote, inventory: &Inventory) -> Option<
 
 pub async fn docker_version(remote: &Remote) -> Result<String, SshError> {
     Ok(remote
-        .run_ok(
-            &words(&["docker", "version", "--format", "{{.Server.Version}}"]),
-            None,
-        )
+        .run_ok(&docker::read::server_version(), None)
         .await?
         .trim()
         .to_string())
@@ -83,7 +72,7 @@ pub async fn docker_version(remote: &Remote) -> Result<String, SshError> {
 pub async fn image_present(remote: &Remote, image: &str) -> Result<bool, SshError> {
     let out = remote
         .run(
-            &words(&["docker", "image", "inspect", "--format", "{{.Id}}", image]),
+            &docker::read::image_inspect(image),
             None,
             remote.command_timeout(),
         )
@@ -96,7 +85,7 @@ pub async fn containers(remote: &Remote) -> Result<Vec<ContainerRow>, SshError> 
 }
 
 pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFacts, SshError> {
-    let volumes_argv = volumes_argv();
+    let volumes_argv = docker::read::volume_names();
     let ss_argv = words(&["ss", "-Hltn"]);
     let configs = inventory
         .nodes
@@ -136,15 +125,8 @@ pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFa
     })
 }
 
-pub fn liveness_argv(container: &str) -> Vec<String> {
-    words(&[
-        "docker",
-        "container",
-        "inspect",
-        "--format",
-        "{{.State.Status}} {{.RestartCount}}",
-        container,
-    ])
+pub fn liveness_argv(container: &str) -> Argv {
+    docker::read::liveness(container)
 }
 
 pub fn parse_liveness(text: &str) -> Option<Liveness> {
@@ -167,13 +149,7 @@ pub async fn liveness(remote: &Remote, container: &str) -> Option<Liveness> {
 
 /// The last lines a container logged (stdout and stderr), for error messages.
 pub async fn log_tail(remote: &Remote, container: &str, lines: usize) -> String {
-    let argv = vec![
-        "docker".into(),
-        "logs".into(),
-        "--tail".into(),
-        lines.to_string(),
-        container.to_string(),
-    ];
+    let argv = docker::read::log_tail(container, lines);
     match remote.run(&argv, None, Duration::from_secs(10)).await {
         Ok(o) => format!("{}{}", o.stdout, o.stderr).trim_end().to_string(),
         Err(e) => format!("(no log: {e})"),
@@ -202,11 +178,6 @@ pub async fn containers_by_host<'a>(
     .await
 }
 
-/// `docker volume ls`: every volume's name, one a line.
-pub fn volumes_argv() -> Vec<String> {
-    words(&["docker", "volume", "ls", "--format", "{{.Name}}"])
-}
-
 /// A read of the hosts failed: a host not connected, or what SSH said.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -218,7 +189,7 @@ pub enum ReadError {
 
 /// Each node's container and volume, as its host shows them (before a restore), node by node.
 pub async fn present(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<Present>, ReadError> {
-    let volumes_argv = volumes_argv();
+    let volumes_argv = docker::read::volume_names();
     let mut out = Vec::new();
     for node in &inventory.nodes {
         let remote = hosts

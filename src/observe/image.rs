@@ -45,8 +45,8 @@ pub fn parse_mariadbd_version(text: &str) -> Option<String> {
 
 /// Whether this machine's docker has `image` (`docker image inspect`), for `up` to copy it.
 pub async fn local_image_present(image: &str) -> bool {
-    let argv = ["docker", "image", "inspect", "--format", "{{.Id}}", image];
-    let run = tokio::process::Command::new(argv[0])
+    let argv = crate::docker::read::image_inspect(image);
+    let run = tokio::process::Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)

@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::PROBE_TIMEOUT;
+use crate::docker::oneoff;
 use crate::facts::{ContainerRow, ContainerState, NodePosition, Positions, Reading, Source};
 use crate::inventory::{Inventory, Node};
 use crate::observe;
-use crate::recover::oneoff;
 use crate::recover::{self, RecoverOutput, ZERO_UUID};
 use crate::secret::Secret;
 use crate::sql::SqlTarget;

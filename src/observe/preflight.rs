@@ -113,10 +113,7 @@ async fn login(remote: &Remote) -> Result<Login, String> {
 /// Free bytes under Docker's data root.
 async fn disk_free(remote: &Remote) -> Result<u64, String> {
     let root = remote
-        .run_ok(
-            &words(&["docker", "info", "--format", "{{.DockerRootDir}}"]),
-            None,
-        )
+        .run_ok(&crate::docker::read::root_dir(), None)
         .await
         .map_err(|e| e.to_string())?;
     let df = remote

@@ -17,20 +17,7 @@ pub enum ProgramCheck {
 /// `docker run --rm --network none --entrypoint PROGRAM IMAGE FLAG`: the same entrypoint the
 /// container gets, so the same `PATH` and user.
 pub fn argv(image: &str, program: &str, flag: &str) -> Vec<String> {
-    [
-        "docker",
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--entrypoint",
-        program,
-        image,
-        flag,
-    ]
-    .iter()
-    .map(|w| w.to_string())
-    .collect()
+    crate::docker::read::run_program(image, program, flag)
 }
 
 /// Reads docker's exit code and output into a [`ProgramCheck`].

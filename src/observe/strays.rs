@@ -116,24 +116,7 @@ pub async fn find(
 
 /// `docker volume ls` of the cluster's labelled volumes: name and node label, a tab between.
 pub fn volumes_argv(inventory: &Inventory) -> Vec<String> {
-    [
-        "docker",
-        "volume",
-        "ls",
-        "--filter",
-        &format!(
-            "label={}={}",
-            crate::docker::LABEL_CLUSTER,
-            inventory.cluster.name
-        ),
-        "--format",
-        &format!(
-            "{{{{.Name}}}}\t{{{{.Label \"{}\"}}}}",
-            crate::docker::LABEL_NODE
-        ),
-    ]
-    .map(String::from)
-    .to_vec()
+    crate::docker::read::cluster_volumes(inventory)
 }
 
 /// The volumes in [`volumes_argv`]'s output whose node the inventory does not name.

@@ -29,7 +29,7 @@ pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
         Some(_) => steps.push(Step::on_host(
             &a.host,
             format!("remove the old {name} (it holds no data)"),
-            vec!["docker".into(), "rm".into(), "--force".into(), name.clone()],
+            docker::container::remove_forced(&name),
             None,
         )),
     }

@@ -24,12 +24,7 @@ fn remove(host: &str, container: &str) -> Step {
         host,
         None,
         format!("remove the old {container} (stateless)"),
-        vec![
-            "docker".into(),
-            "rm".into(),
-            "--force".into(),
-            container.to_string(),
-        ],
+        docker::container::remove_forced(container),
         None,
     )
 }
@@ -146,13 +141,7 @@ fn changes(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage
                     &h.host,
                     None,
                     format!("restart {name} to read it"),
-                    vec![
-                        "docker".into(),
-                        "restart".into(),
-                        "--time".into(),
-                        "5".into(),
-                        name,
-                    ],
+                    docker::container::restart(&name, 5),
                     None,
                 )])
                 .collect(),

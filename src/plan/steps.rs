@@ -154,7 +154,7 @@ pub(crate) fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
         stop_step(inventory, node),
         step(
             format!("{}: remove the container; its data volume stays", node.name),
-            vec!["docker".into(), "rm".into(), name],
+            docker::container::remove(&name),
         ),
     ]
 }

@@ -2,7 +2,8 @@
 //! source of both `recover --dry-run`'s printed commands and what `recover` runs. Actions that
 //! only look (waits, the silence check, the final verification) have none. Pure.
 
-use super::{oneoff, Action, Choice};
+use super::{Action, Choice};
+use crate::docker::oneoff;
 use crate::docker::{self, ClusterAddress};
 use crate::facts::Container;
 use crate::inventory::{Inventory, Node};

@@ -2,6 +2,7 @@
 //! Galera 4).
 
 use super::*;
+use crate::docker::oneoff;
 
 const U: &str = "1f113d7a-e8a1-11f1-be4d-f35e168f60a7";
 const OTHER: &str = "8204a10c-e8a1-11f1-a247-2f21d11ed522";
