@@ -9,10 +9,12 @@
 
 mod actions;
 pub mod commands;
+mod history;
 mod parse;
 pub mod render;
 
 pub use actions::{actions, Action};
+pub use history::{history_after, HistoryAfter};
 pub use parse::{
     is_uuid, parse_grastate, parse_gvwstate, parse_wsrep_recover, GraState, GraStateError,
     RecoverOutput, SavedView, ZERO_UUID,

@@ -9,17 +9,14 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
-use crate::argv::words;
 use crate::cli::{RecoverArgs, TcHeuristic};
-use crate::facts::{ContainerState, Positions};
+use crate::facts::Positions;
 use crate::inventory::{self, Inventory};
 use crate::plan::Plan;
 use crate::recover::{self, render, Choice, Safety};
 use crate::secret::Secret;
 use crate::ssh::{Hosts, SshError, Target};
 use crate::{exit, observe};
-
-use super::PROBE_TIMEOUT;
 
 /// Everything the reading and acting steps share.
 pub(crate) struct Context<'a> {
@@ -173,61 +170,13 @@ async fn consult_arbitrator(
     chosen: &str,
     remote: &crate::cli::RemoteArgs,
 ) -> Result<(), String> {
-    let Some(a) = &inventory.arbitrator else {
+    let Some(garbd) = observe::arbitrator::garbd(inventory, &ssh_options(remote)).await else {
         return Ok(());
     };
-    let name = inventory.arbitrator_container();
-    let target = Target::for_host(inventory, &a.host);
-    let (hosts, errors) = Hosts::connect_reachable(vec![target], &ssh_options(remote)).await;
-    let result = match hosts.get(&a.host) {
-        None => Err(format!(
-            "the arbitrator's host {} cannot be reached ({}), so garbd may be in a Primary component with the given-up nodes",
-            a.host,
-            errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-        )),
-        Some(r) => garbd_state(&r, &name).await.and_then(|(running, log)| {
-            crate::arbitrator::view::judge(running, &log, chosen)
-        }),
-    };
-    hosts.close().await;
-    let seen = result?;
+    let seen =
+        garbd.and_then(|(running, log)| crate::arbitrator::view::judge(running, &log, chosen))?;
     tracing::info!("{seen}");
     Ok(())
-}
-
-/// Whether garbd's container runs, and the last lines of its log.
-async fn garbd_state(remote: &crate::ssh::Remote, name: &str) -> Result<(bool, String), String> {
-    let inspect = crate::docker::read::running(name);
-    let deadline = remote.command_timeout();
-    let out = remote
-        .run(&inspect, None, deadline)
-        .await
-        .map_err(|e| format!("cannot tell whether garbd runs: {e}"))?;
-    if out.code != 0 {
-        if out.stderr.contains("No such") {
-            return Ok((false, String::new()));
-        }
-        return Err(format!(
-            "cannot tell whether garbd runs: docker inspect {name} exited {}: {}",
-            out.code,
-            out.stderr.trim()
-        ));
-    }
-    if out.stdout.trim() != "true" {
-        return Ok((false, String::new()));
-    }
-    let logs = words(&[
-        "sh",
-        "-c",
-        "docker logs --tail 400 \"$1\" 2>&1",
-        "galeractl-garbd-log",
-        name,
-    ]);
-    let log = remote
-        .run_ok(&logs, None)
-        .await
-        .map_err(|e| format!("garbd runs, but its log cannot be read: {e}"))?;
-    Ok((true, log))
 }
 
 fn host_of(e: &SshError) -> String {
@@ -661,11 +610,6 @@ async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
 async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64, json: bool) -> Outcome {
     let inventory = cx.inventory;
     let states = act::node_states(cx).await;
-    let wanted = match choice {
-        Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid.clone(),
-        Choice::StopWaiting { .. } => String::new(),
-    };
-    let wanted = &wanted;
     let uuids: Vec<&str> = states
         .iter()
         .filter_map(|s| s.status.as_ref())
@@ -681,42 +625,12 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64, json: bool) -> 
     .into_iter()
     .flatten()
     .collect::<Vec<String>>();
-    let new_history = matches!(
-        choice,
-        Choice::Bootstrap {
-            new_history: true,
-            ..
-        }
-    );
-    let one_real = !uuids.is_empty()
-        && uuids.iter().all(|u| *u == uuids[0])
-        && crate::galera::is_history(uuids[0]);
-    // "Kept" only when every Primary node has the history the recovery started from, that is a
-    // real one, and it is the one recorded at bootstrap (when there is a record). A new
-    // history is right only when --force-without asked for it (and then it is recorded).
-    let named = |u: &str| recorded.iter().any(|r| r == u);
-    let kept = if new_history {
-        one_real && uuids[0] != wanted.as_str() && named(uuids[0])
-    } else {
-        one_real && uuids[0] == wanted.as_str() && (recorded.is_empty() || named(wanted))
-    };
-    let before = if new_history || recorded.is_empty() || named(wanted) {
-        wanted.to_string()
-    } else {
-        recorded.join(", ")
-    };
-    let (history, history_text) = if kept && new_history {
-        (
-            "new",
-            format!("a NEW history, as --force-without asked; it was {before}"),
-        )
-    } else if kept {
-        ("kept", "kept: same history".to_string())
-    } else if uuids.is_empty() {
-        ("unknown", "unknown: no Primary node answers".to_string())
-    } else {
-        ("reset", format!("history reset: it was {before}"))
-    };
+    let recover::HistoryAfter {
+        kept,
+        history,
+        text: history_text,
+        before,
+    } = recover::history_after(choice, &uuids, &recorded);
     if !json {
         outln!(
             "cluster {}: recovered in {seconds:.1}s; cluster UUID {} ({history_text})",
@@ -787,46 +701,4 @@ async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64, json: bool) -> 
             ),
         ))
     }
-}
-
-/// What one node is doing, for reports.
-pub(crate) struct NodeState {
-    pub name: String,
-    pub host: String,
-    /// `None`: its host is out of reach.
-    pub container: Option<ContainerState>,
-    pub status: Option<crate::galera::NodeStatus>,
-}
-
-impl NodeState {
-    fn container_text(&self) -> String {
-        self.container
-            .as_ref()
-            .map_or_else(|| "host unreachable".to_string(), ToString::to_string)
-    }
-}
-
-impl std::fmt::Display for NodeState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{:<12} {:<16} {:<10} {}",
-            self.name,
-            self.host,
-            self.container_text(),
-            self.status
-                .as_ref()
-                .map_or("no SQL answer".to_string(), |s| format!(
-                    "{} {} size {} {}",
-                    s.cluster_status,
-                    s.local_state,
-                    s.cluster_size,
-                    s.short_uuid()
-                ))
-        )
-    }
-}
-
-pub(crate) fn monitor_target(cx: &Context<'_>, node: &inventory::Node) -> crate::sql::SqlTarget {
-    observe::monitor_target(cx.inventory, node, &cx.password)
 }

@@ -69,6 +69,18 @@ pub fn log_tail(container: &str, lines: usize) -> Argv {
     ]
 }
 
+/// The last `lines` lines a container logged, its stderr merged into its stdout (through
+/// `sh`, so one stream keeps the order).
+pub fn log_tail_merged(container: &str, lines: usize) -> Argv {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        format!("docker logs --tail {lines} \"$1\" 2>&1"),
+        "galeractl-garbd-log".into(),
+        container.to_string(),
+    ]
+}
+
 /// Every volume's name, one a line.
 pub fn volume_names() -> Argv {
     words(&["docker", "volume", "ls", "--format", "{{.Name}}"])

@@ -9,4 +9,4 @@ mod positions;
 pub use cluster::{Gcache, Observed, ObservedNode, SqlSaid, Stray, StrayVolume, Versions};
 pub use container::{Container, ContainerRow, ContainerState, Liveness};
 pub use host::{node_container, HostFacts, Present};
-pub use positions::{NodePosition, Positions, Reading, SavedView, Source};
+pub use positions::{NodePosition, NodeState, Positions, Reading, SavedView, Source};

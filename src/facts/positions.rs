@@ -95,3 +95,42 @@ pub struct Positions {
     /// The last Primary view each crashed node saved (gvwstate.dat), in inventory order.
     pub views: Vec<Option<SavedView>>,
 }
+
+/// What one node is doing, for reports.
+pub struct NodeState {
+    pub name: String,
+    pub host: String,
+    /// `None`: its host is out of reach.
+    pub container: Option<ContainerState>,
+    pub status: Option<crate::galera::NodeStatus>,
+}
+
+impl NodeState {
+    /// Its container's state, or `host unreachable`.
+    pub fn container_text(&self) -> String {
+        self.container
+            .as_ref()
+            .map_or_else(|| "host unreachable".to_string(), ToString::to_string)
+    }
+}
+
+impl std::fmt::Display for NodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:<12} {:<16} {:<10} {}",
+            self.name,
+            self.host,
+            self.container_text(),
+            self.status
+                .as_ref()
+                .map_or("no SQL answer".to_string(), |s| format!(
+                    "{} {} size {} {}",
+                    s.cluster_status,
+                    s.local_state,
+                    s.cluster_size,
+                    s.short_uuid()
+                ))
+        )
+    }
+}

@@ -2,6 +2,7 @@
 //! view. Read-only commands over SSH and SQL; the parsing is pure and unit-tested. What each
 //! command needs comes back as one value of `facts`.
 
+pub mod arbitrator;
 mod host;
 mod image;
 pub mod positions;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use super::PROBE_TIMEOUT;
 use crate::docker::oneoff;
-use crate::facts::{ContainerRow, ContainerState, NodePosition, Positions, Reading, Source};
+use crate::facts::{
+    ContainerRow, ContainerState, NodePosition, NodeState, Positions, Reading, Source,
+};
 use crate::inventory::{Inventory, Node};
 use crate::observe;
 use crate::recover::{self, RecoverOutput, ZERO_UUID};
@@ -33,6 +35,29 @@ pub struct Reach<'a> {
 
 fn monitor_target(cx: &Reach<'_>, node: &Node) -> SqlTarget {
     observe::monitor_target(cx.inventory, node, cx.password)
+}
+
+/// Every node's container and wsrep state, read now (for recovery's reports).
+pub async fn now(inventory: &Inventory, hosts: &Hosts, password: &Secret) -> Vec<NodeState> {
+    futures::future::join_all(inventory.nodes.iter().map(|n| async move {
+        let container = match hosts.get(&n.host) {
+            None => None,
+            Some(remote) => Some(match observe::containers(&remote).await {
+                Ok(rows) => observe::node_container(inventory, n, &rows)
+                    .map_or(ContainerState::Missing, |r| r.state.clone()),
+                Err(_) => ContainerState::Unknown(String::new()),
+            }),
+        };
+        let target = observe::monitor_target(inventory, n, password);
+        let status = crate::sql::probe(&target, PROBE_TIMEOUT).await.ok();
+        NodeState {
+            name: n.name.clone(),
+            host: n.host.clone(),
+            container,
+            status,
+        }
+    }))
+    .await
 }
 
 /// Every node's position, read in parallel.

@@ -2,10 +2,8 @@
 //! failure or an interrupt: the plan's on-failure steps (a bootstrap address back to the
 //! members, a cleared position back), then each node's state and the stages not run.
 
-use super::{monitor_target, Context, NodeState, PROBE_TIMEOUT};
+use super::Context;
 use crate::exit;
-use crate::facts::ContainerState;
-use crate::observe;
 use crate::plan::{self, Plan};
 use crate::runner::Runner;
 
@@ -75,25 +73,6 @@ fn runner<'a>(cx: &Context<'a>) -> Runner<'a> {
 }
 
 /// Every node's container and wsrep state, read now.
-pub(crate) async fn node_states(cx: &Context<'_>) -> Vec<NodeState> {
-    futures::future::join_all(cx.inventory.nodes.iter().map(|n| async move {
-        let container = match cx.hosts.get(&n.host) {
-            None => None,
-            Some(remote) => Some(match observe::containers(&remote).await {
-                Ok(rows) => observe::node_container(cx.inventory, n, &rows)
-                    .map_or(ContainerState::Missing, |r| r.state.clone()),
-                Err(_) => ContainerState::Unknown(String::new()),
-            }),
-        };
-        let status = crate::sql::probe(&monitor_target(cx, n), PROBE_TIMEOUT)
-            .await
-            .ok();
-        NodeState {
-            name: n.name.clone(),
-            host: n.host.clone(),
-            container,
-            status,
-        }
-    }))
-    .await
+pub(crate) async fn node_states(cx: &Context<'_>) -> Vec<crate::facts::NodeState> {
+    crate::observe::positions::now(cx.inventory, cx.hosts, &cx.password).await
 }
