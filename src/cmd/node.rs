@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::NodeArgs;
 use crate::exit;
-use crate::facts::Container;
+use crate::facts::{Container, ContainerRow, ContainerState};
 use crate::galera::{self, NodeStatus, Probe};
 use crate::inventory::{self, Inventory, Node};
 use crate::observe;
@@ -72,11 +72,10 @@ async fn container_of(
     inventory: &Inventory,
     node: &Node,
     remote: &Remote,
-) -> Result<Option<observe::ContainerRow>, Failure> {
-    let rows = observe::containers(remote)
+) -> Result<Option<ContainerRow>, Failure> {
+    observe::node_row(inventory, node, remote)
         .await
-        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
-    Ok(observe::node_container(inventory, node, &rows).cloned())
+        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))
 }
 
 pub async fn stop(args: &NodeArgs) -> Outcome {
@@ -131,7 +130,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
                     "node": node.name,
                     "changed": false,
                     "container": name,
-                    "state": "missing",
+                    "state": ContainerState::Missing,
                 }),
             );
             return Ok(ExitCode::SUCCESS);
@@ -157,7 +156,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
     }
     let started = Instant::now();
     super::run_plan(&runner(cx, hosts, args), &plan).await?;
-    let seqno = saved_seqno(inventory, node, remote).await;
+    let seqno = observe::positions::saved_seqno(inventory, node, remote).await;
     let seconds = started.elapsed().as_secs_f64();
     super::print_result(
         args.json,
@@ -170,7 +169,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
             "node": node.name,
             "changed": true,
             "container": name,
-            "state": "exited",
+            "state": ContainerState::Exited,
             "seconds": seconds,
             "seqno": seqno,
         }),
@@ -182,14 +181,6 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The seqno in the node's grastate.dat, read (read-only) through recovery's labelled one-off
-/// container on its volume, with recovery's parser.
-async fn saved_seqno(inventory: &Inventory, node: &Node, remote: &Remote) -> Option<i64> {
-    let argv = crate::docker::oneoff::read_grastate(inventory, node);
-    let out = remote.run_ok(&argv, None).await.ok()?;
-    crate::recover::parse_grastate(&out).ok().map(|g| g.seqno)
 }
 
 pub async fn start(args: &NodeArgs) -> Outcome {

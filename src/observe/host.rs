@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::argv::{words, Argv};
 use crate::docker;
 use crate::facts::{node_container, ContainerRow, ContainerState, HostFacts, Liveness, Present};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Node};
 use crate::ssh::{Hosts, Remote, SshError};
 
 /// `docker ps -a` ([`docker::read::ps`]).
@@ -154,6 +154,16 @@ pub async fn log_tail(remote: &Remote, container: &str, lines: usize) -> String 
         Ok(o) => format!("{}{}", o.stdout, o.stderr).trim_end().to_string(),
         Err(e) => format!("(no log: {e})"),
     }
+}
+
+/// The container of `node` on its host (`remote`), if any.
+pub async fn node_row(
+    inventory: &Inventory,
+    node: &Node,
+    remote: &Remote,
+) -> Result<Option<ContainerRow>, SshError> {
+    let rows = containers(remote).await?;
+    Ok(node_container(inventory, node, &rows).cloned())
 }
 
 /// The containers of each of `hosts` named (each distinct host once, in parallel; a host not

@@ -60,6 +60,14 @@ pub async fn now(inventory: &Inventory, hosts: &Hosts, password: &Secret) -> Vec
     .await
 }
 
+/// The seqno in the node's grastate.dat, read (read-only) through recovery's labelled one-off
+/// container on its volume, with recovery's parser.
+pub async fn saved_seqno(inventory: &Inventory, node: &Node, remote: &Remote) -> Option<i64> {
+    let argv = oneoff::read_grastate(inventory, node);
+    let out = remote.run_ok(&argv, None).await.ok()?;
+    recover::parse_grastate(&out).ok().map(|g| g.seqno)
+}
+
 /// Every node's position, read in parallel.
 pub async fn read(cx: &Reach<'_>) -> Positions {
     let results =
