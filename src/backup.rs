@@ -82,7 +82,7 @@ pub fn restore_refusal(cluster: &str, strays: &[Stray]) -> Option<String> {
         .map(|s| {
             let state = if s.member {
                 "a member of the cluster"
-            } else if s.running {
+            } else if s.state.is_running() {
                 "running"
             } else {
                 "stopped"
@@ -187,7 +187,11 @@ mod tests {
             name: name.to_string(),
             host: "10.0.0.4".to_string(),
             container: container.to_string(),
-            running,
+            state: if running {
+                crate::facts::ContainerState::Running
+            } else {
+                crate::facts::ContainerState::Exited
+            },
             member,
         };
         assert_eq!(

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use galeractl::docker;
-use galeractl::facts::{self, Container, Observed, ObservedNode, SqlSaid};
+use galeractl::facts::{self, Container, ContainerState, Observed, ObservedNode, SqlSaid};
 use galeractl::galera::NoAnswer;
 use galeractl::inventory::{parse, Inventory};
 use galeractl::plan::{self, PlanError, WaitFor};
@@ -197,7 +197,7 @@ fn renamed_nodes_never_get_a_new_empty_cluster_beside_the_old_one() {
             name: format!("old{i}"),
             host: n.host.clone(),
             container: format!("local-test-old{i}"),
-            running: false,
+            state: ContainerState::Exited,
             member: false,
         });
         observed
@@ -222,7 +222,7 @@ fn renamed_nodes_never_get_a_new_empty_cluster_beside_the_old_one() {
     assert!(plan.notes[0].starts_with("--new-history: a new, empty cluster with a new history"));
     assert!(plan.records_history());
     // One of them runs: it may serve; no flag goes past that.
-    observed.strays[1].running = true;
+    observed.strays[1].state = ContainerState::Running;
     let refused = plan::up_with(
         &inv,
         &observed,
@@ -556,7 +556,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
         name: "noded".into(),
         host: "10.10.10.13".into(),
         container: "local-test-noded".into(),
-        running: true,
+        state: ContainerState::Running,
         member: true,
     });
     let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));

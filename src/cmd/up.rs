@@ -502,7 +502,7 @@ mod tests {
             name: "noded".into(),
             host: "10.10.10.13".into(),
             container: "local-test-noded".into(),
-            running: true,
+            state: crate::facts::ContainerState::Running,
             member: true,
         }];
         assert_eq!(

@@ -1,7 +1,7 @@
 //! What `up` and the planners know of a cluster on its hosts: its nodes, their containers,
 //! what their SQL said, strays, and what a rolling replace needs.
 
-use super::container::Container;
+use super::container::{Container, ContainerState};
 
 /// What is known of the cluster on its hosts before planning. The default is a cluster that
 /// does not exist yet: that is what `galeractl plan` shows.
@@ -123,7 +123,8 @@ pub struct Stray {
     pub host: String,
     /// Its container's name.
     pub container: String,
-    pub running: bool,
+    /// Its container's state (a member found only by its address runs).
+    pub state: ContainerState,
     /// The members' list of addresses names it: it is in the Primary component now.
     pub member: bool,
 }

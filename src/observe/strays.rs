@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::facts::{Stray, StrayVolume};
+use crate::facts::{ContainerState, Stray, StrayVolume};
 use crate::galera::NodeStatus;
 use crate::inventory::Inventory;
 use crate::observe;
@@ -93,7 +93,7 @@ pub async fn find(
             strays.push(Stray {
                 member: row.is_running()
                     && members.iter().any(|(h, _)| h.eq_ignore_ascii_case(&host)),
-                running: row.is_running(),
+                state: row.state.clone(),
                 name: row.node.clone(),
                 host: host.clone(),
                 container: row.name.clone(),
@@ -106,7 +106,7 @@ pub async fn find(
                 name: format!("the member at {host}:{port}"),
                 host: host.clone(),
                 container: String::new(),
-                running: true,
+                state: ContainerState::Running,
                 member: true,
             });
         }

@@ -46,7 +46,7 @@ pub fn apply(
                 s.host,
                 if s.member {
                     "a member of the cluster"
-                } else if s.running {
+                } else if s.state.is_running() {
                     "its container runs"
                 } else {
                     "its container is stopped"
