@@ -5,6 +5,7 @@ pub mod dump;
 mod fence;
 pub mod manifest;
 pub mod plans;
+pub mod space;
 pub mod xbstream;
 
 pub use manifest::{Format, Manifest, ManifestError, LOGICAL_FILE, MANIFEST_FILE, PHYSICAL_FILE};

@@ -18,8 +18,6 @@ use crate::ssh::Hosts;
 
 use super::PROBE_TIMEOUT;
 
-mod space;
-
 /// The manifest and the backup's file, from the backup's directory or its manifest's path.
 fn read_manifest(given: &Path) -> Result<(Manifest, PathBuf), Failure> {
     let path = if given.is_dir() {
@@ -164,37 +162,13 @@ async fn aside_space(
     hosts: &Hosts,
     present: &[Present],
 ) -> Result<(), Failure> {
-    let mut by_host: std::collections::BTreeMap<&str, Vec<&crate::inventory::Node>> =
-        Default::default();
-    for node in &inventory.nodes {
-        if present.iter().any(|p| p.node == node.name && p.volume) {
-            by_host.entry(node.host.as_str()).or_default().push(node);
-        }
-    }
-    let mut refused = Vec::new();
-    for (host, nodes) in by_host {
-        let remote = hosts
-            .get(host)
-            .ok_or_else(|| Failure::new(exit::FAILED, format!("host {host} is not connected")))?;
-        let argv = space::measure_argv(inventory, &nodes);
-        let cannot = |why: String| {
-            Failure::new(
-                exit::FAILED,
-                format!("host {host}: cannot measure the data to move aside and the free space ({why}); nothing was changed"),
-            )
-        };
-        let out = remote
-            .run(&argv, None, Duration::from_secs(300))
-            .await
-            .map_err(|e| cannot(e.to_string()))?;
-        if out.code != 0 {
-            return Err(cannot(format!("exit {}: {}", out.code, out.stderr.trim())));
-        }
-        let (used, available) = space::parse(&out.stdout)
-            .ok_or_else(|| cannot(format!("unexpected output {:?}", out.stdout.trim())))?;
-        let volumes: Vec<String> = nodes.iter().map(|n| inventory.volume_name(n)).collect();
-        refused.extend(space::judge(host, &volumes, used, available));
-    }
+    let measured = observe::restore::aside_space(inventory, hosts, present)
+        .await
+        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
+    let refused: Vec<String> = measured
+        .iter()
+        .filter_map(|m| backup::space::judge(&m.host, &m.volumes, m.used_kib, m.available_kib))
+        .collect();
     if refused.is_empty() {
         return Ok(());
     }

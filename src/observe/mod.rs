@@ -10,6 +10,7 @@ pub mod positions;
 pub mod preflight;
 pub mod program;
 mod proxy;
+pub mod restore;
 mod sql;
 pub mod status;
 pub mod strays;
