@@ -37,3 +37,11 @@ pub fn node_container<'a>(
     rows.iter()
         .find(|r| r.cluster == inventory.cluster.name && r.node == node.name)
 }
+
+/// What a host holds as the cluster's CA certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostCa {
+    /// No file there (a host the cluster has not used with TLS yet).
+    Missing,
+    Pem(String),
+}

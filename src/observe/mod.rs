@@ -14,6 +14,7 @@ pub mod restore;
 mod sql;
 pub mod status;
 pub mod strays;
+pub mod tls;
 pub mod up;
 pub mod versions;
 
