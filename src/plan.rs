@@ -23,7 +23,7 @@ pub use model::{Guard, Plan, PlanError, Stage, Stdin, Stdout, Step, StepKind, Wa
 pub use node_guard::{
     quorum_after_stop, start_refusal, stop_keeps_quorum, with_unnamed, QuorumLoss,
 };
-pub use preflight::{copies_image_to_some_host, preflight_up};
+pub use preflight::{aux_images, aux_problems, copies_image_to_some_host, preflight_up};
 pub use prune::{members as prune_members, volume_of as stray_volume, UpOptions};
 pub use remnants::NEW_HISTORY_FLAG;
 pub use render::{render, render_step_line};

@@ -10,7 +10,6 @@ use serde::Serialize;
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::UpArgs;
 use crate::inventory::{self, Inventory};
-use crate::observe::program::ProgramCheck;
 use crate::observe::{self, HostFacts};
 use crate::plan::{self, Plan, StepKind};
 use crate::ssh::Hosts;
@@ -416,57 +415,10 @@ async fn ports_between_hosts(
 }
 
 /// When the plan deploys HAProxy or the arbitrator: its image must be on its host (no
-/// registry to pull from), checked before anything changes.
+/// registry to pull from), and run its program, checked before anything changes.
 async fn aux_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Result<(), Failure> {
-    // Each image is there, and runs its program (the same entrypoint its container gets).
-    let mut wanted: Vec<(StepKind, &str, &str, &str, [&str; 2])> = Vec::new();
-    if let Some(h) = &inventory.haproxy {
-        let program = ["haproxy", "-v"];
-        wanted.push((StepKind::CreateProxy, "HAProxy", &h.host, &h.image, program));
-    }
-    if let Some(a) = &inventory.arbitrator {
-        let program = ["garbd", "--version"];
-        wanted.push((
-            StepKind::CreateArbitrator,
-            "arbitrator",
-            &a.host,
-            &a.image,
-            program,
-        ));
-    }
-    let mut problems = Vec::new();
-    for (kind, what, host, image, [program, flag]) in wanted {
-        let Some(remote) = hosts
-            .get(host)
-            .filter(|_| plan.steps_of(kind).next().is_some())
-        else {
-            continue;
-        };
-        match observe::image_present(&remote, image).await {
-            Ok(true) => {}
-            Ok(false) => {
-                problems.push(format!(
-                    "host {host}: {what} image {image} is missing (load it there)"
-                ));
-                continue;
-            }
-            Err(e) => {
-                problems.push(e.to_string());
-                continue;
-            }
-        }
-        match observe::program::check(&remote, image, program, flag).await {
-            Ok(ProgramCheck::Runs) => {}
-            Ok(ProgramCheck::Missing(said)) => problems.push(format!(
-                "host {host}: {what} image {image} has no {program} (its container would loop, restarting): {said}"
-            )),
-            Ok(ProgramCheck::Fails(code, said)) => problems.push(format!(
-                "host {host}: {what} image {image}: `{program} {flag}` exits {code}: {said}"
-            )),
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
-    preflight_failed(problems)
+    let seen = observe::up::aux_images(hosts, plan::aux_images(inventory, plan)).await;
+    preflight_failed(plan::aux_problems(&seen))
 }
 
 /// The checks before the first change: `Ok` when `problems` is empty, else the failure that

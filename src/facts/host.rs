@@ -45,3 +45,36 @@ pub enum HostCa {
     Missing,
     Pem(String),
 }
+
+/// What running `PROGRAM VERSION_FLAG` in the image showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgramCheck {
+    Runs,
+    /// docker could not start it (exit 127: not found; 126: not executable).
+    Missing(String),
+    /// It started and failed (its exit code and last output).
+    Fails(i32, String),
+}
+
+/// An image a service container needs on its host (no registry to pull from), and the program
+/// its container runs, asked for its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuxImage {
+    /// What it is for: `HAProxy`, `arbitrator`.
+    pub what: &'static str,
+    pub host: String,
+    pub image: String,
+    pub program: &'static str,
+    pub flag: &'static str,
+}
+
+/// What its host showed of an [`AuxImage`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuxSeen {
+    /// The image is not there.
+    Missing,
+    /// The host or docker did not say (what was said).
+    Error(String),
+    /// The image is there; what its program did.
+    Program(ProgramCheck),
+}

@@ -8,5 +8,5 @@ mod positions;
 
 pub use cluster::{Gcache, Observed, ObservedNode, SqlSaid, Stray, StrayVolume, Versions};
 pub use container::{Container, ContainerRow, ContainerState, Liveness};
-pub use host::{node_container, HostCa, HostFacts, Present};
+pub use host::{node_container, AuxImage, AuxSeen, HostCa, HostFacts, Present, ProgramCheck};
 pub use positions::{NodePosition, NodeState, Positions, Reading, SavedView, Source};

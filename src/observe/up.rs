@@ -8,7 +8,8 @@ use super::sql::monitor_target;
 use super::strays::UnreachableStray;
 use super::PROBE_TIMEOUT;
 use crate::facts::{
-    node_container, Container, ContainerRow, HostFacts, Observed, ObservedNode, SqlSaid,
+    node_container, AuxImage, AuxSeen, Container, ContainerRow, HostFacts, Observed, ObservedNode,
+    SqlSaid,
 };
 use crate::galera::{self, NodeStatus};
 use crate::inventory::Inventory;
@@ -285,4 +286,27 @@ async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut Obser
             observed.nodes[i].waiting_non_primary = true;
         }
     }
+}
+
+/// Each image in `wanted` on its host, one after another (a host not connected is left out):
+/// whether it is there and, when it is, whether its program runs.
+pub async fn aux_images(hosts: &Hosts, wanted: Vec<AuxImage>) -> Vec<(AuxImage, AuxSeen)> {
+    let mut seen = Vec::new();
+    for aux in wanted {
+        let Some(remote) = hosts.get(&aux.host) else {
+            continue;
+        };
+        let said = match super::image_present(&remote, &aux.image).await {
+            Ok(false) => AuxSeen::Missing,
+            Err(e) => AuxSeen::Error(e.to_string()),
+            Ok(true) => {
+                match super::program::check(&remote, &aux.image, aux.program, aux.flag).await {
+                    Ok(check) => AuxSeen::Program(check),
+                    Err(e) => AuxSeen::Error(e.to_string()),
+                }
+            }
+        };
+        seen.push((aux, said));
+    }
+    seen
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{Plan, Stdin, StepKind};
-use crate::facts::{node_container, HostFacts};
+use crate::facts::{node_container, AuxImage, AuxSeen, HostFacts, ProgramCheck};
 use crate::inventory::Inventory;
 
 /// The plan copies the image from this machine (a step reads a local command's output) and
@@ -82,6 +82,64 @@ pub fn preflight_up(
     problems
 }
 
+/// The images of HAProxy and the arbitrator that the plan creates a container of, each with
+/// the program its container runs.
+pub fn aux_images(inventory: &Inventory, plan: &Plan) -> Vec<AuxImage> {
+    let mut wanted = Vec::new();
+    if let Some(h) = &inventory.haproxy {
+        wanted.push((
+            StepKind::CreateProxy,
+            "HAProxy",
+            &h.host,
+            &h.image,
+            ["haproxy", "-v"],
+        ));
+    }
+    if let Some(a) = &inventory.arbitrator {
+        let program = ["garbd", "--version"];
+        wanted.push((
+            StepKind::CreateArbitrator,
+            "arbitrator",
+            &a.host,
+            &a.image,
+            program,
+        ));
+    }
+    wanted
+        .into_iter()
+        .filter(|(kind, ..)| plan.steps_of(*kind).next().is_some())
+        .map(|(_, what, host, image, [program, flag])| AuxImage {
+            what,
+            host: host.clone(),
+            image: image.clone(),
+            program,
+            flag,
+        })
+        .collect()
+}
+
+/// What is wrong with the images [`aux_images`] named, as their hosts showed them.
+pub fn aux_problems(seen: &[(AuxImage, AuxSeen)]) -> Vec<String> {
+    seen.iter()
+        .filter_map(|(a, seen)| {
+            let (host, what, image, program, flag) = (&a.host, a.what, &a.image, a.program, a.flag);
+            match seen {
+                AuxSeen::Missing => Some(format!(
+                    "host {host}: {what} image {image} is missing (load it there)"
+                )),
+                AuxSeen::Error(e) => Some(e.clone()),
+                AuxSeen::Program(ProgramCheck::Runs) => None,
+                AuxSeen::Program(ProgramCheck::Missing(said)) => Some(format!(
+                    "host {host}: {what} image {image} has no {program} (its container would loop, restarting): {said}"
+                )),
+                AuxSeen::Program(ProgramCheck::Fails(code, said)) => Some(format!(
+                    "host {host}: {what} image {image}: `{program} {flag}` exits {code}: {said}"
+                )),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +199,39 @@ mod tests {
         assert!(
             problems[3].contains("this machine's docker"),
             "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn an_aux_image_missing_or_without_its_program_is_a_problem() {
+        let aux = AuxImage {
+            what: "arbitrator",
+            host: "h".into(),
+            image: "g:1".into(),
+            program: "garbd",
+            flag: "--version",
+        };
+        let seen = [
+            (aux.clone(), AuxSeen::Program(ProgramCheck::Runs)),
+            (aux.clone(), AuxSeen::Missing),
+            (
+                aux.clone(),
+                AuxSeen::Program(ProgramCheck::Missing("not found".into())),
+            ),
+            (
+                aux.clone(),
+                AuxSeen::Program(ProgramCheck::Fails(2, "bad".into())),
+            ),
+            (aux, AuxSeen::Error("host h: no route".into())),
+        ];
+        assert_eq!(
+            aux_problems(&seen),
+            [
+                "host h: arbitrator image g:1 is missing (load it there)",
+                "host h: arbitrator image g:1 has no garbd (its container would loop, restarting): not found",
+                "host h: arbitrator image g:1: `garbd --version` exits 2: bad",
+                "host h: no route",
+            ]
         );
     }
 }
