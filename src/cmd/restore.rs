@@ -56,7 +56,7 @@ fn check_file(manifest: &Manifest, file: &Path) -> Result<(), Failure> {
             manifest.host
         )));
     }
-    let read = super::backup::read_backup(file, manifest.format).map_err(bad)?;
+    let read = crate::observe::backup_file::read_backup(file, manifest.format).map_err(bad)?;
     if read.size != manifest.size || read.sha256 != manifest.sha256 {
         return Err(bad(format!(
             "{} bytes with SHA-256 {}, but the manifest says {} bytes with {}: the file is not the backup the manifest describes",

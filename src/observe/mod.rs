@@ -3,6 +3,7 @@
 //! command needs comes back as one value of `facts`.
 
 pub mod arbitrator;
+pub mod backup_file;
 pub mod doctor;
 mod host;
 mod image;
