@@ -7,8 +7,8 @@ use std::path::Path;
 use super::fence;
 use super::manifest::{Format, Manifest};
 use crate::argv::{words, Argv};
+use crate::docker::DESYNC_PROCEDURE;
 use crate::docker::{self, oneoff};
-use crate::docker::{DESYNC_PROCEDURE, LABEL_CLUSTER};
 use crate::inventory::layout::{BACKUP_CNF_FILE, SECRETS_MOUNT};
 use crate::inventory::{Inventory, Node};
 use crate::plan::{self, Plan, Stage, Stdin, Stdout, Step, WaitFor};
@@ -140,23 +140,19 @@ pub fn on_host(
         )
     };
     let check_name = inventory.backup_check_container(node);
-    let mut check = words(&["docker", "run", "--rm", "--name"]);
-    check.push(check_name.clone());
-    check.push("--label".into());
-    check.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    check.extend(["--label".into(), oneoff::oneoff_label()]);
-    check.extend(words(&["--network", "none", "--volume"]));
-    check.push(format!("{host_dir}:/backup"));
-    check.extend(words(&["--entrypoint", "bash"]));
-    check.push(inventory.cluster.image.clone());
-    check.extend(["-c".to_string(), ON_HOST_CHECK.to_string()]);
-    check.extend([
-        "galeractl-check".to_string(),
-        inventory.cluster.name.clone(),
-        node.name.clone(),
-        node.host.clone(),
-        started.to_string(),
-    ]);
+    let check = oneoff::backup_check(
+        inventory,
+        &check_name,
+        host_dir,
+        &[
+            ON_HOST_CHECK,
+            "galeractl-check",
+            &inventory.cluster.name,
+            &node.name,
+            &node.host,
+            started,
+        ],
+    );
     let check = Step {
         stdout: Some(Stdout::LocalFile(manifest.to_path_buf())),
         deadline_secs: Some(transfer_secs),
@@ -274,26 +270,8 @@ pub fn aside_volume(inventory: &Inventory, node: &Node, stamp: &str) -> String {
 /// that the restore starts from empty volumes and nothing is deleted.
 fn aside_steps(inventory: &Inventory, node: &Node, stamp: &str) -> Vec<Step> {
     let aside = aside_volume(inventory, node, stamp);
-    let mut create = words(&["docker", "volume", "create", "--label"]);
-    create.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    create.push("--label".into());
-    create.push(format!("io.galeractl.aside={stamp}"));
-    create.push(aside.clone());
-    let mut mv = words(&["docker", "run", "--rm", "--name"]);
-    mv.push(inventory.recover_container(node));
-    mv.push("--label".into());
-    mv.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    mv.extend(["--label".into(), oneoff::oneoff_label()]);
-    mv.extend(words(&["--network", "none", "--volume"]));
-    mv.push(format!("{}:/from", inventory.volume_name(node)));
-    mv.push("--volume".into());
-    mv.push(format!("{aside}:/to"));
-    mv.extend(words(&["--entrypoint", "sh"]));
-    mv.push(inventory.cluster.image.clone());
-    mv.extend(words(&[
-        "-c",
-        "set -e; cp -a /from/. /to/; sync; find /from -mindepth 1 -delete",
-    ]));
+    let create = oneoff::aside_volume_create(inventory, &aside, stamp);
+    let mv = oneoff::move_to_aside(inventory, node, &aside);
     vec![
         Step::on_node(
             node,
