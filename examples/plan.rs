@@ -13,8 +13,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use galeractl::facts::Observed;
 use galeractl::inventory::{self, Secrets};
-use galeractl::plan::{self, Observed};
+use galeractl::plan;
 
 fn main() -> anyhow::Result<()> {
     let path: PathBuf = std::env::args_os()

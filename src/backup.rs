@@ -5,11 +5,13 @@ pub mod dump;
 mod fence;
 pub mod manifest;
 pub mod plans;
+pub mod space;
 pub mod xbstream;
 
 pub use manifest::{Format, Manifest, ManifestError, LOGICAL_FILE, MANIFEST_FILE, PHYSICAL_FILE};
 pub use plans::{logical, on_host, physical, restore, Present};
 
+use crate::facts::Stray;
 use crate::galera::NodeStatus;
 use crate::inventory::{Inventory, Node};
 
@@ -69,6 +71,64 @@ pub fn stamp(utc: &str) -> String {
     format!("{date}T{time}Z")
 }
 
+/// Why `restore` refuses while the cluster has nodes the inventory does not name, or `None`.
+/// A stray keeps serving (or can start again) on the old data beside the restored cluster, and
+/// its address list names the restored nodes: it must be taken out first, as `up --prune` does.
+pub fn restore_refusal(cluster: &str, strays: &[Stray]) -> Option<String> {
+    if strays.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = strays
+        .iter()
+        .map(|s| {
+            let state = if s.member {
+                "a member of the cluster"
+            } else if s.state.is_running() {
+                "running"
+            } else {
+                "stopped"
+            };
+            if s.container.is_empty() {
+                format!("{} ({state})", s.name)
+            } else {
+                format!("{} on {} ({state})", s.name, s.host)
+            }
+        })
+        .collect();
+    Some(format!(
+        "refusing to restore: cluster {cluster} has nodes the inventory does not name: {}; they would keep the old data beside the restored cluster and dial its nodes. Take them out first (galeractl up --prune, or add them to the inventory); nothing was changed",
+        each.join(", ")
+    ))
+}
+
+/// Why `restore` refuses without `--replace`: the cluster has data (a node's container or
+/// data volume), or `None`.
+pub fn restore_data_refusal(
+    inventory: &Inventory,
+    present: &[crate::facts::Present],
+    replace: bool,
+) -> Option<String> {
+    let evidence: Vec<String> = present
+        .iter()
+        .filter(|p| p.container || p.volume)
+        .map(|p| {
+            let what = match (p.container, p.volume) {
+                (true, true) => "container and data volume",
+                (true, false) => "container",
+                _ => "data volume",
+            };
+            format!("{}: {what}", p.node)
+        })
+        .collect();
+    (!evidence.is_empty() && !replace).then(|| {
+        format!(
+            "refusing to restore: cluster {} has data ({}); --replace stops and removes its node containers and moves each node's data to a volume of its own (not deleted) first; nothing was changed",
+            inventory.cluster.name,
+            evidence.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +179,51 @@ mod tests {
             .is_err_and(|e| e == "no node \"x\" in the inventory (nodes: a, b, c)"));
         assert!(choose_node(&inv, &[None, None, None], None).is_err());
         assert_eq!(stamp("2026-11-26 16:51:13 UTC"), "20261126T165113Z");
+    }
+
+    #[test]
+    fn restore_refuses_while_strays_exist() {
+        assert_eq!(restore_refusal("lab", &[]), None);
+        let stray = |name: &str, container: &str, running: bool, member: bool| Stray {
+            name: name.to_string(),
+            host: "10.0.0.4".to_string(),
+            container: container.to_string(),
+            state: if running {
+                crate::facts::ContainerState::Running
+            } else {
+                crate::facts::ContainerState::Exited
+            },
+            member,
+        };
+        assert_eq!(
+            restore_refusal(
+                "lab",
+                &[
+                    stray("noded", "lab-noded", true, true),
+                    stray("nodee", "lab-nodee", false, false),
+                    stray("the member at 10.0.0.9:4306", "", true, true),
+                ]
+            )
+            .as_deref(),
+            Some("refusing to restore: cluster lab has nodes the inventory does not name: noded on 10.0.0.4 (a member of the cluster), nodee on 10.0.0.4 (stopped), the member at 10.0.0.9:4306 (a member of the cluster); they would keep the old data beside the restored cluster and dial its nodes. Take them out first (galeractl up --prune, or add them to the inventory); nothing was changed")
+        );
+    }
+
+    #[test]
+    fn data_refuses_a_restore_without_replace() {
+        let inv = inventory();
+        let present = |node: &str, container: bool, volume: bool| crate::facts::Present {
+            node: node.into(),
+            container,
+            volume,
+        };
+        let empty = [present("a", false, false), present("b", false, false)];
+        assert_eq!(restore_data_refusal(&inv, &empty, false), None);
+        let data = [present("a", true, true), present("b", false, true)];
+        assert_eq!(restore_data_refusal(&inv, &data, true), None);
+        assert_eq!(
+            restore_data_refusal(&inv, &data, false).as_deref(),
+            Some(format!("refusing to restore: cluster {} has data (a: container and data volume, b: data volume); --replace stops and removes its node containers and moves each node's data to a volume of its own (not deleted) first; nothing was changed", inv.cluster.name).as_str())
+        );
     }
 }

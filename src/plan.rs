@@ -6,6 +6,8 @@
 
 pub(crate) mod arbitrator;
 mod model;
+mod node_guard;
+mod preflight;
 mod proxy;
 mod prune;
 mod remnants;
@@ -16,14 +18,16 @@ mod steps;
 mod up;
 mod upgrade;
 
-pub use crate::facts::{
-    ContainerFact, Gcache, Observed, ObservedNode, SqlSaid, Stray, StrayVolume, Versions,
-};
+use crate::facts::{Container, Observed, ObservedNode, Stray, Versions};
 pub use model::{Guard, Plan, PlanError, Stage, Stdin, Stdout, Step, StepKind, WaitFor, SUDO_NOTE};
+pub use node_guard::{
+    quorum_after_stop, start_refusal, stop_keeps_quorum, with_unnamed, QuorumLoss,
+};
+pub use preflight::{aux_images, aux_problems, copies_image_to_some_host, preflight_up};
 pub use prune::{members as prune_members, volume_of as stray_volume, UpOptions};
 pub use remnants::NEW_HISTORY_FLAG;
 pub use render::{render, render_step_line};
-pub use restart::restart;
+pub use restart::{restart, restart_refusal, stale_endpoints, stale_endpoints_refusal};
 pub use steps::{prepare_node, record_stop, start_node, start_node_creates, stop_node};
 pub(crate) use steps::{
     record_history_step, remove_steps, start_or_run_steps, stop_step, tls_host_steps,
@@ -31,4 +35,4 @@ pub(crate) use steps::{
 };
 pub(crate) use up::{new_cluster, MonitorGrant};
 pub use up::{up, up_with};
-pub use upgrade::{gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};
+pub use upgrade::{gcache_rate, gcache_size_of, replaces_running, series, ASSUMED_DOWNTIME_SECS};

@@ -159,7 +159,7 @@ mod tests {
             name: name.into(),
             host: host.into(),
             port: 4306,
-            container: "running".into(),
+            container: crate::facts::ContainerState::Running,
             error: None,
             no_answer: None,
             wsrep,

@@ -9,111 +9,20 @@
 
 mod actions;
 pub mod commands;
-pub mod oneoff;
+mod history;
 mod parse;
 pub mod render;
 
 pub use actions::{actions, Action};
+pub use history::{history_after, HistoryAfter};
 pub use parse::{
     is_uuid, parse_grastate, parse_gvwstate, parse_wsrep_recover, GraState, GraStateError,
     RecoverOutput, SavedView, ZERO_UUID,
 };
 
 use std::collections::BTreeSet;
-use std::fmt;
 
-/// Where a position was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Grastate,
-    WsrepRecover,
-    /// A running node's `wsrep_last_committed`.
-    WsrepStatus,
-    /// `--wsrep-recover` after `--tc-heuristic-recover` committed or rolled back prepared
-    /// transactions: its data may differ from the others' at that seqno.
-    Heuristic,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Source::Grastate => "grastate",
-            Source::WsrepRecover => "wsrep-recover",
-            Source::WsrepStatus => "wsrep status",
-            Source::Heuristic => "wsrep-recover after tc-heuristic-recover",
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Container {
-    Running,
-    Stopped,
-    Missing,
-    /// The host did not answer.
-    Unknown,
-}
-
-impl fmt::Display for Container {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Container::Running => "running",
-            Container::Stopped => "stopped",
-            Container::Missing => "missing",
-            Container::Unknown => "unknown",
-        })
-    }
-}
-
-/// What was learned of one node's position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reading {
-    /// The node runs in a Primary component.
-    Primary {
-        uuid: String,
-        seqno: i64,
-    },
-    Position {
-        uuid: String,
-        seqno: i64,
-        safe_to_bootstrap: bool,
-        source: Source,
-    },
-    /// No data volume or no grastate.dat: it never held the cluster's data.
-    NoData,
-    PreparedTransactions(String),
-    Unreadable(String),
-    /// The node's server answers SQL but refuses the monitoring user: it runs, and may serve
-    /// in a Primary component; its state is unknown (the server's message).
-    AccessDenied(String),
-    /// The container runs, its SQL does not answer, and its log says why: its last view since
-    /// its start is non-Primary (it waits for a Primary component that no longer exists, as
-    /// after a power cut that hit while the cluster re-formed).
-    WaitingNonPrimary(String),
-}
-
-/// One node as recovery sees it, in inventory order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodePosition {
-    pub name: String,
-    pub host: String,
-    pub container: Container,
-    pub reading: Reading,
-}
-
-impl NodePosition {
-    /// A position the cluster can restart from: a real cluster UUID and a seqno.
-    fn valid(&self) -> Option<(&str, i64)> {
-        match &self.reading {
-            Reading::Position { uuid, seqno, .. } | Reading::Primary { uuid, seqno }
-                if uuid != ZERO_UUID && *seqno >= 0 =>
-            {
-                Some((uuid, *seqno))
-            }
-            _ => None,
-        }
-    }
-}
+pub use crate::facts::{ContainerState, NodePosition, Reading, Source};
 
 /// What the operator allowed on the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -279,8 +188,8 @@ pub fn choose_bootstrap_node(nodes: &[NodePosition], safety: &Safety) -> Result<
         node: chosen.name.clone(),
         uuid: uuid.to_string(),
         seqno,
-        stop_first: chosen.container == Container::Running,
-        create: chosen.container == Container::Missing,
+        stop_first: chosen.container.is_running(),
+        create: chosen.container.is_missing(),
         joiners: others.joiners,
         left_out: others.left_out,
         stop_left_out: others.stop_left_out,
@@ -320,7 +229,7 @@ fn refuse_unread(nodes: &[NodePosition], safety: &Safety) -> Result<(), Refusal>
     let unreadable = |running: bool| -> Vec<(String, String)> {
         nodes
             .iter()
-            .filter(|n| !given_up(n) && (n.container == Container::Running) == running)
+            .filter(|n| !given_up(n) && n.container.is_running() == running)
             .filter_map(|n| match &n.reading {
                 Reading::Unreadable(why) => Some((n.name.clone(), why.clone())),
                 _ => None,
@@ -499,7 +408,7 @@ fn bootstrap_others(
         match &n.reading {
             Reading::Unreadable(why) => {
                 left_out.push((n.name.clone(), why.clone()));
-                if n.container == Container::Running {
+                if n.container.is_running() {
                     stop_left_out.push(n.name.clone());
                 }
                 continue;
@@ -568,8 +477,8 @@ fn joiner(n: &NodePosition, cluster_uuid: &str) -> Joiner {
     Joiner {
         name: n.name.clone(),
         write_seqno,
-        stop_first: n.container == Container::Running,
-        create: n.container == Container::Missing,
+        stop_first: n.container.is_running(),
+        create: n.container.is_missing(),
         clear_safe_flag: matches!(
             n.reading,
             Reading::Position {
@@ -646,14 +555,14 @@ fn join_primary(
     )];
     let mut joiners = Vec::new();
     for n in nodes {
-        match (&n.reading, n.container) {
+        match (&n.reading, n.container.is_running()) {
             (Reading::Primary { .. }, _) => {}
             (Reading::Unreadable(why), _) => notes.push(format!("{} left alone: {why}", n.name)),
             (Reading::AccessDenied(why), _) => notes.push(format!(
                 "{} left alone: it answers SQL but refuses the monitoring user ({why})",
                 n.name
             )),
-            (_, Container::Running) => notes.push(format!(
+            (_, true) => notes.push(format!(
                 "{} runs outside the Primary component (joining?): left alone",
                 n.name
             )),
@@ -679,7 +588,7 @@ fn join_primary(
         primary: primaries.iter().map(|(n, _)| n.name.clone()).collect(),
         repair_config: primaries
             .iter()
-            .filter(|(n, _)| n.container == Container::Running)
+            .filter(|(n, _)| n.container.is_running())
             .map(|(n, _)| n.name.clone())
             .collect(),
         uuid,
@@ -729,8 +638,8 @@ pub fn pc_recovery(
     let mut first: Option<&SavedView> = None;
     let mut node_ids = BTreeSet::new();
     for (n, view) in nodes.iter().zip(views) {
-        if n.container != Container::Stopped {
-            return Err(format!("{} is {}", n.name, n.container));
+        if !n.container.is_stopped() {
+            return Err(format!("{} is {}", n.name, n.container.coarse()));
         }
         if heuristic_source(n) {
             return Err(format!(

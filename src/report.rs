@@ -1,10 +1,13 @@
 //! What `galeractl status` found, as data: one report of the cluster (its verdict, every node's
-//! wsrep state or why it gave none, the proxy's backends, garbd), which `cmd/status.rs`
-//! gathers and renders as a table or JSON, and `prometheus.rs` as metrics. Pure.
+//! wsrep state or why it gave none, the proxy's backends, garbd). `observe::status` reads it,
+//! `StatusReport::judge` decides the verdict, `cmd/status.rs` renders it as a table or JSON,
+//! and `prometheus.rs` as metrics. Pure.
 
 use serde::Serialize;
 
+use crate::facts::ContainerState;
 use crate::galera::{self, NodeStatus, Verdict};
+use crate::inventory::Inventory;
 
 /// The `--json` document (documented in docs/src/status.md): stable field names.
 #[derive(Debug, Serialize)]
@@ -30,6 +33,62 @@ pub struct StatusReport {
     pub advice: Option<String>,
 }
 
+impl StatusReport {
+    /// The report of what `status` read: the verdict at the inventory's size, garbd's
+    /// membership, and advice when nodes refuse the monitoring user.
+    pub fn judge(
+        inventory: &Inventory,
+        nodes: Vec<NodeReport>,
+        recorded_history: Vec<String>,
+        proxy: Option<ProxyReport>,
+        arbitrator: Option<ContainerState>,
+    ) -> StatusReport {
+        let pairs: Vec<(&str, Option<&NodeStatus>)> = nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
+            .collect();
+        let verdict = galera::verdict(inventory.members(), &pairs, &recorded_history);
+        let statuses: Vec<Option<NodeStatus>> = nodes.iter().map(|n| n.wsrep.clone()).collect();
+        let arbitrator = inventory
+            .arbitrator
+            .as_ref()
+            .zip(arbitrator)
+            .map(|(a, container)| {
+                ArbitratorReport {
+                    host: a.host.clone(),
+                    port: a.port,
+                    // Its container runs and the component counts a member no node accounts for.
+                    member: container == ContainerState::Running
+                        && crate::arbitrator::is_member(&statuses, 0),
+                    container,
+                }
+            });
+        let advice = nodes
+            .iter()
+            .any(|n| {
+                n.no_answer
+                    .as_ref()
+                    .is_some_and(galera::NoAnswer::is_access_denied)
+            })
+            .then(|| {
+                galera::access_denied_advice(
+                    &inventory.cluster.monitor_user,
+                    &inventory.cluster.monitor_password_file,
+                )
+            });
+        StatusReport {
+            cluster: inventory.cluster.name.clone(),
+            advice,
+            recorded_history,
+            exit_code: verdict.exit_code(),
+            verdict,
+            nodes,
+            proxy,
+            arbitrator,
+        }
+    }
+}
+
 /// garbd: a member without data, so no SQL; its container's state over SSH, and whether the
 /// Primary component counts a member that is no node.
 #[derive(Debug, Serialize)]
@@ -37,7 +96,7 @@ pub struct ArbitratorReport {
     pub host: String,
     pub port: u16,
     /// `running`, `exited`, `missing`, or `unknown (why)`.
-    pub container: String,
+    pub container: ContainerState,
     pub member: bool,
 }
 
@@ -71,7 +130,7 @@ pub struct NodeReport {
     pub port: u16,
     /// Container state from docker (`running`, `exited`, `missing`...), or `unknown` when it
     /// was not asked (the node answered SQL: it runs) or the host could not be reached.
-    pub container: String,
+    pub container: ContainerState,
     /// Why SQL gave no status; absent when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -38,6 +38,25 @@ pub struct Runner<'a> {
     pub probe_timeout: Duration,
 }
 
+impl<'a> Runner<'a> {
+    /// The one way to make a runner: its waits get `sync_timeout`, its probes
+    /// [`PROBE_TIMEOUT`](crate::observe::PROBE_TIMEOUT).
+    pub fn new(
+        inventory: &'a Inventory,
+        hosts: &'a Hosts,
+        monitor_password: Secret,
+        sync_timeout: Duration,
+    ) -> Runner<'a> {
+        Runner {
+            inventory,
+            hosts,
+            monitor_password,
+            sync_timeout,
+            probe_timeout: crate::observe::PROBE_TIMEOUT,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct RunError {

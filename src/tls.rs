@@ -8,6 +8,7 @@ pub mod certs;
 
 use std::path::PathBuf;
 
+use crate::facts::HostCa;
 use crate::inventory::{Inventory, Node, Tls};
 
 /// Where a member's certificate, key and the CA are mounted in its container.
@@ -162,6 +163,39 @@ pub fn client_cnf_text() -> String {
     format!("# managed by galeractl\n[client]\nssl\nssl-ca={CA_IN}\nssl-verify-server-cert\n")
 }
 
+/// Whether `local` (this machine's CA certificate, `None` when missing) may be used with the
+/// hosts' CAs; the refusal says what was seen and what to do.
+pub fn judge_ca(
+    inventory: &Inventory,
+    command: &str,
+    local: Option<&str>,
+    hosts: &[(String, HostCa)],
+) -> Result<(), String> {
+    let Some(tls) = &inventory.tls else {
+        return Ok(());
+    };
+    let path = tls.ca_cert.display();
+    let dir = tls.dir.display();
+    let Some(local) = local else {
+        return Err(format!(
+            "refusing to {command}, nothing was changed: [tls] needs the cluster's CA on this machine, and {path} is missing; {command} never makes a CA (the cluster's nodes would not trust it). Copy {dir} (its ca.crt and ca.key, the key 0600) from the machine that made the cluster, then run again"
+        ));
+    };
+    let differ: Vec<&str> = hosts
+        .iter()
+        .filter(|(_, ca)| matches!(ca, HostCa::Pem(pem) if pem.trim() != local.trim()))
+        .map(|(h, _)| h.as_str())
+        .collect();
+    if differ.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to {command}, nothing was changed: this machine's CA {path} is not the one the cluster trusts ({} on {} differs): what it signed or uploads would not be trusted. Use the {dir} of the machine that made the cluster (copy it here), then run again",
+        crate::tls::host_ca(inventory),
+        differ.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +205,53 @@ mod tests {
         assert!(provider_options().contains("socket.ssl_ca=/etc/mysql/galeractl-tls/ca.crt"));
         assert!(garbd_options().contains("socket.ssl_key=/etc/mysql/galeractl-tls/server.key"));
         assert!(sst_cnf_text().contains("encrypt=3\n"));
+    }
+}
+
+#[cfg(test)]
+mod ca_tests {
+    use super::*;
+
+    fn inventory() -> Inventory {
+        let source = "[cluster]\nname = \"c1\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\nsst_method = \"mariabackup\"\nsst_password_file = \"s\"\n\n[[nodes]]\nname = \"a\"\nhost = \"10.0.0.1\"\n\n[[nodes]]\nname = \"b\"\nhost = \"10.0.0.2\"\n\n[tls]\nenabled = true\ndir = \"c1-tls\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("/inv/c1.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        inventory
+    }
+
+    const CA: &str = "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn a_missing_local_ca_is_refused_never_made() {
+        assert_eq!(
+            judge_ca(&inventory(), "recover", None, &[]),
+            Err("refusing to recover, nothing was changed: [tls] needs the cluster's CA on this machine, and /inv/c1-tls/ca.crt is missing; recover never makes a CA (the cluster's nodes would not trust it). Copy /inv/c1-tls (its ca.crt and ca.key, the key 0600) from the machine that made the cluster, then run again".to_string())
+        );
+    }
+
+    #[test]
+    fn another_ca_on_a_host_is_refused_and_named() {
+        let hosts = [
+            ("10.0.0.1".to_string(), HostCa::Pem(CA.trim().to_string())),
+            (
+                "10.0.0.2".to_string(),
+                HostCa::Pem(CA.replace("AAA", "BBB")),
+            ),
+        ];
+        assert_eq!(
+            judge_ca(&inventory(), "start-node a", Some(CA), &hosts),
+            Err("refusing to start-node a, nothing was changed: this machine's CA /inv/c1-tls/ca.crt is not the one the cluster trusts (/etc/galeractl/c1/tls-ca.crt on 10.0.0.2 differs): what it signed or uploads would not be trusted. Use the /inv/c1-tls of the machine that made the cluster (copy it here), then run again".to_string())
+        );
+    }
+
+    #[test]
+    fn the_same_ca_or_none_on_a_host_is_fine() {
+        let hosts = [
+            ("10.0.0.1".to_string(), HostCa::Pem(CA.to_string())),
+            ("10.0.0.2".to_string(), HostCa::Missing),
+        ];
+        assert_eq!(judge_ca(&inventory(), "recover", Some(CA), &hosts), Ok(()));
     }
 }

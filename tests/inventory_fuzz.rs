@@ -42,7 +42,7 @@ fn check(source: &str) -> Result<(), TestCaseError> {
     match &parsed.inventory {
         Some(inventory) => {
             prop_assert!(!parsed.report.has_errors());
-            let plan = plan::up(inventory, &plan::Observed::default());
+            let plan = plan::up(inventory, &galeractl::facts::Observed::default());
             prop_assert!(plan.is_ok());
             if let Ok(plan) = plan {
                 let shown = plan::render(&plan);

@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use galeractl::docker;
+use galeractl::facts::{self, Container, ContainerState, Observed, ObservedNode, SqlSaid};
 use galeractl::galera::NoAnswer;
 use galeractl::inventory::{parse, Inventory};
-use galeractl::plan::{self, ContainerFact, Observed, ObservedNode, PlanError, SqlSaid, WaitFor};
+use galeractl::plan::{self, PlanError, WaitFor};
 
 fn inventory() -> Inventory {
     let source = include_str!("../inventory.example.toml");
@@ -31,9 +32,7 @@ fn running(inv: &Inventory) -> Observed {
             .iter()
             .map(|n| ObservedNode {
                 name: n.name.clone(),
-                container: ContainerFact::Running {
-                    spec: spec(inv, &n.name),
-                },
+                container: Container::running(spec(inv, &n.name)),
                 volume: true,
                 synced_primary: true,
                 sql: SqlSaid::State {
@@ -53,7 +52,7 @@ fn running(inv: &Inventory) -> Observed {
             .collect(),
         cluster_uuid: Some(UUID.to_string()),
         // What `up` reads before a rolling replace: one release series.
-        versions: Some(plan::Versions {
+        versions: Some(facts::Versions {
             running: "11.4.7-MariaDB".into(),
             image: "11.4.8-MariaDB".into(),
         }),
@@ -86,9 +85,7 @@ fn a_converged_cluster_needs_no_step() {
 fn a_stopped_node_is_started_as_a_joiner_and_nothing_else_moves() {
     let inv = inventory();
     let mut observed = running(&inv);
-    observed.nodes[1].container = ContainerFact::Stopped {
-        spec: spec(&inv, "nodeb"),
-    };
+    observed.nodes[1].container = Container::stopped(spec(&inv, "nodeb"));
     observed.nodes[1].synced_primary = false;
     let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
     let cmds = commands(&plan);
@@ -114,7 +111,7 @@ fn a_stopped_node_is_started_as_a_joiner_and_nothing_else_moves() {
 fn a_missing_node_is_created_as_a_joiner() {
     let inv = inventory();
     let mut observed = running(&inv);
-    observed.nodes[2].container = ContainerFact::Missing;
+    observed.nodes[2].container = Container::missing();
     observed.nodes[2].volume = false;
     observed.nodes[2].synced_primary = false;
     let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
@@ -133,9 +130,7 @@ fn changed_nodes_are_replaced_one_at_a_time() {
     let inv = inventory();
     let mut observed = running(&inv);
     for n in &mut observed.nodes {
-        n.container = ContainerFact::Running {
-            spec: "0000000000000000".into(),
-        };
+        n.container = Container::running("0000000000000000");
     }
     let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
     let replace: Vec<&plan::Stage> = plan
@@ -169,12 +164,10 @@ fn data_without_a_primary_component_is_never_bootstrapped_over() {
     let inv = inventory();
     let mut observed = running(&inv);
     for n in &mut observed.nodes {
-        n.container = ContainerFact::Stopped {
-            spec: spec(&inv, &n.name),
-        };
+        n.container = Container::stopped(spec(&inv, &n.name));
         n.synced_primary = false;
     }
-    observed.nodes[2].container = ContainerFact::Missing;
+    observed.nodes[2].container = Container::missing();
     match plan::up(&inv, &observed) {
         Err(e @ PlanError::NeedsRecovery { .. }) => assert_eq!(
             e.to_string(),
@@ -193,18 +186,18 @@ fn renamed_nodes_never_get_a_new_empty_cluster_beside_the_old_one() {
     for (i, n) in inv.nodes.iter().enumerate() {
         observed.nodes.push(ObservedNode {
             name: n.name.clone(),
-            container: ContainerFact::Missing,
+            container: Container::missing(),
             volume: false,
             synced_primary: false,
             sql: SqlSaid::NotAsked,
             waiting_non_primary: false,
             config: None,
         });
-        observed.strays.push(plan::Stray {
+        observed.strays.push(facts::Stray {
             name: format!("old{i}"),
             host: n.host.clone(),
             container: format!("local-test-old{i}"),
-            running: false,
+            state: ContainerState::Exited,
             member: false,
         });
         observed
@@ -229,7 +222,7 @@ fn renamed_nodes_never_get_a_new_empty_cluster_beside_the_old_one() {
     assert!(plan.notes[0].starts_with("--new-history: a new, empty cluster with a new history"));
     assert!(plan.records_history());
     // One of them runs: it may serve; no flag goes past that.
-    observed.strays[1].running = true;
+    observed.strays[1].state = ContainerState::Running;
     let refused = plan::up_with(
         &inv,
         &observed,
@@ -279,9 +272,8 @@ fn two_stopped_nodes_rejoin_in_turn() {
     let inv = inventory();
     let mut observed = running(&inv);
     for i in [1, 2] {
-        observed.nodes[i].container = ContainerFact::Stopped {
-            spec: spec(&inv, &observed.nodes[i].name.clone()),
-        };
+        observed.nodes[i].container =
+            Container::stopped(spec(&inv, &observed.nodes[i].name.clone()));
         observed.nodes[i].synced_primary = false;
     }
     let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
@@ -400,13 +392,9 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
     // A new image everywhere (every spec differs); nodeb is stopped, nodec runs but is not
     // Synced.
     for n in &mut observed.nodes {
-        n.container = ContainerFact::Running {
-            spec: "0000000000000000".into(),
-        };
+        n.container = Container::running("0000000000000000");
     }
-    observed.nodes[1].container = ContainerFact::Stopped {
-        spec: "0000000000000000".into(),
-    };
+    observed.nodes[1].container = Container::stopped("0000000000000000");
     observed.nodes[2].synced_primary = false;
     observed.nodes[1].synced_primary = false;
     // Review 2, M-3: the versions could not be read: refused (fails closed) unless forced.
@@ -460,7 +448,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
         ]
     );
     // A gcache that a node's downtime would outrun, and a downgrade: refused unless forced.
-    observed.gcache = Some(plan::Gcache {
+    observed.gcache = Some(facts::Gcache {
         size_bytes: 128 << 20,
         bytes_per_minute: 80 << 20,
         window_secs: 2,
@@ -483,7 +471,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(forced.notes[0].starts_with("--force: the gcache keeps 128.0 MiB"));
-    observed.gcache = Some(plan::Gcache {
+    observed.gcache = Some(facts::Gcache {
         size_bytes: 128 << 20,
         bytes_per_minute: 1 << 20,
         window_secs: 2,
@@ -494,7 +482,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
         vec!["each replaced node comes back by IST: the gcache keeps 128.0 MiB, write-sets came at 1.0 MiB per minute (measured over 2s), a node is assumed away 120s"]
     );
     observed.gcache = None;
-    observed.versions = Some(plan::Versions {
+    observed.versions = Some(facts::Versions {
         running: "11.8.3-MariaDB".into(),
         image: "10.11.14-MariaDB".into(),
     });
@@ -508,7 +496,7 @@ fn a_rolling_change_replaces_the_down_nodes_first_and_a_serving_one_only_when_al
         ),
         "{refused}"
     );
-    observed.versions = Some(plan::Versions {
+    observed.versions = Some(facts::Versions {
         running: "10.11.14-MariaDB".into(),
         image: "11.8.3-MariaDB".into(),
     });
@@ -564,11 +552,11 @@ fn lines(plan: &plan::Plan) -> Vec<String> {
 fn a_node_not_in_the_inventory_is_reported_then_pruned() {
     let inv = inventory();
     let mut observed = running(&inv);
-    observed.strays.push(plan::Stray {
+    observed.strays.push(facts::Stray {
         name: "noded".into(),
         host: "10.10.10.13".into(),
         container: "local-test-noded".into(),
-        running: true,
+        state: ContainerState::Running,
         member: true,
     });
     let plan = plan::up(&inv, &observed).unwrap_or_else(|e| panic!("{e}"));
@@ -614,9 +602,7 @@ fn a_node_not_in_the_inventory_is_reported_then_pruned() {
     // Only one of the three serves: no majority, nothing is touched.
     for o in observed.nodes.iter_mut().skip(1) {
         o.synced_primary = false;
-        o.container = ContainerFact::Stopped {
-            spec: String::new(),
-        };
+        o.container = Container::stopped(String::new());
     }
     let refused = plan::up_with(
         &inv,
@@ -724,20 +710,18 @@ fn start_node_uploads_the_local_ca_only_when_it_creates_the_container() {
         panic!("no [tls]")
     };
     let node = &tls.nodes[2];
-    let same = ContainerFact::Stopped {
-        spec: spec(&tls, &node.name),
-    };
-    let other = ContainerFact::Stopped { spec: "old".into() };
-    let v = plan::Versions {
+    let same = Container::stopped(spec(&tls, &node.name));
+    let other = Container::stopped("old");
+    let v = facts::Versions {
         running: "11.4.8-MariaDB".into(),
         image: "11.4.8-MariaDB".into(),
     };
-    let start = |fact: &ContainerFact| {
+    let start = |fact: &Container| {
         plan::start_node(&tls, node, fact, Some(&v), false).unwrap_or_else(|e| panic!("{e}"))
     };
     assert!(!start(&same).reads_local(&ca));
     assert!(start(&other).reads_local(&ca));
-    assert!(start(&ContainerFact::Missing).reads_local(&ca));
+    assert!(start(&Container::missing()).reads_local(&ca));
 }
 
 /// Review 2, M-3: `stop-node nodec`, the image changed, `start-node nodec`: the container made
@@ -746,10 +730,8 @@ fn start_node_uploads_the_local_ca_only_when_it_creates_the_container() {
 fn start_node_creating_a_container_passes_the_upgrade_guard() {
     let inv = inventory();
     let nodec = inv.node("nodec").unwrap_or_else(|| panic!("no nodec"));
-    let old = ContainerFact::Stopped {
-        spec: "0000000000000000".into(),
-    };
-    let versions = |running: &str, image: &str| plan::Versions {
+    let old = Container::stopped("0000000000000000");
+    let versions = |running: &str, image: &str| facts::Versions {
         running: running.into(),
         image: image.into(),
     };
@@ -769,7 +751,7 @@ fn start_node_creating_a_container_passes_the_upgrade_guard() {
         ]
     );
     // The versions could not be read: refused (fails closed), for a missing container too.
-    for fact in [&old, &ContainerFact::Missing] {
+    for fact in [&old, &Container::missing()] {
         assert!(matches!(
             plan::start_node(&inv, nodec, fact, None, false),
             Err(PlanError::VersionUnknown { .. })
@@ -797,9 +779,7 @@ fn start_node_creating_a_container_passes_the_upgrade_guard() {
         })
     );
     // Its own stopped container, same spec: a plain start, no version read or checked.
-    let own = ContainerFact::Stopped {
-        spec: spec(&inv, "nodec"),
-    };
+    let own = Container::stopped(spec(&inv, "nodec"));
     assert!(!plan::start_node_creates(&inv, nodec, &own));
     assert!(plan::start_node(&inv, nodec, &own, None, false).is_ok());
 }

@@ -83,35 +83,34 @@ fn haproxy_config_matches_golden() {
 /// `up`), from the container fact observed on the node's host.
 #[test]
 fn stop_and_start_node_plans_match_golden() {
-    use galeractl::plan::{self, ContainerFact};
+    use galeractl::facts::{self, Container};
+    use galeractl::plan;
     let inv = example_inventory();
     let nodeb = inv.node("nodeb").unwrap_or_else(|| panic!("no nodeb"));
     let spec = galeractl::docker::spec_of(&galeractl::docker::run_node(&inv, nodeb))
         .unwrap_or_default()
         .to_string();
     let spec_of_nodeb = spec.clone();
-    let same = plan::Versions {
+    let same = facts::Versions {
         running: "11.4.8-MariaDB".into(),
         image: "11.4.8-MariaDB".into(),
     };
-    let start = |fact: ContainerFact| {
+    let start = |fact: Container| {
         plan::start_node(&inv, nodeb, &fact, Some(&same), false).unwrap_or_else(|e| panic!("{e}"))
     };
     let mut out = String::from("## stop-node nodeb\n");
     out.push_str(&plan::render(&plan::stop_node(&inv, nodeb)));
     out.push_str("## start-node nodeb, its container stopped with the current spec\n");
-    out.push_str(&plan::render(&start(ContainerFact::Stopped { spec })));
+    out.push_str(&plan::render(&start(Container::stopped(spec))));
     out.push_str("## start-node nodeb, its container stopped with another spec\n");
-    out.push_str(&plan::render(&start(ContainerFact::Stopped {
-        spec: "0000000000000000".into(),
-    })));
+    out.push_str(&plan::render(&start(Container::stopped(
+        "0000000000000000",
+    ))));
     assert_golden("node.plans", &out);
     let json = serde_json::to_string_pretty(&plan::stop_node(&inv, nodeb))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_golden("stop-node.plan.json", &format!("{json}\n"));
-    let start = start(ContainerFact::Stopped {
-        spec: spec_of_nodeb,
-    });
+    let start = start(Container::stopped(spec_of_nodeb));
     let json = serde_json::to_string_pretty(&start).unwrap_or_else(|e| panic!("{e}"));
     assert_golden("start-node.plan.json", &format!("{json}\n"));
 }

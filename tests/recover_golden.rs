@@ -3,14 +3,14 @@
 
 mod support;
 use galeractl::recover::{
-    actions, choose_bootstrap_node, commands, pc_recovery, render, Container, NodePosition,
+    actions, choose_bootstrap_node, commands, pc_recovery, render, ContainerState, NodePosition,
     Reading, Safety, SavedView, Source,
 };
 use support::*;
 
 const U: &str = "1f113d7a-e8a1-11f1-be4d-f35e168f60a7";
 
-fn at(name: &str, k: u8, container: Container, reading: Reading) -> NodePosition {
+fn at(name: &str, k: u8, container: ContainerState, reading: Reading) -> NodePosition {
     NodePosition {
         name: name.into(),
         host: format!("10.10.10.1{k}"),
@@ -57,14 +57,14 @@ fn case(
 
 #[test]
 fn recover_dry_run_commands_match_golden() {
-    let stopped = Container::Stopped;
+    let stopped = ContainerState::Exited;
     let strict = Safety::strict();
     let mut cases = vec![case(
         "full outage: bootstrap from the most advanced node, the others join",
         &[
-            at("nodea", 0, stopped, recovered(40)),
-            at("nodeb", 1, stopped, recovered(42)),
-            at("nodec", 2, stopped, recovered(41)),
+            at("nodea", 0, stopped.clone(), recovered(40)),
+            at("nodeb", 1, stopped.clone(), recovered(42)),
+            at("nodec", 2, stopped.clone(), recovered(41)),
         ],
         None,
         &strict,
@@ -83,9 +83,9 @@ fn recover_dry_run_commands_match_golden() {
     cases.push(case(
         "full outage, one saved view: Galera's pc.recovery",
         &[
-            at("nodea", 0, stopped, recovered(40)),
-            at("nodeb", 1, stopped, recovered(42)),
-            at("nodec", 2, stopped, recovered(41)),
+            at("nodea", 0, stopped.clone(), recovered(40)),
+            at("nodeb", 1, stopped.clone(), recovered(42)),
+            at("nodec", 2, stopped.clone(), recovered(41)),
         ],
         Some(&views),
         &strict,
@@ -96,7 +96,7 @@ fn recover_dry_run_commands_match_golden() {
             at(
                 "nodea",
                 0,
-                Container::Running,
+                ContainerState::Running,
                 Reading::Primary {
                     uuid: U.into(),
                     seqno: 50,
@@ -105,13 +105,13 @@ fn recover_dry_run_commands_match_golden() {
             at(
                 "nodeb",
                 1,
-                Container::Running,
+                ContainerState::Running,
                 Reading::Primary {
                     uuid: U.into(),
                     seqno: 50,
                 },
             ),
-            at("nodec", 2, stopped, recovered(47)),
+            at("nodec", 2, stopped.clone(), recovered(47)),
         ],
         None,
         &strict,
@@ -119,9 +119,9 @@ fn recover_dry_run_commands_match_golden() {
     cases.push(case(
         "a missing container recreated",
         &[
-            at("nodea", 0, stopped, recovered(40)),
-            at("nodeb", 1, stopped, recovered(42)),
-            at("nodec", 2, Container::Missing, Reading::NoData),
+            at("nodea", 0, stopped.clone(), recovered(40)),
+            at("nodeb", 1, stopped.clone(), recovered(42)),
+            at("nodec", 2, ContainerState::Missing, Reading::NoData),
         ],
         None,
         &strict,
@@ -131,8 +131,8 @@ fn recover_dry_run_commands_match_golden() {
     cases.push(case(
         "nodec lost for good: --force-without nodec, a new history",
         &[
-            at("nodea", 0, stopped, recovered(40)),
-            at("nodeb", 1, stopped, recovered(42)),
+            at("nodea", 0, stopped.clone(), recovered(40)),
+            at("nodeb", 1, stopped.clone(), recovered(42)),
             at(
                 "nodec",
                 2,

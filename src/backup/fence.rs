@@ -76,7 +76,7 @@ pub fn arbitrator_stop_stage(inventory: &Inventory) -> Option<Stage> {
         steps: vec![Step::on_host(
             &a.host,
             format!("remove {name}, if it is there (it holds no data)"),
-            crate::recover::oneoff::remove_with_role(
+            crate::docker::oneoff::remove_with_role(
                 inventory,
                 &format!("{}=arbitrator", crate::docker::LABEL_ROLE),
                 &name,
@@ -90,5 +90,5 @@ pub fn arbitrator_stop_stage(inventory: &Inventory) -> Option<Stage> {
 /// garbd deployed again, as `up` deploys it on a host without it, once the nodes have joined
 /// (before the verify, which counts it).
 pub fn arbitrator_deploy_stages(inventory: &Inventory) -> Vec<Stage> {
-    plan::arbitrator::stages(inventory, &plan::Observed::default())
+    plan::arbitrator::stages(inventory, &crate::facts::Observed::default())
 }

@@ -1,16 +1,17 @@
 //! The plans of `backup` and `restore`, built from the inventory and what was observed,
 //! without I/O: `--dry-run` prints them, the runner runs them.
 
+pub use crate::facts::Present;
 use std::path::Path;
 
 use super::fence;
 use super::manifest::{Format, Manifest};
 use crate::argv::{words, Argv};
-use crate::docker::{DESYNC_PROCEDURE, LABEL_CLUSTER};
+use crate::docker::DESYNC_PROCEDURE;
+use crate::docker::{self, oneoff};
 use crate::inventory::layout::{BACKUP_CNF_FILE, SECRETS_MOUNT};
 use crate::inventory::{Inventory, Node};
 use crate::plan::{self, Plan, Stage, Stdin, Stdout, Step, WaitFor};
-use crate::recover::oneoff;
 
 /// Where mariabackup keeps its own small files while it streams (inside the node container).
 const STREAM_TMP: &str = "/tmp/galeractl-backup";
@@ -22,11 +23,7 @@ fn defaults_file() -> String {
 
 /// `docker exec` of a client of the node's image in the node's container, as the backup user.
 fn exec(inventory: &Inventory, node: &Node, client: &str) -> Argv {
-    let mut a = words(&["docker", "exec"]);
-    a.push(inventory.container_name(node));
-    a.push(client.into());
-    a.push(defaults_file());
-    a
+    docker::container::exec(&inventory.container_name(node), &[client, &defaults_file()])
 }
 
 /// Desyncs the node (`on`) or brings it back: Galera's flow control ignores a desynced node,
@@ -62,10 +59,14 @@ pub fn physical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: 
 /// The logical backup of `node` (`dump::dump_script`, as the backup user) into `file` on this
 /// machine, desynced like the physical one: the dump's reads slow the node too.
 pub fn logical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u64) -> Plan {
-    let mut argv = words(&["docker", "exec"]);
-    argv.push(inventory.container_name(node));
-    argv.extend(words(&["bash", "-c"]));
-    argv.push(super::dump::dump_script(&inventory.cluster.monitor_user));
+    let argv = docker::container::exec(
+        &inventory.container_name(node),
+        &[
+            "bash",
+            "-c",
+            &super::dump::dump_script(&inventory.cluster.monitor_user),
+        ],
+    );
     let what = "mariadb-dump of its accounts and user databases (one snapshot)";
     let title = format!("dump {} to this machine", node.name);
     let copy = copy_here(node, (argv, what), file, transfer_secs);
@@ -139,23 +140,19 @@ pub fn on_host(
         )
     };
     let check_name = inventory.backup_check_container(node);
-    let mut check = words(&["docker", "run", "--rm", "--name"]);
-    check.push(check_name.clone());
-    check.push("--label".into());
-    check.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    check.extend(["--label".into(), oneoff::oneoff_label()]);
-    check.extend(words(&["--network", "none", "--volume"]));
-    check.push(format!("{host_dir}:/backup"));
-    check.extend(words(&["--entrypoint", "bash"]));
-    check.push(inventory.cluster.image.clone());
-    check.extend(["-c".to_string(), ON_HOST_CHECK.to_string()]);
-    check.extend([
-        "galeractl-check".to_string(),
-        inventory.cluster.name.clone(),
-        node.name.clone(),
-        node.host.clone(),
-        started.to_string(),
-    ]);
+    let check = oneoff::backup_check(
+        inventory,
+        &check_name,
+        host_dir,
+        &[
+            ON_HOST_CHECK,
+            "galeractl-check",
+            &inventory.cluster.name,
+            &node.name,
+            &node.host,
+            started,
+        ],
+    );
     let check = Step {
         stdout: Some(Stdout::LocalFile(manifest.to_path_buf())),
         deadline_secs: Some(transfer_secs),
@@ -181,13 +178,14 @@ pub fn on_host(
     );
     // The copy and the check run on the host, not through this connection: an interrupt
     // here does not stop them, so the on-failure steps do.
-    let mut stop_copy = words(&["docker", "exec"]);
-    stop_copy.push(inventory.container_name(node));
-    stop_copy.extend(words(&[
-        "sh",
-        "-c",
-        "for p in /proc/[0-9]*; do [ \"$(cat \"$p/comm\" 2>/dev/null)\" = mariadb-backup ] && kill \"${p#/proc/}\"; done; true",
-    ]));
+    let stop_copy = docker::container::exec(
+        &inventory.container_name(node),
+        &[
+            "sh",
+            "-c",
+            "for p in /proc/[0-9]*; do [ \"$(cat \"$p/comm\" 2>/dev/null)\" = mariadb-backup ] && kill \"${p#/proc/}\"; done; true",
+        ],
+    );
     let stop_copy = Step {
         ignore_exit: true,
         ..Step::on_node(
@@ -263,14 +261,6 @@ fn desynced_copy(inventory: &Inventory, node: &Node, copy: Step, title: String) 
     }
 }
 
-/// What is there of a node before a restore.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Present {
-    pub node: String,
-    pub container: bool,
-    pub volume: bool,
-}
-
 /// The volume a node's data is moved to before a restore.
 pub fn aside_volume(inventory: &Inventory, node: &Node, stamp: &str) -> String {
     format!("{}-aside-{stamp}", inventory.volume_name(node))
@@ -280,26 +270,8 @@ pub fn aside_volume(inventory: &Inventory, node: &Node, stamp: &str) -> String {
 /// that the restore starts from empty volumes and nothing is deleted.
 fn aside_steps(inventory: &Inventory, node: &Node, stamp: &str) -> Vec<Step> {
     let aside = aside_volume(inventory, node, stamp);
-    let mut create = words(&["docker", "volume", "create", "--label"]);
-    create.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    create.push("--label".into());
-    create.push(format!("io.galeractl.aside={stamp}"));
-    create.push(aside.clone());
-    let mut mv = words(&["docker", "run", "--rm", "--name"]);
-    mv.push(inventory.recover_container(node));
-    mv.push("--label".into());
-    mv.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    mv.extend(["--label".into(), oneoff::oneoff_label()]);
-    mv.extend(words(&["--network", "none", "--volume"]));
-    mv.push(format!("{}:/from", inventory.volume_name(node)));
-    mv.push("--volume".into());
-    mv.push(format!("{aside}:/to"));
-    mv.extend(words(&["--entrypoint", "sh"]));
-    mv.push(inventory.cluster.image.clone());
-    mv.extend(words(&[
-        "-c",
-        "set -e; cp -a /from/. /to/; sync; find /from -mindepth 1 -delete",
-    ]));
+    let create = oneoff::aside_volume_create(inventory, &aside, stamp);
+    let mv = oneoff::move_to_aside(inventory, node, &aside);
     vec![
         Step::on_node(
             node,

@@ -16,18 +16,15 @@ pub mod restart;
 pub mod restore;
 pub mod sql;
 pub mod status;
-pub mod strays;
 pub mod trusted_ca;
 pub mod unlock;
 pub mod up;
 pub mod validate;
-pub mod versions;
 pub mod watch;
 
 use std::process::ExitCode;
 
-/// How long one SQL probe of a node may take, in every command.
-pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+pub use crate::observe::PROBE_TIMEOUT;
 
 /// The runner of a command's plan: its waits get `--sync-timeout`.
 pub fn runner<'a>(
@@ -36,13 +33,12 @@ pub fn runner<'a>(
     password: crate::secret::Secret,
     remote: &crate::cli::RemoteArgs,
 ) -> crate::runner::Runner<'a> {
-    crate::runner::Runner {
+    crate::runner::Runner::new(
         inventory,
         hosts,
-        monitor_password: password,
-        sync_timeout: std::time::Duration::from_secs(remote.sync_timeout.max(1)),
-        probe_timeout: PROBE_TIMEOUT,
-    }
+        password,
+        std::time::Duration::from_secs(remote.sync_timeout.max(1)),
+    )
 }
 
 /// A command's failure with the exit code it maps to; the message is printed once, by `main`.
@@ -51,6 +47,12 @@ pub fn runner<'a>(
 pub struct Failure {
     pub code: u8,
     pub message: String,
+}
+
+impl From<crate::observe::strays::UnreachableStray> for Failure {
+    fn from(e: crate::observe::strays::UnreachableStray) -> Self {
+        Failure::new(crate::exit::FAILED, e.to_string())
+    }
 }
 
 impl Failure {
@@ -242,34 +244,74 @@ pub fn print_result(json: bool, line: &str, doc: &serde_json::Value) {
     }
 }
 
-/// Runs `plan` with `runner` until it ends or the operator interrupts it; on a failure or an
-/// interrupt, the plan's on-failure steps, each reported in the failure's message.
-pub async fn run_plan(
+/// Why a plan stopped before its end.
+pub enum Stop {
+    /// The operator interrupted it (the signal's name).
+    Interrupted(&'static str),
+    /// A step or a wait failed, or galeractl hit a bug: what it said.
+    Failed(String),
+}
+
+/// A plan that did not run to its end: why, the first stage not done (the one under way), and
+/// what its on-failure steps did, one line each.
+pub struct Unfinished {
+    pub stop: Stop,
+    pub next_stage: usize,
+    pub compensation: Vec<String>,
+}
+
+/// The one way every command runs a plan: with `runner` until it ends or the operator
+/// interrupts it (a signal that came already wins: no step starts after it); a panic is a
+/// failure; on a failure or an interrupt, the plan's on-failure steps.
+pub async fn drive(
     runner: &crate::runner::Runner<'_>,
     plan: &crate::plan::Plan,
-) -> Result<crate::runner::RunReport, Failure> {
+) -> Result<crate::runner::RunReport, Unfinished> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let progress = AtomicUsize::new(0);
     let outcome = tokio::select! {
-        // A signal that came already wins: no step starts after it.
         biased;
-        signal = interrupted() => Err((
-            crate::exit::INTERRUPTED,
-            format!("interrupted by {signal}; the step under way may have completed on its host"),
-        )),
-        run = guard_panic(runner.run(plan)) => match run {
-            Ok(run) => run.map_err(|e| (crate::exit::FAILED, e.message)),
-            Err(panic) => Err((crate::exit::FAILED, panic)),
+        signal = interrupted() => Err((Stop::Interrupted(signal), progress.load(Ordering::SeqCst))),
+        run = guard_panic(runner.run_tracked(plan, &progress)) => match run {
+            Ok(Ok(report)) => Ok(report),
+            Ok(Err(e)) => Err((
+                Stop::Failed(e.message),
+                e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)),
+            )),
+            Err(panic) => Err((Stop::Failed(panic), progress.load(Ordering::SeqCst))),
         },
     };
     match outcome {
         Ok(report) => Ok(report),
-        Err((code, mut message)) => {
-            for line in runner.run_on_failure(plan).await {
-                message.push('\n');
-                message.push_str(&line);
-            }
-            Err(Failure::new(code, message))
-        }
+        Err((stop, next_stage)) => Err(Unfinished {
+            stop,
+            next_stage,
+            compensation: runner.run_on_failure(plan).await,
+        }),
     }
+}
+
+/// Runs `plan` ([`drive`]); a failure's message ends with what the on-failure steps did.
+pub async fn run_plan(
+    runner: &crate::runner::Runner<'_>,
+    plan: &crate::plan::Plan,
+) -> Result<crate::runner::RunReport, Failure> {
+    drive(runner, plan).await.map_err(|unfinished| {
+        let (code, mut message) = match unfinished.stop {
+            Stop::Interrupted(signal) => (
+                crate::exit::INTERRUPTED,
+                format!(
+                    "interrupted by {signal}; the step under way may have completed on its host"
+                ),
+            ),
+            Stop::Failed(message) => (crate::exit::FAILED, message),
+        };
+        for line in unfinished.compensation {
+            message.push('\n');
+            message.push_str(&line);
+        }
+        Failure::new(code, message)
+    })
 }
 
 /// Runs `work`; a panic in it (a bug) becomes an error, so that the plan's on-failure steps

@@ -4,22 +4,22 @@
 //! On any failure: stop, say what each node is doing now and what was left to do.
 
 mod act;
-mod read;
+mod report;
+
+use report::{dry_run, finish, print_dry_run, say};
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
-use crate::argv::words;
 use crate::cli::{RecoverArgs, TcHeuristic};
+use crate::facts::Positions;
 use crate::inventory::{self, Inventory};
 use crate::plan::Plan;
 use crate::recover::{self, render, Choice, Safety};
 use crate::secret::Secret;
 use crate::ssh::{Hosts, SshError, Target};
 use crate::{exit, observe};
-
-use super::PROBE_TIMEOUT;
 
 /// Everything the reading and acting steps share.
 pub(crate) struct Context<'a> {
@@ -41,6 +41,19 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     pub fn resolved(&self, node: &str) -> bool {
         self.resolved.lock().is_ok_and(|r| r.contains(node))
+    }
+
+    /// What reading the positions needs of this run.
+    fn reach(&self) -> observe::positions::Reach<'_> {
+        observe::positions::Reach {
+            inventory: self.inventory,
+            hosts: self.hosts,
+            unreachable: &self.unreachable,
+            password: &self.password,
+            step_timeout: self.step_timeout,
+            long_timeout: self.long_timeout,
+            resolved: self.resolved.lock().map(|r| r.clone()).unwrap_or_default(),
+        }
     }
 }
 
@@ -110,7 +123,6 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     result
 }
 
-/// What `recover --force-without` gives up, for its question.
 /// What the destructive flags given may lose, one paragraph each.
 fn destroy_summary(inventory: &Inventory, args: &RecoverArgs) -> String {
     let mut parts = Vec::new();
@@ -132,6 +144,7 @@ fn destroy_summary(inventory: &Inventory, args: &RecoverArgs) -> String {
     parts.join("\n")
 }
 
+/// What `recover --force-without` gives up, for its question.
 fn give_up_summary(inventory: &Inventory, without: &[String]) -> String {
     let nodes: Vec<String> = without
         .iter()
@@ -160,61 +173,13 @@ async fn consult_arbitrator(
     chosen: &str,
     remote: &crate::cli::RemoteArgs,
 ) -> Result<(), String> {
-    let Some(a) = &inventory.arbitrator else {
+    let Some(garbd) = observe::arbitrator::garbd(inventory, &ssh_options(remote)).await else {
         return Ok(());
     };
-    let name = inventory.arbitrator_container();
-    let target = Target::for_host(inventory, &a.host);
-    let (hosts, errors) = Hosts::connect_reachable(vec![target], &ssh_options(remote)).await;
-    let result = match hosts.get(&a.host) {
-        None => Err(format!(
-            "the arbitrator's host {} cannot be reached ({}), so garbd may be in a Primary component with the given-up nodes",
-            a.host,
-            errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-        )),
-        Some(r) => garbd_state(&r, &name).await.and_then(|(running, log)| {
-            crate::arbitrator::view::judge(running, &log, chosen)
-        }),
-    };
-    hosts.close().await;
-    let seen = result?;
+    let seen =
+        garbd.and_then(|(running, log)| crate::arbitrator::view::judge(running, &log, chosen))?;
     tracing::info!("{seen}");
     Ok(())
-}
-
-/// Whether garbd's container runs, and the last lines of its log.
-async fn garbd_state(remote: &crate::ssh::Remote, name: &str) -> Result<(bool, String), String> {
-    let inspect = words(&["docker", "inspect", "--format", "{{.State.Running}}", name]);
-    let deadline = remote.command_timeout();
-    let out = remote
-        .run(&inspect, None, deadline)
-        .await
-        .map_err(|e| format!("cannot tell whether garbd runs: {e}"))?;
-    if out.code != 0 {
-        if out.stderr.contains("No such") {
-            return Ok((false, String::new()));
-        }
-        return Err(format!(
-            "cannot tell whether garbd runs: docker inspect {name} exited {}: {}",
-            out.code,
-            out.stderr.trim()
-        ));
-    }
-    if out.stdout.trim() != "true" {
-        return Ok((false, String::new()));
-    }
-    let logs = words(&[
-        "sh",
-        "-c",
-        "docker logs --tail 400 \"$1\" 2>&1",
-        "galeractl-garbd-log",
-        name,
-    ]);
-    let log = remote
-        .run_ok(&logs, None)
-        .await
-        .map_err(|e| format!("garbd runs, but its log cannot be read: {e}"))?;
-    Ok((true, log))
 }
 
 fn host_of(e: &SshError) -> String {
@@ -283,13 +248,13 @@ enum Next {
 }
 
 /// Every node's position, read now, and printed (not with `--json`).
-async fn read(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> read::Observed {
+async fn read(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Positions {
     tracing::info!(
         "cluster {}: reading the position of {} nodes",
         cx.inventory.cluster.name,
         cx.inventory.nodes.len()
     );
-    let observed = read::positions(cx).await;
+    let observed = observe::positions::read(&cx.reach()).await;
     if !args.json {
         out!("{}", render::positions(&observed.positions));
     }
@@ -302,7 +267,7 @@ async fn read(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> read::O
 async fn choose(
     cx: &Context<'_>,
     args: &RecoverArgs,
-    observed: &read::Observed,
+    observed: &Positions,
     pc_recovery: bool,
 ) -> Result<Round, Failure> {
     let inventory = cx.inventory;
@@ -493,112 +458,6 @@ async fn run_round(
         .map(Next::Done)
 }
 
-/// A line of the run's story: on stdout, or with `--json` (stdout holds the one document) in
-/// the log.
-fn say(json: bool, text: &str) {
-    let text = text.trim_end_matches('\n');
-    if json {
-        for line in text.lines() {
-            tracing::info!("{line}");
-        }
-    } else {
-        outln!("{text}");
-    }
-}
-
-/// What `--dry-run` prints: the choice, the path, then the plan that `recover` would run
-/// (with pc.recovery: its plan, then the fall-back's); `--json`: all of it as one document.
-fn dry_run(
-    cx: &Context<'_>,
-    args: &RecoverArgs,
-    positions: &[recover::NodePosition],
-    choice: &Choice,
-    path: &str,
-    plan: &Plan,
-    fast: Option<&Plan>,
-) -> Outcome {
-    let choice: Vec<String> = render::choice(choice).lines().map(str::to_string).collect();
-    match fast {
-        Some(fast) => {
-            let stop = recover::commands::stop_all(cx.inventory);
-            let fall_back = FallBack {
-                stop: &stop,
-                then: plan,
-            };
-            print_dry_run(
-                args,
-                cx.inventory,
-                positions,
-                &choice,
-                path,
-                fast,
-                Some(fall_back),
-            )
-        }
-        None => print_dry_run(args, cx.inventory, positions, &choice, path, plan, None),
-    }
-}
-
-fn print_dry_run(
-    args: &RecoverArgs,
-    inventory: &Inventory,
-    positions: &[recover::NodePosition],
-    choice: &[String],
-    path: &str,
-    plan: &crate::plan::Plan,
-    fall_back: Option<FallBack<'_>>,
-) -> Outcome {
-    let plan = &plan.as_run(&inventory.ssh);
-    if args.json {
-        let document = DryRun {
-            cluster: &inventory.cluster.name,
-            positions: positions.iter().map(render::PositionRow::of).collect(),
-            choice,
-            path,
-            plan,
-            fall_back,
-        };
-        let text = serde_json::to_string_pretty(&document)
-            .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the plan: {e}")))?;
-        outln!("{text}");
-        return Ok(ExitCode::SUCCESS);
-    }
-    for line in choice {
-        outln!("{line}");
-    }
-    outln!("path: {path}");
-    outln!("would run (--dry-run: nothing was changed):");
-    out!("{}", crate::plan::render(plan));
-    if let Some(f) = fall_back {
-        outln!(
-            "if no Primary component re-forms within {}s: the fall-back, then the bootstrap plan as read again (now, it would be):",
-            recover::commands::REFORM_SECS
-        );
-        out!("{}", crate::plan::render(f.stop));
-        out!("{}", crate::plan::render(f.then));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-#[derive(serde::Serialize)]
-struct DryRun<'a> {
-    cluster: &'a str,
-    positions: Vec<render::PositionRow>,
-    choice: &'a [String],
-    path: &'a str,
-    plan: &'a crate::plan::Plan,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fall_back: Option<FallBack<'a>>,
-}
-
-/// pc.recovery's fall-back: every node stopped cleanly, then (positions read again) the
-/// bootstrap plan.
-#[derive(serde::Serialize)]
-struct FallBack<'a> {
-    stop: &'a crate::plan::Plan,
-    then: &'a crate::plan::Plan,
-}
-
 /// pc.recovery did not work out. If no Primary component formed, nothing was committed: stop
 /// every node cleanly (the plan `--dry-run` printed as the fall-back) and take the bootstrap
 /// path with the positions read again. If one did form, it is the cluster: say so and stop
@@ -641,170 +500,4 @@ async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
             ),
         )
     })
-}
-
-/// The closing report: per node its container and wsrep state, and whether the cluster kept
-/// its history (the same cluster UUID).
-async fn finish(cx: &Context<'_>, choice: &Choice, seconds: f64, json: bool) -> Outcome {
-    let inventory = cx.inventory;
-    let states = act::node_states(cx).await;
-    let wanted = match choice {
-        Choice::JoinPrimary { uuid, .. } | Choice::Bootstrap { uuid, .. } => uuid.clone(),
-        Choice::StopWaiting { .. } => String::new(),
-    };
-    let wanted = &wanted;
-    let uuids: Vec<&str> = states
-        .iter()
-        .filter_map(|s| s.status.as_ref())
-        .filter(|s| s.is_primary())
-        .map(|s| s.cluster_state_uuid.as_str())
-        .collect();
-    let recorded = futures::future::join_all(
-        cx.hosts
-            .all()
-            .map(|remote| observe::recorded_history(remote, inventory)),
-    )
-    .await
-    .into_iter()
-    .flatten()
-    .collect::<Vec<String>>();
-    let new_history = matches!(
-        choice,
-        Choice::Bootstrap {
-            new_history: true,
-            ..
-        }
-    );
-    let one_real = !uuids.is_empty()
-        && uuids.iter().all(|u| *u == uuids[0])
-        && crate::galera::is_history(uuids[0]);
-    // "Kept" only when every Primary node has the history the recovery started from, that is a
-    // real one, and it is the one recorded at bootstrap (when there is a record). A new
-    // history is right only when --force-without asked for it (and then it is recorded).
-    let named = |u: &str| recorded.iter().any(|r| r == u);
-    let kept = if new_history {
-        one_real && uuids[0] != wanted.as_str() && named(uuids[0])
-    } else {
-        one_real && uuids[0] == wanted.as_str() && (recorded.is_empty() || named(wanted))
-    };
-    let before = if new_history || recorded.is_empty() || named(wanted) {
-        wanted.to_string()
-    } else {
-        recorded.join(", ")
-    };
-    let (history, history_text) = if kept && new_history {
-        (
-            "new",
-            format!("a NEW history, as --force-without asked; it was {before}"),
-        )
-    } else if kept {
-        ("kept", "kept: same history".to_string())
-    } else if uuids.is_empty() {
-        ("unknown", "unknown: no Primary node answers".to_string())
-    } else {
-        ("reset", format!("history reset: it was {before}"))
-    };
-    if !json {
-        outln!(
-            "cluster {}: recovered in {seconds:.1}s; cluster UUID {} ({history_text})",
-            inventory.cluster.name,
-            uuids.first().copied().unwrap_or("-"),
-        );
-    }
-    let joiners: Vec<&str> = match choice {
-        Choice::JoinPrimary { joiners, .. } | Choice::Bootstrap { joiners, .. } => {
-            joiners.iter().map(|j| j.name.as_str()).collect()
-        }
-        Choice::StopWaiting { .. } => Vec::new(),
-    };
-    let joiners = &joiners;
-    let catch_ups = futures::future::join_all(states.iter().map(|s| async move {
-        if !joiners.contains(&s.name.as_str()) {
-            return String::new();
-        }
-        let Some(node) = inventory.node(&s.name) else {
-            return String::new();
-        };
-        let Some(remote) = cx.hosts.get(&node.host) else {
-            return String::new();
-        };
-        let log = observe::log_tail(&remote, &inventory.container_name(node), 400).await;
-        crate::galera::catch_up(&log).to_string()
-    }))
-    .await;
-    if json {
-        let doc = serde_json::json!({
-            "cluster": inventory.cluster.name,
-            "seconds": seconds,
-            "choice": render::choice(choice).lines().collect::<Vec<_>>(),
-            "cluster_uuid": uuids.first(),
-            "history": history,
-            "history_before": before,
-            "nodes": states
-                .iter()
-                .zip(&catch_ups)
-                .map(|(s, how)| serde_json::json!({
-                    "name": s.name,
-                    "host": s.host,
-                    "container": s.container,
-                    "status": s.status,
-                    "joined_by": (!how.is_empty()).then_some(how),
-                }))
-                .collect::<Vec<_>>(),
-        });
-        outln!("{doc:#}");
-    } else {
-        for (s, how) in states.iter().zip(&catch_ups) {
-            let how = if how.is_empty() {
-                String::new()
-            } else {
-                format!("; joined by {how}")
-            };
-            outln!("  {s}{how}");
-        }
-    }
-    if kept {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        Err(Failure::new(
-            exit::FAILED,
-            format!(
-                "cluster {} does not run with its history {before}: transactions may be lost or diverge; check the data before sending writes",
-                inventory.cluster.name
-            ),
-        ))
-    }
-}
-
-/// What one node is doing, for reports.
-pub(crate) struct NodeState {
-    pub name: String,
-    pub host: String,
-    pub container: String,
-    pub status: Option<crate::galera::NodeStatus>,
-}
-
-impl std::fmt::Display for NodeState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{:<12} {:<16} {:<10} {}",
-            self.name,
-            self.host,
-            self.container,
-            self.status
-                .as_ref()
-                .map_or("no SQL answer".to_string(), |s| format!(
-                    "{} {} size {} {}",
-                    s.cluster_status,
-                    s.local_state,
-                    s.cluster_size,
-                    s.short_uuid()
-                ))
-        )
-    }
-}
-
-pub(crate) fn monitor_target(cx: &Context<'_>, node: &inventory::Node) -> crate::sql::SqlTarget {
-    observe::monitor_target(cx.inventory, node, &cx.password)
 }

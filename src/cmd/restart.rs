@@ -9,7 +9,7 @@ use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::{InventoryArg, RestartArgs};
 use crate::inventory::{self, Inventory, Node};
 use crate::ssh::Hosts;
-use crate::{exit, galera, haproxy, observe, plan};
+use crate::{exit, observe, plan};
 
 use super::PROBE_TIMEOUT;
 
@@ -64,46 +64,8 @@ async fn restart(
     let password = monitor_password(inventory)?;
     // Read once the lock is held: every member must serve before the first stop.
     let probes = observe::probe_every(inventory, &password, PROBE_TIMEOUT).await;
-    let pairs: Vec<(&str, Option<&galera::NodeStatus>)> = inventory
-        .nodes
-        .iter()
-        .zip(&probes)
-        .map(|(n, p)| (n.name.as_str(), p.as_ref().ok()))
-        .collect();
-    let verdict = galera::verdict(inventory.members(), &pairs, &[]);
-    if verdict != galera::Verdict::Healthy {
-        let named: Vec<(&str, &galera::Probe)> = inventory
-            .nodes
-            .iter()
-            .zip(&probes)
-            .map(|(n, p)| (n.name.as_str(), p))
-            .collect();
-        let silent: Vec<String> = named
-            .iter()
-            .filter(|(_, p)| p.is_err())
-            .map(|(n, p)| format!("{n}: {}", galera::said(p)))
-            .collect();
-        let why = if silent.is_empty() {
-            String::new()
-        } else if galera::denied(named.iter().copied()).is_empty() {
-            format!(" ({})", silent.join("; "))
-        } else {
-            format!(
-                " ({}; {})",
-                silent.join("; "),
-                galera::access_denied_advice(
-                    &inventory.cluster.monitor_user,
-                    &inventory.cluster.monitor_password_file
-                )
-            )
-        };
-        return Err(Failure::new(
-            exit::REFUSED,
-            format!(
-                "refusing to restart, nothing was changed: cluster {} is {verdict}{why}; a rolling restart takes one member out at a time from a healthy cluster (run `galeractl up` first)",
-                inventory.cluster.name
-            ),
-        ));
+    if let Some(refusal) = plan::restart_refusal(inventory, &probes) {
+        return Err(Failure::new(exit::REFUSED, refusal));
     }
     stale_endpoints(inventory, hosts, nodes, "restart", true).await?;
     let refs: Vec<&Node> = nodes.iter().collect();
@@ -136,10 +98,8 @@ async fn restart(
     Ok(ExitCode::SUCCESS)
 }
 
-/// With HAProxy, a node's health endpoint must be the one this galeractl deploys (it can be
-/// drained); one from before answers 200 while drained, and the drain would never end. With
-/// `missing_counts` false, a node without a running endpoint passes (HAProxy sends it no
-/// client anyway: `restore` onto hosts without one).
+/// With HAProxy, each node's health endpoint must be the one this galeractl deploys
+/// ([`plan::stale_endpoints`]): each node's host read once, in parallel.
 pub(super) async fn stale_endpoints(
     inventory: &Inventory,
     hosts: &Hosts,
@@ -147,37 +107,17 @@ pub(super) async fn stale_endpoints(
     verb: &str,
     missing_counts: bool,
 ) -> Result<(), Failure> {
-    let Some(h) = &inventory.haproxy else {
+    if inventory.haproxy.is_none() {
         return Ok(());
-    };
-    let script = haproxy::check_script(h.donor_fallback);
-    let mut stale = Vec::new();
-    for node in nodes {
-        let want = haproxy::run_check(inventory, node, h, &script);
-        let spec = crate::docker::spec_of(&want).unwrap_or_default();
-        let name = inventory.check_container(node);
-        let rows = match hosts.get(&node.host) {
-            Some(remote) => observe::containers(&remote).await.unwrap_or_default(),
-            None => Vec::new(),
-        };
-        let running = rows.iter().find(|r| r.name == name && r.is_running());
-        let fits = match running {
-            Some(r) => r.spec == spec,
-            None => !missing_counts,
-        };
-        if !fits {
-            stale.push(node.name.as_str());
-        }
     }
+    let rows = observe::containers_by_host(hosts, nodes.iter().map(|n| n.host.as_str())).await;
+    let stale = plan::stale_endpoints(inventory, nodes, &rows, missing_counts);
     if stale.is_empty() {
         Ok(())
     } else {
         Err(Failure::new(
             exit::REFUSED,
-            format!(
-                "refusing to {verb}, nothing was changed: the health endpoints of {} are not the ones this inventory deploys (they could not be drained); run `galeractl up` first",
-                stale.join(", ")
-            ),
+            plan::stale_endpoints_refusal(verb, &stale),
         ))
     }
 }

@@ -18,8 +18,6 @@ use crate::ssh::Hosts;
 
 use super::PROBE_TIMEOUT;
 
-mod space;
-
 /// The manifest and the backup's file, from the backup's directory or its manifest's path.
 fn read_manifest(given: &Path) -> Result<(Manifest, PathBuf), Failure> {
     let path = if given.is_dir() {
@@ -58,7 +56,7 @@ fn check_file(manifest: &Manifest, file: &Path) -> Result<(), Failure> {
             manifest.host
         )));
     }
-    let read = super::backup::read_backup(file, manifest.format).map_err(bad)?;
+    let read = crate::observe::backup_file::read_backup(file, manifest.format).map_err(bad)?;
     if read.size != manifest.size || read.sha256 != manifest.sha256 {
         return Err(bad(format!(
             "{} bytes with SHA-256 {}, but the manifest says {} bytes with {}: the file is not the backup the manifest describes",
@@ -164,37 +162,13 @@ async fn aside_space(
     hosts: &Hosts,
     present: &[Present],
 ) -> Result<(), Failure> {
-    let mut by_host: std::collections::BTreeMap<&str, Vec<&crate::inventory::Node>> =
-        Default::default();
-    for node in &inventory.nodes {
-        if present.iter().any(|p| p.node == node.name && p.volume) {
-            by_host.entry(node.host.as_str()).or_default().push(node);
-        }
-    }
-    let mut refused = Vec::new();
-    for (host, nodes) in by_host {
-        let remote = hosts
-            .get(host)
-            .ok_or_else(|| Failure::new(exit::FAILED, format!("host {host} is not connected")))?;
-        let argv = space::measure_argv(inventory, &nodes);
-        let cannot = |why: String| {
-            Failure::new(
-                exit::FAILED,
-                format!("host {host}: cannot measure the data to move aside and the free space ({why}); nothing was changed"),
-            )
-        };
-        let out = remote
-            .run(&argv, None, Duration::from_secs(300))
-            .await
-            .map_err(|e| cannot(e.to_string()))?;
-        if out.code != 0 {
-            return Err(cannot(format!("exit {}: {}", out.code, out.stderr.trim())));
-        }
-        let (used, available) = space::parse(&out.stdout)
-            .ok_or_else(|| cannot(format!("unexpected output {:?}", out.stdout.trim())))?;
-        let volumes: Vec<String> = nodes.iter().map(|n| inventory.volume_name(n)).collect();
-        refused.extend(space::judge(host, &volumes, used, available));
-    }
+    let measured = observe::restore::aside_space(inventory, hosts, present)
+        .await
+        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
+    let refused: Vec<String> = measured
+        .iter()
+        .filter_map(|m| backup::space::judge(&m.host, &m.volumes, m.used_kib, m.available_kib))
+        .collect();
     if refused.is_empty() {
         return Ok(());
     }
@@ -207,31 +181,6 @@ async fn aside_space(
     ))
 }
 
-/// Each node's container and volume, as its host shows them.
-async fn present(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<Present>, Failure> {
-    let volumes_argv: Vec<String> = ["docker", "volume", "ls", "--format", "{{.Name}}"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut out = Vec::new();
-    for node in &inventory.nodes {
-        let remote = hosts.get(&node.host).ok_or_else(|| {
-            Failure::new(exit::FAILED, format!("host {} is not connected", node.host))
-        })?;
-        let failed = |e: crate::ssh::SshError| Failure::new(exit::FAILED, e.to_string());
-        let rows = observe::containers(&remote).await.map_err(failed)?;
-        let volumes = remote.run_ok(&volumes_argv, None).await.map_err(failed)?;
-        out.push(Present {
-            node: node.name.clone(),
-            container: observe::node_container(inventory, node, &rows).is_some(),
-            volume: volumes
-                .lines()
-                .any(|v| v.trim() == inventory.volume_name(node)),
-        });
-    }
-    Ok(out)
-}
-
 /// Refused while the cluster has nodes the inventory does not name (`cmd::strays`).
 async fn refuse_strays(
     inventory: &Inventory,
@@ -240,10 +189,16 @@ async fn refuse_strays(
     args: &RestoreArgs,
 ) -> Result<(), Failure> {
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    let (strays, extra) =
-        super::strays::find(inventory, hosts, &statuses, &args.remote, false).await?;
+    let (strays, extra) = crate::observe::strays::find(
+        inventory,
+        hosts,
+        &statuses,
+        &super::ssh_options(&args.remote),
+        false,
+    )
+    .await?;
     extra.close().await;
-    match super::strays::restore_refusal(&inventory.cluster.name, &strays) {
+    match crate::backup::restore_refusal(&inventory.cluster.name, &strays) {
         Some(why) => Err(Failure::new(exit::REFUSED, why)),
         None => Ok(()),
     }
@@ -261,28 +216,11 @@ async fn restore_on(
     // The drain that keeps clients off the restored nodes works only through the health
     // endpoints this galeractl deploys (an older one answers 200 while drained).
     super::restart::stale_endpoints(inventory, hosts, &inventory.nodes, "restore", false).await?;
-    let present = present(inventory, hosts).await?;
-    let evidence: Vec<String> = present
-        .iter()
-        .filter(|p| p.container || p.volume)
-        .map(|p| {
-            let what = match (p.container, p.volume) {
-                (true, true) => "container and data volume",
-                (true, false) => "container",
-                _ => "data volume",
-            };
-            format!("{}: {what}", p.node)
-        })
-        .collect();
-    if !evidence.is_empty() && !args.replace {
-        return Err(Failure::new(
-            exit::REFUSED,
-            format!(
-                "refusing to restore: cluster {} has data ({}); --replace stops and removes its node containers and moves each node's data to a volume of its own (not deleted) first; nothing was changed",
-                inventory.cluster.name,
-                evidence.join(", ")
-            ),
-        ));
+    let present = observe::present(inventory, hosts)
+        .await
+        .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
+    if let Some(refusal) = backup::restore_data_refusal(inventory, &present, args.replace) {
+        return Err(Failure::new(exit::REFUSED, refusal));
     }
     aside_space(inventory, hosts, &present).await?;
     let stamp = backup::stamp(&crate::lock::format_utc(crate::lock::now_unix()));

@@ -6,13 +6,11 @@ use std::time::Duration;
 
 use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
 use crate::cli::{StatusArgs, StatusFormat};
-use crate::galera::{self, NodeStatus};
-use crate::inventory::{self, Inventory, Node};
+use crate::galera;
+use crate::inventory::{self, Inventory};
 use crate::observe;
-use crate::report::{ArbitratorReport, BackendReport, NodeReport, ProxyReport, StatusReport};
+use crate::report::StatusReport;
 use crate::secret::Secret;
-use crate::sql;
-use crate::ssh::{Remote, Target};
 
 pub async fn run(args: &StatusArgs) -> Outcome {
     let path = inventory_path(&args.inventory)?;
@@ -46,149 +44,27 @@ pub async fn run(args: &StatusArgs) -> Outcome {
     Ok(ExitCode::from(report.exit_code))
 }
 
+/// Every node's state, the history records, HAProxy's view and garbd's container, read now,
+/// and judged.
 pub async fn collect(
     inventory: &Inventory,
     password: &Secret,
     timeout: Duration,
     args: &StatusArgs,
 ) -> StatusReport {
-    let options = status_ssh_options(args);
-    let first = inventory.nodes.first();
-    let (nodes, first_record) = tokio::join!(
-        futures::future::join_all(
-            inventory
-                .nodes
-                .iter()
-                .map(|n| node_report(inventory, n, password, timeout, args)),
-        ),
-        async {
-            let record = match first {
-                Some(node) => host_record(inventory, node, &options).await,
-                None => None,
-            };
-            // No record there (the host unreachable, or none written): the other hosts are
-            // needed whatever the nodes say, so they are read now, still beside the probes.
-            let others = match record {
-                None => Some(other_records(inventory, &options).await),
-                Some(_) => None,
-            };
-            (record, others)
-        }
-    );
-    let recorded_history = recorded_history(inventory, &nodes, first_record, &options).await;
-    let pairs: Vec<(&str, Option<&NodeStatus>)> = nodes
-        .iter()
-        .map(|n| (n.name.as_str(), n.wsrep.as_ref()))
-        .collect();
-    let verdict = galera::verdict(inventory.members(), &pairs, &recorded_history);
-    let proxy = match &inventory.haproxy {
-        Some(h) => Some(proxy_report(inventory, h, &nodes, timeout).await),
-        None => None,
+    let how = observe::status::Reading {
+        options: status_ssh_options(args),
+        timeout,
+        logs: args.verbose_logs,
     };
-    let statuses: Vec<Option<NodeStatus>> = nodes.iter().map(|n| n.wsrep.clone()).collect();
-    let arbitrator = match &inventory.arbitrator {
-        Some(a) => {
-            let container = arbitrator_container(inventory, &a.host, args).await;
-            Some(ArbitratorReport {
-                host: a.host.clone(),
-                port: a.port,
-                // Its container runs and the component counts a member no node accounts for.
-                member: container == "running" && crate::arbitrator::is_member(&statuses, 0),
-                container,
-            })
-        }
-        None => None,
-    };
-    let advice = nodes
-        .iter()
-        .any(|n| {
-            n.no_answer
-                .as_ref()
-                .is_some_and(galera::NoAnswer::is_access_denied)
-        })
-        .then(|| {
-            galera::access_denied_advice(
-                &inventory.cluster.monitor_user,
-                &inventory.cluster.monitor_password_file,
-            )
-        });
-    StatusReport {
-        cluster: inventory.cluster.name.clone(),
-        advice,
-        recorded_history,
-        exit_code: verdict.exit_code(),
-        verdict,
-        nodes,
-        proxy,
-        arbitrator,
-    }
-}
-
-/// The state of garbd's container on its host.
-async fn arbitrator_container(inventory: &Inventory, host: &str, args: &StatusArgs) -> String {
-    let options = status_ssh_options(args);
-    let remote = match Remote::connect(&Target::for_host(inventory, host), &options).await {
-        Ok(r) => r,
-        Err(e) => return format!("unknown ({e})"),
-    };
-    let name = inventory.arbitrator_container();
-    let state = match observe::containers(&remote).await {
-        Ok(rows) => rows
-            .iter()
-            .find(|r| r.name == name)
-            .map_or("missing".to_string(), |r| r.state.clone()),
-        Err(e) => format!("unknown ({e})"),
-    };
-    remote.close().await;
-    state
-}
-
-async fn proxy_report(
-    inventory: &Inventory,
-    h: &crate::inventory::Haproxy,
-    nodes: &[NodeReport],
-    timeout: Duration,
-) -> ProxyReport {
-    let mut report = ProxyReport {
-        host: h.host.clone(),
-        port: h.port,
-        stats_port: h.stats_port,
-        error: None,
-        backends: Vec::new(),
-    };
-    let backends = match Secret::read(&h.stats_password_file) {
-        Err(e) => Err(format!(
-            "cannot read {}: {e}",
-            h.stats_password_file.display()
-        )),
-        Ok(password) => {
-            let ca = inventory.tls.as_ref().map(|t| t.ca_cert.as_path());
-            observe::proxy_backends(h, &password, ca, timeout).await
-        }
-    };
-    match backends {
-        Err(e) => report.error = Some(e),
-        Ok(list) => {
-            report.backends = list
-                .into_iter()
-                .map(|b| {
-                    let node_healthy = nodes
-                        .iter()
-                        .find(|n| n.name == b.server)
-                        .and_then(|n| n.wsrep.as_ref())
-                        .is_some_and(NodeStatus::is_healthy);
-                    BackendReport {
-                        agrees: b.status.starts_with("UP") == node_healthy,
-                        server: b.server,
-                        status: b.status,
-                        backup: b.backup,
-                        node_healthy,
-                    }
-                })
-                .collect()
-        }
-    }
-    report
+    let facts = observe::status::read(inventory, password, &how).await;
+    StatusReport::judge(
+        inventory,
+        facts.nodes,
+        facts.recorded_history,
+        facts.proxy,
+        facts.arbitrator,
+    )
 }
 
 /// SSH for `status`, which answers within seconds even when a host is gone: connections and
@@ -198,132 +74,6 @@ fn status_ssh_options(args: &StatusArgs) -> crate::ssh::SshOptions {
     options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
     options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
     options
-}
-
-/// The history UUIDs recorded on the nodes' hosts (each distinct one once). The first node's
-/// host is read alongside the SQL probes; when its record is the Primary component's UUID, the
-/// verdict is settled (the live history is recorded) and no other host is asked: one SSH
-/// connection, whatever the node count. Otherwise (no record there, another UUID, no single
-/// Primary UUID, that host unreachable) every other host is read too, at once, and the verdict
-/// sees all their records, as before.
-async fn recorded_history(
-    inventory: &Inventory,
-    nodes: &[NodeReport],
-    (first_record, others): (Option<String>, Option<Vec<String>>),
-    options: &crate::ssh::SshOptions,
-) -> Vec<String> {
-    let settled = record_settles(first_record.as_deref(), nodes);
-    let mut distinct: std::collections::BTreeSet<String> = first_record.into_iter().collect();
-    if !settled {
-        let others = match others {
-            Some(read) => read,
-            None => other_records(inventory, options).await,
-        };
-        distinct.extend(others);
-    }
-    distinct.into_iter().collect()
-}
-
-/// Whether a host's record settles the history verdict: it is the one state UUID the Primary
-/// nodes report (then no other host's record can change the verdict).
-fn record_settles(record: Option<&str>, nodes: &[NodeReport]) -> bool {
-    let live: std::collections::BTreeSet<&str> = nodes
-        .iter()
-        .filter_map(|n| n.wsrep.as_ref())
-        .filter(|s| s.is_primary())
-        .map(|s| s.cluster_state_uuid.as_str())
-        .collect();
-    record.is_some_and(|r| live.len() == 1 && live.contains(r))
-}
-
-/// The records on every host but the first node's (each host once), read at once.
-async fn other_records(inventory: &Inventory, options: &crate::ssh::SshOptions) -> Vec<String> {
-    let mut seen: std::collections::BTreeSet<&str> = inventory
-        .nodes
-        .first()
-        .map(|n| n.host.as_str())
-        .into_iter()
-        .collect();
-    let others: Vec<&Node> = inventory
-        .nodes
-        .iter()
-        .filter(|n| seen.insert(n.host.as_str()))
-        .collect();
-    futures::future::join_all(
-        others
-            .into_iter()
-            .map(|node| host_record(inventory, node, options)),
-    )
-    .await
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-/// The history UUID recorded on a node's host, if the host answers and has one.
-async fn host_record(
-    inventory: &Inventory,
-    node: &Node,
-    options: &crate::ssh::SshOptions,
-) -> Option<String> {
-    let remote = Remote::connect(&Target::for_node(inventory, node), options)
-        .await
-        .ok()?;
-    let record = observe::recorded_history(&remote, inventory).await;
-    remote.close().await;
-    record
-}
-
-async fn node_report(
-    inventory: &Inventory,
-    node: &Node,
-    password: &Secret,
-    timeout: Duration,
-    args: &StatusArgs,
-) -> NodeReport {
-    let target = observe::monitor_target(inventory, node, password);
-    let mut report = NodeReport {
-        name: node.name.clone(),
-        host: node.host.clone(),
-        port: node.ports.mysql,
-        container: "unknown".into(),
-        error: None,
-        no_answer: None,
-        wsrep: None,
-        log: Vec::new(),
-    };
-    match sql::probe(&target, timeout).await {
-        Ok(status) => {
-            report.container = "running".into();
-            report.wsrep = Some(status);
-        }
-        Err(e) => {
-            report.error = Some(format!("{}:{}: {e}", target.host, target.port));
-            report.no_answer = Some(e);
-            // SQL is silent: ask the host what the container is doing.
-            let options = status_ssh_options(args);
-            match Remote::connect(&Target::for_node(inventory, node), &options).await {
-                Err(e) => report.container = format!("unknown ({e})"),
-                Ok(remote) => {
-                    let name = inventory.container_name(node);
-                    report.container = match observe::containers(&remote).await {
-                        Ok(rows) => observe::node_container(inventory, node, &rows)
-                            .map_or("missing".into(), |r| r.state.clone()),
-                        Err(e) => format!("unknown ({e})"),
-                    };
-                    if args.verbose_logs {
-                        report.log = observe::log_tail(&remote, &name, 10)
-                            .await
-                            .lines()
-                            .map(str::to_string)
-                            .collect();
-                    }
-                    remote.close().await;
-                }
-            }
-        }
-    }
-    report
 }
 
 /// The table an operator reads, then the verdict.
@@ -344,12 +94,7 @@ pub fn render(report: &StatusReport) -> String {
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for n in &report.nodes {
         let host = format!("{}:{}", n.host, n.port);
-        let container = n
-            .container
-            .split(" (")
-            .next()
-            .unwrap_or(&n.container)
-            .to_string();
+        let container = n.container.word().to_string();
         rows.push(match &n.wsrep {
             Some(s) => vec![
                 n.name.clone(),
@@ -376,11 +121,7 @@ pub fn render(report: &StatusReport) -> String {
         let mut r = vec![
             "arbitrator".to_string(),
             format!("{}:{}", a.host, a.port),
-            a.container
-                .split(" (")
-                .next()
-                .unwrap_or(&a.container)
-                .to_string(),
+            a.container.word().to_string(),
             "-".into(),
             if a.member { "member" } else { "absent" }.to_string(),
         ];
@@ -407,7 +148,7 @@ pub fn render(report: &StatusReport) -> String {
         if let Some(e) = &n.error {
             out.push_str(&format!("{}: no SQL answer: {e}\n", n.name));
         }
-        if n.container.contains(" (") {
+        if n.container.why().is_some() {
             out.push_str(&format!("{}: container {}\n", n.name, n.container));
         }
         for line in &n.log {
@@ -459,6 +200,9 @@ fn on_off(b: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::ContainerState;
+    use crate::galera::NodeStatus;
+    use crate::report::NodeReport;
 
     #[test]
     fn table_shows_answering_and_silent_nodes() {
@@ -480,7 +224,7 @@ mod tests {
                 name: name.into(),
                 host: host.into(),
                 port: 4306,
-                container: container.into(),
+                container: ContainerState::from_docker(container),
                 error: wsrep
                     .is_none()
                     .then(|| format!("{host}:4306: connection refused")),
@@ -533,7 +277,7 @@ cluster local-test: degraded: nodeb not answering; cluster size 2 of 3
                 name: name.to_string(),
                 host: "10.0.0.1".into(),
                 port: 4306,
-                container: "running".into(),
+                container: ContainerState::Running,
                 error: Some(format!("10.0.0.1:4306: {denied}")),
                 no_answer: Some(denied.clone()),
                 wsrep: None,
@@ -570,43 +314,5 @@ nodea: no SQL answer: 10.0.0.1:4306: access denied (Access denied for user 'moni
             serde_json::json!({"kind": "access_denied", "message": "Access denied for user 'monitor'@'10.0.0.9' (using password: YES)"})
         );
         assert_eq!(report.exit_code, crate::exit::FAILED);
-    }
-}
-
-#[cfg(test)]
-mod history_tests {
-    use super::*;
-
-    const LIVE: &str = "5bd3c0a5-c0b0-11ef-8a6e-7e0a8f3a1b11";
-    const OLD: &str = "0f9e6a11-c0b0-11ef-8a6e-7e0a8f3a1b11";
-
-    fn node(uuid: &str, status: &str) -> NodeReport {
-        NodeReport {
-            name: "n".into(),
-            host: "h".into(),
-            port: 4306,
-            container: "running".into(),
-            error: None,
-            no_answer: None,
-            wsrep: Some(NodeStatus::from_rows([
-                ("wsrep_cluster_status", status),
-                ("wsrep_cluster_state_uuid", uuid),
-            ])),
-            log: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn only_the_one_primary_uuid_settles_the_history_verdict() {
-        let primary = [node(LIVE, "Primary"), node(LIVE, "Primary")];
-        assert!(record_settles(Some(LIVE), &primary));
-        assert!(!record_settles(Some(OLD), &primary));
-        assert!(!record_settles(None, &primary));
-        // Two Primary UUIDs (a split), or none (down): every host's record is read.
-        let split = [node(LIVE, "Primary"), node(OLD, "Primary")];
-        assert!(!record_settles(Some(LIVE), &split));
-        let down = [node(LIVE, "non-Primary")];
-        assert!(!record_settles(Some(LIVE), &down));
-        assert!(!record_settles(Some(LIVE), &[]));
     }
 }

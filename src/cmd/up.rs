@@ -10,9 +10,8 @@ use serde::Serialize;
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::UpArgs;
 use crate::inventory::{self, Inventory};
-use crate::observe::program::ProgramCheck;
 use crate::observe::{self, HostFacts};
-use crate::plan::{self, Plan, Stdin, StepKind};
+use crate::plan::{self, Plan, StepKind};
 use crate::ssh::Hosts;
 use crate::{exit, galera};
 
@@ -87,8 +86,14 @@ async fn confirm_deletions(
     password: &crate::secret::Secret,
 ) -> Result<Vec<(String, String)>, Failure> {
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    let (strays, extra) =
-        super::strays::find(inventory, hosts, &statuses, &args.remote, true).await?;
+    let (strays, extra) = crate::observe::strays::find(
+        inventory,
+        hosts,
+        &statuses,
+        &super::ssh_options(&args.remote),
+        true,
+    )
+    .await?;
     extra.close().await;
     if !strays.is_empty() {
         super::confirm::confirm(DELETE_DATA, &deletions_summary(inventory, &strays))?;
@@ -97,7 +102,7 @@ async fn confirm_deletions(
 }
 
 /// What `up --prune --delete-data` deletes, for its question.
-fn deletions_summary(inventory: &Inventory, strays: &[plan::Stray]) -> String {
+fn deletions_summary(inventory: &Inventory, strays: &[crate::facts::Stray]) -> String {
     let mut lines = vec![format!(
         "up --prune --delete-data takes out cluster {}'s nodes that the inventory no longer names, and deletes their data:",
         inventory.cluster.name
@@ -127,49 +132,35 @@ async fn up(
     started: Instant,
     confirmed: Option<&[(String, String)]>,
 ) -> Outcome {
-    let facts = gather(inventory, hosts).await?;
+    let mut reading = observe::up::first(inventory, hosts, &password)
+        .await
+        .map_err(|e| preflight_failure(e.0))?;
     // The history recorded before this run, to compare the cluster with at the end (none when
     // this run records it: a new cluster, or hosts without a record).
-    let recorded: Vec<String> = facts
+    let recorded: Vec<String> = reading
+        .hosts
         .iter()
         .filter_map(|(_, f)| f.history.clone())
         .collect();
-    let probed_at = Instant::now();
-    let (mut observed, statuses) =
-        observe::observed(inventory, &facts, &password, PROBE_TIMEOUT).await;
     // The certificates first (on this machine): a running node that serves another one than
     // this machine's gets it, and reloads it.
     // Nodes running with TLS trust only their CA: a new one is refused (a switch between
     // plaintext and TLS is the planner's refusal, with its plan).
-    let running_tls = observed.tls_running.values().any(|tls| *tls);
+    let running_tls = reading.observed.tls_running.values().any(|tls| *tls);
     let made = super::ensure_certs(inventory, args.dry_run, running_tls)?;
-    observed.tls_stale = stale_certificates(inventory, &statuses, &made);
-    mark_waiting(inventory, hosts, &mut observed).await;
-    observed.proxy_config_stale = observe::proxy_config_stale(inventory, hosts).await;
-    let (strays, extra) =
-        super::strays::find(inventory, hosts, &statuses, &args.remote, args.prune).await?;
-    observed.strays = strays;
-    // No node of the inventory serves: the data of other node names is evidence against a
-    // new cluster.
-    if !observed.nodes.iter().any(|o| o.synced_primary) {
-        observed.stray_volumes = super::strays::volumes(inventory, hosts).await;
-    }
-    let strays = plan::prune_members(&observed);
-    observed.arbitrator_member =
-        inventory.arbitrator.is_some() && crate::arbitrator::is_member(&statuses, strays);
-    observed.arbitrator_surely =
-        inventory.arbitrator.is_some() && crate::arbitrator::surely_member(&statuses, strays);
-    if plan::replaces_running(inventory, &observed) {
-        upgrade_facts(
-            inventory,
-            hosts,
-            &password,
-            &statuses,
-            probed_at,
-            &mut observed,
-        )
-        .await;
-    }
+    reading.observed.tls_stale = stale_certificates(inventory, &reading.statuses, &made);
+    let options = super::ssh_options(&args.remote);
+    let extra = observe::up::rest(
+        inventory,
+        hosts,
+        &password,
+        &mut reading,
+        &options,
+        args.prune,
+    )
+    .await?;
+    let observed = reading.observed;
+    let facts = reading.hosts;
     // The hosts only strays use are connected too: the plan may take them out there.
     let joined = hosts.joined(extra);
     // Under the lock: no node's data is deleted that the operator was not asked about.
@@ -207,7 +198,7 @@ async fn plan_and_run(
     inventory: &Inventory,
     hosts: &Hosts,
     facts: &[(String, HostFacts)],
-    observed: plan::Observed,
+    observed: crate::facts::Observed,
     mut recorded: Vec<String>,
     password: crate::secret::Secret,
     started: Instant,
@@ -247,7 +238,7 @@ async fn plan_and_run(
     if let Some(signal) = super::signalled() {
         return Err(super::interrupted_before_change(signal));
     }
-    preflight(inventory, &plan, facts)?;
+    preflight(inventory, &plan, facts).await?;
     aux_preflight(inventory, hosts, &plan).await?;
     ports_between_hosts(inventory, hosts, &plan, facts).await?;
     let runner = super::runner(inventory, hosts, password.clone(), &args.remote);
@@ -290,190 +281,20 @@ fn stale_certificates(
         .collect()
 }
 
-/// The window over which the write rate is measured before a rolling replace.
-const RATE_WINDOW: Duration = Duration::from_secs(2);
-
-/// Before a rolling replace: the gcache's reach and the write rate (a second probe,
-/// [`RATE_WINDOW`] after the first), and the versions running and in the image.
-async fn upgrade_facts(
-    inventory: &Inventory,
-    hosts: &Hosts,
-    password: &crate::secret::Secret,
-    before: &[Option<galera::NodeStatus>],
-    probed_at: Instant,
-    observed: &mut plan::Observed,
-) {
-    let left = RATE_WINDOW.saturating_sub(probed_at.elapsed());
-    // A measurement window, not a wait for a state.
-    tokio::time::sleep(left).await;
-    let window = probed_at.elapsed();
-    let after = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    // One serving node's view, before and after: the write-set bytes it saw (its own and the
-    // others'), and its gcache's size.
-    let pick = after.iter().zip(before).position(|(a, b)| {
-        a.as_ref()
-            .zip(b.as_ref())
-            .is_some_and(|(a, _)| a.is_healthy())
-    });
-    if let Some(i) = pick {
-        let node = &inventory.nodes[i];
-        let target = observe::monitor_target(inventory, node, password);
-        let size = observe::provider_options(&target, PROBE_TIMEOUT)
-            .await
-            .as_deref()
-            .and_then(plan::gcache_size_of);
-        let (a, b) = (&before[i], &after[i]);
-        if let (Some(size), Some(a), Some(b)) = (size, a, b) {
-            let bytes = b.writeset_bytes.saturating_sub(a.writeset_bytes);
-            let ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
-            observed.gcache = Some(plan::Gcache {
-                size_bytes: size,
-                bytes_per_minute: bytes.saturating_mul(60_000) / ms,
-                window_secs: window.as_secs(),
-            });
-        }
-    }
-    observed.versions = super::versions::read(inventory, hosts, password, &after).await;
-}
-
-/// For each running node whose SQL is silent: whether its own log says it waits non-Primary
-/// (read only for those nodes, in parallel).
-async fn mark_waiting(inventory: &Inventory, hosts: &Hosts, observed: &mut plan::Observed) {
-    let silent: Vec<usize> = observed
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| {
-            // A server that answered with an error (refused the monitoring user) serves: its
-            // log is no reason to call it waiting.
-            matches!(o.container, plan::ContainerFact::Running { .. })
-                && !o.synced_primary
-                && !matches!(&o.sql, plan::SqlSaid::NoAnswer(e) if e.server_answered())
-        })
-        .map(|(i, _)| i)
-        .collect();
-    let names: Vec<String> = silent
-        .iter()
-        .map(|&i| observed.nodes[i].name.clone())
-        .collect();
-    let logs = futures::future::join_all(names.iter().map(|name| async move {
-        let node = inventory.node(name)?;
-        let remote = hosts.get(&node.host)?;
-        let container = inventory.container_name(node);
-        Some(observe::log_tail(&remote, &container, 400).await)
-    }))
-    .await;
-    for (i, log) in silent.into_iter().zip(logs) {
-        if log.is_some_and(|l| galera::last_view_is_non_primary(&l)) {
-            observed.nodes[i].waiting_non_primary = true;
-        }
-    }
-}
-
-/// Every host's facts, read in parallel; any host whose docker does not answer fails `up`
-/// before anything changes.
-async fn gather(inventory: &Inventory, hosts: &Hosts) -> Result<Vec<(String, HostFacts)>, Failure> {
-    let results = futures::future::join_all(hosts.all().map(|remote| async move {
-        (
-            remote.host.clone(),
-            observe::host_facts(remote, inventory).await,
-        )
-    }))
-    .await;
-    let mut facts = Vec::new();
-    let mut errors = Vec::new();
-    for (host, r) in results {
-        match r {
-            Ok(f) => facts.push((host, f)),
-            Err(e) => {
-                let said = e.to_string();
-                let hint = crate::preflight::login_hint(&said)
-                    .map_or(String::new(), |h| format!(" ({h})"));
-                errors.push(format!("host {host}: docker does not answer: {said}{hint}"));
-            }
-        }
-    }
-    preflight_failed(errors).map(|()| facts)
-}
-
-/// Checks every host that the plan will touch, before the first change: the image is there
-/// or will be copied, the ports that new containers publish are free, and no foreign
-/// container holds a name the plan needs.
-fn preflight(
+/// Checks every host that the plan will touch, before the first change (see
+/// [`plan::preflight_up`]); this machine's image is read only when the plan copies it to a host
+/// that lacks it.
+async fn preflight(
     inventory: &Inventory,
     plan: &Plan,
     facts: &[(String, HostFacts)],
 ) -> Result<(), Failure> {
-    let mut problems = Vec::new();
-    let creates: BTreeSet<&str> = plan
-        .steps_of(StepKind::CreateNode)
-        .filter_map(|s| s.node.as_deref())
-        .collect();
-    let copies_image = plan
-        .steps()
-        .any(|s| matches!(s.stdin, Some(Stdin::LocalCommand(_))));
-    for node in inventory
-        .nodes
-        .iter()
-        .filter(|n| creates.contains(n.name.as_str()))
-    {
-        let Some((_, f)) = facts.iter().find(|(h, _)| h == &node.host) else {
-            continue;
-        };
-        let own = observe::node_container(inventory, node, &f.containers);
-        let name = inventory.container_name(node);
-        if own.is_none() && f.containers.iter().any(|r| r.name == name) {
-            problems.push(format!(
-                "host {}: a container named {name} exists and is not {}'s: remove or rename it",
-                node.host, node.name
-            ));
-        }
-        if !f.image_present && !inventory.cluster.distribute_image {
-            problems.push(format!(
-                "host {}: image {} is missing (load it there, or set cluster.distribute_image = true)",
-                node.host, inventory.cluster.image
-            ));
-        }
-        // The node's own container (being replaced) may hold its ports.
-        if own.is_none_or(|r| !r.is_running()) {
-            if let Some(listening) = &f.listening {
-                let p = node.ports;
-                let busy: Vec<String> = [p.mysql, p.galera, p.sst, p.ist]
-                    .into_iter()
-                    .filter(|port| listening.contains(port))
-                    .map(|port| port.to_string())
-                    .collect();
-                if !busy.is_empty() {
-                    problems.push(format!(
-                        "host {}: port{} {} for {} already in use",
-                        node.host,
-                        if busy.len() == 1 { "" } else { "s" },
-                        busy.join(", "),
-                        node.name
-                    ));
-                }
-            }
-        }
-    }
-    if copies_image && facts.iter().any(|(_, f)| !f.image_present) {
-        let local = std::process::Command::new("docker")
-            .args([
-                "image",
-                "inspect",
-                "--format",
-                "{{.Id}}",
-                &inventory.cluster.image,
-            ])
-            .stdin(std::process::Stdio::null())
-            .output();
-        if !local.is_ok_and(|o| o.status.success()) {
-            problems.push(format!(
-                "image {} is missing on some hosts and cannot be read from this machine's docker to copy it",
-                inventory.cluster.image
-            ));
-        }
-    }
-    preflight_failed(problems)
+    let local_image = if plan::copies_image_to_some_host(plan, facts) {
+        Some(observe::local_image_present(&inventory.cluster.image).await)
+    } else {
+        None
+    };
+    preflight_failed(plan::preflight_up(inventory, plan, facts, local_image))
 }
 
 /// Verifies and reports; `report` is `None` when nothing had to change.
@@ -588,62 +409,16 @@ async fn ports_between_hosts(
         .filter_map(|n| inventory.node(n))
         .map(|n| n.host.clone())
         .collect();
-    let problems = super::preflight::links_before_up(inventory, hosts, facts, &new_hosts).await;
+    let problems =
+        crate::observe::preflight::links_before_up(inventory, hosts, facts, &new_hosts).await;
     preflight_failed(problems)
 }
 
 /// When the plan deploys HAProxy or the arbitrator: its image must be on its host (no
-/// registry to pull from), checked before anything changes.
+/// registry to pull from), and run its program, checked before anything changes.
 async fn aux_preflight(inventory: &Inventory, hosts: &Hosts, plan: &Plan) -> Result<(), Failure> {
-    // Each image is there, and runs its program (the same entrypoint its container gets).
-    let mut wanted: Vec<(StepKind, &str, &str, &str, [&str; 2])> = Vec::new();
-    if let Some(h) = &inventory.haproxy {
-        let program = ["haproxy", "-v"];
-        wanted.push((StepKind::CreateProxy, "HAProxy", &h.host, &h.image, program));
-    }
-    if let Some(a) = &inventory.arbitrator {
-        let program = ["garbd", "--version"];
-        wanted.push((
-            StepKind::CreateArbitrator,
-            "arbitrator",
-            &a.host,
-            &a.image,
-            program,
-        ));
-    }
-    let mut problems = Vec::new();
-    for (kind, what, host, image, [program, flag]) in wanted {
-        let Some(remote) = hosts
-            .get(host)
-            .filter(|_| plan.steps_of(kind).next().is_some())
-        else {
-            continue;
-        };
-        match observe::image_present(&remote, image).await {
-            Ok(true) => {}
-            Ok(false) => {
-                problems.push(format!(
-                    "host {host}: {what} image {image} is missing (load it there)"
-                ));
-                continue;
-            }
-            Err(e) => {
-                problems.push(e.to_string());
-                continue;
-            }
-        }
-        match observe::program::check(&remote, image, program, flag).await {
-            Ok(ProgramCheck::Runs) => {}
-            Ok(ProgramCheck::Missing(said)) => problems.push(format!(
-                "host {host}: {what} image {image} has no {program} (its container would loop, restarting): {said}"
-            )),
-            Ok(ProgramCheck::Fails(code, said)) => problems.push(format!(
-                "host {host}: {what} image {image}: `{program} {flag}` exits {code}: {said}"
-            )),
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
-    preflight_failed(problems)
+    let seen = observe::up::aux_images(hosts, plan::aux_images(inventory, plan)).await;
+    preflight_failed(plan::aux_problems(&seen))
 }
 
 /// The checks before the first change: `Ok` when `problems` is empty, else the failure that
@@ -652,13 +427,17 @@ fn preflight_failed(problems: Vec<String>) -> Result<(), Failure> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(Failure::new(
+    Err(preflight_failure(problems))
+}
+
+fn preflight_failure(problems: Vec<String>) -> Failure {
+    Failure::new(
         exit::FAILED,
         format!(
             "preflight failed; nothing was changed:\n  {}",
             problems.join("\n  ")
         ),
-    ))
+    )
 }
 
 #[cfg(test)]
@@ -671,11 +450,11 @@ mod tests {
         let inventory = parsed
             .inventory
             .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
-        let strays = [crate::plan::Stray {
+        let strays = [crate::facts::Stray {
             name: "noded".into(),
             host: "10.10.10.13".into(),
             container: "local-test-noded".into(),
-            running: true,
+            state: crate::facts::ContainerState::Running,
             member: true,
         }];
         assert_eq!(

@@ -4,33 +4,12 @@
 
 use crate::ssh::{Remote, SshError};
 
-/// What running `PROGRAM VERSION_FLAG` in the image showed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProgramCheck {
-    Runs,
-    /// docker could not start it (exit 127: not found; 126: not executable).
-    Missing(String),
-    /// It started and failed (its exit code and last output).
-    Fails(i32, String),
-}
+pub use crate::facts::ProgramCheck;
 
 /// `docker run --rm --network none --entrypoint PROGRAM IMAGE FLAG`: the same entrypoint the
 /// container gets, so the same `PATH` and user.
 pub fn argv(image: &str, program: &str, flag: &str) -> Vec<String> {
-    [
-        "docker",
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--entrypoint",
-        program,
-        image,
-        flag,
-    ]
-    .iter()
-    .map(|w| w.to_string())
-    .collect()
+    crate::docker::read::run_program(image, program, flag)
 }
 
 /// Reads docker's exit code and output into a [`ProgramCheck`].

@@ -1,7 +1,7 @@
 //! The arbitrator's stage in `up`'s plan: garbd (re)deployed when its container does not run
 //! with the inventory's spec.
 
-use super::{ContainerFact, Observed, Stage, Step, StepKind};
+use super::{Observed, Stage, Step, StepKind};
 use crate::arbitrator::run;
 use crate::docker;
 use crate::inventory::Inventory;
@@ -23,12 +23,13 @@ pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
         .map(|(_, f)| f);
     let mut steps = Vec::new();
     match have {
-        Some(ContainerFact::Running { spec }) if spec == want_spec => return Vec::new(),
-        None | Some(ContainerFact::Missing) => {}
+        Some(c) if c.runs_spec(want_spec) => return Vec::new(),
+        None => {}
+        Some(c) if c.state.is_missing() => {}
         Some(_) => steps.push(Step::on_host(
             &a.host,
             format!("remove the old {name} (it holds no data)"),
-            vec!["docker".into(), "rm".into(), "--force".into(), name.clone()],
+            docker::container::remove_forced(&name),
             None,
         )),
     }

@@ -1,7 +1,7 @@
 //! Plan stages for the proxy: a health endpoint next to each node, then HAProxy, each
 //! (re)deployed only when its spec label differs from what the inventory asks for.
 
-use super::{ContainerFact, Observed, Stage, Stdin, Step};
+use super::{Observed, Stage, Stdin, Step};
 use crate::docker;
 use crate::haproxy;
 use crate::inventory::{Haproxy, Inventory};
@@ -24,12 +24,7 @@ fn remove(host: &str, container: &str) -> Step {
         host,
         None,
         format!("remove the old {container} (stateless)"),
-        vec![
-            "docker".into(),
-            "rm".into(),
-            "--force".into(),
-            container.to_string(),
-        ],
+        docker::container::remove_forced(container),
         None,
     )
 }
@@ -45,8 +40,9 @@ fn needs(observed: &Observed, container: &str, want: &[String]) -> Option<bool> 
         .find(|(name, _)| name == container)
         .map(|(_, f)| f)
     {
-        Some(ContainerFact::Running { spec: have }) if *have == spec => None,
-        Some(ContainerFact::Missing) | None => Some(false),
+        Some(c) if c.runs_spec(&spec) => None,
+        None => Some(false),
+        Some(c) if c.state.is_missing() => Some(false),
         Some(_) => Some(true),
     }
 }
@@ -145,13 +141,7 @@ fn changes(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage
                     &h.host,
                     None,
                     format!("restart {name} to read it"),
-                    vec![
-                        "docker".into(),
-                        "restart".into(),
-                        "--time".into(),
-                        "5".into(),
-                        name,
-                    ],
+                    docker::container::restart(&name, 5),
                     None,
                 )])
                 .collect(),

@@ -5,7 +5,6 @@
 //! `--delete-data`.
 
 use super::{Observed, Plan, PlanError, Stage, Step, Stray};
-use crate::argv::words;
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -47,7 +46,7 @@ pub fn apply(
                 s.host,
                 if s.member {
                     "a member of the cluster"
-                } else if s.running {
+                } else if s.state.is_running() {
                     "its container runs"
                 } else {
                     "its container is stopped"
@@ -141,27 +140,20 @@ fn remove_stage(inventory: &Inventory, stray: &Stray, delete_data: bool) -> Stag
             "{}: stop cleanly (it leaves the cluster, which shrinks)",
             stray.name
         ),
-        [
-            words(&["docker", "stop", "--time"]),
-            vec![
-                docker::STOP_TIMEOUT_SECS.to_string(),
-                stray.container.clone(),
-            ],
-        ]
-        .concat(),
+        docker::container::stop(&stray.container),
     );
     stop.deadline_secs = Some(docker::STOP_GRACE.as_secs());
     let check = crate::inventory::layout::check_container_of(&stray.container);
     let mut remove_check = on(
         format!("{}: remove its health endpoint, if any", stray.name),
-        [words(&["docker", "rm", "--force"]), vec![check]].concat(),
+        docker::container::remove_forced(&check),
     );
     remove_check.ignore_exit = true;
     let mut steps = vec![
         stop,
         on(
             format!("{}: remove its container", stray.name),
-            [words(&["docker", "rm"]), vec![stray.container.clone()]].concat(),
+            docker::container::remove(&stray.container),
         ),
         remove_check,
     ];
@@ -169,7 +161,7 @@ fn remove_stage(inventory: &Inventory, stray: &Stray, delete_data: bool) -> Stag
     if delete_data {
         steps.push(on(
             format!("{}: delete its data volume (--delete-data)", stray.name),
-            [words(&["docker", "volume", "rm"]), vec![volume]].concat(),
+            docker::container::remove_volume(&volume),
         ));
     }
     Stage {

@@ -17,7 +17,7 @@ pub(super) fn refuse_running(inventory: &Inventory, observed: &Observed) -> Resu
     let running: Vec<String> = observed
         .strays
         .iter()
-        .filter(|s| s.running)
+        .filter(|s| s.state.is_running())
         .map(|s| {
             if s.container.is_empty() {
                 s.name.clone()
@@ -111,7 +111,11 @@ mod tests {
             name: "old0".into(),
             host: "10.0.0.1".into(),
             container: "c1-old0".into(),
-            running,
+            state: if running {
+                crate::facts::ContainerState::Running
+            } else {
+                crate::facts::ContainerState::Exited
+            },
             member: false,
         });
         observed.stray_volumes.push(StrayVolume {

@@ -5,7 +5,7 @@
 //! Galera's `socket.ssl_reload` for replication and IST (SST reads the files at each transfer).
 //! One node per stage, each Synced after.
 
-use super::{ContainerFact, Observed, Stage, Stdin, Step, WaitFor};
+use super::{Observed, Stage, Stdin, Step, WaitFor};
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -22,11 +22,10 @@ pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
         }
         let want = docker::run_node(inventory, node);
         let want_spec = docker::spec_of(&want).unwrap_or_default();
-        let serving_as_wanted = observed.nodes.iter().any(|o| {
-            o.name == node.name
-                && o.synced_primary
-                && matches!(&o.container, ContainerFact::Running { spec } if spec == want_spec)
-        });
+        let serving_as_wanted = observed
+            .nodes
+            .iter()
+            .any(|o| o.name == node.name && o.synced_primary && o.container.runs_spec(want_spec));
         if !serving_as_wanted {
             continue;
         }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{
-    upgrade, ContainerFact, Guard, Plan, PlanError, Stage, Stdin, Step, StepKind, Versions, WaitFor,
+    upgrade, Container, Guard, Plan, PlanError, Stage, Stdin, Step, StepKind, Versions, WaitFor,
 };
 use crate::argv::Argv;
 use crate::docker::{self, ClusterAddress};
@@ -38,13 +38,15 @@ pub(crate) fn verify_stage(size: usize) -> Stage {
 }
 
 /// Whether `start_node` creates the node's container (missing, or built from another spec).
-pub fn start_node_creates(inventory: &Inventory, node: &Node, container: &ContainerFact) -> bool {
+pub fn start_node_creates(inventory: &Inventory, node: &Node, container: &Container) -> bool {
     let want = docker::run_node(inventory, node);
     let want_spec = docker::spec_of(&want).unwrap_or_default();
-    match container {
-        ContainerFact::Running { .. } => false,
-        ContainerFact::Stopped { spec } => spec != want_spec,
-        ContainerFact::Missing => true,
+    if container.is_running() {
+        false
+    } else if container.is_stopped() {
+        container.spec != want_spec
+    } else {
+        true
     }
 }
 
@@ -57,7 +59,7 @@ pub fn start_node_creates(inventory: &Inventory, node: &Node, container: &Contai
 pub fn start_node(
     inventory: &Inventory,
     node: &Node,
-    container: &ContainerFact,
+    container: &Container,
     versions: Option<&Versions>,
     force: bool,
 ) -> Result<Plan, PlanError> {
@@ -80,16 +82,16 @@ pub fn start_node(
     Ok(plan)
 }
 
-fn start_node_unchecked(inventory: &Inventory, node: &Node, container: &ContainerFact) -> Plan {
+fn start_node_unchecked(inventory: &Inventory, node: &Node, container: &Container) -> Plan {
     let want = docker::run_node(inventory, node);
     let want_spec = docker::spec_of(&want).unwrap_or_default();
     let mut steps = Vec::new();
     // A stopped container built from this spec has its directories, secrets and volume: only
     // its cluster address is made sure of, then it starts.
-    let restart = matches!(container, ContainerFact::Stopped { spec } if spec == want_spec);
+    let restart = container.is_stopped() && container.spec == want_spec;
     match container {
-        ContainerFact::Running { .. } => {}
-        ContainerFact::Stopped { .. } if restart => {
+        c if c.is_running() => {}
+        _ if restart => {
             steps.push(write_config_step(
                 inventory,
                 node,
@@ -98,7 +100,7 @@ fn start_node_unchecked(inventory: &Inventory, node: &Node, container: &Containe
             ));
             steps.extend(start_or_run_steps(inventory, node, Some(container)));
         }
-        ContainerFact::Stopped { .. } => {
+        c if c.is_stopped() => {
             steps.extend(remove_steps(inventory, node));
             steps.push(run_step(
                 inventory,
@@ -106,7 +108,7 @@ fn start_node_unchecked(inventory: &Inventory, node: &Node, container: &Containe
                 "start with the new spec, as a joiner",
             ));
         }
-        ContainerFact::Missing => steps.push(run_step(inventory, node, "start as a joiner")),
+        _ => steps.push(run_step(inventory, node, "start as a joiner")),
     }
     let mut stages = Vec::new();
     if !steps.is_empty() && !restart {
@@ -152,7 +154,7 @@ pub(crate) fn remove_steps(inventory: &Inventory, node: &Node) -> [Step; 2] {
         stop_step(inventory, node),
         step(
             format!("{}: remove the container; its data volume stays", node.name),
-            vec!["docker".into(), "rm".into(), name],
+            docker::container::remove(&name),
         ),
     ]
 }
@@ -237,12 +239,12 @@ pub(super) fn join_stage(inventory: &Inventory, joiners: &[&Node]) -> Stage {
 pub(crate) fn start_or_run_steps(
     inventory: &Inventory,
     node: &Node,
-    fact: Option<&ContainerFact>,
+    fact: Option<&Container>,
 ) -> Vec<Step> {
     let step =
         |what: &str, argv: Argv| Step::on_node(node, format!("{}: {what}", node.name), argv, None);
     match fact {
-        Some(ContainerFact::Stopped { .. }) => vec![
+        Some(c) if c.is_stopped() => vec![
             step(
                 "restart policy unless-stopped (a node once given up has none)",
                 docker::restart_policy(inventory, node),

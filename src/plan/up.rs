@@ -9,8 +9,8 @@ use super::steps::{
     verify_stage, write_config_step, VERIFY,
 };
 use super::{
-    arbitrator, proxy, prune, remnants, renew, upgrade, ContainerFact, Observed, ObservedNode,
-    Plan, PlanError, Stage, Stdin, Step, UpOptions, WaitFor,
+    arbitrator, proxy, prune, remnants, renew, upgrade, Observed, ObservedNode, Plan, PlanError,
+    Stage, Stdin, Step, UpOptions, WaitFor,
 };
 use crate::docker::{self, ClusterAddress};
 use crate::inventory::{Inventory, Node};
@@ -143,12 +143,12 @@ fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Resul
     let evidence: Vec<String> = observed
         .nodes
         .iter()
-        .filter(|o| o.volume || o.container != ContainerFact::Missing)
+        .filter(|o| o.volume || !o.container.state.is_missing())
         .map(|o| {
             format!(
                 "{}: {}",
                 o.name,
-                if o.container == ContainerFact::Missing {
+                if o.container.state.is_missing() {
                     "data volume"
                 } else {
                     "container"
@@ -159,7 +159,7 @@ fn refuse_without_a_primary(inventory: &Inventory, observed: &Observed) -> Resul
     let running_nodes: Vec<&ObservedNode> = observed
         .nodes
         .iter()
-        .filter(|o| matches!(o.container, ContainerFact::Running { .. }))
+        .filter(|o| o.container.is_running())
         .collect();
     // A node that refuses the monitoring user runs and may serve: never silent, never a
     // reason to recover; the password file is what is wrong.
@@ -372,14 +372,11 @@ fn absent_and_stale<'a>(
         let want = docker::run_node(inventory, node);
         let want_spec = docker::spec_of(&want).unwrap_or_default();
         match fact(node).map(|f| &f.container) {
-            None | Some(ContainerFact::Missing) => absent.push(node),
-            Some(ContainerFact::Stopped { spec }) | Some(ContainerFact::Running { spec })
-                if spec != want_spec =>
-            {
-                stale.push(node)
-            }
-            Some(ContainerFact::Stopped { .. }) => absent.push(node),
-            Some(ContainerFact::Running { .. }) => {
+            None => absent.push(node),
+            Some(c) if c.state.is_missing() => absent.push(node),
+            Some(c) if c.spec != want_spec => stale.push(node),
+            Some(c) if !c.is_running() => absent.push(node),
+            Some(_) => {
                 if !fact(node).is_some_and(|f| f.synced_primary) {
                     absent.push(node);
                 }
@@ -446,12 +443,7 @@ fn running_cluster(inventory: &Inventory, observed: &Observed, plan: &mut Plan) 
     let start: Vec<&Node> = absent
         .iter()
         .copied()
-        .filter(|n| {
-            !matches!(
-                fact(n).map(|f| &f.container),
-                Some(ContainerFact::Running { .. })
-            )
-        })
+        .filter(|n| !fact(n).is_some_and(|f| f.container.is_running()))
         .collect();
     if !absent.is_empty() {
         // One joiner at a time, each Synced before the next starts: a node that joins while
@@ -482,12 +474,7 @@ fn running_cluster(inventory: &Inventory, observed: &Observed, plan: &mut Plan) 
     // Stopped nodes are replaced first: they are down anyway. A running node (serving, or
     // joining, or a donor) is replaced only once every node is Synced in one component of
     // full size: never two nodes down at once, never a donor or a joiner mid-transfer.
-    let runs = |n: &Node| {
-        matches!(
-            fact(n).map(|f| &f.container),
-            Some(ContainerFact::Running { .. })
-        )
-    };
+    let runs = |n: &Node| fact(n).is_some_and(|f| f.container.is_running());
     let (running_stale, stopped_stale): (Vec<&Node>, Vec<&Node>) =
         stale.into_iter().partition(|n| runs(n));
     for node in stopped_stale.into_iter().chain(running_stale) {

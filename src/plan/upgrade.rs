@@ -3,8 +3,9 @@
 //! unsafe, so the donors' gcache must cover a node's downtime; and a downgrade of MariaDB's
 //! major version is refused. Both unless `--force`.
 
-use super::{ContainerFact, Observed, PlanError, Versions};
+use super::{Observed, PlanError, Versions};
 use crate::docker;
+use crate::facts::Gcache;
 use crate::inventory::Inventory;
 
 /// How long a replaced node is assumed to be away: a clean stop, the new container's start
@@ -17,8 +18,7 @@ pub fn replaces_running(inventory: &Inventory, observed: &Observed) -> bool {
         let want = docker::run_node(inventory, node);
         let want_spec = docker::spec_of(&want).unwrap_or_default();
         observed.nodes.iter().any(|o| {
-            o.name == node.name
-                && matches!(&o.container, ContainerFact::Running { spec } if spec != want_spec)
+            o.name == node.name && o.container.is_running() && o.container.spec != want_spec
         })
     })
 }
@@ -176,6 +176,24 @@ pub fn series(version: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// The gcache's reach as one serving node reports it: its `gcache.size`, and the write-set
+/// bytes it saw grow from `before_bytes` to `after_bytes` over `window` (at least 1 ms), as a
+/// rate per minute.
+pub fn gcache_rate(
+    size_bytes: u64,
+    before_bytes: u64,
+    after_bytes: u64,
+    window: std::time::Duration,
+) -> Gcache {
+    let bytes = after_bytes.saturating_sub(before_bytes);
+    let ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+    Gcache {
+        size_bytes,
+        bytes_per_minute: bytes.saturating_mul(60_000) / ms,
+        window_secs: window.as_secs(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +216,32 @@ mod tests {
         assert_eq!(gcache_size_of("gcache.page_size = 1M"), None);
         assert_eq!(gcache_size_of("gcache.size = lots"), None);
         assert_eq!(series(""), None);
+    }
+
+    #[test]
+    fn the_write_rate_is_per_minute_over_the_window() {
+        let g = gcache_rate(
+            128 << 20,
+            1_000,
+            3_000,
+            std::time::Duration::from_millis(2_000),
+        );
+        assert_eq!(
+            g,
+            Gcache {
+                size_bytes: 128 << 20,
+                bytes_per_minute: 60_000,
+                window_secs: 2
+            }
+        );
+        // A counter that went back (a restart) is no negative rate; a zero window is 1 ms.
+        assert_eq!(
+            gcache_rate(1, 5, 2, std::time::Duration::ZERO).bytes_per_minute,
+            0
+        );
+        assert_eq!(
+            gcache_rate(1, 0, u64::MAX, std::time::Duration::ZERO).bytes_per_minute,
+            u64::MAX
+        );
     }
 }

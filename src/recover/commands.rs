@@ -2,8 +2,10 @@
 //! source of both `recover --dry-run`'s printed commands and what `recover` runs. Actions that
 //! only look (waits, the silence check, the final verification) have none. Pure.
 
-use super::{oneoff, Action, Choice};
+use super::{Action, Choice};
+use crate::docker::oneoff;
 use crate::docker::{self, ClusterAddress};
+use crate::facts::Container;
 use crate::inventory::{Inventory, Node};
 use crate::plan::{self, Plan, Stage, Stdin, Step, WaitFor};
 
@@ -107,11 +109,9 @@ pub fn commands(inventory: &Inventory, action: &Action) -> Vec<Step> {
         // As `up` and `start-node` start a node: the same steps.
         Action::Start { create, .. } => {
             let fact = if *create {
-                plan::ContainerFact::Missing
+                Container::missing()
             } else {
-                plan::ContainerFact::Stopped {
-                    spec: String::new(),
-                }
+                Container::stopped("")
             };
             plan::start_or_run_steps(inventory, node, Some(&fact))
         }

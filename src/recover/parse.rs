@@ -1,6 +1,8 @@
 //! What Galera and MariaDB write about a node's position, parsed: `grastate.dat` and the
 //! output of `mariadbd --wsrep-recover`. Pure; tested with text captured from the lab.
 
+pub use crate::facts::SavedView;
+
 pub const ZERO_UUID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The contents of `grastate.dat`.
@@ -141,16 +143,6 @@ pub fn parse_wsrep_recover(output: &str) -> RecoverOutput {
         let tail = lines[lines.len().saturating_sub(5)..].join("\n");
         RecoverOutput::Nothing(tail)
     })
-}
-
-/// The last Primary view a node saved in `gvwstate.dat` (Galera's `pc.recovery`); the file
-/// exists only while the node was in a Primary component when it went down.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedView {
-    pub my_uuid: String,
-    /// `view_id:` as written: type, representative UUID, sequence.
-    pub view_id: String,
-    pub members: std::collections::BTreeSet<String>,
 }
 
 pub fn parse_gvwstate(text: &str) -> Option<SavedView> {

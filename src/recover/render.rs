@@ -51,7 +51,7 @@ impl PositionRow {
         PositionRow {
             node: n.name.clone(),
             host: n.host.clone(),
-            container: n.container.to_string(),
+            container: n.container.coarse().to_string(),
             uuid,
             seqno,
             safe_to_bootstrap: safe,

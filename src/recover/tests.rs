@@ -2,6 +2,7 @@
 //! Galera 4).
 
 use super::*;
+use crate::docker::oneoff;
 
 const U: &str = "1f113d7a-e8a1-11f1-be4d-f35e168f60a7";
 const OTHER: &str = "8204a10c-e8a1-11f1-a247-2f21d11ed522";
@@ -162,7 +163,7 @@ fn at(name: &str, n: u8, reading: Reading) -> NodePosition {
     NodePosition {
         name: name.into(),
         host: format!("10.77.0.1{n}"),
-        container: Container::Stopped,
+        container: ContainerState::Exited,
         reading,
     }
 }
@@ -376,8 +377,8 @@ fn never_a_bootstrap_beside_a_running_container_that_is_silent() {
     };
     let silent = || Reading::Unreadable("container runs but SQL does not answer".into());
     let mut nodes = three(silent(), silent(), clean);
-    nodes[0].container = Container::Running;
-    nodes[1].container = Container::Running;
+    nodes[0].container = ContainerState::Running;
+    nodes[1].container = ContainerState::Running;
     for safety in [Safety::strict(), Safety::forced(), without(&["nodea"])] {
         let refusal = choose_bootstrap_node(&nodes, &safety);
         assert!(
@@ -436,7 +437,7 @@ fn a_node_that_refuses_the_monitoring_user_is_never_bootstrapped_beside_nor_give
         )
     };
     let mut nodes = three(denied(), clean.clone(), clean);
-    nodes[0].container = Container::Running;
+    nodes[0].container = ContainerState::Running;
     for safety in [
         Safety::strict(),
         Safety::forced(),
@@ -457,7 +458,7 @@ fn a_node_that_refuses_the_monitoring_user_is_never_bootstrapped_beside_nor_give
         );
     }
     // Unreachable over SSH (container unknown) and denied: the same.
-    nodes[0].container = Container::Unknown;
+    nodes[0].container = ContainerState::Unknown(String::new());
     assert!(matches!(
         choose_bootstrap_node(&nodes, &Safety::forced()),
         Err(Refusal::MonitorDenied(_))
@@ -556,7 +557,7 @@ fn a_running_primary_means_no_bootstrap() {
         recovered(45),
         Reading::Unreadable("no answer".into()),
     );
-    nodes[0].container = Container::Running;
+    nodes[0].container = ContainerState::Running;
     let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     let Choice::JoinPrimary {
         primary, joiners, ..
@@ -635,7 +636,7 @@ fn a_running_primary_means_no_bootstrap() {
         },
         recovered(1),
     );
-    split[1].container = Container::Running;
+    split[1].container = ContainerState::Running;
     assert!(matches!(
         choose_bootstrap_node(&split, &Safety::forced()),
         Err(Refusal::SplitPrimary(_))
@@ -645,7 +646,7 @@ fn a_running_primary_means_no_bootstrap() {
 #[test]
 fn actions_bootstrap_then_join_one_at_a_time_and_leave_no_bootstrap_flag() {
     let mut nodes = three(recovered(8), recovered(9), Reading::NoData);
-    nodes[2].container = Container::Missing;
+    nodes[2].container = ContainerState::Missing;
     let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     let text = render::actions(&actions(&choice));
     assert_eq!(
@@ -697,9 +698,9 @@ fn positions_table_golden() {
             },
         ),
     ];
-    nodes[2].container = Container::Missing;
-    nodes[3].container = Container::Unknown;
-    nodes[4].container = Container::Running;
+    nodes[2].container = ContainerState::Missing;
+    nodes[3].container = ContainerState::Unknown(String::new());
+    nodes[4].container = ContainerState::Running;
     assert_eq!(
         render::positions(&nodes),
         include_str!("../../tests/golden/recover-positions.txt")
@@ -778,7 +779,7 @@ mod pc_recovery {
         NodePosition {
             name: name.into(),
             host: format!("h-{name}"),
-            container: Container::Stopped,
+            container: ContainerState::Exited,
             reading: Reading::Position {
                 uuid: UUID.into(),
                 seqno,
@@ -878,7 +879,7 @@ fn a_stopped_node_of_another_history_is_never_joined_to_a_running_primary() {
             source: Source::Grastate,
         },
     );
-    nodes[0].container = Container::Running;
+    nodes[0].container = ContainerState::Running;
     let refusal = choose_bootstrap_node(&nodes, &Safety::strict())
         .err()
         .map(|r| r.to_string())
@@ -930,8 +931,8 @@ fn a_node_resolved_by_heuristic_never_takes_the_pc_recovery_path() {
 fn nodes_that_wait_non_primary_are_stopped_then_read_again() {
     let waiting = || Reading::WaitingNonPrimary("its last view is non-Primary".into());
     let mut nodes = three(waiting(), waiting(), recovered(7));
-    nodes[0].container = Container::Running;
-    nodes[1].container = Container::Running;
+    nodes[0].container = ContainerState::Running;
+    nodes[1].container = ContainerState::Running;
     let choice = choose_bootstrap_node(&nodes, &Safety::strict()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         render::actions(&actions(&choice)),
@@ -955,7 +956,7 @@ fn nodes_that_wait_non_primary_are_stopped_then_read_again() {
         uuid: U.into(),
         seqno: 9,
     };
-    primary[2].container = Container::Running;
+    primary[2].container = ContainerState::Running;
     assert!(matches!(
         choose_bootstrap_node(&primary, &Safety::strict()),
         Ok(Choice::JoinPrimary { .. })

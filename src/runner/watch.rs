@@ -2,8 +2,8 @@
 //! and every container the plan started before the wait (garbd, HAProxy, the health
 //! endpoints, nodes). Pure: the runner reads each container's state and restart count.
 
+use crate::facts::{ContainerState, Liveness};
 use crate::inventory::Inventory;
-use crate::observe::Liveness;
 use crate::plan::{Step, StepKind};
 
 /// A container watched during a wait.
@@ -75,9 +75,11 @@ pub fn merged(first: Vec<Watched>, more: &[Watched]) -> Vec<Watched> {
 /// count when the wait began); `None` while it runs.
 pub fn failing(live: &Liveness, before: Option<u64>) -> Option<String> {
     let before = before.unwrap_or(live.restarts);
-    match live.state.as_str() {
-        "exited" | "dead" => Some(format!("{} while waited for", live.state)),
-        "restarting" => Some(format!(
+    match live.state {
+        ContainerState::Exited | ContainerState::Dead => {
+            Some(format!("{} while waited for", live.state))
+        }
+        ContainerState::Restarting => Some(format!(
             "is being restarted by its restart policy (crash loop; {} restarts so far)",
             live.restarts
         )),
@@ -95,7 +97,7 @@ mod tests {
 
     fn live(state: &str, restarts: u64) -> Liveness {
         Liveness {
-            state: state.into(),
+            state: ContainerState::from_docker(state),
             restarts,
         }
     }
@@ -128,7 +130,7 @@ mod tests {
     #[test]
     fn the_containers_a_plan_starts_are_watched() {
         let inv = inventory();
-        let plan = crate::plan::up(&inv, &crate::plan::Observed::default())
+        let plan = crate::plan::up(&inv, &crate::facts::Observed::default())
             .unwrap_or_else(|e| panic!("{e}"));
         let started: Vec<(String, String, String)> = plan
             .steps()

@@ -2,43 +2,32 @@
 //! failure or an interrupt: the plan's on-failure steps (a bootstrap address back to the
 //! members, a cleared position back), then each node's state and the stages not run.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use super::{monitor_target, Context, NodeState, PROBE_TIMEOUT};
+use super::Context;
 use crate::exit;
-use crate::observe;
 use crate::plan::{self, Plan};
 use crate::runner::Runner;
 
-use super::super::Failure;
+use super::super::{Failure, Stop};
 
 /// Runs `plan`; on a failure or an interrupt, its compensation and a report.
 pub(crate) async fn run(cx: &Context<'_>, plan: &Plan) -> Result<(), Failure> {
     if let Some(signal) = super::super::signalled() {
         return Err(interrupted_between(signal));
     }
-    let progress = AtomicUsize::new(0);
     let runner = runner(cx);
-    let outcome = tokio::select! {
-        biased;
-        signal = super::super::interrupted() => Err((
-            // The stage under way counts as not done.
-            progress.load(Ordering::SeqCst),
-            format!("interrupted by {signal}; the step under way may have completed"),
-            exit::INTERRUPTED,
-        )),
-        run = super::super::guard_panic(runner.run_tracked(plan, &progress)) => match run {
-            Ok(run) => run
-                .map(|_| ())
-                .map_err(|e| (e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)), e.message, exit::FAILED)),
-            Err(panic) => Err((progress.load(Ordering::SeqCst), panic, exit::FAILED)),
-        },
-    };
-    let Err((next, error, code)) = outcome else {
+    let Err(unfinished) = super::super::drive(&runner, plan).await else {
         return Ok(());
     };
+    let (error, code) = match unfinished.stop {
+        Stop::Interrupted(signal) => (
+            format!("interrupted by {signal}; the step under way may have completed"),
+            exit::INTERRUPTED,
+        ),
+        Stop::Failed(message) => (message, exit::FAILED),
+    };
+    let next = unfinished.next_stage;
     let mut message = format!("recover stopped: {error}");
-    for line in runner.run_on_failure(plan).await {
+    for line in unfinished.compensation {
         message.push('\n');
         message.push_str(&line);
     }
@@ -80,35 +69,10 @@ pub(crate) async fn try_run(cx: &Context<'_>, plan: &Plan) -> Result<(), String>
 }
 
 fn runner<'a>(cx: &Context<'a>) -> Runner<'a> {
-    Runner {
-        inventory: cx.inventory,
-        hosts: cx.hosts,
-        monitor_password: cx.password.clone(),
-        sync_timeout: cx.long_timeout,
-        probe_timeout: PROBE_TIMEOUT,
-    }
+    Runner::new(cx.inventory, cx.hosts, cx.password.clone(), cx.long_timeout)
 }
 
 /// Every node's container and wsrep state, read now.
-pub(crate) async fn node_states(cx: &Context<'_>) -> Vec<NodeState> {
-    futures::future::join_all(cx.inventory.nodes.iter().map(|n| async move {
-        let container = match cx.hosts.get(&n.host) {
-            None => "host unreachable".to_string(),
-            Some(remote) => match observe::containers(&remote).await {
-                Ok(rows) => observe::node_container(cx.inventory, n, &rows)
-                    .map_or("missing".to_string(), |r| r.state.clone()),
-                Err(_) => "unknown".to_string(),
-            },
-        };
-        let status = crate::sql::probe(&monitor_target(cx, n), PROBE_TIMEOUT)
-            .await
-            .ok();
-        NodeState {
-            name: n.name.clone(),
-            host: n.host.clone(),
-            container,
-            status,
-        }
-    }))
-    .await
+pub(crate) async fn node_states(cx: &Context<'_>) -> Vec<crate::facts::NodeState> {
+    crate::observe::positions::now(cx.inventory, cx.hosts, &cx.password).await
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::cli::{InventoryArg, RemoteArgs, StatusArgs};
+use crate::facts::ContainerState;
 use crate::galera::Verdict;
 use crate::inventory::{Inventory, Node};
 use crate::observe;
@@ -58,7 +59,7 @@ pub async fn look(
     if let Some(a) = report
         .arbitrator
         .as_ref()
-        .filter(|a| a.container != "running")
+        .filter(|a| a.container != ContainerState::Running)
     {
         beside.push((
             "garbd".to_string(),
@@ -110,9 +111,9 @@ async fn condition(
         // Its server answered (it refused the monitoring user): it runs, and may serve.
         return Condition::Silent(why);
     }
-    let state = report.container.as_str();
+    let state = &report.container;
     match state {
-        "running" => match log(inventory, node, options).await {
+        ContainerState::Running => match log(inventory, node, options).await {
             Ok(log) => match crate::galera::last_view_since_start(&log) {
                 Some(true) => Condition::WaitingNonPrimary,
                 Some(false) => Condition::Silent(why),
@@ -120,19 +121,22 @@ async fn condition(
             },
             Err(e) => Condition::Silent(format!("{why}; its log: {e}")),
         },
-        "restarting" => Condition::Starting(state.into()),
-        "exited" | "dead" | "created" | "missing" => {
+        ContainerState::Restarting => Condition::Starting(state.word().into()),
+        ContainerState::Exited
+        | ContainerState::Dead
+        | ContainerState::Created
+        | ContainerState::Missing => {
             let operator_stopped =
                 match read(inventory, node, options, watch::intent::read_argv).await {
                     Ok(text) => watch::intent::operator_stopped(&text),
                     Err(_) => false,
                 };
             Condition::Down {
-                state: state.into(),
+                state: state.word().into(),
                 operator_stopped,
             }
         }
-        other if other.starts_with("unknown") => Condition::Unknown(format!("{why}; {other}")),
+        ContainerState::Unknown(_) => Condition::Unknown(format!("{why}; {state}")),
         other => Condition::Silent(format!("{why}; its container is {other}")),
     }
 }

@@ -2,6 +2,10 @@
 //! Galera config file, and the small file and volume commands around them. Every command is an
 //! argv (`Vec<String>`), never a shell string; nothing here runs anything.
 
+pub mod container;
+pub mod oneoff;
+pub mod read;
+
 use crate::argv::{spec_hash, words, Argv};
 use crate::inventory::layout::{
     BACKUP_USER_MOUNT, CONFIG_MOUNT, MONITOR_PASSWORD_FILE, NODE_START_MOUNT, ROOT_PASSWORD_FILE,
@@ -20,7 +24,7 @@ pub const LABEL_ROLE: &str = "io.galeractl.role";
 
 /// The start script itself: recovers a crashed node's position, then runs the image's own
 /// entrypoint (see the script's header).
-pub const NODE_START_SCRIPT: &str = include_str!("node-start.sh");
+pub const NODE_START_SCRIPT: &str = include_str!("../node-start.sh");
 /// The entrypoint of the official `mariadb` image (and of the lab's image), which the start
 /// script runs last.
 pub const IMAGE_ENTRYPOINT: &str = "docker-entrypoint.sh";

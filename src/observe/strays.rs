@@ -5,12 +5,17 @@
 
 use std::collections::BTreeSet;
 
-use super::Failure;
+use crate::facts::{ContainerState, Stray, StrayVolume};
 use crate::galera::NodeStatus;
 use crate::inventory::Inventory;
 use crate::observe;
-use crate::plan::{Stray, StrayVolume};
-use crate::ssh::{Hosts, Target};
+use crate::ssh::{Hosts, SshError, SshOptions, Target};
+
+/// A member of the cluster that the inventory does not name cannot be reached, and `--prune`
+/// must take it out.
+#[derive(Debug, thiserror::Error)]
+#[error("preflight failed; nothing was changed: a member of the cluster that the inventory does not name cannot be reached, so it cannot be taken out: {0}")]
+pub struct UnreachableStray(pub SshError);
 
 /// The members' client addresses (`host`, `port`) that are no node of the inventory (the
 /// arbitrator announces none).
@@ -46,9 +51,9 @@ pub async fn find(
     inventory: &Inventory,
     hosts: &Hosts,
     statuses: &[Option<NodeStatus>],
-    remote: &crate::cli::RemoteArgs,
+    options: &SshOptions,
     prune: bool,
-) -> Result<(Vec<Stray>, Hosts), Failure> {
+) -> Result<(Vec<Stray>, Hosts), UnreachableStray> {
     let members = foreign_members(inventory, statuses);
     let unknown: BTreeSet<&str> = members
         .iter()
@@ -59,15 +64,12 @@ pub async fn find(
         .iter()
         .map(|h| Target::for_host(inventory, h))
         .collect();
-    let (extra, errors) = Hosts::connect_reachable(targets, &super::ssh_options(remote)).await;
+    let (extra, errors) = Hosts::connect_reachable(targets, options).await;
     let mut strays = Vec::new();
     for e in errors {
         if prune {
             extra.close().await;
-            return Err(Failure::new(
-                crate::exit::FAILED,
-                format!("preflight failed; nothing was changed: a member of the cluster that the inventory does not name cannot be reached, so it cannot be taken out: {e}"),
-            ));
+            return Err(UnreachableStray(e));
         }
         tracing::warn!("a member that the inventory does not name cannot be reached: {e}");
     }
@@ -91,7 +93,7 @@ pub async fn find(
             strays.push(Stray {
                 member: row.is_running()
                     && members.iter().any(|(h, _)| h.eq_ignore_ascii_case(&host)),
-                running: row.is_running(),
+                state: row.state.clone(),
                 name: row.node.clone(),
                 host: host.clone(),
                 container: row.name.clone(),
@@ -104,7 +106,7 @@ pub async fn find(
                 name: format!("the member at {host}:{port}"),
                 host: host.clone(),
                 container: String::new(),
-                running: true,
+                state: ContainerState::Running,
                 member: true,
             });
         }
@@ -114,24 +116,7 @@ pub async fn find(
 
 /// `docker volume ls` of the cluster's labelled volumes: name and node label, a tab between.
 pub fn volumes_argv(inventory: &Inventory) -> Vec<String> {
-    [
-        "docker",
-        "volume",
-        "ls",
-        "--filter",
-        &format!(
-            "label={}={}",
-            crate::docker::LABEL_CLUSTER,
-            inventory.cluster.name
-        ),
-        "--format",
-        &format!(
-            "{{{{.Name}}}}\t{{{{.Label \"{}\"}}}}",
-            crate::docker::LABEL_NODE
-        ),
-    ]
-    .map(String::from)
-    .to_vec()
+    crate::docker::read::cluster_volumes(inventory)
 }
 
 /// The volumes in [`volumes_argv`]'s output whose node the inventory does not name.
@@ -168,64 +153,9 @@ pub async fn volumes(inventory: &Inventory, hosts: &Hosts) -> Vec<StrayVolume> {
     found
 }
 
-/// Why `restore` refuses while the cluster has nodes the inventory does not name, or `None`.
-/// A stray keeps serving (or can start again) on the old data beside the restored cluster, and
-/// its address list names the restored nodes: it must be taken out first, as `up --prune` does.
-pub fn restore_refusal(cluster: &str, strays: &[Stray]) -> Option<String> {
-    if strays.is_empty() {
-        return None;
-    }
-    let each: Vec<String> = strays
-        .iter()
-        .map(|s| {
-            let state = if s.member {
-                "a member of the cluster"
-            } else if s.running {
-                "running"
-            } else {
-                "stopped"
-            };
-            if s.container.is_empty() {
-                format!("{} ({state})", s.name)
-            } else {
-                format!("{} on {} ({state})", s.name, s.host)
-            }
-        })
-        .collect();
-    Some(format!(
-        "refusing to restore: cluster {cluster} has nodes the inventory does not name: {}; they would keep the old data beside the restored cluster and dial its nodes. Take them out first (galeractl up --prune, or add them to the inventory); nothing was changed",
-        each.join(", ")
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::galera::NodeStatus;
-
-    #[test]
-    fn restore_refuses_while_strays_exist() {
-        assert_eq!(restore_refusal("lab", &[]), None);
-        let stray = |name: &str, container: &str, running: bool, member: bool| Stray {
-            name: name.to_string(),
-            host: "10.0.0.4".to_string(),
-            container: container.to_string(),
-            running,
-            member,
-        };
-        assert_eq!(
-            restore_refusal(
-                "lab",
-                &[
-                    stray("noded", "lab-noded", true, true),
-                    stray("nodee", "lab-nodee", false, false),
-                    stray("the member at 10.0.0.9:4306", "", true, true),
-                ]
-            )
-            .as_deref(),
-            Some("refusing to restore: cluster lab has nodes the inventory does not name: noded on 10.0.0.4 (a member of the cluster), nodee on 10.0.0.4 (stopped), the member at 10.0.0.9:4306 (a member of the cluster); they would keep the old data beside the restored cluster and dial its nodes. Take them out first (galeractl up --prune, or add them to the inventory); nothing was changed")
-        );
-    }
 
     #[test]
     fn members_the_inventory_does_not_name() {
@@ -287,6 +217,43 @@ mod tests {
                     node: "old".into()
                 }
             ]
+        );
+    }
+
+    /// Review 2, L-7: a stray member is no arbitrator: with garbd down and one member the
+    /// inventory does not name, stopping one of two healthy nodes is refused, and says why.
+    #[test]
+    fn a_stray_member_is_counted_as_such_not_as_the_arbitrator() {
+        let primary = |size: &str| {
+            Some(NodeStatus::from_rows([
+                ("wsrep_cluster_status", "Primary"),
+                ("wsrep_local_state_comment", "Synced"),
+                ("wsrep_ready", "ON"),
+                ("wsrep_connected", "ON"),
+                ("wsrep_cluster_size", size),
+                (
+                    "wsrep_incoming_addresses",
+                    "10.0.0.1:4306,10.0.0.2:4306,10.0.0.9:4306",
+                ),
+            ]))
+        };
+        let statuses = [primary("3"), primary("3")];
+        // Without the stray's count, the third member would be taken for garbd.
+        assert!(crate::arbitrator::surely_member(&statuses, 0));
+        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"10.0.0.1\"\n\n[[nodes]]\nname = \"b\"\nhost = \"10.0.0.2\"\n\n[arbitrator]\nhost = \"10.0.0.3\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
+        let Some(inventory) = parsed.inventory else {
+            panic!("{:?}", parsed.report.diagnostics)
+        };
+        let unnamed = foreign_members(&inventory, &statuses);
+        assert_eq!(unnamed, vec![("10.0.0.9".to_string(), 4306)]);
+        assert!(!crate::arbitrator::surely_member(&statuses, unnamed.len()));
+        let (ok, why) =
+            crate::plan::quorum_after_stop(inventory.members() + unnamed.len(), &["a"], "b");
+        assert!(!ok);
+        assert_eq!(
+            crate::plan::with_unnamed(why, &unnamed),
+            "after stopping b, 1 of 4 members would be Synced and Primary (a); a majority of 4 is 3; the members count 1 the inventory does not name (10.0.0.9:4306), whose state galeractl does not read (`galeractl up --prune` takes them out)"
         );
     }
 }

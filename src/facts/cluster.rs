@@ -1,5 +1,7 @@
-//! What is known of a cluster on its hosts, as plain data: what the edges observe (`observe`,
-//! `cmd::strays`) and the planners decide from (`plan`). No I/O here.
+//! What `up` and the planners know of a cluster on its hosts: its nodes, their containers,
+//! what their SQL said, strays, and what a rolling replace needs.
+
+use super::container::{Container, ContainerState};
 
 /// What is known of the cluster on its hosts before planning. The default is a cluster that
 /// does not exist yet: that is what `galeractl plan` shows.
@@ -7,7 +9,7 @@
 pub struct Observed {
     pub nodes: Vec<ObservedNode>,
     /// The cluster's other containers (health endpoints, proxy), by container name.
-    pub aux: Vec<(String, ContainerFact)>,
+    pub aux: Vec<(String, Container)>,
     /// HAProxy's configuration on its host differs from the one the inventory gives (a new
     /// stats password: the spec label cannot show it).
     pub proxy_config_stale: bool,
@@ -44,7 +46,7 @@ pub struct Observed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedNode {
     pub name: String,
-    pub container: ContainerFact,
+    pub container: Container,
     /// The node's data volume exists (it may hold a database).
     pub volume: bool,
     /// The node answers SQL and is Synced in a Primary component.
@@ -114,13 +116,6 @@ impl std::fmt::Display for SqlSaid {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContainerFact {
-    Missing,
-    Running { spec: String },
-    Stopped { spec: String },
-}
-
 /// A node of the cluster that the inventory does not name, as found on its host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stray {
@@ -128,7 +123,8 @@ pub struct Stray {
     pub host: String,
     /// Its container's name.
     pub container: String,
-    pub running: bool,
+    /// Its container's state (a member found only by its address runs).
+    pub state: ContainerState,
     /// The members' list of addresses names it: it is in the Primary component now.
     pub member: bool,
 }

@@ -170,3 +170,57 @@ pub fn volume_exists(inventory: &Inventory, node: &Node) -> Argv {
     a.push(inventory.volume_name(node));
     a
 }
+
+/// The volume a node's current data is moved into before a restore, labelled with the cluster
+/// and the restore's stamp.
+pub fn aside_volume_create(inventory: &Inventory, aside: &str, stamp: &str) -> Argv {
+    let mut create = words(&["docker", "volume", "create", "--label"]);
+    create.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    create.push("--label".into());
+    create.push(format!("io.galeractl.aside={stamp}"));
+    create.push(aside.to_string());
+    create
+}
+
+/// A one-off that moves the node's volume's content into `aside` (a copy, then the original
+/// emptied).
+pub fn move_to_aside(inventory: &Inventory, node: &Node, aside: &str) -> Argv {
+    let mut mv = words(&["docker", "run", "--rm", "--name"]);
+    mv.push(inventory.recover_container(node));
+    mv.push("--label".into());
+    mv.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    mv.extend(["--label".into(), oneoff_label()]);
+    mv.extend(words(&["--network", "none", "--volume"]));
+    mv.push(format!("{}:/from", inventory.volume_name(node)));
+    mv.push("--volume".into());
+    mv.push(format!("{aside}:/to"));
+    mv.extend(words(&["--entrypoint", "sh"]));
+    mv.push(inventory.cluster.image.clone());
+    mv.extend(words(&[
+        "-c",
+        "set -e; cp -a /from/. /to/; sync; find /from -mindepth 1 -delete",
+    ]));
+    mv
+}
+
+/// A one-off named `name` of the cluster's image that runs `bash -c SCRIPT ARGS...` (`script`
+/// first in `script_and_args`) on a backup's directory on the host, mounted at `/backup`.
+pub fn backup_check(
+    inventory: &Inventory,
+    name: &str,
+    host_dir: &str,
+    script_and_args: &[&str],
+) -> Argv {
+    let mut check = words(&["docker", "run", "--rm", "--name"]);
+    check.push(name.to_string());
+    check.push("--label".into());
+    check.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
+    check.extend(["--label".into(), oneoff_label()]);
+    check.extend(words(&["--network", "none", "--volume"]));
+    check.push(format!("{host_dir}:/backup"));
+    check.extend(words(&["--entrypoint", "bash"]));
+    check.push(inventory.cluster.image.clone());
+    check.push("-c".to_string());
+    check.extend(script_and_args.iter().map(|w| w.to_string()));
+    check
+}

@@ -3,10 +3,11 @@
 //! container on a host that has the image, else on this machine). `None` when either cannot
 //! be read: the guard then refuses unless `--force`.
 
+use crate::facts::Versions;
 use crate::galera::NodeStatus;
 use crate::inventory::{Inventory, Node};
 use crate::observe;
-use crate::plan::{self, Versions};
+use crate::plan;
 use crate::secret::Secret;
 use crate::ssh::Hosts;
 

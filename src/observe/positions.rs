@@ -2,21 +2,74 @@
 //! status; else its grastate.dat from a one-off container on its volume and, after a crash
 //! (seqno -1), `mariadbd --wsrep-recover` there. Never while the node's own container runs.
 
-use super::{monitor_target, Context, PROBE_TIMEOUT};
-use crate::inventory::Node;
-use crate::observe::{self, ContainerRow};
-use crate::recover::oneoff;
-use crate::recover::{self, Container, NodePosition, Reading, RecoverOutput, Source, ZERO_UUID};
-use crate::ssh::Remote;
+use std::collections::BTreeSet;
+use std::time::Duration;
 
-pub(crate) struct Observed {
-    /// In inventory order.
-    pub positions: Vec<NodePosition>,
-    /// The last Primary view each crashed node saved (gvwstate.dat), in inventory order.
-    pub views: Vec<Option<recover::SavedView>>,
+use super::PROBE_TIMEOUT;
+use crate::docker::oneoff;
+use crate::facts::{
+    ContainerRow, ContainerState, NodePosition, NodeState, Positions, Reading, Source,
+};
+use crate::inventory::{Inventory, Node};
+use crate::observe;
+use crate::recover::{self, RecoverOutput, ZERO_UUID};
+use crate::secret::Secret;
+use crate::sql::SqlTarget;
+use crate::ssh::{Hosts, Remote};
+
+/// What reading the positions needs: the hosts connected, why the others are not, and the
+/// deadlines.
+pub struct Reach<'a> {
+    pub inventory: &'a Inventory,
+    pub hosts: &'a Hosts,
+    /// Hosts that could not be reached, with ssh's reason.
+    pub unreachable: &'a [(String, String)],
+    pub password: &'a Secret,
+    pub step_timeout: Duration,
+    /// Deadline of crash recovery on a volume.
+    pub long_timeout: Duration,
+    /// Nodes whose prepared transactions this run resolved by heuristic: their position's
+    /// source says so.
+    pub resolved: BTreeSet<String>,
 }
 
-pub(crate) async fn positions(cx: &Context<'_>) -> Observed {
+fn monitor_target(cx: &Reach<'_>, node: &Node) -> SqlTarget {
+    observe::monitor_target(cx.inventory, node, cx.password)
+}
+
+/// Every node's container and wsrep state, read now (for recovery's reports).
+pub async fn now(inventory: &Inventory, hosts: &Hosts, password: &Secret) -> Vec<NodeState> {
+    futures::future::join_all(inventory.nodes.iter().map(|n| async move {
+        let container = match hosts.get(&n.host) {
+            None => None,
+            Some(remote) => Some(match observe::containers(&remote).await {
+                Ok(rows) => observe::node_container(inventory, n, &rows)
+                    .map_or(ContainerState::Missing, |r| r.state.clone()),
+                Err(_) => ContainerState::Unknown(String::new()),
+            }),
+        };
+        let target = observe::monitor_target(inventory, n, password);
+        let status = crate::sql::probe(&target, PROBE_TIMEOUT).await.ok();
+        NodeState {
+            name: n.name.clone(),
+            host: n.host.clone(),
+            container,
+            status,
+        }
+    }))
+    .await
+}
+
+/// The seqno in the node's grastate.dat, read (read-only) through recovery's labelled one-off
+/// container on its volume, with recovery's parser.
+pub async fn saved_seqno(inventory: &Inventory, node: &Node, remote: &Remote) -> Option<i64> {
+    let argv = oneoff::read_grastate(inventory, node);
+    let out = remote.run_ok(&argv, None).await.ok()?;
+    recover::parse_grastate(&out).ok().map(|g| g.seqno)
+}
+
+/// Every node's position, read in parallel.
+pub async fn read(cx: &Reach<'_>) -> Positions {
     let results =
         futures::future::join_all(cx.inventory.nodes.iter().map(|n| read_node(cx, n))).await;
     let mut positions = Vec::new();
@@ -25,11 +78,15 @@ pub(crate) async fn positions(cx: &Context<'_>) -> Observed {
         positions.push(position);
         views.push(view);
     }
-    Observed { positions, views }
+    Positions { positions, views }
 }
 
 /// The node's saved Primary view, when it crashed in one (a clean stop removes the file).
-async fn saved_view(cx: &Context<'_>, node: &Node, remote: &Remote) -> Option<recover::SavedView> {
+async fn saved_view(
+    cx: &Reach<'_>,
+    node: &Node,
+    remote: &Remote,
+) -> Option<crate::facts::SavedView> {
     let argv = oneoff::read_gvwstate(cx.inventory, node);
     let out = oneoff_run(cx, node, remote, &argv, cx.step_timeout)
         .await
@@ -40,9 +97,13 @@ async fn saved_view(cx: &Context<'_>, node: &Node, remote: &Remote) -> Option<re
 }
 
 async fn read_node(
-    cx: &Context<'_>,
+    cx: &Reach<'_>,
     node: &Node,
-) -> (NodePosition, Option<String>, Option<recover::SavedView>) {
+) -> (
+    NodePosition,
+    Option<String>,
+    Option<crate::facts::SavedView>,
+) {
     let at = |container, reading| NodePosition {
         name: node.name.clone(),
         host: node.host.clone(),
@@ -64,7 +125,7 @@ async fn read_node(
             Ok(s) if s.is_primary() => (
                 at(
                     // It runs, but its host is out of reach: nothing is done to it.
-                    Container::Unknown,
+                    ContainerState::Unknown(why.clone()),
                     Reading::Primary {
                         uuid: s.cluster_state_uuid,
                         seqno: s.last_committed,
@@ -75,7 +136,7 @@ async fn read_node(
             ),
             Ok(s) => (
                 at(
-                    Container::Running,
+                    ContainerState::Running,
                     Reading::Unreadable(format!(
                         "{why}; its SQL answers ({} {}), so it runs",
                         s.cluster_status, s.local_state
@@ -87,7 +148,7 @@ async fn read_node(
             // Its server answers: it runs, whatever SSH says.
             Err(e) if e.is_access_denied() => (
                 at(
-                    Container::Unknown,
+                    ContainerState::Unknown(why.clone()),
                     Reading::AccessDenied(format!("{why}; its SQL: {e}")),
                 ),
                 None,
@@ -95,7 +156,7 @@ async fn read_node(
             ),
             Err(e) => (
                 at(
-                    Container::Unknown,
+                    ContainerState::Unknown(why.clone()),
                     Reading::Unreadable(format!("{why}; its SQL: {e}")),
                 ),
                 None,
@@ -107,28 +168,31 @@ async fn read_node(
         Ok(rows) => rows,
         Err(e) => {
             let why = format!("docker does not answer: {e}");
-            return (at(Container::Unknown, Reading::Unreadable(why)), None, None);
+            return (
+                at(
+                    ContainerState::Unknown(why.clone()),
+                    Reading::Unreadable(why),
+                ),
+                None,
+                None,
+            );
         }
     };
     match observe::node_container(cx.inventory, node, &rows) {
         Some(row) if row.is_running() => (
-            at(Container::Running, running(cx, node, row).await),
+            at(row.state.clone(), running(cx, node, row).await),
             None,
             None,
         ),
         row => {
-            let container = if row.is_some() {
-                Container::Stopped
-            } else {
-                Container::Missing
-            };
+            let container = row.map_or(ContainerState::Missing, |r| r.state.clone());
             let (reading, text) = stopped(cx, node, &remote).await;
             // Only a crash leaves a saved view behind (seqno -1 in grastate.dat).
             let crashed = text
                 .as_deref()
                 .and_then(|t| recover::parse_grastate(t).ok())
                 .is_some_and(|g| g.seqno == -1);
-            let view = if crashed && container == Container::Stopped {
+            let view = if crashed && container.is_stopped() {
                 saved_view(cx, node, &remote).await
             } else {
                 None
@@ -139,7 +203,7 @@ async fn read_node(
 }
 
 /// A running node: its position is what it reports; its volume is not touched.
-async fn running(cx: &Context<'_>, node: &Node, row: &ContainerRow) -> Reading {
+async fn running(cx: &Reach<'_>, node: &Node, row: &ContainerRow) -> Reading {
     match crate::sql::probe(&monitor_target(cx, node), PROBE_TIMEOUT).await {
         Ok(s) if s.is_primary() => Reading::Primary {
             uuid: s.cluster_state_uuid,
@@ -189,9 +253,9 @@ async fn running(cx: &Context<'_>, node: &Node, row: &ContainerRow) -> Reading {
 }
 
 /// How much of a silent node's log is read to find its last view.
-pub(crate) const LOG_LINES: usize = 400;
+const LOG_LINES: usize = 400;
 
-async fn stopped(cx: &Context<'_>, node: &Node, remote: &Remote) -> (Reading, Option<String>) {
+async fn stopped(cx: &Reach<'_>, node: &Node, remote: &Remote) -> (Reading, Option<String>) {
     let inventory = cx.inventory;
     match remote
         .run(
@@ -252,8 +316,8 @@ async fn stopped(cx: &Context<'_>, node: &Node, remote: &Remote) -> (Reading, Op
 }
 
 /// grastate.dat's text, or `None` when the volume has none (never initialised).
-pub(crate) async fn read_grastate(
-    cx: &Context<'_>,
+async fn read_grastate(
+    cx: &Reach<'_>,
     node: &Node,
     remote: &Remote,
 ) -> Result<Option<String>, String> {
@@ -279,7 +343,7 @@ pub(crate) async fn read_grastate(
 }
 
 /// Whether the node's volume holds a database (its `mysql` system schema).
-async fn holds_database(cx: &Context<'_>, node: &Node, remote: &Remote) -> Result<bool, String> {
+async fn holds_database(cx: &Reach<'_>, node: &Node, remote: &Remote) -> Result<bool, String> {
     let out = oneoff_run(
         cx,
         node,
@@ -303,7 +367,7 @@ async fn holds_database(cx: &Context<'_>, node: &Node, remote: &Remote) -> Resul
 /// are reported, never resolved here: resolving changes data, so it is a plan of its own
 /// (`recover::commands::resolve_plan`), printed before it runs.
 async fn wsrep_recover(
-    cx: &Context<'_>,
+    cx: &Reach<'_>,
     node: &Node,
     remote: &Remote,
     safe_to_bootstrap: bool,
@@ -324,7 +388,7 @@ async fn wsrep_recover(
             uuid,
             seqno,
             safe_to_bootstrap,
-            source: if cx.resolved(&node.name) {
+            source: if cx.resolved.contains(&node.name) {
                 Source::Heuristic
             } else {
                 Source::WsrepRecover
@@ -343,7 +407,7 @@ async fn wsrep_recover(
 /// Runs a one-off container within `timeout`; it is removed if the deadline passes (never two
 /// servers on one volume).
 async fn oneoff_run(
-    cx: &Context<'_>,
+    cx: &Reach<'_>,
     node: &Node,
     remote: &Remote,
     argv: &[String],
@@ -371,7 +435,7 @@ async fn oneoff_run(
     }
 }
 
-pub(crate) async fn remove_oneoff(cx: &Context<'_>, node: &Node, remote: &Remote) {
+async fn remove_oneoff(cx: &Reach<'_>, node: &Node, remote: &Remote) {
     let _ = remote
         .run(
             &oneoff::remove_oneoff(cx.inventory, node),
