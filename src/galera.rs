@@ -483,11 +483,23 @@ pub fn last_view_since_start(log: &str) -> Option<bool> {
         .filter_map(|mark| log.rfind(mark))
         .max();
     let since_start = start.map_or(log, |k| &log[k..]);
+    // From the top layer down: the server's view, the group's quorum (`Quorum results:` ...
+    // `component = NON-PRIMARY,`, then `Received NON-PRIMARY.`), Galera's group layer. A group
+    // view restored as Primary by pc.recovery can still end without a quorum: the last line
+    // of any of them says where the node is now.
     since_start.lines().rev().find_map(|l| {
         let l = l.trim();
-        if l == "status: non-primary" || l.contains("view(view_id(NON_PRIM,") {
+        let quorum = l.strip_prefix("component").map(str::trim_start);
+        if l == "status: non-primary"
+            || quorum == Some("= NON-PRIMARY,")
+            || l.ends_with("WSREP: Received NON-PRIMARY.")
+            || l.contains("view(view_id(NON_PRIM,")
+        {
             Some(true)
-        } else if l == "status: primary" || l.contains("view(view_id(PRIM,") {
+        } else if l == "status: primary"
+            || quorum == Some("= PRIMARY,")
+            || l.contains("view(view_id(PRIM,")
+        {
             Some(false)
         } else {
             None

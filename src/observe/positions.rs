@@ -300,7 +300,16 @@ async fn stopped(cx: &Reach<'_>, node: &Node, remote: &Remote) -> (Reading, Opti
     };
     let g = match recover::parse_grastate(&text) {
         Ok(g) => g,
-        Err(e) => return (Reading::Unreadable(e.to_string()), None),
+        // An empty or cut grastate.dat beside no database: a full copy into the empty volume
+        // was cut short (Galera writes the file before the transfer). Nothing to lose there:
+        // the node rejoins by a full copy. Beside a database, the node stays unreadable.
+        Err(e) => {
+            return match holds_database(cx, node, remote).await {
+                Ok(false) => (Reading::NoData, Some(text)),
+                Ok(true) => (Reading::Unreadable(e.to_string()), None),
+                Err(why) => (Reading::Unreadable(format!("{e}; {why}")), None),
+            }
+        }
     };
     let reading = if g.seqno >= 0 || g.uuid == ZERO_UUID {
         Reading::Position {

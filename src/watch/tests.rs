@@ -301,6 +301,21 @@ fn the_last_view_since_the_last_start_tells_a_waiting_node() {
     let restarted = format!("{serving}[Note] [galeractl node-start]: recovering\n");
     assert_eq!(last_view(&restarted), None);
     assert_eq!(last_view(""), None);
+    // pc.recovery restored the group's Primary view, but the quorum failed (seen on the lab
+    // after an interrupted `up` and a power cut of the first node's host).
+    let no_quorum = "Starting MariaDB\n\
+        2026-12-07 20:22:28 0 [Note] WSREP: view(view_id(PRIM,e13b1703-8388,7) memb {\n\
+        \te13b1703-8388,0\n}\n\
+        2026-12-07 20:22:28 0 [ERROR] WSREP: gcs_state_msg_get_quorum():948: Failed to establish quorum.\n\
+        2026-12-07 20:22:28 0 [Note] WSREP: Quorum results:\n\
+        \tversion    = 6,\n\
+        \tcomponent  = NON-PRIMARY,\n\
+        \tconf_id    = -1,\n\
+        2026-12-07 20:22:28 0 [Note] WSREP: Flow-control interval: [28, 28]\n\
+        2026-12-07 20:22:28 0 [Note] WSREP: Received NON-PRIMARY.\n";
+    assert_eq!(last_view(no_quorum), Some(true));
+    let quorate = "Starting MariaDB\nWSREP: Quorum results:\n\tcomponent  = PRIMARY,\n";
+    assert_eq!(last_view(quorate), Some(false));
 }
 
 #[test]
