@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use support::lab::{wait_until, wsrep, Lab, HOSTS};
+use support::lab::{wait_until, wsrep, Lab, SqlFiltered, HOSTS};
 use support::writer::NODES;
 use support::*;
 
@@ -64,34 +64,6 @@ fn containers(lab: &Lab) -> Vec<String> {
         .collect()
 }
 
-/// This machine's SQL to the cluster's published port dropped on every lab host (before
-/// Docker's DNAT, so only this cluster's port and only from here); removed when dropped.
-struct SqlFiltered<'a> {
-    lab: &'a Lab,
-}
-
-const FILTER: &str = "-t raw -p tcp -s 10.77.0.1 --dport 4356 -j DROP";
-
-impl<'a> SqlFiltered<'a> {
-    fn on(lab: &'a Lab) -> SqlFiltered<'a> {
-        for host in HOSTS {
-            lab.ssh_ok(host, &format!("iptables -I PREROUTING {FILTER}"));
-        }
-        SqlFiltered { lab }
-    }
-}
-
-impl Drop for SqlFiltered<'_> {
-    fn drop(&mut self) {
-        for host in HOSTS {
-            let _ = self.lab.ssh(
-                host,
-                &format!("while iptables -D PREROUTING {FILTER}; do :; done"),
-            );
-        }
-    }
-}
-
 fn healthy(root: &str) -> bool {
     HOSTS.iter().all(|h| {
         wsrep(h, PORT, root, "wsrep_local_state_comment").as_deref() == Some("Synced")
@@ -113,7 +85,7 @@ fn safety_holes_closed_on_the_lab() {
     // 1. Running but silent to this machine: no bootstrap, nothing touched.
     let before = containers(&lab);
     {
-        let _filter = SqlFiltered::on(&lab);
+        let _filter = SqlFiltered::on(&lab, PORT);
         for extra in [&[][..], &["--force", "--yes"][..]] {
             let mut args = vec!["recover", inv_s.as_str(), "--step-timeout", "20"];
             args.extend_from_slice(extra);

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::lab::{sql, wait_until, wsrep, Lab, HOSTS};
+use support::lab::{sql, wait_until, wsrep, Lab, SqlFiltered, HOSTS};
 use support::writer::{assert_acked_on, Writer, NODES};
 use support::*;
 
@@ -252,34 +252,6 @@ impl Drop for Prometheus {
     }
 }
 
-const FILTER: &str = "-t raw -p tcp -s 10.77.0.1 --dport 4616 -j DROP";
-
-/// This machine's SQL to the cluster's published port dropped on every lab host; removed when
-/// dropped.
-struct SqlFiltered<'a> {
-    lab: &'a Lab,
-}
-
-impl<'a> SqlFiltered<'a> {
-    fn on(lab: &'a Lab) -> SqlFiltered<'a> {
-        for host in HOSTS {
-            lab.ssh_ok(host, &format!("iptables -I PREROUTING {FILTER}"));
-        }
-        SqlFiltered { lab }
-    }
-}
-
-impl Drop for SqlFiltered<'_> {
-    fn drop(&mut self) {
-        for host in HOSTS {
-            let _ = self.lab.ssh(
-                host,
-                &format!("while iptables -D PREROUTING {FILTER}; do :; done"),
-            );
-        }
-    }
-}
-
 /// Every node stopped cleanly at once, then started: with no saved Primary view, each waits
 /// for a Primary component that no one forms.
 fn full_outage_by_clean_stops(lab: &Lab) {
@@ -388,7 +360,7 @@ fn watch_heals_the_cluster_on_the_lab() {
     let before = containers(&lab);
     let started = watch.count("action_started");
     {
-        let _filter = SqlFiltered::on(&lab);
+        let _filter = SqlFiltered::on(&lab, PORT);
         wait_looks(8, "every SQL port filtered");
         assert_eq!(containers(&lab), before, "watch touched a silent node");
         assert_eq!(

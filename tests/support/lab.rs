@@ -354,3 +354,32 @@ impl Lab {
         }
     }
 }
+
+/// This machine's SQL to a cluster's published port dropped on every lab host (in the raw
+/// table, before Docker's DNAT: only that port and only from here); removed when dropped, also
+/// when the test fails.
+pub struct SqlFiltered<'a> {
+    lab: &'a Lab,
+    rule: String,
+}
+
+impl<'a> SqlFiltered<'a> {
+    pub fn on(lab: &'a Lab, port: u16) -> SqlFiltered<'a> {
+        let rule = format!("-t raw -p tcp -s 10.77.0.1 --dport {port} -j DROP");
+        for host in HOSTS {
+            lab.ssh_ok(host, &format!("iptables -I PREROUTING {rule}"));
+        }
+        SqlFiltered { lab, rule }
+    }
+}
+
+impl Drop for SqlFiltered<'_> {
+    fn drop(&mut self) {
+        for host in HOSTS {
+            let _ = self.lab.ssh(
+                host,
+                &format!("while iptables -D PREROUTING {}; do :; done", self.rule),
+            );
+        }
+    }
+}
