@@ -51,19 +51,6 @@ fn run(args: &[&str]) -> Run {
     }
 }
 
-/// Every node container's id, state and start time: unchanged means untouched.
-fn containers(lab: &Lab) -> Vec<String> {
-    (0..3)
-        .map(|i| {
-            let format = "'{{.Id}} {{.State.Status}} {{.State.StartedAt}}'";
-            lab.ssh_ok(
-                HOSTS[i],
-                &format!("docker inspect -f {format} {}", container(i)),
-            )
-        })
-        .collect()
-}
-
 fn healthy(root: &str) -> bool {
     HOSTS.iter().all(|h| {
         wsrep(h, PORT, root, "wsrep_local_state_comment").as_deref() == Some("Synced")
@@ -83,7 +70,7 @@ fn safety_holes_closed_on_the_lab() {
     assert_eq!(up.code, 0, "{}\n{}", up.stdout, up.stderr);
 
     // 1. Running but silent to this machine: no bootstrap, nothing touched.
-    let before = containers(&lab);
+    let before = lab.node_containers(CLUSTER);
     {
         let _filter = SqlFiltered::on(&lab, PORT);
         for extra in [&[][..], &["--force", "--yes"][..]] {
@@ -107,7 +94,11 @@ fn safety_holes_closed_on_the_lab() {
             "up:\n{}",
             r.stderr
         );
-        assert_eq!(containers(&lab), before, "a refused command touched a node");
+        assert_eq!(
+            lab.node_containers(CLUSTER),
+            before,
+            "a refused command touched a node"
+        );
     }
     assert!(
         healthy(&root),

@@ -170,19 +170,6 @@ fn cluster_uuid(root: &str, i: usize) -> String {
     wsrep(HOSTS[i], PORT, root, "wsrep_cluster_state_uuid").unwrap_or_default()
 }
 
-/// Every node container's id, state and start time: unchanged means untouched.
-fn containers(lab: &Lab) -> Vec<String> {
-    (0..3)
-        .map(|i| {
-            let format = "'{{.Id}} {{.State.Status}} {{.State.StartedAt}}'";
-            lab.ssh_ok(
-                HOSTS[i],
-                &format!("docker inspect -f {format} {}", container(i)),
-            )
-        })
-        .collect()
-}
-
 /// Debian's Prometheus, scraping watch every 2 s and evaluating contrib/alerts.yml; killed
 /// when dropped. `None` outside CI when it is not installed.
 struct Prometheus {
@@ -357,12 +344,16 @@ fn watch_heals_the_cluster_on_the_lab() {
     wait_until("healthy before the filter", Duration::from_secs(60), || {
         healthy(&root)
     });
-    let before = containers(&lab);
+    let before = lab.node_containers(CLUSTER);
     let started = watch.count("action_started");
     {
         let _filter = SqlFiltered::on(&lab, PORT);
         wait_looks(8, "every SQL port filtered");
-        assert_eq!(containers(&lab), before, "watch touched a silent node");
+        assert_eq!(
+            lab.node_containers(CLUSTER),
+            before,
+            "watch touched a silent node"
+        );
         assert_eq!(
             watch.count("action_started"),
             started,

@@ -383,3 +383,21 @@ impl Drop for SqlFiltered<'_> {
         }
     }
 }
+
+impl Lab {
+    /// Each node container of `cluster` (nodea..nodec on HOSTS): its id, state and start
+    /// time. Unchanged means untouched.
+    pub fn node_containers(&self, cluster: &str) -> Vec<String> {
+        let format = "'{{.Id}} {{.State.Status}} {{.State.StartedAt}}'";
+        HOSTS
+            .iter()
+            .zip(["nodea", "nodeb", "nodec"])
+            .map(|(host, node)| {
+                self.ssh_ok(
+                    host,
+                    &format!("docker inspect -f {format} {cluster}-{node}"),
+                )
+            })
+            .collect()
+    }
+}
