@@ -37,7 +37,7 @@ pub fn run(inventory: &Inventory, a: &Arbitrator) -> Argv {
         "--label",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     words.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
     words.push("--label".into());

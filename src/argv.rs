@@ -7,7 +7,7 @@ pub type Argv = Vec<String>;
 
 /// An argv from literal words.
 pub fn words(w: &[&str]) -> Argv {
-    w.iter().map(|s| s.to_string()).collect()
+    w.iter().map(std::string::ToString::to_string).collect()
 }
 
 /// Quotes one word for a POSIX shell, only when it needs it.

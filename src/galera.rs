@@ -53,10 +53,10 @@ impl NodeStatus {
                 "wsrep_cluster_state_uuid" => s.cluster_state_uuid = value.to_string(),
                 "wsrep_flow_control_paused" => s.flow_control_paused = value.parse().unwrap_or(0.0),
                 "wsrep_replicated_bytes" | "wsrep_received_bytes" => {
-                    s.writeset_bytes += value.parse::<u64>().unwrap_or(0)
+                    s.writeset_bytes += value.parse::<u64>().unwrap_or(0);
                 }
                 "ssl_server_not_after" if !value.is_empty() => {
-                    s.tls_not_after = Some(value.to_string())
+                    s.tls_not_after = Some(value.to_string());
                 }
                 "wsrep_incoming_addresses" => {
                     s.incoming_addresses = value
@@ -64,7 +64,7 @@ impl NodeStatus {
                         .map(str::trim)
                         .filter(|a| !a.is_empty())
                         .map(str::to_string)
-                        .collect()
+                        .collect();
                 }
                 _ => {}
             }
@@ -176,7 +176,7 @@ pub fn verdict(
         .map(|(_, s)| s.cluster_size)
         .max()
         .unwrap_or(0);
-    if primaries.len() as u32 > claimed && claimed > 0 {
+    if u32::try_from(primaries.len()).unwrap_or(u32::MAX) > claimed && claimed > 0 {
         return Verdict::Split(format!(
             "{} nodes say Primary but the largest component has {claimed}",
             primaries.len()

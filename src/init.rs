@@ -87,7 +87,7 @@ pub fn node_name(index: usize) -> String {
     let mut n = index + 1;
     while n > 0 {
         n -= 1;
-        letters.push(b'a' + (n % 26) as u8);
+        letters.push(b'a' + u8::try_from(n % 26).unwrap_or(0));
         n /= 26;
     }
     letters.reverse();

@@ -87,7 +87,7 @@ cat -- "$t/holder" 2>/dev/null; rm -rf -- "$t"; exit 0"#;
 
 fn script(text: &str, name: &str, args: &[&str]) -> Argv {
     let mut a: Argv = vec!["sh".into(), "-c".into(), text.into(), name.into()];
-    a.extend(args.iter().map(|s| s.to_string()));
+    a.extend(args.iter().map(std::string::ToString::to_string));
     a
 }
 

@@ -345,7 +345,7 @@ pub fn listener_running_argv(cluster: &str) -> Vec<String> {
         &listener_name(cluster),
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect()
 }
 
@@ -364,7 +364,7 @@ pub fn listener_argv(cluster: &str, image: &str, ports: &[u16]) -> Vec<String> {
         &format!("{LISTENER_LABEL}={cluster}"),
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     for p in ports {
         argv.push("--publish".into());
@@ -385,7 +385,7 @@ pub fn listener_argv(cluster: &str, image: &str, ports: &[u16]) -> Vec<String> {
             &format!("{script}wait"),
         ]
         .iter()
-        .map(|s| s.to_string()),
+        .map(std::string::ToString::to_string),
     );
     argv
 }
@@ -394,7 +394,7 @@ pub fn listener_argv(cluster: &str, image: &str, ports: &[u16]) -> Vec<String> {
 pub fn remove_listener_argv(cluster: &str) -> Vec<String> {
     ["docker", "rm", "-f", &listener_name(cluster)]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect()
 }
 
@@ -527,7 +527,7 @@ fn host_findings(
             check,
             host: r.host.clone(),
             message,
-        })
+        });
     };
     if let Err(why) = &r.ssh {
         push(Level::Error, "ssh", format!("no SSH login: {why}"));

@@ -357,7 +357,11 @@ impl Runner<'_> {
             self.probe_timeout,
         )
         .await;
-        names.iter().map(|n| n.to_string()).zip(found).collect()
+        names
+            .iter()
+            .map(std::string::ToString::to_string)
+            .zip(found)
+            .collect()
     }
 
     /// Polls until `wait` holds or the deadline passes; on a deadline, says what was seen

@@ -201,7 +201,9 @@ impl Spawned<'_> {
 
 impl std::fmt::Debug for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Remote").field("host", &self.host).finish()
+        f.debug_struct("Remote")
+            .field("host", &self.host)
+            .finish_non_exhaustive()
     }
 }
 
@@ -520,7 +522,7 @@ impl Remote {
                 }
                 tail
             };
-            let size = || sink.metadata().map(|m| m.len()).unwrap_or(0);
+            let size = || sink.metadata().map_or(0, |m| m.len());
             let finished = async {
                 let mut wait = std::pin::pin!(child.wait());
                 loop {

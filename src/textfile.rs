@@ -57,9 +57,7 @@ mod tests {
             std::fs::read_to_string(&path).ok().as_deref(),
             Some("new\n")
         );
-        let mode = std::fs::metadata(&path)
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or(0);
+        let mode = std::fs::metadata(&path).map_or(0, |m| m.permissions().mode() & 0o777);
         assert_eq!(mode, 0o644);
         let names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{e}"))

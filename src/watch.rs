@@ -225,7 +225,10 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
                 holding = Some(format!(
                     "{} in {}s unless it settles by itself",
                     act.describe(),
-                    (rules.settle - now.saturating_sub(since)).as_secs()
+                    rules
+                        .settle
+                        .saturating_sub(now.saturating_sub(since))
+                        .as_secs()
                 ));
             } else if let Some(t) = next
                 .last_done
@@ -237,7 +240,7 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
                 holding = Some(format!(
                     "{} succeeded and is called for again: again in {}s",
                     act.describe(),
-                    (t - now).as_secs()
+                    t.saturating_sub(now).as_secs()
                 ));
             } else if let Some(t) = next.not_before.filter(|t| now < *t) {
                 let after = match next.failures {
@@ -247,7 +250,7 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
                 holding = Some(format!(
                     "backing off after {after}: {} again in {}s",
                     act.describe(),
-                    (t - now).as_secs()
+                    t.saturating_sub(now).as_secs()
                 ));
             } else {
                 holding = None;

@@ -92,17 +92,14 @@ fn strip_code_spans(text: &str) -> String {
                 j += 1;
             }
         }
-        match close {
-            Some(j) => {
-                for &c in &chars[i..j + n] {
-                    out.push(if c == '\n' { '\n' } else { ' ' });
-                }
-                i = j + n;
+        if let Some(j) = close {
+            for &c in &chars[i..j + n] {
+                out.push(if c == '\n' { '\n' } else { ' ' });
             }
-            None => {
-                out.extend(&chars[i..i + n]);
-                i += n;
-            }
+            i = j + n;
+        } else {
+            out.extend(&chars[i..i + n]);
+            i += n;
         }
     }
     out

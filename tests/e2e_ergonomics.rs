@@ -76,7 +76,7 @@ fn parse_exposition(text: &str) -> Vec<(Series, f64)> {
                 }
                 labels.insert(key, value);
                 match chars.next() {
-                    Some(',') => continue,
+                    Some(',') => {}
                     Some('}') => break,
                     other => panic!("{other:?} after a label: {line}"),
                 }
@@ -155,9 +155,7 @@ fn status_in_prometheus_format_and_as_a_textfile() {
     assert_eq!(printed, "");
     let written = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(parse_exposition(&written).len(), samples.len());
-    let mode = std::fs::metadata(&file)
-        .map(|m| m.permissions().mode() & 0o777)
-        .unwrap_or(0);
+    let mode = std::fs::metadata(&file).map_or(0, |m| m.permissions().mode() & 0o777);
     assert_eq!(mode, 0o644);
     drop(lab);
 }

@@ -59,8 +59,7 @@ fn inventory(dir: &Path, cluster: &str, network: &str, mysql: u16, galera: u16) 
     let mut text = format!(
         "[cluster]\nname = \"{cluster}\"\nimage = \"{IMAGE}\"\nroot_password_file = \"secrets/root-password\"\nmonitor_password_file = \"secrets/monitor-password\"\nnetwork = \"{network}\"\n"
     );
-    for (i, node) in ["nodea", "nodeb", "nodec"].iter().enumerate() {
-        let i = i as u16;
+    for (i, node) in (0u16..).zip(["nodea", "nodeb", "nodec"]) {
         text.push_str(&format!(
             "\n[[nodes]]\nname = \"{node}\"\nhost = \"local\"\n[nodes.ports]\nmysql = {}\ngalera = {}\nsst = {}\nist = {}\n",
             mysql + i,
@@ -141,7 +140,7 @@ fn two_local_clusters_on_one_machine() {
             network,
         ]);
         let mut names: Vec<&str> = names.split_whitespace().collect();
-        names.sort();
+        names.sort_unstable();
         assert_eq!(
             names,
             ["nodea", "nodeb", "nodec"].map(|n| format!("{cluster}-{n}")),

@@ -27,7 +27,9 @@ const LOCK_DIR: &str = "/etc/galeractl/locktest/lock";
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// lab.toml as the cluster `locktest`, in a scratch directory of the test's own.

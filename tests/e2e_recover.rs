@@ -263,8 +263,7 @@ fn recover_on_the_lab() {
         seen.insert(c);
     }
     println!(
-        "tally: rounds recovered {recovered}/{rounds}; acknowledged rows lost {lost}; Primary components seen per round {:?}",
-        seen
+        "tally: rounds recovered {recovered}/{rounds}; acknowledged rows lost {lost}; Primary components seen per round {seen:?}"
     );
     if std::env::var("RECOVER_E2E_PART").is_ok_and(|p| p == "crash") {
         lab.wipe_cluster(CLUSTER);

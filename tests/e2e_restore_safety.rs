@@ -34,7 +34,7 @@ fn run_marked(args: &[&str], mark: &str) -> (std::process::Output, Option<Instan
         let mut all = Vec::new();
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if line.contains(&mark) {
-                let mut at = s.lock().unwrap_or_else(|e| e.into_inner());
+                let mut at = s.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 at.get_or_insert_with(Instant::now);
             }
             all.extend_from_slice(line.as_bytes());
@@ -46,7 +46,9 @@ fn run_marked(args: &[&str], mark: &str) -> (std::process::Output, Option<Instan
         .wait_with_output()
         .unwrap_or_else(|e| panic!("wait: {e}"));
     out.stderr = reader.join().unwrap_or_default();
-    let at = *seen.lock().unwrap_or_else(|e| e.into_inner());
+    let at = *seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     (out, at)
 }
 
@@ -82,7 +84,7 @@ impl AppWriter {
                 ];
                 if try_sql(HOSTS[0], port, &password, &statements).is_ok() {
                     a.lock()
-                        .unwrap_or_else(|e| e.into_inner())
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .push((id, Instant::now()));
                     id += 1;
                 }
@@ -96,7 +98,10 @@ impl AppWriter {
     }
 
     fn count(&self) -> usize {
-        self.acked.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.acked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Until `more` writes beyond the current count are acknowledged (at most 60 s).
@@ -112,7 +117,12 @@ impl AppWriter {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        std::mem::take(&mut *self.acked.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(
+            &mut *self
+                .acked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 }
 

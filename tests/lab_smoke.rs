@@ -25,7 +25,10 @@ fn find_lab() -> Option<Lab> {
     Some(Lab {
         out: found.out.clone(),
         ssh_config: found.out.join("ssh_config"),
-        hosts: support::lab::HOSTS.iter().map(|h| h.to_string()).collect(),
+        hosts: support::lab::HOSTS
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
     })
 }
 
@@ -141,8 +144,10 @@ fn lab_ssh_checks_host_keys() {
         .lines()
         .filter_map(|l| l.split_once(' '))
         .find(|(h, _)| *h == lab.hosts[1])
-        .map(|(_, key)| key.to_string())
-        .unwrap_or_else(|| panic!("lab/out/known_hosts has no key for {}", lab.hosts[1]));
+        .map_or_else(
+            || panic!("lab/out/known_hosts has no key for {}", lab.hosts[1]),
+            |(_, key)| key.to_string(),
+        );
     let wrong = TempFile::new("wrong_known_hosts", &format!("{host} {other_key}\n"));
     let opt = format!("UserKnownHostsFile={}", wrong.0.display());
     let out = ssh(

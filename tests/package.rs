@@ -133,7 +133,7 @@ fn the_archive_holds_the_binary_its_docs_and_their_sums() {
     let top = format!("galeractl-{v}-x86_64-linux");
     let listing = run_ok("tar", &["-tzf", &a.tarball.display().to_string()]);
     let mut names: Vec<&str> = listing.lines().collect();
-    names.sort();
+    names.sort_unstable();
     let expected: Vec<String> = [
         "",
         "LICENSE-APACHE",
@@ -148,7 +148,7 @@ fn the_archive_holds_the_binary_its_docs_and_their_sums() {
         "galeractl.1",
     ]
     .iter()
-    .map(|f| f.to_string())
+    .map(std::string::ToString::to_string)
     .chain(["docs/".to_string(), "docs/src/".to_string()])
     .chain(chapters().iter().map(|c| format!("docs/src/{c}")))
     .map(|f| format!("{top}/{f}"))
@@ -236,7 +236,7 @@ fn the_archive_holds_the_binary_its_docs_and_their_sums() {
         .filter(|l| l.starts_with('-'))
         .filter_map(|l| l.split_whitespace().last())
         .collect();
-    files.sort();
+    files.sort_unstable();
     let mut expected: Vec<String> = [
         "./usr/bin/galeractl",
         "./usr/share/bash-completion/completions/galeractl",
@@ -247,7 +247,7 @@ fn the_archive_holds_the_binary_its_docs_and_their_sums() {
         "./usr/share/zsh/vendor-completions/_galeractl",
     ]
     .iter()
-    .map(|f| f.to_string())
+    .map(std::string::ToString::to_string)
     .chain(
         chapters()
             .iter()
@@ -285,9 +285,12 @@ fn base_rootfs() -> Option<PathBuf> {
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("rootfs-bookworm-minbase-") && n.ends_with(".tar"))
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with("rootfs-bookworm-minbase-")
+                    && std::path::Path::new(n)
+                        .extension()
+                        .is_some_and(|e| e == "tar")
+            })
         })
         .collect();
     found.sort();
@@ -495,7 +498,7 @@ fn the_deb_installs_into_a_clean_debian_12() {
          COMP_CWORD=1; _galeractl_with_nodes galeractl st galeractl; printf '%s\\n' \"${COMPREPLY[@]}\"",
     );
     let mut words: Vec<&str> = words.lines().collect();
-    words.sort();
+    words.sort_unstable();
     assert_eq!(words, ["start-node", "status", "stop-node"]);
     exec("test -s /usr/share/zsh/vendor-completions/_galeractl");
     exec("test -s /usr/share/fish/vendor_completions.d/galeractl.fish");
@@ -515,9 +518,13 @@ fn the_deb_installs_into_a_clean_debian_12() {
 fn chapters() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("docs/src"))
         .unwrap_or_else(|e| panic!("docs/src: {e}"))
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".md"))
+        .filter(|n| {
+            std::path::Path::new(n)
+                .extension()
+                .is_some_and(|e| e == "md")
+        })
         .collect();
     names.sort();
     names

@@ -76,7 +76,7 @@ fn recover_dry_run_commands_match_golden() {
             Some(SavedView {
                 my_uuid: me.to_string(),
                 view_id: "v7".into(),
-                members: ids.iter().map(|s| s.to_string()).collect(),
+                members: ids.iter().map(std::string::ToString::to_string).collect(),
             })
         })
         .collect();

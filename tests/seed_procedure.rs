@@ -34,7 +34,10 @@ fn find_lab() -> Option<Lab> {
     let found = support::lab::Lab::find()?;
     Some(Lab {
         ssh_config: found.out.join("ssh_config"),
-        hosts: support::lab::HOSTS.iter().map(|h| h.to_string()).collect(),
+        hosts: support::lab::HOSTS
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
     })
 }
 
@@ -365,7 +368,7 @@ fn seed_procedure_forms_a_three_node_cluster() {
     println!(
         "  nodea Synced                           {} (+{})",
         ms(t_a_synced),
-        ms(t_a_synced - t_a_started)
+        ms(t_a_synced.saturating_sub(t_a_started))
     );
     println!(
         "  joiners started                        {}",
@@ -374,12 +377,12 @@ fn seed_procedure_forms_a_three_node_cluster() {
     println!(
         "  wsrep_cluster_size 3                   {} (+{})",
         ms(t_size3),
-        ms(t_size3 - t_joiners_started)
+        ms(t_size3.saturating_sub(t_joiners_started))
     );
     println!("  all 3 Synced                           {}", ms(t_synced));
     println!(
         "  seed procedure (first docker run to all Synced) {}",
-        ms(t_synced - t_prepared)
+        ms(t_synced.saturating_sub(t_prepared))
     );
     drop(cleanup);
     println!("total {} ms", ms(t0.elapsed()));

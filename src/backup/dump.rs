@@ -130,8 +130,7 @@ impl Scanner {
         let server_version = head
             .lines()
             .find_map(|l| l.strip_prefix("-- Server version"))
-            .map(|v| v.trim().to_string())
-            .unwrap_or_else(|| "unknown".into());
+            .map_or_else(|| "unknown".into(), |v| v.trim().to_string());
         Ok(DumpRead {
             uuid,
             seqno,

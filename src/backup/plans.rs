@@ -18,7 +18,7 @@ const STREAM_TMP: &str = "/tmp/galeractl-backup";
 
 /// The backup user's option file inside the node container (the first option of a client).
 fn defaults_file() -> String {
-    format!("--defaults-extra-file={SECRETS_MOUNT}/{}", BACKUP_CNF_FILE)
+    format!("--defaults-extra-file={SECRETS_MOUNT}/{BACKUP_CNF_FILE}")
 }
 
 /// `docker exec` of a client of the node's image in the node's container, as the backup user.

@@ -101,7 +101,7 @@ impl Scanner {
                     expect,
                     keep,
                 } => {
-                    let n = (*left).min(data.len() as u64) as usize;
+                    let n = usize::try_from(*left).map_or(data.len(), |l| l.min(data.len()));
                     crc.update(&data[..n]);
                     if *keep {
                         let kept = self.kept.entry(path.clone()).or_default();
@@ -239,6 +239,8 @@ mod tests {
                 out.extend_from_slice(MAGIC);
                 out.push(0);
                 out.push(kind);
+                // Paths are file names of a backup (checked short before): a u32 holds them.
+                #[allow(clippy::cast_possible_truncation)]
                 out.extend_from_slice(&(path.len() as u32).to_le_bytes());
                 out.extend_from_slice(path.as_bytes());
             };

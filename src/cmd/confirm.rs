@@ -26,6 +26,8 @@ pub enum Decision {
 /// Whether a command asks: `destructive` (this run, with these flags, destroys something),
 /// `dry_run` (it changes nothing), `yes` (`--yes`), `terminal` (stdin and stderr are both a
 /// terminal).
+// Four independent flags of the command line, named at every call.
+#[allow(clippy::fn_params_excessive_bools)]
 pub fn decide(destructive: bool, dry_run: bool, yes: bool, terminal: bool) -> Decision {
     if !destructive || dry_run || yes {
         Decision::Proceed

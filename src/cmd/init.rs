@@ -203,20 +203,17 @@ fn existing_file(path: &Path, flag: &str, what: &str) -> Result<String, Failure>
     let text = path
         .to_str()
         .ok_or_else(|| usage("the path is not UTF-8 text, which TOML needs".into()))?;
-    let (written, on_disk) = match text.strip_prefix("~/") {
-        Some(rest) => {
-            let home = std::env::var_os("HOME")
-                .ok_or_else(|| usage("$HOME is not set, so ~/ means nothing".into()))?;
-            (text.to_string(), PathBuf::from(home).join(rest))
-        }
-        None => {
-            let absolute = std::path::absolute(path).map_err(|e| usage(e.to_string()))?;
-            let written = absolute
-                .to_str()
-                .ok_or_else(|| usage("the path is not UTF-8 text, which TOML needs".into()))?
-                .to_string();
-            (written, absolute)
-        }
+    let (written, on_disk) = if let Some(rest) = text.strip_prefix("~/") {
+        let home = std::env::var_os("HOME")
+            .ok_or_else(|| usage("$HOME is not set, so ~/ means nothing".into()))?;
+        (text.to_string(), PathBuf::from(home).join(rest))
+    } else {
+        let absolute = std::path::absolute(path).map_err(|e| usage(e.to_string()))?;
+        let written = absolute
+            .to_str()
+            .ok_or_else(|| usage("the path is not UTF-8 text, which TOML needs".into()))?
+            .to_string();
+        (written, absolute)
     };
     match std::fs::metadata(&on_disk) {
         Ok(m) if m.is_dir() => Err(usage(format!("it is a directory, not {what}"))),

@@ -25,7 +25,7 @@ struct Context {
     probes: Vec<Probe>,
 }
 
-async fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
+fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
     let path = inventory_path(&args.inventory)?;
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
     print_warnings(&report);
@@ -79,7 +79,7 @@ async fn container_of(
 }
 
 pub async fn stop(args: &NodeArgs) -> Outcome {
-    let (mut cx, node) = context(args).await?;
+    let (mut cx, node) = context(args)?;
     let hosts = connect_for(&cx, &node, args).await?;
     let inventory = cx.inventory.clone();
     let command = format!("stop-node {}", node.name);
@@ -191,7 +191,7 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
 }
 
 pub async fn start(args: &NodeArgs) -> Outcome {
-    let (mut cx, node) = context(args).await?;
+    let (mut cx, node) = context(args)?;
     let hosts = connect_for(&cx, &node, args).await?;
     let inventory = cx.inventory.clone();
     let command = format!("start-node {}", node.name);

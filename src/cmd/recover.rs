@@ -106,7 +106,7 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
         long_timeout: Duration::from_secs(args.remote.sync_timeout.max(1)),
         tc_heuristic: args.tc_heuristic_recover,
         dry_run: args.dry_run,
-        resolved: Default::default(),
+        resolved: std::sync::Mutex::default(),
     };
     // Even a dry-run runs crash recovery on the volumes: it holds the lock too, taken on a
     // majority of the node hosts; without one it goes on only with --without-lock.
@@ -467,19 +467,21 @@ async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
     // look a few times before concluding that none formed.
     let mut states = act::node_states(cx).await;
     for _ in 0..4 {
-        if states
-            .iter()
-            .any(|s| s.status.as_ref().is_some_and(|s| s.is_primary()))
-        {
+        if states.iter().any(|s| {
+            s.status
+                .as_ref()
+                .is_some_and(super::super::galera::NodeStatus::is_primary)
+        }) {
             break;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
         states = act::node_states(cx).await;
     }
-    if states
-        .iter()
-        .any(|s| s.status.as_ref().is_some_and(|s| s.is_primary()))
-    {
+    if states.iter().any(|s| {
+        s.status
+            .as_ref()
+            .is_some_and(super::super::galera::NodeStatus::is_primary)
+    }) {
         let now: Vec<String> = states.iter().map(|s| format!("  {s}")).collect();
         return Err(Failure::new(
             exit::FAILED,

@@ -91,12 +91,15 @@ pub fn render(report: &StatusReport) -> String {
         "UUID",
         "FC_PAUSED",
     ];
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    let mut rows: Vec<Vec<String>> = vec![header
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect()];
     for n in &report.nodes {
         let host = format!("{}:{}", n.host, n.port);
         let container = n.container.word().to_string();
-        rows.push(match &n.wsrep {
-            Some(s) => vec![
+        rows.push(if let Some(s) = &n.wsrep {
+            vec![
                 n.name.clone(),
                 host,
                 container,
@@ -108,13 +111,12 @@ pub fn render(report: &StatusReport) -> String {
                 s.last_committed.to_string(),
                 s.short_uuid().to_string(),
                 format!("{:.3}", s.flow_control_paused),
-            ],
-            None => {
-                let why = n.no_answer.as_ref().map_or("-", galera::NoAnswer::short);
-                let mut r = vec![n.name.clone(), host, container, why.to_string()];
-                r.extend(["-"; 7].iter().map(|s| s.to_string()));
-                r
-            }
+            ]
+        } else {
+            let why = n.no_answer.as_ref().map_or("-", galera::NoAnswer::short);
+            let mut r = vec![n.name.clone(), host, container, why.to_string()];
+            r.extend(["-"; 7].iter().map(std::string::ToString::to_string));
+            r
         });
     }
     if let Some(a) = &report.arbitrator {
@@ -125,7 +127,7 @@ pub fn render(report: &StatusReport) -> String {
             "-".into(),
             if a.member { "member" } else { "absent" }.to_string(),
         ];
-        r.extend(["-"; 6].iter().map(|s| s.to_string()));
+        r.extend(["-"; 6].iter().map(std::string::ToString::to_string));
         rows.push(r);
     }
     let widths: Vec<usize> = (0..header.len())

@@ -288,9 +288,10 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
             return code;
         }
         // While an action settles, looks come every second: it is taken as soon as it is due.
-        let pause = match decision.settling {
-            true => Duration::from_secs(1),
-            false => Duration::from_secs(args.interval.max(1)),
+        let pause = if decision.settling {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(args.interval.max(1))
         };
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
@@ -354,7 +355,7 @@ async fn act_on(cluster: &Watched, common: &Common<'_>, action: &Action) -> Acte
     let log = |line: &str| {
         common
             .notifier
-            .log(&format!("watch: cluster={name} [{kind}] {line}"))
+            .log(&format!("watch: cluster={name} [{kind}] {line}"));
     };
     let ended = act::run(&child, &log).await;
     let why = ended.last_lines.join(" / ");

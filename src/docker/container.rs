@@ -40,6 +40,6 @@ pub fn remove_volume(volume: &str) -> Argv {
 /// Runs `command` in a running container.
 pub fn exec(container: &str, command: &[&str]) -> Argv {
     let mut a = words(&["docker", "exec", container]);
-    a.extend(command.iter().map(|w| w.to_string()));
+    a.extend(command.iter().map(std::string::ToString::to_string));
     a
 }

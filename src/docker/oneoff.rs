@@ -221,6 +221,6 @@ pub fn backup_check(
     check.extend(words(&["--entrypoint", "bash"]));
     check.push(inventory.cluster.image.clone());
     check.push("-c".to_string());
-    check.extend(script_and_args.iter().map(|w| w.to_string()));
+    check.extend(script_and_args.iter().map(std::string::ToString::to_string));
     check
 }

@@ -355,28 +355,30 @@ fn primary_key(t: &TableFacts, out: &mut Vec<Finding>) {
         return;
     }
     let problem = "no primary key: the other nodes apply each of its row changes by a full scan, and deleting one of two equal rows can remove different ones on different nodes".to_string();
-    let (action, sql) = match &t.auto_increment_column {
-        Some(column) => (
+    let (action, sql) = if let Some(column) = &t.auto_increment_column {
+        (
             format!(
                 "make its AUTO_INCREMENT column {} the primary key if its values are unique",
                 quote_ident(column)
             ),
             None,
-        ),
-        None => {
-            let column = ["id", "pk", "galeractl_id"]
-                .iter()
-                .find(|c| !t.columns.iter().any(|k| k.eq_ignore_ascii_case(c)))
-                .map_or_else(|| "galeractl_row_id".to_string(), |c| c.to_string());
-            (
-                "add an invisible AUTO_INCREMENT primary key, which `SELECT *` and INSERTs without a column list do not see (a table copy: run it at a quiet time)".to_string(),
-                Some(format!(
-                    "ALTER TABLE {} ADD COLUMN {} BIGINT UNSIGNED NOT NULL AUTO_INCREMENT INVISIBLE PRIMARY KEY FIRST;",
-                    table_name(t),
-                    quote_ident(&column)
-                )),
-            )
-        }
+        )
+    } else {
+        let column = ["id", "pk", "galeractl_id"]
+            .iter()
+            .find(|c| !t.columns.iter().any(|k| k.eq_ignore_ascii_case(c)))
+            .map_or_else(
+                || "galeractl_row_id".to_string(),
+                std::string::ToString::to_string,
+            );
+        (
+            "add an invisible AUTO_INCREMENT primary key, which `SELECT *` and INSERTs without a column list do not see (a table copy: run it at a quiet time)".to_string(),
+            Some(format!(
+                "ALTER TABLE {} ADD COLUMN {} BIGINT UNSIGNED NOT NULL AUTO_INCREMENT INVISIBLE PRIMARY KEY FIRST;",
+                table_name(t),
+                quote_ident(&column)
+            )),
+        )
     };
     out.push(Finding {
         check: "no-primary-key",

@@ -304,7 +304,12 @@ fn what_could_not_be_checked_makes_exit_2() {
 
 #[test]
 fn only_a_global_privilege_that_shows_columns_makes_every_table_visible() {
-    let grants = |lines: &[&str]| lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+    let grants = |lines: &[&str]| {
+        lines
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     assert!(!sees_all_tables(&grants(&[
         "GRANT USAGE ON *.* TO `galeractl_monitor`@`%` IDENTIFIED BY PASSWORD '*B2'"
     ])));

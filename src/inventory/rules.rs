@@ -63,22 +63,19 @@ const LOOPBACK_NAMES: &[&str] = &[
 
 /// Why `host` means "this machine" rather than an address other machines can reach, if it does.
 pub(super) fn local_only(host: &str) -> Option<&'static str> {
-    match host.parse::<IpAddr>() {
-        Ok(ip) => {
-            let ip = ip.to_canonical();
-            if ip.is_loopback() {
-                Some("a loopback address")
-            } else if ip.is_unspecified() {
-                Some("the unspecified address")
-            } else {
-                None
-            }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        let ip = ip.to_canonical();
+        if ip.is_loopback() {
+            Some("a loopback address")
+        } else if ip.is_unspecified() {
+            Some("the unspecified address")
+        } else {
+            None
         }
-        Err(_) => {
-            let name = host.to_ascii_lowercase();
-            (LOOPBACK_NAMES.contains(&name.as_str()) || name.ends_with(".localhost"))
-                .then_some("a name of the loopback address")
-        }
+    } else {
+        let name = host.to_ascii_lowercase();
+        (LOOPBACK_NAMES.contains(&name.as_str()) || name.ends_with(".localhost"))
+            .then_some("a name of the loopback address")
     }
 }
 

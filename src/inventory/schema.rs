@@ -177,14 +177,26 @@ type Entries<'a> = Vec<(&'a str, Option<Range<usize>>, Node<'a>)>;
 fn table_entries(table: &Table) -> Entries<'_> {
     table
         .iter()
-        .map(|(k, item)| (k, table.key(k).and_then(|k| k.span()), Node::Item(item)))
+        .map(|(k, item)| {
+            (
+                k,
+                table.key(k).and_then(toml_edit::Key::span),
+                Node::Item(item),
+            )
+        })
         .collect()
 }
 
 fn inline_entries(table: &toml_edit::InlineTable) -> Entries<'_> {
     table
         .iter()
-        .map(|(k, v)| (k, table.key(k).and_then(|k| k.span()), Node::Value(v)))
+        .map(|(k, v)| {
+            (
+                k,
+                table.key(k).and_then(toml_edit::Key::span),
+                Node::Value(v),
+            )
+        })
         .collect()
 }
 
@@ -277,7 +289,7 @@ fn walk(node: Node<'_>, kind: Kind, path: &str, key_span: Range<usize>, found: &
         }
         (Kind::Strs, _) => wrong("an array of strings", found),
         (Kind::Table(fields), Shape::Table(entries)) => {
-            walk_table(entries, fields, path, at.clone(), found)
+            walk_table(entries, fields, path, at.clone(), found);
         }
         (Kind::Table(_), _) => wrong("a table", found),
         (Kind::Tables(fields), Shape::Array(items)) => {

@@ -15,7 +15,12 @@ use super::raw::{
     RawArbitrator, RawCluster, RawHaproxy, RawInventory, RawNode, RawPorts, RawSsh, RawTls, S,
 };
 use super::rules::{self, check_address, host_key, is_valid_name, shown, OptionProblem};
-use super::*;
+use super::{
+    Arbitrator, Cluster, Durability, Haproxy, Inventory, Node, PortUse, Ports, Routing,
+    SecretFileFacts, SecretText, SshFileFacts, SshSettings, Tls, DEFAULT_CONFIG_DIR,
+    DEFAULT_CONTAINER, DEFAULT_HAPROXY_IMAGE, DEFAULT_MONITOR_USER, DEFAULT_NETWORK, DEFAULT_PORTS,
+    DEFAULT_PROVIDER, DEFAULT_TLS_DIR, DEFAULT_VOLUME, LOCAL_HOST, MAX_SECRET_BYTES,
+};
 use crate::diagnostic::{position, Diagnostic};
 
 /// Where the checked inventory's values stand in the source, for checks made after parsing.
@@ -135,17 +140,16 @@ impl Checker<'_> {
         default: T,
     ) -> T {
         let Some(v) = value else { return default };
-        match choices.iter().find(|(name, _)| name == v.get_ref()) {
-            Some((_, chosen)) => *chosen,
-            None => {
-                let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
-                self.error(
-                    v.span(),
-                    key,
-                    format!("{} is not one of {}", shown(v.get_ref()), names.join(", ")),
-                );
-                default
-            }
+        if let Some((_, chosen)) = choices.iter().find(|(name, _)| name == v.get_ref()) {
+            *chosen
+        } else {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+            self.error(
+                v.span(),
+                key,
+                format!("{} is not one of {}", shown(v.get_ref()), names.join(", ")),
+            );
+            default
         }
     }
 }
@@ -229,7 +233,7 @@ pub(super) fn validate(
     let nodes = nodes_section(
         &mut c,
         &base,
-        raw_nodes.map(|l| l.get_ref().as_slice()).unwrap_or(&[]),
+        raw_nodes.map_or(&[], |l| l.get_ref().as_slice()),
         &cluster.name,
         &cluster_ports,
         &mut located,
@@ -257,8 +261,7 @@ pub(super) fn validate(
     if tls.is_some() {
         // A member's certificate is NAME.crt beside the CA's ca.crt (here and on the hosts).
         for (i, n) in raw_nodes
-            .map(|l| l.get_ref().as_slice())
-            .unwrap_or(&[])
+            .map_or(&[][..], |l| l.get_ref().as_slice())
             .iter()
             .enumerate()
         {
@@ -341,7 +344,7 @@ fn sst_method(c: &mut Checker<'_>, rc: &RawCluster) -> String {
         )
         .to_string();
     if method == "mariabackup" && rc.sst_password_file.is_none() {
-        let span = rc.sst_method.as_ref().map_or(0..0, |m| m.span());
+        let span = rc.sst_method.as_ref().map_or(0..0, toml::Spanned::span);
         c.error(
             span,
             "cluster.sst_method",
@@ -750,7 +753,7 @@ fn tls_section(
         let span = rc
             .sst_method
             .as_ref()
-            .map_or(t.enabled.span(), |m| m.span());
+            .map_or(t.enabled.span(), toml::Spanned::span);
         c.error(
             span,
             "cluster.sst_method",
@@ -957,8 +960,7 @@ pub(super) fn check_secret_files(
                 "secret file {shown} is empty: an empty password is refused"
             )),
             SecretFileFacts::TooLarge(size) => Some(format!(
-                "secret file {shown} is {size} bytes: a password file may hold at most {} bytes",
-                MAX_SECRET_BYTES
+                "secret file {shown} is {size} bytes: a password file may hold at most {MAX_SECRET_BYTES} bytes"
             )),
             SecretFileFacts::Present(mode, _) if mode & 0o077 != 0 => Some(format!(
                 "secret file {shown} is readable by group or others (mode {mode:04o}): run chmod 600 {shown}"

@@ -283,7 +283,7 @@ pub async fn acquire_unless(
             );
             told = true;
         }
-        tokio::time::sleep((POLL + jitter()).min(wait - waited)).await;
+        tokio::time::sleep((POLL + jitter()).min(wait.saturating_sub(waited))).await;
     }
 }
 

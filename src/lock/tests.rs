@@ -392,7 +392,11 @@ fn scripts_behave_under_sh() {
     assert_eq!(run(remove_argv(&lock), ""), (0, String::new()));
     // Nothing is left beside the cluster's own files.
     let left: Vec<_> = std::fs::read_dir(&cluster)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .map(|d| {
+            d.filter_map(std::result::Result::ok)
+                .map(|e| e.file_name())
+                .collect()
+        })
         .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
     // A failure that is not "held" is neither 0 nor 3: a file where the directory should be.

@@ -56,7 +56,7 @@ pub fn parse_utc(text: &str) -> Option<i64> {
     }
     let days = days_from_civil(y, m, d);
     // 31 February and the like: the day does not come back the same.
-    if civil_from_days(days) != (y, m as u32, d as u32) {
+    if civil_from_days(days) != (y, u32::try_from(m).ok()?, u32::try_from(d).ok()?) {
         return None;
     }
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
@@ -73,7 +73,12 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m as u32, d as u32)
+    // m is 1..=12 and d 1..=31 by the arithmetic above.
+    (
+        y,
+        u32::try_from(m).unwrap_or(0),
+        u32::try_from(d).unwrap_or(0),
+    )
 }
 
 /// Howard Hinnant's `days_from_civil`: the day count from 1970-01-01 of a date.

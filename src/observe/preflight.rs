@@ -23,16 +23,15 @@ pub async fn read_hosts(
     futures::future::join_all(names.iter().map(|name| {
         let wanted = images.get(name).cloned().unwrap_or_default();
         async move {
-            match hosts.get(name) {
-                Some(remote) => read_host(inventory, &remote, &wanted).await,
-                None => {
-                    let why = errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .find(|e| e.contains(&format!("host {name}:")))
-                        .unwrap_or_else(|| "no connection".into());
-                    HostReading::unreachable(name, why)
-                }
+            if let Some(remote) = hosts.get(name) {
+                read_host(inventory, &remote, &wanted).await
+            } else {
+                let why = errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .find(|e| e.contains(&format!("host {name}:")))
+                    .unwrap_or_else(|| "no connection".into());
+                HostReading::unreachable(name, why)
             }
         }
     }))
@@ -141,7 +140,10 @@ async fn clock(remote: &Remote) -> Result<(f64, f64), String> {
         .trim()
         .parse()
         .map_err(|_| format!("`date +%s.%N` printed {:?}", out.trim()))?;
-    Ok((theirs - (before + after) / 2.0, (after - before) / 2.0))
+    Ok((
+        theirs - f64::midpoint(before, after),
+        (after - before) / 2.0,
+    ))
 }
 
 /// The proxy's and the arbitrator's images run their program (when they are there).
@@ -380,7 +382,7 @@ pub async fn links_before_up(
             r.login = Ok(Login::Root);
             r.docker = Ok(String::new());
             r.images = vec![(inventory.cluster.image.clone(), f.image_present)];
-            r.listening = f.listening.clone();
+            r.listening.clone_from(&f.listening);
             r.own_ports = preflight::own_ports(inventory, host, &running_names(&f.containers));
             r
         })

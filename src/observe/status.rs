@@ -138,7 +138,7 @@ async fn proxy_report(
                         node_healthy,
                     }
                 })
-                .collect()
+                .collect();
         }
     }
     report

@@ -108,6 +108,8 @@ impl Step {
 }
 
 impl StepKind {
+    // serde's skip_serializing_if hands it a reference.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
     fn is_other(&self) -> bool {
         *self == StepKind::Other
     }

@@ -59,7 +59,8 @@ pub(super) fn check(
             .iter()
             .map(|v| format!("data volume {} of node {} on {}", v.volume, v.node, v.host)),
     );
-    let mut records: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    let mut records: std::collections::BTreeMap<&str, Vec<&str>> =
+        std::collections::BTreeMap::new();
     for (host, uuid) in &observed.history {
         if let Some(uuid) = uuid {
             records

@@ -220,12 +220,7 @@ mod tests {
 
     #[test]
     fn the_write_rate_is_per_minute_over_the_window() {
-        let g = gcache_rate(
-            128 << 20,
-            1_000,
-            3_000,
-            std::time::Duration::from_millis(2_000),
-        );
+        let g = gcache_rate(128 << 20, 1_000, 3_000, std::time::Duration::from_secs(2));
         assert_eq!(
             g,
             Gcache {

@@ -301,7 +301,7 @@ fn ties_follow_the_inventory_order_and_say_so() {
 fn without(names: &[&str]) -> Safety {
     Safety {
         force: false,
-        without: names.iter().map(|n| n.to_string()).collect(),
+        without: names.iter().map(std::string::ToString::to_string).collect(),
     }
 }
 
@@ -917,7 +917,7 @@ fn a_node_resolved_by_heuristic_never_takes_the_pc_recovery_path() {
             Some(SavedView {
                 my_uuid: me.to_string(),
                 view_id: "v7".into(),
-                members: ids.iter().map(|s| s.to_string()).collect(),
+                members: ids.iter().map(std::string::ToString::to_string).collect(),
             })
         })
         .collect();

@@ -98,14 +98,14 @@ pub fn ensure(
     let ca = if ca_missing {
         fresh_ca = true;
         out.made.push(tls.ca_cert.display().to_string());
-        if !write {
-            None
-        } else {
+        if write {
             let (cert_pem, key_pem) =
                 make_ca(&inventory.cluster.name, now).map_err(|e| err(&tls.ca_cert, e))?;
             write_file(&tls.ca_key, key_pem.as_bytes(), 0o600)?;
             write_file(&tls.ca_cert, cert_pem.as_bytes(), 0o644)?;
             Some((cert_pem, key_pem))
+        } else {
+            None
         }
     } else {
         out.kept.push(tls.ca_cert.display().to_string());

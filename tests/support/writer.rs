@@ -52,11 +52,13 @@ impl Writer {
                     NODES[node]
                 );
                 if try_sql(HOSTS[node], port, &password, &[&insert]).is_ok() {
-                    a.lock().unwrap_or_else(|e| e.into_inner()).push(Ack {
-                        id,
-                        node,
-                        at: Instant::now(),
-                    });
+                    a.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(Ack {
+                            id,
+                            node,
+                            at: Instant::now(),
+                        });
                 } else {
                     // A refused or cut connection: the next node, after a breath.
                     std::thread::sleep(Duration::from_millis(20));
@@ -72,7 +74,10 @@ impl Writer {
     }
 
     pub fn count(&self) -> usize {
-        self.acked.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.acked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Waits (bounded) until `more` further writes are acknowledged.
@@ -91,7 +96,11 @@ impl Writer {
         if let Some(t) = self.thread.take() {
             t.join().unwrap_or_else(|_| panic!("the writer panicked"));
         }
-        let acked = self.acked.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let acked = self
+            .acked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         acked
     }
 

@@ -113,7 +113,7 @@ pub async fn run(args: &[String], log: &(dyn Fn(&str) + Sync)) -> Ended {
             }
         }
     };
-    let (_, _, status) = tokio::join!(read_out, read_err, child.wait());
+    let ((), (), status) = tokio::join!(read_out, read_err, child.wait());
     let last_lines = last
         .into_inner()
         .map(|l| l.into_iter().collect())

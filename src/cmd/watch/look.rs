@@ -32,7 +32,7 @@ pub async fn look(
         json: false,
         format: None,
         textfile: None,
-        timeout_ms: super::super::PROBE_TIMEOUT.as_millis() as u64,
+        timeout_ms: u64::try_from(super::super::PROBE_TIMEOUT.as_millis()).unwrap_or(u64::MAX),
         verbose_logs: false,
     };
     let report =
@@ -106,7 +106,7 @@ async fn condition(
     if report
         .no_answer
         .as_ref()
-        .is_some_and(|e| e.server_answered())
+        .is_some_and(crate::galera::NoAnswer::server_answered)
     {
         // Its server answered (it refused the monitoring user): it runs, and may serve.
         return Condition::Silent(why);
