@@ -269,7 +269,8 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
 }
 
 /// The memory after an action's result (`done`: the action, when it succeeded): a success
-/// clears the failures; a failure backs off (doubling each time), and the last allowed one
+/// clears the failures, unless the same action succeeded shortly before (it did not heal: that
+/// counts as a failure); a failure backs off (doubling each time), and the last allowed one
 /// gives the cluster up.
 pub fn after_action(
     memory: &Memory,
@@ -279,10 +280,17 @@ pub fn after_action(
 ) -> (Memory, bool) {
     let mut next = memory.clone();
     if let Some(action) = done {
-        next.failures = 0;
-        next.not_before = None;
         next.last_done = Some((action.clone(), now));
-        return (next, false);
+        // The same action succeeding again soon after the last time did not heal: a node that
+        // crashes after every start. It counts toward giving up, so nothing loops for ever.
+        let again = memory.last_done.as_ref().is_some_and(|(last, at)| {
+            last == action && now.saturating_sub(*at) < rules.backoff * 4
+        });
+        if !again {
+            next.failures = 0;
+            next.not_before = None;
+            return (next, false);
+        }
     }
     next.failures += 1;
     let factor = 1u32 << (next.failures - 1).min(6);

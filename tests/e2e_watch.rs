@@ -408,6 +408,11 @@ fn watch_heals_the_cluster_on_the_lab() {
         || healthy(&root),
     );
     let healed = back.elapsed();
+    assert!(
+        healed < Duration::from_secs(60),
+        "healthy {:.1}s after the last host's return: over a minute",
+        healed.as_secs_f64()
+    );
     writer.wait_for(20);
     let acked = writer.finish_ids();
     for (i, name) in NODES.iter().enumerate() {

@@ -29,12 +29,14 @@ fn the_unit_runs_this_binary_on_the_absolute_inventory() {
     );
     assert_eq!(code, Some(0), "{err}");
     let exec = format!(
-        "ExecStart={} watch --interval 5 --settle 5 --listen 127.0.0.1:9104 {}\n",
+        "ExecStart={} watch --interval 5 --settle 5 --backoff 20 --max-failures 3 --connect-timeout 10 --step-timeout 120 --sync-timeout 600 --listen 127.0.0.1:9104 {}\n",
         env!("CARGO_BIN_EXE_galeractl"),
         dir.join("inv.toml").display()
     );
     assert!(unit.contains(&exec), "{unit}");
     assert!(unit.contains("KillMode=mixed\n") && unit.contains("NoNewPrivileges=yes\n"));
+    let (code, _, err) = run_local(&dir, &["watch", "--unit", "--dry-run", "inv.toml"]);
+    assert_eq!(code, Some(64), "a service that would not act: {err}");
 }
 
 #[test]

@@ -96,7 +96,7 @@ pub async fn run(args: &WatchArgs) -> Outcome {
         names.join(", "),
         args.interval.max(1),
         if args.dry_run {
-            " (dry run: nothing is changed)"
+            " (dry run: the commands' own --dry-run runs instead of each action)"
         } else {
             ""
         },
@@ -148,14 +148,30 @@ fn inventory_paths(args: &WatchArgs) -> Result<Vec<PathBuf>, Failure> {
 }
 
 fn print_unit(args: &WatchArgs, paths: &[PathBuf]) -> Outcome {
+    if args.dry_run || args.once {
+        return Err(Failure::new(
+            exit::USAGE,
+            "--unit prints a service that acts; it takes neither --dry-run nor --once",
+        ));
+    }
     let exe = std::env::current_exe()
         .map_err(|e| Failure::new(exit::FAILED, format!("cannot find galeractl's binary: {e}")))?;
-    let mut extra = vec![
-        "--interval".to_string(),
-        args.interval.to_string(),
-        "--settle".into(),
-        args.settle.to_string(),
-    ];
+    let r = &args.remote;
+    let mut extra: Vec<String> = [
+        ("--interval", args.interval),
+        ("--settle", args.settle),
+        ("--backoff", args.backoff),
+        ("--max-failures", u64::from(args.max_failures)),
+        ("--connect-timeout", r.connect_timeout),
+        ("--step-timeout", r.step_timeout),
+        ("--sync-timeout", r.sync_timeout),
+    ]
+    .iter()
+    .flat_map(|(flag, value)| [(*flag).to_string(), value.to_string()])
+    .collect();
+    if r.accept_new_host_keys {
+        extra.push("--accept-new-host-keys".into());
+    }
     if let Some(l) = &args.listen {
         extra.extend(["--listen".into(), l.clone()]);
     }
@@ -181,6 +197,7 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
     let started = Instant::now();
     let mut memory = Memory::default();
     let mut inventory = cluster.inventory.clone();
+    let mut password = cluster.password.clone();
     let mut last_holding: Option<String> = None;
     let mut lock_said = false;
     let mut reload_error = None;
@@ -189,13 +206,13 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
         if *stop.borrow() {
             return exit::OK;
         }
-        inventory = reload(
+        (inventory, password) = reload(
             &cluster.path,
-            inventory,
+            (inventory, password),
             &common.notifier,
             &mut reload_error,
         );
-        let (view, report) = look::look(&inventory, &cluster.password, &args.remote).await;
+        let (view, report) = look::look(&inventory, &password, &args.remote).await;
         let decision = watch::decide(&view, &memory, &common.rules, started.elapsed());
         if let Ok(mut b) = common.board.lock() {
             b.clusters.insert(
@@ -214,6 +231,10 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
             common.notifier.send(event).await;
         }
         memory = decision.memory.clone();
+        if decision.faults.is_empty() {
+            // A held lock is said again in the next episode.
+            lock_said = false;
+        }
         if decision.holding != last_holding {
             if let Some(h) = &decision.holding {
                 common
@@ -247,6 +268,7 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
                     memory.not_before = Some(started.elapsed() + common.rules.backoff);
                 }
                 Acted::Locked(why) => {
+                    code = exit::LOCKED;
                     // Not a failure: looked at again a little later (a lock left by a killed
                     // command is not retried at every look).
                     memory.not_before =
@@ -302,19 +324,25 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
 
 /// The inventory again (an operator may have edited it); the one before when it no longer
 /// loads, said once per change of the reason.
+/// The monitoring password is read again with it (a rotated password).
 fn reload(
     path: &std::path::Path,
-    before: Inventory,
+    before: (Inventory, Secret),
     notifier: &tell::Notifier,
     said: &mut Option<String>,
-) -> Inventory {
-    match inventory::load(path, inventory::Secrets::Required) {
-        Ok((inventory, _)) => {
+) -> (Inventory, Secret) {
+    let loaded = inventory::load(path, inventory::Secrets::Required)
+        .map_err(|e| e.to_string())
+        .and_then(|(inventory, _)| {
+            let password = super::monitor_password(&inventory).map_err(|e| e.message)?;
+            Ok((inventory, password))
+        });
+    match loaded {
+        Ok(now) => {
             *said = None;
-            inventory
+            now
         }
-        Err(e) => {
-            let why = e.to_string();
+        Err(why) => {
             if said.as_deref() != Some(why.as_str()) {
                 notifier.log(&format!(
                     "watch: {} no longer loads ({why}); watching with the one loaded before",

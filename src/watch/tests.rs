@@ -253,7 +253,24 @@ fn the_unit_runs_watch_with_its_inventories_and_keeps_the_child_on_stop() {
     ));
     assert!(unit.contains("KillMode=mixed\n"));
     assert!(
+        unit.contains("StateDirectory=galeractl\nEnvironment=XDG_STATE_HOME=/var/lib/galeractl\n")
+    );
+    assert!(
         unit.contains("ReadWritePaths=-/root/.ssh /etc/galeractl \"/srv/my db\"\n"),
+        "{unit}"
+    );
+    let unit = systemd_unit(
+        "/g",
+        &["/i.toml".into()],
+        &[
+            "--notify-command".into(),
+            "echo $GALERACTL_EVENT 100%".into(),
+        ],
+    );
+    assert!(
+        unit.contains(
+            "ExecStart=/g watch --notify-command \"echo $$GALERACTL_EVENT 100%%\" /i.toml\n"
+        ),
         "{unit}"
     );
 }
@@ -362,4 +379,24 @@ fn an_action_that_succeeds_without_healing_does_not_loop() {
         decide(&v, &m, &rules, secs(32)).action,
         Some(Action::StartNode("b".into()))
     );
+}
+
+#[test]
+fn an_action_that_keeps_succeeding_without_healing_is_given_up() {
+    let rules = rules();
+    let start_b = Action::StartNode("b".into());
+    let mut m = Memory::default();
+    let mut gave_up = false;
+    // b crashes right after every successful start-node, 30 s apart.
+    for (k, t) in (0u32..).zip([10u64, 40, 70, 100]) {
+        let (next, g) = after_action(&m, &rules, secs(t), Some(&start_b));
+        m = next;
+        gave_up |= g;
+        assert_eq!(m.failures, k, "after success {k}");
+    }
+    assert!(gave_up && m.gave_up);
+    // A success long after the last one is a success again.
+    let (m, _) = after_action(&Memory::default(), &rules, secs(1000), Some(&start_b));
+    let (m, _) = after_action(&m, &rules, secs(2000), Some(&start_b));
+    assert_eq!(m.failures, 0);
 }

@@ -36,7 +36,10 @@ LockPersonality=yes
 RestrictRealtime=yes
 SystemCallArchitectures=native
 UMask=0077
-# SSH's known_hosts and galeractl's cluster directories are written by the commands watch runs.
+# ssh's control sockets (the openssh crate puts them under $XDG_STATE_HOME), SSH's known_hosts
+# and the inventories' directories are written by the commands watch runs.
+StateDirectory=galeractl
+Environment=XDG_STATE_HOME=/var/lib/galeractl
 ReadWritePaths={writable}
 
 [Install]
@@ -74,9 +77,9 @@ fn writable_dirs(inventories: &[String]) -> Vec<String> {
 }
 
 /// A word of ExecStart=, quoted as systemd reads it when it holds a space, a quote or a
-/// backslash; `%` doubled (systemd's specifiers).
+/// backslash; `%` and `$` doubled (systemd's specifiers and variables).
 fn unit_word(word: &str) -> String {
-    let word = word.replace('%', "%%");
+    let word = word.replace('%', "%%").replace('$', "$$");
     if word.is_empty()
         || word
             .chars()

@@ -126,14 +126,15 @@ async fn condition(
         | ContainerState::Dead
         | ContainerState::Created
         | ContainerState::Missing => {
-            let operator_stopped =
-                match read(inventory, node, options, watch::intent::read_argv).await {
-                    Ok(text) => watch::intent::operator_stopped(&text),
-                    Err(_) => false,
-                };
-            Condition::Down {
-                state: state.word().into(),
-                operator_stopped,
+            match read(inventory, node, options, watch::intent::read_argv).await {
+                Ok(text) => Condition::Down {
+                    state: state.word().into(),
+                    operator_stopped: watch::intent::operator_stopped(&text),
+                },
+                // Whether the operator stopped it is not known: nothing is done to it.
+                Err(e) => Condition::Unknown(format!(
+                    "{why}; its container is {state}, and its stop record could not be read: {e}"
+                )),
             }
         }
         ContainerState::Unknown(_) => Condition::Unknown(format!("{why}; {state}")),
@@ -170,5 +171,8 @@ async fn read(
         .map_err(|e| e.to_string());
     remote.close().await;
     let out = out?;
-    Ok(format!("{}{}", out.stdout, out.stderr))
+    match out.code {
+        0 => Ok(out.stdout),
+        code => Err(format!("exit {code}: {}", out.stderr.trim())),
+    }
 }

@@ -27,6 +27,8 @@ pub type Shared = Arc<Mutex<Board>>;
 pub async fn serve(listener: tokio::net::TcpListener, board: Shared, stale: Duration) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of descriptors, say: a breath before the next try, never a busy loop.
+            tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         };
         let board = board.clone();
