@@ -400,3 +400,74 @@ fn an_action_that_keeps_succeeding_without_healing_is_given_up() {
     let (m, _) = after_action(&m, &rules, secs(2000), Some(&start_b));
     assert_eq!(m.failures, 0);
 }
+
+/// Every condition a node can be seen in, for the exhaustive checks.
+fn every_condition() -> Vec<Condition> {
+    vec![
+        S,
+        Condition::InPrimary("Donor/Desynced".into()),
+        W,
+        Condition::Silent("timeout".into()),
+        down("exited"),
+        down("missing"),
+        stopped_by_operator(),
+        Condition::Starting("restarting".into()),
+        Condition::Unknown("host down".into()),
+    ]
+}
+
+#[test]
+fn no_view_of_three_nodes_makes_watch_bootstrap_beside_a_node_that_may_serve() {
+    let conditions = every_condition();
+    let may_serve = |c: &Condition| {
+        matches!(
+            c,
+            Condition::Serving
+                | Condition::InPrimary(_)
+                | Condition::Silent(_)
+                | Condition::Unknown(_)
+                | Condition::Starting(_)
+        )
+    };
+    let mut recovers = 0;
+    for a in &conditions {
+        for b in &conditions {
+            for c in &conditions {
+                let v = view(&[("a", a.clone()), ("b", b.clone()), ("c", c.clone())]);
+                // Seen long enough to settle, from an empty memory.
+                let d = looks(&v, &[0, 100, 200]);
+                let nodes = [a, b, c];
+                if d.action == Some(Action::Recover) {
+                    recovers += 1;
+                    assert!(
+                        !nodes.iter().any(|n| may_serve(n)),
+                        "recover beside a node that may serve: {nodes:?}"
+                    );
+                }
+                if let Some(Action::StartNode(n)) = &d.action {
+                    let i = usize::from(n.as_bytes()[0] - b'a');
+                    assert!(
+                        matches!(
+                            nodes[i],
+                            Condition::Down {
+                                operator_stopped: false,
+                                ..
+                            }
+                        ),
+                        "start-node {n} in {nodes:?}"
+                    );
+                    assert!(
+                        nodes
+                            .iter()
+                            .any(|x| matches!(x, Condition::Serving | Condition::InPrimary(_))),
+                        "start-node with no Primary: {nodes:?}"
+                    );
+                }
+            }
+        }
+    }
+    // Only the views made of waiting and crashed nodes, not all missing, not all stopped by the
+    // operator: W, exited, missing, operator-stopped (4^3 = 64) less all-missing (1) and
+    // all-operator-stopped (1).
+    assert_eq!(recovers, 62);
+}
