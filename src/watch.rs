@@ -194,8 +194,13 @@ pub fn decide(view: &View, memory: &Memory, rules: &Rules, now: Duration) -> Dec
             ));
         }
     }
-    if faults.is_empty() && (memory.gave_up || memory.failures > 0) {
-        // Healthy again: whatever failed before is forgotten.
+    // Healthy again: whatever failed before is forgotten, once the last action that succeeded
+    // is old enough (a node that crashes again soon after each start is healthy in between).
+    let settled = memory
+        .last_done
+        .as_ref()
+        .is_none_or(|(_, at)| now.saturating_sub(*at) >= rules.backoff * 4);
+    if faults.is_empty() && settled && (memory.gave_up || memory.failures > 0) {
         next.failures = 0;
         next.not_before = None;
         next.gave_up = false;

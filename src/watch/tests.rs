@@ -395,6 +395,11 @@ fn an_action_that_keeps_succeeding_without_healing_is_given_up() {
         assert_eq!(m.failures, k, "after success {k}");
     }
     assert!(gave_up && m.gave_up);
+    // Healthy for a moment between two crashes: still given up.
+    let healthy = view(&[("a", S), ("b", S)]);
+    assert!(decide(&healthy, &m, &rules, secs(105)).memory.gave_up);
+    // Healthy long after the last start: forgotten.
+    assert!(!decide(&healthy, &m, &rules, secs(200)).memory.gave_up);
     // A success long after the last one is a success again.
     let (m, _) = after_action(&Memory::default(), &rules, secs(1000), Some(&start_b));
     let (m, _) = after_action(&m, &rules, secs(2000), Some(&start_b));
