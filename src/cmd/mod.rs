@@ -168,6 +168,19 @@ pub fn ssh_options(r: &crate::cli::RemoteArgs) -> crate::ssh::SshOptions {
     }
 }
 
+/// SSH for what must answer within seconds even when a host is gone (`status`, watch's
+/// looks): connections and commands capped.
+pub fn quick_ssh_options(r: &crate::cli::RemoteArgs) -> crate::ssh::SshOptions {
+    let mut options = ssh_options(r);
+    options.command_timeout = options
+        .command_timeout
+        .min(std::time::Duration::from_secs(10));
+    options.connect_timeout = options
+        .connect_timeout
+        .min(std::time::Duration::from_secs(3));
+    options
+}
+
 /// Reads the monitoring user's password.
 pub fn monitor_password(
     inventory: &crate::inventory::Inventory,

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
+use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::galera;
 use crate::inventory::{self, Inventory};
@@ -53,7 +53,7 @@ pub async fn collect(
     args: &StatusArgs,
 ) -> StatusReport {
     let how = observe::status::Reading {
-        options: status_ssh_options(args),
+        options: super::quick_ssh_options(&args.remote),
         timeout,
         logs: args.verbose_logs,
     };
@@ -65,15 +65,6 @@ pub async fn collect(
         facts.proxy,
         facts.arbitrator,
     )
-}
-
-/// SSH for `status`, which answers within seconds even when a host is gone: connections and
-/// commands capped.
-fn status_ssh_options(args: &StatusArgs) -> crate::ssh::SshOptions {
-    let mut options = ssh_options(&args.remote);
-    options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
-    options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
-    options
 }
 
 /// The table an operator reads, then the verdict.

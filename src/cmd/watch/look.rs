@@ -3,13 +3,10 @@
 //! answering, one more read on its host: the log of a running one (does it wait
 //! non-Primary?), the operator's stop record of a stopped one.
 
-use std::time::Duration;
-
 use crate::cli::{InventoryArg, RemoteArgs, StatusArgs};
 use crate::facts::ContainerState;
 use crate::galera::Verdict;
 use crate::inventory::{Inventory, Node};
-use crate::observe;
 use crate::report::{NodeReport, StatusReport};
 use crate::secret::Secret;
 use crate::ssh::{Remote, SshOptions, Target};
@@ -38,7 +35,7 @@ pub async fn look(
     let report =
         super::super::status::collect(inventory, password, super::super::PROBE_TIMEOUT, &args)
             .await;
-    let options = look_ssh_options(remote);
+    let options = super::super::quick_ssh_options(remote);
     let conditions = futures::future::join_all(
         inventory
             .nodes
@@ -81,14 +78,6 @@ pub async fn look(
     (view, report)
 }
 
-/// SSH capped as `status` caps it: a look answers within seconds even when a host is gone.
-fn look_ssh_options(remote: &RemoteArgs) -> SshOptions {
-    let mut options = super::super::ssh_options(remote);
-    options.command_timeout = options.command_timeout.min(Duration::from_secs(10));
-    options.connect_timeout = options.connect_timeout.min(Duration::from_secs(3));
-    options
-}
-
 async fn condition(
     inventory: &Inventory,
     node: &Node,
@@ -113,7 +102,11 @@ async fn condition(
     }
     let state = &report.container;
     match state {
-        ContainerState::Running => match log(inventory, node, options).await {
+        ContainerState::Running => match read(inventory, node, options, |i, n| {
+            crate::docker::read::log_tail_merged(&i.container_name(n), LOG_LINES)
+        })
+        .await
+        {
             Ok(log) => match crate::galera::last_view_since_start(&log) {
                 Some(true) => Condition::WaitingNonPrimary,
                 Some(false) => Condition::Silent(why),
@@ -139,19 +132,6 @@ async fn condition(
         }
         ContainerState::Unknown(_) => Condition::Unknown(format!("{why}; {state}")),
         other => Condition::Silent(format!("{why}; its container is {other}")),
-    }
-}
-
-/// The node's last log lines, on a connection of its own.
-async fn log(inventory: &Inventory, node: &Node, options: &SshOptions) -> Result<String, String> {
-    let remote = Remote::connect(&Target::for_node(inventory, node), options)
-        .await
-        .map_err(|e| e.to_string())?;
-    let log = observe::log_tail(&remote, &inventory.container_name(node), LOG_LINES).await;
-    remote.close().await;
-    match log.strip_prefix("(no log: ") {
-        Some(why) => Err(why.trim_end_matches(')').to_string()),
-        None => Ok(log),
     }
 }
 
