@@ -24,7 +24,7 @@ pub use node_guard::{
     quorum_after_stop, start_refusal, stop_keeps_quorum, with_unnamed, QuorumLoss,
 };
 pub use preflight::{aux_images, aux_problems, copies_image_to_some_host, preflight_up};
-pub use prune::{members as prune_members, volume_of as stray_volume, UpOptions};
+pub use prune::{deletion_question, members as prune_members, UpOptions};
 pub use remnants::NEW_HISTORY_FLAG;
 pub use render::{render, render_step_line};
 pub use restart::{restart, restart_refusal, stale_endpoints, stale_endpoints_refusal};

@@ -11,11 +11,13 @@ use report::{dry_run, finish, print_dry_run, say};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
+use super::{
+    inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome, Stop,
+};
 use crate::cli::{RecoverArgs, TcHeuristic};
 use crate::facts::Positions;
 use crate::inventory::{self, Inventory};
-use crate::plan::Plan;
+use crate::recover::round::{self, Recovery, Round};
 use crate::recover::{self, render, Choice, Safety};
 use crate::secret::Secret;
 use crate::ssh::{Hosts, SshError, Target};
@@ -39,10 +41,6 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    pub fn resolved(&self, node: &str) -> bool {
-        self.resolved.lock().is_ok_and(|r| r.contains(node))
-    }
-
     /// What reading the positions needs of this run.
     fn reach(&self) -> observe::positions::Reach<'_> {
         observe::positions::Reach {
@@ -57,28 +55,13 @@ impl Context<'_> {
     }
 }
 
-/// The confirmation's name for what the destructive flags given do: `recover` and each of
-/// `--force-without`, `--force`, `--tc-heuristic-recover` given.
-fn destructive_flags(args: &RecoverArgs) -> String {
-    let mut name = String::from("recover");
-    if !args.force_without.is_empty() {
-        name.push_str(" --force-without");
-    }
-    if args.force {
-        name.push_str(" --force");
-    }
-    if args.tc_heuristic_recover.is_some() {
-        name.push_str(" --tc-heuristic-recover");
-    }
-    name
-}
-
 pub async fn run(args: &RecoverArgs) -> Outcome {
     let started = Instant::now();
     // Refused at once without a terminal to ask on and without --yes: nothing is read yet.
     let destructive =
         !args.force_without.is_empty() || args.force || args.tc_heuristic_recover.is_some();
-    let what = destructive_flags(args);
+    let tc = args.tc_heuristic_recover.map(|h| format!("{h:?}"));
+    let what = round::destructive_flags(&args.force_without, args.force, tc.as_deref());
     let ask = super::confirm::gate(&what, destructive, args.dry_run, args.yes)?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, report) = inventory::load(&path, inventory::Secrets::Required)?;
@@ -86,7 +69,9 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     let password = monitor_password(&inventory)?;
     // Before any host is reached (the lock, crash recovery on the volumes): the nodes given up.
     if ask {
-        super::confirm::confirm(&what, &destroy_summary(&inventory, args))?;
+        let summary =
+            round::destroy_summary(&inventory, &args.force_without, args.force, tc.as_deref());
+        super::confirm::confirm(&what, &summary)?;
     }
     let targets = inventory
         .nodes
@@ -121,48 +106,6 @@ pub async fn run(args: &RecoverArgs) -> Outcome {
     let result = super::locked::locked(&inventory, &hosts, "recover", wait, without, work).await;
     hosts.close().await;
     result
-}
-
-/// What the destructive flags given may lose, one paragraph each.
-fn destroy_summary(inventory: &Inventory, args: &RecoverArgs) -> String {
-    let mut parts = Vec::new();
-    if !args.force_without.is_empty() {
-        parts.push(give_up_summary(inventory, &args.force_without));
-    }
-    if args.force {
-        parts.push(format!(
-            "recover --force on cluster {}: a bootstrap past a safe_to_bootstrap that disagrees with the seqnos, and a stopped node ahead of the running Primary joined by a full copy: what only that node holds is lost.",
-            inventory.cluster.name
-        ));
-    }
-    if let Some(action) = args.tc_heuristic_recover {
-        parts.push(format!(
-            "recover --tc-heuristic-recover {action:?} on cluster {}: the prepared transactions crash recovery cannot resolve are decided by hand, for good.",
-            inventory.cluster.name
-        ));
-    }
-    parts.join("\n")
-}
-
-/// What `recover --force-without` gives up, for its question.
-fn give_up_summary(inventory: &Inventory, without: &[String]) -> String {
-    let nodes: Vec<String> = without
-        .iter()
-        .map(|name| match inventory.node(name) {
-            Some(node) => format!(
-                "{name} on {} (its volume {})",
-                node.host,
-                inventory.volume_name(node)
-            ),
-            None => format!("{name} (no such node in the inventory)"),
-        })
-        .collect();
-    format!(
-        "recover --force-without gives up on cluster {}'s {}: {}.\nWhen their position cannot be read, the cluster is recovered from the other nodes as a NEW history (a new cluster UUID): what only the given-up nodes hold is lost, and they can rejoin only by a full copy (SST).",
-        inventory.cluster.name,
-        if without.len() == 1 { "node" } else { "nodes" },
-        nodes.join(", ")
-    )
 }
 
 /// With `[arbitrator]`, before a new history is bootstrapped from `chosen`: garbd's last view,
@@ -217,28 +160,6 @@ async fn recover(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Outc
     }
 }
 
-/// What one reading decided: the plan to run next.
-enum Round {
-    /// The prepared transactions of `nodes` resolved as `--tc-heuristic-recover` asks, then
-    /// every position read again.
-    Resolve {
-        nodes: Vec<String>,
-        choice: String,
-        plan: Plan,
-    },
-    /// The cluster recovered.
-    Recover(Box<Recovery>),
-}
-
-/// The cluster recovered by `choice`: its plan, pc.recovery's plan when it applies (or why
-/// not), and the path taken, in words.
-struct Recovery {
-    choice: Choice,
-    plan: Plan,
-    fast: Result<Plan, String>,
-    path: String,
-}
-
 /// What is left after a round's plan ran.
 enum Next {
     /// Recovered: the closing report's exit code.
@@ -262,8 +183,8 @@ async fn read(cx: &Context<'_>, args: &RecoverArgs, started: Instant) -> Positio
     observed
 }
 
-/// The plan to run next, from the positions read: prepared transactions to resolve first, as
-/// the operator asked; otherwise the bootstrap node's choice (or its refusal) and its plans.
+/// The plan to run next, from the positions read (`recover::round::decide`), the arbitrator
+/// consulted before a new history, and the certificates the plan needs.
 async fn choose(
     cx: &Context<'_>,
     args: &RecoverArgs,
@@ -271,54 +192,18 @@ async fn choose(
     pc_recovery: bool,
 ) -> Result<Round, Failure> {
     let inventory = cx.inventory;
-    let unresolved: Vec<String> = observed
-        .positions
-        .iter()
-        .filter(|p| matches!(p.reading, recover::Reading::PreparedTransactions(_)))
-        .map(|p| p.name.clone())
-        .filter(|n| !cx.resolved(n))
-        .collect();
-    if let (Some(how), false) = (cx.tc_heuristic, unresolved.is_empty()) {
-        let plan = recover::commands::resolve_plan(inventory, &unresolved, how.as_str());
-        let choice = format!(
-            "choice: resolve the prepared transactions of {} ({}), as --tc-heuristic-recover asks, then read every position again and choose; {} never serve{} as the bootstrap node",
-            unresolved.join(", "),
-            how.as_str(),
-            unresolved.join(", "),
-            if unresolved.len() == 1 { "s" } else { "" }
-        );
-        return Ok(Round::Resolve {
-            nodes: unresolved,
-            choice,
-            plan,
-        });
-    }
-    let safety = Safety {
-        force: args.force,
-        without: args.force_without.iter().cloned().collect(),
+    let asked = round::Asked {
+        safety: Safety {
+            force: args.force,
+            without: args.force_without.iter().cloned().collect(),
+        },
+        tc_heuristic: cx.tc_heuristic.map(TcHeuristic::as_str),
+        pc_recovery,
     };
-    let choice = recover::choose_bootstrap_node(&observed.positions, &safety).map_err(|r| {
-        let advice = match &r {
-            recover::Refusal::MonitorDenied(_) => format!(
-                "; {}",
-                crate::galera::access_denied_advice(
-                    &inventory.cluster.monitor_user,
-                    &inventory.cluster.monitor_password_file
-                )
-            ),
-            _ => String::new(),
-        };
-        Failure::new(
-            exit::REFUSED,
-            format!("refused, nothing was changed: {r}{advice}"),
-        )
-    })?;
-    if let Choice::Bootstrap {
-        node,
-        new_history: true,
-        ..
-    } = &choice
-    {
+    let resolved = cx.resolved.lock().map(|r| r.clone()).unwrap_or_default();
+    let round = round::decide(inventory, observed, &resolved, &asked)
+        .map_err(|r| Failure::new(exit::REFUSED, round::refusal_message(inventory, &r)))?;
+    if let Some(node) = round.new_history_from() {
         consult_arbitrator(inventory, node, &args.remote)
             .await
             .map_err(|why| {
@@ -328,26 +213,10 @@ async fn choose(
                 )
             })?;
     }
-    let stages = recover::actions(&choice);
-    let plan = recover::commands::plan(inventory, &choice, &stages);
-    let fast = if pc_recovery {
-        recover::pc_recovery(&choice, &observed.positions, &observed.views)
-            .map(|stages| recover::commands::pc_plan(inventory, &choice, &stages))
-    } else {
-        Err("it was tried and did not re-form the cluster".to_string())
-    };
-    let path = match (&choice, &fast) {
-        (Choice::StopWaiting { .. }, _) => "stop the waiting nodes, then read again".to_string(),
-        (_, Ok(_)) => "pc.recovery: every node saved the same last Primary view; they restart together and Galera re-forms it (no bootstrap); if it does not within its deadline, every node is stopped cleanly, every position read again, and the bootstrap above is done instead".to_string(),
-        (_, Err(why)) => format!("bootstrap ({why}, so Galera's pc.recovery does not apply)"),
-    };
-    super::ensure_certs(cx.inventory, cx.dry_run, false)?;
-    Ok(Round::Recover(Box::new(Recovery {
-        choice,
-        plan,
-        fast,
-        path,
-    })))
+    if matches!(round, Round::Recover(_)) {
+        super::ensure_certs(cx.inventory, cx.dry_run, false)?;
+    }
+    Ok(round)
 }
 
 /// `--dry-run`: the round's plan printed, nothing run.
@@ -434,13 +303,13 @@ async fn run_round(
                     .map(Next::Done);
             }
             // Interrupted while the nodes re-form: they are left as they are, not stopped.
-            Err(error) if super::signalled().is_some() => {
+            Err(Stop::Interrupted(signal)) => {
                 return Err(Failure::new(
                     exit::INTERRUPTED,
-                    format!("interrupted during pc.recovery ({error}); the nodes were left as they are: run `galeractl recover` again"),
+                    format!("interrupted by {signal} during pc.recovery; the nodes were left as they are: run `galeractl recover` again"),
                 ));
             }
-            Err(error) => {
+            Err(Stop::Failed(error)) => {
                 fall_back(cx, &error).await?;
                 // The nodes are stopped now, cleanly (no saved view left): read every position
                 // afresh and decide again, rather than trust what was read before they ran.
@@ -494,9 +363,13 @@ async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
     tracing::warn!("pc.recovery did not re-form the cluster ({error}); stopping the nodes to bootstrap instead");
     let mut stop = recover::commands::stop_all(cx.inventory);
     stop.stages.retain(|s| !s.steps.is_empty());
-    act::try_run(cx, &stop).await.map_err(|e| {
+    act::try_run(cx, &stop).await.map_err(|stop| {
+        let (code, e) = match stop {
+            Stop::Interrupted(signal) => (exit::INTERRUPTED, format!("interrupted by {signal}")),
+            Stop::Failed(e) => (exit::FAILED, e),
+        };
         Failure::new(
-            exit::FAILED,
+            code,
             format!(
                 "recover stopped: pc.recovery failed ({error}) and stopping the nodes failed: {e}"
             ),

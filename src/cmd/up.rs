@@ -96,32 +96,9 @@ async fn confirm_deletions(
     .await?;
     extra.close().await;
     if !strays.is_empty() {
-        super::confirm::confirm(DELETE_DATA, &deletions_summary(inventory, &strays))?;
+        super::confirm::confirm(DELETE_DATA, &plan::deletion_question(inventory, &strays))?;
     }
     Ok(strays.into_iter().map(|s| (s.name, s.host)).collect())
-}
-
-/// What `up --prune --delete-data` deletes, for its question.
-fn deletions_summary(inventory: &Inventory, strays: &[crate::facts::Stray]) -> String {
-    let mut lines = vec![format!(
-        "up --prune --delete-data takes out cluster {}'s nodes that the inventory no longer names, and deletes their data:",
-        inventory.cluster.name
-    )];
-    for stray in strays {
-        lines.push(format!(
-            "  {} on {}: container {} stopped and removed, volume {} deleted",
-            stray.name,
-            stray.host,
-            if stray.container.is_empty() {
-                "(unknown)"
-            } else {
-                stray.container.as_str()
-            },
-            plan::stray_volume(inventory, stray)
-        ));
-    }
-    lines.push("A deleted volume cannot be brought back.".to_string());
-    lines.join("\n")
 }
 
 async fn up(
@@ -132,37 +109,43 @@ async fn up(
     started: Instant,
     confirmed: Option<&[(String, String)]>,
 ) -> Outcome {
-    let mut reading = observe::up::first(inventory, hosts, &password)
-        .await
-        .map_err(|e| preflight_failure(e.0))?;
-    // The history recorded before this run, to compare the cluster with at the end (none when
-    // this run records it: a new cluster, or hosts without a record).
-    let recorded: Vec<String> = reading
-        .hosts
-        .iter()
-        .filter_map(|(_, f)| f.history.clone())
-        .collect();
-    // The certificates first (on this machine): a running node that serves another one than
-    // this machine's gets it, and reloads it.
-    // Nodes running with TLS trust only their CA: a new one is refused (a switch between
-    // plaintext and TLS is the planner's refusal, with its plan).
-    let running_tls = reading.observed.tls_running.values().any(|tls| *tls);
-    let made = super::ensure_certs(inventory, args.dry_run, running_tls)?;
-    reading.observed.tls_stale = stale_certificates(inventory, &reading.statuses, &made);
-    let options = super::ssh_options(&args.remote);
-    let extra = observe::up::rest(
+    let read = observe::up::read(
         inventory,
         hosts,
         &password,
-        &mut reading,
-        &options,
+        &super::ssh_options(&args.remote),
         args.prune,
     )
-    .await?;
-    let observed = reading.observed;
-    let facts = reading.hosts;
+    .await;
+    let observe::up::UpFacts {
+        hosts: facts,
+        mut observed,
+        statuses,
+        extra,
+    } = read.map_err(|e| match e {
+        observe::up::UpReadError::DockerSilent(problems) => preflight_failure(problems),
+        observe::up::UpReadError::Stray(e) => Failure::from(e),
+    })?;
     // The hosts only strays use are connected too: the plan may take them out there.
     let joined = hosts.joined(extra);
+    // The history recorded before this run, to compare the cluster with at the end (none when
+    // this run records it: a new cluster, or hosts without a record).
+    let recorded: Vec<String> = facts
+        .iter()
+        .filter_map(|(_, f)| f.history.clone())
+        .collect();
+    // The certificates (on this machine): a running node that serves another one than this
+    // machine's gets it, and reloads it. Nodes running with TLS trust only their CA: a new one
+    // is refused (a switch between plaintext and TLS is the planner's refusal, with its plan).
+    let running_tls = observed.tls_running.values().any(|tls| *tls);
+    let made = match super::ensure_certs(inventory, args.dry_run, running_tls) {
+        Ok(made) => made,
+        Err(failure) => {
+            joined.close().await;
+            return Err(failure);
+        }
+    };
+    observed.tls_stale = observe::tls::stale_certificates(inventory, &statuses, &made);
     // Under the lock: no node's data is deleted that the operator was not asked about.
     if let Some(confirmed) = confirmed {
         let unasked: Vec<String> = observed
@@ -254,31 +237,6 @@ async fn plan_and_run(
         plan::prune_members(&observed),
     )
     .await
-}
-
-/// The running nodes whose server presents another certificate than this machine's: one
-/// `ensure_certs` made (or would make), or one that ends at another time.
-fn stale_certificates(
-    inventory: &Inventory,
-    statuses: &[Option<galera::NodeStatus>],
-    made: &[String],
-) -> Vec<String> {
-    let Some(tls) = &inventory.tls else {
-        return Vec::new();
-    };
-    inventory
-        .nodes
-        .iter()
-        .zip(statuses)
-        .filter_map(|(node, status)| {
-            let served = status.as_ref()?.tls_not_after.as_deref()?;
-            let local = crate::tls::local_cert(tls, &node.name);
-            let renewed = made.contains(&local.display().to_string());
-            let same = crate::tls::certs::not_after(&local)
-                .is_some_and(|end| crate::tls::certs::same_end(served, end));
-            (renewed || !same).then(|| node.name.clone())
-        })
-        .collect()
 }
 
 /// Checks every host that the plan will touch, before the first change (see
@@ -438,30 +396,4 @@ fn preflight_failure(problems: Vec<String>) -> Failure {
             problems.join("\n  ")
         ),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    /// Issue 29: the question of `up --prune --delete-data` names each volume it deletes.
-    #[test]
-    fn the_delete_data_question_names_each_volume() {
-        let source = include_str!("../../inventory.example.toml");
-        let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
-        let inventory = parsed
-            .inventory
-            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
-        let strays = [crate::facts::Stray {
-            name: "noded".into(),
-            host: "10.10.10.13".into(),
-            container: "local-test-noded".into(),
-            state: crate::facts::ContainerState::Running,
-            member: true,
-        }];
-        assert_eq!(
-            super::deletions_summary(&inventory, &strays),
-            "up --prune --delete-data takes out cluster local-test's nodes that the inventory no longer names, and deletes their data:
-  noded on 10.10.10.13: container local-test-noded stopped and removed, volume local-test-noded-data deleted
-A deleted volume cannot be brought back."
-        );
-    }
 }

@@ -2,6 +2,7 @@
 //! for `tls::judge_ca`.
 
 use crate::facts::HostCa;
+use crate::galera;
 use crate::inventory::Inventory;
 use crate::ssh::Hosts;
 
@@ -61,4 +62,30 @@ pub async fn cas(
         seen.push((host, ca));
     }
     Ok(Some((local, seen)))
+}
+
+/// The running nodes whose server presents another certificate than this machine's (read
+/// from its files): one
+/// `ensure_certs` made (or would make), or one that ends at another time.
+pub fn stale_certificates(
+    inventory: &Inventory,
+    statuses: &[Option<galera::NodeStatus>],
+    made: &[String],
+) -> Vec<String> {
+    let Some(tls) = &inventory.tls else {
+        return Vec::new();
+    };
+    inventory
+        .nodes
+        .iter()
+        .zip(statuses)
+        .filter_map(|(node, status)| {
+            let served = status.as_ref()?.tls_not_after.as_deref()?;
+            let local = crate::tls::local_cert(tls, &node.name);
+            let renewed = made.contains(&local.display().to_string());
+            let same = crate::tls::certs::not_after(&local)
+                .is_some_and(|end| crate::tls::certs::same_end(served, end));
+            (renewed || !same).then(|| node.name.clone())
+        })
+        .collect()
 }

@@ -1,6 +1,5 @@
-//! What `up` reads before it plans: every host's facts and every running node's SQL, joined
-//! into one [`Observed`] ([`first`]); then what the planner needs beyond them ([`rest`]). `up`
-//! makes its certificates between the two (a running node's stale one is a fact too).
+//! What `up` reads before it plans, in one call ([`read`]): every host's facts and every
+//! running node's SQL, joined into one [`Observed`]; then what the planner needs beyond them.
 
 use std::time::{Duration, Instant};
 
@@ -115,7 +114,7 @@ pub async fn observed(
 }
 
 /// What `up` reads first: every host's facts, every running node's SQL, joined.
-pub struct UpReading {
+struct UpReading {
     pub hosts: Vec<(String, HostFacts)>,
     pub observed: Observed,
     /// Each node's wsrep status, in inventory order (`None`: no answer, or not running).
@@ -126,10 +125,10 @@ pub struct UpReading {
 
 /// Hosts whose docker does not answer, one line each: `up` fails before anything changes.
 #[derive(Debug)]
-pub struct DockerSilent(pub Vec<String>);
+struct DockerSilent(pub Vec<String>);
 
 /// Every host's facts, read in parallel, then every running node's SQL.
-pub async fn first(
+async fn first(
     inventory: &Inventory,
     hosts: &Hosts,
     password: &Secret,
@@ -172,7 +171,7 @@ pub async fn first(
 /// serves, the volumes of names the inventory lacks), the arbitrator's membership and, before
 /// a rolling replace, the gcache's reach and the versions. Returns the connections to the
 /// hosts only strays use.
-pub async fn rest(
+async fn rest(
     inventory: &Inventory,
     hosts: &Hosts,
     password: &Secret,
@@ -208,6 +207,49 @@ pub async fn rest(
         .await;
     }
     Ok(extra)
+}
+
+/// Everything `up` plans from, read in one call: every host's facts, every running node's
+/// SQL, and the rest ([`first`], then [`rest`]), with the connections to the hosts only strays
+/// use (the plan may take them out there).
+pub struct UpFacts {
+    pub hosts: Vec<(String, HostFacts)>,
+    pub observed: Observed,
+    /// Each node's wsrep status, in inventory order (`None`: no answer, or not running).
+    pub statuses: Vec<Option<NodeStatus>>,
+    pub extra: Hosts,
+}
+
+/// Why `up` could not read what it plans from; nothing was changed.
+#[derive(Debug)]
+pub enum UpReadError {
+    /// Hosts whose docker does not answer, one line each.
+    DockerSilent(Vec<String>),
+    /// A host that only a stray member uses is out of reach.
+    Stray(UnreachableStray),
+}
+
+/// What `up` reads before it plans, in one call (`prune`: strays on hosts the inventory no
+/// longer names are looked for too).
+pub async fn read(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    password: &Secret,
+    options: &SshOptions,
+    prune: bool,
+) -> Result<UpFacts, UpReadError> {
+    let mut reading = first(inventory, hosts, password)
+        .await
+        .map_err(|e| UpReadError::DockerSilent(e.0))?;
+    let extra = rest(inventory, hosts, password, &mut reading, options, prune)
+        .await
+        .map_err(UpReadError::Stray)?;
+    Ok(UpFacts {
+        hosts: reading.hosts,
+        observed: reading.observed,
+        statuses: reading.statuses,
+        extra,
+    })
 }
 
 /// The window over which the write rate is measured before a rolling replace.

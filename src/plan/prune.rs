@@ -223,6 +223,29 @@ pub fn volume_of(inventory: &Inventory, stray: &Stray) -> String {
     }
 }
 
+/// What `up --prune --delete-data` deletes, for its question.
+pub fn deletion_question(inventory: &Inventory, strays: &[Stray]) -> String {
+    let mut lines = vec![format!(
+        "up --prune --delete-data takes out cluster {}'s nodes that the inventory no longer names, and deletes their data:",
+        inventory.cluster.name
+    )];
+    for stray in strays {
+        lines.push(format!(
+            "  {} on {}: container {} stopped and removed, volume {} deleted",
+            stray.name,
+            stray.host,
+            if stray.container.is_empty() {
+                "(unknown)"
+            } else {
+                stray.container.as_str()
+            },
+            volume_of(inventory, stray)
+        ));
+    }
+    lines.push("A deleted volume cannot be brought back.".to_string());
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::REMOVE_OWN_FILES;
@@ -300,5 +323,28 @@ mod tests {
         assert!(!theirs.join("nodea.cnf").exists());
         assert_eq!(prune(&bin, &scratch.join("absent"), ""), "");
         let _ = std::fs::remove_dir_all(&scratch);
+    }
+
+    /// Issue 29: the question of `up --prune --delete-data` names each volume it deletes.
+    #[test]
+    fn the_delete_data_question_names_each_volume() {
+        let source = include_str!("../../inventory.example.toml");
+        let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
+        let inventory = parsed
+            .inventory
+            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+        let strays = [crate::facts::Stray {
+            name: "noded".into(),
+            host: "10.10.10.13".into(),
+            container: "local-test-noded".into(),
+            state: crate::facts::ContainerState::Running,
+            member: true,
+        }];
+        assert_eq!(
+            super::deletion_question(&inventory, &strays),
+            "up --prune --delete-data takes out cluster local-test's nodes that the inventory no longer names, and deletes their data:
+  noded on 10.10.10.13: container local-test-noded stopped and removed, volume local-test-noded-data deleted
+A deleted volume cannot be brought back."
+        );
     }
 }

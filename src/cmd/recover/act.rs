@@ -59,13 +59,13 @@ pub(crate) fn interrupted_between(signal: &str) -> Failure {
     )
 }
 
-/// Runs `plan` and nothing else on a failure (pc.recovery, which falls back on its own).
-pub(crate) async fn try_run(cx: &Context<'_>, plan: &Plan) -> Result<(), String> {
-    runner(cx)
-        .run(plan)
+/// Runs `plan` the one way plans run (`cmd::drive`: interrupts, on-failure steps); on a
+/// failure, nothing more: pc.recovery falls back on its own.
+pub(crate) async fn try_run(cx: &Context<'_>, plan: &Plan) -> Result<(), Stop> {
+    super::super::drive(&runner(cx), plan)
         .await
         .map(|_| ())
-        .map_err(|e| e.message)
+        .map_err(|unfinished| unfinished.stop)
 }
 
 fn runner<'a>(cx: &Context<'a>) -> Runner<'a> {
