@@ -1,5 +1,7 @@
 //! `galeractl stop-node` and `start-node`: one node out of the cluster and back, the way the
-//! seed does it by hand, with the quorum arithmetic and the catch-up checked.
+//! seed does it by hand, with the quorum arithmetic and the catch-up checked. Wiring: read
+//! (`observe::node`), decide (`plan::stop_node_decision`, `plan::start_node_decision`), print
+//! or run.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -7,22 +9,17 @@ use std::time::{Duration, Instant};
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::NodeArgs;
 use crate::exit;
-use crate::facts::{Container, ContainerRow, ContainerState};
-use crate::galera::{self, NodeStatus, Probe};
+use crate::facts::{ContainerState, NodeFacts};
+use crate::galera;
 use crate::inventory::{self, Inventory, Node};
-use crate::observe;
-use crate::plan;
-use crate::runner::Runner;
+use crate::observe::{self, node::For};
+use crate::plan::{self, Plan, StartNode, StopNode};
 use crate::secret::Secret;
 use crate::ssh::{Hosts, Remote, Target};
-
-use super::PROBE_TIMEOUT;
 
 struct Context {
     inventory: Inventory,
     password: Secret,
-    /// Each node's probe, in inventory order.
-    probes: Vec<Probe>,
 }
 
 fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
@@ -38,7 +35,6 @@ fn context(args: &NodeArgs) -> Result<(Context, Node), Failure> {
         Context {
             inventory,
             password,
-            probes: Vec::new(),
         },
         node,
     ))
@@ -68,101 +64,102 @@ async fn guarded(
     super::locked::locked(inventory, hosts, command, wait, false, work).await
 }
 
-async fn container_of(
-    inventory: &Inventory,
+/// The node's host, connected.
+fn remote_of(hosts: &Hosts, node: &Node) -> Result<std::sync::Arc<Remote>, Failure> {
+    hosts
+        .get(&node.host)
+        .ok_or_else(|| Failure::new(exit::FAILED, format!("host {} is not connected", node.host)))
+}
+
+/// What the command reads, once the lock is held (another operator's change lands before
+/// this decision).
+async fn read(
+    cx: &Context,
     node: &Node,
-    remote: &Remote,
-) -> Result<Option<ContainerRow>, Failure> {
-    observe::node_row(inventory, node, remote)
+    (remote, hosts): (&Remote, &Hosts),
+    command: For,
+) -> Result<NodeFacts, Failure> {
+    observe::node::read(&cx.inventory, node, (remote, hosts), &cx.password, command)
         .await
         .map_err(|e| Failure::new(exit::FAILED, e.to_string()))
 }
 
+/// Runs `plan`, unless the operator interrupted before its first step.
+async fn run(cx: &Context, hosts: &Hosts, args: &NodeArgs, plan: &Plan) -> Result<(), Failure> {
+    if let Some(signal) = super::signalled() {
+        return Err(super::interrupted_before_change(signal));
+    }
+    let runner = super::runner(&cx.inventory, hosts, cx.password.clone(), &args.remote);
+    super::run_plan(&runner, plan).await.map(|_| ())
+}
+
 pub async fn stop(args: &NodeArgs) -> Outcome {
-    let (mut cx, node) = context(args)?;
+    let (cx, node) = context(args)?;
     let hosts = connect_for(&cx, &node, args).await?;
-    let inventory = cx.inventory.clone();
     let command = format!("stop-node {}", node.name);
-    let result = guarded(&inventory, &hosts, args, &command, async {
-        // Read once the lock is held: another operator's stop lands before this decision.
-        cx.probes = observe::probe_every(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
-        stop_on(&cx, &node, &hosts, args).await
+    let result = guarded(&cx.inventory, &hosts, args, &command, async {
+        let remote = remote_of(&hosts, &node)?;
+        let facts = read(&cx, &node, (&remote, &hosts), For::Stop).await?;
+        let decided = plan::stop_node_decision(&cx.inventory, &node, &facts, args.force)
+            .map_err(|refusal| Failure::new(exit::REFUSED, refusal))?;
+        stop_on(&cx, &node, (&remote, &hosts), args, decided).await
     })
     .await;
     hosts.close().await;
     result
 }
 
-fn runner<'a>(cx: &'a Context, hosts: &'a Hosts, args: &NodeArgs) -> Runner<'a> {
-    super::runner(&cx.inventory, hosts, cx.password.clone(), &args.remote)
-}
-
-async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
+async fn stop_on(
+    cx: &Context,
+    node: &Node,
+    (remote, hosts): (&Remote, &Hosts),
+    args: &NodeArgs,
+    decided: StopNode,
+) -> Outcome {
     let inventory = &cx.inventory;
-    let remote = hosts.get(&node.host).ok_or_else(|| {
-        Failure::new(exit::FAILED, format!("host {} is not connected", node.host))
-    })?;
-    let remote = &remote;
     let name = inventory.container_name(node);
-    match container_of(inventory, node, remote).await? {
-        Some(row) if row.is_running() => {}
-        Some(row) => {
+    let plan = match decided {
+        StopNode::Already { state, plan } => {
             // Stopped already (a crash, a `docker stop`): the operator wants it down, so
             // watch is told to leave it there.
-            let plan = plan::record_stop(inventory, node);
-            if args.dry_run {
-                return super::print_plan(&plan, inventory, args.json);
+            if let Some(plan) = plan {
+                if args.dry_run {
+                    return super::print_plan(&plan, inventory, args.json);
+                }
+                run(cx, hosts, args, &plan).await?;
             }
-            super::run_plan(&runner(cx, hosts, args), &plan).await?;
+            let text = if state == ContainerState::Missing {
+                format!("{}: already stopped (no container {name})", node.name)
+            } else {
+                format!(
+                    "{}: already stopped (container {name} is {state})",
+                    node.name
+                )
+            };
             super::print_result(
                 args.json,
-                &format!(
-                    "{}: already stopped (container {name} is {})",
-                    node.name, row.state
-                ),
+                &text,
                 &serde_json::json!({
                     "node": node.name,
                     "changed": false,
                     "container": name,
-                    "state": row.state,
+                    "state": state,
                 }),
             );
             return Ok(ExitCode::SUCCESS);
         }
-        None => {
-            super::print_result(
-                args.json,
-                &format!("{}: already stopped (no container {name})", node.name),
-                &serde_json::json!({
-                    "node": node.name,
-                    "changed": false,
-                    "container": name,
-                    "state": ContainerState::Missing,
-                }),
-            );
-            return Ok(ExitCode::SUCCESS);
+        StopNode::Stop { plan, forced } => {
+            if let Some(arithmetic) = forced {
+                tracing::warn!("--force: stopping {} although {arithmetic}", node.name);
+            }
+            plan
         }
-    }
-    let statuses: Vec<Option<NodeStatus>> = cx.probes.iter().map(|p| p.clone().ok()).collect();
-    let unnamed = crate::observe::strays::foreign_members(inventory, &statuses);
-    match plan::stop_keeps_quorum(inventory, &node.name, &cx.probes, &unnamed) {
-        Ok(()) => {}
-        Err(loss) if !args.force => return Err(Failure::new(exit::REFUSED, loss.refusal)),
-        Err(loss) => tracing::warn!(
-            "--force: stopping {} although {}",
-            node.name,
-            loss.arithmetic
-        ),
-    }
-    let plan = plan::stop_node(inventory, node);
+    };
     if args.dry_run {
         return super::print_plan(&plan, inventory, args.json);
     }
-    if let Some(signal) = super::signalled() {
-        return Err(super::interrupted_before_change(signal));
-    }
     let started = Instant::now();
-    super::run_plan(&runner(cx, hosts, args), &plan).await?;
+    run(cx, hosts, args, &plan).await?;
     let seqno = observe::positions::saved_seqno(inventory, node, remote).await;
     let seconds = started.elapsed().as_secs_f64();
     super::print_result(
@@ -191,64 +188,46 @@ async fn stop_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> O
 }
 
 pub async fn start(args: &NodeArgs) -> Outcome {
-    let (mut cx, node) = context(args)?;
+    let (cx, node) = context(args)?;
     let hosts = connect_for(&cx, &node, args).await?;
-    let inventory = cx.inventory.clone();
     let command = format!("start-node {}", node.name);
-    let result = guarded(&inventory, &hosts, args, &command, async {
+    let result = guarded(&cx.inventory, &hosts, args, &command, async {
         // With TLS, the probes verify the nodes with this machine's CA: one that is not the
         // cluster's would make every node look silent. Said as what it is, first.
         super::trusted_ca::check(&cx.inventory, &hosts, &command).await?;
-        cx.probes = observe::probe_every(&cx.inventory, &cx.password, PROBE_TIMEOUT).await;
-        start_checked(&cx, &node, &hosts, args).await
+        let remote = remote_of(&hosts, &node)?;
+        let facts = read(&cx, &node, (&remote, &hosts), For::Start).await?;
+        let decided = plan::start_node_decision(&cx.inventory, &node, &facts, args.force)
+            .map_err(|refusal| Failure::new(exit::REFUSED, refusal))?;
+        match decided {
+            StartNode::Serving => {
+                super::print_result(
+                    args.json,
+                    &format!("{}: already running, Synced and Primary", node.name),
+                    &serde_json::json!({
+                        "node": node.name,
+                        "changed": false,
+                        "state": "Synced",
+                    }),
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            StartNode::Start(plan) => start_on(&cx, &node, (&remote, &hosts), args, &plan).await,
+        }
     })
     .await;
     hosts.close().await;
     result
 }
 
-/// Starts the node unless it serves already, or there is no cluster to join.
-async fn start_checked(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
+async fn start_on(
+    cx: &Context,
+    node: &Node,
+    (remote, hosts): (&Remote, &Hosts),
+    args: &NodeArgs,
+    plan: &Plan,
+) -> Outcome {
     let inventory = &cx.inventory;
-    let own = inventory
-        .nodes
-        .iter()
-        .position(|n| n.name == node.name)
-        .and_then(|i| cx.probes.get(i))
-        .and_then(|p| p.as_ref().ok());
-    if own.is_some_and(NodeStatus::is_healthy) {
-        super::print_result(
-            args.json,
-            &format!("{}: already running, Synced and Primary", node.name),
-            &serde_json::json!({
-                "node": node.name,
-                "changed": false,
-                "state": "Synced",
-            }),
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Some(refusal) = plan::start_refusal(inventory, &node.name, &cx.probes) {
-        return Err(Failure::new(exit::REFUSED, refusal));
-    }
-    start_on(cx, node, hosts, args).await
-}
-
-async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> Outcome {
-    let inventory = &cx.inventory;
-    let remote = hosts.get(&node.host).ok_or_else(|| {
-        Failure::new(exit::FAILED, format!("host {} is not connected", node.host))
-    })?;
-    let fact = Container::of_row(container_of(inventory, node, &remote).await?.as_ref());
-    // A container created anew: the rolling upgrade's version guard, as `up` has it.
-    let versions = if plan::start_node_creates(inventory, node, &fact) {
-        let statuses: Vec<Option<NodeStatus>> = cx.probes.iter().map(|p| p.clone().ok()).collect();
-        crate::observe::versions::read(inventory, hosts, &cx.password, &statuses).await
-    } else {
-        None
-    };
-    let plan = plan::start_node(inventory, node, &fact, versions.as_ref(), args.force)
-        .map_err(|e| Failure::new(exit::REFUSED, e.to_string()))?;
     if !args.dry_run {
         for note in &plan.notes {
             tracing::warn!("{note}");
@@ -265,14 +244,11 @@ async fn start_on(cx: &Context, node: &Node, hosts: &Hosts, args: &NodeArgs) -> 
         super::ensure_certs(inventory, args.dry_run, true)?;
     }
     if args.dry_run {
-        return super::print_plan(&plan, inventory, args.json);
-    }
-    if let Some(signal) = super::signalled() {
-        return Err(super::interrupted_before_change(signal));
+        return super::print_plan(plan, inventory, args.json);
     }
     let started = Instant::now();
-    super::run_plan(&runner(cx, hosts, args), &plan).await?;
-    let log = observe::log_tail(&remote, &inventory.container_name(node), 400).await;
+    run(cx, hosts, args, plan).await?;
+    let log = observe::log_tail(remote, &inventory.container_name(node), 400).await;
     let how = galera::catch_up(&log);
     let seconds = started.elapsed().as_secs_f64();
     let (by, writesets) = match how {

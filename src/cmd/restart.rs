@@ -11,8 +11,6 @@ use crate::inventory::{self, Inventory, Node};
 use crate::ssh::Hosts;
 use crate::{exit, observe, plan};
 
-use super::PROBE_TIMEOUT;
-
 pub async fn run(args: &RestartArgs) -> Outcome {
     let started = Instant::now();
     let path = inventory_path(&InventoryArg {
@@ -62,14 +60,11 @@ async fn restart(
     started: Instant,
 ) -> Outcome {
     let password = monitor_password(inventory)?;
-    // Read once the lock is held: every member must serve before the first stop.
-    let probes = observe::probe_every(inventory, &password, PROBE_TIMEOUT).await;
-    if let Some(refusal) = plan::restart_refusal(inventory, &probes) {
-        return Err(Failure::new(exit::REFUSED, refusal));
-    }
-    stale_endpoints(inventory, hosts, nodes, "restart", true).await?;
-    let refs: Vec<&Node> = nodes.iter().collect();
-    let plan = plan::restart(inventory, &refs);
+    // Read once the lock is held: every member must serve before the first stop, and (with
+    // HAProxy) each node's health endpoint must know how to drain.
+    let facts = observe::node::read_restart(inventory, nodes, hosts, &password).await;
+    let plan = plan::restart_decision(inventory, nodes, &facts)
+        .map_err(|refusal| Failure::new(exit::REFUSED, refusal))?;
     if args.dry_run {
         return super::print_plan(&plan, inventory, args.json);
     }

@@ -4,9 +4,11 @@
 mod cluster;
 mod container;
 mod host;
+mod node;
 mod positions;
 
 pub use cluster::{Gcache, Observed, ObservedNode, SqlSaid, Stray, StrayVolume, Versions};
 pub use container::{Container, ContainerRow, ContainerState, Liveness};
 pub use host::{node_container, AuxImage, AuxSeen, HostCa, HostFacts, Present, ProgramCheck};
+pub use node::{NodeFacts, RestartFacts};
 pub use positions::{NodePosition, NodeState, Positions, Reading, SavedView, Source};

@@ -7,6 +7,7 @@ pub mod backup_file;
 pub mod doctor;
 mod host;
 mod image;
+pub mod node;
 pub mod positions;
 pub mod preflight;
 pub mod program;

@@ -2,8 +2,10 @@
 //! majority of the cluster's members Synced and Primary (`stop-node`), and why a node must not
 //! be started now (`start-node`). Pure.
 
+use super::Plan;
+use crate::facts::{Container, ContainerState, NodeFacts};
 use crate::galera::{self, NodeStatus, Probe};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Node};
 
 /// Whether stopping `node` keeps a majority of the cluster's members Synced and Primary.
 /// Returns the explanation either way.
@@ -304,4 +306,86 @@ mod tests {
             })
         );
     }
+}
+
+/// What `stop-node` does, decided from what it read.
+#[derive(Debug)]
+pub enum StopNode {
+    /// Stopped already, as `state` says (`Missing`: no container); `plan` records the
+    /// operator's stop (for `watch`) when its container is there.
+    Already {
+        state: ContainerState,
+        plan: Option<Plan>,
+    },
+    /// Stopped by `plan`; `forced`: the quorum arithmetic that `--force` went past.
+    Stop { plan: Plan, forced: Option<String> },
+}
+
+/// `stop-node`'s decision: nothing to stop, the refusal (quorum would be lost, without
+/// `--force`), or the plan.
+pub fn stop_node_decision(
+    inventory: &Inventory,
+    node: &Node,
+    facts: &NodeFacts,
+    force: bool,
+) -> Result<StopNode, String> {
+    match &facts.container {
+        Some(row) if row.is_running() => {}
+        Some(row) => {
+            return Ok(StopNode::Already {
+                state: row.state.clone(),
+                plan: Some(super::record_stop(inventory, node)),
+            })
+        }
+        None => {
+            return Ok(StopNode::Already {
+                state: ContainerState::Missing,
+                plan: None,
+            })
+        }
+    }
+    let forced = match stop_keeps_quorum(inventory, &node.name, &facts.probes, &facts.unnamed) {
+        Ok(()) => None,
+        Err(loss) if !force => return Err(loss.refusal),
+        Err(loss) => Some(loss.arithmetic),
+    };
+    Ok(StopNode::Stop {
+        plan: super::stop_node(inventory, node),
+        forced,
+    })
+}
+
+/// What `start-node` does, decided from what it read.
+#[derive(Debug)]
+pub enum StartNode {
+    /// It runs, Synced and Primary, already.
+    Serving,
+    /// Started by this plan.
+    Start(Plan),
+}
+
+/// `start-node`'s decision: nothing to do, the refusal (no cluster to join, or the upgrade's
+/// guard), or the plan.
+pub fn start_node_decision(
+    inventory: &Inventory,
+    node: &Node,
+    facts: &NodeFacts,
+    force: bool,
+) -> Result<StartNode, String> {
+    let own = inventory
+        .nodes
+        .iter()
+        .position(|n| n.name == node.name)
+        .and_then(|i| facts.probes.get(i))
+        .and_then(|p| p.as_ref().ok());
+    if own.is_some_and(NodeStatus::is_healthy) {
+        return Ok(StartNode::Serving);
+    }
+    if let Some(refusal) = start_refusal(inventory, &node.name, &facts.probes) {
+        return Err(refusal);
+    }
+    let container = Container::of_row(facts.container.as_ref());
+    super::start_node(inventory, node, &container, facts.versions.as_ref(), force)
+        .map(StartNode::Start)
+        .map_err(|e| e.to_string())
 }

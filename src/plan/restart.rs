@@ -208,6 +208,24 @@ fn undrain_step(inventory: &Inventory, node: &Node) -> Step {
     )
 }
 
+/// `restart`'s decision from what it read: the refusal (a member does not serve; with HAProxy,
+/// a health endpoint that cannot drain), or the plan that restarts `nodes` one at a time.
+pub fn restart_decision(
+    inventory: &Inventory,
+    nodes: &[Node],
+    facts: &crate::facts::RestartFacts,
+) -> Result<Plan, String> {
+    if let Some(refusal) = restart_refusal(inventory, &facts.probes) {
+        return Err(refusal);
+    }
+    let stale = stale_endpoints(inventory, nodes, &facts.rows, true);
+    if !stale.is_empty() {
+        return Err(stale_endpoints_refusal("restart", &stale));
+    }
+    let refs: Vec<&Node> = nodes.iter().collect();
+    Ok(restart(inventory, &refs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
