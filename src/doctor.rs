@@ -26,14 +26,16 @@ pub const CONFLICT_MIN_COUNT: u64 = 10;
 pub const GCACHE_REACH_SECS: u64 = crate::plan::ASSUMED_DOWNTIME_SECS;
 
 /// What one node answered, or why it did not.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeFacts {
     pub name: String,
     pub reading: Result<NodeReading, String>,
 }
 
 /// A node's global status and variables (only those the rules read), by name.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NodeReading {
     pub status: BTreeMap<String, String>,
     pub variables: BTreeMap<String, String>,
@@ -44,7 +46,8 @@ pub struct NodeReading {
 }
 
 /// One user table's metadata, from `information_schema` (the monitor user never reads rows).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TableFacts {
     pub schema: String,
     pub name: String,
@@ -53,25 +56,29 @@ pub struct TableFacts {
     pub avg_row_length: u64,
     pub has_primary_key: bool,
     /// The table's columns, in order (read for tables without a primary key only).
+    #[serde(default)]
     pub columns: Vec<String>,
     /// Its AUTO_INCREMENT column, if any.
     pub auto_increment_column: Option<String>,
 }
 
 /// The user tables, or why they could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Tables {
     Read(Vec<TableFacts>),
     NotRead(String),
 }
 
 /// Everything the rules look at.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Facts {
     pub cluster: String,
     /// The inventory's members (its nodes, and the arbitrator if any).
     pub members: usize,
     /// The inventory's `mariadbd_options`.
+    #[serde(default)]
     pub mariadbd_options: Vec<String>,
     pub nodes: Vec<NodeFacts>,
     pub tables: Tables,

@@ -9,7 +9,8 @@ mod no_answer;
 pub use no_answer::{access_denied_advice, denied, said, NoAnswer, Probe};
 
 /// The wsrep status of one node, from `SHOW GLOBAL STATUS LIKE 'wsrep_%'`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NodeStatus {
     /// `wsrep_local_state_comment`: Synced, Donor/Desynced, Joining, Joined, Initialized...
     pub local_state: String,

@@ -58,7 +58,8 @@ pub struct Report {
 }
 
 /// What a login could do on a host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Login {
     /// The commands run as root (the login is root, or `sudo -n` works).
     Root,
@@ -69,7 +70,8 @@ pub enum Login {
 }
 
 /// What the edge read on one host. A field is `Err` with the reason when its command failed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HostReading {
     pub host: String,
     /// `Err`: no SSH connection (the rest is then empty).
@@ -80,12 +82,16 @@ pub struct HostReading {
     /// Free bytes under Docker's data root.
     pub disk_free: Result<u64, String>,
     /// Each image this host needs, and whether it is there.
+    #[serde(default)]
     pub images: Vec<(String, bool)>,
     /// `PROGRAM FLAG` run in the proxy's or the arbitrator's image: `Err` with what it said.
+    #[serde(default)]
     pub programs: Vec<(String, Result<(), String>)>,
     /// Ports listening on the host (`None`: `ss` is missing).
+    #[serde(default)]
     pub listening: Option<BTreeSet<u16>>,
     /// Ports published by this cluster's own containers there (they may hold them).
+    #[serde(default)]
     pub own_ports: BTreeSet<u16>,
     /// The host's clock minus this machine's, in seconds, and the uncertainty of the reading
     /// (half the round trip).
@@ -141,7 +147,8 @@ impl Link {
 }
 
 /// What a connect over one link found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LinkResult {
     Reached,
     /// No connection within [`CONNECT_SECS`] (a firewall that drops, or refuses).

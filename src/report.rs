@@ -100,7 +100,8 @@ pub struct ArbitratorReport {
     pub member: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProxyReport {
     pub host: String,
     pub port: u16,
@@ -111,7 +112,8 @@ pub struct ProxyReport {
     pub backends: Vec<BackendReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BackendReport {
     pub server: String,
     /// As HAProxy sees it: UP, DOWN, ...
@@ -123,7 +125,8 @@ pub struct BackendReport {
     pub agrees: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeReport {
     pub name: String,
     pub host: String,
@@ -140,6 +143,6 @@ pub struct NodeReport {
     pub no_answer: Option<galera::NoAnswer>,
     pub wsrep: Option<NodeStatus>,
     /// Last log lines of the container (with -v, for nodes that do not answer).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log: Vec<String>,
 }

@@ -28,7 +28,8 @@ pub use unit::systemd_unit;
 use std::time::Duration;
 
 /// What one look at a node found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Condition {
     /// Synced in a Primary component and ready: it serves.
     Serving,
@@ -54,7 +55,8 @@ pub enum Condition {
 }
 
 /// One look at a cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct View {
     pub cluster: String,
     /// In inventory order.
@@ -65,6 +67,7 @@ pub struct View {
     pub history_reset: Option<String>,
     /// What is wrong beside the nodes (HAProxy's stats unreadable, garbd's container not
     /// running), as (key, sentence): reported, not healed (yet).
+    #[serde(default)]
     pub beside: Vec<(String, String)>,
 }
 

@@ -5,7 +5,8 @@ use super::container::{Container, ContainerState};
 
 /// What is known of the cluster on its hosts before planning. The default is a cluster that
 /// does not exist yet: that is what `galeractl plan` shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Observed {
     pub nodes: Vec<ObservedNode>,
     /// The cluster's other containers (health endpoints, proxy), by container name.
@@ -43,26 +44,33 @@ pub struct Observed {
     pub arbitrator_surely: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ObservedNode {
     pub name: String,
     pub container: Container,
     /// The node's data volume exists (it may hold a database).
+    #[serde(default)]
     pub volume: bool,
     /// The node answers SQL and is Synced in a Primary component.
+    #[serde(default)]
     pub synced_primary: bool,
     /// What its SQL said: its wsrep state, or why it gave none (not asked when its container
     /// does not run).
+    #[serde(default)]
     pub sql: SqlSaid,
     /// Its container runs, its SQL is silent, and its own log says its last view since its
     /// start is non-Primary: it waits for a Primary component.
+    #[serde(default)]
     pub waiting_non_primary: bool,
     /// The content of the node's config file on its host, when it could be read.
+    #[serde(default)]
     pub config: Option<String>,
 }
 
 /// What a node's SQL said when `up` asked it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SqlSaid {
     /// Not asked: its container does not run.
     #[default]
@@ -117,7 +125,8 @@ impl std::fmt::Display for SqlSaid {
 }
 
 /// A node of the cluster that the inventory does not name, as found on its host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Stray {
     pub name: String,
     pub host: String,
@@ -130,7 +139,8 @@ pub struct Stray {
 }
 
 /// A data volume of the cluster whose node label the inventory does not name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StrayVolume {
     pub host: String,
     pub volume: String,
@@ -139,7 +149,8 @@ pub struct StrayVolume {
 }
 
 /// The gcache's size and how fast write-sets fill it, as a serving node reports them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Gcache {
     /// `gcache.size`, in bytes: a donor keeps the last this many bytes of write-sets.
     pub size_bytes: u64,
@@ -149,7 +160,8 @@ pub struct Gcache {
 }
 
 /// Versions as MariaDB prints them (`10.11.14-MariaDB-...`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Versions {
     pub running: String,
     pub image: String,

@@ -112,9 +112,34 @@ impl serde::Serialize for ContainerState {
     }
 }
 
+/// From its [`Display`](fmt::Display) text, as it is serialised (the fact fixtures of
+/// `tests/fixtures/` are written so): docker's word, `missing`, `unknown`, `unknown (why)`.
+impl<'de> serde::Deserialize<'de> for ContainerState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if let Some(why) = text
+            .strip_prefix("unknown (")
+            .and_then(|t| t.strip_suffix(')'))
+        {
+            return Ok(ContainerState::Unknown(why.to_string()));
+        }
+        match text.as_str() {
+            "missing" => Ok(ContainerState::Missing),
+            "unknown" => Ok(ContainerState::Unknown(String::new())),
+            word => match ContainerState::from_docker(word) {
+                ContainerState::Unknown(_) => Err(serde::de::Error::custom(format!(
+                    "not a container state: {word:?}"
+                ))),
+                state => Ok(state),
+            },
+        }
+    }
+}
+
 /// A container as the planners see it: its state and the spec hash it was created with (its
 /// `io.galeractl.spec` label; empty when it is missing).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Container {
     pub state: ContainerState,
     pub spec: String,
@@ -167,7 +192,8 @@ impl Container {
 }
 
 /// One container on a host, from `docker ps -a`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContainerRow {
     pub id: String,
     pub name: String,
@@ -176,6 +202,7 @@ pub struct ContainerRow {
     pub node: String,
     pub spec: String,
     /// It carries `io.galeractl.tls=on`: it runs with TLS.
+    #[serde(default)]
     pub tls: bool,
 }
 
@@ -186,7 +213,8 @@ impl ContainerRow {
 }
 
 /// A container's state and how often its restart policy has restarted it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Liveness {
     pub state: ContainerState,
     pub restarts: u64,
@@ -219,6 +247,22 @@ mod tests {
             ContainerState::Unknown("no route".into()).to_string(),
             "unknown (no route)"
         );
+    }
+
+    #[test]
+    fn states_read_back_from_their_text() {
+        for state in [
+            ContainerState::Missing,
+            ContainerState::Running,
+            ContainerState::Exited,
+            ContainerState::Unknown(String::new()),
+            ContainerState::Unknown("no route (to host)".into()),
+        ] {
+            let json = serde_json::to_string(&state).unwrap_or_default();
+            let back: Result<ContainerState, _> = serde_json::from_str(&json);
+            assert_eq!(back.ok(), Some(state), "{json}");
+        }
+        assert!(serde_json::from_str::<ContainerState>("\"runing\"").is_err());
     }
 
     #[test]

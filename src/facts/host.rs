@@ -7,7 +7,8 @@ use super::container::ContainerRow;
 use crate::inventory::{Inventory, Node};
 
 /// What one host says before `up` changes anything on it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct HostFacts {
     pub containers: Vec<ContainerRow>,
     pub volumes: BTreeSet<String>,
@@ -21,7 +22,8 @@ pub struct HostFacts {
 }
 
 /// What is there of a node before a restore.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Present {
     pub node: String,
     pub container: bool,
@@ -39,7 +41,8 @@ pub fn node_container<'a>(
 }
 
 /// What a host holds as the cluster's CA certificate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HostCa {
     /// No file there (a host the cluster has not used with TLS yet).
     Missing,
@@ -47,7 +50,8 @@ pub enum HostCa {
 }
 
 /// What running `PROGRAM VERSION_FLAG` in the image showed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ProgramCheck {
     Runs,
     /// docker could not start it (exit 127: not found; 126: not executable).
@@ -58,7 +62,7 @@ pub enum ProgramCheck {
 
 /// An image a service container needs on its host (no registry to pull from), and the program
 /// its container runs, asked for its version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuxImage {
     /// What it is for: `HAProxy`, `arbitrator`.
     pub what: &'static str,
@@ -69,7 +73,8 @@ pub struct AuxImage {
 }
 
 /// What its host showed of an [`AuxImage`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuxSeen {
     /// The image is not there.
     Missing,

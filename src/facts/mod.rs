@@ -1,5 +1,6 @@
 //! Every fact galeractl observes on its hosts, as plain data: what `observe` reads and the
-//! planners, recovery and the reports decide from. No I/O here.
+//! planners, recovery and the reports decide from. No I/O here. Each type reads and writes as
+//! JSON (serde), so a case can be kept as a file: `tests/fixtures/`.
 
 mod cluster;
 mod container;

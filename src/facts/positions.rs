@@ -5,7 +5,8 @@ use std::fmt;
 use super::container::ContainerState;
 
 /// Where a position was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Source {
     Grastate,
     WsrepRecover,
@@ -28,7 +29,8 @@ impl fmt::Display for Source {
 }
 
 /// What was learned of one node's position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Reading {
     /// The node runs in a Primary component.
     Primary {
@@ -55,7 +57,8 @@ pub enum Reading {
 }
 
 /// One node as recovery sees it, in inventory order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodePosition {
     pub name: String,
     pub host: String,
@@ -79,7 +82,8 @@ impl NodePosition {
 
 /// The last Primary view a node saved in `gvwstate.dat` (Galera's `pc.recovery`); the file
 /// exists only while the node was in a Primary component when it went down.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SavedView {
     pub my_uuid: String,
     /// `view_id:` as written: type, representative UUID, sequence.
@@ -88,15 +92,19 @@ pub struct SavedView {
 }
 
 /// Every node's position as recovery reads it, and the Primary view each crashed node saved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Positions {
     /// In inventory order.
     pub positions: Vec<NodePosition>,
     /// The last Primary view each crashed node saved (gvwstate.dat), in inventory order.
+    #[serde(default)]
     pub views: Vec<Option<SavedView>>,
 }
 
 /// What one node is doing, for reports.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeState {
     pub name: String,
     pub host: String,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::NodeStatus;
 
 /// Why a probe of a node's SQL port gave no status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum NoAnswer {
     /// The server answered and refused the monitoring user's password: it runs (it may serve
