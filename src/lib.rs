@@ -21,6 +21,7 @@ pub mod facts;
 pub mod galera;
 pub mod haproxy;
 pub mod init;
+pub mod interrupt;
 pub mod inventory;
 pub mod k8s;
 pub mod lock;
