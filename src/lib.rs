@@ -35,6 +35,7 @@ pub mod runner;
 pub mod secret;
 pub mod sql;
 pub mod ssh;
+pub mod terminal;
 pub mod textfile;
 pub mod tls;
 pub mod watch;
