@@ -14,18 +14,20 @@
 //!
 //! The module has a pure half (the hosts and the verdict of a round, the argv of each host
 //! command, the holder file's text and parser, the messages), unit-tested exactly, and an edge
-//! half ([`acquire`], [`Lock::release`], [`with_lock`], [`read`], [`remove`]) that runs those
-//! commands through `Remote::run` with a deadline. Dates are in `utc`.
+//! half ([`acquire`], [`Lock::release`], [`with_lock`], [`read`], [`remove`], and [`hold`]: a
+//! command's work under the lock, with signals) that runs those commands through `Remote::run`
+//! with a deadline. Dates are in `utc`.
 //!
 //! There is no async `Drop`, so the lock cannot release itself. [`with_lock`] is the way to hold
 //! it: it takes the lock, awaits the command's future, and releases on every path on which that
 //! future returns, `Ok` or `Err`. A command that catches SIGINT, SIGTERM and SIGHUP with
-//! `tokio::select!` on `cmd::interrupted` returns normally with its error, so an
+//! `tokio::select!` on `interrupt::interrupted` returns normally with its error, so an
 //! interrupt there releases the lock too. A signal that arrives while no such `select!` listens
 //! keeps its default action and ends the process: the lock stays, its holder names the dead
-//! process, and `galeractl unlock` removes it. This module never installs a signal handler
-//! itself: once tokio has installed one, the default action is gone for the whole process, and
-//! a signal in a phase that does not listen would be ignored.
+//! process, and `galeractl unlock` removes it. Only [`hold`] (in `hold.rs`, what commands use)
+//! installs signal handlers, for the whole of the work it holds the lock around; the rest of
+//! the module installs none: once tokio has installed one, the default action is gone for the
+//! whole process, and a signal in a phase that does not listen would be ignored.
 
 use std::fmt;
 use std::time::Duration;
@@ -250,59 +252,6 @@ pub enum Found {
     Locked(Option<Holder>),
 }
 
-/// What `galeractl unlock` prints about the parts it removed (per lock host, in host order), or
-/// did not find: one line per holder, naming the hosts its parts were on.
-pub fn unlock_message(cluster: &str, removed: &[(String, Found)], now_unix: i64) -> String {
-    let holders = holders(removed, now_unix);
-    if holders.is_empty() {
-        return format!("cluster {cluster}: not locked");
-    }
-    holders
-        .iter()
-        .map(|(who, hosts)| {
-            format!(
-                "cluster {cluster}: removed the lock held by {who} on {}",
-                hosts.join(", ")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Each holder found (described), with the hosts its parts are on, in the order found.
-fn holders(found: &[(String, Found)], now_unix: i64) -> Vec<(String, Vec<&str>)> {
-    let mut holders: Vec<(String, Vec<&str>)> = Vec::new();
-    for (host, found) in found {
-        let Found::Locked(holder) = found else {
-            continue;
-        };
-        let who = describe(holder.as_ref(), now_unix);
-        match holders.iter_mut().find(|(w, _)| *w == who) {
-            Some((_, hosts)) => hosts.push(host),
-            None => holders.push((who, vec![host])),
-        }
-    }
-    holders
-}
-
-/// What `galeractl unlock` asks about before it removes the lock: who holds it, on which
-/// hosts, and what removing a live command's lock costs.
-pub fn unlock_question(cluster: &str, found: &[(String, Found)], now_unix: i64) -> String {
-    let mut lines: Vec<String> = holders(found, now_unix)
-        .iter()
-        .map(|(who, hosts)| {
-            format!(
-                "cluster {cluster} is locked by {who} on {}",
-                hosts.join(", ")
-            )
-        })
-        .collect();
-    lines.push(format!(
-        "unlock removes the lock whoever holds it: if that command still runs, it goes on unprotected and another command may change cluster {cluster} under it."
-    ));
-    lines.join("\n")
-}
-
 /// One line of printable text: control characters (a newline in a name) become `?`.
 fn one_line(text: &str) -> String {
     text.trim()
@@ -312,13 +261,17 @@ fn one_line(text: &str) -> String {
 }
 
 mod edge;
+mod hold;
 pub mod quorum;
+mod unlock;
 mod utc;
 
 pub use edge::{
     acquire, acquire_unless, now_unix, read, remove, with_lock, Lock, LockError, COMMAND_DEADLINE,
 };
+pub use hold::{hold, Abandoned, INTERRUPT_GRACE};
 pub use quorum::{hosts, majority, targets};
+pub use unlock::{held_parts, unlock_message, unlock_question, Unlocked};
 pub use utc::{ago, format_utc, parse_utc};
 
 #[cfg(test)]

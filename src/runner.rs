@@ -16,7 +16,9 @@ use crate::plan::{Guard, Plan, Stage, Stdin, Stdout, Step, WaitFor};
 use crate::secret::Secret;
 use crate::ssh::Hosts;
 
+mod drive;
 mod watch;
+pub use drive::{drive, Stop, Unfinished};
 use watch::Watched;
 
 /// How long `docker load` of an image may take.

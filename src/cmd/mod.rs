@@ -24,7 +24,9 @@ pub mod watch;
 
 use std::process::ExitCode;
 
+pub use crate::interrupt::{interrupted, signalled};
 pub use crate::observe::PROBE_TIMEOUT;
+pub use crate::runner::{drive, Stop};
 
 /// The runner of a command's plan: its waits get `--sync-timeout`.
 pub fn runner<'a>(
@@ -81,41 +83,6 @@ pub fn print_warnings(report: &crate::diagnostic::FileDiagnostics) {
     for d in &report.diagnostics {
         errln!("{}", report.render(d));
     }
-}
-
-/// The signal that interrupted this process, once one has (0: none yet).
-static SIGNALLED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
-const SIGNALS: [&str; 3] = ["SIGINT", "SIGTERM", "SIGHUP"];
-
-/// The signal that interrupted this process, if one has: a command checks it before its
-/// first change.
-pub fn signalled() -> Option<&'static str> {
-    let k = SIGNALLED.load(std::sync::atomic::Ordering::SeqCst) as usize;
-    k.checked_sub(1).and_then(|i| SIGNALS.get(i)).copied()
-}
-
-/// Resolves when the operator interrupts the command (Ctrl-C, SIGTERM, a closed terminal's
-/// SIGHUP), naming the signal, or at once when one came already; never when the handlers
-/// cannot be installed.
-pub async fn interrupted() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    if let Some(name) = signalled() {
-        return name;
-    }
-    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        return std::future::pending().await;
-    };
-    let k = tokio::select! {
-        _ = int.recv() => 1,
-        _ = term.recv() => 2,
-        _ = hup.recv() => 3,
-    };
-    SIGNALLED.store(k, std::sync::atomic::Ordering::SeqCst);
-    SIGNALS[k as usize - 1]
 }
 
 /// The failure of a command interrupted before its first change.
@@ -257,91 +224,15 @@ pub fn print_result(json: bool, line: &str, doc: &serde_json::Value) {
     }
 }
 
-/// Why a plan stopped before its end.
-pub enum Stop {
-    /// The operator interrupted it (the signal's name).
-    Interrupted(&'static str),
-    /// A step or a wait failed, or galeractl hit a bug: what it said.
-    Failed(String),
-}
-
-/// A plan that did not run to its end: why, the first stage not done (the one under way), and
-/// what its on-failure steps did, one line each.
-pub struct Unfinished {
-    pub stop: Stop,
-    pub next_stage: usize,
-    pub compensation: Vec<String>,
-}
-
-/// The one way every command runs a plan: with `runner` until it ends or the operator
-/// interrupts it (a signal that came already wins: no step starts after it); a panic is a
-/// failure; on a failure or an interrupt, the plan's on-failure steps.
-pub async fn drive(
-    runner: &crate::runner::Runner<'_>,
-    plan: &crate::plan::Plan,
-) -> Result<crate::runner::RunReport, Unfinished> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let progress = AtomicUsize::new(0);
-    let outcome = tokio::select! {
-        biased;
-        signal = interrupted() => Err((Stop::Interrupted(signal), progress.load(Ordering::SeqCst))),
-        run = guard_panic(runner.run_tracked(plan, &progress)) => match run {
-            Ok(Ok(report)) => Ok(report),
-            Ok(Err(e)) => Err((
-                Stop::Failed(e.message),
-                e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)),
-            )),
-            Err(panic) => Err((Stop::Failed(panic), progress.load(Ordering::SeqCst))),
-        },
-    };
-    match outcome {
-        Ok(report) => Ok(report),
-        Err((stop, next_stage)) => Err(Unfinished {
-            stop,
-            next_stage,
-            compensation: runner.run_on_failure(plan).await,
-        }),
-    }
-}
-
 /// Runs `plan` ([`drive`]); a failure's message ends with what the on-failure steps did.
 pub async fn run_plan(
     runner: &crate::runner::Runner<'_>,
     plan: &crate::plan::Plan,
 ) -> Result<crate::runner::RunReport, Failure> {
     drive(runner, plan).await.map_err(|unfinished| {
-        let (code, mut message) = match unfinished.stop {
-            Stop::Interrupted(signal) => (
-                crate::exit::INTERRUPTED,
-                format!(
-                    "interrupted by {signal}; the step under way may have completed on its host"
-                ),
-            ),
-            Stop::Failed(message) => (crate::exit::FAILED, message),
-        };
-        for line in unfinished.compensation {
-            message.push('\n');
-            message.push_str(&line);
-        }
+        let (code, message) = unfinished.exit();
         Failure::new(code, message)
     })
-}
-
-/// Runs `work`; a panic in it (a bug) becomes an error, so that the plan's on-failure steps
-/// and the lock's release still run.
-pub async fn guard_panic<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
-    use futures::FutureExt;
-    std::panic::AssertUnwindSafe(work)
-        .catch_unwind()
-        .await
-        .map_err(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(ToString::to_string)
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            format!("galeractl stopped on an internal error (a bug: please report it): {what}")
-        })
 }
 
 /// The usage error for a node name the inventory at `path` does not have.

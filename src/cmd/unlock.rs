@@ -32,18 +32,11 @@ pub async fn run(args: &UnlockArgs) -> Outcome {
         // Who holds it first (changing nothing); a cluster that is not locked has nothing to
         // ask about, and nothing is removed.
         let found = lock::read(&hosts, &inventory).await;
-        let locked: Vec<(String, lock::Found)> = found
-            .iter()
-            .filter_map(|(host, r)| match r {
-                Ok(f @ lock::Found::Locked(_)) => Some((host.clone(), f.clone())),
-                _ => None,
-            })
-            .collect();
-        if locked.is_empty() {
+        let held = lock::held_parts(&found);
+        if held.is_empty() {
             found
         } else {
-            let question =
-                lock::unlock_question(&inventory.cluster.name, &locked, lock::now_unix());
+            let question = lock::unlock_question(&inventory.cluster.name, &held, lock::now_unix());
             if let Err(declined) = super::confirm::confirm("unlock", &question) {
                 hosts.close().await;
                 return Err(declined);
@@ -54,90 +47,18 @@ pub async fn run(args: &UnlockArgs) -> Outcome {
         lock::remove(&hosts, &inventory).await
     };
     hosts.close().await;
-    let mut removed = Vec::new();
-    let mut missed: Vec<String> = unreached.iter().map(ToString::to_string).collect();
-    for (host, result) in results {
-        match result {
-            Ok(found) => removed.push((host, found)),
-            // Its ssh error is in `unreached` already.
-            Err(lock::LockError::NotConnected { .. }) => {}
-            Err(e) => missed.push(e.to_string()),
-        }
-    }
+    let unlocked = lock::Unlocked::sort(results, &unreached);
     if args.json {
-        let doc = json_report(&inventory.cluster.name, &removed, &missed);
-        outln!("{doc:#}");
+        outln!("{:#}", unlocked.json(&inventory.cluster.name));
     } else {
+        let now = lock::now_unix();
         outln!(
             "{}",
-            lock::unlock_message(&inventory.cluster.name, &removed, lock::now_unix())
+            lock::unlock_message(&inventory.cluster.name, &unlocked.removed, now)
         );
     }
-    if !missed.is_empty() {
-        return Err(Failure::new(
-            exit::FAILED,
-            format!(
-                "{}; the lock's part there may remain: run `galeractl unlock` again once it answers",
-                missed.join("; ")
-            ),
-        ));
+    if let Some(message) = unlocked.failure() {
+        return Err(Failure::new(exit::FAILED, message));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `unlock --json`: the parts removed (each host with its holder, `null` when its file could
-/// not be read), the hosts where there was none, and what could not be reached or removed.
-fn json_report(
-    cluster: &str,
-    found: &[(String, lock::Found)],
-    missed: &[String],
-) -> serde_json::Value {
-    let removed: Vec<serde_json::Value> = found
-        .iter()
-        .filter_map(|(host, f)| match f {
-            lock::Found::Locked(holder) => {
-                Some(serde_json::json!({ "host": host, "holder": holder }))
-            }
-            lock::Found::NotLocked => None,
-        })
-        .collect();
-    let not_locked: Vec<&str> = found
-        .iter()
-        .filter(|(_, f)| *f == lock::Found::NotLocked)
-        .map(|(host, _)| host.as_str())
-        .collect();
-    serde_json::json!({
-        "cluster": cluster,
-        "removed": removed,
-        "not_locked": not_locked,
-        "failed": missed,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::lock::{Found, Holder};
-
-    #[test]
-    fn the_json_report_names_each_part_and_never_the_token() {
-        let holder = Holder::new("root@box", 42, "up", 1_795_711_200, "0123abcd");
-        let found = vec![
-            ("h1".to_string(), Found::Locked(Some(holder))),
-            ("h2".to_string(), Found::NotLocked),
-            ("h3".to_string(), Found::Locked(None)),
-        ];
-        let doc = super::json_report("lab", &found, &["host h4: cannot connect".to_string()]);
-        assert_eq!(
-            doc,
-            serde_json::json!({
-                "cluster": "lab",
-                "removed": [
-                    {"host": "h1", "holder": {"who": "root@box", "pid": 42, "command": "up", "since": "2026-11-26 16:40:00 UTC"}},
-                    {"host": "h3", "holder": null},
-                ],
-                "not_locked": ["h2"],
-                "failed": ["host h4: cannot connect"],
-            })
-        );
-    }
 }

@@ -69,6 +69,17 @@ impl LockError {
             _ => crate::exit::FAILED,
         }
     }
+
+    /// Whether the error came before the command changed anything: the lock was not taken
+    /// (a held lock's own message says what to do instead).
+    pub fn nothing_changed(&self) -> bool {
+        matches!(
+            self,
+            LockError::NoMajority(_)
+                | LockError::Remote { action: "take", .. }
+                | LockError::Interrupted { .. }
+        )
+    }
 }
 
 /// A lock this process holds: its parts on a majority of the lock's hosts. Release it with
@@ -323,7 +334,7 @@ fn jitter() -> Duration {
 ///
 /// `f` is a future, so building it before the call starts nothing: it runs only once the lock
 /// is taken. Interrupts: see the module's documentation; `f` must catch the signals it wants to
-/// survive (with `tokio::select!` on `cmd::interrupted`) and return, and then the lock
+/// survive (with `tokio::select!` on `interrupt::interrupted`) and return, and then the lock
 /// is released.
 pub async fn with_lock<F, T>(
     hosts: &Hosts,

@@ -221,52 +221,6 @@ fn held_message_names_the_holder_and_the_way_out() {
 }
 
 #[test]
-fn unlock_messages() {
-    let now = 1_795_711_200 + 3 * 3600 + 5;
-    let at = |parts: &[(&str, Found)]| {
-        let parts: Vec<(String, Found)> = parts
-            .iter()
-            .map(|(h, f)| (h.to_string(), f.clone()))
-            .collect();
-        unlock_message("lab", &parts, now)
-    };
-    assert_eq!(
-        at(&[("h1", Found::NotLocked), ("h2", Found::NotLocked)]),
-        "cluster lab: not locked"
-    );
-    assert_eq!(at(&[]), "cluster lab: not locked");
-    assert_eq!(
-        at(&[
-            ("h1", Found::Locked(Some(holder()))),
-            ("h2", Found::NotLocked),
-            ("h3", Found::Locked(Some(holder()))),
-        ]),
-        "cluster lab: removed the lock held by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (3 h ago) on h1, h3"
-    );
-    // Two holders' parts (two contenders, one killed while taking): one line each.
-    assert_eq!(
-        at(&[("h1", Found::Locked(None)), ("h2", Found::Locked(Some(holder())))]),
-        "cluster lab: removed the lock held by an unknown process (the lock has no readable holder file) on h1\n\
-         cluster lab: removed the lock held by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (3 h ago) on h2"
-    );
-}
-
-#[test]
-fn unlock_asks_naming_the_holder_and_its_hosts() {
-    let now = 1_795_711_200 + 3 * 3600 + 5;
-    let parts = vec![
-        ("h1".to_string(), Found::Locked(Some(holder()))),
-        ("h2".to_string(), Found::NotLocked),
-        ("h3".to_string(), Found::Locked(Some(holder()))),
-    ];
-    assert_eq!(
-        unlock_question("lab", &parts, now),
-        "cluster lab is locked by root@ci-box pid 4242 running \"up\" since 2026-11-26 16:40:00 UTC (3 h ago) on h1, h3\n\
-         unlock removes the lock whoever holds it: if that command still runs, it goes on unprotected and another command may change cluster lab under it."
-    );
-}
-
-#[test]
 fn ages_and_dates() {
     assert_eq!(ago(-1), None);
     assert_eq!(ago(0).as_deref(), Some("0 s ago"));
