@@ -9,6 +9,7 @@
 //!    every node, and `CHECKSUM TABLE` is equal on every node; `status` says healthy.
 //!
 //! CRASH_POWER_ROUNDS=N changes the number of power-cut rounds (default 3).
+// lab-lane: alone (it cuts the power of lab hosts: every cluster on them goes down; lab/run-tests)
 
 mod support;
 use std::path::{Path, PathBuf};

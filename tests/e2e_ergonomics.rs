@@ -2,6 +2,7 @@
 //! prometheus` and `--textfile`, `logs`, `sql`. The cluster is brought up when it is not
 //! healthy, and built anew only when `up` cannot (a cluster left by a checkout with other
 //! secrets refuses this one's monitoring password).
+// lab-lane: local-test (it uses lab.toml's own cluster, local-test, as other tests do; lab/run-tests)
 
 mod support;
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //! through the proxy, the protected stats page, traffic only to healthy nodes (a desynced node
 //! gets none), failover when the active node stops under a bounded client loop with no
 //! acknowledged write lost, and a proxy left untouched by a second `up`.
+// lab-lane: local-test (it uses lab.toml's own cluster, local-test, as other tests do; lab/run-tests)
 
 mod support;
 use std::time::{Duration, Instant};

@@ -2,6 +2,7 @@
 //! seed's cluster, replicates the seed's writes, is idempotent, survives a restart of the
 //! former bootstrap node, keeps secrets out of sight, fails cleanly on an unreachable host,
 //! and lets two clusters share the hosts. One scenario, in order: the steps share the lab.
+// lab-lane: local-test (it uses lab.toml's own cluster, local-test, as other tests do; lab/run-tests)
 
 mod support;
 use std::process::Command;

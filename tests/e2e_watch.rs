@@ -17,6 +17,7 @@
 //!    watch killed with SIGKILL in the middle of its `recover`, then started again: healthy;
 //! 8. `up` of a new cluster interrupted (SIGINT) once its first joiner is in the Primary
 //!    component, then the first node's host loses its power: healthy again, same history.
+// lab-lane: alone (it cuts the power of lab hosts: every cluster on them goes down; lab/run-tests)
 
 mod support;
 use std::io::{BufRead, BufReader, Read, Write};
