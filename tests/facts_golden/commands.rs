@@ -1,15 +1,19 @@
 //! The deciders of `up` (and its checks before the first change), `recover`, `backup` and
 //! `restore`, called as their commands call them.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use clap::ValueEnum;
 use galeractl::backup::{self, Format, Manifest};
+use galeractl::cli::TcHeuristic;
 use galeractl::docker::{self, ClusterAddress};
 use galeractl::facts::{ContainerRow, HostFacts, Observed, Positions, Present, Stray};
 use galeractl::galera::NodeStatus;
 use galeractl::inventory::Inventory;
 use galeractl::plan::{self, Plan};
-use galeractl::recover::{self, render, Choice, Safety};
+use galeractl::recover::round::{self, Round};
+use galeractl::recover::{self, render, Safety};
 use serde::Deserialize;
 
 use super::{refused, Case};
@@ -108,7 +112,7 @@ pub fn up_preflight(case: Case<'_, UpArgs, UpHosts>) -> String {
     out
 }
 
-/// `recover`'s flags that the choice reads.
+/// `recover`'s flags that the round reads (`tc_heuristic_recover`: `commit` or `rollback`).
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecoverArgs {
@@ -116,41 +120,47 @@ pub struct RecoverArgs {
     force: bool,
     #[serde(default)]
     force_without: Vec<String>,
+    #[serde(default)]
+    tc_heuristic_recover: Option<String>,
 }
 
-/// `recover --dry-run`'s first round: the positions, the choice (or the refusal), the plan;
-/// with pc.recovery its plan, then the fall-back and the bootstrap plan.
+/// `recover --dry-run`'s first round, decided by `recover::round::decide`: the positions, then
+/// the refusal, or what the command prints of the round: the choice, the path and the plan
+/// (with pc.recovery: its plan, then the fall-back's stop and the bootstrap plan).
 pub fn recover(case: Case<'_, RecoverArgs, Positions>) -> String {
     let inventory = case.inventory();
-    let positions = &case.facts.positions;
-    let safety = Safety {
-        force: case.args.force,
-        without: case.args.force_without.iter().cloned().collect(),
+    let tc_heuristic = case.args.tc_heuristic_recover.as_deref().map(|h| {
+        TcHeuristic::from_str(h, false)
+            .unwrap_or_else(|e| panic!("tc_heuristic_recover: {e}"))
+            .as_str()
+    });
+    let asked = round::Asked {
+        safety: Safety {
+            force: case.args.force,
+            without: case.args.force_without.iter().cloned().collect(),
+        },
+        tc_heuristic,
+        pc_recovery: true,
     };
-    let mut out = render::positions(positions);
-    let choice = match recover::choose_bootstrap_node(positions, &safety) {
-        Ok(choice) => choice,
-        Err(r) => return out + &refused(&format!("refused, nothing was changed: {r}")),
+    let mut out = render::positions(&case.facts.positions);
+    let decided = round::decide(inventory, &case.facts, &BTreeSet::new(), &asked);
+    let recovery = match decided {
+        Err(refusal) => return out + &refused(&round::refusal_message(inventory, &refusal)),
+        Ok(Round::Resolve { choice, plan, .. }) => {
+            return out + &choice + "\n" + &printed(inventory, &plan);
+        }
+        Ok(Round::Recover(recovery)) => recovery,
     };
-    out.push_str(&render::choice(&choice));
-    let stages = recover::actions(&choice);
-    let plan = recover::commands::plan(inventory, &choice, &stages);
-    if matches!(choice, Choice::StopWaiting { .. }) {
-        return out + &printed(inventory, &plan);
-    }
-    match recover::pc_recovery(&choice, positions, &case.facts.views) {
+    out.push_str(&render::choice(&recovery.choice));
+    out.push_str(&format!("path: {}\n", recovery.path));
+    match &recovery.fast {
         Ok(fast) => {
-            let fast = recover::commands::pc_plan(inventory, &choice, &fast);
-            out.push_str("path: pc.recovery\n");
-            out.push_str(&printed(inventory, &fast));
+            out.push_str(&printed(inventory, fast));
             out.push_str("fall-back:\n");
             out.push_str(&plan::render(&recover::commands::stop_all(inventory)));
-            out.push_str(&plan::render(&plan));
+            out.push_str(&plan::render(&recovery.plan));
         }
-        Err(why) => {
-            out.push_str(&format!("path: bootstrap ({why})\n"));
-            out.push_str(&printed(inventory, &plan));
-        }
+        Err(_) => out.push_str(&printed(inventory, &recovery.plan)),
     }
     out
 }

@@ -1,10 +1,11 @@
-//! The deciders of `stop-node`, `start-node` and `restart`, over the nodes' probes, called in
-//! the order `cmd/node.rs` and `cmd/restart.rs` call them.
+//! `stop-node`, `start-node` and `restart`: the fixture's facts are the command's facts value
+//! (`facts::NodeFacts`, `facts::RestartFacts`), decided by the command's own decider
+//! (`plan::stop_node_decision`, `plan::start_node_decision`, `plan::restart_decision`).
 
-use galeractl::facts::{Container, ContainerRow, Versions};
-use galeractl::galera::{NodeStatus, Probe};
-use galeractl::inventory::Node;
-use galeractl::plan;
+use galeractl::facts::{NodeFacts, RestartFacts};
+use galeractl::galera::NodeStatus;
+use galeractl::inventory::{Inventory, Node};
+use galeractl::plan::{self, StartNode, StopNode};
 use serde::Deserialize;
 
 use super::commands::{node_spec, printed};
@@ -19,93 +20,67 @@ pub struct NodeArgs {
     force: bool,
 }
 
-/// What a node command reads: every node's probe (inventory order), the node's container
-/// (`null`: none; its `"spec": "@spec"` is the one the inventory gives it now), and for
-/// `start-node` the versions (read when its container is made anew).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NodeFacts {
-    probes: Vec<Probe>,
-    container: Option<ContainerRow>,
-    #[serde(default)]
-    versions: Option<Versions>,
-}
-
-fn node<'a>(case: &'a Case<'_, NodeArgs, NodeFacts>) -> &'a Node {
-    case.inventory()
+/// The node named, and its facts with the placeholder filled: a container's `"spec": "@spec"`
+/// is the spec hash the inventory gives it now. The facts must be what `observe::node::read`
+/// could read: the members the inventory does not name are those the probes list.
+fn node_and_facts<'a>(case: &Case<'a, NodeArgs, NodeFacts>) -> (&'a Node, NodeFacts) {
+    let inventory = case.inventory();
+    let node = inventory
         .node(&case.args.node)
-        .unwrap_or_else(|| panic!("no node {}", case.args.node))
+        .unwrap_or_else(|| panic!("no node {}", case.args.node));
+    let mut facts = case.facts.clone();
+    if let Some(row) = facts.container.as_mut().filter(|r| r.spec == "@spec") {
+        row.spec = node_spec(inventory, node);
+    }
+    let statuses: Vec<Option<NodeStatus>> = facts.probes.iter().map(|p| p.clone().ok()).collect();
+    assert_eq!(
+        facts.unnamed,
+        galeractl::observe::strays::foreign_members(inventory, &statuses),
+        "the fixture's \"unnamed\" are not the members its probes list"
+    );
+    (node, facts)
 }
 
-fn statuses(probes: &[Probe]) -> Vec<Option<NodeStatus>> {
-    probes.iter().map(|p| p.clone().ok()).collect()
-}
-
-/// `stop-node --dry-run`: nothing for a node without a container, the stop record for a
-/// stopped one, else the quorum check (`plan::stop_keeps_quorum`, with the members the
-/// inventory does not name) and the stop plan.
+/// `stop-node --dry-run`: `plan::stop_node_decision`. Nothing for a node without a container,
+/// the stop record for a stopped one, the refusal, or the plan (with `--force`'s warning).
 pub fn stop_node(case: Case<'_, NodeArgs, NodeFacts>) -> String {
     let inventory = case.inventory();
-    let node = node(&case);
+    let (node, facts) = node_and_facts(&case);
     let name = inventory.container_name(node);
-    match &case.facts.container {
-        None => return format!("{}: already stopped (no container {name})\n", node.name),
-        Some(row) if !row.is_running() => {
-            return format!(
-                "{}: already stopped (container {name} is {}); the stop is recorded\n{}",
-                node.name,
-                row.state,
-                printed(inventory, &plan::record_stop(inventory, node))
-            );
+    match plan::stop_node_decision(inventory, node, &facts, case.args.force) {
+        Err(refusal) => refused(&refusal),
+        Ok(StopNode::Already { plan: None, .. }) => {
+            format!("{}: already stopped (no container {name})\n", node.name)
         }
-        Some(_) => {}
+        Ok(StopNode::Already {
+            state,
+            plan: Some(plan),
+        }) => format!(
+            "{}: already stopped (container {name} is {state}); the stop is recorded\n{}",
+            node.name,
+            printed(inventory, &plan)
+        ),
+        Ok(StopNode::Stop { plan, forced }) => {
+            let warning = forced.map_or(String::new(), |arithmetic| {
+                format!(
+                    "warning: --force: stopping {} although {arithmetic}\n",
+                    node.name
+                )
+            });
+            warning + &printed(inventory, &plan)
+        }
     }
-    let probes = &case.facts.probes;
-    let unnamed = galeractl::observe::strays::foreign_members(inventory, &statuses(probes));
-    let mut out = String::new();
-    match plan::stop_keeps_quorum(inventory, &node.name, probes, &unnamed) {
-        Ok(()) => {}
-        Err(loss) if !case.args.force => return refused(&loss.refusal),
-        Err(loss) => out.push_str(&format!(
-            "warning: --force: stopping {} although {}\n",
-            node.name, loss.arithmetic
-        )),
-    }
-    out + &printed(inventory, &plan::stop_node(inventory, node))
 }
 
-/// `start-node --dry-run`: nothing for a node that serves, `plan::start_refusal` without a
-/// cluster to join, else `plan::start_node` (the versions passed only when it creates the
-/// container, as the command reads them only then).
+/// `start-node --dry-run`: `plan::start_node_decision`. Nothing for a node that serves, the
+/// refusal (no cluster to join, the upgrade's guard), or the plan.
 pub fn start_node(case: Case<'_, NodeArgs, NodeFacts>) -> String {
     let inventory = case.inventory();
-    let node = node(&case);
-    let probes = &case.facts.probes;
-    let own = inventory
-        .nodes
-        .iter()
-        .position(|n| n.name == node.name)
-        .and_then(|i| probes.get(i))
-        .and_then(|p| p.as_ref().ok());
-    if own.is_some_and(NodeStatus::is_healthy) {
-        return format!("{}: already running, Synced and Primary\n", node.name);
-    }
-    if let Some(refusal) = plan::start_refusal(inventory, &node.name, probes) {
-        return refused(&refusal);
-    }
-    let mut row = case.facts.container.clone();
-    if let Some(r) = row.as_mut().filter(|r| r.spec == "@spec") {
-        r.spec = node_spec(inventory, node);
-    }
-    let fact = Container::of_row(row.as_ref());
-    let versions = if plan::start_node_creates(inventory, node, &fact) {
-        case.facts.versions.as_ref()
-    } else {
-        None
-    };
-    match plan::start_node(inventory, node, &fact, versions, case.args.force) {
-        Ok(plan) => printed(inventory, &plan),
-        Err(e) => refused(&e.to_string()),
+    let (node, facts) = node_and_facts(&case);
+    match plan::start_node_decision(inventory, node, &facts, case.args.force) {
+        Err(refusal) => refused(&refusal),
+        Ok(StartNode::Serving) => format!("{}: already running, Synced and Primary\n", node.name),
+        Ok(StartNode::Start(plan)) => printed(inventory, &plan),
     }
 }
 
@@ -117,41 +92,28 @@ pub struct RestartArgs {
     nodes: Vec<String>,
 }
 
-/// What `restart` reads: every node's probe, and (with HAProxy) each host's containers.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RestartFacts {
-    probes: Vec<Probe>,
-    #[serde(default)]
-    containers: Vec<(String, Vec<ContainerRow>)>,
+/// The nodes `restart` names, as the command resolves them.
+fn restarted(inventory: &Inventory, names: &[String]) -> Vec<Node> {
+    if names.is_empty() {
+        return inventory.nodes.clone();
+    }
+    names
+        .iter()
+        .map(|n| {
+            inventory
+                .node(n)
+                .cloned()
+                .unwrap_or_else(|| panic!("no node {n}"))
+        })
+        .collect()
 }
 
-/// `restart --dry-run`: `plan::restart_refusal`, the health endpoints' check, the plan.
+/// `restart --dry-run`: `plan::restart_decision`, the refusal or the plan.
 pub fn restart(case: Case<'_, RestartArgs, RestartFacts>) -> String {
     let inventory = case.inventory();
-    let nodes: Vec<Node> = if case.args.nodes.is_empty() {
-        inventory.nodes.clone()
-    } else {
-        case.args
-            .nodes
-            .iter()
-            .map(|n| {
-                inventory
-                    .node(n)
-                    .cloned()
-                    .unwrap_or_else(|| panic!("no node {n}"))
-            })
-            .collect()
-    };
-    if let Some(refusal) = plan::restart_refusal(inventory, &case.facts.probes) {
-        return refused(&refusal);
+    let nodes = restarted(inventory, &case.args.nodes);
+    match plan::restart_decision(inventory, &nodes, &case.facts) {
+        Ok(plan) => printed(inventory, &plan),
+        Err(refusal) => refused(&refusal),
     }
-    if inventory.haproxy.is_some() {
-        let stale = plan::stale_endpoints(inventory, &nodes, &case.facts.containers, true);
-        if !stale.is_empty() {
-            return refused(&plan::stale_endpoints_refusal("restart", &stale));
-        }
-    }
-    let refs: Vec<&Node> = nodes.iter().collect();
-    printed(inventory, &plan::restart(inventory, &refs))
 }
