@@ -3,8 +3,15 @@
 //! argv (`Vec<String>`), never a shell string; nothing here runs anything.
 
 pub mod container;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod garbd;
+pub mod listener;
+pub mod lock_scripts;
 pub mod oneoff;
+pub mod proxy;
 pub mod read;
+pub mod shell;
 
 use crate::argv::{spec_hash, words, Argv};
 use crate::inventory::layout::{
