@@ -2,7 +2,10 @@
 //! Galera config file, and the small file and volume commands around them. Every command is an
 //! argv (`Vec<String>`), never a shell string; nothing here runs anything.
 
+pub mod backup;
+pub mod client;
 pub mod container;
+pub mod dump;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod garbd;
@@ -12,6 +15,8 @@ pub mod oneoff;
 pub mod proxy;
 pub mod read;
 pub mod shell;
+
+pub use client::{root_sql, root_sql_script};
 
 use crate::argv::{spec_hash, words, Argv};
 use crate::inventory::layout::{
@@ -536,53 +541,4 @@ pub fn run_node(inventory: &Inventory, node: &Node) -> Argv {
 pub fn spec_of(run: &Argv) -> Option<&str> {
     run.iter()
         .find_map(|w| w.strip_prefix(LABEL_SPEC)?.strip_prefix('='))
-}
-
-/// Run with bash in a node's container: the SQL on stdin run as root through the node's
-/// socket, the password read from galeractl's secret file into a 0600 option file (by shell
-/// builtins: never on a command line), removed after.
-pub fn root_sql_script() -> String {
-    format!(
-        "set -euo pipefail\n\
-         f=$(mktemp)\n\
-         trap 'rm -f \"$f\"' EXIT\n\
-         p=$(cat {SECRETS_MOUNT}/{ROOT_PASSWORD_FILE})\n\
-         p=${{p//\\\\/\\\\\\\\}}\n\
-         p=${{p//\\\"/\\\\\\\"}}\n\
-         printf '[client]\\nuser=root\\npassword=\"%s\"\\n' \"$p\" >\"$f\"\n\
-         mariadb --defaults-extra-file=\"$f\" --binary-mode\n"
-    )
-}
-
-/// `docker exec` of [`root_sql_script`] in the node's container: the SQL on its stdin runs as
-/// root through the node's own socket.
-pub fn root_sql(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = words(&["docker", "exec", "-i"]);
-    a.push(inventory.container_name(node));
-    a.extend(words(&["bash", "-c"]));
-    a.push(root_sql_script());
-    a
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Review 2, L-4: the option file quotes and escapes the root password the same way for
-    /// every root statement (an unquoted `#` ended the value; quotes and `\\` were read as
-    /// syntax).
-    #[test]
-    fn root_sql_quotes_the_root_password() {
-        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"h\"\n";
-        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
-        let Some(inventory) = parsed.inventory else {
-            panic!("{:?}", parsed.report.diagnostics)
-        };
-        let argv = root_sql(&inventory, &inventory.nodes[0]);
-        assert_eq!(argv[..6], ["docker", "exec", "-i", "c-a", "bash", "-c"]);
-        assert_eq!(argv[6], root_sql_script());
-        assert!(argv[6].contains("password=\"%s\""));
-        assert!(argv[6].contains("p=$(cat /run/secrets/galeractl/root-password)"));
-        assert_eq!(argv.len(), 7);
-    }
 }
