@@ -1,11 +1,9 @@
-//! Pure builders of the host commands behind `galeractl logs` and `galeractl sql`, which attach
-//! the operator's terminal (or pipes) to a node's container over SSH. Each is an argv; user
-//! words stay separate words of it (the SSH edge quotes each one for the remote shell).
+//! The pure decisions behind `galeractl logs` and `galeractl sql`, which attach the operator's
+//! terminal (or pipes) to a node's container over SSH: whether `--since` is a value docker
+//! takes, and which node `sql` talks to. Their host commands are built in `docker::client`.
 
-use crate::argv::{words, Argv};
 use crate::galera::NodeStatus;
 use crate::haproxy::Backend;
-use crate::inventory::layout::{ROOT_PASSWORD_FILE, SECRETS_MOUNT};
 
 /// Whether `since` is something `docker logs --since` takes: a duration such as `10m`, `1h30m`
 /// or `90s`, or a timestamp (`2026-01-02T13:23:37Z`, `2026-01-02`, a Unix time).
@@ -44,61 +42,6 @@ fn timestamp_ok(s: &str) -> bool {
             .all(|c| c.is_ascii_digit() || "-:.TZ+".contains(c))
 }
 
-/// `docker logs` of `container`, stderr into stdout (the server logs on stderr). With
-/// `follow`, a watcher ends it when the SSH channel's stdin closes (fd 3: a background job's
-/// own stdin is /dev/null), so that closing the
-/// session (Ctrl-C) ends it on the host too, even while the container logs nothing.
-pub fn logs(container: &str, since: Option<&str>, follow: bool) -> Argv {
-    let script = if follow {
-        "exec 3<&0; docker logs \"$@\" 2>&1 & p=$!; (cat <&3 >/dev/null; kill $p 2>/dev/null) >/dev/null 2>&1 & exec 3<&-; wait $p"
-    } else {
-        "exec docker logs \"$@\" 2>&1"
-    };
-    let mut a = words(&["sh", "-c", script, "sh"]);
-    if let Some(since) = since {
-        a.push("--since".into());
-        a.push(since.to_string());
-    }
-    if follow {
-        a.push("--follow".into());
-    }
-    a.push(container.to_string());
-    a
-}
-
-/// The script `sql` runs inside the node container: root's password, read from the mounted
-/// secret, goes into a 0600 option file (umask 077) that only the client reads, then the
-/// client runs with the operator's words as its own arguments, through the server's socket
-/// (root is `localhost` only). The file is removed when the client ends.
-pub const SQL_SCRIPT: &str = r#"umask 077
-f=$(mktemp) || exit 1
-trap 'rm -f "$f"' EXIT
-awk 'NR == 1 { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "[client]\nuser=root\npassword=\"%s\"\n", $0 }' \
-  "$SECRET" >"$f" || exit 1
-mariadb --defaults-extra-file="$f" "$@"
-"#;
-
-/// `docker exec` of the node's own `mariadb` client as root, without a password on any
-/// command line: `-i` always (piped stdin), `-t` too for a terminal; `args` are the
-/// client's arguments, each its own word.
-pub fn sql(container: &str, tty: bool, args: &[String]) -> Argv {
-    let mut a = words(&["docker", "exec", "-i"]);
-    if tty {
-        a.push("-t".into());
-    }
-    a.extend([
-        "-e".to_string(),
-        format!("SECRET={SECRETS_MOUNT}/{ROOT_PASSWORD_FILE}"),
-        container.to_string(),
-        "sh".into(),
-        "-c".into(),
-        SQL_SCRIPT.into(),
-        "sh".into(),
-    ]);
-    a.extend(args.iter().cloned());
-    a
-}
-
 /// Which node `sql` without a NODE talks to, and why: the proxy's active writer (the first
 /// server HAProxy has UP, a backup only when no other is), when its stats were read and it is
 /// a node that is Synced; else the first node, in inventory order, that is Synced and Primary.
@@ -133,7 +76,6 @@ pub fn default_node<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::argv::shell_join;
 
     #[test]
     fn since_takes_durations_and_timestamps_only() {
@@ -152,39 +94,6 @@ mod tests {
         }
         // A bare number is a Unix time for docker.
         assert!(since_ok("10"));
-    }
-
-    #[test]
-    fn logs_argv() {
-        assert_eq!(
-            shell_join(&logs("local-test-nodeb", Some("1m"), false)),
-            "sh -c 'exec docker logs \"$@\" 2>&1' sh --since 1m local-test-nodeb"
-        );
-        let follow = logs("c", None, true);
-        assert_eq!(&follow[4..], ["--follow", "c"]);
-    }
-
-    #[test]
-    fn sql_argv_keeps_the_words_apart_and_no_password() {
-        let args = vec![
-            "-e".to_string(),
-            "select 'a;b', \"c\"; select 2".to_string(),
-        ];
-        let a = sql("local-test-nodea", false, &args);
-        assert_eq!(
-            a[..6],
-            [
-                "docker",
-                "exec",
-                "-i",
-                "-e",
-                "SECRET=/run/secrets/galeractl/root-password",
-                "local-test-nodea"
-            ]
-        );
-        assert_eq!(a[6..8], ["sh", "-c"]);
-        assert_eq!(a[9..], ["sh", "-e", "select 'a;b', \"c\"; select 2"]);
-        assert!(sql("c", true, &[]).contains(&"-t".to_string()));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The proxy in front of the nodes, as data: HAProxy's configuration, the health endpoint that
-//! runs next to each node, and the argv of their containers. Pure; the stats password is a
-//! placeholder here, put in by the runner from its secret file when the file is uploaded.
+//! The proxy in front of the nodes, as data: HAProxy's configuration, the health endpoint's
+//! script that runs next to each node, and the reading of HAProxy's stats. Pure; the stats
+//! password is a placeholder here, put in by the runner from its secret file when the file is
+//! uploaded. Their containers and the drain commands are built in `docker::proxy`.
 //!
 //! Health semantics: a node takes traffic only when it is in the Primary component, Synced
 //! (`wsrep_local_state` 4) and `wsrep_ready` is ON. A Donor takes traffic only when it may be
@@ -9,57 +10,13 @@
 //! tell a Joining or Donor node from a Synced one, so each node host runs a tiny HTTP endpoint
 //! (socat + the image's own `mariadb` client) that answers 200 or 503 from those variables.
 
-use crate::argv::{spec_hash, Argv};
-use crate::docker::{LABEL_CLUSTER, LABEL_SPEC};
-use crate::inventory::layout::{MONITOR_PASSWORD_FILE, SECRETS_MOUNT};
-use crate::inventory::{Haproxy, Inventory, Node, Routing};
+use crate::inventory::{Haproxy, Inventory, Routing};
 
 /// Stands for the stats password in the rendered configuration.
 pub const PASSWORD_PLACEHOLDER: &str = "@GALERACTL_STATS_PASSWORD@";
 pub use crate::docker::LABEL_ROLE;
-/// Inside the check container; published on the host as `check_port`.
-const CHECK_LISTEN: u16 = 9200;
-const CONFIG_MOUNT: &str = "/usr/local/etc/haproxy/haproxy.cfg";
-
-pub fn config_path(inventory: &Inventory) -> String {
-    format!("{}/haproxy.cfg", inventory.cluster_dir())
-}
-
-pub fn check_script_path(inventory: &Inventory) -> String {
-    format!("{}/check.sh", inventory.cluster_dir())
-}
-
-/// Where the health endpoint sees its node's drain flag directory.
-const DRAIN_MOUNT: &str = "/run/galeractl/drain";
-
-/// The directory on the node's host whose `drained` file makes its health endpoint answer
-/// 503, so that HAProxy stops sending it traffic while it still serves.
-pub fn drain_dir(inventory: &Inventory, node: &Node) -> String {
-    format!("{}/drain/{}", inventory.cluster_dir(), node.name)
-}
-
-/// Drains the node: its health endpoint answers 503 from now on.
-pub fn drain(inventory: &Inventory, node: &Node) -> Argv {
-    let dir = drain_dir(inventory, node);
-    vec![
-        "sh".into(),
-        "-c".into(),
-        "mkdir -p -- \"$1\" && touch -- \"$1/drained\"".into(),
-        "galeractl-drain".into(),
-        dir,
-    ]
-}
-
-/// Ends the drain: the endpoint answers from the node's state again.
-pub fn undrain(inventory: &Inventory, node: &Node) -> Argv {
-    vec![
-        "rm".into(),
-        "-f".into(),
-        "--".into(),
-        format!("{}/drained", drain_dir(inventory, node)),
-    ]
-}
-
+// Where the proxy's files are on the hosts (`cmd::restore` names the drain directories).
+pub use crate::docker::proxy::drain_dir;
 /// HAProxy's configuration, with [`PASSWORD_PLACEHOLDER`] where the stats password goes.
 pub fn render_config(inventory: &Inventory, h: &Haproxy) -> String {
     let mut servers = String::new();
@@ -167,137 +124,6 @@ printf 'HTTP/1.1 %s\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-
 "#,
         fallback = if donor_fallback { "on" } else { "off" },
     )
-}
-
-fn with_spec(mut a: Argv, image: &str, extra: &str) -> Argv {
-    let mut hashed = a.clone();
-    hashed.push(extra.to_string());
-    let spec = spec_hash(&hashed);
-    let at = a.iter().position(|w| w == image).unwrap_or(a.len());
-    a.splice(
-        at..at,
-        ["--label".to_string(), format!("{LABEL_SPEC}={spec}")],
-    );
-    a
-}
-
-/// The check container of a node: the node's own image (it has `mariadb` and `socat`),
-/// talking to the node through its host's published MySQL port.
-pub fn run_check(inventory: &Inventory, node: &Node, h: &Haproxy, script: &str) -> Argv {
-    let image = inventory.cluster.image.clone();
-    let mut a: Argv = vec![
-        "docker".into(),
-        "run".into(),
-        "--detach".into(),
-        "--name".into(),
-        inventory.check_container(node),
-        "--restart".into(),
-        "unless-stopped".into(),
-        "--label".into(),
-        format!("{LABEL_CLUSTER}={}", inventory.cluster.name),
-        "--label".into(),
-        format!("{LABEL_ROLE}=check"),
-        "--publish".into(),
-        if h.check_bind_node {
-            // Only the node's address: not every address of the host.
-            format!(
-                "{}:{CHECK_LISTEN}",
-                crate::inventory::host_port(&node.host, h.check_port)
-            )
-        } else {
-            format!("{}:{CHECK_LISTEN}", h.check_port)
-        },
-        "--volume".into(),
-        format!("{}:/check.sh:ro", check_script_path(inventory)),
-        // Only the monitoring password: the endpoint answers on the network.
-        "--volume".into(),
-        format!(
-            "{}/{MONITOR}:{}/{MONITOR}:ro",
-            inventory.secrets_dir(),
-            SECRETS_MOUNT,
-            MONITOR = MONITOR_PASSWORD_FILE
-        ),
-        // The drain flag's directory: a file there makes the endpoint answer 503.
-        "--volume".into(),
-        format!("{}:{DRAIN_MOUNT}:ro", drain_dir(inventory, node)),
-        "--env".into(),
-        format!("CHECK_HOST={}", node.host),
-        "--env".into(),
-        format!("CHECK_PORT={}", node.ports.mysql),
-        "--env".into(),
-        format!("CHECK_USER={}", inventory.cluster.monitor_user),
-        "--entrypoint".into(),
-        "socat".into(),
-        image.clone(),
-        format!("TCP-LISTEN:{CHECK_LISTEN},fork,reuseaddr,max-children=16"),
-        "EXEC:sh /check.sh".into(),
-    ];
-    if inventory.tls.is_some() {
-        // The client asks over TLS and verifies the node's certificate (its address).
-        let at = a
-            .iter()
-            .position(|w| w == "--entrypoint")
-            .unwrap_or(a.len());
-        let mounts = [
-            format!(
-                "{}:{}:ro",
-                crate::tls::host_ca(inventory),
-                crate::tls::CA_IN
-            ),
-            format!(
-                "{}:{}:ro",
-                crate::tls::host_client_cnf(inventory),
-                crate::tls::CLIENT_CNF_MOUNT
-            ),
-        ];
-        a.splice(
-            at..at,
-            mounts.into_iter().flat_map(|m| ["--volume".to_string(), m]),
-        );
-    }
-    with_spec(a, &image, script)
-}
-
-/// The proxy container. It starts as root only to read its 0600 configuration, then HAProxy
-/// drops to the `haproxy` user (global section).
-pub fn run_proxy(inventory: &Inventory, h: &Haproxy, config: &str) -> Argv {
-    let a: Argv = vec![
-        "docker".into(),
-        "run".into(),
-        "--detach".into(),
-        "--name".into(),
-        inventory.proxy_container(),
-        "--restart".into(),
-        "unless-stopped".into(),
-        "--user".into(),
-        "0".into(),
-        "--label".into(),
-        format!("{LABEL_CLUSTER}={}", inventory.cluster.name),
-        "--label".into(),
-        format!("{LABEL_ROLE}=haproxy"),
-        // The host's own network: HAProxy binds its port and the stats port there directly.
-        // Published instead, a connection to a node on the same host went through Docker's
-        // userland proxy as well (its hairpin): measured on the lab, 20% fewer transactions
-        // through the proxy than with the host's network.
-        "--network".into(),
-        "host".into(),
-        "--volume".into(),
-        format!("{}:{CONFIG_MOUNT}:ro", config_path(inventory)),
-    ];
-    let mut a = a;
-    if inventory.tls.is_some() {
-        // The stats page over HTTPS: its certificate and key.
-        a.extend([
-            "--volume".to_string(),
-            format!(
-                "{}:{}:ro",
-                crate::tls::host_proxy_pem(inventory),
-                crate::tls::PROXY_PEM_IN
-            ),
-        ]);
-    }
-    a.push(h.image.clone());
-    with_spec(a, &h.image, config)
 }
 
 /// One server line of HAProxy's stats CSV (`;csv`).

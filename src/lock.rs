@@ -12,10 +12,10 @@
 //! only the parts it took. `galeractl unlock` removes every host's part whoever holds it, for a
 //! lock whose process is gone.
 //!
-//! The module has a pure half (the hosts and the verdict of a round, the argv of each host
-//! command, the holder file's text and parser, the messages), unit-tested exactly, and an edge
-//! half ([`acquire`], [`Lock::release`], [`with_lock`], [`read`], [`remove`], and [`hold`]: a
-//! command's work under the lock, with signals) that runs those commands through `Remote::run`
+//! The module has a pure half (the hosts and the verdict of a round, the holder file's text and
+//! parser, the messages), unit-tested exactly, and an edge half ([`acquire`], [`Lock::release`],
+//! [`with_lock`], [`read`], [`remove`], and [`hold`]: a command's work under the lock, with
+//! signals) that runs the host commands, built in `docker::lock_scripts`, through `Remote::run`
 //! with a deadline. Dates are in `utc`.
 //!
 //! There is no async `Drop`, so the lock cannot release itself. [`with_lock`] is the way to hold
@@ -32,14 +32,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::argv::{shell_quote, Argv};
+use crate::argv::shell_quote;
 use crate::inventory::Inventory;
 
-/// Exit status of the host commands below when the lock exists and is not ours (their stdout
-/// is then the holder file, possibly empty).
-pub const EXIT_HELD: i32 = 3;
-/// Exit status of the host commands below when there is no lock.
-pub const EXIT_ABSENT: i32 = 4;
+pub use crate::docker::lock_scripts::{EXIT_ABSENT, EXIT_HELD};
 /// How often [`acquire`] tries again while another operator holds the lock.
 pub const POLL: Duration = Duration::from_millis(500);
 /// The longest value of one holder field that the parser accepts: a holder file with longer
@@ -49,69 +45,6 @@ const MAX_FIELD: usize = 256;
 /// The lock's directory (one part of it) on each of its hosts.
 pub fn dir(inventory: &Inventory) -> String {
     format!("{}/lock", inventory.cluster_dir())
-}
-
-// The host commands. Each is `sh -c SCRIPT NAME ARGS...`: the paths and the token travel as
-// positional parameters, never inside the script's text.
-
-/// Makes the cluster directory if needed, then the lock directory, atomically, then writes the
-/// holder from stdin (to a temporary name renamed into place, so a reader sees either no holder
-/// or a whole one). Exit 0: taken. Exit 3: the lock exists; stdout is its holder file (empty
-/// while it is being written). Any other status: a failure, on stderr.
-const ACQUIRE_SCRIPT: &str = r#"mkdir -p -m 0700 -- "$1" || exit 2
-if err=$(mkdir -- "$2" 2>&1); then
-  if cat >"$2/holder.new" && mv -f -- "$2/holder.new" "$2/holder"; then exit 0; fi
-  rm -rf -- "$2"; exit 2
-fi
-if [ -d "$2" ]; then cat -- "$2/holder" 2>/dev/null; exit 3; fi
-printf '%s\n' "$err" >&2; exit 2"#;
-
-/// Removes the lock only if its holder carries our token: renamed away first (atomic), then
-/// deleted. Exit 0: released. Exit 3: someone else's; stdout is its holder. Exit 4: no lock.
-const RELEASE_SCRIPT: &str = r#"[ -d "$1" ] || exit 4
-if grep -qxF -e "token=$2" -- "$1/holder" 2>/dev/null; then
-  t="$1.released.$$"; rm -rf -- "$t"; mv -- "$1" "$t" || exit 2; rm -rf -- "$t"; exit 0
-fi
-cat -- "$1/holder" 2>/dev/null; exit 3"#;
-
-/// Prints the holder. Exit 0: locked; stdout is the holder file (empty when it has none).
-/// Exit 4: no lock.
-const READ_SCRIPT: &str = r#"[ -d "$1" ] || exit 4
-cat -- "$1/holder" 2>/dev/null; exit 0"#;
-
-/// Removes the lock whoever holds it, and prints the holder it removed: the directory is renamed
-/// away first, so the holder printed is the one removed even if another command takes the lock
-/// right after. Exit 0: removed. Exit 4: no lock.
-const REMOVE_SCRIPT: &str = r#"[ -d "$1" ] || exit 4
-t="$1.removed.$$"; rm -rf -- "$t"
-if ! mv -- "$1" "$t"; then [ -e "$1" ] && exit 2; exit 4; fi
-cat -- "$t/holder" 2>/dev/null; rm -rf -- "$t"; exit 0"#;
-
-fn script(text: &str, name: &str, args: &[&str]) -> Argv {
-    let mut a: Argv = vec!["sh".into(), "-c".into(), text.into(), name.into()];
-    a.extend(args.iter().map(std::string::ToString::to_string));
-    a
-}
-
-/// Try to take the lock in `<cluster_dir>/lock`; the holder text goes on stdin.
-pub fn acquire_argv(cluster_dir: &str) -> Argv {
-    let lock = format!("{cluster_dir}/lock");
-    script(ACQUIRE_SCRIPT, "galeractl-lock", &[cluster_dir, &lock])
-}
-
-/// Release the lock in `lock_dir` if its holder has `token`.
-pub fn release_argv(lock_dir: &str, token: &str) -> Argv {
-    script(RELEASE_SCRIPT, "galeractl-unlock", &[lock_dir, token])
-}
-
-/// Read the holder of the lock in `lock_dir`.
-pub fn read_argv(lock_dir: &str) -> Argv {
-    script(READ_SCRIPT, "galeractl-lock-holder", &[lock_dir])
-}
-
-/// Remove the lock in `lock_dir` whoever holds it, printing its holder.
-pub fn remove_argv(lock_dir: &str) -> Argv {
-    script(REMOVE_SCRIPT, "galeractl-unlock", &[lock_dir])
 }
 
 /// Who holds a lock, as its `holder` file says (as JSON, for `unlock --json`: its token left

@@ -2,7 +2,8 @@
 //! is root or may `sudo -n`, a Docker engine, disk, the images, free ports, the cluster's ports
 //! reachable from host to host, a clock that agrees) as findings, one line per check and
 //! host. What the edge (`cmd/preflight.rs`) read comes in as [`HostReading`]s and
-//! [`LinkResult`]s; the commands it runs for the port mesh are built here. No I/O here.
+//! [`LinkResult`]s; the commands it runs for the port mesh are built in `docker::listener`,
+//! from [`listener_name`], [`LISTENER_SECS`] and [`CONNECT_SECS`]. No I/O here.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,8 +25,6 @@ pub const CLOCK_WARN_SECS: f64 = 2.0;
 pub const CONNECT_SECS: u64 = 4;
 /// Seconds a listener lives at most, if nobody removes it (galeractl interrupted).
 pub const LISTENER_SECS: u64 = 90;
-/// The label of the short-lived listener containers.
-pub const LISTENER_LABEL: &str = "io.galeractl.preflight";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -340,85 +339,6 @@ pub fn listener_ports(
 /// of the same cluster never removes the other's).
 pub fn listener_name(cluster: &str) -> String {
     format!("galeractl-preflight-{cluster}-{}", std::process::id())
-}
-
-/// `docker inspect` of the listener: `true` while it runs.
-pub fn listener_running_argv(cluster: &str) -> Vec<String> {
-    [
-        "docker",
-        "inspect",
-        "--format",
-        "{{.State.Running}}",
-        &listener_name(cluster),
-    ]
-    .iter()
-    .map(std::string::ToString::to_string)
-    .collect()
-}
-
-/// `docker run` of a listener: the node image's socat accepts on each port (published like a
-/// node's, so Docker's forwarding and the host's firewall are on the way) and closes at
-/// once; the container ends by itself after [`LISTENER_SECS`].
-pub fn listener_argv(cluster: &str, image: &str, ports: &[u16]) -> Vec<String> {
-    let mut argv: Vec<String> = [
-        "docker",
-        "run",
-        "-d",
-        "--rm",
-        "--name",
-        &listener_name(cluster),
-        "--label",
-        &format!("{LISTENER_LABEL}={cluster}"),
-    ]
-    .iter()
-    .map(std::string::ToString::to_string)
-    .collect();
-    for p in ports {
-        argv.push("--publish".into());
-        argv.push(format!("{p}:{p}"));
-    }
-    let script = ports
-        .iter()
-        .map(|p| format!("socat -u OPEN:/dev/null TCP-LISTEN:{p},fork,reuseaddr & "))
-        .collect::<String>();
-    argv.extend(
-        [
-            "--entrypoint",
-            "timeout",
-            image,
-            &LISTENER_SECS.to_string(),
-            "sh",
-            "-c",
-            &format!("{script}wait"),
-        ]
-        .iter()
-        .map(std::string::ToString::to_string),
-    );
-    argv
-}
-
-/// `docker rm -f` of the listener.
-pub fn remove_listener_argv(cluster: &str) -> Vec<String> {
-    ["docker", "rm", "-f", &listener_name(cluster)]
-        .iter()
-        .map(std::string::ToString::to_string)
-        .collect()
-}
-
-/// The connects from one host, all at once, each tried until it succeeds or
-/// [`CONNECT_SECS`] pass (a listener may still be starting): bash's `/dev/tcp`, so the host
-/// needs bash and coreutils' `timeout`, no more. Prints `ok HOST:PORT` or `fail HOST:PORT`.
-pub fn connect_argv(targets: &[(String, u16)]) -> Vec<String> {
-    let script = format!(
-        "for t in \"$@\"; do ( end=$(( $(date +%s) + {CONNECT_SECS} )); \
-         while :; do \
-         if timeout 1 bash -c \"exec 3<>/dev/tcp/${{t%:*}}/${{t##*:}}\" 2>/dev/null; then echo \"ok $t\"; break; fi; \
-         if [ \"$(date +%s)\" -ge \"$end\" ]; then echo \"fail $t\"; break; fi; \
-         sleep 0.3; done ) & done; wait"
-    );
-    let mut argv: Vec<String> = vec!["bash".into(), "-c".into(), script, "connect".into()];
-    argv.extend(targets.iter().map(|(h, p)| format!("{h}:{p}")));
-    argv
 }
 
 /// Reads the connects' output: each target's result (a target without a line failed).

@@ -4,7 +4,6 @@
 //! which would carry the old cluster's view into the restored one, is removed first and deployed
 //! again once the nodes have joined. Pure: stages of the restore's plan.
 
-use crate::haproxy;
 use crate::inventory::Inventory;
 use crate::plan::{self, Stage, Step};
 
@@ -24,7 +23,7 @@ pub fn drain_stage(inventory: &Inventory) -> Option<Stage> {
                 Step::on_node(
                     n,
                     format!("{}: its health endpoint answers 503 (drained)", n.name),
-                    haproxy::drain(inventory, n),
+                    crate::docker::proxy::drain(inventory, n),
                     None,
                 )
             })
@@ -49,7 +48,7 @@ pub fn undrain_steps(inventory: &Inventory) -> Vec<Step> {
                     "{}: its health endpoint answers from its state again",
                     n.name
                 ),
-                haproxy::undrain(inventory, n),
+                crate::docker::proxy::undrain(inventory, n),
                 None,
             )
         })

@@ -6,32 +6,15 @@ use std::path::Path;
 
 use super::fence;
 use super::manifest::{Format, Manifest};
-use crate::argv::{words, Argv};
-use crate::docker::DESYNC_PROCEDURE;
-use crate::docker::{self, oneoff};
-use crate::inventory::layout::{BACKUP_CNF_FILE, SECRETS_MOUNT};
+use crate::argv::Argv;
+use crate::docker::{self, backup, oneoff};
 use crate::inventory::{Inventory, Node};
 use crate::plan::{self, Plan, Stage, Stdin, Stdout, Step, WaitFor};
-
-/// Where mariabackup keeps its own small files while it streams (inside the node container).
-const STREAM_TMP: &str = "/tmp/galeractl-backup";
-
-/// The backup user's option file inside the node container (the first option of a client).
-fn defaults_file() -> String {
-    format!("--defaults-extra-file={SECRETS_MOUNT}/{BACKUP_CNF_FILE}")
-}
-
-/// `docker exec` of a client of the node's image in the node's container, as the backup user.
-fn exec(inventory: &Inventory, node: &Node, client: &str) -> Argv {
-    docker::container::exec(&inventory.container_name(node), &[client, &defaults_file()])
-}
 
 /// Desyncs the node (`on`) or brings it back: Galera's flow control ignores a desynced node,
 /// so a backup that slows it never stalls the cluster's writes.
 pub fn desync_step(inventory: &Inventory, node: &Node, on: bool) -> Step {
-    let mut argv = exec(inventory, node, "mariadb");
-    argv.push("-e".into());
-    argv.push(format!("CALL {DESYNC_PROCEDURE}({})", u8::from(on)));
+    let argv = backup::desync(inventory, node, on);
     let what = if on {
         "desync (wsrep_desync=ON: flow control does not wait for it during the copy)"
     } else {
@@ -43,66 +26,26 @@ pub fn desync_step(inventory: &Inventory, node: &Node, on: bool) -> Step {
 /// The physical backup of `node` streamed into `file` on this machine: the node desynced for
 /// the copy, and in sync again after it, on failure and on an interrupt too.
 pub fn physical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u64) -> Plan {
-    let mut argv = exec(inventory, node, "mariadb-backup");
-    argv.extend(words(&[
-        "--backup",
-        "--galera-info",
-        "--stream=xbstream",
-        &format!("--target-dir={STREAM_TMP}"),
-    ]));
+    let argv = backup::stream(inventory, node);
     let what = "mariabackup's stream (with its Galera position)";
     let title = format!("stream a physical backup of {} to this machine", node.name);
     let copy = copy_here(node, (argv, what), file, transfer_secs);
     desynced_copy(inventory, node, copy, title)
 }
 
-/// The logical backup of `node` (`dump::dump_script`, as the backup user) into `file` on this
+/// The logical backup of `node` (`docker::dump::dump_script`, as the backup user) into `file` on this
 /// machine, desynced like the physical one: the dump's reads slow the node too.
 pub fn logical(inventory: &Inventory, node: &Node, file: &Path, transfer_secs: u64) -> Plan {
-    let argv = docker::container::exec(
-        &inventory.container_name(node),
-        &[
-            "bash",
-            "-c",
-            &super::dump::dump_script(&inventory.cluster.monitor_user),
-        ],
+    let argv = backup::dump(
+        inventory,
+        node,
+        &docker::dump::dump_script(&inventory.cluster.monitor_user),
     );
     let what = "mariadb-dump of its accounts and user databases (one snapshot)";
     let title = format!("dump {} to this machine", node.name);
     let copy = copy_here(node, (argv, what), file, transfer_secs);
     desynced_copy(inventory, node, copy, title)
 }
-
-/// Checks a backup kept on its host (mounted at /backup): extracted and prepared in the
-/// container's scratch space (removed after), then the manifest written beside the stream and
-/// printed. Arguments: cluster, node, host, started.
-const ON_HOST_CHECK: &str = "set -euo pipefail
-f=/backup/backup.xbstream
-x=$(mktemp -d /backup/.check.XXXXXX)
-trap 'rm -rf \"$x\" \"$x.log\"' EXIT
-mbstream -x -C \"$x\" <\"$f\"
-if ! mariadb-backup --prepare --target-dir=\"$x\" >\"$x.log\" 2>&1; then tail -n 20 \"$x.log\" >&2; exit 1; fi
-pos=$(head -n 1 \"$x/xtrabackup_galera_info\")
-seqno=${pos#*:}
-version=$(sed -n 's/^server_version = //p' \"$x/xtrabackup_info\")
-umask 077
-{
-  echo '# galeractl backup manifest'
-  echo 'format = \"mariabackup-xbstream\"'
-  echo 'file = \"backup.xbstream\"'
-  echo \"cluster = \\\"$1\\\"\"
-  echo \"cluster_uuid = \\\"${pos%%:*}\\\"\"
-  echo \"seqno = ${seqno%%[ ,]*}\"
-  echo \"server_version = \\\"${version:-unknown}\\\"\"
-  echo \"node = \\\"$2\\\"\"
-  echo \"host = \\\"$3\\\"\"
-  echo \"size = $(stat -c %s \"$f\")\"
-  echo \"sha256 = \\\"$(sha256sum \"$f\" | cut -d ' ' -f 1)\\\"\"
-  echo \"started = \\\"$4\\\"\"
-  echo \"ended = \\\"$(date -u -r \"$f\" '+%Y-%m-%d %H:%M:%S UTC')\\\"\"
-} >/backup/manifest.toml
-cat /backup/manifest.toml
-";
 
 /// A physical backup kept on `node`'s own host in `host_dir` (the stream, then its manifest),
 /// nothing copied to this machine but the manifest (`manifest`): the node desynced for the
@@ -117,16 +60,7 @@ pub fn on_host(
     started: &str,
     transfer_secs: u64,
 ) -> Plan {
-    let mut copy = words(&["sh", "-c"]);
-    copy.push(format!(
-        "set -e; umask 077; mkdir -p -- \"$1\"; exec docker exec \"$2\" mariadb-backup {} --backup --galera-info --stream=xbstream --target-dir={STREAM_TMP} >\"$1/backup.xbstream\"",
-        defaults_file()
-    ));
-    copy.extend([
-        "galeractl-backup".to_string(),
-        host_dir.to_string(),
-        inventory.container_name(node),
-    ]);
+    let copy = backup::stream_into(inventory, node, host_dir);
     let copy = Step {
         deadline_secs: Some(transfer_secs),
         ..Step::on_node(
@@ -139,20 +73,7 @@ pub fn on_host(
             None,
         )
     };
-    let check_name = inventory.backup_check_container(node);
-    let check = oneoff::backup_check(
-        inventory,
-        &check_name,
-        host_dir,
-        &[
-            ON_HOST_CHECK,
-            "galeractl-check",
-            &inventory.cluster.name,
-            &node.name,
-            &node.host,
-            started,
-        ],
-    );
+    let check = backup::check_on_host(inventory, node, host_dir, started);
     let check = Step {
         stdout: Some(Stdout::LocalFile(manifest.to_path_buf())),
         deadline_secs: Some(transfer_secs),
@@ -168,8 +89,7 @@ pub fn on_host(
         )
     };
     let back = desync_step(inventory, node, false);
-    let mut remove = words(&["rm", "-rf", "--"]);
-    remove.push(host_dir.to_string());
+    let remove = docker::shell::remove_tree(host_dir);
     let remove = Step::on_node(
         node,
         format!("{}: the incomplete backup {host_dir} removed", node.name),
@@ -178,14 +98,7 @@ pub fn on_host(
     );
     // The copy and the check run on the host, not through this connection: an interrupt
     // here does not stop them, so the on-failure steps do.
-    let stop_copy = docker::container::exec(
-        &inventory.container_name(node),
-        &[
-            "sh",
-            "-c",
-            "for p in /proc/[0-9]*; do [ \"$(cat \"$p/comm\" 2>/dev/null)\" = mariadb-backup ] && kill \"${p#/proc/}\"; done; true",
-        ],
-    );
+    let stop_copy = backup::stop_stream(inventory, node);
     let stop_copy = Step {
         ignore_exit: true,
         ..Step::on_node(
@@ -195,7 +108,7 @@ pub fn on_host(
             None,
         )
     };
-    let stop_check = oneoff::remove_labelled(inventory, &check_name);
+    let stop_check = oneoff::remove_labelled(inventory, &inventory.backup_check_container(node));
     let stop_check = Step {
         ignore_exit: true,
         ..Step::on_node(
@@ -292,24 +205,6 @@ fn aside_steps(inventory: &Inventory, node: &Node, stamp: &str) -> Vec<Step> {
     ]
 }
 
-/// Extracts the stream on stdin into an empty data directory, prepares it (the node's image:
-/// its mariabackup is the server's version) and gives it to the server's user.
-const EXTRACT_SCRIPT: &str = "set -e; cd /var/lib/mysql; \
-if [ -n \"$(ls -A)\" ]; then echo the data volume is not empty, nothing was restored >&2; exit 1; fi; \
-mbstream -x; mariadb-backup --prepare --target-dir=/var/lib/mysql; chown -R mysql:mysql /var/lib/mysql; sync";
-
-/// Writes grastate.dat from stdin, as the server's user's.
-const GRASTATE_SCRIPT: &str = "set -e; f=/var/lib/mysql/grastate.dat; t=\"$f.galeractl\"; \
-cat > \"$t\"; chown mysql:mysql \"$t\"; chmod 0660 \"$t\"; mv \"$t\" \"$f\"; sync";
-
-fn oneoff_script(inventory: &Inventory, node: &Node, script: &str) -> Argv {
-    let mut a = oneoff::oneoff(inventory, node, false, true);
-    a.extend(words(&["--entrypoint", "sh"]));
-    a.push(inventory.cluster.image.clone());
-    a.extend(["-c".to_string(), script.to_string()]);
-    a
-}
-
 /// The backup onto the first node's (empty) volume, prepared, and its position as
 /// grastate.dat, safe to bootstrap from.
 fn restore_stage(
@@ -327,11 +222,10 @@ fn restore_stage(
             format!(
                 "{name}: the backup extracted onto its volume and prepared (mariabackup --prepare)"
             ),
-            oneoff_script(inventory, first, EXTRACT_SCRIPT),
-            Some(Stdin::LocalCommand(vec![
-                "cat".into(),
-                file.display().to_string(),
-            ])),
+            backup::extract(inventory, first),
+            Some(Stdin::LocalCommand(docker::shell::cat(
+                &file.display().to_string(),
+            ))),
         )
     };
     // A NEW history: no position, so the bootstrap gets a new cluster UUID. A volume or a
@@ -343,7 +237,7 @@ fn restore_stage(
             "{name}: grastate.dat with no position, safe_to_bootstrap 1: a NEW history (the backup was at {}:{})",
             manifest.cluster_uuid, manifest.seqno
         ),
-        oneoff_script(inventory, first, GRASTATE_SCRIPT),
+        backup::write_restored_grastate(inventory, first),
         Some(Stdin::Text(crate::recover::commands::grastate_text(
             crate::recover::ZERO_UUID,
             -1,
@@ -367,10 +261,9 @@ fn load_stage(inventory: &Inventory, first: &Node, file: &Path, secs: u64) -> St
             first,
             format!("{}: the dump loaded as root (it replicates)", first.name),
             argv,
-            Some(Stdin::LocalCommand(vec![
-                "cat".into(),
-                file.display().to_string(),
-            ])),
+            Some(Stdin::LocalCommand(docker::shell::cat(
+                &file.display().to_string(),
+            ))),
         )
     };
     Stage {

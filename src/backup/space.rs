@@ -3,43 +3,15 @@
 //! room for that copy would fail there with the whole cluster down. So, before the first stop,
 //! each host with data to move says how much the volumes hold and how much their filesystem
 //! has free (`du` and `df` in a read-only one-off container of the node image, as the move's
-//! own container sees them); too little is refused.
+//! own container sees them: `docker::backup::measure`); too little is refused.
 
-use crate::argv::words;
-use crate::docker::LABEL_CLUSTER;
-use crate::inventory::{Inventory, Node};
-
-/// Where the one-off mounts the volumes (`/measure/0`, `/measure/1`, ...).
-const MOUNT: &str = "/measure/";
+use crate::docker::backup::MEASURE_MOUNT as MOUNT;
 
 /// The copy must fit with this share to spare (files written meanwhile, filesystem overhead).
 pub const SPARE_PERCENT: u64 = 5;
 
-/// The read-only one-off that prints, per volume of `nodes` (all on one host), `du -sk`'s
-/// kibibytes and its mount point, then `df -Pk`'s line for the first one's filesystem (the
-/// one the aside volumes are made on: the same Docker data root).
-pub fn measure_argv(inventory: &Inventory, nodes: &[&Node]) -> Vec<String> {
-    let mut a = words(&["docker", "run", "--rm", "--label"]);
-    a.push(format!("{LABEL_CLUSTER}={}", inventory.cluster.name));
-    a.extend(words(&["--network", "none"]));
-    let mut mounts = Vec::new();
-    for (i, n) in nodes.iter().enumerate() {
-        a.push("--volume".into());
-        a.push(format!("{}:{MOUNT}{i}:ro", inventory.volume_name(n)));
-        mounts.push(format!("{MOUNT}{i}"));
-    }
-    a.extend(words(&["--entrypoint", "sh"]));
-    a.push(inventory.cluster.image.clone());
-    a.push("-c".into());
-    a.push(format!(
-        "set -e; du -sk {}; df -Pk {MOUNT}0 | tail -n 1",
-        mounts.join(" ")
-    ));
-    a
-}
-
 /// Used kibibytes (the `du` lines' sum) and the filesystem's available kibibytes (`df`'s
-/// fourth column), from [`measure_argv`]'s output; `None` when it is not that shape.
+/// fourth column), from [`crate::docker::backup::measure`]'s output; `None` when it is not that shape.
 pub fn parse(text: &str) -> Option<(u64, u64)> {
     let mut used = 0u64;
     let mut available = None;
@@ -77,20 +49,6 @@ fn mib(kib: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_one_off_reads_every_volume_of_the_host_read_only() {
-        let source = "[cluster]\nname = \"c\"\nimage = \"img:1\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"h\"\n\n[[nodes]]\nname = \"b\"\nhost = \"h\"\n[nodes.ports]\nmysql = 4307\ngalera = 4567\nsst = 4444\nist = 4568\n";
-        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
-        let Some(inventory) = parsed.inventory else {
-            panic!("{:?}", parsed.report.diagnostics)
-        };
-        let nodes: Vec<&Node> = inventory.nodes.iter().collect();
-        assert_eq!(
-            measure_argv(&inventory, &nodes).join(" "),
-            "docker run --rm --label io.galeractl.cluster=c --network none --volume c-a-data:/measure/0:ro --volume c-b-data:/measure/1:ro --entrypoint sh img:1 -c set -e; du -sk /measure/0 /measure/1; df -Pk /measure/0 | tail -n 1"
-        );
-    }
 
     #[test]
     fn used_and_available_are_read_and_judged() {

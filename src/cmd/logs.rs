@@ -27,7 +27,7 @@ pub async fn run(args: &LogsArgs) -> Outcome {
         .iter()
         .find(|n| n.name == args.node)
         .ok_or_else(|| unknown_node(&args.node, &path, &inventory))?;
-    let argv = crate::client::logs(
+    let argv = crate::docker::client::logs(
         &inventory.container_name(node),
         args.since.as_deref(),
         args.follow,

@@ -37,7 +37,7 @@ pub async fn run(args: &SqlArgs) -> Outcome {
         None => default_node(&inventory).await?,
     };
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let argv = crate::client::sql(&inventory.container_name(node), tty, &client_args);
+    let argv = crate::docker::client::sql(&inventory.container_name(node), tty, &client_args);
     super::logs::attached(
         &inventory,
         node,

@@ -43,3 +43,21 @@ pub fn exec(container: &str, command: &[&str]) -> Argv {
     a.extend(command.iter().map(std::string::ToString::to_string));
     a
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_commands_are_exact() {
+        assert_eq!(stop("x"), ["docker", "stop", "--time", "120", "x"]);
+        assert_eq!(restart("x", 5), ["docker", "restart", "--time", "5", "x"]);
+        assert_eq!(remove("x"), ["docker", "rm", "x"]);
+        assert_eq!(remove_forced("x"), ["docker", "rm", "--force", "x"]);
+        assert_eq!(remove_volume("v"), ["docker", "volume", "rm", "v"]);
+        assert_eq!(
+            exec("x", &["mariadb", "-e", "SELECT 1"]),
+            ["docker", "exec", "x", "mariadb", "-e", "SELECT 1"]
+        );
+    }
+}

@@ -1,15 +1,48 @@
-//! Pure builders of the commands that run on a host: `docker run` for a node, the node's
-//! Galera config file, and the small file and volume commands around them. Every command is an
-//! argv (`Vec<String>`), never a shell string; nothing here runs anything.
+//! Every command galeractl runs on a host (or on this machine for a host), built here and
+//! nowhere else: `docker`, `mariadb` and plain shell command lines, each an argv
+//! (`Vec<String>`), never a shell string; values a script needs travel as its positional
+//! parameters. Container, volume and path names come from the inventory
+//! (`inventory::layout`). Pure builders; nothing here runs anything, and the module imports
+//! only `argv`, `inventory` and `tls`.
+//!
+//! This file: a node's `docker run` (with `src/node-start.sh` as entrypoint), its config file,
+//! its stop, start and restart policy, the cluster's network and volumes, the image's copy.
+//! Beside it: `container` (any container by name), `read` (read-only docker), `oneoff` (one-off
+//! containers on a node's volume), `files` (files and owners on the hosts), `users` (the local
+//! SST and backup users), `client` (`logs`, `sql`, `root_sql`), `backup` and `dump` (backup
+//! and restore), `proxy` (HAProxy and the health endpoints), `garbd`, `listener` (preflight's
+//! port mesh), `lock_scripts` (the cluster lock), `shell` (plain host shell lines).
 
+pub mod backup;
+pub mod client;
 pub mod container;
+pub mod dump;
+pub mod files;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod garbd;
+pub mod listener;
+pub mod lock_scripts;
 pub mod oneoff;
+pub mod proxy;
 pub mod read;
+pub mod shell;
+pub mod users;
+
+pub use client::{root_sql, root_sql_script};
+pub use files::{
+    make_dirs, own_by_image_default_user, own_by_server_user, readable_by_server, write_file,
+    write_in_place, write_secret,
+};
+pub use users::{
+    backup_cnf_text, sst_auth_text, sst_user_path, sst_user_sql, uses_mariabackup, LocalUser,
+    BACKUP_PASSWORD_PLACEHOLDER, BACKUP_USER, DESYNC_PROCEDURE, SST_PASSWORD_PLACEHOLDER, SST_USER,
+};
 
 use crate::argv::{spec_hash, words, Argv};
 use crate::inventory::layout::{
-    BACKUP_USER_MOUNT, CONFIG_MOUNT, MONITOR_PASSWORD_FILE, NODE_START_MOUNT, ROOT_PASSWORD_FILE,
-    SECRETS_MOUNT, SST_AUTH_MOUNT, SST_USER_MOUNT,
+    CONFIG_MOUNT, MONITOR_PASSWORD_FILE, NODE_START_MOUNT, ROOT_PASSWORD_FILE, SECRETS_MOUNT,
+    SST_AUTH_MOUNT,
 };
 use crate::inventory::{host_port, Durability, Inventory, Node};
 
@@ -28,11 +61,6 @@ pub const NODE_START_SCRIPT: &str = include_str!("../node-start.sh");
 /// The entrypoint of the official `mariadb` image (and of the lab's image), which the start
 /// script runs last.
 pub const IMAGE_ENTRYPOINT: &str = "docker-entrypoint.sh";
-
-/// The user that mariabackup SST connects as, on the donor's own socket only.
-pub const SST_USER: &str = "galeractl_sst";
-/// Stands for the SST password in the texts below until it is sent.
-pub const SST_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_SST_PASSWORD@";
 
 /// Every node container restarts by itself after a crash or a host's reboot, unless an
 /// operator stopped it.
@@ -97,156 +125,6 @@ fn other_members(inventory: &Inventory, node: &Node) -> Vec<String> {
         .collect()
 }
 
-/// The SST user's creation on the host (0600, owned by the image's server user).
-pub fn sst_user_path(inventory: &Inventory) -> String {
-    LocalUser::Sst.sql_path(inventory)
-}
-
-/// The option file with the SST credentials (the password as a placeholder).
-pub fn sst_auth_text() -> String {
-    format!(
-        "# managed by galeractl\n[mysqld]\nwsrep_sst_auth={SST_USER}:{SST_PASSWORD_PLACEHOLDER}\n"
-    )
-}
-
-/// The SST user with the privileges mariabackup SST needs on a donor, and no more (MariaDB's
-/// documentation for 10.5 and later), on the local socket only.
-pub fn sst_user_sql() -> String {
-    LocalUser::Sst.sql()
-}
-
-/// The user that `galeractl backup` runs mariabackup as, inside the node's container.
-pub const BACKUP_USER: &str = "galeractl_backup";
-/// Stands for the backup password in the texts below until it is sent.
-pub const BACKUP_PASSWORD_PLACEHOLDER: &str = "@GALERACTL_BACKUP_PASSWORD@";
-/// The procedure that desyncs a node (`SET GLOBAL wsrep_desync` needs SUPER, which the backup
-/// user does not get): defined by root, the backup user may only call it.
-pub const DESYNC_PROCEDURE: &str = "galeractl.desync";
-
-/// A user that the image creates when it initialises a node's data directory, from a SQL file
-/// mounted into `/docker-entrypoint-initdb.d/` (wsrep off), with only the privileges its use
-/// needs, on the local socket only. Joiners get it with the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalUser {
-    /// mariabackup SST on a donor.
-    Sst,
-    /// `galeractl backup`: mariabackup, and the desync procedure.
-    Backup,
-}
-
-impl LocalUser {
-    pub fn name(self) -> &'static str {
-        match self {
-            LocalUser::Sst => SST_USER,
-            LocalUser::Backup => BACKUP_USER,
-        }
-    }
-
-    pub fn placeholder(self) -> &'static str {
-        match self {
-            LocalUser::Sst => SST_PASSWORD_PLACEHOLDER,
-            LocalUser::Backup => BACKUP_PASSWORD_PLACEHOLDER,
-        }
-    }
-
-    /// Its creation on the host (0600, owned by the image's server user).
-    pub fn sql_path(self, inventory: &Inventory) -> String {
-        let file = match self {
-            LocalUser::Sst => "sst-user.sql",
-            LocalUser::Backup => "backup-user.sql",
-        };
-        format!("{}/{file}", inventory.cluster_dir())
-    }
-
-    /// Where its creation is mounted in the node container.
-    pub fn sql_mount(self) -> &'static str {
-        match self {
-            LocalUser::Sst => SST_USER_MOUNT,
-            LocalUser::Backup => BACKUP_USER_MOUNT,
-        }
-    }
-
-    /// Its creation (the password as a placeholder): mariabackup's privileges (MariaDB's
-    /// documentation for 10.5 and later); the backup user may also call the desync procedure,
-    /// and read what a logical backup dumps (`SELECT, SHOW VIEW, TRIGGER, EVENT`: the rows,
-    /// views, triggers, events, and the accounts from `mysql.global_priv`).
-    pub fn sql(self) -> String {
-        let (user, pw) = (self.name(), self.placeholder());
-        let mut sql = format!(
-            "CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY '{pw}';\nGRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR ON *.* TO '{user}'@'localhost';\n"
-        );
-        if self == LocalUser::Backup {
-            sql.push_str(&format!(
-                "GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON *.* TO '{user}'@'localhost';\nCREATE DATABASE IF NOT EXISTS galeractl;\nCREATE OR REPLACE DEFINER='root'@'localhost' PROCEDURE {DESYNC_PROCEDURE}(d BOOLEAN) SQL SECURITY DEFINER SET GLOBAL wsrep_desync = d;\nGRANT EXECUTE ON PROCEDURE {DESYNC_PROCEDURE} TO '{user}'@'localhost';\n"
-            ));
-        }
-        sql
-    }
-
-    /// The local secret file with its password, when the inventory uses this user.
-    pub fn password_file(self, inventory: &Inventory) -> Option<&std::path::PathBuf> {
-        match self {
-            LocalUser::Sst => inventory
-                .cluster
-                .sst_password_file
-                .as_ref()
-                .filter(|_| uses_mariabackup(inventory)),
-            LocalUser::Backup => inventory.cluster.backup_password_file.as_ref(),
-        }
-    }
-
-    /// The users the inventory's nodes are created with.
-    pub fn used(inventory: &Inventory) -> Vec<LocalUser> {
-        [LocalUser::Sst, LocalUser::Backup]
-            .into_iter()
-            .filter(|u| u.password_file(inventory).is_some())
-            .collect()
-    }
-}
-
-/// The backup user's option file for the clients in the node's image (the password as a
-/// placeholder).
-pub fn backup_cnf_text() -> String {
-    format!(
-        "# managed by galeractl\n[client]\nuser={BACKUP_USER}\npassword={BACKUP_PASSWORD_PLACEHOLDER}\n"
-    )
-}
-
-/// Gives `paths` to the image's `mysql` user and group, their ids read from the image itself
-/// (the official image and the lab's use 999; another image may not).
-pub fn own_by_server_user(image: &str, paths: &[String]) -> Argv {
-    let mut a = words(&[
-        "sh",
-        "-c",
-        "set -e; image_id() { docker run --rm --network none --entrypoint id \"$1\" \"$2\" mysql; }; \
-owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \"$@\"",
-        "galeractl-chown",
-    ]);
-    a.push(image.to_string());
-    a.extend(paths.iter().cloned());
-    a
-}
-
-/// Gives `paths` to the user an image runs as by default (garbd's image: not root), its ids
-/// read from the image itself.
-pub fn own_by_image_default_user(image: &str, paths: &[String]) -> Argv {
-    let mut a = words(&[
-        "sh",
-        "-c",
-        "set -e; image_id() { docker run --rm --network none --entrypoint id \"$1\" \"$2\"; }; \
-owner=\"$(image_id \"$1\" -u):$(image_id \"$1\" -g)\"; shift; chown \"$owner\" \"$@\"",
-        "galeractl-chown",
-    ]);
-    a.push(image.to_string());
-    a.extend(paths.iter().cloned());
-    a
-}
-
-/// Whether the nodes transfer state with mariabackup (and need its SST user and credentials).
-pub fn uses_mariabackup(inventory: &Inventory) -> bool {
-    inventory.cluster.sst_method == "mariabackup"
-}
-
 /// The node's config file: only what changes over the node's life, the cluster address.
 /// Rewriting it in place changes what the next start of the container reads, without a restart.
 pub fn node_config(address: &ClusterAddress) -> String {
@@ -297,42 +175,6 @@ pub fn stop_waiting_node(inventory: &Inventory, node: &Node) -> Argv {
     let mut a = words(&["docker", "stop", "--time"]);
     a.push(WAITING_STOP_SECS.to_string());
     a.push(inventory.container_name(node));
-    a
-}
-
-pub fn make_dirs(inventory: &Inventory) -> Argv {
-    let mut a = words(&["install", "-d", "-m", "0700"]);
-    a.push(inventory.cluster_dir());
-    a.push(inventory.secrets_dir());
-    a
-}
-
-/// Writes stdin to a new 0600 file (for secrets).
-pub fn write_secret(path: &str) -> Argv {
-    write_file(path, "0600")
-}
-
-/// Writes stdin to a new file of the given mode (replacing any old one).
-pub fn write_file(path: &str, mode: &str) -> Argv {
-    let mut a = words(&["install", "-m", mode, "/dev/stdin"]);
-    a.push(path.to_string());
-    a
-}
-
-/// Writes stdin into `path` in place: a file bind-mounted into a container keeps its inode, so
-/// the container sees the new content. A new file gets the pipe's mode (0600): see
-/// [`readable_by_server`].
-pub fn write_in_place(path: &str) -> Argv {
-    let mut a = words(&["cp", "/dev/stdin"]);
-    a.push(path.to_string());
-    a
-}
-
-/// Makes a file that holds no secret readable by the server, which the official image runs as
-/// its `mysql` user: MariaDB silently skips an option file it cannot read.
-pub fn readable_by_server(path: &str) -> Argv {
-    let mut a = words(&["chmod", "0644"]);
-    a.push(path.to_string());
     a
 }
 
@@ -531,51 +373,41 @@ pub fn spec_of(run: &Argv) -> Option<&str> {
         .find_map(|w| w.strip_prefix(LABEL_SPEC)?.strip_prefix('='))
 }
 
-/// Run with bash in a node's container: the SQL on stdin run as root through the node's
-/// socket, the password read from galeractl's secret file into a 0600 option file (by shell
-/// builtins: never on a command line), removed after.
-pub fn root_sql_script() -> String {
-    format!(
-        "set -euo pipefail\n\
-         f=$(mktemp)\n\
-         trap 'rm -f \"$f\"' EXIT\n\
-         p=$(cat {SECRETS_MOUNT}/{ROOT_PASSWORD_FILE})\n\
-         p=${{p//\\\\/\\\\\\\\}}\n\
-         p=${{p//\\\"/\\\\\\\"}}\n\
-         printf '[client]\\nuser=root\\npassword=\"%s\"\\n' \"$p\" >\"$f\"\n\
-         mariadb --defaults-extra-file=\"$f\" --binary-mode\n"
-    )
-}
-
-/// `docker exec` of [`root_sql_script`] in the node's container: the SQL on its stdin runs as
-/// root through the node's own socket.
-pub fn root_sql(inventory: &Inventory, node: &Node) -> Argv {
-    let mut a = words(&["docker", "exec", "-i"]);
-    a.push(inventory.container_name(node));
-    a.extend(words(&["bash", "-c"]));
-    a.push(root_sql_script());
-    a
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::argv::shell_join;
 
-    /// Review 2, L-4: the option file quotes and escapes the root password the same way for
-    /// every root statement (an unquoted `#` ended the value; quotes and `\\` were read as
-    /// syntax).
     #[test]
-    fn root_sql_quotes_the_root_password() {
-        let source = "[cluster]\nname = \"c\"\nimage = \"i\"\nroot_password_file = \"r\"\nmonitor_password_file = \"m\"\n\n[[nodes]]\nname = \"a\"\nhost = \"h\"\n";
-        let parsed = crate::inventory::parse(std::path::Path::new("inv.toml"), source);
-        let Some(inventory) = parsed.inventory else {
-            panic!("{:?}", parsed.report.diagnostics)
-        };
-        let argv = root_sql(&inventory, &inventory.nodes[0]);
-        assert_eq!(argv[..6], ["docker", "exec", "-i", "c-a", "bash", "-c"]);
-        assert_eq!(argv[6], root_sql_script());
-        assert!(argv[6].contains("password=\"%s\""));
-        assert!(argv[6].contains("p=$(cat /run/secrets/galeractl/root-password)"));
-        assert_eq!(argv.len(), 7);
+    fn a_nodes_lifecycle_commands_are_exact() {
+        let inventory = fixture::inventory("");
+        let node = &inventory.nodes[0];
+        assert_eq!(
+            stop_node(&inventory, node),
+            ["docker", "stop", "--time", "120", "c-a"]
+        );
+        assert_eq!(
+            stop_waiting_node(&inventory, node),
+            ["docker", "stop", "--time", "10", "c-a"]
+        );
+        assert_eq!(
+            no_restart(&inventory, node),
+            ["docker", "update", "--restart", "no", "c-a"]
+        );
+        assert_eq!(
+            restart_policy(&inventory, node),
+            ["docker", "update", "--restart", "unless-stopped", "c-a"]
+        );
+        assert_eq!(start_node(&inventory, node), ["docker", "start", "c-a"]);
+        assert_eq!(
+            shell_join(&volume_create(&inventory, node)),
+            "docker volume create --label io.galeractl.cluster=c --label io.galeractl.node=a c-a-data"
+        );
+        assert_eq!(image_load(), ["docker", "load"]);
+        assert_eq!(image_save("i:1"), ["docker", "save", "i:1"]);
+        assert_eq!(
+            shell_join(&network_create(&inventory)),
+            "sh -c 'docker network inspect \"$1\" >/dev/null 2>&1 || docker network create --label \"$2\" \"$1\" >/dev/null' galeractl-network galeractl-c io.galeractl.cluster=c"
+        );
     }
 }

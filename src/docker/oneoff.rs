@@ -224,3 +224,56 @@ pub fn backup_check(
     check.extend(script_and_args.iter().map(std::string::ToString::to_string));
     check
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oneoff_commands_touch_only_the_nodes_volume() {
+        let source = "[cluster]\nname = \"recovery\"\nimage = \"galeractl-lab/galera:10.11\"\nroot_password_file = \"secrets/root-password\"\nmonitor_password_file = \"secrets/monitor-password\"\n\n[[nodes]]\nname = \"nodea\"\nhost = \"10.77.0.11\"\n\n[[nodes]]\nname = \"nodeb\"\nhost = \"10.77.0.12\"\n\n[[nodes]]\nname = \"nodec\"\nhost = \"10.77.0.13\"\n";
+        let parsed = crate::inventory::parse(std::path::Path::new("recovery.toml"), source);
+        let inventory = parsed
+            .inventory
+            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+        let node = &inventory.nodes[1];
+        let join = |a: Vec<String>| crate::argv::shell_join(&a);
+        assert_eq!(
+            join(read_grastate(&inventory, node)),
+            "docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql:ro --entrypoint cat galeractl-lab/galera:10.11 /var/lib/mysql/grastate.dat"
+        );
+        let recover = join(wsrep_recover(&inventory, node));
+        assert!(
+            recover.starts_with("docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql --entrypoint sh galeractl-lab/galera:10.11 -c "),
+            "{recover}"
+        );
+        // Through the release-series guard, then the image's own entrypoint.
+        assert!(
+            recover.contains("exec \"$@\"' galeractl-series-guard docker-entrypoint.sh --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so "),
+            "{recover}"
+        );
+        assert!(
+            recover.ends_with(" --wsrep-cluster-address=gcomm:// --wsrep-recover"),
+            "{recover}"
+        );
+        assert!(!recover.contains("--publish"), "{recover}");
+        assert!(join(tc_heuristic_recover(&inventory, node, "rollback"))
+            .ends_with(" --wsrep-cluster-address=gcomm:// --tc-heuristic-recover=rollback"));
+        let write = write_grastate(&inventory, node);
+        assert_eq!(
+            write[..4].join(" "),
+            "docker run --rm --interactive",
+            "the content comes on stdin"
+        );
+        assert!(write.iter().any(|w| w.contains("mv \"$t\" \"$f\"")));
+        assert_eq!(
+            join(super::super::stop_node(&inventory, node)),
+            "docker stop --time 120 recovery-nodeb"
+        );
+        // A leftover is removed only when it carries the cluster's and the one-off's labels.
+        assert_eq!(
+            join(remove_oneoff(&inventory, node)),
+            "sh -c 'ids=$(docker ps -aq --filter \"label=$1\" --filter \"label=$2\" --filter \"name=$3\") || exit; if [ -n \"$ids\" ]; then docker rm --force $ids; fi' galeractl-remove io.galeractl.cluster=recovery io.galeractl.role=oneoff '^/recovery-nodeb-recover$'"
+        );
+    }
+}

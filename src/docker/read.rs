@@ -117,3 +117,102 @@ pub fn run_program(image: &str, program: &str, flag: &str) -> Argv {
         flag,
     ])
 }
+
+/// `mariadbd --version` in a one-off container of `image`, without network.
+pub fn mariadbd_version(image: &str) -> Argv {
+    run_program(image, "mariadbd", "--version")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::argv::shell_join;
+
+    #[test]
+    fn reads_are_exact() {
+        assert_eq!(
+            shell_join(&ps()),
+            "docker ps --all --no-trunc --format '{{.ID}}\t{{.Names}}\t{{.State}}\t{{.Label \"io.galeractl.cluster\"}}\t{{.Label \"io.galeractl.node\"}}\t{{.Label \"io.galeractl.spec\"}}\t{{.Label \"io.galeractl.tls\"}}'"
+        );
+        assert_eq!(
+            server_version(),
+            ["docker", "version", "--format", "{{.Server.Version}}"]
+        );
+        assert_eq!(
+            root_dir(),
+            ["docker", "info", "--format", "{{.DockerRootDir}}"]
+        );
+        assert_eq!(
+            image_inspect("i:1"),
+            ["docker", "image", "inspect", "--format", "{{.Id}}", "i:1"]
+        );
+        assert_eq!(
+            liveness("c-a"),
+            [
+                "docker",
+                "container",
+                "inspect",
+                "--format",
+                "{{.State.Status}} {{.RestartCount}}",
+                "c-a"
+            ]
+        );
+        assert_eq!(
+            running("c-garbd"),
+            [
+                "docker",
+                "inspect",
+                "--format",
+                "{{.State.Running}}",
+                "c-garbd"
+            ]
+        );
+        assert_eq!(
+            log_tail("c-a", 40),
+            ["docker", "logs", "--tail", "40", "c-a"]
+        );
+        assert_eq!(
+            log_tail_merged("c-garbd", 400),
+            [
+                "sh",
+                "-c",
+                "docker logs --tail 400 \"$1\" 2>&1",
+                "galeractl-garbd-log",
+                "c-garbd"
+            ]
+        );
+        assert_eq!(
+            volume_names(),
+            ["docker", "volume", "ls", "--format", "{{.Name}}"]
+        );
+    }
+
+    #[test]
+    fn cluster_volumes_are_exact() {
+        let inventory = super::super::fixture::inventory("");
+        assert_eq!(
+            cluster_volumes(&inventory),
+            [
+                "docker",
+                "volume",
+                "ls",
+                "--filter",
+                "label=io.galeractl.cluster=c",
+                "--format",
+                "{{.Name}}\t{{.Label \"io.galeractl.node\"}}"
+            ]
+        );
+    }
+
+    #[test]
+    fn programs_run_in_a_one_off_without_network() {
+        assert_eq!(
+            run_program("galeractl-lab/garbd:bookworm", "garbd", "--version").join(" "),
+            "docker run --rm --network none --entrypoint garbd galeractl-lab/garbd:bookworm --version"
+        );
+        assert_eq!(
+            mariadbd_version("mariadb:11.4").join(" "),
+            "docker run --rm --network none --entrypoint mariadbd mariadb:11.4 --version"
+        );
+    }
+}

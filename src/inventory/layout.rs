@@ -2,7 +2,7 @@
 //! its directory and files on each host, and where a node's container sees them. Every
 //! builder takes these names from here, and validation claims the same names
 //! (`collisions.rs`) without knowing any builder. Pure. (The proxy's and TLS's own files are
-//! named in `haproxy.rs` and `tls.rs`.)
+//! named in `docker/proxy.rs` and `tls.rs`.)
 
 use super::{Inventory, Node};
 

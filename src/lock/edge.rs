@@ -5,10 +5,8 @@ use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::quorum::{judge, no_majority_message, Part, Verdict};
-use super::{
-    acquire_argv, describe, dir, read_argv, release_argv, remove_argv, Found, Held, Holder,
-    EXIT_ABSENT, EXIT_HELD, POLL,
-};
+use super::{describe, dir, Found, Held, Holder, EXIT_ABSENT, EXIT_HELD, POLL};
+use crate::docker::lock_scripts;
 use crate::inventory::Inventory;
 use crate::ssh::{Hosts, Remote, SshError};
 
@@ -136,7 +134,7 @@ async fn release_parts(
     token: &str,
     parts: &[String],
 ) -> Vec<LockError> {
-    let argv = release_argv(dir, token);
+    let argv = lock_scripts::release(dir, token);
     let results = futures::future::join_all(parts.iter().map(|host| {
         let argv = &argv;
         async move {
@@ -218,7 +216,7 @@ pub async fn acquire_unless(
         // Nothing to release until the lock is taken.
         released: true,
     };
-    let argv = acquire_argv(&inventory.cluster_dir());
+    let argv = lock_scripts::acquire(&inventory.cluster_dir());
     let text = lock.holder.render();
     let started = Instant::now();
     let mut told = false;
@@ -309,7 +307,7 @@ async fn take_part(hosts: &Hosts, host: &str, argv: &[String], text: &str, lock:
         Ok(out) => Part::Failed(failed(&remote, argv, out.code, &out).to_string()),
         Err(source) => {
             // The answer may be what was lost, after the mkdir: remove the part if it is ours.
-            let release = release_argv(&lock.dir, &lock.holder.token);
+            let release = lock_scripts::release(&lock.dir, &lock.holder.token);
             if let Err(e) = run(&remote, &release, None).await {
                 tracing::debug!(
                     "cluster {}: cleaning up after a failed take on {host}: {e}",
@@ -360,12 +358,12 @@ pub async fn remove(
     hosts: &Hosts,
     inventory: &Inventory,
 ) -> Vec<(String, Result<Found, LockError>)> {
-    on_every_host(hosts, inventory, "remove", remove_argv).await
+    on_every_host(hosts, inventory, "remove", lock_scripts::remove).await
 }
 
 /// Who holds each host's part of the cluster's lock, changing nothing.
 pub async fn read(hosts: &Hosts, inventory: &Inventory) -> Vec<(String, Result<Found, LockError>)> {
-    on_every_host(hosts, inventory, "read", read_argv).await
+    on_every_host(hosts, inventory, "read", lock_scripts::read).await
 }
 
 async fn on_every_host(

@@ -1,9 +1,10 @@
-//! The lock's pure half: exact argv, the holder file, messages, dates; and the host scripts'
-//! behaviour, run by the local `sh` in a scratch directory.
+//! The lock's pure half: the holder file, messages, dates; and the host scripts' behaviour
+//! (built in `docker::lock_scripts`, whose tests hold their exact argv), run by the local `sh`
+//! in a scratch directory.
 
 use super::edge::{gone_from_this_machine, local_user_and_machine, new_token};
 use super::*;
-use crate::argv::words;
+use crate::docker::lock_scripts;
 
 fn example() -> Inventory {
     let source = include_str!("../../inventory.example.toml");
@@ -40,85 +41,6 @@ fn the_lock_lives_in_the_cluster_directory_on_every_node_host() {
         port: 5567,
     });
     assert_eq!(hosts(&two), ["10.10.10.10", "10.10.10.11", "10.10.10.9"]);
-}
-
-#[test]
-fn acquire_argv_is_exact() {
-    assert_eq!(
-        acquire_argv("/etc/galeractl/lab"),
-        words(&[
-            "sh",
-            "-c",
-            "mkdir -p -m 0700 -- \"$1\" || exit 2\n\
-             if err=$(mkdir -- \"$2\" 2>&1); then\n  \
-             if cat >\"$2/holder.new\" && mv -f -- \"$2/holder.new\" \"$2/holder\"; then exit 0; fi\n  \
-             rm -rf -- \"$2\"; exit 2\n\
-             fi\n\
-             if [ -d \"$2\" ]; then cat -- \"$2/holder\" 2>/dev/null; exit 3; fi\n\
-             printf '%s\\n' \"$err\" >&2; exit 2",
-            "galeractl-lock",
-            "/etc/galeractl/lab",
-            "/etc/galeractl/lab/lock",
-        ])
-    );
-}
-
-#[test]
-fn release_argv_is_exact() {
-    assert_eq!(
-        release_argv("/etc/galeractl/lab/lock", "0123456789abcdef"),
-        words(&[
-            "sh",
-            "-c",
-            "[ -d \"$1\" ] || exit 4\n\
-             if grep -qxF -e \"token=$2\" -- \"$1/holder\" 2>/dev/null; then\n  \
-             t=\"$1.released.$$\"; rm -rf -- \"$t\"; mv -- \"$1\" \"$t\" || exit 2; rm -rf -- \"$t\"; exit 0\n\
-             fi\n\
-             cat -- \"$1/holder\" 2>/dev/null; exit 3",
-            "galeractl-unlock",
-            "/etc/galeractl/lab/lock",
-            "0123456789abcdef",
-        ])
-    );
-}
-
-#[test]
-fn read_argv_is_exact() {
-    assert_eq!(
-        read_argv("/etc/galeractl/lab/lock"),
-        words(&[
-            "sh",
-            "-c",
-            "[ -d \"$1\" ] || exit 4\ncat -- \"$1/holder\" 2>/dev/null; exit 0",
-            "galeractl-lock-holder",
-            "/etc/galeractl/lab/lock",
-        ])
-    );
-}
-
-#[test]
-fn remove_argv_is_exact() {
-    assert_eq!(
-        remove_argv("/etc/galeractl/lab/lock"),
-        words(&[
-            "sh",
-            "-c",
-            "[ -d \"$1\" ] || exit 4\n\
-             t=\"$1.removed.$$\"; rm -rf -- \"$t\"\n\
-             if ! mv -- \"$1\" \"$t\"; then [ -e \"$1\" ] && exit 2; exit 4; fi\n\
-             cat -- \"$t/holder\" 2>/dev/null; rm -rf -- \"$t\"; exit 0",
-            "galeractl-unlock",
-            "/etc/galeractl/lab/lock",
-        ])
-    );
-}
-
-#[test]
-fn a_hostile_path_stays_one_word() {
-    let argv = acquire_argv("/etc/galeractl/a b;rm -rf ~");
-    assert_eq!(argv[4], "/etc/galeractl/a b;rm -rf ~");
-    assert_eq!(argv[5], "/etc/galeractl/a b;rm -rf ~/lock");
-    assert_eq!(argv.len(), 6);
 }
 
 #[test]
@@ -303,9 +225,12 @@ fn scripts_behave_under_sh() {
     let ours = holder();
     let theirs = Holder::new("ops@laptop", 99, "recover", 0, "fedcba9876543210");
 
-    assert_eq!(run(read_argv(&lock), ""), (EXIT_ABSENT, String::new()));
     assert_eq!(
-        run(acquire_argv(&cluster), &ours.render()),
+        run(lock_scripts::read(&lock), ""),
+        (EXIT_ABSENT, String::new())
+    );
+    assert_eq!(
+        run(lock_scripts::acquire(&cluster), &ours.render()),
         (0, String::new())
     );
     assert_eq!(
@@ -314,36 +239,39 @@ fn scripts_behave_under_sh() {
     );
     // Held: the second try fails with 3 and the first holder.
     assert_eq!(
-        run(acquire_argv(&cluster), &theirs.render()),
+        run(lock_scripts::acquire(&cluster), &theirs.render()),
         (EXIT_HELD, ours.render())
     );
-    assert_eq!(run(read_argv(&lock), ""), (0, ours.render()));
+    assert_eq!(run(lock_scripts::read(&lock), ""), (0, ours.render()));
     // Another token does not release it.
     assert_eq!(
-        run(release_argv(&lock, &theirs.token), ""),
+        run(lock_scripts::release(&lock, &theirs.token), ""),
         (EXIT_HELD, ours.render())
     );
     assert_eq!(
-        run(release_argv(&lock, &ours.token), ""),
+        run(lock_scripts::release(&lock, &ours.token), ""),
         (0, String::new())
     );
     assert_eq!(
-        run(release_argv(&lock, &ours.token), ""),
+        run(lock_scripts::release(&lock, &ours.token), ""),
         (EXIT_ABSENT, String::new())
     );
     // Remove: whoever holds it, printing the holder; a lock with no holder file too.
     assert_eq!(
-        run(acquire_argv(&cluster), &theirs.render()),
+        run(lock_scripts::acquire(&cluster), &theirs.render()),
         (0, String::new())
     );
-    assert_eq!(run(remove_argv(&lock), ""), (0, theirs.render()));
-    assert_eq!(run(remove_argv(&lock), ""), (EXIT_ABSENT, String::new()));
+    assert_eq!(run(lock_scripts::remove(&lock), ""), (0, theirs.render()));
+    assert_eq!(
+        run(lock_scripts::remove(&lock), ""),
+        (EXIT_ABSENT, String::new())
+    );
     std::fs::create_dir(&lock).unwrap_or_else(|e| panic!("mkdir: {e}"));
     assert_eq!(
-        run(acquire_argv(&cluster), &ours.render()),
+        run(lock_scripts::acquire(&cluster), &ours.render()),
         (EXIT_HELD, String::new())
     );
-    assert_eq!(run(remove_argv(&lock), ""), (0, String::new()));
+    assert_eq!(run(lock_scripts::remove(&lock), ""), (0, String::new()));
     // Nothing is left beside the cluster's own files.
     let left: Vec<_> = std::fs::read_dir(&cluster)
         .map(|d| {
@@ -355,7 +283,7 @@ fn scripts_behave_under_sh() {
     assert!(left.is_empty(), "{left:?}");
     // A failure that is not "held" is neither 0 nor 3: a file where the directory should be.
     std::fs::write(&lock, "").unwrap_or_else(|e| panic!("write: {e}"));
-    let (code, _) = run(acquire_argv(&cluster), &ours.render());
+    let (code, _) = run(lock_scripts::acquire(&cluster), &ours.render());
     assert_eq!(code, 2);
     let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -5,17 +5,12 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::argv::{words, Argv};
 use crate::docker;
 use crate::facts::{node_container, ContainerRow, ContainerState, HostFacts, Liveness, Present};
 use crate::inventory::{Inventory, Node};
 use crate::ssh::{Hosts, Remote, SshError};
 
-/// `docker ps -a` ([`docker::read::ps`]).
-pub fn ps_argv() -> Argv {
-    docker::read::ps()
-}
-
+/// The rows of `docker ps` ([`docker::read::ps`]).
 pub fn parse_ps(text: &str) -> Vec<ContainerRow> {
     text.lines()
         .filter_map(|line| {
@@ -33,7 +28,7 @@ pub fn parse_ps(text: &str) -> Vec<ContainerRow> {
         .collect()
 }
 
-/// Ports in LISTEN state, from `ss -Hltn`.
+/// Ports in LISTEN state, from `ss -Hltn` ([`docker::shell::listening_ports`]).
 pub fn parse_listening(text: &str) -> BTreeSet<u16> {
     text.lines()
         .filter_map(|line| {
@@ -51,7 +46,7 @@ pub fn parse_history(text: &str) -> Option<String> {
 
 /// The cluster's recorded history UUID on the host of `remote` (`None`: no record).
 pub async fn recorded_history(remote: &Remote, inventory: &Inventory) -> Option<String> {
-    let argv = vec!["cat".to_string(), inventory.history_path()];
+    let argv = docker::shell::cat(&inventory.history_path());
     let out = remote
         .run(&argv, None, remote.command_timeout())
         .await
@@ -81,18 +76,18 @@ pub async fn image_present(remote: &Remote, image: &str) -> Result<bool, SshErro
 }
 
 pub async fn containers(remote: &Remote) -> Result<Vec<ContainerRow>, SshError> {
-    Ok(parse_ps(&remote.run_ok(&ps_argv(), None).await?))
+    Ok(parse_ps(&remote.run_ok(&docker::read::ps(), None).await?))
 }
 
 pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFacts, SshError> {
     let volumes_argv = docker::read::volume_names();
-    let ss_argv = words(&["ss", "-Hltn"]);
+    let ss_argv = docker::shell::listening_ports();
     let configs = inventory
         .nodes
         .iter()
         .filter(|n| n.host == remote.host)
         .map(|n| async move {
-            let argv = vec!["cat".to_string(), inventory.config_path(n)];
+            let argv = docker::shell::cat(&inventory.config_path(n));
             let out = remote.run(&argv, None, remote.command_timeout()).await;
             (
                 n.name.clone(),
@@ -125,10 +120,7 @@ pub async fn host_facts(remote: &Remote, inventory: &Inventory) -> Result<HostFa
     })
 }
 
-pub fn liveness_argv(container: &str) -> Argv {
-    docker::read::liveness(container)
-}
-
+/// A container's state and restart count, from [`docker::read::liveness`].
 pub fn parse_liveness(text: &str) -> Option<Liveness> {
     let mut words = text.split_whitespace();
     let state = ContainerState::from_docker(words.next()?);
@@ -139,7 +131,11 @@ pub fn parse_liveness(text: &str) -> Option<Liveness> {
 /// `None` when the container does not exist or the host did not answer.
 pub async fn liveness(remote: &Remote, container: &str) -> Option<Liveness> {
     let out = remote
-        .run(&liveness_argv(container), None, remote.command_timeout())
+        .run(
+            &docker::read::liveness(container),
+            None,
+            remote.command_timeout(),
+        )
         .await
         .ok()?;
     (out.code == 0)

@@ -3,13 +3,12 @@
 
 use std::time::Duration;
 
-use super::program;
 use crate::ssh::Remote;
 
 /// The MariaDB version in `image`, read on a host that has it (`mariadbd --version` in a
 /// one-off container without network), or `None`.
 pub async fn image_version(remote: &Remote, image: &str) -> Option<String> {
-    let argv = image_version_argv(image);
+    let argv = crate::docker::read::mariadbd_version(image);
     let out = remote
         .run(&argv, None, remote.command_timeout())
         .await
@@ -17,14 +16,9 @@ pub async fn image_version(remote: &Remote, image: &str) -> Option<String> {
     parse_mariadbd_version(&out.stdout)
 }
 
-/// `mariadbd --version` in a one-off container of `image`, without network.
-fn image_version_argv(image: &str) -> Vec<String> {
-    program::argv(image, "mariadbd", "--version")
-}
-
 /// [`image_version`] on this machine's docker (the image `up` would copy to the hosts).
 pub async fn local_image_version(image: &str) -> Option<String> {
-    let argv = image_version_argv(image);
+    let argv = crate::docker::read::mariadbd_version(image);
     let run = tokio::process::Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(std::process::Stdio::null())

@@ -22,9 +22,9 @@ pub mod versions;
 
 pub use crate::facts::{node_container, ContainerRow, HostFacts, Liveness};
 pub use host::{
-    containers, containers_by_host, docker_version, host_facts, image_present, liveness,
-    liveness_argv, log_tail, node_row, parse_history, parse_listening, parse_liveness, parse_ps,
-    present, ps_argv, recorded_history, ReadError,
+    containers, containers_by_host, docker_version, host_facts, image_present, liveness, log_tail,
+    node_row, parse_history, parse_listening, parse_liveness, parse_ps, present, recorded_history,
+    ReadError,
 };
 pub use image::{image_version, local_image_present, local_image_version, parse_mariadbd_version};
 pub use proxy::{proxy_backends, proxy_config_stale};

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
-use crate::argv::words;
+use crate::docker;
 use crate::inventory::{Inventory, LOCAL_HOST};
 use crate::observe::{self, program::ProgramCheck};
 use crate::preflight::{self, HostReading, Link, LinkResult, Login};
@@ -58,7 +58,7 @@ async fn read_host(inventory: &Inventory, remote: &Remote, images: &[String]) ->
         let there = observe::image_present(remote, image).await.unwrap_or(false);
         (image.clone(), there)
     }));
-    let ss = words(&["ss", "-Hltn"]);
+    let ss = docker::shell::listening_ports();
     let (docker, disk, present, listening, containers, clock) = tokio::join!(
         observe::docker_version(remote),
         disk_free(remote),
@@ -91,7 +91,7 @@ async fn login(remote: &Remote) -> Result<Login, String> {
         return Ok(Login::Root);
     }
     let out = remote
-        .run(&words(&["id", "-u"]), None, remote.command_timeout())
+        .run(&docker::shell::user_id(), None, remote.command_timeout())
         .await
         .map_err(|e| e.to_string())?;
     if out.code != 0 {
@@ -112,11 +112,11 @@ async fn login(remote: &Remote) -> Result<Login, String> {
 /// Free bytes under Docker's data root.
 async fn disk_free(remote: &Remote) -> Result<u64, String> {
     let root = remote
-        .run_ok(&crate::docker::read::root_dir(), None)
+        .run_ok(&docker::read::root_dir(), None)
         .await
         .map_err(|e| e.to_string())?;
     let df = remote
-        .run_ok(&words(&["df", "-Pk", root.trim()]), None)
+        .run_ok(&docker::shell::disk_free(root.trim()), None)
         .await
         .map_err(|e| e.to_string())?;
     preflight::parse_df_free(&df).ok_or_else(|| format!("cannot read `df -Pk`: {df:?}"))
@@ -132,7 +132,7 @@ async fn clock(remote: &Remote) -> Result<(f64, f64), String> {
     };
     let before = now();
     let out = remote
-        .run_ok(&words(&["date", "+%s.%N"]), None)
+        .run_ok(&docker::shell::clock(), None)
         .await
         .map_err(|e| e.to_string())?;
     let after = now();
@@ -232,7 +232,7 @@ pub async fn check_links(
     let ours = listeners.iter().filter(|(_, l)| matches!(l, Ok(true)));
     futures::future::join_all(ours.map(|(&host, _)| async move {
         if let Some(remote) = hosts.get(host) {
-            let argv = preflight::remove_listener_argv(&inventory.cluster.name);
+            let argv = docker::listener::remove(&preflight::listener_name(&inventory.cluster.name));
             if let Err(e) = remote.run(&argv, None, remote.command_timeout()).await {
                 tracing::warn!(
                     host,
@@ -295,7 +295,13 @@ async fn listen(
         return Ok(false);
     }
     let remote = hosts.get(host).ok_or("no connection")?;
-    let argv = preflight::listener_argv(&inventory.cluster.name, image, &ports);
+    let argv = docker::listener::run(
+        &preflight::listener_name(&inventory.cluster.name),
+        &inventory.cluster.name,
+        image,
+        &ports,
+        preflight::LISTENER_SECS,
+    );
     match remote.run(&argv, None, remote.command_timeout()).await {
         Ok(out) if out.code == 0 => {}
         Ok(out) => return Err(format!("its listener did not start: {}", out.stderr.trim())),
@@ -303,7 +309,7 @@ async fn listen(
     }
     // A node image without socat or timeout: the container ends at once (and --rm removes it),
     // and every connect would fail as if a firewall dropped it.
-    let running = preflight::listener_running_argv(&inventory.cluster.name);
+    let running = docker::listener::running(&preflight::listener_name(&inventory.cluster.name));
     match remote.run(&running, None, remote.command_timeout()).await {
         Ok(out) if out.code == 0 && out.stdout.trim() == "true" => Ok(true),
         _ => Err(format!(
@@ -351,7 +357,11 @@ async fn connect(hosts: &Hosts, readings: &[HostReading], from: &str, links: &[&
     let remote = hosts.get(from).ok_or("no connection")?;
     let timeout = std::time::Duration::from_secs(preflight::CONNECT_SECS + 10);
     match remote
-        .run(&preflight::connect_argv(&targets), None, timeout)
+        .run(
+            &docker::listener::connect(&targets, preflight::CONNECT_SECS),
+            None,
+            timeout,
+        )
         .await
     {
         Ok(out) if out.code == 0 => {

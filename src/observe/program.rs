@@ -6,12 +6,6 @@ use crate::ssh::{Remote, SshError};
 
 pub use crate::facts::ProgramCheck;
 
-/// `docker run --rm --network none --entrypoint PROGRAM IMAGE FLAG`: the same entrypoint the
-/// container gets, so the same `PATH` and user.
-pub fn argv(image: &str, program: &str, flag: &str) -> Vec<String> {
-    crate::docker::read::run_program(image, program, flag)
-}
-
 /// Reads docker's exit code and output into a [`ProgramCheck`].
 pub fn judge(code: i32, output: &str) -> ProgramCheck {
     let mut lines = output.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -23,7 +17,8 @@ pub fn judge(code: i32, output: &str) -> ProgramCheck {
     }
 }
 
-/// Runs the check on the host of `remote`; the image must be there.
+/// Runs the check ([`crate::docker::read::run_program`]: the same entrypoint the container
+/// gets, so the same `PATH` and user) on the host of `remote`; the image must be there.
 pub async fn check(
     remote: &Remote,
     image: &str,
@@ -31,7 +26,11 @@ pub async fn check(
     flag: &str,
 ) -> Result<ProgramCheck, SshError> {
     let out = remote
-        .run(&argv(image, program, flag), None, remote.command_timeout())
+        .run(
+            &crate::docker::read::run_program(image, program, flag),
+            None,
+            remote.command_timeout(),
+        )
         .await?;
     Ok(judge(out.code, &format!("{}\n{}", out.stdout, out.stderr)))
 }
@@ -42,10 +41,6 @@ mod tests {
 
     #[test]
     fn docker_exit_codes_tell_a_missing_program_from_a_failing_one() {
-        assert_eq!(
-            argv("galeractl-lab/garbd:bookworm", "garbd", "--version").join(" "),
-            "docker run --rm --network none --entrypoint garbd galeractl-lab/garbd:bookworm --version"
-        );
         assert_eq!(judge(0, "garbd: 26.4.20\n"), ProgramCheck::Runs);
         // docker's words when the entrypoint is not in the image: the error, then advice.
         let error = "docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"garbd\": executable file not found in $PATH: unknown";

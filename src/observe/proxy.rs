@@ -149,7 +149,7 @@ pub async fn proxy_config_stale(inventory: &Inventory, hosts: &crate::ssh::Hosts
     };
     let want = crate::haproxy::render_config(inventory, h)
         .replace(crate::haproxy::PASSWORD_PLACEHOLDER, password.expose());
-    let argv = vec!["cat".to_string(), crate::haproxy::config_path(inventory)];
+    let argv = crate::docker::shell::cat(&crate::docker::proxy::config_path(inventory));
     match remote.run(&argv, None, remote.command_timeout()).await {
         Ok(o) if o.code == 0 => o.stdout != want,
         _ => false,

@@ -46,7 +46,7 @@ pub async fn aside_space(
         let remote = hosts
             .get(host)
             .ok_or_else(|| MeasureError::NotConnected(host.to_string()))?;
-        let argv = space::measure_argv(inventory, &nodes);
+        let argv = crate::docker::backup::measure(inventory, &nodes);
         let cannot = |why: String| MeasureError::Cannot {
             host: host.to_string(),
             why,

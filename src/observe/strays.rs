@@ -114,12 +114,7 @@ pub async fn find(
     Ok((strays, extra))
 }
 
-/// `docker volume ls` of the cluster's labelled volumes: name and node label, a tab between.
-pub fn volumes_argv(inventory: &Inventory) -> Vec<String> {
-    crate::docker::read::cluster_volumes(inventory)
-}
-
-/// The volumes in [`volumes_argv`]'s output whose node the inventory does not name.
+/// The volumes in [`crate::docker::read::cluster_volumes`]'s output whose node the inventory does not name.
 pub fn parse_volumes(inventory: &Inventory, host: &str, text: &str) -> Vec<StrayVolume> {
     text.lines()
         .filter_map(|line| {
@@ -137,7 +132,7 @@ pub fn parse_volumes(inventory: &Inventory, host: &str, text: &str) -> Vec<Stray
 /// The cluster's data volumes on `hosts` for nodes the inventory does not name (a host whose
 /// docker does not answer is warned about: `up` gathered its facts just before).
 pub async fn volumes(inventory: &Inventory, hosts: &Hosts) -> Vec<StrayVolume> {
-    let argv = volumes_argv(inventory);
+    let argv = crate::docker::read::cluster_volumes(inventory);
     let lists = futures::future::join_all(hosts.all().map(|r| {
         let argv = &argv;
         async move { (r.host.clone(), r.run_ok(argv, None).await) }
@@ -187,18 +182,6 @@ mod tests {
         let Some(inventory) = parsed.inventory else {
             panic!("{:?}", parsed.report.diagnostics)
         };
-        assert_eq!(
-            volumes_argv(&inventory),
-            [
-                "docker",
-                "volume",
-                "ls",
-                "--filter",
-                "label=io.galeractl.cluster=c",
-                "--format",
-                "{{.Name}}\t{{.Label \"io.galeractl.node\"}}"
-            ]
-        );
         assert_eq!(
             parse_volumes(
                 &inventory,

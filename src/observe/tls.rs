@@ -27,8 +27,7 @@ pub async fn cas(
         }
     };
     let path = crate::tls::host_ca(inventory);
-    let script = "[ ! -e \"$1\" ] && exit 3; cat -- \"$1\"";
-    let argv = crate::argv::words(&["sh", "-c", script, "sh", path.as_str()]);
+    let argv = crate::docker::shell::cat_if_present(&path);
     let node_hosts: std::collections::BTreeSet<&str> =
         inventory.nodes.iter().map(|n| n.host.as_str()).collect();
     let reads = futures::future::join_all(

@@ -2,7 +2,6 @@
 //! with the inventory's spec.
 
 use super::{Observed, Stage, Step, StepKind};
-use crate::arbitrator::run;
 use crate::docker;
 use crate::inventory::Inventory;
 
@@ -14,7 +13,7 @@ pub fn stages(inventory: &Inventory, observed: &Observed) -> Vec<Stage> {
         return Vec::new();
     };
     let name = inventory.arbitrator_container();
-    let want = run(inventory, a);
+    let want = docker::garbd::run(inventory, a);
     let want_spec = docker::spec_of(&want).unwrap_or_default();
     let have = observed
         .aux

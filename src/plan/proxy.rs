@@ -67,7 +67,7 @@ fn changes(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage
     let mut scripted = std::collections::BTreeSet::new();
     for node in &inventory.nodes {
         let name = inventory.check_container(node);
-        let want = haproxy::run_check(inventory, node, h, &script);
+        let want = docker::proxy::run_check(inventory, node, h, &script);
         let Some(old) = needs(observed, &name, &want) else {
             continue;
         };
@@ -76,7 +76,7 @@ fn changes(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage
                 &node.host,
                 None,
                 "write the health check script".into(),
-                docker::write_in_place(&haproxy::check_script_path(inventory)),
+                docker::write_in_place(&docker::proxy::check_script_path(inventory)),
                 Some(Stdin::Text(script.clone())),
             ));
         }
@@ -106,13 +106,13 @@ fn changes(inventory: &Inventory, h: &Haproxy, observed: &Observed) -> Vec<Stage
     }
     let config = haproxy::render_config(inventory, h);
     let name = inventory.proxy_container();
-    let want = haproxy::run_proxy(inventory, h, &config);
+    let want = docker::proxy::run_proxy(inventory, h, &config);
     let upload = |config: String| {
         step(
             &h.host,
             None,
             "upload HAProxy's configuration (0600: it holds the stats password)".into(),
-            docker::write_secret(&haproxy::config_path(inventory)),
+            docker::write_secret(&docker::proxy::config_path(inventory)),
             Some(Stdin::TextWithSecret {
                 text: config,
                 placeholder: haproxy::PASSWORD_PLACEHOLDER.into(),

@@ -116,7 +116,7 @@ pub fn apply(
                             "remove galeractl's files from {}, then the directory if it is left empty, unless a container of the cluster is still there",
                             inventory.cluster_dir()
                         ),
-                        remove_dir_if_unused(inventory),
+                        docker::shell::remove_cluster_dir_if_unused(inventory),
                         None,
                     )
                 })
@@ -185,32 +185,6 @@ fn nodes_and_arbitrator(inventory: &Inventory, observed: &Observed) -> usize {
     inventory.nodes.len() + usize::from(observed.arbitrator_member)
 }
 
-/// Removes the files galeractl writes into the cluster's directory on a host, then the
-/// directory if nothing else is left in it (`rmdir`), only when no container of the cluster
-/// is left there (the host may be one the inventory reaches under another name). Nothing is
-/// removed by `rm -rf`: a directory that was not galeractl's own keeps what it held.
-fn remove_dir_if_unused(inventory: &Inventory) -> Vec<String> {
-    vec![
-        "sh".into(),
-        "-c".into(),
-        REMOVE_OWN_FILES.into(),
-        "galeractl-prune".into(),
-        format!("{}={}", docker::LABEL_CLUSTER, inventory.cluster.name),
-        inventory.cluster_dir(),
-    ]
-}
-
-/// `$1`: the cluster's label; `$2`: its directory. The names are those galeractl writes there
-/// (`docker`, `tls`, `haproxy`, `lock`, `galera::HISTORY_FILE`); a name it does not write
-/// keeps the directory, and says so.
-const REMOVE_OWN_FILES: &str = "ids=$(docker ps -aq --filter \"label=$1\") || exit; \
-if [ -n \"$ids\" ]; then echo \"kept $2: a container of the cluster is still here\"; exit 0; fi; \
-cd -- \"$2\" 2>/dev/null || exit 0; \
-rm -f -- ./*.cnf ./*.sql ./history-uuid ./node-start.sh ./haproxy.cfg ./check.sh ./tls-*.crt ./tls-*.key ./tls-*.pem \
-./secrets/root-password ./secrets/monitor-password ./secrets/backup.cnf ./drain/*/drained ./lock/holder; \
-rmdir -- ./drain/* secrets drain lock 2>/dev/null; \
-cd / && rmdir -- \"$2\" 2>/dev/null || echo \"kept $2: it holds files that galeractl does not write\"";
-
 /// The stray's data volume, named as the inventory names a node's.
 pub fn volume_of(inventory: &Inventory, stray: &Stray) -> String {
     match inventory.nodes.first() {
@@ -248,83 +222,6 @@ pub fn deletion_question(inventory: &Inventory, strays: &[Stray]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::REMOVE_OWN_FILES;
-    use std::path::Path;
-    use std::process::Command;
-
-    /// Runs the removal under sh with a `docker` on PATH that prints `ps` (the cluster's
-    /// containers left on the host).
-    fn prune(bin: &Path, dir: &Path, ps: &str) -> String {
-        std::fs::write(bin.join("docker"), format!("#!/bin/sh\nprintf '{ps}'\n"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let path = format!(
-            "{}:{}",
-            bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let out = Command::new("sh")
-            .args(["-c", REMOVE_OWN_FILES, "galeractl-prune", "label=x"])
-            .arg(dir)
-            .env("PATH", path)
-            .output()
-            .unwrap_or_else(|e| panic!("sh: {e}"));
-        assert!(out.status.success(), "{out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    #[test]
-    fn only_galeractls_files_are_removed() {
-        use std::os::unix::fs::PermissionsExt;
-        let scratch = std::env::temp_dir().join(format!("galeractl-prune-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&scratch);
-        let bin = scratch.join("bin");
-        let ours = scratch.join("c1");
-        let theirs = scratch.join("c2");
-        for dir in [&bin, &ours, &theirs] {
-            for sub in ["secrets", "drain/nodea", "lock"] {
-                std::fs::create_dir_all(dir.join(sub)).unwrap_or_else(|e| panic!("{e}"));
-            }
-            for file in [
-                "nodea.cnf",
-                "sst-user.sql",
-                "history-uuid",
-                "node-start.sh",
-                "tls-nodea.key",
-                "secrets/root-password",
-                "drain/nodea/drained",
-                "lock/holder",
-            ] {
-                std::fs::write(dir.join(file), "x").unwrap_or_else(|e| panic!("{e}"));
-            }
-        }
-        std::fs::write(bin.join("docker"), "").unwrap_or_else(|e| panic!("{e}"));
-        std::fs::set_permissions(bin.join("docker"), std::fs::Permissions::from_mode(0o755))
-            .unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(theirs.join("app.conf"), "x").unwrap_or_else(|e| panic!("{e}"));
-
-        assert_eq!(
-            prune(&bin, &ours, "abc\\n"),
-            format!(
-                "kept {}: a container of the cluster is still here\n",
-                ours.display()
-            )
-        );
-        assert!(ours.join("nodea.cnf").exists());
-        assert_eq!(prune(&bin, &ours, ""), "");
-        assert!(!ours.exists());
-        assert_eq!(
-            prune(&bin, &theirs, ""),
-            format!(
-                "kept {}: it holds files that galeractl does not write\n",
-                theirs.display()
-            )
-        );
-        assert!(theirs.join("app.conf").exists());
-        assert!(!theirs.join("nodea.cnf").exists());
-        assert_eq!(prune(&bin, &scratch.join("absent"), ""), "");
-        let _ = std::fs::remove_dir_all(&scratch);
-    }
-
     /// Issue 29: the question of `up --prune --delete-data` names each volume it deletes.
     #[test]
     fn the_delete_data_question_names_each_volume() {

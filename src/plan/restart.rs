@@ -70,7 +70,7 @@ pub fn stale_endpoints<'a>(
     let script = haproxy::check_script(h.donor_fallback);
     let mut stale = Vec::new();
     for node in nodes {
-        let want = haproxy::run_check(inventory, node, h, &script);
+        let want = docker::proxy::run_check(inventory, node, h, &script);
         let spec = crate::docker::spec_of(&want).unwrap_or_default();
         let name = inventory.check_container(node);
         let rows = containers
@@ -125,7 +125,7 @@ pub fn restart(inventory: &Inventory, nodes: &[&Node]) -> Plan {
                 steps: vec![Step::on_node(
                     node,
                     format!("{name}: its health endpoint answers 503 (drained)"),
-                    haproxy::drain(inventory, node),
+                    docker::proxy::drain(inventory, node),
                     None,
                 )],
                 wait: Some(WaitFor::ProxyDrained { node: name.clone() }),
@@ -203,7 +203,7 @@ fn undrain_step(inventory: &Inventory, node: &Node) -> Step {
             "{}: its health endpoint answers from its state again",
             node.name
         ),
-        haproxy::undrain(inventory, node),
+        docker::proxy::undrain(inventory, node),
         None,
     )
 }

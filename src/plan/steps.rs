@@ -200,7 +200,7 @@ fn record_stop_step(inventory: &Inventory, node: &Node) -> Step {
             "{}: record that the operator stopped it (watch leaves it down until it is started again)",
             node.name
         ),
-        crate::watch::intent::record_argv(inventory, node),
+        docker::shell::record_stop(inventory, node),
         None,
     )
 }

@@ -2,7 +2,6 @@
 //! Galera 4).
 
 use super::*;
-use crate::docker::oneoff;
 
 const U: &str = "1f113d7a-e8a1-11f1-be4d-f35e168f60a7";
 const OTHER: &str = "8204a10c-e8a1-11f1-a247-2f21d11ed522";
@@ -704,56 +703,6 @@ fn positions_table_golden() {
     assert_eq!(
         render::positions(&nodes),
         include_str!("../../tests/golden/recover-positions.txt")
-    );
-}
-
-#[test]
-fn oneoff_commands_touch_only_the_nodes_volume() {
-    let source = "[cluster]\nname = \"recovery\"\nimage = \"galeractl-lab/galera:10.11\"\nroot_password_file = \"secrets/root-password\"\nmonitor_password_file = \"secrets/monitor-password\"\n\n[[nodes]]\nname = \"nodea\"\nhost = \"10.77.0.11\"\n\n[[nodes]]\nname = \"nodeb\"\nhost = \"10.77.0.12\"\n\n[[nodes]]\nname = \"nodec\"\nhost = \"10.77.0.13\"\n";
-    let parsed = crate::inventory::parse(std::path::Path::new("recovery.toml"), source);
-    let inventory = parsed
-        .inventory
-        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
-    let node = &inventory.nodes[1];
-    let join = |a: Vec<String>| crate::argv::shell_join(&a);
-    assert_eq!(
-        join(oneoff::read_grastate(&inventory, node)),
-        "docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql:ro --entrypoint cat galeractl-lab/galera:10.11 /var/lib/mysql/grastate.dat"
-    );
-    let recover = join(oneoff::wsrep_recover(&inventory, node));
-    assert!(
-        recover.starts_with("docker run --rm --name recovery-nodeb-recover --label io.galeractl.cluster=recovery --label io.galeractl.role=oneoff --network none --volume recovery-nodeb-data:/var/lib/mysql --entrypoint sh galeractl-lab/galera:10.11 -c "),
-        "{recover}"
-    );
-    // Through the release-series guard, then the image's own entrypoint.
-    assert!(
-        recover.contains("exec \"$@\"' galeractl-series-guard docker-entrypoint.sh --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so "),
-        "{recover}"
-    );
-    assert!(
-        recover.ends_with(" --wsrep-cluster-address=gcomm:// --wsrep-recover"),
-        "{recover}"
-    );
-    assert!(!recover.contains("--publish"), "{recover}");
-    assert!(
-        join(oneoff::tc_heuristic_recover(&inventory, node, "rollback"))
-            .ends_with(" --wsrep-cluster-address=gcomm:// --tc-heuristic-recover=rollback")
-    );
-    let write = oneoff::write_grastate(&inventory, node);
-    assert_eq!(
-        write[..4].join(" "),
-        "docker run --rm --interactive",
-        "the content comes on stdin"
-    );
-    assert!(write.iter().any(|w| w.contains("mv \"$t\" \"$f\"")));
-    assert_eq!(
-        join(crate::docker::stop_node(&inventory, node)),
-        "docker stop --time 120 recovery-nodeb"
-    );
-    // A leftover is removed only when it carries the cluster's and the one-off's labels.
-    assert_eq!(
-        join(oneoff::remove_oneoff(&inventory, node)),
-        "sh -c 'ids=$(docker ps -aq --filter \"label=$1\" --filter \"label=$2\" --filter \"name=$3\") || exit; if [ -n \"$ids\" ]; then docker rm --force $ids; fi' galeractl-remove io.galeractl.cluster=recovery io.galeractl.role=oneoff '^/recovery-nodeb-recover$'"
     );
 }
 
