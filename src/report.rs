@@ -3,6 +3,8 @@
 //! `StatusReport::judge` decides the verdict, `cmd/status.rs` renders it as a table or JSON,
 //! and `prometheus.rs` as metrics. Pure.
 
+pub mod up;
+
 use serde::Serialize;
 
 use crate::facts::ContainerState;

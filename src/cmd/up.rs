@@ -5,36 +5,16 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use super::{inventory_path, monitor_password, print_warnings, Failure, Outcome};
 use crate::cli::UpArgs;
 use crate::inventory::{self, Inventory};
 use crate::observe::{self, HostFacts};
 use crate::plan::{self, Plan, StepKind};
+use crate::report::up::UpSummary;
 use crate::ssh::Hosts;
 use crate::{exit, galera};
 
 use super::PROBE_TIMEOUT;
-
-#[derive(Debug, Serialize)]
-struct Summary<'a> {
-    cluster: &'a str,
-    changed: bool,
-    steps_run: usize,
-    steps_skipped: usize,
-    seconds: f64,
-    verdict: String,
-    nodes: Vec<NodeSummary>,
-}
-
-#[derive(Debug, Serialize)]
-struct NodeSummary {
-    name: String,
-    host: String,
-    container: String,
-    state: String,
-}
 
 /// The confirmation's name for what `up --prune --delete-data` does.
 const DELETE_DATA: &str = "up --prune --delete-data";
@@ -267,16 +247,7 @@ async fn finish(
     recorded: Vec<String>,
     strays: usize,
 ) -> Outcome {
-    let changed = report.is_some();
-    let (steps_run, steps_skipped) = report.map_or((0, 0), |r| (r.steps_run, r.steps_skipped));
-    let facts = futures::future::join_all(hosts.all().map(|r| async move {
-        (
-            r.host.clone(),
-            observe::containers(r).await.unwrap_or_default(),
-        )
-    }))
-    .await;
-    let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
+    let (rows, statuses) = observe::up::after(inventory, hosts, password).await;
     let pairs: Vec<(&str, Option<&galera::NodeStatus>)> = inventory
         .nodes
         .iter()
@@ -286,59 +257,15 @@ async fn finish(
     // Members the inventory does not name count until --prune takes them out.
     let expected = inventory.members() + if args.prune { 0 } else { strays };
     let verdict = galera::verdict(expected, &pairs, &recorded);
-    let nodes: Vec<NodeSummary> = inventory
-        .nodes
-        .iter()
-        .zip(&statuses)
-        .map(|(n, s)| {
-            let row = facts
-                .iter()
-                .find(|(h, _)| h == &n.host)
-                .and_then(|(_, rows)| observe::node_container(inventory, n, rows));
-            NodeSummary {
-                name: n.name.clone(),
-                host: n.host.clone(),
-                container: row.map_or(String::new(), |r| r.id.chars().take(12).collect()),
-                state: s.as_ref().map_or("no answer".into(), |s| {
-                    format!("{} {}", s.cluster_status, s.local_state)
-                }),
-            }
-        })
-        .collect();
+    let ran = report.map(|r| (r.steps_run, r.steps_skipped));
     let seconds = started.elapsed().as_secs_f64();
+    let summary = UpSummary::new(inventory, &verdict, (ran, seconds), &rows, &statuses);
     if args.json {
-        let summary = Summary {
-            cluster: &inventory.cluster.name,
-            changed,
-            steps_run,
-            steps_skipped,
-            seconds,
-            verdict: verdict.to_string(),
-            nodes,
-        };
         let text = serde_json::to_string_pretty(&summary)
             .map_err(|e| Failure::new(exit::FAILED, format!("cannot encode the summary: {e}")))?;
         outln!("{text}");
     } else {
-        outln!(
-            "cluster {}: {} in {seconds:.1}s ({})",
-            inventory.cluster.name,
-            verdict,
-            if changed {
-                format!("{steps_run} steps run, {steps_skipped} skipped")
-            } else {
-                "up to date, nothing changed".into()
-            }
-        );
-        for n in &nodes {
-            outln!(
-                "  {:<12} {:<16} {:<14} {}",
-                n.name,
-                n.host,
-                n.container,
-                n.state
-            );
-        }
+        out!("{}", summary.text());
     }
     if verdict == galera::Verdict::Healthy {
         Ok(ExitCode::SUCCESS)

@@ -352,3 +352,19 @@ pub async fn aux_images(hosts: &Hosts, wanted: Vec<AuxImage>) -> Vec<(AuxImage, 
     }
     seen
 }
+
+/// What `up` reads after its run, to verify and report: each host's containers and each node's
+/// status (in inventory order).
+pub async fn after(
+    inventory: &Inventory,
+    hosts: &Hosts,
+    password: &Secret,
+) -> (Vec<(String, Vec<ContainerRow>)>, Vec<Option<NodeStatus>>) {
+    let rows = futures::future::join_all(hosts.all().map(|r| async move {
+        (
+            r.host.clone(),
+            super::containers(r).await.unwrap_or_default(),
+        )
+    }));
+    tokio::join!(rows, super::probe_all(inventory, password, PROBE_TIMEOUT))
+}
