@@ -13,6 +13,7 @@
 //! - after a failed action, the same fault waits out a back-off; after `max_failures` in a row
 //!   the cluster is given up (reported loudly) until it is seen healthy again.
 
+mod ended;
 mod events;
 pub mod intent;
 mod metrics;
@@ -21,6 +22,7 @@ mod unit;
 #[cfg(test)]
 mod tests;
 
+pub use ended::{after_ended, AfterEnd, Ended};
 pub use events::{Event, EventKind};
 pub use metrics::{merge_exposition, Counters};
 pub use unit::systemd_unit;

@@ -251,59 +251,24 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
             if *stop.borrow() {
                 return exit::OK;
             }
-            let result = act_on(cluster, common, &action).await;
-            match result {
-                Acted::Done => {
-                    memory = watch::after_action(
-                        &memory,
-                        &common.rules,
-                        started.elapsed(),
-                        Some(&action),
-                    )
-                    .0;
-                    lock_said = false;
+            let ended = act_on(cluster, common, &action).await;
+            let after = watch::after_ended(
+                &memory,
+                &common.rules,
+                started.elapsed(),
+                (&action, &ended),
+                lock_said,
+            );
+            memory = after.memory;
+            lock_said = after.lock_said;
+            code = after.code.unwrap_or(code);
+            if after.gave_up {
+                if let Ok(mut b) = common.board.lock() {
+                    b.counters.gave_up.insert(name.clone(), true);
                 }
-                Acted::DryRun => {
-                    // Shown once per back-off, not at every look.
-                    memory.not_before = Some(started.elapsed() + common.rules.backoff);
-                }
-                Acted::Locked(why) => {
-                    code = exit::LOCKED;
-                    // Not a failure: looked at again a little later (a lock left by a killed
-                    // command is not retried at every look).
-                    memory.not_before =
-                        Some(started.elapsed() + common.rules.backoff.min(Duration::from_secs(10)));
-                    if !lock_said {
-                        let event = Event::new(
-                            &name,
-                            EventKind::LockHeld,
-                            &format!("an operator's command holds the lock; watch waits and looks again: {why}"),
-                        );
-                        common.notifier.send(&event).await;
-                        lock_said = true;
-                    }
-                }
-                Acted::Failed => {
-                    code = exit::FAILED;
-                    let (next, gave_up) =
-                        watch::after_action(&memory, &common.rules, started.elapsed(), None);
-                    memory = next;
-                    if gave_up {
-                        if let Ok(mut b) = common.board.lock() {
-                            b.counters.gave_up.insert(name.clone(), true);
-                        }
-                        let event = Event::new(
-                            &name,
-                            EventKind::GaveUp,
-                            &format!(
-                                "{} failed {} times in a row: watch does nothing more to this cluster until it is healthy again; an operator must look",
-                                action.describe(),
-                                memory.failures
-                            ),
-                        );
-                        common.notifier.send(&event).await;
-                    }
-                }
+            }
+            if let Some((kind, text)) = after.tell {
+                common.notifier.send(&Event::new(&name, kind, &text)).await;
             }
         }
         if args.once {
@@ -355,14 +320,7 @@ fn reload(
     }
 }
 
-enum Acted {
-    Done,
-    DryRun,
-    Locked(String),
-    Failed,
-}
-
-async fn act_on(cluster: &Watched, common: &Common<'_>, action: &Action) -> Acted {
+async fn act_on(cluster: &Watched, common: &Common<'_>, action: &Action) -> watch::Ended {
     let args = common.args;
     let name = &cluster.inventory.cluster.name;
     let child = act::child_args(action, &cluster.path, &args.remote, args.dry_run);
@@ -391,7 +349,7 @@ async fn act_on(cluster: &Watched, common: &Common<'_>, action: &Action) -> Acte
         Some(0) => Event::new(name, EventKind::ActionDone, &action.describe()),
         Some(c) if c == i32::from(exit::LOCKED) => {
             count(common, name, kind, "locked");
-            return Acted::Locked(why);
+            return watch::Ended::Locked(why);
         }
         code => Event::new(
             name,
@@ -409,15 +367,15 @@ async fn act_on(cluster: &Watched, common: &Common<'_>, action: &Action) -> Acte
     match (ended.code, args.dry_run) {
         (Some(0), true) => {
             count(common, name, kind, "dry_run");
-            Acted::DryRun
+            watch::Ended::DryRun
         }
         (Some(0), false) => {
             count(common, name, kind, "done");
-            Acted::Done
+            watch::Ended::Done
         }
         _ => {
             count(common, name, kind, "failed");
-            Acted::Failed
+            watch::Ended::Failed
         }
     }
 }
