@@ -12,6 +12,7 @@ pub mod commands;
 mod history;
 mod parse;
 pub mod render;
+pub mod report;
 
 pub use actions::{actions, Action};
 pub use history::{history_after, HistoryAfter};
