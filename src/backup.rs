@@ -1,5 +1,6 @@
 //! `galeractl backup` and `restore`, the pure half: the manifest, the reading of mariabackup's
-//! stream, and the plans. The commands (`cmd/backup.rs`, `cmd/restore.rs`) run them.
+//! stream, the choice of node, the refusals, the plans, and what the commands print
+//! (`report.rs`). The commands (`cmd/backup.rs`, `cmd/restore.rs`) read, run and print.
 
 pub mod dump;
 mod fence;
