@@ -1,15 +1,19 @@
 //! `galeractl backup` and `restore`, the pure half: the manifest, the reading of mariabackup's
-//! stream, and the plans. The commands (`cmd/backup.rs`, `cmd/restore.rs`) run them.
+//! stream, the choice of node, the refusals, the plans, and what the commands print
+//! (`report.rs`). The commands (`cmd/backup.rs`, `cmd/restore.rs`) read, run and print.
 
 pub mod dump;
 mod fence;
 pub mod manifest;
 pub mod plans;
+pub mod report;
 pub mod space;
 pub mod xbstream;
 
 pub use manifest::{Format, Manifest, ManifestError, LOGICAL_FILE, MANIFEST_FILE, PHYSICAL_FILE};
 pub use plans::{logical, on_host, physical, restore, Present};
+
+use std::path::Path;
 
 use crate::facts::Stray;
 use crate::galera::NodeStatus;
@@ -129,6 +133,51 @@ pub fn restore_data_refusal(
     })
 }
 
+/// Why `backup` refuses an inventory (read from `path`) without `[cluster]
+/// backup_password_file`, or `None`.
+pub fn password_refusal(inventory: &Inventory, path: &Path) -> Option<String> {
+    inventory.cluster.backup_password_file.is_none().then(|| {
+        format!(
+            "{}: backup needs [cluster] backup_password_file: a 0600 file with the password of the backup user galeractl creates on each node ({}, localhost only); nothing was changed",
+            path.display(),
+            crate::docker::BACKUP_USER
+        )
+    })
+}
+
+/// Where `backup --on-host DIR` keeps the backup `name` on the node's `host`: `DIR/name`, or
+/// why not (DIR must be absolute, without a Docker volume mount's separators).
+pub fn host_directory(dir: &str, name: Option<&str>, host: &str) -> Result<String, String> {
+    let plain = !dir.contains([':', ',', '\n']);
+    match (dir.starts_with('/'), plain, name) {
+        (true, true, Some(name)) => Ok(format!("{}/{name}", dir.trim_end_matches('/'))),
+        _ => Err(format!(
+            "--on-host {dir}: an absolute directory on {host} is needed, without ':' or ',' (a Docker volume mount's separators); nothing was changed"
+        )),
+    }
+}
+
+/// Whether a backup of cluster `backup` may be restored as cluster `inventory`: `Ok(None)` when
+/// they are the same, `Ok(Some(warning))` when they differ and `--from-other-cluster` says so
+/// (`allowed`), else the refusal.
+pub fn other_cluster(
+    backup: &str,
+    inventory: &str,
+    allowed: bool,
+) -> Result<Option<String>, String> {
+    if backup == inventory {
+        Ok(None)
+    } else if allowed {
+        Ok(Some(format!(
+            "--from-other-cluster: the backup is of cluster {backup}, restored as cluster {inventory}"
+        )))
+    } else {
+        Err(format!(
+            "refusing to restore, nothing was changed: the backup is of cluster {backup} (its manifest), and the inventory's cluster is {inventory}: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as {inventory} on purpose, pass --from-other-cluster"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +273,50 @@ mod tests {
         assert_eq!(
             restore_data_refusal(&inv, &data, false).as_deref(),
             Some(format!("refusing to restore: cluster {} has data (a: container and data volume, b: data volume); --replace stops and removes its node containers and moves each node's data to a volume of its own (not deleted) first; nothing was changed", inv.cluster.name).as_str())
+        );
+    }
+
+    #[test]
+    fn backup_needs_its_password_file() {
+        let inv = inventory();
+        assert_eq!(
+            password_refusal(&inv, Path::new("x.toml")).as_deref(),
+            Some("x.toml: backup needs [cluster] backup_password_file: a 0600 file with the password of the backup user galeractl creates on each node (galeractl_backup, localhost only); nothing was changed")
+        );
+    }
+
+    #[test]
+    fn an_on_host_directory_is_absolute_and_plain() {
+        let name = Some("c-20261126T165113Z");
+        assert_eq!(
+            host_directory("/srv/backups/", name, "h1"),
+            Ok("/srv/backups/c-20261126T165113Z".into())
+        );
+        let refused = |dir: &str| {
+            format!("--on-host {dir}: an absolute directory on h1 is needed, without ':' or ',' (a Docker volume mount's separators); nothing was changed")
+        };
+        assert_eq!(
+            host_directory("backups", name, "h1"),
+            Err(refused("backups"))
+        );
+        assert_eq!(host_directory("/a:b", name, "h1"), Err(refused("/a:b")));
+        assert_eq!(host_directory("/a,b", name, "h1"), Err(refused("/a,b")));
+        assert_eq!(host_directory("/srv", None, "h1"), Err(refused("/srv")));
+    }
+
+    /// Review 2, L-6: another cluster's backup is refused unless --from-other-cluster.
+    #[test]
+    fn another_clusters_backup_is_refused_with_the_flag_named() {
+        assert_eq!(other_cluster("c1", "c1", false), Ok(None));
+        assert_eq!(
+            other_cluster("old", "c1", true),
+            Ok(Some(
+                "--from-other-cluster: the backup is of cluster old, restored as cluster c1".into()
+            ))
+        );
+        assert_eq!(
+            other_cluster("old", "c1", false),
+            Err("refusing to restore, nothing was changed: the backup is of cluster old (its manifest), and the inventory's cluster is c1: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as c1 on purpose, pass --from-other-cluster".into())
         );
     }
 }

@@ -1,4 +1,7 @@
-//! The command line: clap types only. `main` turns them into calls of `cmd::*`.
+//! The command line: clap types only. `main` turns them into calls of `cmd::*`. `generate.rs`
+//! renders them as completion scripts and a man page.
+
+pub mod generate;
 
 use std::path::PathBuf;
 

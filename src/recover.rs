@@ -1,6 +1,7 @@
 //! Full-outage recovery, as decisions over facts: what `grastate.dat` and `mariadbd
 //! --wsrep-recover` say, which node may bootstrap the cluster again, and the ordered actions
-//! that follow. Pure: no I/O, no clock; `cmd::recover` reads the facts and runs the actions.
+//! that follow, and what `recover` prints (`render.rs`, `report.rs`). Pure: no I/O, no clock;
+//! `cmd::recover` reads the facts and runs the actions.
 //!
 //! The rules come from real data-loss bugs (a shortcut on `safe_to_bootstrap`, a reset after a
 //! timeout, picking an empty node): only a node with a real position of the cluster's history
@@ -12,6 +13,7 @@ pub mod commands;
 mod history;
 mod parse;
 pub mod render;
+pub mod report;
 pub mod round;
 
 pub use actions::{actions, Action};

@@ -1,7 +1,9 @@
 //! What `galeractl status` found, as data: one report of the cluster (its verdict, every node's
 //! wsrep state or why it gave none, the proxy's backends, garbd). `observe::status` reads it,
-//! `StatusReport::judge` decides the verdict, `cmd/status.rs` renders it as a table or JSON,
-//! and `prometheus.rs` as metrics. Pure.
+//! `StatusReport::judge` decides the verdict, `table.rs` renders it as the table an operator
+//! reads (`--json` is its serialisation), and `prometheus.rs` as metrics. Pure.
+
+mod table;
 
 pub mod up;
 
@@ -10,6 +12,8 @@ use serde::Serialize;
 use crate::facts::ContainerState;
 use crate::galera::{self, NodeStatus, Verdict};
 use crate::inventory::Inventory;
+
+pub use table::render;
 
 /// The `--json` document (documented in docs/src/status.md): stable field names.
 #[derive(Debug, Serialize)]

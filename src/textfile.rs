@@ -1,6 +1,7 @@
-//! `status --textfile PATH`: writes a file that another process reads at any time
-//! (node_exporter's textfile collector) so that it never sees half of it: a temporary file in
-//! the same directory, synced, made 0644, then renamed over the target.
+//! Files galeractl writes on this machine. `status --textfile PATH`: a file that another
+//! process reads at any time (node_exporter's textfile collector), written so that it never
+//! sees half of it: a temporary file in the same directory, synced, made 0644, then renamed
+//! over the target. `backup`: a directory and files only their owner may read.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -15,6 +16,28 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// A new directory readable by its owner only (0700), with any missing parents made so too.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)?;
+    }
+    std::fs::DirBuilder::new().mode(0o700).create(dir)
+}
+
+/// A new file (never one that exists) of mode 0600 holding `bytes`, synced.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
 }
 
 fn temp_path(path: &Path) -> std::io::Result<PathBuf> {
@@ -66,5 +89,22 @@ mod tests {
         assert_eq!(names, vec!["galera.prom".to_string()]);
         assert!(write_atomic(&dir.join("missing/galera.prom"), "x").is_err());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn private_directories_and_files_are_new_and_the_owners_alone() {
+        let base = std::env::temp_dir().join(format!("galeractl-private-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let dir = base.join("backups/c-1");
+        create_private_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let mode = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.permissions().mode() & 0o777);
+        assert_eq!((mode(&base.join("backups")), mode(&dir)), (0o700, 0o700));
+        assert!(create_private_dir(&dir).is_err(), "an existing directory");
+        let file = dir.join("manifest.toml");
+        write_private(&file, b"x\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mode(&file), 0o600);
+        assert!(write_private(&file, b"y\n").is_err(), "an existing file");
+        assert_eq!(std::fs::read(&file).ok().as_deref(), Some(&b"x\n"[..]));
+        let _ = std::fs::remove_dir_all(&base);
     }
 }

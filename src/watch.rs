@@ -1,7 +1,8 @@
 //! `galeractl watch`, the pure side: what a supervisor saw of one cluster (a [`View`]), what it
 //! remembers between looks ([`Memory`]), and what it decides to do about it ([`decide`]): at
 //! most one of the commands' own actions (`recover`, `start-node`), or nothing, with the faults
-//! it saw and the events to tell. No I/O here; `cmd/watch` observes, runs and notifies.
+//! it saw and the events to tell; `board.rs`: what `--listen` serves. No I/O here; `cmd/watch`
+//! observes, runs and notifies (through `notify` and `http`).
 //!
 //! The rules, in the order they are applied:
 //! - a split or a history reset is reported and never acted on;
@@ -13,6 +14,7 @@
 //! - after a failed action, the same fault waits out a back-off; after `max_failures` in a row
 //!   the cluster is given up (reported loudly) until it is seen healthy again.
 
+mod board;
 mod ended;
 mod events;
 pub mod intent;
@@ -22,6 +24,7 @@ mod unit;
 #[cfg(test)]
 mod tests;
 
+pub use board::{answer, Board};
 pub use ended::{after_ended, AfterEnd, Ended};
 pub use events::{Event, EventKind};
 pub use metrics::{merge_exposition, Counters};

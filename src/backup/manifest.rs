@@ -100,6 +100,31 @@ impl Manifest {
         }
         Ok(m)
     }
+
+    /// Why a backup's file read back is not the backup this manifest describes (its size and
+    /// SHA-256, then its Galera position), or `None`.
+    pub fn differs(&self, size: u64, sha256: &str, uuid: &str, seqno: i64) -> Option<String> {
+        if size != self.size || sha256 != self.sha256 {
+            return Some(format!(
+                "{size} bytes with SHA-256 {sha256}, but the manifest says {} bytes with {}: the file is not the backup the manifest describes",
+                self.size, self.sha256
+            ));
+        }
+        ((uuid, seqno) != (self.cluster_uuid.as_str(), self.seqno)).then(|| {
+            format!(
+                "its Galera position {uuid}:{seqno} differs from the manifest's {}:{}",
+                self.cluster_uuid, self.seqno
+            )
+        })
+    }
+
+    /// Why its file is not beside it: a backup kept on its host stays there.
+    pub fn not_here(&self) -> String {
+        format!(
+            "not here: a backup kept on its host (backup --on-host) stays there; copy its directory from {} (scp -r) to this machine and restore that copy",
+            self.host
+        )
+    }
 }
 
 #[cfg(test)]
@@ -167,5 +192,24 @@ mod tests {
             with("format = \"mariabackup-xbstream\"", "format = \"tar\""),
             Err(ManifestError::Syntax(_))
         ));
+    }
+
+    #[test]
+    fn a_file_that_is_not_the_backup_described_is_named_so() {
+        let m = sample();
+        let (uuid, sha) = (m.cluster_uuid.clone(), "ab".repeat(32));
+        assert_eq!(m.differs(17_892_975, &sha, &uuid, 11), None);
+        assert_eq!(
+            m.differs(5, "cd", &uuid, 11),
+            Some(format!("5 bytes with SHA-256 cd, but the manifest says 17892975 bytes with {sha}: the file is not the backup the manifest describes"))
+        );
+        assert_eq!(
+            m.differs(17_892_975, &sha, &uuid, 12).as_deref(),
+            Some("its Galera position 86f148f9-e9b9-11f1-ba3d-7b6b9f1d7b07:12 differs from the manifest's 86f148f9-e9b9-11f1-ba3d-7b6b9f1d7b07:11")
+        );
+        assert_eq!(
+            m.not_here(),
+            "not here: a backup kept on its host (backup --on-host) stays there; copy its directory from 10.77.0.12 (scp -r) to this machine and restore that copy"
+        );
     }
 }

@@ -42,6 +42,17 @@ pub fn judge(host: &str, volumes: &[String], used_kib: u64, available_kib: u64) 
     })
 }
 
+/// `restore --replace`'s refusal when a host has no room to move its data aside (`refused`:
+/// each such host's `judge`), or `None`.
+pub fn refusal(refused: &[String]) -> Option<String> {
+    (!refused.is_empty()).then(|| {
+        format!(
+            "refusing to restore --replace, nothing was changed (no container stopped): {}. Free space there, or move the old data elsewhere yourself and remove its volume, then run again",
+            refused.join("; ")
+        )
+    })
+}
+
 fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
@@ -64,5 +75,10 @@ mod tests {
             Some("host 10.0.0.1: moving the current data aside copies it before removing it, so 1536.0 MiB (c-a-data, c-b-data) needs 1612.8 MiB free on that filesystem (5% to spare), and it has 1367.2 MiB".to_string())
         );
         assert_eq!(judge("10.0.0.1", &volumes, 1_000_000, 1_400_000), None);
+        assert_eq!(refusal(&[]), None);
+        assert_eq!(
+            refusal(&["host a: x".into(), "host b: y".into()]).as_deref(),
+            Some("refusing to restore --replace, nothing was changed (no container stopped): host a: x; host b: y. Free space there, or move the old data elsewhere yourself and remove its volume, then run again")
+        );
     }
 }

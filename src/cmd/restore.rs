@@ -1,14 +1,15 @@
 //! `galeractl restore`: read the backup's manifest and check its file (size, SHA-256, every
 //! chunk), look at what the cluster has on its hosts (refused unless `--replace`), then run
 //! the plan: containers removed, data moved aside, the backup onto the first node's volume at
-//! its Galera position, bootstrap, the others join by a full copy, verify.
+//! its Galera position, bootstrap, the others join by a full copy, verify. The refusals, the
+//! plan and the result's text are `backup`'s.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use super::{inventory_path, Failure, Outcome};
-use crate::backup::{self, Manifest, Present, MANIFEST_FILE};
+use super::{inventory_path, print_result, Failure, Outcome};
+use crate::backup::{self, report, space, Manifest, Present, MANIFEST_FILE};
 use crate::cli::RestoreArgs;
 use crate::exit;
 use crate::inventory::Inventory;
@@ -26,50 +27,16 @@ fn read_manifest(given: &Path) -> Result<(Manifest, PathBuf), Failure> {
         given.to_path_buf()
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        Failure::new(
-            exit::USAGE,
-            format!("cannot read the backup's manifest {}: {e}", path.display()),
-        )
+        let why = format!("cannot read the backup's manifest {}: {e}", path.display());
+        Failure::new(exit::USAGE, why)
     })?;
     let manifest = Manifest::parse(&text).map_err(|e| {
-        Failure::new(
-            exit::FAILED,
-            format!("{}: {e}; nothing was changed", path.display()),
-        )
+        let why = format!("{}: {e}; nothing was changed", path.display());
+        Failure::new(exit::FAILED, why)
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let file = dir.join(&manifest.file);
     Ok((manifest, file))
-}
-
-/// The backup's file is the one the manifest describes: its size, SHA-256, chunks, position.
-fn check_file(manifest: &Manifest, file: &Path) -> Result<(), Failure> {
-    let bad = |why: String| {
-        Failure::new(
-            exit::FAILED,
-            format!("{}: {why}; nothing was changed", file.display()),
-        )
-    };
-    if !file.exists() {
-        return Err(bad(format!(
-            "not here: a backup kept on its host (backup --on-host) stays there; copy its directory from {} (scp -r) to this machine and restore that copy",
-            manifest.host
-        )));
-    }
-    let read = crate::observe::backup_file::read_backup(file, manifest.format).map_err(bad)?;
-    if read.size != manifest.size || read.sha256 != manifest.sha256 {
-        return Err(bad(format!(
-            "{} bytes with SHA-256 {}, but the manifest says {} bytes with {}: the file is not the backup the manifest describes",
-            read.size, read.sha256, manifest.size, manifest.sha256
-        )));
-    }
-    if (read.uuid.as_str(), read.seqno) != (manifest.cluster_uuid.as_str(), manifest.seqno) {
-        return Err(bad(format!(
-            "its Galera position {}:{} differs from the manifest's {}:{}",
-            read.uuid, read.seqno, manifest.cluster_uuid, manifest.seqno
-        )));
-    }
-    Ok(())
 }
 
 /// The confirmation's name for what `restore --replace` does.
@@ -81,26 +48,21 @@ pub async fn run(args: &RestoreArgs) -> Outcome {
     let (manifest, file) = read_manifest(&args.backup)?;
     let path = inventory_path(&args.inventory)?;
     let (inventory, password) = super::backup::load(&path)?;
-    if manifest.cluster != inventory.cluster.name {
-        if !args.from_other_cluster {
-            return Err(Failure::new(
-                exit::REFUSED,
-                other_cluster(&manifest.cluster, &inventory.cluster.name),
-            ));
-        }
-        tracing::warn!(
-            "--from-other-cluster: the backup is of cluster {}, restored as cluster {}",
-            manifest.cluster,
-            inventory.cluster.name
-        );
+    let cluster = &inventory.cluster.name;
+    match backup::other_cluster(&manifest.cluster, cluster, args.from_other_cluster) {
+        Err(refusal) => return Err(Failure::new(exit::REFUSED, refusal)),
+        Ok(Some(warning)) => tracing::warn!("{warning}"),
+        Ok(None) => {}
     }
-    check_file(&manifest, &file)?;
+    observe::backup_file::check(&manifest, &file).map_err(|why| {
+        let why = format!("{}: {why}; nothing was changed", file.display());
+        Failure::new(exit::FAILED, why)
+    })?;
     let hosts = super::connect_all(&inventory, &args.remote).await?;
     // Before the lock and before any change: what --replace takes away.
     if ask {
-        if let Err(declined) =
-            super::confirm::confirm(REPLACE, &replace_summary(&inventory, &manifest))
-        {
+        let question = report::replace_summary(&inventory, &manifest);
+        if let Err(declined) = super::confirm::confirm(REPLACE, &question) {
             hosts.close().await;
             return Err(declined);
         }
@@ -118,43 +80,6 @@ pub async fn run(args: &RestoreArgs) -> Outcome {
     result
 }
 
-/// What `restore --replace` destroys, for its question: every node's container, and its data
-/// taken out of service (moved aside, not deleted).
-fn replace_summary(inventory: &Inventory, manifest: &Manifest) -> String {
-    let mut lines = vec![
-        format!(
-            "restore --replace rebuilds cluster {} from the backup of {} taken on {} ({}) at {}:{}.",
-            inventory.cluster.name,
-            manifest.cluster,
-            manifest.node,
-            manifest.started,
-            manifest.cluster_uuid,
-            manifest.seqno
-        ),
-        "Each node's container is stopped and removed, and its data volume is moved aside to VOLUME-aside-STAMP (kept, not deleted):".to_string(),
-    ];
-    for node in &inventory.nodes {
-        lines.push(format!(
-            "  {} on {}: container {}, volume {}",
-            node.name,
-            node.host,
-            inventory.container_name(node),
-            inventory.volume_name(node)
-        ));
-    }
-    lines.push(
-        "What the cluster holds now and the backup does not will no longer be served.".to_string(),
-    );
-    lines.join("\n")
-}
-
-/// The refusal of a backup of another cluster.
-fn other_cluster(backup: &str, inventory: &str) -> String {
-    format!(
-        "refusing to restore, nothing was changed: the backup is of cluster {backup} (its manifest), and the inventory's cluster is {inventory}: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as {inventory} on purpose, pass --from-other-cluster"
-    )
-}
-
 /// Before the first stop: each host with data to move aside has room for its copy (refused
 /// otherwise; a host that cannot be measured fails the command).
 async fn aside_space(
@@ -167,18 +92,12 @@ async fn aside_space(
         .map_err(|e| Failure::new(exit::FAILED, e.to_string()))?;
     let refused: Vec<String> = measured
         .iter()
-        .filter_map(|m| backup::space::judge(&m.host, &m.volumes, m.used_kib, m.available_kib))
+        .filter_map(|m| space::judge(&m.host, &m.volumes, m.used_kib, m.available_kib))
         .collect();
-    if refused.is_empty() {
-        return Ok(());
+    match space::refusal(&refused) {
+        Some(why) => Err(Failure::new(exit::REFUSED, why)),
+        None => Ok(()),
     }
-    Err(Failure::new(
-        exit::REFUSED,
-        format!(
-            "refusing to restore --replace, nothing was changed (no container stopped): {}. Free space there, or move the old data elsewhere yourself and remove its volume, then run again",
-            refused.join("; ")
-        ),
-    ))
 }
 
 /// Refused while the cluster has nodes the inventory does not name (`cmd::strays`).
@@ -244,126 +163,15 @@ async fn restore_on(
     super::run_plan(&runner, &plan)
         .await
         .map_err(|mut failure| {
-            if let Some(how) = still_drained(inventory) {
+            if let Some(how) = report::still_drained(inventory) {
                 failure.message.push('\n');
                 failure.message.push_str(&how);
             }
             failure
         })?;
     let statuses = observe::probe_all(inventory, password, PROBE_TIMEOUT).await;
-    let states: Vec<(&str, String)> = inventory
-        .nodes
-        .iter()
-        .zip(&statuses)
-        .map(|(n, s)| {
-            (
-                n.name.as_str(),
-                s.as_ref().map_or("no answer".into(), |s| {
-                    format!("{} {}", s.cluster_status, s.local_state)
-                }),
-            )
-        })
-        .collect();
-    let at: Vec<String> = states.iter().map(|(n, s)| format!("{n} {s}")).collect();
-    let what = match manifest.format {
-        backup::Format::MariabackupXbstream => "restored from the backup",
-        backup::Format::MariadbDumpSql => "loaded the logical backup (a new history)",
-    };
     let seconds = clock.elapsed().as_secs_f64();
-    super::print_result(
-        args.json,
-        &format!(
-            "{}: {what} of {} at {}:{} in {seconds:.1}s; {}",
-            inventory.cluster.name,
-            manifest.node,
-            manifest.cluster_uuid,
-            manifest.seqno,
-            at.join(", ")
-        ),
-        &serde_json::json!({
-            "cluster": inventory.cluster.name,
-            "backup": {
-                "cluster": manifest.cluster,
-                "node": manifest.node,
-                "cluster_uuid": manifest.cluster_uuid,
-                "seqno": manifest.seqno,
-                "logical": manifest.format == backup::Format::MariadbDumpSql,
-            },
-            "seconds": seconds,
-            "nodes": states
-                .iter()
-                .map(|(n, s)| serde_json::json!({ "name": n, "state": s }))
-                .collect::<Vec<_>>(),
-        }),
-    );
+    let (line, doc) = report::restored(inventory, manifest, &statuses, seconds);
+    print_result(args.json, &line, &doc);
     Ok(ExitCode::SUCCESS)
-}
-
-/// After a failed restore with `[haproxy]`: the nodes stay drained (their data may be half
-/// restored), and how to let clients in again once the cluster is what it should be.
-fn still_drained(inventory: &Inventory) -> Option<String> {
-    inventory.haproxy.as_ref()?;
-    let flags: Vec<String> = inventory
-        .nodes
-        .iter()
-        .map(|n| {
-            format!(
-                "[{}] rm -f {}/drained",
-                n.host,
-                crate::haproxy::drain_dir(inventory, n)
-            )
-        })
-        .collect();
-    Some(format!(
-        "the nodes stay drained from HAProxy (no client reaches data that may be half restored): run the restore again, or once the cluster holds what it should, let clients in with: {}",
-        flags.join("; ")
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    fn example() -> crate::inventory::Inventory {
-        let source = include_str!("../../inventory.example.toml");
-        let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
-        parsed
-            .inventory
-            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
-    }
-
-    /// Issue 29: the question of `restore --replace` names every container and volume.
-    #[test]
-    fn the_replace_question_names_what_is_taken_away() {
-        let manifest = crate::backup::Manifest {
-            format: crate::backup::Format::MariabackupXbstream,
-            file: "backup.xbstream".into(),
-            cluster: "local-test".into(),
-            cluster_uuid: "6f1c0c1e-0000-11ef-8000-000000000001".into(),
-            seqno: 42,
-            server_version: "11.4.5-MariaDB".into(),
-            node: "nodec".into(),
-            host: "10.10.10.12".into(),
-            size: 1,
-            sha256: String::new(),
-            started: "2026-01-02 03:04:05 UTC".into(),
-            ended: "2026-01-02 03:04:06 UTC".into(),
-        };
-        assert_eq!(
-            super::replace_summary(&example(), &manifest),
-            "restore --replace rebuilds cluster local-test from the backup of local-test taken on nodec (2026-01-02 03:04:05 UTC) at 6f1c0c1e-0000-11ef-8000-000000000001:42.
-Each node's container is stopped and removed, and its data volume is moved aside to VOLUME-aside-STAMP (kept, not deleted):
-  nodea on 10.10.10.10: container local-test-nodea, volume local-test-nodea-data
-  nodeb on 10.10.10.11: container local-test-nodeb, volume local-test-nodeb-data
-  nodec on 10.10.10.12: container local-test-nodec, volume local-test-nodec-data
-What the cluster holds now and the backup does not will no longer be served."
-        );
-    }
-
-    /// Review 2, L-6: another cluster's backup is refused unless --from-other-cluster.
-    #[test]
-    fn another_clusters_backup_is_refused_with_the_flag_named() {
-        assert_eq!(
-            super::other_cluster("old", "c1"),
-            "refusing to restore, nothing was changed: the backup is of cluster old (its manifest), and the inventory's cluster is c1: a backup of another cluster (an old inventory, the wrong directory) would replace this cluster's data. Check the backup's directory; to restore it as c1 on purpose, pass --from-other-cluster"
-        );
-    }
 }

@@ -7,6 +7,7 @@
 
 mod collisions;
 mod files;
+pub mod findings;
 pub mod layout;
 mod raw;
 mod rules;

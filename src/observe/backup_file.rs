@@ -1,6 +1,7 @@
 //! A backup's file on this machine, read back once: its SHA-256 and, by its format, every
 //! chunk's checksum and the Galera position mariabackup recorded, or the dump's position and
-//! its last line. A file still being written is followed as it grows (`Growing`).
+//! its last line. A file still being written is followed as it grows (`Growing`, `Follower`);
+//! `restore` checks a backup's file against its manifest (`check`).
 
 use std::io::Read;
 use std::path::Path;
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use sha2::Digest;
 
-use crate::backup::{self, xbstream, Format};
+use crate::backup::{self, xbstream, Format, Manifest};
 
 /// What reading a backup's stream back found.
 pub struct StreamRead {
@@ -70,6 +71,46 @@ impl Read for Growing {
             }
             std::thread::sleep(GROWING_POLL);
         }
+    }
+}
+
+/// A backup's file read as it is written, on a thread of its own, so the check costs no time
+/// of its own.
+pub struct Follower {
+    done: Arc<AtomicBool>,
+    reader: std::thread::JoinHandle<Result<StreamRead, String>>,
+}
+
+impl Follower {
+    pub fn start(file: &Path, format: Format) -> Follower {
+        let done = Arc::new(AtomicBool::new(false));
+        let (file, flag) = (file.to_path_buf(), done.clone());
+        let reader = std::thread::spawn(move || {
+            let growing = Growing::open(&file, &flag)?;
+            read_backup_from(growing, &file, format)
+        });
+        Follower { done, reader }
+    }
+
+    /// Once the writer has ended (done or failed): the reading to the file's end.
+    pub fn finish(self) -> Result<StreamRead, String> {
+        self.done.store(true, Ordering::SeqCst);
+        self.reader
+            .join()
+            .unwrap_or_else(|_| Err("the reading of the backup stopped".to_string()))
+    }
+}
+
+/// Whether `file` is the backup `manifest` describes: here, with its size, SHA-256, chunks
+/// and Galera position; else why not.
+pub fn check(manifest: &Manifest, file: &Path) -> Result<(), String> {
+    if !file.exists() {
+        return Err(manifest.not_here());
+    }
+    let read = read_backup(file, manifest.format)?;
+    match manifest.differs(read.size, &read.sha256, &read.uuid, read.seqno) {
+        Some(why) => Err(why),
+        None => Ok(()),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod positions;
 pub mod preflight;
 pub mod program;
 mod proxy;
+pub mod recovered;
 pub mod restore;
 mod sql;
 pub mod status;

@@ -10,7 +10,25 @@ use crate::docker;
 use crate::inventory::{Inventory, LOCAL_HOST};
 use crate::observe::{self, program::ProgramCheck};
 use crate::preflight::{self, HostReading, Link, LinkResult, Login};
-use crate::ssh::{Hosts, Remote};
+use crate::ssh::{Hosts, Remote, SshOptions, Target};
+
+/// Everything preflight reads, over SSH connections of its own (to every host that answers,
+/// closed at the end): each host of the inventory, then the links between them.
+pub async fn read(
+    inventory: &Inventory,
+    options: &SshOptions,
+) -> (Vec<HostReading>, Vec<(Link, LinkResult)>) {
+    let names = preflight::hosts(inventory);
+    let targets: Vec<Target> = names
+        .iter()
+        .map(|h| Target::for_host(inventory, h))
+        .collect();
+    let (hosts, errors) = Hosts::connect_reachable(targets, options).await;
+    let readings = read_hosts(inventory, &hosts, &names, &errors).await;
+    let links = check_links(inventory, &hosts, &readings, &preflight::links(inventory)).await;
+    hosts.close().await;
+    (readings, links)
+}
 
 /// Each host's reading, in the inventory's order (those out of reach with their SSH error).
 pub async fn read_hosts(

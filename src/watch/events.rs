@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::notify::Note;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -93,5 +95,44 @@ impl Event {
         line.push_str(": ");
         line.push_str(&self.detail.replace('\n', " / "));
         line
+    }
+
+    /// What is sent of it: the log line, the JSON document, and the notify command's
+    /// `GALERACTL_EVENT` and `GALERACTL_CLUSTER`.
+    pub fn note(&self, journald: bool) -> Result<Note, String> {
+        Ok(Note {
+            line: self.log_line(journald),
+            json: serde_json::to_string(self).map_err(|e| e.to_string())?,
+            env: vec![
+                ("GALERACTL_EVENT", self.kind.name().to_string()),
+                ("GALERACTL_CLUSTER", self.cluster.clone()),
+            ],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_holds_the_line_the_json_and_the_commands_environment() {
+        let mut e = Event::new("shop", EventKind::FaultSeen, "nodeb down");
+        e.unix_time = 1_700_000_000;
+        assert_eq!(
+            e.note(false),
+            Ok(Note {
+                line: "watch: cluster=shop event=fault_seen: nodeb down".into(),
+                json: r#"{"cluster":"shop","kind":"fault_seen","detail":"nodeb down","unix_time":1700000000}"#.into(),
+                env: vec![
+                    ("GALERACTL_EVENT", "fault_seen".into()),
+                    ("GALERACTL_CLUSTER", "shop".into()),
+                ],
+            })
+        );
+        assert_eq!(
+            e.note(true).map(|n| n.line),
+            Ok("<4>watch: cluster=shop event=fault_seen: nodeb down".into())
+        );
     }
 }
