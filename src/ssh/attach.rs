@@ -5,7 +5,8 @@
 
 use std::process::Stdio;
 
-use super::{Link, Remote, SshError};
+use super::remote::{Link, Remote};
+use super::SshError;
 use crate::argv::shell_join;
 
 /// What the remote command reads.
