@@ -18,6 +18,7 @@ mod board;
 mod ended;
 mod events;
 pub mod intent;
+pub mod look;
 mod metrics;
 mod unit;
 

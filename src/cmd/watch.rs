@@ -1,12 +1,12 @@
 //! `galeractl watch`: a supervisor of one or several clusters. Each cluster is looked at every
-//! `--interval` seconds (`look`), the pure rules decide (`crate::watch::decide`), and an action
+//! `--interval` seconds (`observe::watch::look`, its view `crate::watch::look::view`), the pure
+//! rules decide (`crate::watch::decide`), and an action
 //! is one of galeractl's own commands run as a child (`act`), which takes the cluster's lock
 //! and prints its plan as it runs it. Events go to the log, a webhook, a command (`tell`);
 //! `--listen` serves the metrics (`serve`). SIGINT, SIGTERM or SIGHUP stop watch between
 //! actions: an action under way runs to its end first.
 
 mod act;
-mod look;
 mod serve;
 mod tell;
 
@@ -212,7 +212,20 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
             &common.notifier,
             &mut reload_error,
         );
-        let (view, report) = look::look(&inventory, &password, &args.remote).await;
+        let how = crate::observe::status::Reading {
+            options: super::quick_ssh_options(&args.remote),
+            timeout: super::PROBE_TIMEOUT,
+            logs: false,
+        };
+        let facts = crate::observe::watch::look(&inventory, &password, &how).await;
+        let report = crate::report::StatusReport::judge(
+            &inventory,
+            facts.status.nodes,
+            facts.status.recorded_history,
+            facts.status.proxy,
+            facts.status.arbitrator,
+        );
+        let view = watch::look::view(&inventory, &report, &facts.reads);
         let decision = watch::decide(&view, &memory, &common.rules, started.elapsed());
         if let Ok(mut b) = common.board.lock() {
             b.clusters.insert(

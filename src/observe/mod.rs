@@ -20,6 +20,7 @@ pub mod strays;
 pub mod tls;
 pub mod up;
 pub mod versions;
+pub mod watch;
 
 pub use crate::facts::{node_container, ContainerRow, HostFacts, Liveness};
 pub use host::{
