@@ -105,7 +105,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(code) => code,
         Err(failure) => {
             errln!("galeractl: {}", failure.message);
-            ExitCode::from(exit::interrupted_as(failure.code, cmd::signalled()))
+            ExitCode::from(exit::interrupted_as(failure.code, interrupt::signalled()))
         }
     }
 }

@@ -64,7 +64,7 @@ pub async fn attached(
         .await
         .map_err(|e| Failure::new(crate::exit::FAILED, e.to_string()))?;
     // The handlers are installed before the command starts, so a Ctrl-C is never lost.
-    let signal = super::interrupted();
+    let signal = crate::interrupt::interrupted();
     tokio::pin!(signal);
     let outcome = match remote.attach(argv, tty, stdin) {
         Err(e) => Err(Failure::new(crate::exit::FAILED, e.to_string())),

@@ -24,9 +24,7 @@ pub mod watch;
 
 use std::process::ExitCode;
 
-pub use crate::interrupt::{interrupted, signalled};
 pub use crate::observe::PROBE_TIMEOUT;
-pub use crate::runner::{drive, Stop};
 
 /// The runner of a command's plan: its waits get `--sync-timeout`.
 pub fn runner<'a>(
@@ -229,10 +227,12 @@ pub async fn run_plan(
     runner: &crate::runner::Runner<'_>,
     plan: &crate::plan::Plan,
 ) -> Result<crate::runner::RunReport, Failure> {
-    drive(runner, plan).await.map_err(|unfinished| {
-        let (code, message) = unfinished.exit();
-        Failure::new(code, message)
-    })
+    crate::runner::drive(runner, plan)
+        .await
+        .map_err(|unfinished| {
+            let (code, message) = unfinished.exit();
+            Failure::new(code, message)
+        })
 }
 
 /// The usage error for a node name the inventory at `path` does not have.

@@ -86,7 +86,7 @@ async fn read(
 
 /// Runs `plan`, unless the operator interrupted before its first step.
 async fn run(cx: &Context, hosts: &Hosts, args: &NodeArgs, plan: &Plan) -> Result<(), Failure> {
-    if let Some(signal) = super::signalled() {
+    if let Some(signal) = crate::interrupt::signalled() {
         return Err(super::interrupted_before_change(signal));
     }
     let runner = super::runner(&cx.inventory, hosts, cx.password.clone(), &args.remote);

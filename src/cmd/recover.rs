@@ -11,14 +11,13 @@ use report::{dry_run, finish, print_dry_run, say};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use super::{
-    inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome, Stop,
-};
+use super::{inventory_path, monitor_password, print_warnings, ssh_options, Failure, Outcome};
 use crate::cli::{RecoverArgs, TcHeuristic};
 use crate::facts::Positions;
 use crate::inventory::{self, Inventory};
 use crate::recover::round::{self, Recovery, Round};
 use crate::recover::{self, render, Choice, Safety};
+use crate::runner::Stop;
 use crate::secret::Secret;
 use crate::ssh::{Hosts, SshError, Target};
 use crate::{exit, observe};
@@ -291,7 +290,7 @@ async fn run_round(
             nodes_stopped: true,
         });
     }
-    if let Some(signal) = super::signalled() {
+    if let Some(signal) = crate::interrupt::signalled() {
         return Err(act::interrupted_between(signal));
     }
     if let Ok(fast) = &fast {

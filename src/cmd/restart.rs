@@ -68,7 +68,7 @@ async fn restart(
     if args.dry_run {
         return super::print_plan(&plan, inventory, args.json);
     }
-    if let Some(signal) = super::signalled() {
+    if let Some(signal) = crate::interrupt::signalled() {
         return Err(super::interrupted_before_change(signal));
     }
     let runner = super::runner(inventory, hosts, password, &args.remote);

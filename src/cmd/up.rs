@@ -198,7 +198,7 @@ async fn plan_and_run(
         )
         .await;
     }
-    if let Some(signal) = super::signalled() {
+    if let Some(signal) = crate::interrupt::signalled() {
         return Err(super::interrupted_before_change(signal));
     }
     preflight(inventory, &plan, facts).await?;

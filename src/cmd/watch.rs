@@ -112,7 +112,7 @@ pub async fn run(args: &WatchArgs) -> Outcome {
         stop,
     };
     let signals = async {
-        let signal = super::interrupted().await;
+        let signal = crate::interrupt::interrupted().await;
         common.notifier.log(&format!(
             "watch: {signal}: stopping once any action under way has ended"
         ));

@@ -7,15 +7,16 @@ use crate::exit;
 use crate::plan::{self, Plan};
 use crate::runner::Runner;
 
-use super::super::{Failure, Stop};
+use super::super::Failure;
+use crate::runner::Stop;
 
 /// Runs `plan`; on a failure or an interrupt, its compensation and a report.
 pub(crate) async fn run(cx: &Context<'_>, plan: &Plan) -> Result<(), Failure> {
-    if let Some(signal) = super::super::signalled() {
+    if let Some(signal) = crate::interrupt::signalled() {
         return Err(interrupted_between(signal));
     }
     let runner = runner(cx);
-    let Err(unfinished) = super::super::drive(&runner, plan).await else {
+    let Err(unfinished) = crate::runner::drive(&runner, plan).await else {
         return Ok(());
     };
     let (error, code) = match unfinished.stop {
@@ -62,7 +63,7 @@ pub(crate) fn interrupted_between(signal: &str) -> Failure {
 /// Runs `plan` the one way plans run (`cmd::drive`: interrupts, on-failure steps); on a
 /// failure, nothing more: pc.recovery falls back on its own.
 pub(crate) async fn try_run(cx: &Context<'_>, plan: &Plan) -> Result<(), Stop> {
-    super::super::drive(&runner(cx), plan)
+    crate::runner::drive(&runner(cx), plan)
         .await
         .map(|_| ())
         .map_err(|unfinished| unfinished.stop)
