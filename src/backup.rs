@@ -68,6 +68,28 @@ pub fn choose_node<'a>(
         .ok_or_else(|| "no node is Synced in a Primary component: there is nothing consistent to back up; see `galeractl status`".to_string())
 }
 
+/// The backup of `node` into `dir` on this machine: its format (`logical`: a dump), the file it
+/// writes there, and the plan that streams it (`secs`: the transfer's deadline).
+pub fn into_dir(
+    inventory: &Inventory,
+    node: &crate::inventory::Node,
+    dir: &Path,
+    logical: bool,
+    secs: u64,
+) -> (Format, std::path::PathBuf, crate::plan::Plan) {
+    let format = if logical {
+        Format::MariadbDumpSql
+    } else {
+        Format::MariabackupXbstream
+    };
+    let file = dir.join(format.file());
+    let plan = match format {
+        Format::MariabackupXbstream => physical(inventory, node, &file, secs),
+        Format::MariadbDumpSql => self::logical(inventory, node, &file, secs),
+    };
+    (format, file, plan)
+}
+
 /// A directory name's stamp from `YYYY-MM-DD HH:MM:SS UTC`: `YYYYMMDDTHHMMSSZ`.
 pub fn stamp(utc: &str) -> String {
     let digits: String = utc.chars().filter(char::is_ascii_digit).collect();

@@ -181,14 +181,11 @@ mod tests {
     use super::*;
 
     fn example() -> Inventory {
-        parse(include_str!("../../inventory.example.toml"))
+        crate::inventory::example_for_test()
     }
 
     fn parse(source: &str) -> Inventory {
-        let parsed = crate::inventory::parse(Path::new("lab.toml"), source);
-        parsed
-            .inventory
-            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+        crate::inventory::parsed_for_test(source)
     }
 
     fn manifest() -> Manifest {

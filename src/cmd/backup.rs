@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::{inventory_path, monitor_password, print_result, print_warnings, Failure, Outcome};
-use crate::backup::{self, report, Format, Manifest, MANIFEST_FILE};
+use crate::backup::{self, report, Manifest, MANIFEST_FILE};
 use crate::cli::BackupArgs;
 use crate::inventory::{self, Inventory, Node};
 use crate::observe::{self, backup_file};
@@ -70,17 +70,8 @@ async fn backup_on(
         let cx = (inventory, password, node, hosts, args);
         return on_host(cx, host_dir, &dir, &started).await;
     }
-    let format = if args.logical {
-        Format::MariadbDumpSql
-    } else {
-        Format::MariabackupXbstream
-    };
-    let file = dir.join(format.file());
     let secs = args.transfer_timeout.max(1);
-    let plan = match format {
-        Format::MariabackupXbstream => backup::physical(inventory, node, &file, secs),
-        Format::MariadbDumpSql => backup::logical(inventory, node, &file, secs),
-    };
+    let (format, file, plan) = backup::into_dir(inventory, node, &dir, args.logical, secs);
     if args.dry_run {
         return super::print_plan(&plan, inventory, args.json);
     }

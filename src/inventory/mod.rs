@@ -489,3 +489,17 @@ pub enum SshFileFacts {
     Directory,
     Present,
 }
+/// `source` parsed as an inventory named `lab.toml`, for unit tests (a diagnostic panics).
+#[cfg(test)]
+pub fn parsed_for_test(source: &str) -> Inventory {
+    let parsed = parse(std::path::Path::new("lab.toml"), source);
+    parsed
+        .inventory
+        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+}
+
+/// The seed's example inventory (`inventory.example.toml`), parsed, for unit tests.
+#[cfg(test)]
+pub fn example_for_test() -> Inventory {
+    parsed_for_test(include_str!("../../inventory.example.toml"))
+}

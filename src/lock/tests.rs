@@ -7,11 +7,7 @@ use super::*;
 use crate::docker::lock_scripts;
 
 fn example() -> Inventory {
-    let source = include_str!("../../inventory.example.toml");
-    let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
-    parsed
-        .inventory
-        .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+    crate::inventory::example_for_test()
 }
 
 fn holder() -> Holder {

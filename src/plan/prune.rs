@@ -225,11 +225,7 @@ mod tests {
     /// Issue 29: the question of `up --prune --delete-data` names each volume it deletes.
     #[test]
     fn the_delete_data_question_names_each_volume() {
-        let source = include_str!("../../inventory.example.toml");
-        let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
-        let inventory = parsed
-            .inventory
-            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics));
+        let inventory = crate::inventory::example_for_test();
         let strays = [crate::facts::Stray {
             name: "noded".into(),
             host: "10.10.10.13".into(),

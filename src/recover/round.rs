@@ -196,11 +196,7 @@ mod tests {
     use super::*;
 
     fn inventory() -> Inventory {
-        let source = include_str!("../../inventory.example.toml");
-        let parsed = crate::inventory::parse(std::path::Path::new("lab.toml"), source);
-        parsed
-            .inventory
-            .unwrap_or_else(|| panic!("{:?}", parsed.report.diagnostics))
+        crate::inventory::example_for_test()
     }
 
     #[test]

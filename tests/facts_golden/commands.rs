@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use galeractl::backup::{self, Format, Manifest};
+use galeractl::backup::{self, Manifest};
 use galeractl::cli::TcHeuristic;
 use galeractl::docker::{self, ClusterAddress};
 use galeractl::facts::{ContainerRow, HostFacts, Observed, Positions, Present, Stray};
@@ -208,17 +208,8 @@ pub fn backup(case: Case<'_, BackupArgs, BackupFacts>) -> String {
     let dir = args
         .to
         .join(format!("{}-{}", inventory.cluster.name, args.stamp));
-    let format = if args.logical {
-        Format::MariadbDumpSql
-    } else {
-        Format::MariabackupXbstream
-    };
-    let file = dir.join(format.file());
     let secs = args.transfer_timeout.max(1);
-    let plan = match format {
-        Format::MariabackupXbstream => backup::physical(inventory, node, &file, secs),
-        Format::MariadbDumpSql => backup::logical(inventory, node, &file, secs),
-    };
+    let (_, _, plan) = backup::into_dir(inventory, node, &dir, args.logical, secs);
     format!("node: {}\n{}", node.name, printed(inventory, &plan))
 }
 
