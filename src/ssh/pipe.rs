@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::spawn::Stdout;
+use super::remote::Stdout;
 use super::{Remote, SshError};
 use crate::argv::shell_join;
 

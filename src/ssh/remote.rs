@@ -8,9 +8,14 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
 
 use super::error::{classify_connect_error, error_chain};
-use super::spawn::Stdout;
 use super::{SshError, SshOptions, Target};
 use crate::argv::shell_join;
+
+/// Where a started command's stdout goes.
+pub(super) enum Stdout {
+    Piped,
+    File(std::fs::File),
+}
 
 /// sshd allows 10 sessions per connection by default; stay below it.
 const CHANNELS_PER_HOST: usize = 8;

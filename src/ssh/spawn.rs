@@ -4,7 +4,7 @@
 use openssh::{Session, Stdio};
 
 use super::error::error_chain;
-use super::remote::{Link, Remote};
+use super::remote::{Link, Remote, Stdout};
 use super::SshError;
 
 /// `sudo` before every remote command with `[ssh] sudo = true`: never a password prompt
@@ -19,12 +19,6 @@ pub(super) enum Spawned<'a> {
 
 type Writer = Box<dyn tokio::io::AsyncWrite + Unpin + Send>;
 type Reader = Box<dyn tokio::io::AsyncRead + Unpin + Send>;
-
-/// Where a started command's stdout goes.
-pub(super) enum Stdout {
-    Piped,
-    File(std::fs::File),
-}
 
 impl Spawned<'_> {
     pub(super) fn take_stdin(&mut self) -> Option<Writer> {
