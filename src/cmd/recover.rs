@@ -308,6 +308,13 @@ async fn run_round(
                     format!("interrupted by {signal} during pc.recovery; the nodes were left as they are: run `galeractl recover` again"),
                 ));
             }
+            // A bug: nothing more is decided; the nodes are left as they are.
+            Err(Stop::Bug(error)) => {
+                return Err(Failure::new(
+                    exit::FAILED,
+                    format!("recover stopped during pc.recovery: {error}; the nodes were left as they are: run `galeractl recover` again"),
+                ));
+            }
             Err(Stop::Failed(error)) => {
                 fall_back(cx, &error).await?;
                 // The nodes are stopped now, cleanly (no saved view left): read every position
@@ -364,13 +371,13 @@ async fn fall_back(cx: &Context<'_>, error: &str) -> Result<(), Failure> {
     stop.stages.retain(|s| !s.steps.is_empty());
     act::try_run(cx, &stop).await.map_err(|stop| {
         let (code, e) = match stop {
-            Stop::Interrupted(signal) => (exit::INTERRUPTED, format!("interrupted by {signal}")),
-            Stop::Failed(e) => (exit::FAILED, e),
+            Stop::Interrupted(signal) => (exit::INTERRUPTED, format!("was interrupted by {signal}")),
+            Stop::Failed(e) | Stop::Bug(e) => (exit::FAILED, format!("failed: {e}")),
         };
         Failure::new(
             code,
             format!(
-                "recover stopped: pc.recovery failed ({error}) and stopping the nodes failed: {e}"
+                "recover stopped: pc.recovery failed ({error}) and stopping the nodes {e}; run `galeractl recover` again"
             ),
         )
     })

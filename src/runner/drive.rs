@@ -13,8 +13,10 @@ use crate::plan::Plan;
 pub enum Stop {
     /// The operator interrupted it (the signal's name).
     Interrupted(&'static str),
-    /// A step or a wait failed, or galeractl hit a bug: what it said.
+    /// A step or a wait failed: what it said.
     Failed(String),
+    /// galeractl hit a bug (a panic, caught): what it said. Nothing more is decided after it.
+    Bug(String),
 }
 
 /// A plan that did not run to its end: why, the first stage not done (the one under way), and
@@ -37,7 +39,7 @@ impl Unfinished {
                     "interrupted by {signal}; the step under way may have completed on its host"
                 ),
             ),
-            Stop::Failed(message) => (crate::exit::FAILED, message),
+            Stop::Failed(message) | Stop::Bug(message) => (crate::exit::FAILED, message),
         };
         for line in self.compensation {
             message.push('\n');
@@ -48,7 +50,7 @@ impl Unfinished {
 }
 
 /// Runs `plan` with `runner` until it ends or the operator interrupts it (a signal that came
-/// already wins: no step starts after it); a panic is a failure; on a failure or an
+/// already wins: no step starts after it); a panic is a failure ([`Stop::Bug`]); on a failure or an
 /// interrupt, the plan's on-failure steps.
 pub async fn drive(runner: &Runner<'_>, plan: &Plan) -> Result<RunReport, Unfinished> {
     let progress = AtomicUsize::new(0);
@@ -61,7 +63,7 @@ pub async fn drive(runner: &Runner<'_>, plan: &Plan) -> Result<RunReport, Unfini
                 Stop::Failed(e.message),
                 e.stage.unwrap_or_else(|| progress.load(Ordering::SeqCst)),
             )),
-            Err(panic) => Err((Stop::Failed(panic), progress.load(Ordering::SeqCst))),
+            Err(panic) => Err((Stop::Bug(panic), progress.load(Ordering::SeqCst))),
         },
     };
     match outcome {

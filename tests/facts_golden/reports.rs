@@ -113,6 +113,8 @@ pub fn preflight(case: Case<'_, NoArgs, PreflightFacts>) -> String {
 pub enum Ended {
     Succeeded,
     Failed,
+    /// An operator's command held the cluster's lock (the child exited 4).
+    Locked,
 }
 
 /// One look at the cluster, `at` seconds after watch started, and how the action it called
@@ -138,6 +140,7 @@ pub struct WatchFacts {
 pub fn watch(case: Case<'_, NoArgs, WatchFacts>) -> String {
     let rules = Rules::default();
     let mut memory = Memory::default();
+    let mut lock_said = false;
     let mut out = String::new();
     for look in &case.facts.looks {
         let now = Duration::from_secs(look.at);
@@ -159,9 +162,13 @@ pub fn watch(case: Case<'_, NoArgs, WatchFacts>) -> String {
         let Some(action) = decision.action else {
             continue;
         };
-        let done = match look.ended {
-            Some(Ended::Succeeded) => Some(&action),
-            Some(Ended::Failed) => None,
+        let (ended, word) = match look.ended {
+            Some(Ended::Succeeded) => (watch::Ended::Done, "succeeded"),
+            Some(Ended::Failed) => (watch::Ended::Failed, "failed"),
+            Some(Ended::Locked) => (
+                watch::Ended::Locked("held by an operator's up".into()),
+                "the lock was held",
+            ),
             None => panic!(
                 "at {}s watch runs {}: say how it ended",
                 look.at,
@@ -169,19 +176,19 @@ pub fn watch(case: Case<'_, NoArgs, WatchFacts>) -> String {
             ),
         };
         out.push_str(&format!(
-            "  runs: galeractl {} ({})\n",
-            action.describe(),
-            if done.is_some() {
-                "succeeded"
-            } else {
-                "failed"
-            }
+            "  runs: galeractl {} ({word})\n",
+            action.describe()
         ));
-        let (next, gave_up) = watch::after_action(&memory, &rules, now, done);
-        if gave_up {
+        // What cmd/watch.rs does after an action: the same pure function.
+        let after = watch::after_ended(&memory, &rules, now, (&action, &ended), lock_said);
+        if after.gave_up {
             out.push_str("  gives the cluster up\n");
         }
-        memory = next;
+        if let (Some((watch::EventKind::LockHeld, _)), false) = (&after.tell, lock_said) {
+            out.push_str("  says once that the lock is held\n");
+        }
+        lock_said = after.lock_said;
+        memory = after.memory;
     }
     out
 }

@@ -24,7 +24,7 @@ pub(crate) async fn run(cx: &Context<'_>, plan: &Plan) -> Result<(), Failure> {
             format!("interrupted by {signal}; the step under way may have completed"),
             exit::INTERRUPTED,
         ),
-        Stop::Failed(message) => (message, exit::FAILED),
+        Stop::Failed(message) | Stop::Bug(message) => (message, exit::FAILED),
     };
     let next = unfinished.next_stage;
     let mut message = format!("recover stopped: {error}");
