@@ -15,6 +15,16 @@ use crate::inventory::Inventory;
 
 pub use table::render;
 
+/// What `status` read (`observe::status::read`), before any verdict.
+pub struct StatusFacts {
+    pub nodes: Vec<NodeReport>,
+    /// The distinct history UUIDs recorded on the hosts read.
+    pub recorded_history: Vec<String>,
+    pub proxy: Option<ProxyReport>,
+    /// garbd's container, when the inventory has an arbitrator.
+    pub arbitrator: Option<ContainerState>,
+}
+
 /// The `--json` document (documented in docs/src/status.md): stable field names.
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
@@ -42,6 +52,17 @@ pub struct StatusReport {
 impl StatusReport {
     /// The report of what `status` read: the verdict at the inventory's size, garbd's
     /// membership, and advice when nodes refuse the monitoring user.
+    /// The report of what `status` read: [`StatusReport::judge`] over it.
+    pub fn of(inventory: &Inventory, facts: StatusFacts) -> StatusReport {
+        StatusReport::judge(
+            inventory,
+            facts.nodes,
+            facts.recorded_history,
+            facts.proxy,
+            facts.arbitrator,
+        )
+    }
+
     pub fn judge(
         inventory: &Inventory,
         nodes: Vec<NodeReport>,

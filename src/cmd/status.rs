@@ -57,11 +57,5 @@ pub async fn collect(
         logs: args.verbose_logs,
     };
     let facts = observe::status::read(inventory, password, &how).await;
-    StatusReport::judge(
-        inventory,
-        facts.nodes,
-        facts.recorded_history,
-        facts.proxy,
-        facts.arbitrator,
-    )
+    StatusReport::of(inventory, facts)
 }

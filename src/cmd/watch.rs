@@ -218,13 +218,7 @@ async fn watch_cluster(cluster: &Watched, common: &Common<'_>) -> u8 {
             logs: false,
         };
         let facts = crate::observe::watch::look(&inventory, &password, &how).await;
-        let report = crate::report::StatusReport::judge(
-            &inventory,
-            facts.status.nodes,
-            facts.status.recorded_history,
-            facts.status.proxy,
-            facts.status.arbitrator,
-        );
+        let report = crate::report::StatusReport::of(&inventory, facts.status);
         let view = watch::look::view(&inventory, &report, &facts.reads);
         let decision = watch::decide(&view, &memory, &common.rules, started.elapsed());
         if let Ok(mut b) = common.board.lock() {

@@ -8,7 +8,7 @@ use crate::facts::ContainerState;
 use crate::galera::NodeStatus;
 use crate::inventory::{Inventory, Node};
 use crate::observe;
-use crate::report::{BackendReport, NodeReport, ProxyReport};
+use crate::report::{BackendReport, NodeReport, ProxyReport, StatusFacts};
 use crate::secret::Secret;
 use crate::sql;
 use crate::ssh::{Remote, SshOptions, Target};
@@ -19,16 +19,6 @@ pub struct Reading {
     pub options: SshOptions,
     pub timeout: Duration,
     pub logs: bool,
-}
-
-/// What `status` read, before any verdict.
-pub struct StatusFacts {
-    pub nodes: Vec<NodeReport>,
-    /// The distinct history UUIDs recorded on the hosts read.
-    pub recorded_history: Vec<String>,
-    pub proxy: Option<ProxyReport>,
-    /// garbd's container, when the inventory has an arbitrator.
-    pub arbitrator: Option<ContainerState>,
 }
 
 /// Every node's state, the history records, HAProxy's view and garbd's container.

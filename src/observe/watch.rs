@@ -2,21 +2,15 @@
 //! serves nor answers, one read on its host on a connection of its own (`watch::look::need`:
 //! its log since its start, or the operator's stop record).
 
-use super::status::{Reading, StatusFacts};
+use super::status::Reading;
 use crate::docker;
 use crate::inventory::{Inventory, Node};
 use crate::secret::Secret;
 use crate::ssh::{Remote, SshOptions, Target};
-use crate::watch::look::{need, HostRead, Need};
+use crate::watch::look::{need, Need, WatchFacts};
 
 /// How much of a silent node's log is read for its last view.
 const LOG_LINES: usize = 400;
-
-/// One look: `status`'s facts, and what was read on the hosts (in inventory order).
-pub struct WatchFacts {
-    pub status: StatusFacts,
-    pub reads: Vec<HostRead>,
-}
 
 pub async fn look(inventory: &Inventory, password: &Secret, how: &Reading) -> WatchFacts {
     let status = super::status::read(inventory, password, how).await;

@@ -7,7 +7,7 @@ use super::{intent, Condition, View};
 use crate::facts::ContainerState;
 use crate::galera::{self, Verdict};
 use crate::inventory::Inventory;
-use crate::report::{NodeReport, StatusReport};
+use crate::report::{NodeReport, StatusFacts, StatusReport};
 
 /// What watch reads on a node's host beyond `status`'s observation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,12 @@ pub enum Need {
 
 /// What a look read on a node's host: the text, or why it could not be read.
 pub type HostRead = Option<Result<String, String>>;
+
+/// One look: `status`'s facts, and what was read on the hosts (in inventory order).
+pub struct WatchFacts {
+    pub status: StatusFacts,
+    pub reads: Vec<HostRead>,
+}
 
 /// What to read on `node`'s host.
 pub fn need(node: &NodeReport) -> Need {
