@@ -132,12 +132,20 @@ impl Remote {
                 .spawn(argv, &command, stdin.is_some(), Stdout::Piped)
                 .await?;
             if let (Some(bytes), Some(mut pipe)) = (stdin, child.take_stdin()) {
-                pipe.write_all(bytes)
-                    .await
-                    .map_err(|e| self.transport(&command, &e.to_string()))?;
-                pipe.shutdown()
-                    .await
-                    .map_err(|e| self.transport(&command, &e.to_string()))?;
+                // A command may end without reading all of its stdin (the lock's script, when
+                // another holds the lock, answers with the holder and exit 3): its exit status
+                // says what happened, not the broken pipe.
+                let fed = match pipe.write_all(bytes).await {
+                    Ok(()) => pipe.shutdown().await,
+                    Err(e) => Err(e),
+                };
+                match fed {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        tracing::debug!(host = %self.host, "stdin closed early by: {command}");
+                    }
+                    Err(e) => return Err(self.transport(&command, &e.to_string())),
+                }
             }
             child
                 .wait_with_output()
@@ -198,5 +206,50 @@ impl Remote {
                 tracing::debug!(host = %self.host, "closing ssh: {e}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command that ends without reading its stdin (as the lock's script does when another
+    /// holds the lock) gives its exit status, not a broken pipe: more than a pipe's buffer is
+    /// fed, so the write meets the closed end.
+    #[test]
+    fn a_command_that_leaves_its_stdin_unread_gives_its_exit_status() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let target = Target {
+            host: crate::inventory::LOCAL_HOST.to_string(),
+            user: None,
+            port: None,
+            identity: None,
+            known_hosts: None,
+            config_file: None,
+            sudo: false,
+        };
+        let options = SshOptions {
+            connect_timeout: Duration::from_secs(5),
+            command_timeout: Duration::from_secs(20),
+            accept_new_host_keys: false,
+        };
+        let out = runtime.block_on(async {
+            let remote = Remote::connect(&target, &options)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let argv: Vec<String> = ["sh", "-c", "echo held; exit 3"]
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let stdin = vec![b'x'; 4 << 20];
+            remote
+                .run(&argv, Some(&stdin), Duration::from_secs(20))
+                .await
+        });
+        let out = out.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((out.code, out.stdout.as_str()), (3, "held\n"));
     }
 }
