@@ -1,7 +1,7 @@
 //! End to end on the lab: the seed's failover with `stop-node` / `start-node` (IST, same
 //! rows everywhere), the quorum refusal, `status` with a stopped node and with a host that
 //! does not answer, and the `--json` document's shape.
-// lab-lane: local-test (it uses lab.toml's own cluster, local-test, as other tests do; lab/run-tests)
+// lab-lane: alone (it cuts lab host3 off the network, which every cluster there sees; it also uses lab.toml's own cluster, local-test; lab/run-tests)
 
 mod support;
 use std::process::Command;
